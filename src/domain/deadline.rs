@@ -1,0 +1,395 @@
+//! The deadline engine: may this unit write in this phase at this instant, and if not, why.
+//!
+//! Instants are UTC; everything shown to people is in Asia/Ho_Chi_Minh. A deadline given as
+//! a date alone means the end of that day in Vietnam (23:59:59), and a deadline is inclusive:
+//! a write at 23:59:59 is on time, one at 00:00:00 the next day is late.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Asia::Ho_Chi_Minh;
+use serde::{Deserialize, Serialize};
+
+/// The source of "now"; injected so tests can move time.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until told to move.
+#[derive(Clone, Debug)]
+pub struct ManualClock(Arc<RwLock<DateTime<Utc>>>);
+
+impl ManualClock {
+    pub fn at(instant: DateTime<Utc>) -> Self {
+        ManualClock(Arc::new(RwLock::new(instant)))
+    }
+
+    pub fn set(&self, instant: DateTime<Utc>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = instant;
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let mut t = self.0.write().unwrap_or_else(|e| e.into_inner());
+        *t += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The phases of a round in which units or appraisers write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Tự đánh giá, tự chấm điểm.
+    SelfAssessment,
+    /// Thẩm định lần 1.
+    AppraisalRound1,
+    /// Giải trình.
+    Explanation,
+    /// Thẩm định lần 2.
+    AppraisalRound2,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 4] = [
+        Phase::SelfAssessment,
+        Phase::AppraisalRound1,
+        Phase::Explanation,
+        Phase::AppraisalRound2,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::SelfAssessment => "self_assessment",
+            Phase::AppraisalRound1 => "appraisal_round1",
+            Phase::Explanation => "explanation",
+            Phase::AppraisalRound2 => "appraisal_round2",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The activity, as it reads after "thời gian" / "hạn": "tự chấm điểm", "giải trình"…
+    pub fn activity(self) -> &'static str {
+        match self {
+            Phase::SelfAssessment => "tự chấm điểm",
+            Phase::AppraisalRound1 => "thẩm định lần 1",
+            Phase::Explanation => "giải trình",
+            Phase::AppraisalRound2 => "thẩm định lần 2",
+        }
+    }
+}
+
+/// When a phase is open for everyone: from `opens_at` to `closes_at`, both inclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+}
+
+/// What the administrator granted one unit for one phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverrideKind {
+    /// Gia hạn: a later deadline, granted before or after the original one.
+    Extension,
+    /// Mở lại: the unit may write again, until the new deadline, after it was locked.
+    Reopening,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Override {
+    pub kind: OverrideKind,
+    pub until: DateTime<Utc>,
+    pub reason: String,
+    pub granted_at: DateTime<Utc>,
+}
+
+/// The answer of the engine. `message` is the sentence shown to the user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Access {
+    pub open: bool,
+    /// The deadline that applies to this unit, after extensions and reopenings.
+    pub effective_deadline: Option<DateTime<Utc>>,
+    pub message: String,
+}
+
+/// Decides whether a unit may write in a phase at `now`.
+///
+/// The latest override granted (by `granted_at`) replaces the phase's own deadline for
+/// that unit, so an administrator can also shorten an extension by granting a new one.
+/// A reopening also lets the unit write even before the phase's window would open again.
+pub fn access(
+    phase: Phase,
+    window: Option<&Window>,
+    overrides: &[Override],
+    now: DateTime<Utc>,
+) -> Access {
+    let activity = phase.activity();
+    let latest = overrides.iter().max_by_key(|o| o.granted_at);
+    let Some(window) = window else {
+        return Access {
+            open: false,
+            effective_deadline: None,
+            message: format!("Kỳ đánh giá chưa đặt thời gian {activity}."),
+        };
+    };
+    let deadline = latest.map_or(window.closes_at, |o| o.until);
+    if now < window.opens_at && latest.is_none() {
+        return Access {
+            open: false,
+            effective_deadline: Some(deadline),
+            message: format!(
+                "Chưa đến thời gian {activity}: bắt đầu lúc {}.",
+                format_instant(window.opens_at)
+            ),
+        };
+    }
+    if now <= deadline {
+        let message = match latest {
+            None => format!(
+                "Hạn chót {activity}: {} (giờ Việt Nam).",
+                format_instant(deadline)
+            ),
+            Some(o) => format!(
+                "{} đến {} (giờ Việt Nam). Lý do: {}",
+                match o.kind {
+                    OverrideKind::Extension => "Được gia hạn",
+                    OverrideKind::Reopening => "Được mở lại",
+                },
+                format_instant(deadline),
+                o.reason
+            ),
+        };
+        return Access {
+            open: true,
+            effective_deadline: Some(deadline),
+            message,
+        };
+    }
+    let what = match latest.map(|o| o.kind) {
+        None => "Đã hết hạn",
+        Some(OverrideKind::Extension) => "Đã hết thời gian gia hạn",
+        Some(OverrideKind::Reopening) => "Đã hết thời gian mở lại",
+    };
+    Access {
+        open: false,
+        effective_deadline: Some(deadline),
+        message: format!(
+            "{what} {activity} lúc {}. Liên hệ Sở Nội vụ nếu cần gia hạn.",
+            format_instant(deadline)
+        ),
+    }
+}
+
+/// "23:59 ngày 07/01/2024", in Vietnam time.
+pub fn format_instant(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Ho_Chi_Minh)
+        .format("%H:%M ngày %d/%m/%Y")
+        .to_string()
+}
+
+/// "07/01/2024", in Vietnam time.
+pub fn format_date(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Ho_Chi_Minh).format("%d/%m/%Y").to_string()
+}
+
+/// Parses a deadline as people write it: "07/01/2024" (end of that day in Vietnam),
+/// "07/01/2024 17:00", or ISO "2024-01-07" / "2024-01-07T17:00". Without a time, the
+/// end of the day is meant; with one, that minute in Vietnam time.
+pub fn parse_deadline(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    let (date_part, time_part) = match s.split_once([' ', 'T']) {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (s, None),
+    };
+    let date = NaiveDate::parse_from_str(date_part, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(date_part, "%Y-%m-%d"))
+        .ok()?;
+    let time = match time_part {
+        None => NaiveTime::from_hms_opt(23, 59, 59)?,
+        Some(t) => NaiveTime::parse_from_str(t, "%H:%M")
+            .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M:%S"))
+            .ok()?,
+    };
+    vn_local(date.and_time(time))
+}
+
+/// Parses the start of a window: a date alone means the start of that day in Vietnam.
+pub fn parse_opening(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if s.contains([' ', 'T']) {
+        return parse_deadline(s);
+    }
+    let date = NaiveDate::parse_from_str(s, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+        .ok()?;
+    vn_local(date.and_time(NaiveTime::MIN))
+}
+
+fn vn_local(t: NaiveDateTime) -> Option<DateTime<Utc>> {
+    // Vietnam has had no daylight saving since 1975: every local time is unambiguous.
+    Ho_Chi_Minh
+        .from_local_datetime(&t)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        parse_deadline(s).expect("valid instant")
+    }
+
+    fn window() -> Window {
+        Window {
+            opens_at: parse_opening("01/12/2023").expect("date"),
+            closes_at: t("07/01/2024"),
+        }
+    }
+
+    #[test]
+    fn a_date_alone_is_the_end_of_that_day_in_vietnam() {
+        let d = t("07/01/2024");
+        assert_eq!(d.to_rfc3339(), "2024-01-07T16:59:59+00:00");
+        assert_eq!(format_instant(d), "23:59 ngày 07/01/2024");
+        assert_eq!(
+            t("2024-01-07 17:00").to_rfc3339(),
+            "2024-01-07T10:00:00+00:00"
+        );
+        assert_eq!(parse_deadline("31/02/2024"), None);
+        assert_eq!(parse_deadline("hôm nay"), None);
+    }
+
+    #[test]
+    fn one_second_before_and_after_the_deadline() {
+        let w = window();
+        let before = access(Phase::SelfAssessment, Some(&w), &[], w.closes_at);
+        assert!(before.open, "{}", before.message);
+        let after = access(
+            Phase::SelfAssessment,
+            Some(&w),
+            &[],
+            w.closes_at + Duration::seconds(1),
+        );
+        assert!(!after.open);
+        assert_eq!(
+            after.message,
+            "Đã hết hạn tự chấm điểm lúc 23:59 ngày 07/01/2024. Liên hệ Sở Nội vụ nếu cần gia hạn."
+        );
+    }
+
+    #[test]
+    fn not_yet_open() {
+        let w = window();
+        let a = access(
+            Phase::SelfAssessment,
+            Some(&w),
+            &[],
+            w.opens_at - Duration::seconds(1),
+        );
+        assert!(!a.open);
+        assert_eq!(
+            a.message,
+            "Chưa đến thời gian tự chấm điểm: bắt đầu lúc 00:00 ngày 01/12/2023."
+        );
+        assert!(access(Phase::SelfAssessment, Some(&w), &[], w.opens_at).open);
+    }
+
+    #[test]
+    fn an_extension_moves_the_deadline_and_says_why() {
+        let w = window();
+        let ext = Override {
+            kind: OverrideKind::Extension,
+            until: t("10/01/2024 17:00"),
+            reason: "Sự cố mất điện kéo dài".into(),
+            granted_at: t("05/01/2024"),
+        };
+        let a = access(
+            Phase::SelfAssessment,
+            Some(&w),
+            std::slice::from_ref(&ext),
+            t("09/01/2024"),
+        );
+        assert!(a.open);
+        assert_eq!(
+            a.message,
+            "Được gia hạn đến 17:00 ngày 10/01/2024 (giờ Việt Nam). Lý do: Sự cố mất điện kéo dài"
+        );
+        let late = access(
+            Phase::SelfAssessment,
+            Some(&w),
+            &[ext],
+            t("10/01/2024 17:00") + Duration::seconds(1),
+        );
+        assert!(!late.open);
+        assert!(
+            late.message
+                .starts_with("Đã hết thời gian gia hạn tự chấm điểm lúc 17:00 ngày 10/01/2024")
+        );
+    }
+
+    #[test]
+    fn the_latest_override_wins() {
+        let w = window();
+        let first = Override {
+            kind: OverrideKind::Extension,
+            until: t("20/01/2024"),
+            reason: "a".into(),
+            granted_at: t("05/01/2024"),
+        };
+        let reopen = Override {
+            kind: OverrideKind::Reopening,
+            until: t("25/01/2024"),
+            reason: "Bổ sung tài liệu kiểm chứng".into(),
+            granted_at: t("21/01/2024"),
+        };
+        let a = access(
+            Phase::SelfAssessment,
+            Some(&w),
+            &[reopen.clone(), first.clone()],
+            t("24/01/2024"),
+        );
+        assert!(a.open);
+        assert!(
+            a.message
+                .starts_with("Được mở lại đến 23:59 ngày 25/01/2024")
+        );
+        assert_eq!(a.effective_deadline, Some(t("25/01/2024")));
+        // Between the end of the extension and the reopening the unit was locked.
+        assert!(
+            !access(
+                Phase::SelfAssessment,
+                Some(&w),
+                &[first],
+                t("21/01/2024") - Duration::hours(1)
+            )
+            .open
+        );
+    }
+
+    #[test]
+    fn manual_clock_moves() {
+        let clock = ManualClock::at(t("07/01/2024"));
+        clock.advance(Duration::seconds(1));
+        assert_eq!(clock.now(), t("08/01/2024 00:00"));
+    }
+}

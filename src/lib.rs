@@ -1,0 +1,6 @@
+//! parindex: the administrative-reform index (Chỉ số CCHC) of a province's public bodies.
+//!
+//! Layers: [`domain`] (plain Rust rules), [`store`] (SQL on SQLite or PostgreSQL),
+//! [`http`] (axum routes), [`demo`] (Cần Thơ sample data), [`cli`] (the `parindex` command).
+
+pub mod domain;
