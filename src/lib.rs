@@ -3,4 +3,11 @@
 //! Layers: [`domain`] (plain Rust rules), [`store`] (SQL on SQLite or PostgreSQL),
 //! [`http`] (axum routes), [`demo`] (Cần Thơ sample data), [`cli`] (the `parindex` command).
 
+pub mod cli;
+pub mod config;
+pub mod demo;
 pub mod domain;
+pub mod http;
+pub mod service;
+pub mod startup;
+pub mod store;

@@ -242,14 +242,14 @@ fn check_node(
         );
     } else if seen.contains(code) {
         c.report(at, Some("code"), "mã bị trùng: mục này đã khai báo ở trên");
-    } else if let Some((parent, _)) = code.rsplit_once('.') {
-        if !seen.contains(parent) {
-            c.report(
-                at,
-                Some("code"),
-                format!("mục cha {parent} chưa được khai báo ở phía trên"),
-            );
-        }
+    } else if let Some((parent, _)) = code.rsplit_once('.')
+        && !seen.contains(parent)
+    {
+        c.report(
+            at,
+            Some("code"),
+            format!("mục cha {parent} chưa được khai báo ở phía trên"),
+        );
     }
     if rn.text.trim().is_empty() {
         c.report(at, Some("text"), "nội dung không được để trống");
@@ -525,18 +525,18 @@ fn check_tree(c: &mut Checker, raw: &[RawNode], nodes: &[Node], total: Points) {
                 format!("tiêu chí thành phần cần phương pháp chấm ({METHODS})"),
             );
         }
-        if let (true, Some(max), Some(sum)) = (is_parent, rn.max, children_sum.get(code)) {
-            if *sum != max {
-                c.report(
-                    Some(code),
-                    Some("max"),
-                    format!(
-                        "tổng điểm tối đa của các mục con ({}) khác điểm tối đa của mục ({})",
-                        sum.to_vn(),
-                        max.to_vn()
-                    ),
-                );
-            }
+        if let (true, Some(max), Some(sum)) = (is_parent, rn.max, children_sum.get(code))
+            && *sum != max
+        {
+            c.report(
+                Some(code),
+                Some("max"),
+                format!(
+                    "tổng điểm tối đa của các mục con ({}) khác điểm tối đa của mục ({})",
+                    sum.to_vn(),
+                    max.to_vn()
+                ),
+            );
         }
     }
     let areas_sum: Points = raw

@@ -1,0 +1,280 @@
+//! The `parindex` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::domain::{SystemClock, criteria_file};
+use crate::startup::Application;
+use crate::store::{ImportOutcome, Store};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "parindex",
+    version,
+    about = "Chỉ số cải cách hành chính (PAR Index): tự chấm điểm, thẩm định, xếp hạng, công bố"
+)]
+pub struct Cli {
+    /// Configuration file (default: ./parindex.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        /// Address to listen on (overrides the configuration), e.g. 0.0.0.0:8080.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Create the database if needed and apply pending migrations, then exit.
+    Migrate,
+    /// Check, import or compare criteria set files.
+    #[command(subcommand)]
+    Criteria(CriteriaCommand),
+    /// Load the Cần Thơ demo data (units, 2023 sets, a closed 2023 round with
+    /// appraisals, an open 2024 round), then serve it.
+    Demo {
+        #[arg(long)]
+        bind: Option<String>,
+        /// Load the data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Print a round's results per tier.
+    Results {
+        /// Round id (see `GET /api/rounds`).
+        round: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CriteriaCommand {
+    /// Validate criteria files; print every problem with its place. Exit 1 if any.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Validate and store criteria files (a published version never changes).
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List the leaves added, removed and changed from OLD to NEW.
+    Diff { old: PathBuf, new: PathBuf },
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("lỗi: không khởi động được: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("lỗi: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Criteria(CriteriaCommand::Check { files }) => Ok(check_files(&files)),
+        Command::Criteria(CriteriaCommand::Diff { old, new }) => diff_files(&old, &new),
+        Command::Criteria(CriteriaCommand::Import { files }) => {
+            let store = open_store(&config).await?;
+            import_files(&store, &files).await
+        }
+        Command::Migrate => {
+            open_store(&config).await?;
+            println!(
+                "Cơ sở dữ liệu đã sẵn sàng: {}",
+                config.database_url_redacted()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { bind } => {
+            let store = open_store(&config).await?;
+            serve(store, bind.as_deref().unwrap_or(&config.bind)).await
+        }
+        Command::Demo { bind, no_serve } => {
+            let store = open_store(&config).await?;
+            let summary = crate::demo::load(&store, &SystemClock).await?;
+            println!("{summary}");
+            if no_serve {
+                return Ok(ExitCode::SUCCESS);
+            }
+            serve(store, bind.as_deref().unwrap_or(&config.bind)).await
+        }
+        Command::Results { round } => {
+            let store = open_store(&config).await?;
+            let results = crate::service::results::round_results(&store, round).await?;
+            print!("{}", crate::demo::results_table(&results));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = match &config.database_url {
+        Some(url) => Store::connect(url).await,
+        None => Store::open_data_dir(&config.data_dir).await,
+    };
+    store.with_context(|| {
+        format!(
+            "không mở được cơ sở dữ liệu {}",
+            config.database_url_redacted()
+        )
+    })
+}
+
+async fn serve(store: Store, bind: &str) -> anyhow::Result<ExitCode> {
+    let app = Application::build(bind, store, Arc::new(SystemClock))
+        .await
+        .with_context(|| format!("không mở được địa chỉ {bind}"))?;
+    println!(
+        "parindex đang chạy tại http://{} (Ctrl-C để dừng)",
+        app.local_addr()?
+    );
+    app.run_until_stopped().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("không đọc được tệp {}", path.display()))
+}
+
+fn check_files(files: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for path in files {
+        let name = path.display().to_string();
+        let text = match read(path) {
+            Ok(t) => t,
+            Err(e) => {
+                println!("{name}: {e:#}");
+                failed = true;
+                continue;
+            }
+        };
+        match criteria_file::parse(&name, &text) {
+            Ok(set) => println!(
+                "{name}: hợp lệ — {} phiên bản {}, {} tiêu chí thành phần, tổng {} điểm, mã băm {}",
+                set.code,
+                set.version,
+                set.leaves().count(),
+                set.total.to_vn(),
+                &set.content_hash()[..12]
+            ),
+            Err(problems) => {
+                failed = true;
+                for p in problems {
+                    println!("{p}");
+                }
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn diff_files(old: &Path, new: &Path) -> anyhow::Result<ExitCode> {
+    let parse = |p: &Path| -> anyhow::Result<crate::domain::CriteriaSet> {
+        let name = p.display().to_string();
+        criteria_file::parse(&name, &read(p)?).map_err(|problems| {
+            anyhow::anyhow!(
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+    };
+    let (a, b) = (parse(old)?, parse(new)?);
+    let diff = b.diff_from(&a);
+    println!(
+        "So sánh {} {} → {} {}",
+        a.code, a.version, b.code, b.version
+    );
+    for n in &diff.added {
+        println!("+ {} {} ({} điểm)", n.code, n.text, n.max.to_vn());
+    }
+    for n in &diff.removed {
+        println!("- {} {} ({} điểm)", n.code, n.text, n.max.to_vn());
+    }
+    for c in &diff.changed {
+        println!("~ {} [{}] {}", c.code, c.fields.join(", "), c.after.text);
+    }
+    println!(
+        "Thêm {}, bỏ {}, thay đổi {} tiêu chí thành phần.",
+        diff.added.len(),
+        diff.removed.len(),
+        diff.changed.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import_files(store: &Store, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut failed = false;
+    for path in files {
+        let name = path.display().to_string();
+        let text = read(path)?;
+        let set = match criteria_file::parse(&name, &text) {
+            Ok(set) => set,
+            Err(problems) => {
+                failed = true;
+                problems.iter().for_each(|p| println!("{p}"));
+                continue;
+            }
+        };
+        match store
+            .import_criteria_set(&set, &text, chrono::Utc::now())
+            .await
+        {
+            Ok(ImportOutcome::Created(id)) => {
+                println!("{name}: đã nhập {} {} (#{id})", set.code, set.version)
+            }
+            Ok(ImportOutcome::Replaced(id)) => println!(
+                "{name}: đã cập nhật bản nháp {} {} (#{id})",
+                set.code, set.version
+            ),
+            Ok(ImportOutcome::Unchanged(id)) => println!(
+                "{name}: {} {} đã có, không thay đổi (#{id})",
+                set.code, set.version
+            ),
+            Err(e) => {
+                failed = true;
+                println!("{name}: {e}");
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

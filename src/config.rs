@@ -1,0 +1,107 @@
+//! Configuration, in layers: defaults, then a TOML file (`parindex.toml` in the working
+//! directory, or the one `--config` names), then environment variables.
+//!
+//! | key            | variable            | default                   |
+//! |----------------|---------------------|---------------------------|
+//! | `data_dir`     | `PARINDEX_DATA_DIR` | `./data`                  |
+//! | `database_url` | `DATABASE_URL`      | SQLite file in `data_dir` |
+//! | `bind`         | `PARINDEX_BIND`     | `127.0.0.1:8080`          |
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL; unset means SQLite in `data_dir`. May hold a
+    /// password: print it only through [`Config::database_url_redacted`].
+    pub database_url: Option<String>,
+    pub bind: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            bind: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads the layers. A file named explicitly must exist; the default one may not.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let (path, required) = match file {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from("parindex.toml"), false),
+        };
+        let mut config = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .with_context(|| format!("tệp cấu hình {} không hợp lệ", path.display()))?,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("không đọc được tệp cấu hình {}", path.display()));
+            }
+        };
+        if let Some(v) = env_var("PARINDEX_DATA_DIR") {
+            config.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env_var("DATABASE_URL") {
+            config.database_url = Some(v);
+        }
+        if let Some(v) = env_var("PARINDEX_BIND") {
+            config.bind = v;
+        }
+        Ok(config)
+    }
+
+    /// The database to use: `database_url`, else the SQLite file in `data_dir`.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| crate::store::sqlite_url(&self.data_dir.join("parindex.db")))
+    }
+
+    /// The database URL with any password replaced by `***`, safe to log.
+    pub fn database_url_redacted(&self) -> String {
+        redact(&self.database_url())
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_print() {
+        assert_eq!(
+            super::redact("postgres://u:secret@db:5432/x"),
+            "postgres://u:***@db:5432/x"
+        );
+        assert_eq!(super::redact("postgres://u@db/x"), "postgres://u@db/x");
+        assert_eq!(
+            super::redact("sqlite://data/parindex.db"),
+            "sqlite://data/parindex.db"
+        );
+    }
+}

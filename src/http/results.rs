@@ -1,0 +1,37 @@
+//! Rounds and their results per tier, as JSON.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use super::AppState;
+use super::error::Result;
+use crate::service::results::{RoundResults, round_results};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/rounds", get(list_rounds))
+        .route("/api/rounds/{id}/results", get(results))
+}
+
+#[derive(Serialize)]
+struct RoundSummary {
+    id: i64,
+    year: i64,
+    title: String,
+}
+
+async fn list_rounds(State(state): State<AppState>) -> Result<Json<Vec<RoundSummary>>> {
+    let rounds = state.store.rounds().await?;
+    Ok(Json(
+        rounds
+            .into_iter()
+            .map(|(id, year, title)| RoundSummary { id, year, title })
+            .collect(),
+    ))
+}
+
+async fn results(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<RoundResults>> {
+    Ok(Json(round_results(&state.store, id).await?))
+}

@@ -1,0 +1,53 @@
+//! Use cases that join the domain and the store: the rules (deadline, criteria, method)
+//! are checked here, on the server, whatever the way of writing (page, API, import).
+
+pub mod results;
+pub mod self_assessment;
+
+use crate::store::StoreError;
+
+/// Why a use case was refused. Each has a stable code for the API and a Vietnamese
+/// message for people.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The deadline engine said no; the message says why and until when.
+    #[error("{0}")]
+    Locked(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Không tìm thấy {0}.")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl ServiceError {
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Locked(_) => "deadline_closed",
+            ServiceError::Invalid(_) => "invalid_input",
+            ServiceError::Conflict(_) => "conflict",
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::Store(StoreError::NotFound(_)) => "not_found",
+            ServiceError::Store(StoreError::Conflict(_)) => "conflict",
+            ServiceError::Store(StoreError::Invalid(_)) => "invalid_input",
+            ServiceError::Store(_) => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ServiceError::NotFound(what),
+            StoreError::Conflict(m) => ServiceError::Conflict(m),
+            StoreError::Invalid(m) => ServiceError::Invalid(m),
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

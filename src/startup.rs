@@ -1,0 +1,48 @@
+//! Building and running the server: bind first (port 0 in tests), then serve.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::domain::Clock;
+use crate::http::{AppState, router};
+use crate::store::Store;
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds `address` ("127.0.0.1:0" picks a free port).
+    pub async fn build(
+        address: &str,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> std::io::Result<Application> {
+        let listener = TcpListener::bind(address).await?;
+        Ok(Application {
+            listener,
+            state: AppState { store, clock },
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    /// Serves until Ctrl-C (or the task is dropped, in tests).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let app = router(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+    }
+}

@@ -1,0 +1,123 @@
+//! The audit log (nhật ký thay đổi): append-only; triggers in the schema refuse updates
+//! and deletes, so history cannot be rewritten even by a bug here.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{Any, Transaction};
+
+use super::{Result, Store, from_ts, to_ts};
+
+/// Who changed what; written in the same transaction as the change itself.
+#[derive(Clone, Debug, Default)]
+pub struct NewAudit {
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub round_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub leaf_code: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub round_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub leaf_code: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub unit_id: Option<i64>,
+    pub leaf_code: Option<String>,
+}
+
+pub(super) async fn append(
+    tx: &mut Transaction<'_, Any>,
+    entry: &NewAudit,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        r"insert into audit_log (at, actor_id, actor, action, round_id, unit_id, leaf_code, old_value, new_value, address)
+          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(to_ts(now))
+    .bind(entry.actor_id)
+    .bind(&entry.actor)
+    .bind(&entry.action)
+    .bind(entry.round_id)
+    .bind(entry.unit_id)
+    .bind(&entry.leaf_code)
+    .bind(&entry.old_value)
+    .bind(&entry.new_value)
+    .bind(&entry.address)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+type AuditRow = (
+    i64,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+impl Store {
+    /// Audit entries, newest first, filtered by unit and leaf.
+    pub async fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            r"select id, at, actor, action, round_id, unit_id, leaf_code, old_value, new_value, address
+              from audit_log
+              where ($1 is null or unit_id = $1) and ($2 is null or leaf_code = $2)
+              order by id desc",
+        )
+        .bind(filter.unit_id)
+        .bind(&filter.leaf_code)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(
+                    id,
+                    at,
+                    actor,
+                    action,
+                    round_id,
+                    unit_id,
+                    leaf_code,
+                    old_value,
+                    new_value,
+                    address,
+                )| AuditEntry {
+                    id,
+                    at: from_ts(at),
+                    actor,
+                    action,
+                    round_id,
+                    unit_id,
+                    leaf_code,
+                    old_value,
+                    new_value,
+                    address,
+                },
+            )
+            .collect())
+    }
+}

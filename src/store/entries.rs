@@ -1,0 +1,565 @@
+//! What units and appraisers record: self-assessment entries, submissions, appraisal
+//! entries, survey scores, bonus and penalty entries; and gathering them for results.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::FromRow;
+
+use super::audit::{NewAudit, append};
+use super::{Result, Store, StoreError, flag, from_ts, to_ts};
+use crate::domain::results::UnitScores;
+use crate::domain::{LeafInput, Points};
+
+/// A self-assessment entry to save: the input, the points it gives (computed by the
+/// domain from the criteria set), and the unit's notes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SelfInput {
+    pub leaf_code: String,
+    pub input: Option<LeafInput>,
+    pub points: Option<Points>,
+    pub explanation: String,
+    pub not_applicable: bool,
+    pub na_reason: String,
+}
+
+/// A stored self-assessment entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SelfEntry {
+    pub leaf_code: String,
+    #[serde(skip)]
+    pub input: Option<LeafInput>,
+    pub points: Option<Points>,
+    pub explanation: String,
+    pub not_applicable: bool,
+    pub na_reason: String,
+    /// Increases on every save; a save naming an older version is refused.
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(FromRow)]
+struct SelfRow {
+    leaf_code: String,
+    input_kind: Option<String>,
+    met: Option<i64>,
+    numerator_h: Option<i64>,
+    denominator_h: Option<i64>,
+    judged_h: Option<i64>,
+    occurrences: Option<i64>,
+    points_h: Option<i64>,
+    explanation: String,
+    not_applicable: i64,
+    na_reason: String,
+    version: i64,
+    updated_at: i64,
+}
+
+impl From<SelfRow> for SelfEntry {
+    fn from(r: SelfRow) -> SelfEntry {
+        let input = match r.input_kind.as_deref() {
+            Some("yes_no") => r.met.map(|m| LeafInput::YesNo(m != 0)),
+            Some("rate") => match (r.numerator_h, r.denominator_h) {
+                (Some(n), Some(d)) => Some(LeafInput::Rate {
+                    numerator: Points::from_hundredths(n),
+                    denominator: Points::from_hundredths(d),
+                }),
+                _ => None,
+            },
+            Some("judged") => r
+                .judged_h
+                .map(|j| LeafInput::Judged(Points::from_hundredths(j))),
+            Some("occurrences") => r.occurrences.map(LeafInput::Occurrences),
+            _ => None,
+        };
+        SelfEntry {
+            leaf_code: r.leaf_code,
+            input,
+            points: r.points_h.map(Points::from_hundredths),
+            explanation: r.explanation,
+            not_applicable: r.not_applicable != 0,
+            na_reason: r.na_reason,
+            version: r.version,
+            updated_at: from_ts(r.updated_at),
+        }
+    }
+}
+
+/// An appraised score for one leaf in one appraisal round (1 or 2).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AppraisalEntry {
+    pub leaf_code: String,
+    pub appraisal_round: i64,
+    pub points: Option<Points>,
+    pub not_applicable: bool,
+    pub comment: String,
+    pub explanation_requested: bool,
+}
+
+/// The columns that hold a leaf input: (kind, met, numerator, denominator, judged, occurrences).
+type InputColumns = (
+    Option<&'static str>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn input_columns(input: Option<LeafInput>) -> InputColumns {
+    match input {
+        None => (None, None, None, None, None, None),
+        Some(LeafInput::YesNo(m)) => (Some("yes_no"), Some(flag(m)), None, None, None, None),
+        Some(LeafInput::Rate {
+            numerator,
+            denominator,
+        }) => (
+            Some("rate"),
+            None,
+            Some(numerator.hundredths()),
+            Some(denominator.hundredths()),
+            None,
+            None,
+        ),
+        Some(LeafInput::Judged(p)) => {
+            (Some("judged"), None, None, None, Some(p.hundredths()), None)
+        }
+        Some(LeafInput::Occurrences(n)) => (Some("occurrences"), None, None, None, None, Some(n)),
+    }
+}
+
+fn describe(points: Option<Points>, not_applicable: bool) -> String {
+    match (not_applicable, points) {
+        (true, _) => "không áp dụng".to_string(),
+        (false, Some(p)) => p.to_string(),
+        (false, None) => "chưa chấm".to_string(),
+    }
+}
+
+const SELF_COLUMNS: &str = r"leaf_code, input_kind, met, numerator_h, denominator_h, judged_h, occurrences,
+    points_h, explanation, not_applicable, na_reason, version, updated_at";
+
+impl Store {
+    /// A unit's self-assessment entries in a round, by leaf code.
+    pub async fn self_entries(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+    ) -> Result<BTreeMap<String, SelfEntry>> {
+        let rows: Vec<SelfRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {SELF_COLUMNS} from self_entries where round_id = $1 and unit_id = $2"
+        )))
+        .bind(round_id)
+        .bind(unit_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.leaf_code.clone(), SelfEntry::from(r)))
+            .collect())
+    }
+
+    /// Saves one leaf of a unit's self-assessment, with its audit entry, in one transaction.
+    ///
+    /// `expected_version` is the version the writer last saw (`None` for a leaf it saw
+    /// empty). If someone saved the leaf since, nothing is written and the current entry
+    /// comes back in the error, so a second editor never silently overwrites the first.
+    pub async fn save_self_entry(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+        entry: &SelfInput,
+        expected_version: Option<i64>,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let current: Option<SelfRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {SELF_COLUMNS} from self_entries where round_id = $1 and unit_id = $2 and leaf_code = $3"
+        )))
+        .bind(round_id)
+        .bind(unit_id)
+        .bind(&entry.leaf_code)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let current = current.map(SelfEntry::from);
+        if current.as_ref().map(|c| c.version) != expected_version {
+            return Err(StoreError::Conflict(format!(
+                "Tiêu chí {} vừa được người khác lưu ({}); giá trị hiện tại: {}. Hãy xem lại trước khi lưu.",
+                entry.leaf_code,
+                current
+                    .as_ref()
+                    .map(|c| crate::domain::deadline::format_instant(c.updated_at))
+                    .unwrap_or_default(),
+                current
+                    .as_ref()
+                    .map(|c| describe(c.points, c.not_applicable))
+                    .unwrap_or_else(|| "chưa chấm".into()),
+            )));
+        }
+        let version = current.as_ref().map_or(1, |c| c.version + 1);
+        let (kind, met, num, den, judged, occ) = input_columns(entry.input);
+        sqlx::query(
+            r"insert into self_entries (round_id, unit_id, leaf_code, input_kind, met, numerator_h, denominator_h,
+                  judged_h, occurrences, points_h, explanation, not_applicable, na_reason, version, updated_by, updated_at)
+              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+              on conflict (round_id, unit_id, leaf_code) do update set
+                  input_kind = excluded.input_kind, met = excluded.met, numerator_h = excluded.numerator_h,
+                  denominator_h = excluded.denominator_h, judged_h = excluded.judged_h,
+                  occurrences = excluded.occurrences, points_h = excluded.points_h,
+                  explanation = excluded.explanation, not_applicable = excluded.not_applicable,
+                  na_reason = excluded.na_reason, version = excluded.version,
+                  updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .bind(&entry.leaf_code)
+        .bind(kind)
+        .bind(met)
+        .bind(num)
+        .bind(den)
+        .bind(judged)
+        .bind(occ)
+        .bind(entry.points.map(Points::hundredths))
+        .bind(&entry.explanation)
+        .bind(flag(entry.not_applicable))
+        .bind(&entry.na_reason)
+        .bind(version)
+        .bind(audit.actor_id)
+        .bind(to_ts(now))
+        .execute(&mut *tx)
+        .await?;
+        let audit = NewAudit {
+            action: "self_assessment.save".into(),
+            round_id: Some(round_id),
+            unit_id: Some(unit_id),
+            leaf_code: Some(entry.leaf_code.clone()),
+            old_value: current
+                .as_ref()
+                .map(|c| describe(c.points, c.not_applicable)),
+            new_value: Some(describe(entry.points, entry.not_applicable)),
+            ..audit
+        };
+        append(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// Records that the unit head approved and submitted the self-assessment.
+    pub async fn submit_self_assessment(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            r"insert into submissions (round_id, unit_id, submitted_at, submitted_by) values ($1, $2, $3, $4)
+              on conflict (round_id, unit_id) do update set submitted_at = excluded.submitted_at, submitted_by = excluded.submitted_by",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .bind(to_ts(now))
+        .bind(audit.actor_id)
+        .execute(&mut *tx)
+        .await?;
+        let audit = NewAudit {
+            action: "self_assessment.submit".into(),
+            round_id: Some(round_id),
+            unit_id: Some(unit_id),
+            new_value: Some("đã phê duyệt và gửi".into()),
+            ..audit
+        };
+        append(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// When the unit submitted, if it did.
+    pub async fn submission(&self, round_id: i64, unit_id: i64) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<i64> = sqlx::query_scalar(
+            "select submitted_at from submissions where round_id = $1 and unit_id = $2",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(at.map(from_ts))
+    }
+
+    /// Saves an appraised score for one leaf, with its audit entry.
+    pub async fn save_appraisal(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+        entry: &AppraisalEntry,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if !(1..=2).contains(&entry.appraisal_round) {
+            return Err(StoreError::Invalid(
+                "vòng thẩm định phải là 1 hoặc 2".into(),
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        let old: Option<(Option<i64>, i64)> = sqlx::query_as(
+            r"select points_h, not_applicable from appraisal_entries
+              where round_id = $1 and unit_id = $2 and leaf_code = $3 and appraisal_round = $4",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .bind(&entry.leaf_code)
+        .bind(entry.appraisal_round)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query(
+            r"insert into appraisal_entries (round_id, unit_id, leaf_code, appraisal_round, points_h, not_applicable,
+                  comment, explanation_requested, appraiser_id, updated_at)
+              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+              on conflict (round_id, unit_id, leaf_code, appraisal_round) do update set
+                  points_h = excluded.points_h, not_applicable = excluded.not_applicable, comment = excluded.comment,
+                  explanation_requested = excluded.explanation_requested, appraiser_id = excluded.appraiser_id,
+                  updated_at = excluded.updated_at",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .bind(&entry.leaf_code)
+        .bind(entry.appraisal_round)
+        .bind(entry.points.map(Points::hundredths))
+        .bind(flag(entry.not_applicable))
+        .bind(&entry.comment)
+        .bind(flag(entry.explanation_requested))
+        .bind(audit.actor_id)
+        .bind(to_ts(now))
+        .execute(&mut *tx)
+        .await?;
+        let audit = NewAudit {
+            action: format!("appraisal.round{}.save", entry.appraisal_round),
+            round_id: Some(round_id),
+            unit_id: Some(unit_id),
+            leaf_code: Some(entry.leaf_code.clone()),
+            old_value: old.map(|(p, na)| describe(p.map(Points::from_hundredths), na != 0)),
+            new_value: Some(describe(entry.points, entry.not_applicable)),
+            ..audit
+        };
+        append(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the survey points of one unit for one survey leaf.
+    pub async fn set_survey_score(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+        leaf_code: &str,
+        points: Points,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let old: Option<i64> = sqlx::query_scalar(
+            "select points_h from survey_scores where round_id = $1 and unit_id = $2 and leaf_code = $3",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .bind(leaf_code)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query(
+            r"insert into survey_scores (round_id, unit_id, leaf_code, points_h, updated_by, updated_at)
+              values ($1, $2, $3, $4, $5, $6)
+              on conflict (round_id, unit_id, leaf_code) do update set
+                  points_h = excluded.points_h, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .bind(leaf_code)
+        .bind(points.hundredths())
+        .bind(audit.actor_id)
+        .bind(to_ts(now))
+        .execute(&mut *tx)
+        .await?;
+        let audit = NewAudit {
+            action: "survey.set".into(),
+            round_id: Some(round_id),
+            unit_id: Some(unit_id),
+            leaf_code: Some(leaf_code.to_string()),
+            old_value: old.map(|h| Points::from_hundredths(h).to_string()),
+            new_value: Some(points.to_string()),
+            ..audit
+        };
+        append(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets how many times a bonus or penalty item applies to a unit (0 removes it).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_extra(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+        kind: &str,
+        item_code: &str,
+        occurrences: i64,
+        note: &str,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if !matches!(kind, "bonus" | "penalty") || occurrences < 0 {
+            return Err(StoreError::Invalid(
+                "khoản điểm thưởng/điểm trừ không hợp lệ".into(),
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        let old: Option<i64> = sqlx::query_scalar(
+            "select occurrences from extra_entries where round_id = $1 and unit_id = $2 and kind = $3 and item_code = $4",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .bind(kind)
+        .bind(item_code)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query(
+            r"insert into extra_entries (round_id, unit_id, kind, item_code, occurrences, note, updated_by, updated_at)
+              values ($1, $2, $3, $4, $5, $6, $7, $8)
+              on conflict (round_id, unit_id, kind, item_code) do update set
+                  occurrences = excluded.occurrences, note = excluded.note,
+                  updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .bind(kind)
+        .bind(item_code)
+        .bind(occurrences)
+        .bind(note)
+        .bind(audit.actor_id)
+        .bind(to_ts(now))
+        .execute(&mut *tx)
+        .await?;
+        let audit = NewAudit {
+            action: format!("{kind}.set"),
+            round_id: Some(round_id),
+            unit_id: Some(unit_id),
+            leaf_code: Some(item_code.to_string()),
+            old_value: old.map(|n| n.to_string()),
+            new_value: Some(occurrences.to_string()),
+            ..audit
+        };
+        append(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Everything recorded for the units of one tier in a round, ready for
+    /// [`crate::domain::results`]. Not-applicable claims follow the latest appraisal
+    /// that decided the leaf, else the unit's own claim.
+    pub async fn unit_scores(
+        &self,
+        round_id: i64,
+        tier_id: i64,
+        set_id: i64,
+    ) -> Result<Vec<UnitScores>> {
+        let units = self.units(Some(tier_id)).await?;
+        let mut by_unit: BTreeMap<i64, UnitScores> = units
+            .into_iter()
+            .map(|u| {
+                (
+                    u.id,
+                    UnitScores {
+                        unit_code: u.code,
+                        unit_name: u.name,
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+
+        let self_rows: Vec<(i64, String, Option<i64>, i64)> = sqlx::query_as(
+            r"select e.unit_id, e.leaf_code, e.points_h, e.not_applicable
+              from self_entries e join units u on u.id = e.unit_id
+              where e.round_id = $1 and u.tier_id = $2",
+        )
+        .bind(round_id)
+        .bind(tier_id)
+        .fetch_all(&self.pool)
+        .await?;
+        for (unit, leaf, points, na) in self_rows {
+            if let Some(s) = by_unit.get_mut(&unit) {
+                if na != 0 {
+                    s.not_applicable.insert(leaf.clone());
+                }
+                if let Some(p) = points {
+                    s.self_scores.insert(leaf, Points::from_hundredths(p));
+                }
+            }
+        }
+
+        // Round 1 first, then round 2 overwrites: the latest appraisal counts.
+        let appraisal_rows: Vec<(i64, String, Option<i64>, i64)> = sqlx::query_as(
+            r"select a.unit_id, a.leaf_code, a.points_h, a.not_applicable
+              from appraisal_entries a join units u on u.id = a.unit_id
+              where a.round_id = $1 and u.tier_id = $2 order by a.appraisal_round",
+        )
+        .bind(round_id)
+        .bind(tier_id)
+        .fetch_all(&self.pool)
+        .await?;
+        for (unit, leaf, points, na) in appraisal_rows {
+            if let Some(s) = by_unit.get_mut(&unit) {
+                if na != 0 {
+                    s.not_applicable.insert(leaf.clone());
+                    s.appraised.insert(leaf, Points::ZERO);
+                } else {
+                    s.not_applicable.remove(&leaf);
+                    let own = s.self_scores.get(&leaf).copied().unwrap_or_default();
+                    s.appraised
+                        .insert(leaf, points.map_or(own, Points::from_hundredths));
+                }
+            }
+        }
+
+        let survey_rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            r"select s.unit_id, s.leaf_code, s.points_h
+              from survey_scores s join units u on u.id = s.unit_id
+              where s.round_id = $1 and u.tier_id = $2",
+        )
+        .bind(round_id)
+        .bind(tier_id)
+        .fetch_all(&self.pool)
+        .await?;
+        for (unit, leaf, points) in survey_rows {
+            if let Some(s) = by_unit.get_mut(&unit) {
+                s.survey.insert(leaf, Points::from_hundredths(points));
+            }
+        }
+
+        let extra_rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+            r"select e.unit_id, e.kind, e.occurrences, x.points_h
+              from extra_entries e
+              join units u on u.id = e.unit_id
+              join criteria_extras x on x.set_id = $3 and x.kind = e.kind and x.code = e.item_code
+              where e.round_id = $1 and u.tier_id = $2",
+        )
+        .bind(round_id)
+        .bind(tier_id)
+        .bind(set_id)
+        .fetch_all(&self.pool)
+        .await?;
+        for (unit, kind, occurrences, points) in extra_rows {
+            if let Some(s) = by_unit.get_mut(&unit) {
+                let amount = Points::from_hundredths(points).times(occurrences);
+                if kind == "bonus" {
+                    s.bonus = s.bonus + amount;
+                } else {
+                    s.penalty = s.penalty + amount;
+                }
+            }
+        }
+        Ok(by_unit.into_values().collect())
+    }
+}

@@ -1,0 +1,142 @@
+//! Storage: the one place with SQL. sqlx's Any driver runs the same portable SQL on
+//! SQLite (the embedded default) and PostgreSQL; see the README's design notes for why.
+//!
+//! Conventions: points are whole hundredths in `*_h` bigint columns, instants are Unix
+//! seconds in `*_at` bigint columns, flags are bigint 0/1.
+
+mod audit;
+mod criteria;
+mod entries;
+mod rounds;
+mod units;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+pub use audit::{AuditEntry, AuditFilter, NewAudit};
+pub use criteria::{ImportOutcome, StoredSet};
+pub use entries::{AppraisalEntry, SelfEntry, SelfInput};
+pub use rounds::{NewRound, Round, RoundTier};
+pub use units::{Tier, Unit, User};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("không tìm thấy {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("lỗi cơ sở dữ liệu: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("lỗi cập nhật cấu trúc cơ sở dữ liệu: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database the store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`) and applies pending migrations.
+    /// A SQLite file is created if missing and switched to WAL mode.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::Invalid(format!(
+                "địa chỉ cơ sở dữ liệu không hợp lệ: phải bắt đầu bằng sqlite: hoặc postgres: ({url})"
+            )));
+        };
+        let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // Per connection: enforce foreign keys and wait for the writer lock
+                        // instead of failing at once when two requests write together.
+                        conn.execute("pragma foreign_keys = on; pragma busy_timeout = 5000;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        if backend == Backend::Sqlite {
+            // WAL lets readers go on while one writer writes; it is kept in the file.
+            sqlx::query("pragma journal_mode = wal")
+                .execute(&pool)
+                .await?;
+            SQLITE_MIGRATIONS.run(&pool).await?;
+        } else {
+            POSTGRES_MIGRATIONS.run(&pool).await?;
+        }
+        Ok(Store { pool, backend })
+    }
+
+    /// Opens (creating if needed) the SQLite database in `data_dir`.
+    pub async fn open_data_dir(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Invalid(format!(
+                "không tạo được thư mục dữ liệu {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let url = sqlite_url(&data_dir.join("parindex.db"));
+        Store::connect(&url).await
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The sqlx URL of a SQLite file, created on first use.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+fn to_ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn from_ts(s: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(s, 0).unwrap_or_default()
+}
+
+fn flag(b: bool) -> i64 {
+    i64::from(b)
+}

@@ -1,0 +1,68 @@
+//! The `parindex` binary as an administrator runs it.
+
+use std::process::Command;
+
+fn parindex(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_parindex"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run parindex");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn criteria_check_accepts_every_shipped_file() {
+    let files: Vec<String> = parindex::demo::CRITERIA_FILES
+        .iter()
+        .map(|(f, _)| f.to_string())
+        .collect();
+    let mut args = vec!["criteria", "check"];
+    args.extend(files.iter().map(String::as_str));
+    let (ok, out) = parindex(&args);
+    assert!(ok, "{out}");
+    assert_eq!(out.matches(": hợp lệ").count(), files.len(), "{out}");
+    // Every file in criteria/ is one the binary ships.
+    let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/criteria"))
+        .expect("criteria/")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+        .count();
+    assert_eq!(on_disk, files.len());
+}
+
+#[test]
+fn criteria_check_rejects_a_broken_file_with_its_location() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let broken = dir.path().join("hong.toml");
+    std::fs::write(
+        &broken,
+        crate::criteria_check::VALID.replace("per_occurrence = 0.25", "per_occurrence = 2"),
+    )
+    .expect("write");
+    let (ok, out) = parindex(&["criteria", "check", broken.to_str().expect("path")]);
+    assert!(!ok);
+    assert!(out.contains("hong.toml, mục 2.2, trường «per_occurrence»: điểm trừ mỗi lần phải lớn hơn 0 và không quá điểm tối đa 1"), "{out}");
+}
+
+#[test]
+fn criteria_diff_shows_how_2023_differs_from_2022() {
+    let (ok, out) = parindex(&[
+        "criteria",
+        "diff",
+        "criteria/so-2022.toml",
+        "criteria/so-2023.toml",
+    ]);
+    assert!(ok, "{out}");
+    assert!(out.contains("+ 3.5 "), "3.5 is new in 2023: {out}");
+    assert!(out.contains("+ 3.3.5 "), "3.3.5 is new in 2023: {out}");
+    assert!(out.contains("toàn trình"), "{out}");
+}

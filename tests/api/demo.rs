@@ -1,0 +1,90 @@
+//! The demo a newcomer sees: Cần Thơ's units, a closed and appraised 2023 round with
+//! shared ranks and a unit that did not submit, and a 2024 round open now.
+
+use parindex::domain::SystemClock;
+use parindex::service::results::round_results;
+use parindex::service::self_assessment::self_assessment_access;
+
+use crate::helpers::TestDb;
+
+#[tokio::test]
+async fn the_demo_shows_a_realistic_round() {
+    let db = TestDb::new().await;
+    let s = &db.store;
+    let summary = parindex::demo::load(s, &SystemClock).await.expect("demo");
+    assert!(
+        summary.starts_with("Đã nạp dữ liệu mẫu Cần Thơ: 51 đơn vị trong 3 khối"),
+        "{summary}"
+    );
+    // Loading twice does not duplicate anything.
+    let again = parindex::demo::load(s, &SystemClock)
+        .await
+        .expect("demo again");
+    assert!(again.contains("bỏ qua"), "{again}");
+
+    let rounds = s.rounds().await.expect("rounds");
+    let by_year = |y: i64| rounds.iter().find(|r| r.1 == y).expect("round").0;
+    let results = round_results(s, by_year(2023)).await.expect("results");
+    let sizes: Vec<(String, usize)> = results
+        .tiers
+        .iter()
+        .map(|t| (t.tier_code.clone(), t.units.len()))
+        .collect();
+    assert_eq!(
+        sizes,
+        vec![("so".into(), 20), ("huyen".into(), 9), ("xa".into(), 22)]
+    );
+    for tier in &results.tiers {
+        assert!(!tier.provisional, "{} is appraised", tier.tier_name);
+        for u in &tier.units {
+            assert!(
+                u.final_total <= u.applicable_max + u.bonus,
+                "{}",
+                u.unit_name
+            );
+            assert!(u.classification.is_some());
+        }
+    }
+    // The twin districts share a rank.
+    let districts = &results.tiers[1].units;
+    let rank_of = |name: &str| {
+        districts
+            .iter()
+            .find(|u| u.unit_name == name)
+            .expect(name)
+            .rank
+    };
+    assert_eq!(
+        rank_of("UBND huyện Phong Điền"),
+        rank_of("UBND quận Bình Thủy")
+    );
+    // The commune that did not submit is last, with no self-score.
+    let communes = &results.tiers[2].units;
+    let last = communes.last().expect("units");
+    assert_eq!(
+        (last.unit_name.as_str(), last.self_total.to_string()),
+        ("UBND phường Thới An", "0".to_string())
+    );
+    // Some leaves were declared not applicable, so some maxima are below 100.
+    assert!(
+        results
+            .tiers
+            .iter()
+            .flat_map(|t| &t.units)
+            .any(|u| u.applicable_max.to_string() != "100")
+    );
+
+    // 2024 is open for self-assessment now.
+    let unit = s.unit_by_code("SO-01").await.expect("unit");
+    let gate = self_assessment_access(s, &SystemClock, by_year(2024), unit.id)
+        .await
+        .expect("gate");
+    assert!(gate.open, "{}", gate.message);
+    let gate_2023 = self_assessment_access(s, &SystemClock, by_year(2023), unit.id)
+        .await
+        .expect("gate");
+    assert_eq!(
+        gate_2023.message,
+        "Đã hết hạn tự chấm điểm lúc 23:59 ngày 07/01/2024. Liên hệ Sở Nội vụ nếu cần gia hạn."
+    );
+}

@@ -1,0 +1,11 @@
+//! The integration suite: one binary, run against SQLite by default and against
+//! PostgreSQL when PARINDEX_TEST_DATABASE_URL is set (see the README).
+
+mod cli;
+mod criteria_check;
+mod demo;
+mod fixture;
+mod helpers;
+mod self_assessment;
+mod server;
+mod store;

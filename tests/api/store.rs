@@ -1,0 +1,149 @@
+//! Storage rules that hold on both backends.
+
+use parindex::domain::criteria_file;
+use parindex::store::{AuditFilter, ImportOutcome, NewAudit, StoreError};
+
+use crate::criteria_check::VALID;
+use crate::helpers::{TestDb, t};
+
+#[tokio::test]
+async fn a_published_criteria_set_version_never_changes() {
+    let db = TestDb::new().await;
+    let s = &db.store;
+    let set = criteria_file::parse("a.toml", VALID).expect("valid");
+    let id = s
+        .import_criteria_set(&set, VALID, t("01/11/2023"))
+        .await
+        .expect("import")
+        .id();
+    // The same content again, however it is formatted: unchanged.
+    let reformatted = VALID.replace(
+        "max = 1.5\nmethod = \"tiered\"",
+        "max = \"1,5\"\nmethod = \"tiered\"",
+    );
+    let again = criteria_file::parse("a.toml", &reformatted).expect("valid");
+    assert_eq!(again.content_hash(), set.content_hash());
+    assert_eq!(
+        s.import_criteria_set(&again, &reformatted, t("02/11/2023"))
+            .await
+            .expect("same"),
+        ImportOutcome::Unchanged(id)
+    );
+
+    // A draft may still be corrected.
+    let edited_text = VALID.replace(
+        "Ban hành kế hoạch CCHC năm kịp thời",
+        "Ban hành kế hoạch CCHC năm đúng hạn",
+    );
+    let edited = criteria_file::parse("a.toml", &edited_text).expect("valid");
+    assert_ne!(edited.content_hash(), set.content_hash());
+    assert_eq!(
+        s.import_criteria_set(&edited, &edited_text, t("03/11/2023"))
+            .await
+            .expect("draft"),
+        ImportOutcome::Replaced(id)
+    );
+
+    // Once published, different content under the same code and version is refused.
+    s.publish_criteria_set(id, t("15/11/2023"))
+        .await
+        .expect("publish");
+    let err = s
+        .import_criteria_set(&set, VALID, t("16/11/2023"))
+        .await
+        .expect_err("published");
+    assert!(matches!(err, StoreError::Conflict(_)));
+    assert_eq!(
+        err.to_string(),
+        "Bộ tiêu chí KIEM-THU phiên bản 1 đã công bố ngày 15/11/2023 nên không thể thay đổi; hãy tạo phiên bản mới."
+    );
+    let stored = s.criteria_set(id).await.expect("load");
+    assert_eq!(stored.set, edited);
+    assert_eq!(stored.content_hash, edited.content_hash());
+
+    // A new version is a new set, and the diff names what changed.
+    let v2_text = edited_text
+        .replace("version = \"1\"", "version = \"2\"")
+        .replace("per_occurrence = 0.25", "per_occurrence = 0.5");
+    let v2 = criteria_file::parse("b.toml", &v2_text).expect("valid");
+    assert!(matches!(
+        s.import_criteria_set(&v2, &v2_text, t("16/11/2023"))
+            .await
+            .expect("v2"),
+        ImportOutcome::Created(_)
+    ));
+    let diff = v2.diff_from(&stored.set);
+    assert!(diff.added.is_empty() && diff.removed.is_empty());
+    assert_eq!(
+        diff.changed
+            .iter()
+            .map(|c| (c.code.as_str(), c.fields.clone()))
+            .collect::<Vec<_>>(),
+        vec![("2.2", vec!["method"])]
+    );
+}
+
+#[tokio::test]
+async fn the_audit_log_is_append_only_in_the_database_itself() {
+    let db = TestDb::new().await;
+    let s = &db.store;
+    s.upsert_tier("t", "Khối", 0).await.expect("tier");
+    let unit = s.upsert_unit("A", "Đơn vị A", "t").await.expect("unit");
+    let set = criteria_file::parse("a.toml", VALID).expect("valid");
+    let set_id = s
+        .import_criteria_set(&set, VALID, t("01/11/2023"))
+        .await
+        .expect("import")
+        .id();
+    let round = s
+        .create_round(
+            &parindex::store::NewRound {
+                year: 2023,
+                title: "Kỳ".into(),
+                tie_break: Default::default(),
+                sets: vec![("t".into(), set_id)],
+                phases: vec![],
+                bands: vec![],
+            },
+            t("01/11/2023"),
+        )
+        .await
+        .expect("round");
+    s.set_survey_score(
+        round,
+        unit,
+        "3.1",
+        "2".parse().expect("p"),
+        NewAudit {
+            actor: "x".into(),
+            ..Default::default()
+        },
+        t("01/11/2023"),
+    )
+    .await
+    .expect("survey");
+    assert_eq!(
+        s.audit_log(&AuditFilter::default())
+            .await
+            .expect("log")
+            .len(),
+        1
+    );
+    for sql in [
+        "update audit_log set actor = 'someone else'",
+        "delete from audit_log",
+    ] {
+        let result = sqlx::query(sql).execute(s.pool()).await;
+        assert!(result.is_err(), "{sql} must be refused");
+    }
+    let log = s.audit_log(&AuditFilter::default()).await.expect("log");
+    assert_eq!((log.len(), log[0].actor.as_str()), (1, "x"));
+    // Creating the round published the set it pins.
+    assert!(
+        s.criteria_set(set_id)
+            .await
+            .expect("set")
+            .published_at
+            .is_some()
+    );
+}
