@@ -1,14 +1,12 @@
 //! A small round whose results are worked out by hand below; the stored round must give
 //! exactly these totals, indexes, shared ranks and classifications.
 
-use parindex::domain::deadline::{Phase, Window, parse_opening};
-use parindex::domain::results::{Band, TieBreak};
-use parindex::domain::{LeafInput, Percent, Points, criteria_file};
+use parindex::domain::results::Band;
+use parindex::domain::{LeafInput, Percent, Points};
 use parindex::service::results::round_results;
-use parindex::store::{AppraisalEntry, NewAudit, NewRound, SelfInput, Store};
+use parindex::store::{AppraisalEntry, NewAudit, SelfInput, Store};
 
-use crate::criteria_check::VALID;
-use crate::helpers::{TestDb, t};
+use crate::helpers::{TestDb, small_round, t};
 
 fn p(s: &str) -> Points {
     s.parse().expect("points")
@@ -82,96 +80,48 @@ async fn the_stored_round_gives_the_results_worked_out_by_hand() {
     let db = TestDb::new().await;
     let store = &db.store;
     let now = t("01/12/2023");
-    let set = criteria_file::parse("kiem-thu.toml", VALID).expect("valid");
-    let set_id = store
-        .import_criteria_set(&set, VALID, now)
-        .await
-        .expect("import")
-        .id();
-    store
-        .upsert_tier("t", "Khối kiểm thử", 0)
-        .await
-        .expect("tier");
-    let a = store
-        .upsert_unit("A", "UBND phường An Khánh", "t")
-        .await
-        .expect("unit");
-    let b = store
-        .upsert_unit("B", "UBND xã Bình Hòa", "t")
-        .await
-        .expect("unit");
-    let c = store
-        .upsert_unit("C", "UBND xã Ân Hòa", "t")
-        .await
-        .expect("unit");
-    let d = store
-        .upsert_unit("D", "UBND phường Thới An", "t")
-        .await
-        .expect("unit");
-    let bands = vec![
-        Band {
-            label: "Nhóm A".into(),
-            min_index: Percent::from_hundredths(9000),
-        },
-        Band {
-            label: "Nhóm B".into(),
-            min_index: Percent::from_hundredths(8000),
-        },
-        Band {
-            label: "Nhóm C".into(),
-            min_index: Percent::from_hundredths(7000),
-        },
-        Band {
-            label: "Nhóm D".into(),
-            min_index: Percent::from_hundredths(0),
-        },
-    ];
-    let round = store
-        .create_round(
-            &NewRound {
-                year: 2023,
-                title: "Chỉ số CCHC năm 2023".into(),
-                tie_break: TieBreak::None,
-                sets: vec![("t".into(), set_id)],
-                phases: vec![(
-                    Phase::SelfAssessment,
-                    Window {
-                        opens_at: parse_opening("01/12/2023").expect("date"),
-                        closes_at: t("07/01/2024"),
-                    },
-                )],
-                bands: vec![("t".into(), bands)],
-            },
-            now,
-        )
-        .await
-        .expect("round");
+    let band = |label: &str, min: i64| Band {
+        label: label.into(),
+        min_index: Percent::from_hundredths(min),
+    };
+    let fixture = small_round(
+        store,
+        &[
+            ("A", "UBND phường An Khánh"),
+            ("B", "UBND xã Bình Hòa"),
+            ("C", "UBND xã Ân Hòa"),
+            ("D", "UBND phường Thới An"),
+        ],
+        vec![
+            band("Nhóm A", 9000),
+            band("Nhóm B", 8000),
+            band("Nhóm C", 7000),
+            band("Nhóm D", 0),
+        ],
+    )
+    .await;
+    let (round, set) = (fixture.round, &fixture.set);
+    let [a, b, c, d] = fixture.units[..] else {
+        panic!("four units")
+    };
 
     // A: 1.1 đạt → 1; 1.2 100/100 → 1,5; 1.3 không áp dụng; 2.1 1,75; 2.2 one late report → 0,75.
     //    Appraisal: 2.1 → 1,25 in round 1, then 1,5 in round 2 (the latest counts).
     //    Self 5; appraised 1 + 1,5 + 1,5 + 0,75 = 4,75; survey 2,5; bonus 0,5 → final 7,75.
     //    Applicable maximum 10 − 1,5 = 8,5 → index 7,75 / 8,5 = 91,176…% → 91,18%.
-    self_score(store, round, a, &set, "1.1", Some(LeafInput::YesNo(true))).await;
-    self_score(store, round, a, &set, "1.2", rate(100, 100)).await;
-    self_score(store, round, a, &set, "1.3", None).await;
+    self_score(store, round, a, set, "1.1", Some(LeafInput::YesNo(true))).await;
+    self_score(store, round, a, set, "1.2", rate(100, 100)).await;
+    self_score(store, round, a, set, "1.3", None).await;
     self_score(
         store,
         round,
         a,
-        &set,
+        set,
         "2.1",
         Some(LeafInput::Judged(p("1.75"))),
     )
     .await;
-    self_score(
-        store,
-        round,
-        a,
-        &set,
-        "2.2",
-        Some(LeafInput::Occurrences(1)),
-    )
-    .await;
+    self_score(store, round, a, set, "2.2", Some(LeafInput::Occurrences(1))).await;
     appraise(store, round, a, "2.1", 1, "1.25").await;
     appraise(store, round, a, "2.1", 2, "1.5").await;
     store
@@ -185,27 +135,11 @@ async fn the_stored_round_gives_the_results_worked_out_by_hand() {
 
     // B: 1.1 → 1; 1.2 90/100 → half of 1,5 = 0,75; 1.3 7/9 × 1,5 = 1,1666… → 1,17;
     //    2.1 2; 2.2 none late → 1. Self = appraised = 5,92; survey 2,4 → final 8,32; index 83,20%.
-    self_score(store, round, b, &set, "1.1", Some(LeafInput::YesNo(true))).await;
-    self_score(store, round, b, &set, "1.2", rate(90, 100)).await;
-    self_score(store, round, b, &set, "1.3", rate(7, 9)).await;
-    self_score(
-        store,
-        round,
-        b,
-        &set,
-        "2.1",
-        Some(LeafInput::Judged(p("2"))),
-    )
-    .await;
-    self_score(
-        store,
-        round,
-        b,
-        &set,
-        "2.2",
-        Some(LeafInput::Occurrences(0)),
-    )
-    .await;
+    self_score(store, round, b, set, "1.1", Some(LeafInput::YesNo(true))).await;
+    self_score(store, round, b, set, "1.2", rate(90, 100)).await;
+    self_score(store, round, b, set, "1.3", rate(7, 9)).await;
+    self_score(store, round, b, set, "2.1", Some(LeafInput::Judged(p("2")))).await;
+    self_score(store, round, b, set, "2.2", Some(LeafInput::Occurrences(0))).await;
     appraise(store, round, b, "1.1", 1, "1").await;
     store
         .set_survey_score(round, b, "3.1", p("2.4"), audit(), now)
@@ -214,27 +148,11 @@ async fn the_stored_round_gives_the_results_worked_out_by_hand() {
 
     // C: 1.1 không đạt → 0; 1.2 → 1,5; 1.3 9/9 → 1,5; 2.1 2; 2.2 → 1. Self 6; survey 2,32
     //    → final 8,32; index 83,20%: the same as B, so B and C share rank 2.
-    self_score(store, round, c, &set, "1.1", Some(LeafInput::YesNo(false))).await;
-    self_score(store, round, c, &set, "1.2", rate(50, 50)).await;
-    self_score(store, round, c, &set, "1.3", rate(9, 9)).await;
-    self_score(
-        store,
-        round,
-        c,
-        &set,
-        "2.1",
-        Some(LeafInput::Judged(p("2"))),
-    )
-    .await;
-    self_score(
-        store,
-        round,
-        c,
-        &set,
-        "2.2",
-        Some(LeafInput::Occurrences(0)),
-    )
-    .await;
+    self_score(store, round, c, set, "1.1", Some(LeafInput::YesNo(false))).await;
+    self_score(store, round, c, set, "1.2", rate(50, 50)).await;
+    self_score(store, round, c, set, "1.3", rate(9, 9)).await;
+    self_score(store, round, c, set, "2.1", Some(LeafInput::Judged(p("2")))).await;
+    self_score(store, round, c, set, "2.2", Some(LeafInput::Occurrences(0))).await;
     appraise(store, round, c, "1.1", 1, "0").await;
     store
         .set_survey_score(round, c, "3.1", p("2.32"), audit(), now)

@@ -167,3 +167,65 @@ fn database_urls_are_rebuilt_with_the_test_database() {
     );
     assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
 }
+
+/// A round on the small test set (`criteria_check::VALID`) for one tier "t", with
+/// self-assessment open from 01/12/2023 to the end of 07/01/2024 and no tie-break.
+pub struct SmallRound {
+    pub round: i64,
+    pub set: parindex::domain::CriteriaSet,
+    pub set_id: i64,
+    /// Ids of the units, in the order given.
+    pub units: Vec<i64>,
+}
+
+pub async fn small_round(
+    store: &Store,
+    units: &[(&str, &str)],
+    bands: Vec<parindex::domain::results::Band>,
+) -> SmallRound {
+    use parindex::domain::deadline::{Phase, Window, parse_opening};
+    use parindex::store::NewRound;
+
+    let text = crate::criteria_check::VALID;
+    let now = t("01/12/2023");
+    let set = parindex::domain::criteria_file::parse("kiem-thu.toml", text).expect("valid");
+    let set_id = store
+        .import_criteria_set(&set, text, now)
+        .await
+        .expect("import")
+        .id();
+    store
+        .upsert_tier("t", "Khối kiểm thử", 0)
+        .await
+        .expect("tier");
+    let mut ids = Vec::new();
+    for (code, name) in units {
+        ids.push(store.upsert_unit(code, name, "t").await.expect("unit"));
+    }
+    let round = store
+        .create_round(
+            &NewRound {
+                year: 2023,
+                title: "Chỉ số CCHC năm 2023".into(),
+                tie_break: Default::default(),
+                sets: vec![("t".into(), set_id)],
+                phases: vec![(
+                    Phase::SelfAssessment,
+                    Window {
+                        opens_at: parse_opening("01/12/2023").expect("date"),
+                        closes_at: t("07/01/2024"),
+                    },
+                )],
+                bands: vec![("t".into(), bands)],
+            },
+            now,
+        )
+        .await
+        .expect("round");
+    SmallRound {
+        round,
+        set,
+        set_id,
+        units: ids,
+    }
+}

@@ -1,15 +1,13 @@
 //! The deadline lock on the server, with a moved clock, through the stored round.
 
 use chrono::Duration;
-use parindex::domain::deadline::{OverrideKind, Phase, Window, parse_opening};
-use parindex::domain::results::TieBreak;
-use parindex::domain::{Clock, LeafInput, ManualClock, criteria_file};
+use parindex::domain::deadline::{OverrideKind, Phase, parse_opening};
+use parindex::domain::{Clock, LeafInput, ManualClock};
 use parindex::service::ServiceError;
 use parindex::service::self_assessment::{LeafSave, save_leaf, self_assessment_access};
-use parindex::store::{AuditFilter, NewAudit, NewRound, Store};
+use parindex::store::{AuditFilter, NewAudit, Store};
 
-use crate::criteria_check::VALID;
-use crate::helpers::{TestDb, t};
+use crate::helpers::{TestDb, small_round, t};
 
 struct Round {
     db: TestDb,
@@ -26,51 +24,17 @@ impl Round {
 
 async fn round_closing_7_january() -> Round {
     let db = TestDb::new().await;
-    let store = &db.store;
-    let now = t("01/12/2023");
-    let set = criteria_file::parse("kiem-thu.toml", VALID).expect("valid");
-    let set_id = store
-        .import_criteria_set(&set, VALID, now)
-        .await
-        .expect("import")
-        .id();
-    store
-        .upsert_tier("t", "Khối kiểm thử", 0)
-        .await
-        .expect("tier");
-    let unit = store
-        .upsert_unit("A", "UBND phường An Khánh", "t")
-        .await
-        .expect("unit");
-    let other_unit = store
-        .upsert_unit("B", "UBND phường Hưng Lợi", "t")
-        .await
-        .expect("unit");
-    let round = store
-        .create_round(
-            &NewRound {
-                year: 2023,
-                title: "Chỉ số CCHC năm 2023".into(),
-                tie_break: TieBreak::None,
-                sets: vec![("t".into(), set_id)],
-                phases: vec![(
-                    Phase::SelfAssessment,
-                    Window {
-                        opens_at: parse_opening("01/12/2023").expect("date"),
-                        closes_at: t("07/01/2024"),
-                    },
-                )],
-                bands: vec![],
-            },
-            now,
-        )
-        .await
-        .expect("round");
+    let r = small_round(
+        &db.store,
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
     Round {
+        round: r.round,
+        unit: r.units[0],
+        other_unit: r.units[1],
         db,
-        round,
-        unit,
-        other_unit,
     }
 }
 

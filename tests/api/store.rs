@@ -4,7 +4,7 @@ use parindex::domain::criteria_file;
 use parindex::store::{AuditFilter, ImportOutcome, NewAudit, StoreError};
 
 use crate::criteria_check::VALID;
-use crate::helpers::{TestDb, t};
+use crate::helpers::{TestDb, small_round, t};
 
 #[tokio::test]
 async fn a_published_criteria_set_version_never_changes() {
@@ -87,28 +87,8 @@ async fn a_published_criteria_set_version_never_changes() {
 async fn the_audit_log_is_append_only_in_the_database_itself() {
     let db = TestDb::new().await;
     let s = &db.store;
-    s.upsert_tier("t", "Khối", 0).await.expect("tier");
-    let unit = s.upsert_unit("A", "Đơn vị A", "t").await.expect("unit");
-    let set = criteria_file::parse("a.toml", VALID).expect("valid");
-    let set_id = s
-        .import_criteria_set(&set, VALID, t("01/11/2023"))
-        .await
-        .expect("import")
-        .id();
-    let round = s
-        .create_round(
-            &parindex::store::NewRound {
-                year: 2023,
-                title: "Kỳ".into(),
-                tie_break: Default::default(),
-                sets: vec![("t".into(), set_id)],
-                phases: vec![],
-                bands: vec![],
-            },
-            t("01/11/2023"),
-        )
-        .await
-        .expect("round");
+    let fixture = small_round(s, &[("A", "Đơn vị A")], vec![]).await;
+    let (round, unit, set_id) = (fixture.round, fixture.units[0], fixture.set_id);
     s.set_survey_score(
         round,
         unit,
