@@ -208,3 +208,50 @@ $$;
 
 create trigger audit_log_no_update before update or delete on audit_log
     for each row execute function audit_log_append_only();
+
+-- A published criteria set never changes, whatever writes to the database: its content,
+-- its nodes and its bonus/penalty items are frozen from publication on.
+create function criteria_set_frozen() returns trigger language plpgsql as $$
+begin
+    if old.published_at is not null and (
+        tg_op = 'DELETE'
+        or (new.code, new.version, new.title, new.tier_code, new.total_h, new.content_hash, new.source)
+           is distinct from
+           (old.code, old.version, old.title, old.tier_code, old.total_h, old.content_hash, old.source)
+    ) then
+        raise exception 'criteria set is published and never changes';
+    end if;
+    if tg_op = 'DELETE' then
+        return old;
+    end if;
+    return new;
+end;
+$$;
+
+create trigger criteria_sets_frozen before update or delete on criteria_sets
+    for each row execute function criteria_set_frozen();
+
+create function criteria_content_frozen() returns trigger language plpgsql as $$
+declare
+    owner bigint;
+begin
+    if tg_op = 'INSERT' then
+        owner := new.set_id;
+    else
+        owner := old.set_id;
+    end if;
+    if exists (select 1 from criteria_sets where id = owner and published_at is not null) then
+        raise exception 'criteria set is published and never changes';
+    end if;
+    if tg_op = 'DELETE' then
+        return old;
+    end if;
+    return new;
+end;
+$$;
+
+create trigger criteria_nodes_frozen before insert or update or delete on criteria_nodes
+    for each row execute function criteria_content_frozen();
+
+create trigger criteria_extras_frozen before insert or update or delete on criteria_extras
+    for each row execute function criteria_content_frozen();

@@ -209,3 +209,52 @@ create trigger audit_log_no_delete before delete on audit_log
 begin
     select raise(abort, 'audit_log is append-only');
 end;
+
+-- A published criteria set never changes, whatever writes to the database: its content,
+-- its nodes and its bonus/penalty items are frozen from publication on.
+create trigger criteria_sets_frozen before update of code, version, title, tier_code, total_h, content_hash, source
+on criteria_sets when old.published_at is not null
+begin
+    select raise(abort, 'criteria set is published and never changes');
+end;
+
+create trigger criteria_sets_frozen_delete before delete on criteria_sets when old.published_at is not null
+begin
+    select raise(abort, 'criteria set is published and never changes');
+end;
+
+create trigger criteria_nodes_frozen_insert before insert on criteria_nodes
+when exists (select 1 from criteria_sets where id = new.set_id and published_at is not null)
+begin
+    select raise(abort, 'criteria set is published and never changes');
+end;
+
+create trigger criteria_nodes_frozen_update before update on criteria_nodes
+when exists (select 1 from criteria_sets where id = old.set_id and published_at is not null)
+begin
+    select raise(abort, 'criteria set is published and never changes');
+end;
+
+create trigger criteria_nodes_frozen_delete before delete on criteria_nodes
+when exists (select 1 from criteria_sets where id = old.set_id and published_at is not null)
+begin
+    select raise(abort, 'criteria set is published and never changes');
+end;
+
+create trigger criteria_extras_frozen_insert before insert on criteria_extras
+when exists (select 1 from criteria_sets where id = new.set_id and published_at is not null)
+begin
+    select raise(abort, 'criteria set is published and never changes');
+end;
+
+create trigger criteria_extras_frozen_update before update on criteria_extras
+when exists (select 1 from criteria_sets where id = old.set_id and published_at is not null)
+begin
+    select raise(abort, 'criteria set is published and never changes');
+end;
+
+create trigger criteria_extras_frozen_delete before delete on criteria_extras
+when exists (select 1 from criteria_sets where id = old.set_id and published_at is not null)
+begin
+    select raise(abort, 'criteria set is published and never changes');
+end;

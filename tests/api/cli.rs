@@ -7,6 +7,8 @@ fn parindex(args: &[&str]) -> (bool, String) {
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("RUST_LOG", "error")
+        .env_remove("DATABASE_URL")
+        .env_remove("PARINDEX_DATA_DIR")
         .output()
         .expect("run parindex");
     (
@@ -65,4 +67,47 @@ fn criteria_diff_shows_how_2023_differs_from_2022() {
     assert!(out.contains("+ 3.5 "), "3.5 is new in 2023: {out}");
     assert!(out.contains("+ 3.3.5 "), "3.3.5 is new in 2023: {out}");
     assert!(out.contains("toàn trình"), "{out}");
+}
+
+#[test]
+fn criteria_import_stores_once_and_a_config_file_names_the_data_directory() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = dir.path().join("parindex.toml");
+    let data = dir.path().join("du-lieu");
+    std::fs::write(
+        &config,
+        format!("data_dir = {:?}\n", data.display().to_string()),
+    )
+    .expect("config");
+    let config = config.to_str().expect("path");
+
+    let (ok, out) = parindex(&["--config", config, "migrate"]);
+    assert!(ok, "{out}");
+    assert!(data.join("parindex.db").exists(), "{out}");
+
+    let (ok, out) = parindex(&[
+        "--config",
+        config,
+        "criteria",
+        "import",
+        "criteria/so-2023.toml",
+    ]);
+    assert!(ok, "{out}");
+    assert!(out.contains("đã nhập CCHC-SO 2023"), "{out}");
+    let (ok, out) = parindex(&[
+        "--config",
+        config,
+        "criteria",
+        "import",
+        "criteria/so-2023.toml",
+    ]);
+    assert!(ok, "{out}");
+    assert!(out.contains("CCHC-SO 2023 đã có, không thay đổi"), "{out}");
+
+    let (ok, out) = parindex(&["--config", "/khong/co/tep.toml", "migrate"]);
+    assert!(!ok);
+    assert!(
+        out.contains("không đọc được tệp cấu hình /khong/co/tep.toml"),
+        "{out}"
+    );
 }

@@ -57,6 +57,16 @@ async fn a_published_criteria_set_version_never_changes() {
         err.to_string(),
         "Bộ tiêu chí KIEM-THU phiên bản 1 đã công bố ngày 15/11/2023 nên không thể thay đổi; hãy tạo phiên bản mới."
     );
+    // The database itself refuses to change a published set, whoever writes.
+    for sql in [
+        "update criteria_nodes set max_h = 9900 where set_id = $1",
+        "delete from criteria_nodes where set_id = $1",
+        "update criteria_sets set source = '' where id = $1",
+        "delete from criteria_sets where id = $1",
+    ] {
+        let result = sqlx::query(sql).bind(id).execute(s.pool()).await;
+        assert!(result.is_err(), "{sql} must be refused");
+    }
     let stored = s.criteria_set(id).await.expect("load");
     assert_eq!(stored.set, edited);
     assert_eq!(stored.content_hash, edited.content_hash());
