@@ -24,7 +24,11 @@ impl Application {
         let listener = TcpListener::bind(address).await?;
         Ok(Application {
             listener,
-            state: AppState { store, clock },
+            state: AppState {
+                store,
+                clock,
+                secure_cookies: false,
+            },
         })
     }
 
@@ -39,10 +43,13 @@ impl Application {
     /// Serves until Ctrl-C (or the task is dropped, in tests).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let app = router(self.state);
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
     }
 }

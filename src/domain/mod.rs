@@ -1,6 +1,7 @@
 //! The domain: criteria sets, scoring, results and ranking, deadlines. Plain Rust: no SQL,
 //! no HTTP, so every rule here is unit- and property-tested on its own.
 
+pub mod access;
 pub mod collation;
 pub mod criteria;
 pub mod criteria_file;

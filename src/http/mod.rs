@@ -2,6 +2,7 @@
 
 pub mod error;
 mod results;
+pub mod session;
 
 use std::sync::Arc;
 
@@ -17,12 +18,25 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    /// Mark the session cookie Secure (set when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// The audit fields of a request: who, from where.
+pub fn audit_of(actor: &crate::domain::access::Actor, address: &str) -> crate::store::NewAudit {
+    crate::store::NewAudit {
+        actor_id: Some(actor.user_id),
+        actor: format!("{} ({})", actor.display_name, actor.username),
+        address: Some(address.to_string()),
+        ..Default::default()
+    }
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .merge(results::router())
+        .merge(session::router())
         .with_state(state)
 }
 

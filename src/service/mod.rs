@@ -1,6 +1,7 @@
 //! Use cases that join the domain and the store: the rules (deadline, criteria, method)
 //! are checked here, on the server, whatever the way of writing (page, API, import).
 
+pub mod auth;
 pub mod results;
 pub mod self_assessment;
 
@@ -19,6 +20,14 @@ pub enum ServiceError {
     Conflict(String),
     #[error("Không tìm thấy {0}.")]
     NotFound(String),
+    /// Not signed in, or the credentials were wrong.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Signed in, but this role may not do this to this unit.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    RateLimited(String),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -31,6 +40,9 @@ impl ServiceError {
             ServiceError::Invalid(_) => "invalid_input",
             ServiceError::Conflict(_) => "conflict",
             ServiceError::NotFound(_) => "not_found",
+            ServiceError::Unauthenticated(_) => "unauthenticated",
+            ServiceError::Forbidden(_) => "forbidden",
+            ServiceError::RateLimited(_) => "rate_limited",
             ServiceError::Store(StoreError::NotFound(_)) => "not_found",
             ServiceError::Store(StoreError::Conflict(_)) => "conflict",
             ServiceError::Store(StoreError::Invalid(_)) => "invalid_input",

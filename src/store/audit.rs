@@ -79,6 +79,15 @@ type AuditRow = (
 );
 
 impl Store {
+    /// Appends one entry on its own (for changes that are not a store write, such as a
+    /// password reset done through another call).
+    pub async fn append_audit(&self, entry: NewAudit, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        append(&mut tx, &entry, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Audit entries, newest first, filtered by unit and leaf.
     pub async fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
         let rows: Vec<AuditRow> = sqlx::query_as(

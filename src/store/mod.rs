@@ -8,6 +8,7 @@ mod audit;
 mod criteria;
 mod entries;
 mod rounds;
+mod sessions;
 mod units;
 
 use std::path::Path;
@@ -21,6 +22,7 @@ pub use audit::{AuditEntry, AuditFilter, NewAudit};
 pub use criteria::{ImportOutcome, StoredSet};
 pub use entries::{AppraisalEntry, SelfEntry, SelfInput};
 pub use rounds::{NewRound, Round, RoundTier};
+pub use sessions::SessionRecord;
 pub use units::{Tier, Unit, User};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");

@@ -1,0 +1,192 @@
+//! Sign-in with username and password (argon2 hashes), server-side sessions, rate
+//! limiting of failed attempts, password change and reset.
+
+use chrono::Duration;
+use sha2::{Digest, Sha256};
+
+use super::{Result, ServiceError};
+use crate::domain::Clock;
+use crate::domain::access::Actor;
+use crate::store::{NewAudit, SessionRecord, Store};
+
+/// How long a session lasts from sign-in.
+pub const SESSION_HOURS: i64 = 12;
+/// Failed attempts allowed per username (and, ×4, per address) in the window.
+pub const MAX_FAILURES: i64 = 5;
+pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+const WRONG_CREDENTIALS: &str = "Tên đăng nhập hoặc mật khẩu không đúng.";
+
+/// A new session: the token goes in the cookie, the CSRF token in every form and API write.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub actor: Actor,
+}
+
+fn random_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ServiceError::Invalid(format!("không tạo được mã phiên: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The stored form of a session token.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Hashes a password with argon2id (on a blocking thread: it is slow on purpose).
+pub async fn hash_password(password: &str) -> Result<String> {
+    check_password_rules(password)?;
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::PasswordHasher;
+        argon2::Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| ServiceError::Invalid(format!("không mã hóa được mật khẩu: {e}")))
+    })
+    .await
+    .map_err(|e| ServiceError::Invalid(e.to_string()))?
+}
+
+async fn verify_password(password: &str, hash: Option<String>) -> bool {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::PasswordVerifier;
+        use argon2::password_hash::phc::PasswordHash;
+        // Without a hash, verify against a fixed one anyway, so that an unknown username
+        // takes as long to refuse as a wrong password.
+        let stored = hash.unwrap_or_else(|| {
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$Jm6vEfWrWdKc2eRB1hCcb0qXRRIG0rQJ6ijU3wFmZwM".into()
+        });
+        PasswordHash::new(&stored)
+            .map(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn check_password_rules(password: &str) -> Result<()> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(ServiceError::Invalid(format!(
+            "Mật khẩu phải có ít nhất {MIN_PASSWORD_CHARS} ký tự."
+        )));
+    }
+    Ok(())
+}
+
+/// Signs a user in. Refuses with the same message whatever was wrong; refuses everyone
+/// for a while after too many failures for a username or from an address.
+pub async fn sign_in(
+    store: &Store,
+    clock: &dyn Clock,
+    username: &str,
+    password: &str,
+    address: &str,
+) -> Result<NewSession> {
+    let now = clock.now();
+    let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+    let username = username.trim();
+    let (by_user, by_address) = store
+        .sign_in_failures(username, address, window_start)
+        .await?;
+    if by_user >= MAX_FAILURES || by_address >= MAX_FAILURES * 4 {
+        return Err(ServiceError::RateLimited(format!(
+            "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {FAILURE_WINDOW_MINUTES} phút."
+        )));
+    }
+    let found = store.user_for_sign_in(username).await?;
+    let (actor, hash) = match found {
+        Some((actor, hash)) => (Some(actor), hash),
+        None => (None, None),
+    };
+    let verified = verify_password(password, hash).await;
+    let Some(actor) = actor.filter(|_| verified) else {
+        store
+            .record_sign_in_failure(username, address, now, window_start)
+            .await?;
+        return Err(ServiceError::Unauthenticated(WRONG_CREDENTIALS.into()));
+    };
+    let token = random_token()?;
+    let csrf_token = random_token()?;
+    store
+        .create_session(
+            &token_hash(&token),
+            actor.user_id,
+            &csrf_token,
+            address,
+            now,
+            now + Duration::hours(SESSION_HOURS),
+        )
+        .await?;
+    Ok(NewSession {
+        token,
+        csrf_token,
+        actor,
+    })
+}
+
+/// The session behind a cookie token, if valid now.
+pub async fn session(
+    store: &Store,
+    clock: &dyn Clock,
+    token: &str,
+) -> Result<Option<SessionRecord>> {
+    Ok(store.session(&token_hash(token), clock.now()).await?)
+}
+
+pub async fn sign_out(store: &Store, token: &str) -> Result<()> {
+    Ok(store.delete_session(&token_hash(token)).await?)
+}
+
+/// A user changes their own password; every session of theirs ends.
+pub async fn change_password(store: &Store, actor: &Actor, current: &str, new: &str) -> Result<()> {
+    let (_, hash) = store
+        .user_for_sign_in(&actor.username)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("người dùng".into()))?;
+    if !verify_password(current, hash).await {
+        return Err(ServiceError::Invalid(
+            "Mật khẩu hiện tại không đúng.".into(),
+        ));
+    }
+    let hash = hash_password(new).await?;
+    Ok(store.set_password_hash(actor.user_id, &hash).await?)
+}
+
+/// An administrator sets a user's password; every session of that user ends.
+pub async fn reset_password(
+    store: &Store,
+    clock: &dyn Clock,
+    admin: &Actor,
+    user_id: i64,
+    new: &str,
+    audit: NewAudit,
+) -> Result<()> {
+    if !admin.is_admin() {
+        return Err(ServiceError::Forbidden(
+            "Chỉ quản trị mới được đặt lại mật khẩu.".into(),
+        ));
+    }
+    let hash = hash_password(new).await?;
+    store.set_password_hash(user_id, &hash).await?;
+    store
+        .append_audit(
+            NewAudit {
+                action: "user.password_reset".into(),
+                new_value: Some(format!("người dùng #{user_id}")),
+                ..audit
+            },
+            clock.now(),
+        )
+        .await?;
+    Ok(())
+}

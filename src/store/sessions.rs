@@ -1,0 +1,239 @@
+//! Passwords, sessions and failed sign-ins. Session tokens are stored only as hashes, so
+//! a copy of the database does not let anyone sign in.
+
+use chrono::{DateTime, Utc};
+
+use super::{Result, Store, StoreError, to_ts};
+use crate::domain::access::{Actor, Role, Scope};
+
+/// A session looked up by its token.
+#[derive(Clone, Debug)]
+pub struct SessionRecord {
+    pub actor: Actor,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ActorRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    unit_id: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SignInRow {
+    #[sqlx(flatten)]
+    user: ActorRow,
+    password_hash: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    user: ActorRow,
+    csrf_token: String,
+    expires_at: i64,
+}
+
+impl Store {
+    async fn actor_from_row(&self, row: ActorRow) -> Result<Actor> {
+        let ActorRow {
+            id: user_id,
+            username,
+            display_name,
+            role,
+            unit_id,
+        } = row;
+        let role = Role::parse(&role)
+            .ok_or_else(|| StoreError::Invalid(format!("vai trò không hợp lệ: {role}")))?;
+        let scopes: Vec<(Option<i64>, Option<String>)> =
+            sqlx::query_as("select unit_id, area_code from appraiser_scopes where user_id = $1")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(Actor {
+            user_id,
+            username,
+            display_name,
+            role,
+            unit_id,
+            scopes: scopes
+                .into_iter()
+                .map(|(unit_id, area_code)| Scope { unit_id, area_code })
+                .collect(),
+        })
+    }
+
+    /// An active user and their password hash, by username.
+    pub async fn user_for_sign_in(
+        &self,
+        username: &str,
+    ) -> Result<Option<(Actor, Option<String>)>> {
+        let row: Option<SignInRow> = sqlx::query_as(
+            r"select id, username, display_name, role, unit_id, password_hash from users
+              where username = $1 and active = 1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(row) => Ok(Some((
+                self.actor_from_row(row.user).await?,
+                row.password_hash,
+            ))),
+        }
+    }
+
+    pub async fn actor(&self, user_id: i64) -> Result<Actor> {
+        let row: Option<ActorRow> = sqlx::query_as(
+            "select id, username, display_name, role, unit_id from users where id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        self.actor_from_row(
+            row.ok_or_else(|| StoreError::NotFound(format!("người dùng #{user_id}")))?,
+        )
+        .await
+    }
+
+    /// Stores a new password hash and ends every session of the user.
+    pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query("update users set password_hash = $2 where id = $1")
+            .bind(user_id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("người dùng #{user_id}")));
+        }
+        sqlx::query("delete from sessions where user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_appraiser_scope(
+        &self,
+        user_id: i64,
+        unit_id: Option<i64>,
+        area_code: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "insert into appraiser_scopes (user_id, unit_id, area_code) values ($1, $2, $3)",
+        )
+        .bind(user_id)
+        .bind(unit_id)
+        .bind(area_code)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        address: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            r"insert into sessions (token_hash, user_id, csrf_token, created_at, expires_at, address)
+              values ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(to_ts(now))
+        .bind(to_ts(expires_at))
+        .bind(address)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The session with this token hash, if it exists, has not expired, and its user is active.
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>> {
+        let row: Option<SessionRow> = sqlx::query_as(
+            r"select u.id, u.username, u.display_name, u.role, u.unit_id, s.csrf_token, s.expires_at
+              from sessions s join users u on u.id = s.user_id
+              where s.token_hash = $1 and s.expires_at > $2 and u.active = 1",
+        )
+        .bind(token_hash)
+        .bind(to_ts(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(row) => Ok(Some(SessionRecord {
+                actor: self.actor_from_row(row.user).await?,
+                csrf_token: row.csrf_token,
+                expires_at: super::from_ts(row.expires_at),
+            })),
+        }
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("delete from sessions where token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed sign-in, and forgets failures older than `forget_before`.
+    pub async fn record_sign_in_failure(
+        &self,
+        username: &str,
+        address: &str,
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query("delete from sign_in_failures where at < $1")
+            .bind(to_ts(forget_before))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("insert into sign_in_failures (username, address, at) values ($1, $2, $3)")
+            .bind(username)
+            .bind(address)
+            .bind(to_ts(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Failed sign-ins since `since` for this username, and from this address.
+    pub async fn sign_in_failures(
+        &self,
+        username: &str,
+        address: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(i64, i64)> {
+        let counts: (i64, i64) = sqlx::query_as(
+            r"select
+                  coalesce(sum(case when username = $1 then 1 else 0 end), 0),
+                  coalesce(sum(case when address = $2 then 1 else 0 end), 0)
+              from sign_in_failures where at >= $3",
+        )
+        .bind(username)
+        .bind(address)
+        .bind(to_ts(since))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(counts)
+    }
+}
