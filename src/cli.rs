@@ -129,7 +129,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Results { round } => {
             let store = open_store(&config).await?;
-            let results = crate::service::results::round_results(&store, round).await?;
+            let results =
+                crate::service::results::round_results(&store, round, chrono::Utc::now()).await?;
             print!("{}", crate::demo::results_table(&results));
             Ok(ExitCode::SUCCESS)
         }
@@ -238,6 +239,16 @@ fn diff_files(old: &Path, new: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Changes made from the command line are audited under the operating-system user.
+fn cli_audit() -> crate::store::NewAudit {
+    let who = std::env::var("USER").unwrap_or_else(|_| "?".into());
+    crate::store::NewAudit {
+        actor: format!("dòng lệnh ({who})"),
+        address: Some("cli".into()),
+        ..Default::default()
+    }
+}
+
 async fn import_files(store: &Store, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     for path in files {
@@ -252,7 +263,7 @@ async fn import_files(store: &Store, files: &[PathBuf]) -> anyhow::Result<ExitCo
             }
         };
         match store
-            .import_criteria_set(&set, &text, chrono::Utc::now())
+            .import_criteria_set(&set, &text, cli_audit(), chrono::Utc::now())
             .await
         {
             Ok(ImportOutcome::Created(id)) => {

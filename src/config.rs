@@ -81,12 +81,17 @@ fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    match rest.split_once('@') {
+    // The host follows the last '@': a password may itself contain one.
+    let rest = match rest.split_once('?') {
+        Some((before, _)) => format!("{before}?…"),
+        None => rest.to_string(),
+    };
+    match rest.rsplit_once('@') {
         Some((credentials, host)) => match credentials.split_once(':') {
             Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_string(),
+            None => format!("{scheme}://{rest}"),
         },
-        None => url.to_string(),
+        None => format!("{scheme}://{rest}"),
     }
 }
 

@@ -187,7 +187,10 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
                     .join("; "),
             )
         })?;
-        let id = store.import_criteria_set(&set, text, now).await?.id();
+        let id = store
+            .import_criteria_set(&set, text, audit("Sở Nội vụ (dữ liệu mẫu)"), now)
+            .await?
+            .id();
         sets.push((id, set));
     }
     let set_2023 = |tier: &str| {
@@ -240,6 +243,7 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
                     .map(|(t, _)| (t.to_string(), bands.clone()))
                     .collect(),
             },
+            audit("Sở Nội vụ (dữ liệu mẫu)"),
             now,
         )
         .await?;
@@ -290,6 +294,7 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
                     .map(|(t, _)| (t.to_string(), bands.clone()))
                     .collect(),
             },
+            audit("Sở Nội vụ (dữ liệu mẫu)"),
             now,
         )
         .await?;
@@ -531,14 +536,9 @@ async fn appraise_unit(
                 false,
             )
         } else if self_points > Points::ZERO && rng.chance(12) {
-            // The appraiser finds the evidence short: half the self-score, on the leaf's steps.
-            let step = match node.leaf.as_ref().map(|l| &l.method) {
-                Some(Method::Judged { step }) => *step,
-                _ => Points::from_hundredths(25),
-            };
-            let half = self_points.mul_ratio(1, 2).unwrap_or_default();
-            let lowered =
-                Points::from_hundredths(half.hundredths() / step.hundredths() * step.hundredths());
+            // The appraiser finds the evidence short and lowers the score to the next value
+            // the leaf's method can give.
+            let lowered = lowered_score(node, self_points);
             (
                 lowered,
                 "Tài liệu kiểm chứng chưa đầy đủ, chưa chứng minh được kết quả tự chấm."
@@ -561,6 +561,29 @@ async fn appraise_unit(
             .await?;
     }
     Ok(())
+}
+
+/// The next score below `points` that the leaf's method can produce.
+fn lowered_score(node: &Node, points: Points) -> Points {
+    match node.leaf.as_ref().map(|l| &l.method) {
+        Some(Method::Tiered { tiers, .. }) => tiers
+            .iter()
+            .filter_map(|t| node.max.mul_ratio(t.fraction.hundredths(), 100))
+            .filter(|v| *v < points)
+            .max()
+            .unwrap_or(Points::ZERO),
+        Some(Method::Proportional { .. }) => points.mul_ratio(3, 4).unwrap_or_default(),
+        Some(Method::Judged { step }) => {
+            let half = points.mul_ratio(1, 2).unwrap_or_default();
+            Points::from_hundredths(
+                half.hundredths() / step.hundredths().max(1) * step.hundredths(),
+            )
+        }
+        Some(Method::Deduction { per_occurrence, .. }) => {
+            (points - *per_occurrence).max(Points::ZERO)
+        }
+        _ => Points::ZERO,
+    }
 }
 
 async fn survey_and_extras(

@@ -224,3 +224,68 @@ fn a_tie_break_on_the_appraised_total_separates_equal_indexes() {
         ]
     );
 }
+
+#[test]
+fn ranks_use_the_rounded_index_the_table_shows() {
+    let text = r#"
+[set]
+code = "T"
+version = "1"
+title = "Hai tiêu chí"
+tier = "t"
+total = 100
+step = 0.01
+
+[[node]]
+code = "1"
+text = "Lĩnh vực"
+max = 100
+
+[[node]]
+code = "1.1"
+text = "Phần lớn"
+max = 98.5
+method = "judged"
+guidance = "0–98,5"
+
+[[node]]
+code = "1.2"
+text = "Có thể không áp dụng"
+max = 1.5
+method = "judged"
+guidance = "0–1,5"
+na_allowed = true
+"#;
+    let set = criteria_file::parse("t.toml", text).expect("valid");
+    let unit = |name: &str, a: i64, b: Option<i64>| {
+        let mut s = UnitScores {
+            unit_code: name.into(),
+            unit_name: name.into(),
+            ..Default::default()
+        };
+        s.self_scores
+            .insert("1.1".into(), Points::from_hundredths(a));
+        match b {
+            Some(b) => {
+                s.self_scores
+                    .insert("1.2".into(), Points::from_hundredths(b));
+            }
+            None => {
+                s.not_applicable.insert("1.2".into());
+            }
+        }
+        s
+    };
+    // X: 85,01 of 100 = 85,01% exactly. Y: 83,73 of 98,5 = 85,00507…%, shown as 85,01%.
+    let mut results = vec![
+        compute(&set, &unit("X", 8351, Some(150))),
+        compute(&set, &unit("Y", 8373, None)),
+    ];
+    assert_eq!(results[0].index, results[1].index);
+    rank(&mut results, TieBreak::None, |a, b| a.cmp(b));
+    assert_eq!(
+        (results[0].rank, results[1].rank),
+        (1, 1),
+        "both shown as 85,01% share rank 1"
+    );
+}

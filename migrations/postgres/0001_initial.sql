@@ -215,9 +215,9 @@ create function criteria_set_frozen() returns trigger language plpgsql as $$
 begin
     if old.published_at is not null and (
         tg_op = 'DELETE'
-        or (new.code, new.version, new.title, new.tier_code, new.total_h, new.content_hash, new.source)
+        or (new.code, new.version, new.title, new.tier_code, new.total_h, new.content_hash, new.source, new.published_at)
            is distinct from
-           (old.code, old.version, old.title, old.tier_code, old.total_h, old.content_hash, old.source)
+           (old.code, old.version, old.title, old.tier_code, old.total_h, old.content_hash, old.source, old.published_at)
     ) then
         raise exception 'criteria set is published and never changes';
     end if;

@@ -212,8 +212,13 @@ end;
 
 -- A published criteria set never changes, whatever writes to the database: its content,
 -- its nodes and its bonus/penalty items are frozen from publication on.
-create trigger criteria_sets_frozen before update of code, version, title, tier_code, total_h, content_hash, source
-on criteria_sets when old.published_at is not null
+create trigger criteria_sets_frozen before update on criteria_sets
+when old.published_at is not null and (
+    new.code is not old.code or new.version is not old.version or new.title is not old.title
+    or new.tier_code is not old.tier_code or new.total_h is not old.total_h
+    or new.content_hash is not old.content_hash or new.source is not old.source
+    or new.published_at is not old.published_at
+)
 begin
     select raise(abort, 'criteria set is published and never changes');
 end;

@@ -166,9 +166,30 @@ pub fn parse(file: &str, text: &str) -> Result<CriteriaSet, Vec<Problem>> {
 
     let mut nodes = Vec::with_capacity(raw.nodes.len());
     let mut seen: HashSet<String> = HashSet::new();
+    // The ancestors of the node being read: tree order means each node's parent is the
+    // last node read one level up (children follow their parent, before its next sibling).
+    let mut path: Vec<&str> = Vec::new();
     for rn in &raw.nodes {
         if let Some(node) = check_node(&mut c, rn, set_step, &seen) {
             nodes.push(node);
+        }
+        if is_well_formed_code(&rn.code) {
+            let depth = rn.code.split('.').count();
+            path.truncate(depth - 1);
+            if let Some((parent, _)) = rn.code.rsplit_once('.')
+                && seen.contains(parent)
+                && path.last() != Some(&parent)
+            {
+                c.report(
+                    Some(&rn.code),
+                    Some("code"),
+                    format!(
+                        "sai thứ tự: mục {} phải nằm ngay trong nhóm các mục con của {parent}",
+                        rn.code
+                    ),
+                );
+            }
+            path.push(&rn.code);
         }
         seen.insert(rn.code.clone());
     }
@@ -269,9 +290,15 @@ fn check_node(
         None => {
             for (field, present) in [
                 ("guidance", !rn.guidance.is_empty()),
+                ("evidence", !rn.evidence.is_empty()),
                 ("tiers", rn.tiers.is_some()),
                 ("per_occurrence", rn.per_occurrence.is_some()),
+                ("occurrence", rn.occurrence.is_some()),
                 ("step", rn.step.is_some()),
+                ("numerator", rn.numerator.is_some()),
+                ("denominator", rn.denominator.is_some()),
+                ("na_allowed", rn.na_allowed),
+                ("na_hint", rn.na_hint.is_some()),
             ] {
                 if present {
                     c.report(at, Some(field), "chỉ tiêu chí thành phần (có phương pháp chấm) mới có trường này; thiếu «method»?");
@@ -411,6 +438,11 @@ fn check_method(
             "numerator",
             rn.numerator.is_some() && !matches!(name, "tiered" | "proportional"),
         ),
+        (
+            "denominator",
+            rn.denominator.is_some() && !matches!(name, "tiered" | "proportional"),
+        ),
+        ("occurrence", rn.occurrence.is_some() && name != "deduction"),
     ];
     for (field, wrong) in misplaced {
         if wrong {
@@ -420,6 +452,13 @@ fn check_method(
                 format!("trường này không dùng cho phương pháp «{name}»"),
             );
         }
+    }
+    if rn.na_hint.is_some() && !rn.na_allowed {
+        c.report(
+            at,
+            Some("na_hint"),
+            "có ghi chú không áp dụng nhưng thiếu «na_allowed = true»",
+        );
     }
     if name != "survey" && rn.guidance.trim().is_empty() {
         c.report(at, Some("guidance"), "thiếu hướng dẫn chấm điểm");

@@ -6,7 +6,9 @@
 
 use std::sync::{Arc, RwLock};
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, SubsecRound as _, TimeZone, Utc,
+};
 use chrono_tz::Asia::Ho_Chi_Minh;
 use serde::{Deserialize, Serialize};
 
@@ -151,7 +153,10 @@ pub fn access(
         };
     };
     let deadline = latest.map_or(window.closes_at, |o| o.until);
-    if now < window.opens_at && latest.is_none() {
+    // Deadlines are whole seconds and inclusive: a write at 23:59:59.4 is still on time.
+    let now = now.trunc_subsecs(0);
+    let reopened = latest.is_some_and(|o| o.kind == OverrideKind::Reopening);
+    if now < window.opens_at && !reopened {
         return Access {
             open: false,
             effective_deadline: Some(deadline),
@@ -381,6 +386,52 @@ mod tests {
                 Some(&w),
                 &[first],
                 t("21/01/2024") - Duration::hours(1)
+            )
+            .open
+        );
+    }
+
+    #[test]
+    fn the_last_second_counts_whole() {
+        let w = window();
+        let late_in_the_second = w.closes_at + Duration::milliseconds(999);
+        assert!(access(Phase::SelfAssessment, Some(&w), &[], late_in_the_second).open);
+        assert!(
+            !access(
+                Phase::SelfAssessment,
+                Some(&w),
+                &[],
+                late_in_the_second + Duration::milliseconds(1)
+            )
+            .open
+        );
+    }
+
+    #[test]
+    fn only_a_reopening_opens_before_the_window() {
+        let w = window();
+        let early = w.opens_at - Duration::days(1);
+        let grant = |kind| Override {
+            kind,
+            until: t("10/01/2024"),
+            reason: "x".into(),
+            granted_at: early,
+        };
+        assert!(
+            !access(
+                Phase::SelfAssessment,
+                Some(&w),
+                &[grant(OverrideKind::Extension)],
+                early
+            )
+            .open
+        );
+        assert!(
+            access(
+                Phase::SelfAssessment,
+                Some(&w),
+                &[grant(OverrideKind::Reopening)],
+                early
             )
             .open
         );

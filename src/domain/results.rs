@@ -43,7 +43,8 @@ pub struct UnitResult {
     /// Chỉ số CCHC: final total ÷ applicable maximum × 100, rounded to two decimals.
     pub index: Percent,
     pub areas: Vec<AreaResult>,
-    /// True while no leaf has been appraised: self-scores stand in for appraised ones.
+    /// Tạm tính: true until appraisal round 1 has closed (or the round is published).
+    /// Until then, leaves nobody has appraised yet count with their self-scores.
     pub provisional: bool,
     pub rank: u32,
     pub classification: Option<String>,
@@ -94,7 +95,6 @@ pub struct Band {
 
 /// Computes one unit's totals and indexes from its scores.
 pub fn compute(set: &CriteriaSet, scores: &UnitScores) -> UnitResult {
-    let provisional = scores.appraised.is_empty();
     let mut self_total = Points::ZERO;
     let mut appraised_total = Points::ZERO;
     let mut survey_total = Points::ZERO;
@@ -151,7 +151,7 @@ pub fn compute(set: &CriteriaSet, scores: &UnitScores) -> UnitResult {
                 index: points.percent_of(max),
             })
             .collect(),
-        provisional,
+        provisional: false,
         rank: 0,
         classification: None,
     }
@@ -189,18 +189,26 @@ pub fn classify(index: Percent, bands: &[Band]) -> Option<String> {
         .map(|b| b.label.clone())
 }
 
+/// How a tier's results are ranked and labelled, from the round's settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Ranking<'a> {
+    pub tie_break: TieBreak,
+    pub bands: &'a [Band],
+    pub provisional: bool,
+}
+
 /// Computes, ranks and classifies the units of one tier.
 pub fn tier_results(
     set: &CriteriaSet,
     units: &[UnitScores],
-    tie_break: TieBreak,
-    bands: &[Band],
+    ranking: Ranking<'_>,
     name_order: impl Fn(&str, &str) -> std::cmp::Ordering,
 ) -> Vec<UnitResult> {
     let mut results: Vec<UnitResult> = units.iter().map(|u| compute(set, u)).collect();
-    rank(&mut results, tie_break, name_order);
+    rank(&mut results, ranking.tie_break, name_order);
     for r in &mut results {
-        r.classification = classify(r.index, bands);
+        r.classification = classify(r.index, ranking.bands);
+        r.provisional = ranking.provisional;
     }
     results
 }

@@ -22,16 +22,6 @@ pub struct AppState {
     pub secure_cookies: bool,
 }
 
-/// The audit fields of a request: who, from where.
-pub fn audit_of(actor: &crate::domain::access::Actor, address: &str) -> crate::store::NewAudit {
-    crate::store::NewAudit {
-        actor_id: Some(actor.user_id),
-        actor: format!("{} ({})", actor.display_name, actor.username),
-        address: Some(address.to_string()),
-        ..Default::default()
-    }
-}
-
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))

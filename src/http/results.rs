@@ -33,5 +33,7 @@ async fn list_rounds(State(state): State<AppState>) -> Result<Json<Vec<RoundSumm
 }
 
 async fn results(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<RoundResults>> {
-    Ok(Json(round_results(&state.store, id).await?))
+    Ok(Json(
+        round_results(&state.store, id, state.clock.now()).await?,
+    ))
 }

@@ -203,7 +203,7 @@ async fn reset_password(
     Json(body): Json<PasswordReset>,
 ) -> Result<StatusCode> {
     user.check_csrf_header(&headers)?;
-    let audit = super::audit_of(&user.actor, &peer.ip().to_string());
+    let audit = crate::store::NewAudit::by(&user.actor, &peer.ip().to_string());
     auth::reset_password(
         &state.store,
         state.clock.as_ref(),

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod results;
+pub mod scores;
 pub mod self_assessment;
 
 use crate::store::StoreError;

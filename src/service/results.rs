@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use super::Result;
 use crate::domain::collation::compare_vi;
-use crate::domain::results::{UnitResult, tier_results};
+use crate::domain::deadline::Phase;
+use crate::domain::results::{Ranking, UnitResult, tier_results};
 use crate::store::Store;
 
 #[derive(Clone, Debug, Serialize)]
@@ -25,7 +26,7 @@ pub struct TierResults {
     pub set_version: String,
     /// Areas of the set, in order: (code, text, maximum).
     pub areas: Vec<AreaHeading>,
-    /// True while any unit of the tier has no appraised score: the table is provisional.
+    /// Tạm tính: until appraisal round 1 has closed or the round is published.
     pub provisional: bool,
     pub units: Vec<UnitResult>,
 }
@@ -37,22 +38,30 @@ pub struct AreaHeading {
     pub max: crate::domain::Points,
 }
 
-/// Computes the results of every tier of a round from the stored scores.
-pub async fn round_results(store: &Store, round_id: i64) -> Result<RoundResults> {
+/// Computes the results of every tier of a round from the stored scores, as of `now`.
+pub async fn round_results(
+    store: &Store,
+    round_id: i64,
+    now: DateTime<Utc>,
+) -> Result<RoundResults> {
     let round = store.round(round_id).await?;
+    let appraised = round
+        .phases
+        .get(&Phase::AppraisalRound1)
+        .is_some_and(|w| now > w.closes_at);
+    let provisional = round.published_at.is_none() && !appraised;
     let mut tiers = Vec::with_capacity(round.tiers.len());
     for tier in &round.tiers {
         let stored = store.criteria_set(tier.set_id).await?;
         let scores = store
             .unit_scores(round.id, tier.tier_id, tier.set_id)
             .await?;
-        let units = tier_results(
-            &stored.set,
-            &scores,
-            round.tie_break,
-            &tier.bands,
-            compare_vi,
-        );
+        let ranking = Ranking {
+            tie_break: round.tie_break,
+            bands: &tier.bands,
+            provisional,
+        };
+        let units = tier_results(&stored.set, &scores, ranking, compare_vi);
         tiers.push(TierResults {
             tier_code: tier.tier_code.clone(),
             tier_name: tier.tier_name.clone(),
@@ -67,7 +76,7 @@ pub async fn round_results(store: &Store, round_id: i64) -> Result<RoundResults>
                     max: a.max,
                 })
                 .collect(),
-            provisional: units.iter().any(|u| u.provisional),
+            provisional,
             units,
         });
     }

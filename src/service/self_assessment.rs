@@ -1,11 +1,15 @@
-//! Saving a unit's self-assessment, with every rule checked on the server: the round and
-//! the leaf exist for the unit's tier, the input fits the leaf's method, a not-applicable
-//! claim is allowed and explained, and the deadline engine lets the unit write now.
+//! A unit's self-assessment, with every rule checked on the server: who is writing and
+//! for which unit, the round and the leaf exist for the unit's tier, the input fits the
+//! leaf's method, a not-applicable claim is allowed and explained, the head has not
+//! submitted it, and the deadline engine lets the unit write now.
 
+use chrono::{DateTime, Utc};
+
+use crate::domain::access::Actor;
 use crate::domain::criteria::Method;
 use crate::domain::deadline::{Access, Phase, access};
-use crate::domain::{Clock, LeafInput};
-use crate::store::{NewAudit, SelfInput, Store};
+use crate::domain::{Clock, CriteriaSet, LeafInput};
+use crate::store::{NewAudit, Round, SelfInput, Store, Unit};
 
 use super::{Result, ServiceError};
 
@@ -21,34 +25,12 @@ pub struct LeafSave {
     pub expected_version: Option<i64>,
 }
 
-/// Whether the unit may write its self-assessment now, and the sentence that says so.
-pub async fn self_assessment_access(
+/// The round, the unit, and the criteria set the unit is scored on in that round.
+pub(crate) async fn unit_in_round(
     store: &Store,
-    clock: &dyn Clock,
     round_id: i64,
     unit_id: i64,
-) -> Result<Access> {
-    let round = store.round(round_id).await?;
-    let overrides = store
-        .overrides(round_id, unit_id, Phase::SelfAssessment)
-        .await?;
-    Ok(access(
-        Phase::SelfAssessment,
-        round.phases.get(&Phase::SelfAssessment),
-        &overrides,
-        clock.now(),
-    ))
-}
-
-/// Saves one leaf; returns the new version.
-pub async fn save_leaf(
-    store: &Store,
-    clock: &dyn Clock,
-    round_id: i64,
-    unit_id: i64,
-    save: LeafSave,
-    audit: NewAudit,
-) -> Result<i64> {
+) -> Result<(Round, Unit, CriteriaSet)> {
     let round = store.round(round_id).await?;
     let unit = store.unit(unit_id).await?;
     let tier = round
@@ -61,13 +43,79 @@ pub async fn save_leaf(
                 unit.name
             ))
         })?;
+    let set = store.criteria_set(tier.set_id).await?.set;
+    Ok((round, unit, set))
+}
 
-    let gate = self_assessment_access(store, clock, round_id, unit_id).await?;
+/// Whether the unit may write its self-assessment at `now`, and the sentence that says so.
+pub async fn self_assessment_access_at(
+    store: &Store,
+    round: &Round,
+    unit_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Access> {
+    let overrides = store
+        .overrides(round.id, unit_id, Phase::SelfAssessment)
+        .await?;
+    Ok(access(
+        Phase::SelfAssessment,
+        round.phases.get(&Phase::SelfAssessment),
+        &overrides,
+        now,
+    ))
+}
+
+/// Whether the unit may write its self-assessment now.
+pub async fn self_assessment_access(
+    store: &Store,
+    clock: &dyn Clock,
+    round_id: i64,
+    unit_id: i64,
+) -> Result<Access> {
+    let round = store.round(round_id).await?;
+    self_assessment_access_at(store, &round, unit_id, clock.now()).await
+}
+
+/// Refuses unless the unit's self-assessment is open at `now` and not submitted.
+async fn ensure_editable(
+    store: &Store,
+    round: &Round,
+    unit: &Unit,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let gate = self_assessment_access_at(store, round, unit.id, now).await?;
     if !gate.open {
         return Err(ServiceError::Locked(gate.message));
     }
+    if let Some(at) = store.submission(round.id, unit.id).await? {
+        return Err(ServiceError::Conflict(format!(
+            "Thủ trưởng đơn vị đã phê duyệt và gửi lúc {}. Cần «Rút lại để chỉnh sửa» trước khi sửa.",
+            crate::domain::deadline::format_instant(at)
+        )));
+    }
+    Ok(())
+}
 
-    let set = store.criteria_set(tier.set_id).await?.set;
+/// Saves one leaf; returns the new version.
+pub async fn save_leaf(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    round_id: i64,
+    unit_id: i64,
+    save: LeafSave,
+) -> Result<i64> {
+    if !actor.may_edit_self_assessment(unit_id) {
+        return Err(ServiceError::Forbidden(
+            "Chỉ cán bộ và thủ trưởng của đơn vị mới được tự chấm điểm.".into(),
+        ));
+    }
+    // One instant for the whole request: the check and the stored time agree.
+    let now = clock.now();
+    let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
+    ensure_editable(store, &round, &unit, now).await?;
+
     let node = set
         .node(&save.leaf_code)
         .filter(|n| n.is_leaf())
@@ -119,8 +167,60 @@ pub async fn save_leaf(
             unit_id,
             &entry,
             save.expected_version,
-            audit,
-            clock.now(),
+            NewAudit::by(actor, address),
+            now,
         )
+        .await?)
+}
+
+/// The head approves and submits the self-assessment (phê duyệt và gửi).
+pub async fn submit(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    round_id: i64,
+    unit_id: i64,
+) -> Result<()> {
+    if !actor.may_submit(unit_id) {
+        return Err(ServiceError::Forbidden(
+            "Chỉ thủ trưởng đơn vị mới được phê duyệt và gửi.".into(),
+        ));
+    }
+    let now = clock.now();
+    let (round, unit, _) = unit_in_round(store, round_id, unit_id).await?;
+    ensure_editable(store, &round, &unit, now).await?;
+    Ok(store
+        .submit_self_assessment(round_id, unit_id, NewAudit::by(actor, address), now)
+        .await?)
+}
+
+/// The head withdraws the submission to edit again, while the deadline allows.
+pub async fn withdraw(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    round_id: i64,
+    unit_id: i64,
+) -> Result<()> {
+    if !actor.may_submit(unit_id) {
+        return Err(ServiceError::Forbidden(
+            "Chỉ thủ trưởng đơn vị mới được rút lại bản đã gửi.".into(),
+        ));
+    }
+    let now = clock.now();
+    let (round, unit, _) = unit_in_round(store, round_id, unit_id).await?;
+    let gate = self_assessment_access_at(store, &round, unit.id, now).await?;
+    if !gate.open {
+        return Err(ServiceError::Locked(gate.message));
+    }
+    if store.submission(round_id, unit_id).await?.is_none() {
+        return Err(ServiceError::Conflict(
+            "Đơn vị chưa gửi bản tự đánh giá nên không có gì để rút lại.".into(),
+        ));
+    }
+    Ok(store
+        .withdraw_submission(round_id, unit_id, NewAudit::by(actor, address), now)
         .await?)
 }

@@ -21,6 +21,18 @@ pub struct NewAudit {
     pub address: Option<String>,
 }
 
+impl NewAudit {
+    /// An entry made by a signed-in user from an address.
+    pub fn by(actor: &crate::domain::access::Actor, address: &str) -> NewAudit {
+        NewAudit {
+            actor_id: Some(actor.user_id),
+            actor: format!("{} ({})", actor.display_name, actor.username),
+            address: Some(address.to_string()),
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct AuditEntry {
     pub id: i64,

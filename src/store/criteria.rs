@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::audit::{NewAudit, append};
 use super::{Result, Store, StoreError, from_ts, to_ts};
 use crate::domain::{CriteriaSet, criteria_file};
 
@@ -43,6 +44,7 @@ impl Store {
         &self,
         set: &CriteriaSet,
         source: &str,
+        audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<ImportOutcome> {
         let hash = set.content_hash();
@@ -147,19 +149,51 @@ impl Store {
                     .await?;
             }
         }
+        let entry = NewAudit {
+            action: "criteria.import".into(),
+            new_value: Some(format!(
+                "{} {} ({}), mã băm {}",
+                set.code,
+                set.version,
+                match outcome {
+                    ImportOutcome::Created(_) => "tạo mới",
+                    ImportOutcome::Replaced(_) => "cập nhật bản nháp",
+                    ImportOutcome::Unchanged(_) => "không đổi",
+                },
+                &hash[..12]
+            )),
+            ..audit
+        };
+        append(&mut tx, &entry, now).await?;
         tx.commit().await?;
         Ok(outcome)
     }
 
     /// Marks a set version as published; from then on it never changes.
-    pub async fn publish_criteria_set(&self, set_id: i64, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
+    pub async fn publish_criteria_set(
+        &self,
+        set_id: i64,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
             "update criteria_sets set published_at = $2 where id = $1 and published_at is null",
         )
         .bind(set_id)
         .bind(to_ts(now))
-        .execute(&self.pool)
-        .await?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed > 0 {
+            let entry = NewAudit {
+                action: "criteria.publish".into(),
+                new_value: Some(format!("bộ tiêu chí #{set_id}")),
+                ..audit
+            };
+            append(&mut tx, &entry, now).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -182,6 +216,13 @@ impl Store {
                         .unwrap_or_default()
                 ))
             })?;
+        // The file is parsed again on every load; if the parser's reading of it ever drifted
+        // from what was stored, a published set would change silently. Refuse instead.
+        if set.content_hash() != content_hash {
+            return Err(StoreError::Invalid(format!(
+                "bộ tiêu chí {code} {version} đọc lại không còn khớp mã băm đã lưu; cần kiểm tra phiên bản phần mềm"
+            )));
+        }
         Ok(StoredSet {
             id,
             content_hash,

@@ -137,6 +137,36 @@ fn describe(points: Option<Points>, not_applicable: bool) -> String {
     }
 }
 
+/// An entry as the audit log and conflict messages show it: points, the figures behind
+/// them, the not-applicable claim, and the start of the explanation.
+fn describe_self(e: &SelfEntry) -> String {
+    let mut text = describe(e.points, e.not_applicable);
+    match e.input {
+        Some(LeafInput::Rate {
+            numerator,
+            denominator,
+        }) => text.push_str(&format!(" ({numerator}/{denominator})")),
+        Some(LeafInput::Occurrences(n)) => text.push_str(&format!(" ({n} lần)")),
+        Some(LeafInput::YesNo(met)) => {
+            text.push_str(if met { " (đạt)" } else { " (không đạt)" })
+        }
+        _ => {}
+    }
+    if e.not_applicable && !e.na_reason.is_empty() {
+        text.push_str(&format!("; lý do: {}", e.na_reason));
+    }
+    if !e.explanation.is_empty() {
+        let short: String = e.explanation.chars().take(80).collect();
+        let more = if e.explanation.chars().count() > 80 {
+            "…"
+        } else {
+            ""
+        };
+        text.push_str(&format!("; giải thích: {short}{more}"));
+    }
+    text
+}
+
 const SELF_COLUMNS: &str = r"leaf_code, input_kind, met, numerator_h, denominator_h, judged_h, occurrences,
     points_h, explanation, not_applicable, na_reason, version, updated_at";
 
@@ -160,12 +190,30 @@ impl Store {
             .collect())
     }
 
+    /// One self-assessment entry, if saved.
+    pub async fn self_entry(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+        leaf_code: &str,
+    ) -> Result<Option<SelfEntry>> {
+        let row: Option<SelfRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {SELF_COLUMNS} from self_entries where round_id = $1 and unit_id = $2 and leaf_code = $3"
+        )))
+        .bind(round_id)
+        .bind(unit_id)
+        .bind(leaf_code)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(SelfEntry::from))
+    }
+
     /// Saves one leaf of a unit's self-assessment, with its audit entry, in one transaction.
     ///
     /// `expected_version` is the version the writer last saw (`None` for a leaf it saw
     /// empty). If someone saved the leaf since, nothing is written and the current entry
     /// comes back in the error, so a second editor never silently overwrites the first.
-    pub async fn save_self_entry(
+    pub(crate) async fn save_self_entry(
         &self,
         round_id: i64,
         unit_id: i64,
@@ -174,71 +222,87 @@ impl Store {
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
-        let current: Option<SelfRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {SELF_COLUMNS} from self_entries where round_id = $1 and unit_id = $2 and leaf_code = $3"
-        )))
-        .bind(round_id)
-        .bind(unit_id)
-        .bind(&entry.leaf_code)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let current = current.map(SelfEntry::from);
-        if current.as_ref().map(|c| c.version) != expected_version {
-            return Err(StoreError::Conflict(format!(
-                "Tiêu chí {} vừa được người khác lưu ({}); giá trị hiện tại: {}. Hãy xem lại trước khi lưu.",
+        // Read before the transaction, then write only if the version is still the one read:
+        // the condition in the write makes the check atomic on both backends, and a
+        // transaction that starts with its write never trips on a stale SQLite snapshot.
+        let current = self.self_entry(round_id, unit_id, &entry.leaf_code).await?;
+        let conflict = |current: Option<SelfEntry>| {
+            StoreError::Conflict(format!(
+                "Tiêu chí {} vừa được người khác lưu{}; giá trị hiện tại: {}. Hãy xem lại trước khi lưu.",
                 entry.leaf_code,
                 current
                     .as_ref()
-                    .map(|c| crate::domain::deadline::format_instant(c.updated_at))
+                    .map(|c| format!(
+                        " lúc {}",
+                        crate::domain::deadline::format_instant(c.updated_at)
+                    ))
                     .unwrap_or_default(),
                 current
                     .as_ref()
-                    .map(|c| describe(c.points, c.not_applicable))
+                    .map(describe_self)
                     .unwrap_or_else(|| "chưa chấm".into()),
-            )));
+            ))
+        };
+        if current.as_ref().map(|c| c.version) != expected_version {
+            return Err(conflict(current));
         }
-        let version = current.as_ref().map_or(1, |c| c.version + 1);
         let (kind, met, num, den, judged, occ) = input_columns(entry.input);
-        sqlx::query(
+        let mut tx = self.pool.begin().await?;
+        let sql = if expected_version.is_none() {
             r"insert into self_entries (round_id, unit_id, leaf_code, input_kind, met, numerator_h, denominator_h,
                   judged_h, occurrences, points_h, explanation, not_applicable, na_reason, version, updated_by, updated_at)
-              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-              on conflict (round_id, unit_id, leaf_code) do update set
-                  input_kind = excluded.input_kind, met = excluded.met, numerator_h = excluded.numerator_h,
-                  denominator_h = excluded.denominator_h, judged_h = excluded.judged_h,
-                  occurrences = excluded.occurrences, points_h = excluded.points_h,
-                  explanation = excluded.explanation, not_applicable = excluded.not_applicable,
-                  na_reason = excluded.na_reason, version = excluded.version,
-                  updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        )
-        .bind(round_id)
-        .bind(unit_id)
-        .bind(&entry.leaf_code)
-        .bind(kind)
-        .bind(met)
-        .bind(num)
-        .bind(den)
-        .bind(judged)
-        .bind(occ)
-        .bind(entry.points.map(Points::hundredths))
-        .bind(&entry.explanation)
-        .bind(flag(entry.not_applicable))
-        .bind(&entry.na_reason)
-        .bind(version)
-        .bind(audit.actor_id)
-        .bind(to_ts(now))
-        .execute(&mut *tx)
-        .await?;
+              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15)
+              on conflict (round_id, unit_id, leaf_code) do nothing"
+        } else {
+            r"update self_entries set input_kind = $4, met = $5, numerator_h = $6, denominator_h = $7,
+                  judged_h = $8, occurrences = $9, points_h = $10, explanation = $11, not_applicable = $12,
+                  na_reason = $13, version = version + 1, updated_by = $14, updated_at = $15
+              where round_id = $1 and unit_id = $2 and leaf_code = $3 and version = $16"
+        };
+        let mut query = sqlx::query(sql)
+            .bind(round_id)
+            .bind(unit_id)
+            .bind(&entry.leaf_code)
+            .bind(kind)
+            .bind(met)
+            .bind(num)
+            .bind(den)
+            .bind(judged)
+            .bind(occ)
+            .bind(entry.points.map(Points::hundredths))
+            .bind(&entry.explanation)
+            .bind(flag(entry.not_applicable))
+            .bind(&entry.na_reason)
+            .bind(audit.actor_id)
+            .bind(to_ts(now));
+        if let Some(v) = expected_version {
+            query = query.bind(v);
+        }
+        let written = query.execute(&mut *tx).await?.rows_affected();
+        if written == 0 {
+            drop(tx);
+            return Err(conflict(
+                self.self_entry(round_id, unit_id, &entry.leaf_code).await?,
+            ));
+        }
+        let version = expected_version.map_or(1, |v| v + 1);
+        let new_entry = SelfEntry {
+            leaf_code: entry.leaf_code.clone(),
+            input: entry.input,
+            points: entry.points,
+            explanation: entry.explanation.clone(),
+            not_applicable: entry.not_applicable,
+            na_reason: entry.na_reason.clone(),
+            version,
+            updated_at: now,
+        };
         let audit = NewAudit {
             action: "self_assessment.save".into(),
             round_id: Some(round_id),
             unit_id: Some(unit_id),
             leaf_code: Some(entry.leaf_code.clone()),
-            old_value: current
-                .as_ref()
-                .map(|c| describe(c.points, c.not_applicable)),
-            new_value: Some(describe(entry.points, entry.not_applicable)),
+            old_value: current.as_ref().map(describe_self),
+            new_value: Some(describe_self(&new_entry)),
             ..audit
         };
         append(&mut tx, &audit, now).await?;
@@ -247,7 +311,7 @@ impl Store {
     }
 
     /// Records that the unit head approved and submitted the self-assessment.
-    pub async fn submit_self_assessment(
+    pub(crate) async fn submit_self_assessment(
         &self,
         round_id: i64,
         unit_id: i64,
@@ -277,6 +341,33 @@ impl Store {
         Ok(())
     }
 
+    /// Withdraws a submission so the unit can edit again (before its deadline).
+    pub(crate) async fn withdraw_submission(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("delete from submissions where round_id = $1 and unit_id = $2")
+            .bind(round_id)
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+        let audit = NewAudit {
+            action: "self_assessment.withdraw".into(),
+            round_id: Some(round_id),
+            unit_id: Some(unit_id),
+            old_value: Some("đã phê duyệt và gửi".into()),
+            new_value: Some("rút lại để chỉnh sửa".into()),
+            ..audit
+        };
+        append(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// When the unit submitted, if it did.
     pub async fn submission(&self, round_id: i64, unit_id: i64) -> Result<Option<DateTime<Utc>>> {
         let at: Option<i64> = sqlx::query_scalar(
@@ -290,7 +381,7 @@ impl Store {
     }
 
     /// Saves an appraised score for one leaf, with its audit entry.
-    pub async fn save_appraisal(
+    pub(crate) async fn save_appraisal(
         &self,
         round_id: i64,
         unit_id: i64,
@@ -350,7 +441,7 @@ impl Store {
     }
 
     /// Sets the survey points of one unit for one survey leaf.
-    pub async fn set_survey_score(
+    pub(crate) async fn set_survey_score(
         &self,
         round_id: i64,
         unit_id: i64,
@@ -398,7 +489,7 @@ impl Store {
 
     /// Sets how many times a bonus or penalty item applies to a unit (0 removes it).
     #[allow(clippy::too_many_arguments)]
-    pub async fn set_extra(
+    pub(crate) async fn set_extra(
         &self,
         round_id: i64,
         unit_id: i64,
@@ -510,6 +601,11 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         for (unit, leaf, points, na) in appraisal_rows {
+            // A row with neither a score nor a not-applicable decision (only a comment or an
+            // explanation request) decides nothing: the earlier value stands.
+            if na == 0 && points.is_none() {
+                continue;
+            }
             if let Some(s) = by_unit.get_mut(&unit) {
                 if na != 0 {
                     s.not_applicable.insert(leaf.clone());

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::audit::{NewAudit, append};
 use super::{Result, Store, StoreError, from_ts, to_ts};
 use crate::domain::Percent;
+use crate::domain::deadline::format_instant;
 use crate::domain::deadline::{Override, OverrideKind, Phase, Window};
 use crate::domain::results::{Band, TieBreak};
 
@@ -48,15 +50,44 @@ pub struct RoundTier {
 
 impl Store {
     /// Creates a round. The set versions it pins are published: they can no longer change.
-    pub async fn create_round(&self, round: &NewRound, now: DateTime<Utc>) -> Result<i64> {
+    /// Each pinned set must be written for the tier it is pinned to.
+    pub async fn create_round(
+        &self,
+        round: &NewRound,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         for (phase, w) in &round.phases {
             if w.closes_at < w.opens_at {
                 return Err(StoreError::Invalid(format!(
-                    "thời gian {} kết thúc trước khi bắt đầu",
+                    "Thời gian {} kết thúc trước khi bắt đầu.",
                     phase.activity()
                 )));
             }
         }
+        let mut pinned = Vec::with_capacity(round.sets.len());
+        for (tier_code, set_id) in &round.sets {
+            let tier = self.tier_by_code(tier_code).await?;
+            let set: Option<(String, String, String)> =
+                sqlx::query_as("select code, version, tier_code from criteria_sets where id = $1")
+                    .bind(set_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            let (code, version, set_tier) =
+                set.ok_or_else(|| StoreError::NotFound(format!("bộ tiêu chí #{set_id}")))?;
+            if set_tier != tier.code {
+                return Err(StoreError::Invalid(format!(
+                    "Bộ tiêu chí {code} {version} dành cho khối «{set_tier}», không dùng được cho {}.",
+                    tier.name
+                )));
+            }
+            pinned.push((tier.id, *set_id, format!("{}: {code} {version}", tier.code)));
+        }
+        let mut band_tiers = Vec::with_capacity(round.bands.len());
+        for (tier_code, bands) in &round.bands {
+            band_tiers.push((self.tier_by_code(tier_code).await?.id, bands));
+        }
+
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "insert into rounds (year, title, tie_break, created_at) values ($1, $2, $3, $4) returning id",
@@ -67,21 +98,10 @@ impl Store {
         .bind(to_ts(now))
         .fetch_one(&mut *tx)
         .await?;
-        let tier_id = |code: &str| {
-            let code = code.to_string();
-            async move {
-                let id: Option<i64> = sqlx::query_scalar("select id from tiers where code = $1")
-                    .bind(&code)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                id.ok_or_else(|| StoreError::NotFound(format!("khối «{code}»")))
-            }
-        };
-        for (tier_code, set_id) in &round.sets {
-            let tier = tier_id(tier_code).await?;
+        for (tier_id, set_id, _) in &pinned {
             sqlx::query("insert into round_sets (round_id, tier_id, set_id) values ($1, $2, $3)")
                 .bind(id)
-                .bind(tier)
+                .bind(tier_id)
                 .bind(set_id)
                 .execute(&mut *tx)
                 .await?;
@@ -102,18 +122,45 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        for (tier_code, bands) in &round.bands {
-            let tier = tier_id(tier_code).await?;
-            for band in bands {
+        for (tier_id, bands) in band_tiers {
+            for band in bands.iter() {
                 sqlx::query("insert into round_bands (round_id, tier_id, label, min_index_h) values ($1, $2, $3, $4)")
                     .bind(id)
-                    .bind(tier)
+                    .bind(tier_id)
                     .bind(&band.label)
                     .bind(band.min_index.hundredths())
                     .execute(&mut *tx)
                     .await?;
             }
         }
+        let phases: Vec<String> = round
+            .phases
+            .iter()
+            .map(|(p, w)| {
+                format!(
+                    "{}: {} – {}",
+                    p.activity(),
+                    format_instant(w.opens_at),
+                    format_instant(w.closes_at)
+                )
+            })
+            .collect();
+        let entry = NewAudit {
+            action: "round.create".into(),
+            round_id: Some(id),
+            new_value: Some(format!(
+                "{}; bộ tiêu chí {}; {}",
+                round.title,
+                pinned
+                    .iter()
+                    .map(|p| p.2.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                phases.join("; ")
+            )),
+            ..audit
+        };
+        append(&mut tx, &entry, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -194,16 +241,36 @@ impl Store {
         )
     }
 
-    pub async fn publish_round(&self, round_id: i64, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query("update rounds set published_at = $2 where id = $1")
+    /// Publishes a round's results (công bố). Publishing twice keeps the first date.
+    pub async fn publish_round(
+        &self,
+        round_id: i64,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let round = self.round(round_id).await?;
+        if round.published_at.is_some() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("update rounds set published_at = $2 where id = $1 and published_at is null")
             .bind(round_id)
             .bind(to_ts(now))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        let entry = NewAudit {
+            action: "round.publish".into(),
+            round_id: Some(round_id),
+            new_value: Some(format!("công bố kết quả {}", round.title)),
+            ..audit
+        };
+        append(&mut tx, &entry, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Grants one unit an extension or a reopening of a phase. The reason is required.
+    /// Grants one unit an extension or a reopening of a phase, with a required reason. The
+    /// new deadline must lie in the future, and an extension must end after the phase does.
     #[allow(clippy::too_many_arguments)]
     pub async fn grant_override(
         &self,
@@ -213,14 +280,33 @@ impl Store {
         kind: OverrideKind,
         until: DateTime<Utc>,
         reason: &str,
-        granted_by: Option<i64>,
+        audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        if reason.trim().is_empty() {
+        let reason = reason.trim();
+        if reason.is_empty() {
             return Err(StoreError::Invalid(
                 "Cần ghi rõ lý do gia hạn hoặc mở lại.".into(),
             ));
         }
+        if until <= now {
+            return Err(StoreError::Invalid(format!(
+                "Hạn mới ({}) phải sau thời điểm hiện tại.",
+                format_instant(until)
+            )));
+        }
+        let round = self.round(round_id).await?;
+        if let (OverrideKind::Extension, Some(w)) = (kind, round.phases.get(&phase))
+            && until <= w.closes_at
+        {
+            return Err(StoreError::Invalid(format!(
+                "Hạn gia hạn ({}) phải sau hạn chót chung ({}).",
+                format_instant(until),
+                format_instant(w.closes_at)
+            )));
+        }
+        let unit = self.unit(unit_id).await?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             r"insert into unit_overrides (round_id, unit_id, phase, kind, until_at, reason, granted_by, granted_at)
               values ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -233,11 +319,28 @@ impl Store {
             OverrideKind::Reopening => "reopening",
         })
         .bind(to_ts(until))
-        .bind(reason.trim())
-        .bind(granted_by)
+        .bind(reason)
+        .bind(audit.actor_id)
         .bind(to_ts(now))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        let entry = NewAudit {
+            action: match kind {
+                OverrideKind::Extension => "override.extension".into(),
+                OverrideKind::Reopening => "override.reopening".into(),
+            },
+            round_id: Some(round_id),
+            unit_id: Some(unit_id),
+            new_value: Some(format!(
+                "{} {} đến {}; lý do: {reason}",
+                unit.name,
+                phase.activity(),
+                format_instant(until)
+            )),
+            ..audit
+        };
+        append(&mut tx, &entry, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -335,5 +335,70 @@ fn every_problem_is_reported_at_once() {
         .replace(r#"method = "yes_no""#, r#"method = "co_khong""#)
         .replace("per_occurrence = 0.25", "per_occurrence = 2")
         .replace("code = \"2.2\"", "code = \"2.1\"");
-    assert!(problems(&text).len() >= 3);
+    let fields: Vec<_> = problems(&text)
+        .iter()
+        .map(|p| (p.node.clone().unwrap_or_default(), p.field))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("1.1".to_string(), Some("method")),
+            ("2.1".to_string(), Some("code")),
+            ("2.1".to_string(), Some("per_occurrence"))
+        ]
+    );
+}
+
+#[test]
+fn nodes_out_of_tree_order() {
+    // Move 1.3 after area 2's leaves: its parent is declared, but not where it belongs.
+    let start = VALID.find("[[node]]\ncode = \"1.3\"").expect("1.3");
+    let end = VALID.find("[[node]]\ncode = \"2\"").expect("2");
+    let moved = format!(
+        "{}{}\n{}",
+        &VALID[..start],
+        &VALID[end..],
+        &VALID[start..end]
+    );
+    let p = problems(&moved);
+    assert!(
+        p.iter().any(|p| p.to_string() == "hong.toml, mục 1.3, trường «code»: sai thứ tự: mục 1.3 phải nằm ngay trong nhóm các mục con của 1"),
+        "{p:#?}"
+    );
+}
+
+#[test]
+fn leaf_fields_on_a_parent_and_fields_of_another_method_are_not_ignored() {
+    let on_parent = VALID.replace(
+        "text = \"Hiện đại hóa hành chính\"\nmax = 3",
+        "text = \"Hiện đại hóa hành chính\"\nmax = 3\nna_allowed = true",
+    );
+    assert_eq!(
+        only_problem(&on_parent),
+        "hong.toml, mục 2, trường «na_allowed»: chỉ tiêu chí thành phần (có phương pháp chấm) mới có trường này; thiếu «method»?"
+    );
+    let occurrence_on_judged = VALID.replace(
+        "method = \"judged\"",
+        "method = \"judged\"\noccurrence = \"Số lần\"",
+    );
+    assert_eq!(
+        only_problem(&occurrence_on_judged),
+        "hong.toml, mục 2.1, trường «occurrence»: trường này không dùng cho phương pháp «judged»"
+    );
+    let denominator_on_yes_no = VALID.replace(
+        "method = \"yes_no\"",
+        "method = \"yes_no\"\ndenominator = \"Tổng số\"",
+    );
+    assert_eq!(
+        only_problem(&denominator_on_yes_no),
+        "hong.toml, mục 1.1, trường «denominator»: trường này không dùng cho phương pháp «yes_no»"
+    );
+    let hint_without_flag = VALID.replace(
+        "method = \"yes_no\"",
+        "method = \"yes_no\"\nna_hint = \"Khi không có\"",
+    );
+    assert_eq!(
+        only_problem(&hint_without_flag),
+        "hong.toml, mục 1.1, trường «na_hint»: có ghi chú không áp dụng nhưng thiếu «na_allowed = true»"
+    );
 }

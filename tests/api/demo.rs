@@ -24,7 +24,9 @@ async fn the_demo_shows_a_realistic_round() {
 
     let rounds = s.rounds().await.expect("rounds");
     let by_year = |y: i64| rounds.iter().find(|r| r.1 == y).expect("round").0;
-    let results = round_results(s, by_year(2023)).await.expect("results");
+    let results = round_results(s, by_year(2023), chrono::Utc::now())
+        .await
+        .expect("results");
     let sizes: Vec<(String, usize)> = results
         .tiers
         .iter()
@@ -42,7 +44,19 @@ async fn the_demo_shows_a_realistic_round() {
                 "{}",
                 u.unit_name
             );
-            assert!(u.classification.is_some());
+            // The demo's bands: Nhóm A from 90%, B from 80%, C from 70%, D below.
+            let expected = match u.index.hundredths() {
+                9000.. => "Nhóm A",
+                8000.. => "Nhóm B",
+                7000.. => "Nhóm C",
+                _ => "Nhóm D",
+            };
+            assert_eq!(
+                u.classification.as_deref(),
+                Some(expected),
+                "{}",
+                u.unit_name
+            );
         }
     }
     // The twin districts share a rank.

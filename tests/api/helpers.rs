@@ -168,14 +168,26 @@ fn database_urls_are_rebuilt_with_the_test_database() {
     assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
 }
 
-/// A round on the small test set (`criteria_check::VALID`) for one tier "t", with
-/// self-assessment open from 01/12/2023 to the end of 07/01/2024 and no tie-break.
+/// A round on the small test set (`criteria_check::VALID`) for one tier "t": self-assessment
+/// from 01/12/2023 to the end of 07/01/2024, appraisal round 1 from 08/01 to 31/01/2024,
+/// explanation 01/02–15/02, appraisal round 2 16/02–15/03/2024; no tie-break.
 pub struct SmallRound {
     pub round: i64,
-    pub set: parindex::domain::CriteriaSet,
     pub set_id: i64,
     /// Ids of the units, in the order given.
     pub units: Vec<i64>,
+    /// An officer and a head for each unit, in the same order.
+    pub officers: Vec<parindex::domain::access::Actor>,
+    pub heads: Vec<parindex::domain::access::Actor>,
+    pub admin: parindex::domain::access::Actor,
+    pub appraiser: parindex::domain::access::Actor,
+}
+
+pub fn system_audit() -> parindex::store::NewAudit {
+    parindex::store::NewAudit {
+        actor: "kiểm thử".into(),
+        ..Default::default()
+    }
 }
 
 pub async fn small_round(
@@ -190,7 +202,7 @@ pub async fn small_round(
     let now = t("01/12/2023");
     let set = parindex::domain::criteria_file::parse("kiem-thu.toml", text).expect("valid");
     let set_id = store
-        .import_criteria_set(&set, text, now)
+        .import_criteria_set(&set, text, system_audit(), now)
         .await
         .expect("import")
         .id();
@@ -198,10 +210,26 @@ pub async fn small_round(
         .upsert_tier("t", "Khối kiểm thử", 0)
         .await
         .expect("tier");
-    let mut ids = Vec::new();
+    let user = |username: String, role: &'static str, unit: Option<i64>| async move {
+        let id = store
+            .create_user(&username, &username, role, unit, now)
+            .await
+            .expect("user");
+        store.actor(id).await.expect("actor")
+    };
+    let (mut ids, mut officers, mut heads) = (Vec::new(), Vec::new(), Vec::new());
     for (code, name) in units {
-        ids.push(store.upsert_unit(code, name, "t").await.expect("unit"));
+        let id = store.upsert_unit(code, name, "t").await.expect("unit");
+        officers.push(user(format!("{code}.canbo").to_lowercase(), "officer", Some(id)).await);
+        heads.push(user(format!("{code}.thutruong").to_lowercase(), "head", Some(id)).await);
+        ids.push(id);
     }
+    let admin = user("quantri".into(), "admin", None).await;
+    let appraiser = user("thamdinh".into(), "appraiser", None).await;
+    let window = |from: &str, to: &str| Window {
+        opens_at: parse_opening(from).expect("date"),
+        closes_at: t(to),
+    };
     let round = store
         .create_round(
             &NewRound {
@@ -209,23 +237,26 @@ pub async fn small_round(
                 title: "Chỉ số CCHC năm 2023".into(),
                 tie_break: Default::default(),
                 sets: vec![("t".into(), set_id)],
-                phases: vec![(
-                    Phase::SelfAssessment,
-                    Window {
-                        opens_at: parse_opening("01/12/2023").expect("date"),
-                        closes_at: t("07/01/2024"),
-                    },
-                )],
+                phases: vec![
+                    (Phase::SelfAssessment, window("01/12/2023", "07/01/2024")),
+                    (Phase::AppraisalRound1, window("08/01/2024", "31/01/2024")),
+                    (Phase::Explanation, window("01/02/2024", "15/02/2024")),
+                    (Phase::AppraisalRound2, window("16/02/2024", "15/03/2024")),
+                ],
                 bands: vec![("t".into(), bands)],
             },
+            system_audit(),
             now,
         )
         .await
         .expect("round");
     SmallRound {
         round,
-        set,
         set_id,
         units: ids,
+        officers,
+        heads,
+        admin,
+        appraiser,
     }
 }

@@ -1,41 +1,26 @@
-//! The deadline lock on the server, with a moved clock, through the stored round.
+//! The deadline lock and the self-assessment rules on the server, with a moved clock,
+//! through the stored round.
 
 use chrono::Duration;
 use parindex::domain::deadline::{OverrideKind, Phase, parse_opening};
 use parindex::domain::{Clock, LeafInput, ManualClock};
 use parindex::service::ServiceError;
-use parindex::service::self_assessment::{LeafSave, save_leaf, self_assessment_access};
-use parindex::store::{AuditFilter, NewAudit, Store};
+use parindex::service::self_assessment::{
+    LeafSave, save_leaf, self_assessment_access, submit, withdraw,
+};
+use parindex::store::{AuditFilter, NewAudit};
 
-use crate::helpers::{TestDb, small_round, t};
+use crate::helpers::{SmallRound, TestDb, small_round, t};
 
-struct Round {
-    db: TestDb,
-    round: i64,
-    unit: i64,
-    other_unit: i64,
-}
+const ADDRESS: &str = "127.0.0.1";
 
-impl Round {
-    fn store(&self) -> &Store {
-        &self.db.store
-    }
-}
-
-async fn round_closing_7_january() -> Round {
-    let db = TestDb::new().await;
-    let r = small_round(
+async fn round_closing_7_january(db: &TestDb) -> SmallRound {
+    small_round(
         &db.store,
         &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
         vec![],
     )
-    .await;
-    Round {
-        round: r.round,
-        unit: r.units[0],
-        other_unit: r.units[1],
-        db,
-    }
+    .await
 }
 
 fn judged(leaf: &str, points: &str, expected_version: Option<i64>) -> LeafSave {
@@ -47,27 +32,27 @@ fn judged(leaf: &str, points: &str, expected_version: Option<i64>) -> LeafSave {
     }
 }
 
-fn officer() -> NewAudit {
-    NewAudit {
-        actor: "Cán bộ CCHC".into(),
-        address: Some("127.0.0.1".into()),
-        ..Default::default()
-    }
+fn admin_audit(r: &SmallRound) -> NewAudit {
+    NewAudit::by(&r.admin, ADDRESS)
 }
 
 #[tokio::test]
 async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted() {
-    let r = round_closing_7_january().await;
+    let db = TestDb::new().await;
+    let r = round_closing_7_january(&db).await;
+    let s = &db.store;
+    let (unit, officer) = (r.units[0], &r.officers[0]);
     let clock = ManualClock::at(t("07/01/2024"));
 
     // 23:59:59 on 7 January, Vietnam time: still on time.
     let v1 = save_leaf(
-        r.store(),
+        s,
         &clock,
+        officer,
+        ADDRESS,
         r.round,
-        r.unit,
+        unit,
         judged("2.1", "1.5", None),
-        officer(),
     )
     .await
     .expect("on time");
@@ -76,12 +61,13 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     // One second later: locked, with the reason and the time.
     clock.advance(Duration::seconds(1));
     let err = save_leaf(
-        r.store(),
+        s,
         &clock,
+        officer,
+        ADDRESS,
         r.round,
-        r.unit,
+        unit,
         judged("2.1", "2", Some(1)),
-        officer(),
     )
     .await
     .expect_err("locked");
@@ -92,29 +78,26 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
         "Đã hết hạn tự chấm điểm lúc 23:59 ngày 07/01/2024. Liên hệ Sở Nội vụ nếu cần gia hạn."
     );
     // Nothing changed.
-    let entries = r
-        .store()
-        .self_entries(r.round, r.unit)
-        .await
-        .expect("entries");
-    assert_eq!(entries["2.1"].points, Some("1.5".parse().expect("points")));
-    assert_eq!(entries["2.1"].version, 1);
+    let entries = s.self_entries(r.round, unit).await.expect("entries");
+    assert_eq!(
+        (entries["2.1"].points, entries["2.1"].version),
+        (Some("1.5".parse().expect("points")), 1)
+    );
 
     // An extension for this unit only, until 17:00 on 10 January.
-    r.store()
-        .grant_override(
-            r.round,
-            r.unit,
-            Phase::SelfAssessment,
-            OverrideKind::Extension,
-            t("10/01/2024 17:00"),
-            "Sự cố hệ thống mạng",
-            None,
-            clock.now(),
-        )
-        .await
-        .expect("extension");
-    let gate = self_assessment_access(r.store(), &clock, r.round, r.unit)
+    s.grant_override(
+        r.round,
+        unit,
+        Phase::SelfAssessment,
+        OverrideKind::Extension,
+        t("10/01/2024 17:00"),
+        "Sự cố hệ thống mạng",
+        admin_audit(&r),
+        clock.now(),
+    )
+    .await
+    .expect("extension");
+    let gate = self_assessment_access(s, &clock, r.round, unit)
         .await
         .expect("access");
     assert!(gate.open);
@@ -123,23 +106,25 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
         "Được gia hạn đến 17:00 ngày 10/01/2024 (giờ Việt Nam). Lý do: Sự cố hệ thống mạng"
     );
     save_leaf(
-        r.store(),
+        s,
         &clock,
+        officer,
+        ADDRESS,
         r.round,
-        r.unit,
+        unit,
         judged("2.1", "2", Some(1)),
-        officer(),
     )
     .await
     .expect("extended");
     // The other unit is still locked.
     let other = save_leaf(
-        r.store(),
+        s,
         &clock,
+        &r.officers[1],
+        ADDRESS,
         r.round,
-        r.other_unit,
+        r.units[1],
         judged("2.1", "2", None),
-        officer(),
     )
     .await;
     assert!(matches!(other, Err(ServiceError::Locked(_))));
@@ -147,12 +132,13 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     // After the extension ends: locked again.
     clock.set(t("10/01/2024 17:00") + Duration::seconds(1));
     let err = save_leaf(
-        r.store(),
+        s,
         &clock,
+        officer,
+        ADDRESS,
         r.round,
-        r.unit,
+        unit,
         judged("2.1", "1", Some(2)),
-        officer(),
     )
     .await
     .expect_err("locked");
@@ -164,35 +150,34 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
 
     // A reopening lets the unit write again until its own deadline.
     clock.set(t("15/01/2024 09:00"));
-    r.store()
-        .grant_override(
-            r.round,
-            r.unit,
-            Phase::SelfAssessment,
-            OverrideKind::Reopening,
-            t("16/01/2024"),
-            "Bổ sung tài liệu kiểm chứng theo yêu cầu",
-            None,
-            clock.now(),
-        )
-        .await
-        .expect("reopening");
-    save_leaf(
-        r.store(),
-        &clock,
+    s.grant_override(
         r.round,
-        r.unit,
+        unit,
+        Phase::SelfAssessment,
+        OverrideKind::Reopening,
+        t("16/01/2024"),
+        "Bổ sung tài liệu kiểm chứng theo yêu cầu",
+        admin_audit(&r),
+        clock.now(),
+    )
+    .await
+    .expect("reopening");
+    save_leaf(
+        s,
+        &clock,
+        officer,
+        ADDRESS,
+        r.round,
+        unit,
         judged("2.1", "1", Some(2)),
-        officer(),
     )
     .await
     .expect("reopened");
 
-    // Every save is in the audit log with the old and new value.
-    let log = r
-        .store()
+    // Every save is in the audit log with who, the old and new value, and the address.
+    let log = s
         .audit_log(&AuditFilter {
-            unit_id: Some(r.unit),
+            unit_id: Some(unit),
             leaf_code: Some("2.1".into()),
         })
         .await
@@ -210,19 +195,97 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
             (Some("2"), Some("1"))
         ]
     );
+    assert!(
+        log.iter()
+            .all(|e| e.actor.contains("a.canbo") && e.address.as_deref() == Some(ADDRESS))
+    );
+    // The extension and the reopening are in the log too, with their reasons.
+    let unit_log = s
+        .audit_log(&AuditFilter {
+            unit_id: Some(unit),
+            leaf_code: None,
+        })
+        .await
+        .expect("audit");
+    let grants: Vec<&str> = unit_log
+        .iter()
+        .filter(|e| e.action.starts_with("override."))
+        .filter_map(|e| e.new_value.as_deref())
+        .collect();
+    assert_eq!(grants.len(), 2);
+    assert!(
+        grants
+            .iter()
+            .any(|g| g.contains("lý do: Sự cố hệ thống mạng")),
+        "{grants:?}"
+    );
+}
+
+#[tokio::test]
+async fn extensions_must_be_explained_and_lie_ahead() {
+    let db = TestDb::new().await;
+    let r = round_closing_7_january(&db).await;
+    let s = &db.store;
+    let now = t("06/01/2024");
+    let (round, unit, audit) = (r.round, r.units[0], admin_audit(&r));
+    let grant = |kind, until: &str, reason: &'static str| {
+        let (until, audit) = (t(until), audit.clone());
+        async move {
+            s.grant_override(
+                round,
+                unit,
+                Phase::SelfAssessment,
+                kind,
+                until,
+                reason,
+                audit,
+                now,
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        grant(OverrideKind::Extension, "10/01/2024", " ")
+            .await
+            .expect_err("reason")
+            .to_string(),
+        "Cần ghi rõ lý do gia hạn hoặc mở lại."
+    );
+    assert!(
+        grant(OverrideKind::Extension, "05/01/2024", "x")
+            .await
+            .expect_err("past")
+            .to_string()
+            .starts_with("Hạn mới (23:59 ngày 05/01/2024) phải sau thời điểm hiện tại")
+    );
+    assert!(
+        grant(OverrideKind::Extension, "07/01/2024 12:00", "x")
+            .await
+            .expect_err("shorter")
+            .to_string()
+            .starts_with("Hạn gia hạn (12:00 ngày 07/01/2024) phải sau hạn chót chung")
+    );
+    assert!(
+        s.overrides(r.round, r.units[0], Phase::SelfAssessment)
+            .await
+            .expect("overrides")
+            .is_empty()
+    );
 }
 
 #[tokio::test]
 async fn before_the_window_opens_nothing_can_be_written() {
-    let r = round_closing_7_january().await;
+    let db = TestDb::new().await;
+    let r = round_closing_7_january(&db).await;
     let clock = ManualClock::at(parse_opening("01/12/2023").expect("date") - Duration::seconds(1));
     let err = save_leaf(
-        r.store(),
+        &db.store,
         &clock,
+        &r.officers[0],
+        ADDRESS,
         r.round,
-        r.unit,
+        r.units[0],
         judged("2.1", "1", None),
-        officer(),
     )
     .await
     .expect_err("not yet");
@@ -233,21 +296,145 @@ async fn before_the_window_opens_nothing_can_be_written() {
 }
 
 #[tokio::test]
-async fn inputs_must_fit_the_leaf_and_a_second_editor_never_overwrites_the_first() {
-    let r = round_closing_7_january().await;
+async fn only_the_units_own_people_write_and_only_its_head_submits() {
+    let db = TestDb::new().await;
+    let r = round_closing_7_january(&db).await;
+    let s = &db.store;
     let clock = ManualClock::at(t("20/12/2023"));
-    let s = r.store();
+    let (unit, other) = (r.units[0], r.units[1]);
+    for (who, actor) in [
+        ("officer of B", &r.officers[1]),
+        ("admin", &r.admin),
+        ("appraiser", &r.appraiser),
+    ] {
+        let err = save_leaf(
+            s,
+            &clock,
+            actor,
+            ADDRESS,
+            r.round,
+            unit,
+            judged("2.1", "1", None),
+        )
+        .await
+        .expect_err(who);
+        assert_eq!(err.code(), "forbidden", "{who}");
+    }
+    assert!(
+        s.self_entries(r.round, unit)
+            .await
+            .expect("entries")
+            .is_empty()
+    );
 
+    // The head may also score; the officer may not submit.
+    save_leaf(
+        s,
+        &clock,
+        &r.heads[0],
+        ADDRESS,
+        r.round,
+        unit,
+        judged("2.1", "1", None),
+    )
+    .await
+    .expect("head scores");
+    assert_eq!(
+        submit(s, &clock, &r.officers[0], ADDRESS, r.round, unit)
+            .await
+            .expect_err("officer")
+            .code(),
+        "forbidden"
+    );
+    assert_eq!(
+        submit(s, &clock, &r.heads[1], ADDRESS, r.round, unit)
+            .await
+            .expect_err("other head")
+            .code(),
+        "forbidden"
+    );
+    submit(s, &clock, &r.heads[0], ADDRESS, r.round, unit)
+        .await
+        .expect("submit");
+    assert!(
+        s.submission(r.round, unit)
+            .await
+            .expect("submission")
+            .is_some()
+    );
+    assert!(
+        s.submission(r.round, other)
+            .await
+            .expect("submission")
+            .is_none()
+    );
+
+    // Once submitted, the content is what the head approved: no more edits until withdrawn.
     let err = save_leaf(
         s,
         &clock,
+        &r.officers[0],
+        ADDRESS,
         r.round,
-        r.unit,
-        judged("2.1", "1.3", None),
-        officer(),
+        unit,
+        judged("2.1", "2", Some(1)),
     )
     .await
-    .expect_err("not a step");
+    .expect_err("submitted");
+    assert_eq!(err.code(), "conflict");
+    assert!(
+        err.to_string()
+            .starts_with("Thủ trưởng đơn vị đã phê duyệt và gửi lúc"),
+        "{err}"
+    );
+    withdraw(s, &clock, &r.heads[0], ADDRESS, r.round, unit)
+        .await
+        .expect("withdraw");
+    save_leaf(
+        s,
+        &clock,
+        &r.officers[0],
+        ADDRESS,
+        r.round,
+        unit,
+        judged("2.1", "2", Some(1)),
+    )
+    .await
+    .expect("edit again");
+
+    // After the deadline neither submitting nor withdrawing is possible.
+    submit(s, &clock, &r.heads[0], ADDRESS, r.round, unit)
+        .await
+        .expect("submit again");
+    clock.set(t("08/01/2024 00:00"));
+    assert_eq!(
+        withdraw(s, &clock, &r.heads[0], ADDRESS, r.round, unit)
+            .await
+            .expect_err("late")
+            .code(),
+        "deadline_closed"
+    );
+    assert_eq!(
+        submit(s, &clock, &r.heads[1], ADDRESS, r.round, other)
+            .await
+            .expect_err("late")
+            .code(),
+        "deadline_closed"
+    );
+}
+
+#[tokio::test]
+async fn inputs_must_fit_the_leaf_and_a_second_editor_never_overwrites_the_first() {
+    let db = TestDb::new().await;
+    let r = round_closing_7_january(&db).await;
+    let s = &db.store;
+    let clock = ManualClock::at(t("20/12/2023"));
+    let (unit, officer) = (r.units[0], &r.officers[0]);
+    let save = |leaf: LeafSave| save_leaf(s, &clock, officer, ADDRESS, r.round, unit, leaf);
+
+    let err = save(judged("2.1", "1.3", None))
+        .await
+        .expect_err("not a step");
     assert_eq!(
         (err.code(), err.to_string().as_str()),
         (
@@ -262,10 +449,7 @@ async fn inputs_must_fit_the_leaf_and_a_second_editor_never_overwrites_the_first
         ..Default::default()
     };
     assert_eq!(
-        save_leaf(s, &clock, r.round, r.unit, survey, officer())
-            .await
-            .expect_err("survey")
-            .code(),
+        save(survey).await.expect_err("survey").code(),
         "invalid_input"
     );
 
@@ -275,11 +459,8 @@ async fn inputs_must_fit_the_leaf_and_a_second_editor_never_overwrites_the_first
         na_reason: "x".into(),
         ..Default::default()
     };
-    let err = save_leaf(s, &clock, r.round, r.unit, na_not_allowed, officer())
-        .await
-        .expect_err("n/a");
     assert_eq!(
-        err.to_string(),
+        save(na_not_allowed).await.expect_err("n/a").to_string(),
         "Tiêu chí 1.1 không được khai báo «Không áp dụng»."
     );
 
@@ -289,56 +470,82 @@ async fn inputs_must_fit_the_leaf_and_a_second_editor_never_overwrites_the_first
         ..Default::default()
     };
     assert_eq!(
-        save_leaf(s, &clock, r.round, r.unit, na_without_reason, officer())
+        save(na_without_reason)
             .await
             .expect_err("reason")
             .to_string(),
         "Cần ghi lý do không áp dụng."
     );
 
-    let unknown = save_leaf(
-        s,
-        &clock,
-        r.round,
-        r.unit,
-        judged("9.9", "1", None),
-        officer(),
-    )
-    .await
-    .expect_err("unknown");
-    assert_eq!(unknown.code(), "not_found");
+    assert_eq!(
+        save(judged("9.9", "1", None))
+            .await
+            .expect_err("unknown")
+            .code(),
+        "not_found"
+    );
 
     // Two officers open the empty leaf; the first saves, the second is refused and shown the value.
-    save_leaf(
-        s,
-        &clock,
-        r.round,
-        r.unit,
-        judged("2.1", "1.5", None),
-        officer(),
-    )
-    .await
-    .expect("first");
-    let err = save_leaf(
-        s,
-        &clock,
-        r.round,
-        r.unit,
-        judged("2.1", "0.5", None),
-        officer(),
-    )
-    .await
-    .expect_err("second");
+    save(judged("2.1", "1.5", None)).await.expect("first");
+    let err = save(judged("2.1", "0.5", None)).await.expect_err("second");
     assert_eq!(err.code(), "conflict");
     assert!(err.to_string().contains("giá trị hiện tại: 1.5"), "{err}");
+    // The same for an edit from a stale version.
+    save(judged("2.1", "1.75", Some(1))).await.expect("edit");
+    let err = save(judged("2.1", "0.25", Some(1)))
+        .await
+        .expect_err("stale");
+    assert!(err.to_string().contains("giá trị hiện tại: 1.75"), "{err}");
     assert_eq!(
-        s.self_entries(r.round, r.unit).await.expect("entries")["2.1"].points,
-        Some("1.5".parse().expect("p"))
+        s.self_entries(r.round, unit).await.expect("entries")["2.1"].points,
+        Some("1.75".parse().expect("p"))
     );
     assert!(
-        s.self_entries(r.round, r.other_unit)
+        s.self_entries(r.round, r.units[1])
             .await
             .expect("entries")
             .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn concurrent_first_saves_of_one_leaf_keep_exactly_one() {
+    let db = TestDb::new().await;
+    let r = round_closing_7_january(&db).await;
+    let clock = ManualClock::at(t("20/12/2023"));
+    let tries = (0..8).map(|i| {
+        let (s, clock, officer) = (db.store.clone(), clock.clone(), r.officers[0].clone());
+        let (round, unit) = (r.round, r.units[0]);
+        tokio::spawn(async move {
+            let points = ["0.25", "0.5", "0.75", "1", "1.25", "1.5", "1.75", "2"][i];
+            save_leaf(
+                &s,
+                &clock,
+                &officer,
+                ADDRESS,
+                round,
+                unit,
+                judged("2.1", points, None),
+            )
+            .await
+            .map(|_| points)
+        })
+    });
+    let mut saved = Vec::new();
+    for task in tries {
+        match task.await.expect("task") {
+            Ok(points) => saved.push(points),
+            Err(e) => assert_eq!(e.code(), "conflict", "{e}"),
+        }
+    }
+    assert_eq!(saved.len(), 1, "exactly one first save wins: {saved:?}");
+    let entry = &db
+        .store
+        .self_entries(r.round, r.units[0])
+        .await
+        .expect("entries")["2.1"];
+    assert_eq!(
+        (entry.points.map(|p| p.to_string()), entry.version),
+        (Some(saved[0].to_string()), 1)
     );
 }

@@ -1,10 +1,10 @@
 //! Storage rules that hold on both backends.
 
 use parindex::domain::criteria_file;
-use parindex::store::{AuditFilter, ImportOutcome, NewAudit, StoreError};
+use parindex::store::{AuditFilter, ImportOutcome, StoreError};
 
 use crate::criteria_check::VALID;
-use crate::helpers::{TestDb, small_round, t};
+use crate::helpers::{TestDb, small_round, system_audit, t};
 
 #[tokio::test]
 async fn a_published_criteria_set_version_never_changes() {
@@ -12,7 +12,7 @@ async fn a_published_criteria_set_version_never_changes() {
     let s = &db.store;
     let set = criteria_file::parse("a.toml", VALID).expect("valid");
     let id = s
-        .import_criteria_set(&set, VALID, t("01/11/2023"))
+        .import_criteria_set(&set, VALID, system_audit(), t("01/11/2023"))
         .await
         .expect("import")
         .id();
@@ -24,7 +24,7 @@ async fn a_published_criteria_set_version_never_changes() {
     let again = criteria_file::parse("a.toml", &reformatted).expect("valid");
     assert_eq!(again.content_hash(), set.content_hash());
     assert_eq!(
-        s.import_criteria_set(&again, &reformatted, t("02/11/2023"))
+        s.import_criteria_set(&again, &reformatted, system_audit(), t("02/11/2023"))
             .await
             .expect("same"),
         ImportOutcome::Unchanged(id)
@@ -38,18 +38,18 @@ async fn a_published_criteria_set_version_never_changes() {
     let edited = criteria_file::parse("a.toml", &edited_text).expect("valid");
     assert_ne!(edited.content_hash(), set.content_hash());
     assert_eq!(
-        s.import_criteria_set(&edited, &edited_text, t("03/11/2023"))
+        s.import_criteria_set(&edited, &edited_text, system_audit(), t("03/11/2023"))
             .await
             .expect("draft"),
         ImportOutcome::Replaced(id)
     );
 
     // Once published, different content under the same code and version is refused.
-    s.publish_criteria_set(id, t("15/11/2023"))
+    s.publish_criteria_set(id, system_audit(), t("15/11/2023"))
         .await
         .expect("publish");
     let err = s
-        .import_criteria_set(&set, VALID, t("16/11/2023"))
+        .import_criteria_set(&set, VALID, system_audit(), t("16/11/2023"))
         .await
         .expect_err("published");
     assert!(matches!(err, StoreError::Conflict(_)));
@@ -62,6 +62,7 @@ async fn a_published_criteria_set_version_never_changes() {
         "update criteria_nodes set max_h = 9900 where set_id = $1",
         "delete from criteria_nodes where set_id = $1",
         "update criteria_sets set source = '' where id = $1",
+        "update criteria_sets set published_at = null where id = $1",
         "delete from criteria_sets where id = $1",
     ] {
         let result = sqlx::query(sql).bind(id).execute(s.pool()).await;
@@ -77,7 +78,7 @@ async fn a_published_criteria_set_version_never_changes() {
         .replace("per_occurrence = 0.25", "per_occurrence = 0.5");
     let v2 = criteria_file::parse("b.toml", &v2_text).expect("valid");
     assert!(matches!(
-        s.import_criteria_set(&v2, &v2_text, t("16/11/2023"))
+        s.import_criteria_set(&v2, &v2_text, system_audit(), t("16/11/2023"))
             .await
             .expect("v2"),
         ImportOutcome::Created(_)
@@ -99,25 +100,36 @@ async fn the_audit_log_is_append_only_in_the_database_itself() {
     let s = &db.store;
     let fixture = small_round(s, &[("A", "Đơn vị A")], vec![]).await;
     let (round, unit, set_id) = (fixture.round, fixture.units[0], fixture.set_id);
-    s.set_survey_score(
+    // Creating the round was logged; now one more change.
+    let before = s.audit_log(&AuditFilter::default()).await.expect("log");
+    assert!(
+        before
+            .iter()
+            .any(|e| e.action == "round.create" && e.round_id == Some(round)),
+        "{before:#?}"
+    );
+    let clock = parindex::domain::ManualClock::at(t("01/02/2024"));
+    parindex::service::scores::set_survey_score(
+        s,
+        &clock,
+        &fixture.admin,
+        "10.0.0.9",
         round,
         unit,
         "3.1",
         "2".parse().expect("p"),
-        NewAudit {
-            actor: "x".into(),
-            ..Default::default()
-        },
-        t("01/11/2023"),
     )
     .await
     .expect("survey");
+    let after = s.audit_log(&AuditFilter::default()).await.expect("log");
+    assert_eq!(after.len(), before.len() + 1);
     assert_eq!(
-        s.audit_log(&AuditFilter::default())
-            .await
-            .expect("log")
-            .len(),
-        1
+        (
+            after[0].action.as_str(),
+            after[0].new_value.as_deref(),
+            after[0].address.as_deref()
+        ),
+        ("survey.set", Some("2"), Some("10.0.0.9"))
     );
     for sql in [
         "update audit_log set actor = 'someone else'",
@@ -127,7 +139,8 @@ async fn the_audit_log_is_append_only_in_the_database_itself() {
         assert!(result.is_err(), "{sql} must be refused");
     }
     let log = s.audit_log(&AuditFilter::default()).await.expect("log");
-    assert_eq!((log.len(), log[0].actor.as_str()), (1, "x"));
+    assert_eq!(log.len(), after.len());
+    assert!(log[0].actor.contains("quantri"));
     // Creating the round published the set it pins.
     assert!(
         s.criteria_set(set_id)

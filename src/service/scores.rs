@@ -1,0 +1,184 @@
+//! Appraised scores, survey scores, bonus and penalty entries: each checked against the
+//! criteria set (the leaf exists, the value fits its maximum and method), the actor's role
+//! and scope, and for appraisals the phase's deadline.
+
+use crate::domain::access::Actor;
+use crate::domain::criteria::Method;
+use crate::domain::deadline::{Phase, access};
+use crate::domain::{Clock, Points};
+use crate::store::{AppraisalEntry, NewAudit, Store};
+
+use super::self_assessment::unit_in_round;
+use super::{Result, ServiceError};
+
+/// The most occurrences a bonus or penalty item may be counted.
+pub const MAX_OCCURRENCES: i64 = 100;
+
+/// An appraiser sets the appraised score of one leaf in appraisal round 1 or 2.
+pub async fn save_appraisal(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    round_id: i64,
+    unit_id: i64,
+    entry: AppraisalEntry,
+) -> Result<()> {
+    let phase = match entry.appraisal_round {
+        1 => Phase::AppraisalRound1,
+        2 => Phase::AppraisalRound2,
+        _ => {
+            return Err(ServiceError::Invalid(
+                "Vòng thẩm định phải là 1 hoặc 2.".into(),
+            ));
+        }
+    };
+    let now = clock.now();
+    let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
+    let node = set
+        .node(&entry.leaf_code)
+        .filter(|n| n.is_leaf() && !n.is_survey())
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("tiêu chí thành phần {}", entry.leaf_code))
+        })?;
+    if !actor.may_appraise(unit.id, node.area_code()) {
+        return Err(ServiceError::Forbidden(format!(
+            "Tài khoản này không được phân công thẩm định lĩnh vực {} của {}.",
+            node.area_code(),
+            unit.name
+        )));
+    }
+    let overrides = store.overrides(round_id, unit_id, phase).await?;
+    let gate = access(phase, round.phases.get(&phase), &overrides, now);
+    if !gate.open {
+        return Err(ServiceError::Locked(gate.message));
+    }
+    if let Some(points) = entry.points {
+        let step = match node.leaf.as_ref().map(|l| &l.method) {
+            Some(Method::Judged { step }) => *step,
+            _ => Points::from_hundredths(1),
+        };
+        if points < Points::ZERO || points > node.max || !points.is_multiple_of(step) {
+            return Err(ServiceError::Invalid(format!(
+                "Điểm thẩm định phải từ 0 đến {} và là bội số của {}.",
+                node.max.to_vn(),
+                step.to_vn()
+            )));
+        }
+        let own = store
+            .self_entry(round_id, unit_id, &node.code)
+            .await?
+            .and_then(|e| e.points);
+        if own != Some(points) && entry.comment.trim().is_empty() {
+            return Err(ServiceError::Invalid(
+                "Điểm thẩm định khác điểm tự chấm: cần ghi nhận xét lý do điều chỉnh.".into(),
+            ));
+        }
+    }
+    let entry = AppraisalEntry {
+        leaf_code: node.code.clone(),
+        comment: entry.comment.trim().to_string(),
+        ..entry
+    };
+    Ok(store
+        .save_appraisal(round_id, unit_id, &entry, NewAudit::by(actor, address), now)
+        .await?)
+}
+
+fn require_admin(actor: &Actor) -> Result<()> {
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "Chỉ quản trị (Sở Nội vụ) mới được thực hiện thao tác này.".into(),
+        ))
+    }
+}
+
+/// The administrator records a survey score for a unit and a survey leaf.
+#[allow(clippy::too_many_arguments)]
+pub async fn set_survey_score(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    round_id: i64,
+    unit_id: i64,
+    leaf_code: &str,
+    points: Points,
+) -> Result<()> {
+    require_admin(actor)?;
+    let (_, _, set) = unit_in_round(store, round_id, unit_id).await?;
+    let node = set
+        .node(leaf_code)
+        .filter(|n| n.is_survey())
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!("tiêu chí điều tra xã hội học {leaf_code}"))
+        })?;
+    if points < Points::ZERO || points > node.max {
+        return Err(ServiceError::Invalid(format!(
+            "Điểm điều tra của tiêu chí {} phải từ 0 đến {}.",
+            node.code,
+            node.max.to_vn()
+        )));
+    }
+    Ok(store
+        .set_survey_score(
+            round_id,
+            unit_id,
+            &node.code,
+            points,
+            NewAudit::by(actor, address),
+            clock.now(),
+        )
+        .await?)
+}
+
+/// The administrator counts a bonus or penalty item for a unit.
+#[allow(clippy::too_many_arguments)]
+pub async fn set_extra(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    round_id: i64,
+    unit_id: i64,
+    kind: &str,
+    item_code: &str,
+    occurrences: i64,
+    note: &str,
+) -> Result<()> {
+    require_admin(actor)?;
+    let (_, _, set) = unit_in_round(store, round_id, unit_id).await?;
+    let group = match kind {
+        "bonus" => &set.bonus,
+        "penalty" => &set.penalty,
+        _ => {
+            return Err(ServiceError::Invalid(
+                "Loại khoản phải là điểm thưởng (bonus) hoặc điểm trừ (penalty).".into(),
+            ));
+        }
+    };
+    if !group.items.iter().any(|i| i.code == item_code) {
+        return Err(ServiceError::NotFound(format!(
+            "khoản {item_code} trong bộ tiêu chí"
+        )));
+    }
+    if !(0..=MAX_OCCURRENCES).contains(&occurrences) {
+        return Err(ServiceError::Invalid(format!(
+            "Số lần phải từ 0 đến {MAX_OCCURRENCES}."
+        )));
+    }
+    Ok(store
+        .set_extra(
+            round_id,
+            unit_id,
+            kind,
+            item_code,
+            occurrences,
+            note,
+            NewAudit::by(actor, address),
+            clock.now(),
+        )
+        .await?)
+}
