@@ -48,11 +48,33 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Print a round's results per tier.
     Results {
         /// Round id (see `GET /api/rounds`).
         round: i64,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create a user; the password is read from the first line of standard input.
+    Add {
+        username: String,
+        /// admin, officer, head, appraiser or viewer.
+        #[arg(long)]
+        role: String,
+        /// Full name shown in the app and the audit log.
+        #[arg(long)]
+        name: String,
+        /// Code of the unit of an officer or head.
+        #[arg(long)]
+        unit: Option<String>,
+    },
+    /// Set a user's password, read from the first line of standard input.
+    Password { username: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -126,6 +148,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             serve(store, bind.as_deref().unwrap_or(&config.bind)).await
+        }
+        Command::User(command) => {
+            let store = open_store(&config).await?;
+            user_command(&store, command).await
         }
         Command::Results { round } => {
             let store = open_store(&config).await?;
@@ -236,6 +262,53 @@ fn diff_files(old: &Path, new: &Path) -> anyhow::Result<ExitCode> {
         diff.removed.len(),
         diff.changed.len()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("không đọc được mật khẩu từ đầu vào chuẩn")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<ExitCode> {
+    use crate::domain::access::Role;
+    use crate::service::auth::hash_password;
+    match command {
+        UserCommand::Add {
+            username,
+            role,
+            name,
+            unit,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("vai trò «{role}» không tồn tại; dùng admin, officer, head, appraiser hoặc viewer"))?;
+            let unit_id = match (&unit, role.is_unit_role()) {
+                (Some(code), true) => Some(store.unit_by_code(code).await?.id),
+                (None, true) => anyhow::bail!("cán bộ và thủ trưởng đơn vị cần --unit MÃ_ĐƠN_VỊ"),
+                (Some(_), false) => {
+                    anyhow::bail!("chỉ cán bộ và thủ trưởng đơn vị mới gắn với một đơn vị")
+                }
+                (None, false) => None,
+            };
+            let hash = hash_password(&read_password()?).await?;
+            let id = store
+                .create_user(&username, &name, role.as_str(), unit_id, chrono::Utc::now())
+                .await?;
+            store.set_password_hash(id, &hash).await?;
+            println!("Đã tạo người dùng {username} ({}).", role.label());
+        }
+        UserCommand::Password { username } => {
+            let (actor, _) = store
+                .user_for_sign_in(&username)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("không có người dùng «{username}»"))?;
+            let hash = hash_password(&read_password()?).await?;
+            store.set_password_hash(actor.user_id, &hash).await?;
+            println!("Đã đặt mật khẩu mới cho {username}; các phiên đăng nhập cũ đã kết thúc.");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

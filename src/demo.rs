@@ -357,31 +357,40 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
     ))
 }
 
+/// The password of every demo account (documented in the README; demo data only).
+pub const DEMO_PASSWORD: &str = "parindex-demo";
+
 async fn load_users(store: &Store, now: DateTime<Utc>) -> Result<(), StoreError> {
-    store
-        .create_user("quantri", "Cán bộ CCHC Sở Nội vụ", "admin", None, now)
-        .await?;
-    store
-        .create_user(
-            "thamdinh",
-            "Thành viên Tổ thẩm định",
+    // One hash for every demo account: hashing is slow on purpose, and these are not secrets.
+    let hash = crate::service::auth::hash_password(DEMO_PASSWORD)
+        .await
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let mut users = vec![
+        (
+            "quantri".to_string(),
+            "Cán bộ CCHC Sở Nội vụ".to_string(),
+            "admin",
+            None,
+        ),
+        (
+            "thamdinh".to_string(),
+            "Thành viên Tổ thẩm định".to_string(),
             "appraiser",
             None,
-            now,
-        )
-        .await?;
-    store
-        .create_user(
-            "thamdinh.khcn",
-            "Sở Khoa học và Công nghệ (thẩm định lĩnh vực 7)",
+        ),
+        (
+            "thamdinh.khcn".to_string(),
+            "Sở Khoa học và Công nghệ (thẩm định lĩnh vực 7)".to_string(),
             "appraiser",
             None,
-            now,
-        )
-        .await?;
-    store
-        .create_user("lanhdao", "Lãnh đạo UBND thành phố", "viewer", None, now)
-        .await?;
+        ),
+        (
+            "lanhdao".to_string(),
+            "Lãnh đạo UBND thành phố".to_string(),
+            "viewer",
+            None,
+        ),
+    ];
     for (tier, names) in [
         ("so", &DEPARTMENTS[..3]),
         ("huyen", &DISTRICTS[..2]),
@@ -390,24 +399,28 @@ async fn load_users(store: &Store, now: DateTime<Utc>) -> Result<(), StoreError>
         for (i, name) in names.iter().enumerate() {
             let unit = store.unit_by_code(&unit_code(tier, i)).await?;
             let login = unit.code.to_lowercase();
-            store
-                .create_user(
-                    &format!("{login}.canbo"),
-                    &format!("Cán bộ CCHC — {name}"),
-                    "officer",
-                    Some(unit.id),
-                    now,
-                )
-                .await?;
-            store
-                .create_user(
-                    &format!("{login}.thutruong"),
-                    &format!("Thủ trưởng — {name}"),
-                    "head",
-                    Some(unit.id),
-                    now,
-                )
-                .await?;
+            users.push((
+                format!("{login}.canbo"),
+                format!("Cán bộ CCHC — {name}"),
+                "officer",
+                Some(unit.id),
+            ));
+            users.push((
+                format!("{login}.thutruong"),
+                format!("Thủ trưởng — {name}"),
+                "head",
+                Some(unit.id),
+            ));
+        }
+    }
+    for (username, display_name, role, unit) in users {
+        let id = store
+            .create_user(&username, &display_name, role, unit, now)
+            .await?;
+        store.set_password_hash(id, &hash).await?;
+        if username == "thamdinh.khcn" {
+            // The department for science and digital affairs appraises only e-government.
+            store.add_appraiser_scope(id, None, Some("7")).await?;
         }
     }
     Ok(())

@@ -11,6 +11,7 @@ use super::points::{Percent, Points};
 /// Everything recorded for one unit in one round, by leaf code.
 #[derive(Clone, Debug, Default)]
 pub struct UnitScores {
+    pub unit_id: i64,
     pub unit_code: String,
     pub unit_name: String,
     /// Điểm tự chấm per leaf.
@@ -30,6 +31,7 @@ pub struct UnitScores {
 /// One unit's line in the results.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct UnitResult {
+    pub unit_id: i64,
     pub unit_code: String,
     pub unit_name: String,
     pub self_total: Points,
@@ -46,6 +48,7 @@ pub struct UnitResult {
     /// Tạm tính: true until appraisal round 1 has closed (or the round is published).
     /// Until then, leaves nobody has appraised yet count with their self-scores.
     pub provisional: bool,
+    /// Xếp hạng; 0 where it is hidden (a unit's own view before publication).
     pub rank: u32,
     pub classification: Option<String>,
 }
@@ -132,6 +135,7 @@ pub fn compute(set: &CriteriaSet, scores: &UnitScores) -> UnitResult {
     let penalty = scores.penalty.min(set.penalty.cap).max(Points::ZERO);
     let final_total = (appraised_total + survey_total + bonus - penalty).max(Points::ZERO);
     UnitResult {
+        unit_id: scores.unit_id,
         unit_code: scores.unit_code.clone(),
         unit_name: scores.unit_name.clone(),
         self_total,

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::AppState;
 use super::error::Result;
-use crate::service::results::{RoundResults, round_results};
+use super::session::SignedIn;
+use crate::service::results::{RoundResults, round_results, visible_to};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -22,7 +23,10 @@ struct RoundSummary {
     title: String,
 }
 
-async fn list_rounds(State(state): State<AppState>) -> Result<Json<Vec<RoundSummary>>> {
+async fn list_rounds(
+    State(state): State<AppState>,
+    _user: SignedIn,
+) -> Result<Json<Vec<RoundSummary>>> {
     let rounds = state.store.rounds().await?;
     Ok(Json(
         rounds
@@ -32,8 +36,11 @@ async fn list_rounds(State(state): State<AppState>) -> Result<Json<Vec<RoundSumm
     ))
 }
 
-async fn results(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<RoundResults>> {
-    Ok(Json(
-        round_results(&state.store, id, state.clock.now()).await?,
-    ))
+async fn results(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Json<RoundResults>> {
+    let results = round_results(&state.store, id, state.clock.now()).await?;
+    Ok(Json(visible_to(results, &user.actor)))
 }

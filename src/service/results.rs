@@ -88,3 +88,25 @@ pub async fn round_results(
         tiers,
     })
 }
+
+/// What `actor` may see of a round's results. Once published, everyone signed in sees
+/// every tier. Before that, administrators and viewers see everything, appraisers the
+/// units they appraise, and a unit's own people only their unit's line, without its rank
+/// or classification (both depend on other units' data).
+pub fn visible_to(mut results: RoundResults, actor: &crate::domain::access::Actor) -> RoundResults {
+    use crate::domain::access::Role;
+    if results.published_at.is_some() || matches!(actor.role, Role::Admin | Role::Viewer) {
+        return results;
+    }
+    for tier in &mut results.tiers {
+        tier.units.retain(|u| actor.may_view_unit(u.unit_id));
+        if actor.role.is_unit_role() {
+            for u in &mut tier.units {
+                u.rank = 0;
+                u.classification = None;
+            }
+        }
+    }
+    results.tiers.retain(|t| !t.units.is_empty());
+    results
+}

@@ -562,6 +562,7 @@ impl Store {
                 (
                     u.id,
                     UnitScores {
+                        unit_id: u.id,
                         unit_code: u.code,
                         unit_name: u.name,
                         ..Default::default()

@@ -111,3 +111,69 @@ fn criteria_import_stores_once_and_a_config_file_names_the_data_directory() {
         "{out}"
     );
 }
+
+#[test]
+fn an_administrator_account_is_created_from_the_command_line() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().to_str().expect("path").to_string();
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_parindex"))
+            .args(args)
+            .env("PARINDEX_DATA_DIR", &data)
+            .env("RUST_LOG", "error")
+            .env_remove("DATABASE_URL")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("wait");
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let (ok, out) = run(
+        &[
+            "user",
+            "add",
+            "quantri",
+            "--role",
+            "admin",
+            "--name",
+            "Nguyễn Văn A",
+        ],
+        "mat-khau-quan-tri\n",
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("Đã tạo người dùng quantri (Quản trị)."),
+        "{out}"
+    );
+    let (ok, out) = run(
+        &["user", "add", "ngan", "--role", "viewer", "--name", "B"],
+        "ngan\n",
+    );
+    assert!(!ok);
+    assert!(out.contains("Mật khẩu phải có ít nhất 8 ký tự."), "{out}");
+    let (ok, out) = run(
+        &["user", "add", "canbo", "--role", "officer", "--name", "C"],
+        "mat-khau-can-bo\n",
+    );
+    assert!(!ok);
+    assert!(
+        out.contains("cán bộ và thủ trưởng đơn vị cần --unit"),
+        "{out}"
+    );
+}

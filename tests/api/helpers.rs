@@ -104,30 +104,132 @@ impl Drop for TestDb {
     }
 }
 
+/// A browser: an HTTP client that keeps the session cookie between requests. (reqwest's
+/// own cookie store does not keep cookies for a local test host.)
+#[derive(Clone, Default)]
+pub struct Browser {
+    client: reqwest::Client,
+    cookie: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl Browser {
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
+        let cookie = self.cookie.lock().expect("lock").clone();
+        let request = match cookie {
+            Some(c) => request.header("cookie", c),
+            None => request,
+        };
+        let response = request.send().await.expect("request");
+        if let Some(set) = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+        {
+            let pair = set.split(';').next().unwrap_or_default().to_string();
+            let removed = set.contains("Max-Age=0") || pair.ends_with('=');
+            *self.cookie.lock().expect("lock") = if removed { None } else { Some(pair) };
+        }
+        response
+    }
+
+    pub fn get(&self, url: String) -> reqwest::RequestBuilder {
+        self.client.get(url)
+    }
+
+    pub fn post(&self, url: String) -> reqwest::RequestBuilder {
+        self.client.post(url)
+    }
+
+    pub fn delete(&self, url: String) -> reqwest::RequestBuilder {
+        self.client.delete(url)
+    }
+}
+
 /// The real server on a random port, with a clock the test can move.
 pub struct TestApp {
     pub address: String,
     pub db: TestDb,
-    #[allow(dead_code)] // for the deadline tests of the web issue
     pub clock: ManualClock,
-    pub client: reqwest::Client,
+    pub browser: Browser,
 }
+
+pub const PASSWORD: &str = "mat-khau-kiem-thu";
 
 impl TestApp {
     pub fn store(&self) -> &Store {
         &self.db.store
     }
 
-    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.address))
-            .send()
-            .await
-            .expect("request");
-        let status = response.status().as_u16();
-        (status, response.json().await.expect("JSON body"))
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
     }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        json_of(self.browser.send(self.browser.get(self.url(path))).await).await
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        csrf: Option<&str>,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.browser.post(self.url(path)).json(&body);
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        json_of(self.browser.send(request).await).await
+    }
+
+    /// Gives the user the test password and signs in with this app's browser; returns the
+    /// CSRF token for writes.
+    pub async fn sign_in_as(&self, username: &str) -> String {
+        self.sign_in_with(&self.browser, username).await
+    }
+
+    /// The same in another browser.
+    pub async fn sign_in_with(&self, browser: &Browser, username: &str) -> String {
+        let (user, hash) = self
+            .store()
+            .user_for_sign_in(username)
+            .await
+            .expect("lookup")
+            .expect("user exists");
+        if hash.is_none() {
+            let hash = parindex::service::auth::hash_password(PASSWORD)
+                .await
+                .expect("hash");
+            self.store()
+                .set_password_hash(user.user_id, &hash)
+                .await
+                .expect("password");
+        }
+        self.sign_in_with_password(browser, username, PASSWORD)
+            .await
+    }
+
+    pub async fn sign_in_with_password(
+        &self,
+        browser: &Browser,
+        username: &str,
+        password: &str,
+    ) -> String {
+        let request = browser
+            .post(self.url("/api/session"))
+            .json(&serde_json::json!({ "username": username, "password": password }));
+        let (status, body) = json_of(browser.send(request).await).await;
+        assert_eq!(status, 200, "sign-in of {username}: {body}");
+        body["csrf_token"].as_str().expect("csrf").to_string()
+    }
+}
+
+pub async fn json_of(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -146,7 +248,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         address,
         db,
         clock,
-        client: reqwest::Client::new(),
+        browser: Browser::default(),
     }
 }
 

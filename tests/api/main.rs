@@ -8,4 +8,5 @@ mod fixture;
 mod helpers;
 mod self_assessment;
 mod server;
+mod sign_in;
 mod store;

@@ -19,6 +19,9 @@ async fn results_of_the_demo_round_per_tier_with_ranks_and_indexes() {
     parindex::demo::load(app.store(), &SystemClock)
         .await
         .expect("demo");
+    assert_eq!(app.get_json("/api/rounds").await.0, 401, "signed in only");
+    app.sign_in_with_password(&app.browser, "lanhdao", parindex::demo::DEMO_PASSWORD)
+        .await;
     let (status, rounds) = app.get_json("/api/rounds").await;
     assert_eq!(status, 200);
     let round_2023 = rounds
@@ -59,6 +62,8 @@ async fn results_of_the_demo_round_per_tier_with_ranks_and_indexes() {
 #[tokio::test]
 async fn an_unknown_round_is_a_404_with_a_stable_code() {
     let app = spawn_app().await;
+    crate::helpers::small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.sign_in_as("quantri").await;
     let (status, body) = app.get_json("/api/rounds/999/results").await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");

@@ -1,0 +1,283 @@
+//! Sign-in, sessions, CSRF, rate limiting and passwords, through the real server.
+
+use chrono::Duration;
+use serde_json::json;
+
+use crate::helpers::{Browser, PASSWORD, json_of, small_round, spawn_app, t};
+
+#[tokio::test]
+async fn a_user_signs_in_and_out_and_the_session_ends_with_the_cookie() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (status, body) = app.get_json("/api/me").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+
+    let csrf = app.sign_in_as("a.canbo").await;
+    let (status, me) = app.get_json("/api/me").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (me["user"]["username"].as_str(), me["user"]["role"].as_str()),
+        (Some("a.canbo"), Some("officer"))
+    );
+
+    // Signing out needs the CSRF token: a page on another site cannot sign anyone out.
+    let response = app
+        .browser
+        .send(app.browser.delete(app.url("/api/session")))
+        .await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(app.get_json("/api/me").await.0, 200);
+    let response = app
+        .browser
+        .send(
+            app.browser
+                .delete(app.url("/api/session"))
+                .header("x-csrf-token", &csrf),
+        )
+        .await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(app.get_json("/api/me").await.0, 401);
+}
+
+#[tokio::test]
+async fn wrong_credentials_say_nothing_about_which_part_was_wrong() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.sign_in_as("a.canbo").await; // sets the password
+    for (username, password) in [("a.canbo", "sai-mat-khau"), ("khong.ton.tai", PASSWORD)] {
+        let (status, body) = app
+            .post_json(
+                "/api/session",
+                None,
+                json!({ "username": username, "password": password }),
+            )
+            .await;
+        assert_eq!(status, 401);
+        assert_eq!(
+            body["error"]["message"],
+            "Tên đăng nhập hoặc mật khẩu không đúng."
+        );
+    }
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_sign_in_for_a_while() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.sign_in_as("a.canbo").await;
+    for _ in 0..5 {
+        let (status, _) = app
+            .post_json(
+                "/api/session",
+                None,
+                json!({ "username": "a.canbo", "password": "doan-bua" }),
+            )
+            .await;
+        assert_eq!(status, 401);
+    }
+    // Even the right password is refused now.
+    let (status, body) = app
+        .post_json(
+            "/api/session",
+            None,
+            json!({ "username": "a.canbo", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
+    assert_eq!(
+        body["error"]["message"],
+        "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."
+    );
+    app.clock.advance(Duration::minutes(16));
+    let (status, _) = app
+        .post_json(
+            "/api/session",
+            None,
+            json!({ "username": "a.canbo", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn sessions_expire_and_a_password_change_ends_them() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let csrf = app.sign_in_as("a.canbo").await;
+    let other_browser = Browser::default();
+    app.sign_in_with(&other_browser, "a.canbo").await;
+
+    let change =
+        |current: &str, new: &str| json!({ "current_password": current, "new_password": new });
+    let (status, body) = app
+        .post_json(
+            "/api/me/password",
+            Some(&csrf),
+            change("sai", "mat-khau-moi-2024"),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (422, Some("Mật khẩu hiện tại không đúng."))
+    );
+    let (status, body) = app
+        .post_json("/api/me/password", Some(&csrf), change(PASSWORD, "ngan"))
+        .await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (422, Some("Mật khẩu phải có ít nhất 8 ký tự."))
+    );
+    let (status, _) = app
+        .post_json(
+            "/api/me/password",
+            None,
+            change(PASSWORD, "mat-khau-moi-2024"),
+        )
+        .await;
+    assert_eq!(status, 403, "no CSRF token");
+    let (status, _) = app
+        .post_json(
+            "/api/me/password",
+            Some(&csrf),
+            change(PASSWORD, "mat-khau-moi-2024"),
+        )
+        .await;
+    assert_eq!(status, 204);
+    // Every session of the user ended, in every browser.
+    assert_eq!(app.get_json("/api/me").await.0, 401);
+    let (status, _) = json_of(
+        other_browser
+            .send(other_browser.get(app.url("/api/me")))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = app
+        .post_json(
+            "/api/session",
+            None,
+            json!({ "username": "a.canbo", "password": "mat-khau-moi-2024" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // Twelve hours later the session is over.
+    app.clock.advance(Duration::hours(12));
+    assert_eq!(app.get_json("/api/me").await.0, 401);
+}
+
+#[tokio::test]
+async fn only_an_administrator_resets_passwords() {
+    let app = spawn_app_with_two_units().await;
+    let officer_b = app
+        .store()
+        .user_for_sign_in("b.canbo")
+        .await
+        .expect("lookup")
+        .expect("user")
+        .0;
+    let csrf = app.sign_in_as("a.thutruong").await;
+    let path = format!("/api/users/{}/password", officer_b.user_id);
+    let (status, body) = app
+        .post_json(
+            &path,
+            Some(&csrf),
+            json!({ "new_password": "dat-lai-2024" }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    let csrf = app.sign_in_as("quantri").await;
+    let (status, _) = app
+        .post_json(
+            &path,
+            Some(&csrf),
+            json!({ "new_password": "dat-lai-2024" }),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = app
+        .post_json(
+            "/api/session",
+            None,
+            json!({ "username": "b.canbo", "password": "dat-lai-2024" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+async fn spawn_app_with_two_units() -> crate::helpers::TestApp {
+    let app = spawn_app().await;
+    small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    app
+}
+
+#[tokio::test]
+async fn before_publication_a_unit_sees_only_its_own_line() {
+    let app = spawn_app_with_two_units().await;
+    app.clock.set(t("01/04/2024"));
+    let round = app.store().rounds().await.expect("rounds")[0].0;
+    let path = format!("/api/rounds/{round}/results");
+    assert_eq!(
+        app.get_json(&path).await.0,
+        401,
+        "signed-out users see nothing"
+    );
+
+    app.sign_in_as("a.canbo").await;
+    let (status, body) = app.get_json(&path).await;
+    assert_eq!(status, 200);
+    let units = body["tiers"][0]["units"].as_array().expect("units");
+    assert_eq!(units.len(), 1);
+    assert_eq!(
+        (units[0]["unit_code"].as_str(), units[0]["rank"].as_i64()),
+        (Some("A"), Some(0))
+    );
+
+    app.sign_in_as("quantri").await;
+    assert_eq!(
+        app.get_json(&path).await.1["tiers"][0]["units"]
+            .as_array()
+            .expect("units")
+            .len(),
+        2
+    );
+
+    // Publication opens the ranking to everyone signed in.
+    let admin = app
+        .store()
+        .user_for_sign_in("quantri")
+        .await
+        .expect("lookup")
+        .expect("admin")
+        .0;
+    app.store()
+        .publish_round(
+            round,
+            parindex::store::NewAudit::by(&admin, "127.0.0.1"),
+            t("02/04/2024"),
+        )
+        .await
+        .expect("publish");
+    app.sign_in_as("a.canbo").await;
+    let body = app.get_json(&path).await.1;
+    let ranks: Vec<i64> = body["tiers"][0]["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| u["rank"].as_i64().expect("rank"))
+        .collect();
+    assert_eq!(ranks, [1, 1], "two empty units share rank 1");
+}
