@@ -431,7 +431,9 @@ fn plausible_input(node: &Node, rng: &mut Rng, q: u64) -> Option<LeafInput> {
     let leaf = node.leaf.as_ref()?;
     Some(match &leaf.method {
         Method::Survey => return None,
-        Method::YesNo => LeafInput::YesNo(rng.chance(q + 5)),
+        Method::YesNo => LeafInput::YesNo {
+            met: rng.chance(q + 5),
+        },
         Method::Tiered { .. } | Method::Proportional { .. } => {
             let denominator = 20 + rng.below(180) as i64;
             // Good units mostly reach 100%; others fall short by up to 40%.
@@ -453,15 +455,17 @@ fn plausible_input(node: &Node, rng: &mut Rng, q: u64) -> Option<LeafInput> {
             } else {
                 1 + rng.below(steps.max(1) as u64) as i64
             };
-            LeafInput::Judged(Points::from_hundredths(
-                (steps - lost).max(0) * step.hundredths(),
-            ))
+            LeafInput::Judged {
+                points: Points::from_hundredths((steps - lost).max(0) * step.hundredths()),
+            }
         }
-        Method::Deduction { .. } => LeafInput::Occurrences(if rng.chance(q) {
-            0
-        } else {
-            1 + rng.below(3) as i64
-        }),
+        Method::Deduction { .. } => LeafInput::Occurrences {
+            count: if rng.chance(q) {
+                0
+            } else {
+                1 + rng.below(3) as i64
+            },
+        },
     })
 }
 

@@ -161,9 +161,9 @@ proptest! {
         let set = set();
         let inputs = [
             LeafInput::Rate { numerator: Points::from_hundredths(numerator), denominator: Points::from_hundredths(numerator + extra + 1) },
-            LeafInput::Occurrences(occurrences),
-            LeafInput::Judged(Points::from_hundredths(judged)),
-            LeafInput::YesNo(met),
+            LeafInput::Occurrences { count: occurrences },
+            LeafInput::Judged { points: Points::from_hundredths(judged) },
+            LeafInput::YesNo { met },
         ];
         for leaf in set.leaves() {
             for input in inputs {

@@ -125,17 +125,26 @@ impl Method {
     }
 }
 
-/// What a unit (or an appraiser) enters for a leaf.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a unit (or an appraiser) enters for a leaf. In JSON:
+/// `{"kind": "yes_no", "met": true}`, `{"kind": "rate", "numerator": "111", "denominator": "125"}`,
+/// `{"kind": "judged", "points": "1.25"}`, `{"kind": "occurrences", "count": 2}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LeafInput {
-    YesNo(bool),
+    YesNo {
+        met: bool,
+    },
     /// Raw figures behind a rate, e.g. 111 of 125 procedures.
     Rate {
         numerator: Points,
         denominator: Points,
     },
-    Judged(Points),
-    Occurrences(i64),
+    Judged {
+        points: Points,
+    },
+    Occurrences {
+        count: i64,
+    },
 }
 
 /// Why an input does not give a score for a leaf; the text is what the user reads.
@@ -196,7 +205,7 @@ impl Node {
         let max = self.max;
         match (&leaf.method, input) {
             (Method::Survey, _) => Err(ScoreError::SurveyNotSelfScored),
-            (Method::YesNo, LeafInput::YesNo(met)) => Ok(if met { max } else { Points::ZERO }),
+            (Method::YesNo, LeafInput::YesNo { met }) => Ok(if met { max } else { Points::ZERO }),
             (
                 Method::Tiered { tiers, .. },
                 LeafInput::Rate {
@@ -228,7 +237,7 @@ impl Node {
                 max.mul_ratio(numerator.hundredths(), denominator.hundredths())
                     .ok_or(ScoreError::ZeroDenominator)
             }
-            (Method::Judged { step }, LeafInput::Judged(points)) => {
+            (Method::Judged { step }, LeafInput::Judged { points }) => {
                 if points < Points::ZERO || points > max || !points.is_multiple_of(*step) {
                     Err(ScoreError::OutOfSteps {
                         max: max.to_vn(),
@@ -238,7 +247,7 @@ impl Node {
                     Ok(points)
                 }
             }
-            (Method::Deduction { per_occurrence, .. }, LeafInput::Occurrences(count)) => {
+            (Method::Deduction { per_occurrence, .. }, LeafInput::Occurrences { count }) => {
                 if count < 0 {
                     return Err(ScoreError::NegativeOccurrences);
                 }
@@ -451,16 +460,22 @@ mod tests {
     #[test]
     fn judged_leaf_accepts_only_its_steps() {
         let node = leaf("1.5", Method::Judged { step: p("0.25") });
-        assert_eq!(node.score(LeafInput::Judged(p("1.25"))), Ok(p("1.25")));
+        assert_eq!(
+            node.score(LeafInput::Judged { points: p("1.25") }),
+            Ok(p("1.25"))
+        );
         let err = node
-            .score(LeafInput::Judged(p("1.3")))
+            .score(LeafInput::Judged { points: p("1.3") })
             .expect_err("not a step");
         assert_eq!(
             err.to_string(),
             "Điểm phải từ 0 đến 1,5 và là bội số của 0,25."
         );
-        assert!(node.score(LeafInput::Judged(p("1.75"))).is_err());
-        assert!(node.score(LeafInput::Judged(p("-0.25"))).is_err());
+        assert!(node.score(LeafInput::Judged { points: p("1.75") }).is_err());
+        assert!(
+            node.score(LeafInput::Judged { points: p("-0.25") })
+                .is_err()
+        );
     }
 
     #[test]
@@ -472,11 +487,14 @@ mod tests {
                 occurrence: "x".into(),
             },
         );
-        assert_eq!(node.score(LeafInput::Occurrences(0)), Ok(p("1")));
-        assert_eq!(node.score(LeafInput::Occurrences(3)), Ok(p("0.25")));
-        assert_eq!(node.score(LeafInput::Occurrences(9)), Ok(p("0")));
+        assert_eq!(node.score(LeafInput::Occurrences { count: 0 }), Ok(p("1")));
         assert_eq!(
-            node.score(LeafInput::Occurrences(-1)),
+            node.score(LeafInput::Occurrences { count: 3 }),
+            Ok(p("0.25"))
+        );
+        assert_eq!(node.score(LeafInput::Occurrences { count: 9 }), Ok(p("0")));
+        assert_eq!(
+            node.score(LeafInput::Occurrences { count: -1 }),
             Err(ScoreError::NegativeOccurrences)
         );
     }
@@ -484,15 +502,15 @@ mod tests {
     #[test]
     fn yes_no_and_survey() {
         let node = leaf("0.5", Method::YesNo);
-        assert_eq!(node.score(LeafInput::YesNo(true)), Ok(p("0.5")));
-        assert_eq!(node.score(LeafInput::YesNo(false)), Ok(p("0")));
+        assert_eq!(node.score(LeafInput::YesNo { met: true }), Ok(p("0.5")));
+        assert_eq!(node.score(LeafInput::YesNo { met: false }), Ok(p("0")));
         assert_eq!(
-            node.score(LeafInput::Occurrences(1)),
+            node.score(LeafInput::Occurrences { count: 1 }),
             Err(ScoreError::WrongInput("Đạt / không đạt"))
         );
         let survey = leaf("12", Method::Survey);
         assert_eq!(
-            survey.score(LeafInput::Judged(p("10"))),
+            survey.score(LeafInput::Judged { points: p("10") }),
             Err(ScoreError::SurveyNotSelfScored)
         );
     }

@@ -67,3 +67,34 @@ impl IntoResponse for ApiError {
             .into_response()
     }
 }
+
+/// `Json` whose rejection is an [`ApiError`]: malformed bodies get a stable code and a
+/// Vietnamese message like every other error.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// `Path` whose rejection is an [`ApiError`].
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+impl From<axum::extract::rejection::JsonRejection> for ApiError {
+    fn from(e: axum::extract::rejection::JsonRejection) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            format!("Dữ liệu gửi lên không hợp lệ: {}", e.body_text()),
+        )
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(e: axum::extract::rejection::PathRejection) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+            format!("Địa chỉ không hợp lệ: {}", e.body_text()),
+        )
+    }
+}

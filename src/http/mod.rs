@@ -1,7 +1,9 @@
 //! The HTTP layer: one module per resource, each with its `router()`, merged here.
 
+mod administration;
 pub mod error;
 mod results;
+mod self_assessment;
 pub mod session;
 
 use std::sync::Arc;
@@ -27,6 +29,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .merge(results::router())
         .merge(session::router())
+        .merge(self_assessment::router())
+        .merge(administration::router())
         .with_state(state)
 }
 

@@ -1,12 +1,12 @@
 //! Rounds and their results per tier, as JSON.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
 use super::AppState;
-use super::error::Result;
+use super::error::{ApiPath, Result};
 use super::session::SignedIn;
 use crate::service::results::{RoundResults, round_results, visible_to};
 
@@ -39,7 +39,7 @@ async fn list_rounds(
 async fn results(
     State(state): State<AppState>,
     user: SignedIn,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RoundResults>> {
     let results = round_results(&state.store, id, state.clock.now()).await?;
     Ok(Json(visible_to(results, &user.actor)))

@@ -17,7 +17,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::error::{ApiError, Result};
+use super::error::{ApiError, ApiJson, ApiPath, Result};
 use crate::domain::access::Actor;
 use crate::service::auth;
 
@@ -67,6 +67,33 @@ impl SignedIn {
     /// The CSRF check for API writes: the token comes in the `x-csrf-token` header.
     pub fn check_csrf_header(&self, parts: &axum::http::HeaderMap) -> Result<()> {
         self.check_csrf(parts.get("x-csrf-token").and_then(|v| v.to_str().ok()))
+    }
+}
+
+/// A signed-in user making an API write: extracting it also checks the CSRF header, so a
+/// handler that takes a `Writer` cannot forget the check.
+#[derive(Clone, Debug)]
+pub struct Writer {
+    pub actor: Actor,
+    /// The client's address, for the audit log.
+    pub address: String,
+}
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let user = SignedIn::from_request_parts(parts, state).await?;
+        user.check_csrf_header(&parts.headers)?;
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(Writer {
+            actor: user.actor,
+            address,
+        })
     }
 }
 
@@ -124,7 +151,7 @@ async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
-    Json(body): Json<Credentials>,
+    ApiJson(body): ApiJson<Credentials>,
 ) -> Result<(CookieJar, Json<Me>)> {
     let address = peer.ip().to_string();
     let session = auth::sign_in(
@@ -176,7 +203,7 @@ async fn change_password(
     State(state): State<AppState>,
     user: SignedIn,
     headers: axum::http::HeaderMap,
-    Json(body): Json<PasswordChange>,
+    ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode> {
     user.check_csrf_header(&headers)?;
     auth::change_password(
@@ -199,8 +226,8 @@ async fn reset_password(
     user: SignedIn,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<i64>,
-    Json(body): Json<PasswordReset>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<PasswordReset>,
 ) -> Result<StatusCode> {
     user.check_csrf_header(&headers)?;
     let audit = crate::store::NewAudit::by(&user.actor, &peer.ip().to_string());

@@ -14,6 +14,17 @@ use super::{Result, ServiceError};
 /// The most occurrences a bonus or penalty item may be counted.
 pub const MAX_OCCURRENCES: i64 = 100;
 
+/// Published results never change.
+fn ensure_not_published(round: &crate::store::Round) -> Result<()> {
+    match round.published_at {
+        Some(at) => Err(ServiceError::Conflict(format!(
+            "Kết quả kỳ đánh giá đã công bố ngày {}; không thể thay đổi điểm.",
+            crate::domain::deadline::format_date(at)
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// An appraiser sets the appraised score of one leaf in appraisal round 1 or 2.
 pub async fn save_appraisal(
     store: &Store,
@@ -35,6 +46,7 @@ pub async fn save_appraisal(
     };
     let now = clock.now();
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
+    ensure_not_published(&round)?;
     let node = set
         .node(&entry.leaf_code)
         .filter(|n| n.is_leaf() && !n.is_survey())
@@ -108,7 +120,8 @@ pub async fn set_survey_score(
     points: Points,
 ) -> Result<()> {
     require_admin(actor)?;
-    let (_, _, set) = unit_in_round(store, round_id, unit_id).await?;
+    let (round, _, set) = unit_in_round(store, round_id, unit_id).await?;
+    ensure_not_published(&round)?;
     let node = set
         .node(leaf_code)
         .filter(|n| n.is_survey())
@@ -149,7 +162,8 @@ pub async fn set_extra(
     note: &str,
 ) -> Result<()> {
     require_admin(actor)?;
-    let (_, _, set) = unit_in_round(store, round_id, unit_id).await?;
+    let (round, _, set) = unit_in_round(store, round_id, unit_id).await?;
+    ensure_not_published(&round)?;
     let group = match kind {
         "bonus" => &set.bonus,
         "penalty" => &set.penalty,

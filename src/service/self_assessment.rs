@@ -224,3 +224,105 @@ pub async fn withdraw(
         .withdraw_submission(round_id, unit_id, NewAudit::by(actor, address), now)
         .await?)
 }
+
+/// A unit's self-assessment as its people (and, once submitted or locked, its appraisers)
+/// see it: the criteria tree with each leaf's entry, the deadline, progress.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SelfAssessmentView {
+    pub round_id: i64,
+    pub round_title: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub set_code: String,
+    pub set_version: String,
+    pub access: Access,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub progress: Progress,
+    pub nodes: Vec<NodeView>,
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Progress {
+    /// Leaves the unit scores itself (survey leaves excluded).
+    pub leaves: usize,
+    /// Leaves with points or a not-applicable claim.
+    pub scored: usize,
+    /// Scored leaves without an explanation.
+    pub explanations_missing: usize,
+    pub self_total: crate::domain::Points,
+    pub applicable_max: crate::domain::Points,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct NodeView {
+    #[serde(flatten)]
+    pub node: crate::domain::Node,
+    pub depth: usize,
+    pub entry: Option<crate::store::SelfEntry>,
+}
+
+/// Reads a unit's self-assessment, if `actor` may see it.
+pub async fn view(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    round_id: i64,
+    unit_id: i64,
+) -> Result<SelfAssessmentView> {
+    if !actor.may_view_unit(unit_id) {
+        return Err(ServiceError::Forbidden(
+            "Tài khoản này không được xem tự đánh giá của đơn vị này.".into(),
+        ));
+    }
+    let now = clock.now();
+    let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
+    let gate = self_assessment_access_at(store, &round, unit_id, now).await?;
+    let submitted_at = store.submission(round_id, unit_id).await?;
+    if actor.role == crate::domain::access::Role::Appraiser && submitted_at.is_none() && gate.open {
+        return Err(ServiceError::Forbidden(
+            "Thành viên thẩm định chỉ xem được tự đánh giá sau khi đơn vị đã gửi hoặc đã hết hạn."
+                .into(),
+        ));
+    }
+    let mut entries = store.self_entries(round_id, unit_id).await?;
+    let mut progress = Progress::default();
+    let nodes = set
+        .nodes
+        .iter()
+        .map(|n| {
+            let entry = entries.remove(&n.code);
+            if n.is_leaf() && !n.is_survey() {
+                progress.leaves += 1;
+                if let Some(e) = &entry {
+                    if e.points.is_some() || e.not_applicable {
+                        progress.scored += 1;
+                        if e.explanation.is_empty() && !e.not_applicable {
+                            progress.explanations_missing += 1;
+                        }
+                    }
+                    progress.self_total = progress.self_total + e.points.unwrap_or_default();
+                }
+                if !entry.as_ref().is_some_and(|e| e.not_applicable) {
+                    progress.applicable_max = progress.applicable_max + n.max;
+                }
+            }
+            NodeView {
+                node: n.clone(),
+                depth: n.depth(),
+                entry,
+            }
+        })
+        .collect();
+    Ok(SelfAssessmentView {
+        round_id,
+        round_title: round.title.clone(),
+        unit_id,
+        unit_name: unit.name,
+        set_code: set.code.clone(),
+        set_version: set.version.clone(),
+        access: gate,
+        submitted_at,
+        progress,
+        nodes,
+    })
+}

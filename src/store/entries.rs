@@ -28,7 +28,6 @@ pub struct SelfInput {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SelfEntry {
     pub leaf_code: String,
-    #[serde(skip)]
     pub input: Option<LeafInput>,
     pub points: Option<Points>,
     pub explanation: String,
@@ -59,7 +58,7 @@ struct SelfRow {
 impl From<SelfRow> for SelfEntry {
     fn from(r: SelfRow) -> SelfEntry {
         let input = match r.input_kind.as_deref() {
-            Some("yes_no") => r.met.map(|m| LeafInput::YesNo(m != 0)),
+            Some("yes_no") => r.met.map(|m| LeafInput::YesNo { met: m != 0 }),
             Some("rate") => match (r.numerator_h, r.denominator_h) {
                 (Some(n), Some(d)) => Some(LeafInput::Rate {
                     numerator: Points::from_hundredths(n),
@@ -67,10 +66,10 @@ impl From<SelfRow> for SelfEntry {
                 }),
                 _ => None,
             },
-            Some("judged") => r
-                .judged_h
-                .map(|j| LeafInput::Judged(Points::from_hundredths(j))),
-            Some("occurrences") => r.occurrences.map(LeafInput::Occurrences),
+            Some("judged") => r.judged_h.map(|j| LeafInput::Judged {
+                points: Points::from_hundredths(j),
+            }),
+            Some("occurrences") => r.occurrences.map(|count| LeafInput::Occurrences { count }),
             _ => None,
         };
         SelfEntry {
@@ -110,7 +109,9 @@ type InputColumns = (
 fn input_columns(input: Option<LeafInput>) -> InputColumns {
     match input {
         None => (None, None, None, None, None, None),
-        Some(LeafInput::YesNo(m)) => (Some("yes_no"), Some(flag(m)), None, None, None, None),
+        Some(LeafInput::YesNo { met: m }) => {
+            (Some("yes_no"), Some(flag(m)), None, None, None, None)
+        }
         Some(LeafInput::Rate {
             numerator,
             denominator,
@@ -122,10 +123,12 @@ fn input_columns(input: Option<LeafInput>) -> InputColumns {
             None,
             None,
         ),
-        Some(LeafInput::Judged(p)) => {
+        Some(LeafInput::Judged { points: p }) => {
             (Some("judged"), None, None, None, Some(p.hundredths()), None)
         }
-        Some(LeafInput::Occurrences(n)) => (Some("occurrences"), None, None, None, None, Some(n)),
+        Some(LeafInput::Occurrences { count: n }) => {
+            (Some("occurrences"), None, None, None, None, Some(n))
+        }
     }
 }
 
@@ -146,8 +149,8 @@ fn describe_self(e: &SelfEntry) -> String {
             numerator,
             denominator,
         }) => text.push_str(&format!(" ({numerator}/{denominator})")),
-        Some(LeafInput::Occurrences(n)) => text.push_str(&format!(" ({n} lần)")),
-        Some(LeafInput::YesNo(met)) => {
+        Some(LeafInput::Occurrences { count: n }) => text.push_str(&format!(" ({n} lần)")),
+        Some(LeafInput::YesNo { met }) => {
             text.push_str(if met { " (đạt)" } else { " (không đạt)" })
         }
         _ => {}

@@ -185,12 +185,13 @@ async fn the_stored_round_gives_the_results_worked_out_by_hand() {
     //    1.1 only gets an explanation request, which decides nothing (1 stands).
     //    Self 5; appraised 1 + 1,5 + 1,5 + 0,75 = 4,75; survey 2,5; bonus 0,5 → final 7,75.
     //    Applicable maximum 10 − 1,5 = 8,5 → index 7,75 / 8,5 = 91,176…% → 91,18%.
-    w.self_score(a, "1.1", Some(LeafInput::YesNo(true))).await;
+    w.self_score(a, "1.1", Some(LeafInput::YesNo { met: true }))
+        .await;
     w.self_score(a, "1.2", rate(100, 100)).await;
     w.self_score(a, "1.3", None).await;
-    w.self_score(a, "2.1", Some(LeafInput::Judged(p("1.75"))))
+    w.self_score(a, "2.1", Some(LeafInput::Judged { points: p("1.75") }))
         .await;
-    w.self_score(a, "2.2", Some(LeafInput::Occurrences(1)))
+    w.self_score(a, "2.2", Some(LeafInput::Occurrences { count: 1 }))
         .await;
     w.appraise(a, "2.1", 1, Some("1.25")).await;
     w.survey(a, "2.5").await;
@@ -198,23 +199,25 @@ async fn the_stored_round_gives_the_results_worked_out_by_hand() {
 
     // B: 1.1 → 1; 1.2 90/100 → half of 1,5 = 0,75; 1.3 7/9 × 1,5 = 1,1666… → 1,17;
     //    2.1 2; 2.2 none late → 1. Self = appraised = 5,92; survey 2,4 → final 8,32; index 83,20%.
-    w.self_score(b, "1.1", Some(LeafInput::YesNo(true))).await;
+    w.self_score(b, "1.1", Some(LeafInput::YesNo { met: true }))
+        .await;
     w.self_score(b, "1.2", rate(90, 100)).await;
     w.self_score(b, "1.3", rate(7, 9)).await;
-    w.self_score(b, "2.1", Some(LeafInput::Judged(p("2"))))
+    w.self_score(b, "2.1", Some(LeafInput::Judged { points: p("2") }))
         .await;
-    w.self_score(b, "2.2", Some(LeafInput::Occurrences(0)))
+    w.self_score(b, "2.2", Some(LeafInput::Occurrences { count: 0 }))
         .await;
     w.survey(b, "2.4").await;
 
     // C: 1.1 không đạt → 0; 1.2 → 1,5; 1.3 9/9 → 1,5; 2.1 2; 2.2 → 1. Self 6; survey 2,32
     //    → final 8,32; index 83,20%: the same as B, so B and C share rank 2.
-    w.self_score(c, "1.1", Some(LeafInput::YesNo(false))).await;
+    w.self_score(c, "1.1", Some(LeafInput::YesNo { met: false }))
+        .await;
     w.self_score(c, "1.2", rate(50, 50)).await;
     w.self_score(c, "1.3", rate(9, 9)).await;
-    w.self_score(c, "2.1", Some(LeafInput::Judged(p("2"))))
+    w.self_score(c, "2.1", Some(LeafInput::Judged { points: p("2") }))
         .await;
-    w.self_score(c, "2.2", Some(LeafInput::Occurrences(0)))
+    w.self_score(c, "2.2", Some(LeafInput::Occurrences { count: 0 }))
         .await;
     w.survey(c, "2.32").await;
 

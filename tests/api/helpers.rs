@@ -328,6 +328,7 @@ pub async fn small_round(
     }
     let admin = user("quantri".into(), "admin", None).await;
     let appraiser = user("thamdinh".into(), "appraiser", None).await;
+    user("lanhdao".into(), "viewer", None).await;
     let window = |from: &str, to: &str| Window {
         opens_at: parse_opening(from).expect("date"),
         closes_at: t(to),

@@ -6,6 +6,7 @@ mod criteria_check;
 mod demo;
 mod fixture;
 mod helpers;
+mod round_api;
 mod self_assessment;
 mod server;
 mod sign_in;

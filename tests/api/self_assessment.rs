@@ -26,7 +26,9 @@ async fn round_closing_7_january(db: &TestDb) -> SmallRound {
 fn judged(leaf: &str, points: &str, expected_version: Option<i64>) -> LeafSave {
     LeafSave {
         leaf_code: leaf.into(),
-        input: Some(LeafInput::Judged(points.parse().expect("points"))),
+        input: Some(LeafInput::Judged {
+            points: points.parse().expect("points"),
+        }),
         expected_version,
         ..Default::default()
     }
@@ -445,7 +447,9 @@ async fn inputs_must_fit_the_leaf_and_a_second_editor_never_overwrites_the_first
 
     let survey = LeafSave {
         leaf_code: "3.1".into(),
-        input: Some(LeafInput::Judged("2".parse().expect("p"))),
+        input: Some(LeafInput::Judged {
+            points: "2".parse().expect("p"),
+        }),
         ..Default::default()
     };
     assert_eq!(

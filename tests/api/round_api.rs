@@ -1,0 +1,547 @@
+//! The round end to end through the API against the real server, and the authorization
+//! matrix: every state-changing route × every role × own unit / other unit / wrong phase.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Browser, TestApp, json_of, small_round, spawn_app, t};
+
+async fn send(
+    app: &TestApp,
+    browser: &Browser,
+    csrf: &str,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    let url = app.url(path);
+    let request = match method {
+        "PUT" => browser.send(
+            reqwest::Client::new()
+                .put(url)
+                .json(&body)
+                .header("x-csrf-token", csrf),
+        ),
+        _ => browser.send(browser.post(url).json(&body).header("x-csrf-token", csrf)),
+    };
+    json_of(request.await).await
+}
+
+async fn audit_count(app: &TestApp) -> usize {
+    app.store()
+        .audit_log(&Default::default())
+        .await
+        .expect("audit")
+        .len()
+}
+
+#[tokio::test]
+async fn a_whole_round_through_the_api() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    let (round, a, b) = (r.round, r.units[0], r.units[1]);
+    app.clock.set(t("20/12/2023"));
+
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let base = format!("/api/rounds/{round}/units/{a}");
+    let (status, view) = json_of(
+        officer
+            .send(officer.get(app.url(&format!("{base}/self-assessment"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["progress"]["leaves"], 5);
+    assert_eq!(view["access"]["open"], true);
+    assert_eq!(
+        view["access"]["message"],
+        "Hạn chót tự chấm điểm: 23:59 ngày 07/01/2024 (giờ Việt Nam)."
+    );
+
+    // One leaf of each method; the server computes the points.
+    let leaves = [
+        (
+            "1.1",
+            json!({ "input": { "kind": "yes_no", "met": true }, "explanation": "Kế hoạch số 12/KH-UBND ngày 20/12/2022" }),
+            "1",
+        ),
+        (
+            "1.2",
+            json!({ "input": { "kind": "rate", "numerator": "111", "denominator": "125" }, "explanation": "Báo cáo số 5/BC" }),
+            "0.75",
+        ),
+        (
+            "1.3",
+            json!({ "not_applicable": true, "na_reason": "Không có hồ sơ trễ hạn" }),
+            "",
+        ),
+        (
+            "2.1",
+            json!({ "input": { "kind": "judged", "points": "1.75" }, "explanation": "Cổng thông tin cập nhật đầy đủ" }),
+            "1.75",
+        ),
+        (
+            "2.2",
+            json!({ "input": { "kind": "occurrences", "count": 1 }, "explanation": "Chậm báo cáo quý III" }),
+            "0.75",
+        ),
+    ];
+    for (leaf, body, points) in &leaves {
+        let (status, saved) = send(
+            &app,
+            &officer,
+            &csrf,
+            "PUT",
+            &format!("{base}/self-assessment/{leaf}"),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(status, 200, "{leaf}: {saved}");
+        assert_eq!(saved["version"], 1);
+        let shown = saved["entry"]["points"].as_str().unwrap_or("");
+        assert_eq!(shown, *points, "{leaf}");
+    }
+    // Bad inputs: a clear error with a stable code, and the leaf keeps its value.
+    let (status, err) = send(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("{base}/self-assessment/2.1"),
+        json!({ "input": { "kind": "judged", "points": "1.3" }, "expected_version": 1 }),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (422, Some("invalid_input"))
+    );
+    let (status, err) = send(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("{base}/self-assessment/2.1"),
+        json!({ "input": { "kind": "judged", "points": "x" } }),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (400, Some("invalid_body"))
+    );
+    let (status, err) = send(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("{base}/self-assessment/2.1"),
+        json!({ "input": { "kind": "judged", "points": "2" } }),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "no expected_version: someone else's value is there"
+    );
+
+    // The head submits; the self-assessment is then read-only until withdrawn.
+    let head = Browser::default();
+    let head_csrf = app.sign_in_with(&head, "a.thutruong").await;
+    assert_eq!(
+        send(
+            &app,
+            &head,
+            &head_csrf,
+            "POST",
+            &format!("{base}/submit"),
+            json!({})
+        )
+        .await
+        .0,
+        204
+    );
+    let (status, _) = send(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("{base}/self-assessment/2.1"),
+        json!({ "input": { "kind": "judged", "points": "2" }, "expected_version": 1 }),
+    )
+    .await;
+    assert_eq!(status, 409);
+
+    // B has not submitted: an appraiser cannot read it yet; A's is readable.
+    let appraiser = Browser::default();
+    app.sign_in_with(&appraiser, "thamdinh").await;
+    let (status, _) = json_of(
+        appraiser
+            .send(appraiser.get(app.url(&format!("/api/rounds/{round}/units/{b}/self-assessment"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = json_of(
+        appraiser
+            .send(appraiser.get(app.url(&format!("{base}/self-assessment"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // After the deadline B is locked; the administrator extends B alone.
+    // Sessions last 12 hours: after each jump in time, people sign in again.
+    app.clock.set(t("08/01/2024 00:00"));
+    let officer_b = Browser::default();
+    let csrf_b = app.sign_in_with(&officer_b, "b.canbo").await;
+    let b_leaf = format!("/api/rounds/{round}/units/{b}/self-assessment/1.1");
+    let (status, err) = send(
+        &app,
+        &officer_b,
+        &csrf_b,
+        "PUT",
+        &b_leaf,
+        json!({ "input": { "kind": "yes_no", "met": true } }),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (403, Some("deadline_closed"))
+    );
+    assert_eq!(
+        err["error"]["message"],
+        "Đã hết hạn tự chấm điểm lúc 23:59 ngày 07/01/2024. Liên hệ Sở Nội vụ nếu cần gia hạn."
+    );
+    let admin = Browser::default();
+    let admin_csrf = app.sign_in_with(&admin, "quantri").await;
+    let extension = json!({ "phase": "self_assessment", "kind": "extension", "until": "09/01/2024 17:00", "reason": "Mất điện diện rộng" });
+    assert_eq!(
+        send(
+            &app,
+            &admin,
+            &admin_csrf,
+            "POST",
+            &format!("/api/rounds/{round}/units/{b}/overrides"),
+            extension
+        )
+        .await
+        .0,
+        204
+    );
+    let (status, _) = send(
+        &app,
+        &officer_b,
+        &csrf_b,
+        "PUT",
+        &b_leaf,
+        json!({ "input": { "kind": "yes_no", "met": true } }),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // Appraisal round 1: a different score needs a comment.
+    app.clock.set(t("20/01/2024"));
+    let appraiser_csrf = app.sign_in_with(&appraiser, "thamdinh").await;
+    let admin_csrf = app.sign_in_with(&admin, "quantri").await;
+    let appraise = format!("{base}/appraisal/1/2.1");
+    let (status, err) = send(
+        &app,
+        &appraiser,
+        &appraiser_csrf,
+        "PUT",
+        &appraise,
+        json!({ "points": "1.25" }),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["message"].as_str()),
+        (
+            422,
+            Some("Điểm thẩm định khác điểm tự chấm: cần ghi nhận xét lý do điều chỉnh.")
+        )
+    );
+    let (status, _) = send(
+        &app,
+        &appraiser,
+        &appraiser_csrf,
+        "PUT",
+        &appraise,
+        json!({ "points": "1.25", "comment": "Thiếu minh chứng tháng 11" }),
+    )
+    .await;
+    assert_eq!(status, 204);
+    for unit in [a, b] {
+        let (status, _) = send(
+            &app,
+            &admin,
+            &admin_csrf,
+            "PUT",
+            &format!("/api/rounds/{round}/units/{unit}/survey/3.1"),
+            json!({ "points": "2.5" }),
+        )
+        .await;
+        assert_eq!(status, 204);
+    }
+    let (status, _) = send(
+        &app,
+        &admin,
+        &admin_csrf,
+        "PUT",
+        &format!("{base}/extras/bonus/T1"),
+        json!({ "occurrences": 1, "note": "Mô hình một cửa thông minh" }),
+    )
+    .await;
+    assert_eq!(status, 204);
+
+    // Publication; then every signed-in user sees the ranking.
+    app.clock.set(t("01/04/2024"));
+    let admin_csrf = app.sign_in_with(&admin, "quantri").await;
+    app.sign_in_with(&officer_b, "b.canbo").await;
+    assert_eq!(
+        send(
+            &app,
+            &admin,
+            &admin_csrf,
+            "POST",
+            &format!("/api/rounds/{round}/publish"),
+            json!({})
+        )
+        .await
+        .0,
+        204
+    );
+    let (status, results) = json_of(
+        officer_b
+            .send(officer_b.get(app.url(&format!("/api/rounds/{round}/results"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let units = results["tiers"][0]["units"].as_array().expect("units");
+    // A: appraised 1 + 0,75 + 1,25 + 0,75 = 3,75; survey 2,5; bonus 0,5 → 6,75 of 8,5 = 79,41%.
+    // B: 1 (1.1 only) + 2,5 = 3,5 of 10 = 35,00%.
+    let summary: Vec<(String, String, i64)> = units
+        .iter()
+        .map(|u| {
+            (
+                u["unit_code"].as_str().unwrap_or("").to_string(),
+                u["index"].as_str().unwrap_or("").to_string(),
+                u["rank"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("A".to_string(), "79.41".to_string(), 1),
+            ("B".to_string(), "35".to_string(), 2)
+        ]
+    );
+}
+
+/// Who tries: (username, role description).
+const PEOPLE: [&str; 7] = [
+    "quantri",
+    "a.canbo",
+    "a.thutruong",
+    "b.canbo",
+    "b.thutruong",
+    "thamdinh",
+    "lanhdao",
+];
+
+#[tokio::test]
+async fn authorization_matrix_of_every_write() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    let (round, a) = (r.round, r.units[0]);
+    let browsers: Vec<(&str, Browser)> = PEOPLE
+        .iter()
+        .map(|who| (*who, Browser::default()))
+        .collect();
+    // Moves the clock and signs everyone in again (sessions last 12 hours); returns the
+    // CSRF token of each person, in PEOPLE order.
+    let at = |when: &'static str| {
+        let (app, browsers) = (&app, &browsers);
+        async move {
+            app.clock.set(t(when));
+            let mut tokens = Vec::new();
+            for (who, browser) in browsers {
+                tokens.push(app.sign_in_with(browser, who).await);
+            }
+            tokens
+        }
+    };
+    let unit_a = format!("/api/rounds/{round}/units/{a}");
+    // (route, method, path, body, a time inside its phase, a time outside it, who may)
+    type Route<'a> = (
+        &'a str,
+        &'a str,
+        String,
+        Value,
+        &'a str,
+        &'a str,
+        Vec<&'a str>,
+    );
+    let routes: Vec<Route> = vec![
+        (
+            "save leaf",
+            "PUT",
+            format!("{unit_a}/self-assessment/2.1"),
+            json!({ "input": { "kind": "judged", "points": "1" } }),
+            "20/12/2023",
+            "08/01/2024 00:00",
+            vec!["a.canbo", "a.thutruong"],
+        ),
+        (
+            "submit",
+            "POST",
+            format!("{unit_a}/submit"),
+            json!({}),
+            "20/12/2023",
+            "08/01/2024 00:00",
+            vec!["a.thutruong"],
+        ),
+        (
+            "appraise",
+            "PUT",
+            format!("{unit_a}/appraisal/1/1.1"),
+            json!({ "points": "0", "comment": "Không có kế hoạch" }),
+            "20/01/2024",
+            "20/12/2023",
+            vec!["thamdinh"],
+        ),
+        (
+            "extension",
+            "POST",
+            format!("{unit_a}/overrides"),
+            json!({ "phase": "self_assessment", "kind": "extension", "until": "20/01/2024", "reason": "Lý do" }),
+            "05/01/2024",
+            "21/01/2024",
+            vec!["quantri"],
+        ),
+        (
+            "survey",
+            "PUT",
+            format!("{unit_a}/survey/3.1"),
+            json!({ "points": "2" }),
+            "20/01/2024",
+            "",
+            vec!["quantri"],
+        ),
+        (
+            "bonus",
+            "PUT",
+            format!("{unit_a}/extras/bonus/T1"),
+            json!({ "occurrences": 1 }),
+            "20/01/2024",
+            "",
+            vec!["quantri"],
+        ),
+        (
+            "publish",
+            "POST",
+            format!("/api/rounds/{round}/publish"),
+            json!({}),
+            "01/04/2024",
+            "",
+            vec!["quantri"],
+        ),
+    ];
+    for (route, method, path, body, inside, outside, allowed) in &routes {
+        let tokens = at(inside).await;
+        let person = |who: &str| {
+            let i = PEOPLE.iter().position(|p| *p == who).expect("person");
+            (&browsers[i].1, tokens[i].clone())
+        };
+        // Refused people first, so that nothing they try can be mistaken for an allowed write.
+        for who in PEOPLE.iter().filter(|w| !allowed.contains(w)) {
+            let (browser, csrf) = person(who);
+            let before = audit_count(&app).await;
+            let (status, body) = send(&app, browser, &csrf, method, path, body.clone()).await;
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (403, Some("forbidden")),
+                "{route} by {who}: {body}"
+            );
+            assert_eq!(
+                audit_count(&app).await,
+                before,
+                "{route} by {who} changed something"
+            );
+        }
+        // Without the CSRF token, even the allowed are refused.
+        let who = allowed[0];
+        let (browser, _) = person(who);
+        let before = audit_count(&app).await;
+        let (status, refused) = send(&app, browser, "sai-ma", method, path, body.clone()).await;
+        assert_eq!(
+            (status, refused["error"]["code"].as_str()),
+            (403, Some("csrf")),
+            "{route} by {who} without CSRF"
+        );
+        assert_eq!(audit_count(&app).await, before);
+        // Outside its phase: refused by the deadline, nothing written.
+        if !outside.is_empty() {
+            let tokens = at(outside).await;
+            let i = PEOPLE.iter().position(|p| *p == who).expect("person");
+            let (status, refused) =
+                send(&app, &browsers[i].1, &tokens[i], method, path, body.clone()).await;
+            assert!(
+                matches!(status, 403 | 422),
+                "{route} outside its phase: {status} {refused}"
+            );
+            assert_ne!(
+                refused["error"]["code"].as_str(),
+                Some("forbidden"),
+                "{route}: refused for the phase, not the role"
+            );
+            assert_eq!(
+                audit_count(&app).await,
+                before,
+                "{route} outside its phase changed something"
+            );
+            at(inside).await;
+        }
+        // Inside its phase, the allowed may.
+        let tokens = at(inside).await;
+        let i = PEOPLE.iter().position(|p| *p == who).expect("person");
+        let (status, done) =
+            send(&app, &browsers[i].1, &tokens[i], method, path, body.clone()).await;
+        assert!(
+            (200..300).contains(&status),
+            "{route} by {who}: {status} {done}"
+        );
+        assert!(
+            audit_count(&app).await > before,
+            "{route} by {who} left no audit entry"
+        );
+    }
+    // Once published, the results are frozen: no score changes any more.
+    let tokens = at("02/04/2024").await;
+    let before = audit_count(&app).await;
+    let (status, body) = send(
+        &app,
+        &browsers[0].1,
+        &tokens[0],
+        "PUT",
+        &format!("{unit_a}/survey/3.1"),
+        json!({ "points": "1" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "{body}"
+    );
+    assert_eq!(audit_count(&app).await, before);
+}
