@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 use crate::domain::{SystemClock, criteria_file};
+use crate::files::FileStore;
 use crate::startup::Application;
 use crate::store::{ImportOutcome, Store};
 
@@ -138,7 +139,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve { bind } => {
             let store = open_store(&config).await?;
-            serve(store, bind.as_deref().unwrap_or(&config.bind)).await
+            serve(store, &config, bind.as_deref().unwrap_or(&config.bind)).await
         }
         Command::Demo { bind, no_serve } => {
             let store = open_store(&config).await?;
@@ -147,7 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if no_serve {
                 return Ok(ExitCode::SUCCESS);
             }
-            serve(store, bind.as_deref().unwrap_or(&config.bind)).await
+            serve(store, &config, bind.as_deref().unwrap_or(&config.bind)).await
         }
         Command::User(command) => {
             let store = open_store(&config).await?;
@@ -176,8 +177,11 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
     })
 }
 
-async fn serve(store: Store, bind: &str) -> anyhow::Result<ExitCode> {
-    let app = Application::build(bind, store, Arc::new(SystemClock))
+async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<ExitCode> {
+    let files = FileStore::local(&config.data_dir)
+        .context("không mở được kho tài liệu kiểm chứng")?
+        .with_max_upload_mb(config.max_upload_mb);
+    let app = Application::build(bind, store, Arc::new(SystemClock), files)
         .await
         .with_context(|| format!("không mở được địa chỉ {bind}"))?;
     println!(

@@ -6,6 +6,7 @@
 //! | `data_dir`     | `PARINDEX_DATA_DIR` | `./data`                  |
 //! | `database_url` | `DATABASE_URL`      | SQLite file in `data_dir` |
 //! | `bind`         | `PARINDEX_BIND`     | `127.0.0.1:8080`          |
+//! | `max_upload_mb`| `PARINDEX_MAX_UPLOAD_MB` | `20`                 |
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,8 @@ pub struct Config {
     /// password: print it only through [`Config::database_url_redacted`].
     pub database_url: Option<String>,
     pub bind: String,
+    /// The largest evidence file accepted, in MB (MiB).
+    pub max_upload_mb: u64,
 }
 
 impl Default for Config {
@@ -28,6 +31,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             database_url: None,
             bind: "127.0.0.1:8080".into(),
+            max_upload_mb: crate::files::DEFAULT_MAX_UPLOAD_MB,
         }
     }
 }
@@ -56,6 +60,14 @@ impl Config {
         }
         if let Some(v) = env_var("PARINDEX_BIND") {
             config.bind = v;
+        }
+        if let Some(v) = env_var("PARINDEX_MAX_UPLOAD_MB") {
+            config.max_upload_mb = v.trim().parse().with_context(|| {
+                format!("PARINDEX_MAX_UPLOAD_MB phải là một số nguyên dương (MB), không phải «{v}»")
+            })?;
+        }
+        if config.max_upload_mb == 0 {
+            anyhow::bail!("max_upload_mb phải lớn hơn 0");
         }
         Ok(config)
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::domain::Clock;
+use crate::files::FileStore;
 use crate::http::{AppState, router};
 use crate::store::Store;
 
@@ -20,6 +21,7 @@ impl Application {
         address: &str,
         store: Store,
         clock: Arc<dyn Clock>,
+        files: FileStore,
     ) -> std::io::Result<Application> {
         let listener = TcpListener::bind(address).await?;
         Ok(Application {
@@ -27,6 +29,7 @@ impl Application {
             state: AppState {
                 store,
                 clock,
+                files,
                 secure_cookies: false,
             },
         })

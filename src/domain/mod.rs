@@ -6,6 +6,7 @@ pub mod collation;
 pub mod criteria;
 pub mod criteria_file;
 pub mod deadline;
+pub mod evidence;
 pub mod points;
 pub mod results;
 

@@ -38,7 +38,8 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ServiceError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ServiceError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ServiceError::Store(_) | ServiceError::Files(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, "internal error");

@@ -2,6 +2,8 @@
 
 mod administration;
 pub mod error;
+mod evidence;
+mod pages;
 mod results;
 mod self_assessment;
 pub mod session;
@@ -20,6 +22,8 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    /// Where evidence files are kept, and the largest upload accepted.
+    pub files: crate::files::FileStore,
     /// Mark the session cookie Secure (set when served over HTTPS).
     pub secure_cookies: bool,
 }
@@ -27,11 +31,26 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
+        .route("/api/openapi.json", get(openapi))
         .merge(results::router())
         .merge(session::router())
         .merge(self_assessment::router())
+        .merge(evidence::router())
         .merge(administration::router())
+        .merge(pages::router())
         .with_state(state)
+}
+
+/// The OpenAPI document of the JSON API (`web/openapi.json`; a test keeps it in step
+/// with the routes).
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )],
+        include_str!("../../web/openapi.json"),
+    )
 }
 
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Json<Value> {

@@ -25,6 +25,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/rounds/{round}/units/{unit}/submit", post(submit))
         .route("/api/rounds/{round}/units/{unit}/withdraw", post(withdraw))
+        .route(
+            "/api/rounds/{round}/units/{unit}/explanations",
+            get(read_explanations),
+        )
+        .route(
+            "/api/rounds/{round}/units/{unit}/explanations/{leaf}",
+            put(save_explanation),
+        )
 }
 
 async fn read(
@@ -113,6 +121,48 @@ async fn withdraw(
         &writer.address,
         round,
         unit,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn read_explanations(
+    State(state): State<AppState>,
+    user: SignedIn,
+    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+) -> Result<Json<crate::service::explanations::ExplanationView>> {
+    Ok(Json(
+        crate::service::explanations::view(
+            &state.store,
+            state.clock.as_ref(),
+            &user.actor,
+            round,
+            unit,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ExplanationBody {
+    text: String,
+}
+
+async fn save_explanation(
+    State(state): State<AppState>,
+    writer: Writer,
+    ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
+    ApiJson(body): ApiJson<ExplanationBody>,
+) -> Result<StatusCode> {
+    crate::service::explanations::save_explanation(
+        &state.store,
+        state.clock.as_ref(),
+        &writer.actor,
+        &writer.address,
+        round,
+        unit,
+        &leaf,
+        &body.text,
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,6 +2,9 @@
 //! are checked here, on the server, whatever the way of writing (page, API, import).
 
 pub mod auth;
+pub mod dashboard;
+pub mod evidence;
+pub mod explanations;
 pub mod results;
 pub mod scores;
 pub mod self_assessment;
@@ -29,8 +32,14 @@ pub enum ServiceError {
     Forbidden(String),
     #[error("{0}")]
     RateLimited(String),
+    /// An upload larger than the configured limit; the message gives the limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error(transparent)]
     Store(StoreError),
+    /// The evidence file store failed (disk, bucket): not the user's fault.
+    #[error(transparent)]
+    Files(#[from] crate::files::FileStoreError),
 }
 
 impl ServiceError {
@@ -44,6 +53,8 @@ impl ServiceError {
             ServiceError::Unauthenticated(_) => "unauthenticated",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::RateLimited(_) => "rate_limited",
+            ServiceError::TooLarge(_) => "file_too_large",
+            ServiceError::Files(_) => "internal",
             ServiceError::Store(StoreError::NotFound(_)) => "not_found",
             ServiceError::Store(StoreError::Conflict(_)) => "conflict",
             ServiceError::Store(StoreError::Invalid(_)) => "invalid_input",

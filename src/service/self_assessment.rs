@@ -77,7 +77,7 @@ pub async fn self_assessment_access(
 }
 
 /// Refuses unless the unit's self-assessment is open at `now` and not submitted.
-async fn ensure_editable(
+pub(crate) async fn ensure_editable(
     store: &Store,
     round: &Round,
     unit: &Unit,
@@ -261,6 +261,32 @@ pub struct NodeView {
     pub entry: Option<crate::store::SelfEntry>,
 }
 
+/// Refuses unless `actor` may read the unit's self-assessment (and its evidence) at `now`:
+/// its own people, administrators, viewers, and appraisers in scope once the unit has
+/// submitted or its deadline has passed. Returns the deadline gate and the submission.
+pub(crate) async fn ensure_viewable(
+    store: &Store,
+    actor: &Actor,
+    round: &Round,
+    unit_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(Access, Option<DateTime<Utc>>)> {
+    if !actor.may_view_unit(unit_id) {
+        return Err(ServiceError::Forbidden(
+            "Tài khoản này không được xem tự đánh giá của đơn vị này.".into(),
+        ));
+    }
+    let gate = self_assessment_access_at(store, round, unit_id, now).await?;
+    let submitted_at = store.submission(round.id, unit_id).await?;
+    if actor.role == crate::domain::access::Role::Appraiser && submitted_at.is_none() && gate.open {
+        return Err(ServiceError::Forbidden(
+            "Thành viên thẩm định chỉ xem được tự đánh giá sau khi đơn vị đã gửi hoặc đã hết hạn."
+                .into(),
+        ));
+    }
+    Ok((gate, submitted_at))
+}
+
 /// Reads a unit's self-assessment, if `actor` may see it.
 pub async fn view(
     store: &Store,
@@ -276,14 +302,7 @@ pub async fn view(
     }
     let now = clock.now();
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
-    let gate = self_assessment_access_at(store, &round, unit_id, now).await?;
-    let submitted_at = store.submission(round_id, unit_id).await?;
-    if actor.role == crate::domain::access::Role::Appraiser && submitted_at.is_none() && gate.open {
-        return Err(ServiceError::Forbidden(
-            "Thành viên thẩm định chỉ xem được tự đánh giá sau khi đơn vị đã gửi hoặc đã hết hạn."
-                .into(),
-        ));
-    }
+    let (gate, submitted_at) = ensure_viewable(store, actor, &round, unit_id, now).await?;
     let mut entries = store.self_entries(round_id, unit_id).await?;
     let mut progress = Progress::default();
     let nodes = set

@@ -663,3 +663,60 @@ impl Store {
         Ok(by_unit.into_values().collect())
     }
 }
+
+impl Store {
+    /// Per unit of a round: how many leaves carry points or a not-applicable claim.
+    pub async fn scored_counts(&self, round_id: i64) -> Result<BTreeMap<i64, i64>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            r"select unit_id, count(*) from self_entries
+              where round_id = $1 and (points_h is not null or not_applicable = 1)
+              group by unit_id",
+        )
+        .bind(round_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// When each unit of a round submitted.
+    pub async fn submissions(&self, round_id: i64) -> Result<BTreeMap<i64, DateTime<Utc>>> {
+        let rows: Vec<(i64, i64)> =
+            sqlx::query_as("select unit_id, submitted_at from submissions where round_id = $1")
+                .bind(round_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(u, at)| (u, from_ts(at))).collect())
+    }
+
+    /// The appraisal entries of a unit in a round, by (leaf code, appraisal round).
+    pub async fn appraisal_entries(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+    ) -> Result<BTreeMap<(String, i64), AppraisalEntry>> {
+        let rows: Vec<(String, i64, Option<i64>, i64, String, i64)> = sqlx::query_as(
+            r"select leaf_code, appraisal_round, points_h, not_applicable, comment, explanation_requested
+              from appraisal_entries where round_id = $1 and unit_id = $2",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(leaf, n, points, na, comment, flag)| {
+                (
+                    (leaf.clone(), n),
+                    AppraisalEntry {
+                        leaf_code: leaf,
+                        appraisal_round: n,
+                        points: points.map(Points::from_hundredths),
+                        not_applicable: na != 0,
+                        comment,
+                        explanation_requested: flag != 0,
+                    },
+                )
+            })
+            .collect())
+    }
+}

@@ -7,6 +7,8 @@
 mod audit;
 mod criteria;
 mod entries;
+mod evidence;
+mod explanations;
 mod rounds;
 mod sessions;
 mod units;
@@ -21,6 +23,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 pub use audit::{AuditEntry, AuditFilter, NewAudit};
 pub use criteria::{ImportOutcome, StoredSet};
 pub use entries::{AppraisalEntry, SelfEntry, SelfInput};
+pub use evidence::{EvidenceCitation, EvidenceFile, EvidenceList, NewEvidenceFile};
 pub use rounds::{NewRound, Round, RoundTier};
 pub use sessions::SessionRecord;
 pub use units::{Tier, Unit, User};

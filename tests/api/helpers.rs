@@ -151,6 +151,8 @@ pub struct TestApp {
     pub db: TestDb,
     pub clock: ManualClock,
     pub browser: Browser,
+    /// The data folder of the evidence file store (files are under `evidence/`).
+    pub files_dir: tempfile::TempDir,
 }
 
 pub const PASSWORD: &str = "mat-khau-kiem-thu";
@@ -239,9 +241,16 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     let db = TestDb::new().await;
     let clock = ManualClock::at(now);
-    let app = Application::build("127.0.0.1:0", db.store.clone(), Arc::new(clock.clone()))
-        .await
-        .expect("bind");
+    let files_dir = tempfile::tempdir().expect("temp dir for evidence files");
+    let files = parindex::files::FileStore::local(files_dir.path()).expect("file store");
+    let app = Application::build(
+        "127.0.0.1:0",
+        db.store.clone(),
+        Arc::new(clock.clone()),
+        files,
+    )
+    .await
+    .expect("bind");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -249,6 +258,7 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         db,
         clock,
         browser: Browser::default(),
+        files_dir,
     }
 }
 

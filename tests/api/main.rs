@@ -1,9 +1,11 @@
 //! The integration suite: one binary, run against SQLite by default and against
 //! PostgreSQL when PARINDEX_TEST_DATABASE_URL is set (see the README).
 
+mod browser;
 mod cli;
 mod criteria_check;
 mod demo;
+mod evidence;
 mod fixture;
 mod helpers;
 mod round_api;

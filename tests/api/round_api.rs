@@ -545,3 +545,116 @@ async fn authorization_matrix_of_every_write() {
     );
     assert_eq!(audit_count(&app).await, before);
 }
+
+#[tokio::test]
+async fn a_unit_explains_only_the_leaves_it_was_asked_about_and_only_in_its_window() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let base = format!("/api/rounds/{}/units/{}", r.round, r.units[0]);
+    let officer = Browser::default();
+    let appraiser = Browser::default();
+
+    app.clock.set(t("20/01/2024"));
+    let csrf = app.sign_in_with(&appraiser, "thamdinh").await;
+    let flag =
+        json!({ "comment": "Đề nghị bổ sung kế hoạch CCHC năm", "explanation_requested": true });
+    assert_eq!(
+        send(
+            &app,
+            &appraiser,
+            &csrf,
+            "PUT",
+            &format!("{base}/appraisal/1/1.1"),
+            flag
+        )
+        .await
+        .0,
+        204
+    );
+
+    // Too early: the explanation window opens on 01/02/2024.
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let answer =
+        json!({ "text": "Kế hoạch số 12/KH-UBND ban hành ngày 20/12/2022, gửi kèm bản scan." });
+    let (status, body) = send(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("{base}/explanations/1.1"),
+        answer.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("deadline_closed"))
+    );
+
+    app.clock.set(t("05/02/2024"));
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    assert_eq!(
+        send(
+            &app,
+            &officer,
+            &csrf,
+            "PUT",
+            &format!("{base}/explanations/1.1"),
+            answer.clone()
+        )
+        .await
+        .0,
+        204
+    );
+    let (status, body) = send(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("{base}/explanations/2.1"),
+        answer.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (
+            422,
+            Some(
+                "Tiêu chí 2.1 không có yêu cầu giải trình; chỉ giải trình các tiêu chí được yêu cầu."
+            )
+        )
+    );
+    let (status, view) = json_of(
+        officer
+            .send(officer.get(app.url(&format!("{base}/explanations"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(view["requests"][0]["leaf_code"], "1.1");
+    assert_eq!(
+        view["requests"][0]["comment"],
+        "Đề nghị bổ sung kế hoạch CCHC năm"
+    );
+    assert_eq!(view["requests"][0]["answer"], answer["text"]);
+
+    app.clock.set(t("16/02/2024"));
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let (status, body) = send(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("{base}/explanations/1.1"),
+        json!({ "text": "Sửa lại" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (
+            403,
+            Some(
+                "Đã hết hạn giải trình lúc 23:59 ngày 15/02/2024. Liên hệ Sở Nội vụ nếu cần gia hạn."
+            )
+        )
+    );
+}

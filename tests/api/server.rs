@@ -69,3 +69,69 @@ async fn an_unknown_round_is_a_404_with_a_stable_code() {
     assert_eq!(body["error"]["code"], "not_found");
     assert_eq!(body["error"]["message"], "Không tìm thấy kỳ đánh giá #999.");
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_api_route_and_nothing_else() {
+    let app = spawn_app().await;
+    let (status, doc) = app.get_json("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let documented: std::collections::BTreeSet<String> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .cloned()
+        .collect();
+    // Every route the code registers under /api, read from the HTTP modules' source.
+    let mut routed = std::collections::BTreeSet::new();
+    for entry in
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/http")).expect("src/http")
+    {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
+        for part in text.split(".route(").skip(1) {
+            let path = part
+                .trim_start()
+                .trim_start_matches('"')
+                .split('"')
+                .next()
+                .unwrap_or("");
+            if path.starts_with("/api/") && path != "/api/openapi.json" {
+                routed.insert(path.to_string());
+            }
+        }
+    }
+    assert_eq!(routed, documented, "web/openapi.json and the routes differ");
+    // And every documented path answers (401 without a session, never 404).
+    for path in &documented {
+        let concrete = path
+            .replace("{round}", "1")
+            .replace("{unit}", "1")
+            .replace("{id}", "1")
+            .replace("{n}", "1")
+            .replace("{leaf}", "1.1")
+            .replace("{kind}", "bonus")
+            .replace("{item}", "T1");
+        let methods: Vec<&String> = doc["paths"][path]
+            .as_object()
+            .expect("ops")
+            .keys()
+            .filter(|k| *k != "parameters")
+            .collect();
+        for method in methods {
+            let request = match method.as_str() {
+                "get" => app.browser.get(app.url(&concrete)),
+                "post" => app
+                    .browser
+                    .post(app.url(&concrete))
+                    .json(&serde_json::json!({})),
+                "delete" => app.browser.delete(app.url(&concrete)),
+                _ => reqwest::Client::new()
+                    .put(app.url(&concrete))
+                    .json(&serde_json::json!({})),
+            };
+            let status = app.browser.send(request).await.status().as_u16();
+            assert_ne!(status, 404, "{method} {path}");
+            assert_ne!(status, 405, "{method} {path}");
+        }
+    }
+}

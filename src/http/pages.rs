@@ -1,0 +1,1078 @@
+//! The server-rendered pages, in Vietnamese, from the templates in `web/templates`.
+//! Every form works without JavaScript (post, then redirect back); with htmx a leaf saves
+//! in place and computed points show as the user types.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::Cookie;
+use minijinja::{Environment, Value, context};
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::ApiPath;
+use super::session::{COOKIE, SignedIn, session_cookie, session_from_jar};
+use crate::domain::access::Role;
+use crate::domain::deadline::{OverrideKind, Phase, format_instant, parse_deadline};
+use crate::domain::{LeafInput, Points};
+use crate::service::self_assessment::{self as self_service, LeafSave};
+use crate::service::{ServiceError, auth, dashboard, results, scores};
+use crate::store::{AppraisalEntry, AuditFilter, NewAudit};
+
+type SocketAddr = std::net::SocketAddr;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("../../web/templates/", $name)))),*]
+    };
+}
+
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| environment().0);
+
+/// The template environment, and the errors of any template that did not compile.
+fn environment() -> (Environment<'static>, Vec<String>) {
+    let mut env = Environment::new();
+    let mut errors = Vec::new();
+    let sources = templates!(
+        "base.html",
+        "sign_in.html",
+        "home.html",
+        "self_assessment.html",
+        "_leaf.html",
+        "results.html",
+        "appraisal.html",
+        "admin_round.html",
+        "explanations.html",
+        "audit.html",
+        "error.html",
+    );
+    for (name, source) in sources {
+        // The templates are compiled into the binary; a broken one fails every page test.
+        if let Err(e) = env.add_template(name, source) {
+            tracing::error!(template = name, error = %e, "invalid template");
+            errors.push(format!("{name}: {e:#}"));
+        }
+    }
+    env.add_filter("vn", |v: Value| vn_number(&v, false));
+    env.add_filter("vn2", |v: Value| vn_number(&v, true));
+    env.add_filter("instant", |v: Value| {
+        v.as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| format_instant(t.with_timezone(&chrono::Utc)))
+            .unwrap_or_default()
+    });
+    (env, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_compiles() {
+        let (_, errors) = super::environment();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+
+    #[test]
+    fn numbers_show_the_vietnamese_way() {
+        use minijinja::Value;
+        assert_eq!(super::vn_number(&Value::from("1432.5"), false), "1.432,5");
+        assert_eq!(super::vn_number(&Value::from("85.1"), true), "85,10");
+        assert_eq!(
+            super::vn_number(&Value::from("không phải số"), true),
+            "không phải số"
+        );
+    }
+}
+
+/// Points and percentages travel as decimal strings ("14.5"); pages show "14,5".
+fn vn_number(v: &Value, fixed: bool) -> String {
+    let text = v
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string());
+    match text.parse::<Points>() {
+        Ok(p) if fixed => p.to_vn_fixed(),
+        Ok(p) => p.to_vn(),
+        Err(_) => text,
+    }
+}
+
+static ASSETS: [(&str, &str, &str); 3] = [
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/static/app.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/app.js"),
+    ),
+    (
+        "htmx.min.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/static/htmx.min.js"),
+    ),
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/static/{file}", get(asset))
+        .route("/", get(home))
+        .route("/dang-nhap", get(sign_in_page).post(sign_in))
+        .route("/dang-xuat", post(sign_out))
+        .route(
+            "/ky/{round}/don-vi/{unit}/tu-cham-diem",
+            get(self_assessment_page),
+        )
+        .route(
+            "/ky/{round}/don-vi/{unit}/tu-cham-diem/{leaf}",
+            post(save_leaf),
+        )
+        .route(
+            "/ky/{round}/don-vi/{unit}/tu-cham-diem/{leaf}/tinh-diem",
+            post(preview_points),
+        )
+        .route("/ky/{round}/don-vi/{unit}/gui", post(submit))
+        .route("/ky/{round}/don-vi/{unit}/rut-lai", post(withdraw))
+        .route(
+            "/ky/{round}/don-vi/{unit}/giai-trinh",
+            get(explanations_page),
+        )
+        .route(
+            "/ky/{round}/don-vi/{unit}/giai-trinh/{leaf}",
+            post(save_explanation),
+        )
+        .route("/ky/{round}/don-vi/{unit}/tham-dinh", get(appraisal_page))
+        .route("/ky/{round}/don-vi/{unit}/tham-dinh/{leaf}", post(appraise))
+        .route("/ky/{round}/ket-qua", get(results_page))
+        .route("/quan-tri/ky/{round}", get(admin_round))
+        .route("/quan-tri/ky/{round}/gia-han", post(grant_override))
+        .route("/quan-tri/ky/{round}/cong-bo", post(publish))
+        .route("/quan-tri/nhat-ky", get(audit_page))
+}
+
+/// Why a page could not be shown: not signed in (go sign in) or an error to explain.
+pub enum PageError {
+    SignIn,
+    Message(StatusCode, String),
+}
+
+type PageResult<T = Response> = Result<T, PageError>;
+
+impl From<ServiceError> for PageError {
+    fn from(e: ServiceError) -> Self {
+        let status = match &e {
+            ServiceError::Unauthenticated(_) => return PageError::SignIn,
+            ServiceError::Forbidden(_) | ServiceError::Locked(_) => StatusCode::FORBIDDEN,
+            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServiceError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ServiceError::Store(_) | ServiceError::Files(_) => {
+                tracing::error!(error = %e, "internal error");
+                return PageError::Message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Lỗi hệ thống. Vui lòng thử lại sau hoặc liên hệ quản trị.".into(),
+                );
+            }
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        PageError::Message(status, e.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for PageError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ServiceError::from(e).into()
+    }
+}
+
+impl From<super::error::ApiError> for PageError {
+    fn from(e: super::error::ApiError) -> Self {
+        PageError::Message(e.status, e.message)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::SignIn => Redirect::to("/dang-nhap").into_response(),
+            PageError::Message(status, message) => {
+                let body = render("error.html", context! { message, user => Value::UNDEFINED });
+                (status, body).into_response()
+            }
+        }
+    }
+}
+
+fn render(name: &str, ctx: Value) -> Html<String> {
+    let page = TEMPLATES.get_template(name).and_then(|t| t.render(ctx));
+    match page {
+        Ok(html) => Html(html),
+        Err(e) => {
+            tracing::error!(template = name, error = %e, "render failed");
+            #[cfg(debug_assertions)]
+            eprintln!("template {name}: {e:#}");
+            Html("<!doctype html><meta charset=utf-8><p>Lỗi hiển thị trang.</p>".into())
+        }
+    }
+}
+
+/// The signed-in user of a page, or a redirect to the sign-in page.
+async fn page_user(state: &AppState, jar: &CookieJar) -> PageResult<SignedIn> {
+    session_from_jar(state, jar).await?.ok_or(PageError::SignIn)
+}
+
+fn user_ctx(user: &SignedIn) -> Value {
+    context! {
+        name => user.actor.display_name.clone(),
+        username => user.actor.username.clone(),
+        role => user.actor.role,
+        role_label => user.actor.role.label(),
+        unit_id => user.actor.unit_id,
+        csrf => user.csrf_token.clone(),
+    }
+}
+
+fn check_form_csrf(user: &SignedIn, form: &BTreeMap<String, String>) -> PageResult<()> {
+    user.check_csrf(form.get("csrf").map(String::as_str))
+        .map_err(PageError::from)
+}
+
+async fn asset(ApiPath(file): ApiPath<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, mime, body)) => (
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+// ---------------------------------------------------------------- sign-in
+
+async fn sign_in_page(State(state): State<AppState>, jar: CookieJar) -> Response {
+    if let Ok(Some(_)) = session_from_jar(&state, &jar).await {
+        return Redirect::to("/").into_response();
+    }
+    render(
+        "sign_in.html",
+        context! { username => "", error => Value::UNDEFINED },
+    )
+    .into_response()
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> Response {
+    let username = form.get("username").cloned().unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    match auth::sign_in(
+        &state.store,
+        state.clock.as_ref(),
+        &username,
+        &password,
+        &peer.ip().to_string(),
+    )
+    .await
+    {
+        Ok(session) => (
+            jar.add(session_cookie(&state, session.token)),
+            Redirect::to("/"),
+        )
+            .into_response(),
+        Err(e) => {
+            let status = match e {
+                ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            (
+                status,
+                render(
+                    "sign_in.html",
+                    context! { username, error => e.to_string() },
+                ),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    check_form_csrf(&user, &form)?;
+    if let Some(token) = jar.get(COOKIE).map(|c| c.value().to_string()) {
+        auth::sign_out(&state.store, &token).await?;
+    }
+    Ok((
+        jar.remove(Cookie::build(COOKIE).path("/")),
+        Redirect::to("/dang-nhap"),
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------- home
+
+async fn home(State(state): State<AppState>, jar: CookieJar) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    let rounds = state.store.rounds().await?;
+    let mut cards = Vec::new();
+    for (round_id, year, title) in &rounds {
+        let round = state.store.round(*round_id).await?;
+        let phases: Vec<Value> = Phase::ALL
+            .iter()
+            .filter_map(|p| round.phases.get(p).map(|w| (p, w)))
+            .map(|(p, w)| {
+                let now = state.clock.now();
+                context! {
+                    name => p.activity(),
+                    from => format_instant(w.opens_at),
+                    to => format_instant(w.closes_at),
+                    current => now >= w.opens_at && now <= w.closes_at,
+                }
+            })
+            .collect();
+        let mut card = BTreeMap::from([
+            ("id", Value::from(*round_id)),
+            ("year", Value::from(*year)),
+            ("title", Value::from(title.clone())),
+            ("published", Value::from(round.published_at.is_some())),
+            ("phases", Value::from(phases)),
+        ]);
+        match (user.actor.role, user.actor.unit_id) {
+            (Role::Officer | Role::Head, Some(unit)) => {
+                match self_service::view(
+                    &state.store,
+                    state.clock.as_ref(),
+                    &user.actor,
+                    *round_id,
+                    unit,
+                )
+                .await
+                {
+                    Ok(view) => {
+                        card.insert("unit", Value::from_serialize(&view));
+                    }
+                    Err(ServiceError::Invalid(_)) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            _ => {
+                let progress = dashboard::round_progress(
+                    &state.store,
+                    state.clock.as_ref(),
+                    &user.actor,
+                    *round_id,
+                )
+                .await?;
+                card.insert("units", Value::from_serialize(&progress));
+            }
+        }
+        cards.push(card);
+    }
+    Ok(render(
+        "home.html",
+        context! { user => user_ctx(&user), rounds => cards },
+    )
+    .into_response())
+}
+
+// ---------------------------------------------------------------- self-assessment
+
+#[derive(Deserialize, Default)]
+struct Saved {
+    /// The leaf just saved, to show "Đã lưu" beside it.
+    luu: Option<String>,
+    /// A message after submit or withdraw.
+    tb: Option<String>,
+}
+
+async fn self_assessment_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    Query(saved): Query<Saved>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    let view =
+        self_service::view(&state.store, state.clock.as_ref(), &user.actor, round, unit).await?;
+    Ok(render_self_assessment(
+        state.clock.now(),
+        &user,
+        &view,
+        saved,
+        BTreeMap::new(),
+        BTreeMap::new(),
+    )
+    .into_response())
+}
+
+fn render_self_assessment(
+    now: chrono::DateTime<chrono::Utc>,
+    user: &SignedIn,
+    view: &self_service::SelfAssessmentView,
+    saved: Saved,
+    errors: BTreeMap<String, String>,
+    typed: BTreeMap<String, BTreeMap<String, String>>,
+) -> Html<String> {
+    let editable = user.actor.may_edit_self_assessment(view.unit_id)
+        && view.access.open
+        && view.submitted_at.is_none();
+    render(
+        "self_assessment.html",
+        context! {
+            user => user_ctx(user),
+            view => Value::from_serialize(view),
+            editable,
+            may_submit => user.actor.may_submit(view.unit_id) && view.access.open,
+            saved_leaf => saved.luu,
+            notice => saved.tb,
+            errors,
+            typed,
+            now => now.to_rfc3339(),
+        },
+    )
+}
+
+/// Reads a leaf form into the service's request. Returns the Vietnamese message of the
+/// first field that does not parse.
+fn leaf_save_from_form(leaf: &str, form: &BTreeMap<String, String>) -> Result<LeafSave, String> {
+    let field = |name: &str| form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let number = |name: &str, label: &str| -> Result<Points, String> {
+        field(name)
+            .ok_or_else(|| format!("Cần nhập {label}."))?
+            .parse::<Points>()
+            .map_err(|e| format!("{label}: {e}."))
+    };
+    let not_applicable = form.contains_key("not_applicable");
+    let input = if not_applicable {
+        None
+    } else {
+        match form.get("kind").map(String::as_str) {
+            Some("yes_no") => match field("met") {
+                Some("dat") => Some(LeafInput::YesNo { met: true }),
+                Some("khong_dat") => Some(LeafInput::YesNo { met: false }),
+                _ => None,
+            },
+            Some("rate") if field("numerator").is_some() || field("denominator").is_some() => {
+                Some(LeafInput::Rate {
+                    numerator: number("numerator", "Tử số")?,
+                    denominator: number("denominator", "Mẫu số")?,
+                })
+            }
+            Some("judged") => field("points")
+                .map(|_| number("points", "Điểm"))
+                .transpose()?
+                .map(|points| LeafInput::Judged { points }),
+            Some("occurrences") => field("count")
+                .map(|c| {
+                    c.parse::<i64>()
+                        .map_err(|_| "Số lần phải là số nguyên.".to_string())
+                })
+                .transpose()?
+                .map(|count| LeafInput::Occurrences { count }),
+            _ => None,
+        }
+    };
+    Ok(LeafSave {
+        leaf_code: leaf.to_string(),
+        input,
+        explanation: form.get("explanation").cloned().unwrap_or_default(),
+        not_applicable,
+        na_reason: form.get("na_reason").cloned().unwrap_or_default(),
+        expected_version: field("expected_version").and_then(|v| v.parse().ok()),
+    })
+}
+
+async fn save_leaf(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    check_form_csrf(&user, &form)?;
+    let htmx = headers.contains_key("hx-request");
+    let result = match leaf_save_from_form(&leaf, &form) {
+        Ok(save) => self_service::save_leaf(
+            &state.store,
+            state.clock.as_ref(),
+            &user.actor,
+            &peer.ip().to_string(),
+            round,
+            unit,
+            save,
+        )
+        .await
+        .map_err(|e| match e {
+            ServiceError::Forbidden(_) | ServiceError::NotFound(_) | ServiceError::Store(_) => {
+                Err(e)
+            }
+            other => Ok(other.to_string()),
+        }),
+        Err(message) => Err(Ok(message)),
+    };
+    let error = match result {
+        Ok(_) if !htmx => {
+            return Ok(Redirect::to(&format!(
+                "/ky/{round}/don-vi/{unit}/tu-cham-diem?luu={leaf}#tc-{leaf}"
+            ))
+            .into_response());
+        }
+        Ok(_) => None,
+        Err(Err(e)) => return Err(e.into()),
+        Err(Ok(message)) => Some(message),
+    };
+    // Re-render with what was typed kept, and the error beside the leaf.
+    let view =
+        self_service::view(&state.store, state.clock.as_ref(), &user.actor, round, unit).await?;
+    let errors: BTreeMap<String, String> =
+        error.iter().map(|m| (leaf.clone(), m.clone())).collect();
+    let typed: BTreeMap<String, BTreeMap<String, String>> = if error.is_some() {
+        BTreeMap::from([(leaf.clone(), form.clone())])
+    } else {
+        BTreeMap::new()
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    if htmx {
+        let node = view.nodes.iter().find(|n| n.node.code == leaf);
+        let editable = user.actor.may_edit_self_assessment(unit)
+            && view.access.open
+            && view.submitted_at.is_none();
+        let html = render(
+            "_leaf.html",
+            context! {
+                user => user_ctx(&user),
+                view => Value::from_serialize(&view),
+                n => Value::from_serialize(node),
+                editable,
+                saved_leaf => if error.is_none() { Some(leaf.clone()) } else { None },
+                errors,
+                typed,
+            },
+        );
+        // htmx swaps only successful responses by default; the fragment carries the error.
+        return Ok((StatusCode::OK, html).into_response());
+    }
+    Ok((
+        status,
+        render_self_assessment(
+            state.clock.now(),
+            &user,
+            &view,
+            Saved::default(),
+            errors,
+            typed,
+        ),
+    )
+        .into_response())
+}
+
+/// The points a leaf form would give, computed on the server as the user types.
+async fn preview_points(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    if !user.actor.may_view_unit(unit) {
+        return Err(ServiceError::Forbidden("Không được xem đơn vị này.".into()).into());
+    }
+    let (_, _, set) = self_service::unit_in_round(&state.store, round, unit).await?;
+    let text = match (set.node(&leaf), leaf_save_from_form(&leaf, &form)) {
+        (_, Err(message)) => message,
+        (Some(node), Ok(save)) => match save.input {
+            None if save.not_applicable => "Không áp dụng".to_string(),
+            None => "Chưa chấm".to_string(),
+            Some(input) => match node.score(input) {
+                Ok(points) => format!("{} điểm", points.to_vn()),
+                Err(e) => e.to_string(),
+            },
+        },
+        (None, _) => "Không có tiêu chí này".to_string(),
+    };
+    Ok(Html(minijinja::HtmlEscape(&text).to_string()).into_response())
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    check_form_csrf(&user, &form)?;
+    self_service::submit(
+        &state.store,
+        state.clock.as_ref(),
+        &user.actor,
+        &peer.ip().to_string(),
+        round,
+        unit,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?tb=da-gui")).into_response())
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    check_form_csrf(&user, &form)?;
+    self_service::withdraw(
+        &state.store,
+        state.clock.as_ref(),
+        &user.actor,
+        &peer.ip().to_string(),
+        round,
+        unit,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?tb=da-rut")).into_response())
+}
+
+// ---------------------------------------------------------------- explanations
+
+async fn explanations_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    Query(saved): Query<Saved>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    render_explanations(&state, &user, round, unit, saved.luu, None).await
+}
+
+async fn render_explanations(
+    state: &AppState,
+    user: &SignedIn,
+    round: i64,
+    unit: i64,
+    saved_leaf: Option<String>,
+    error: Option<(String, String, String)>,
+) -> PageResult {
+    let view = crate::service::explanations::view(
+        &state.store,
+        state.clock.as_ref(),
+        &user.actor,
+        round,
+        unit,
+    )
+    .await?;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let html = render(
+        "explanations.html",
+        context! {
+            user => user_ctx(user),
+            view => Value::from_serialize(&view),
+            editable => user.actor.may_edit_self_assessment(unit) && view.access.open,
+            saved_leaf,
+            error_leaf => error.as_ref().map(|e| e.0.clone()),
+            error => error.as_ref().map(|e| e.1.clone()),
+            typed => error.map(|e| e.2),
+        },
+    );
+    Ok((status, html).into_response())
+}
+
+async fn save_explanation(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    check_form_csrf(&user, &form)?;
+    let text = form.get("text").cloned().unwrap_or_default();
+    let address = peer.ip().to_string();
+    match crate::service::explanations::save_explanation(
+        &state.store,
+        state.clock.as_ref(),
+        &user.actor,
+        &address,
+        round,
+        unit,
+        &leaf,
+        &text,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/ky/{round}/don-vi/{unit}/giai-trinh?luu={leaf}#tc-{leaf}"
+        ))
+        .into_response()),
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Locked(_))) => {
+            render_explanations(
+                &state,
+                &user,
+                round,
+                unit,
+                None,
+                Some((leaf, e.to_string(), text)),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------- appraisal
+
+async fn appraisal_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    Query(saved): Query<Saved>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    render_appraisal(&state, &user, round, unit, saved.luu, None).await
+}
+
+async fn render_appraisal(
+    state: &AppState,
+    user: &SignedIn,
+    round: i64,
+    unit: i64,
+    saved_leaf: Option<String>,
+    error: Option<(String, String)>,
+) -> PageResult {
+    let view =
+        self_service::view(&state.store, state.clock.as_ref(), &user.actor, round, unit).await?;
+    let stored = state.store.round(round).await?;
+    let now = state.clock.now();
+    let open_round = [(1, Phase::AppraisalRound1), (2, Phase::AppraisalRound2)]
+        .into_iter()
+        .find(|(_, p)| {
+            stored
+                .phases
+                .get(p)
+                .is_some_and(|w| now >= w.opens_at && now <= w.closes_at)
+        })
+        .map(|(n, _)| n);
+    let appraisals: BTreeMap<String, Value> = state
+        .store
+        .appraisal_entries(round, unit)
+        .await?
+        .into_iter()
+        .map(|((leaf, n), e)| (format!("{leaf}#{n}"), Value::from_serialize(&e)))
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let html = render(
+        "appraisal.html",
+        context! {
+            user => user_ctx(user),
+            view => Value::from_serialize(&view),
+            appraisals,
+            open_round,
+            may_appraise => user.actor.may_appraise_unit(unit) && open_round.is_some(),
+            saved_leaf,
+            error_leaf => error.as_ref().map(|e| e.0.clone()),
+            error => error.map(|e| e.1),
+        },
+    );
+    Ok((status, html).into_response())
+}
+
+async fn appraise(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    check_form_csrf(&user, &form)?;
+    let n: i64 = form
+        .get("appraisal_round")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let points = match form
+        .get("points")
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
+        None => None,
+        Some(text) => match text.parse::<Points>() {
+            Ok(p) => Some(p),
+            Err(e) => {
+                return render_appraisal(
+                    &state,
+                    &user,
+                    round,
+                    unit,
+                    None,
+                    Some((leaf, format!("Điểm thẩm định: {e}."))),
+                )
+                .await;
+            }
+        },
+    };
+    let entry = AppraisalEntry {
+        leaf_code: leaf.clone(),
+        appraisal_round: n,
+        points,
+        not_applicable: form.contains_key("not_applicable"),
+        comment: form.get("comment").cloned().unwrap_or_default(),
+        explanation_requested: form.contains_key("explanation_requested"),
+    };
+    match scores::save_appraisal(
+        &state.store,
+        state.clock.as_ref(),
+        &user.actor,
+        &peer.ip().to_string(),
+        round,
+        unit,
+        entry,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/ky/{round}/don-vi/{unit}/tham-dinh?luu={leaf}#tc-{leaf}"
+        ))
+        .into_response()),
+        Err(
+            e @ (ServiceError::Invalid(_) | ServiceError::Locked(_) | ServiceError::Conflict(_)),
+        ) => {
+            render_appraisal(
+                &state,
+                &user,
+                round,
+                unit,
+                None,
+                Some((leaf, e.to_string())),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------- results
+
+async fn results_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiPath(round): ApiPath<i64>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    let computed = results::round_results(&state.store, round, state.clock.now()).await?;
+    let visible = results::visible_to(computed, &user.actor);
+    Ok(render(
+        "results.html",
+        context! { user => user_ctx(&user), results => Value::from_serialize(&visible) },
+    )
+    .into_response())
+}
+
+// ---------------------------------------------------------------- administration
+
+fn admin(user: &SignedIn) -> PageResult<()> {
+    if user.actor.is_admin() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden("Trang này dành cho quản trị (Sở Nội vụ).".into()).into())
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct AdminQuery {
+    khoi: Option<String>,
+    tb: Option<String>,
+}
+
+async fn admin_round(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiPath(round): ApiPath<i64>,
+    Query(q): Query<AdminQuery>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    admin(&user)?;
+    render_admin_round(&state, &user, round, q, None, BTreeMap::new()).await
+}
+
+async fn render_admin_round(
+    state: &AppState,
+    user: &SignedIn,
+    round: i64,
+    q: AdminQuery,
+    error: Option<String>,
+    typed: BTreeMap<String, String>,
+) -> PageResult {
+    let stored = state.store.round(round).await?;
+    let mut progress =
+        dashboard::round_progress(&state.store, state.clock.as_ref(), &user.actor, round).await?;
+    let tiers: Vec<String> = stored.tiers.iter().map(|t| t.tier_name.clone()).collect();
+    if let Some(tier) = q.khoi.as_deref().filter(|t| !t.is_empty()) {
+        progress.retain(|p| p.tier_name == tier);
+    }
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let html = render(
+        "admin_round.html",
+        context! {
+            user => user_ctx(user),
+            round => context! { id => stored.id, title => stored.title.clone(), published => stored.published_at.map(format_instant) },
+            progress => Value::from_serialize(&progress),
+            tiers,
+            tier => q.khoi,
+            notice => q.tb,
+            error,
+            typed,
+        },
+    );
+    Ok((status, html).into_response())
+}
+
+async fn grant_override(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    ApiPath(round): ApiPath<i64>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    check_form_csrf(&user, &form)?;
+    admin(&user)?;
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let attempt = async {
+        let unit: i64 = field("unit")
+            .parse()
+            .map_err(|_| "Cần chọn đơn vị.".to_string())?;
+        let phase =
+            Phase::parse(&field("phase")).ok_or_else(|| "Cần chọn giai đoạn.".to_string())?;
+        let kind = match field("kind").as_str() {
+            "reopening" => OverrideKind::Reopening,
+            _ => OverrideKind::Extension,
+        };
+        let until = parse_deadline(&field("until")).ok_or_else(|| {
+            format!(
+                "«{}» không phải là ngày giờ hợp lệ; nhập dd/mm/yyyy hoặc dd/mm/yyyy hh:mm.",
+                field("until")
+            )
+        })?;
+        state
+            .store
+            .grant_override(
+                round,
+                unit,
+                phase,
+                kind,
+                until,
+                &field("reason"),
+                NewAudit::by(&user.actor, &peer.ip().to_string()),
+                state.clock.now(),
+            )
+            .await
+            .map_err(|e| e.to_string())
+    };
+    match attempt.await {
+        Ok(()) => Ok(Redirect::to(&format!("/quan-tri/ky/{round}?tb=da-gia-han")).into_response()),
+        Err(message) => {
+            render_admin_round(
+                &state,
+                &user,
+                round,
+                AdminQuery::default(),
+                Some(message),
+                form,
+            )
+            .await
+        }
+    }
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    ApiPath(round): ApiPath<i64>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    check_form_csrf(&user, &form)?;
+    admin(&user)?;
+    state
+        .store
+        .publish_round(
+            round,
+            NewAudit::by(&user.actor, &peer.ip().to_string()),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/ky/{round}/ket-qua")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct AuditQuery {
+    don_vi: Option<String>,
+    tieu_chi: Option<String>,
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    admin(&user)?;
+    let unit_id = q.don_vi.as_deref().and_then(|u| u.parse::<i64>().ok());
+    let leaf_code = q.tieu_chi.clone().filter(|l| !l.trim().is_empty());
+    let entries = state
+        .store
+        .audit_log(&AuditFilter { unit_id, leaf_code })
+        .await?;
+    let mut units = state.store.units(None).await?;
+    crate::domain::collation::sort_vi(&mut units, |u| &u.name);
+    Ok(render(
+        "audit.html",
+        context! {
+            user => user_ctx(&user),
+            entries => Value::from_serialize(&entries),
+            units => Value::from_serialize(&units),
+            unit_id,
+            leaf => q.tieu_chi,
+        },
+    )
+    .into_response())
+}

@@ -1,0 +1,201 @@
+//! A unit's evidence (tài liệu kiểm chứng): uploaded files and citations of issued
+//! documents, each supporting one or more leaves. The same rules as for self-scores hold
+//! on the server: only the unit's own people write, only while the self-assessment is
+//! open and not submitted, and only for leaves the unit scores itself.
+
+use axum::body::Bytes;
+
+use crate::domain::Clock;
+use crate::domain::CriteriaSet;
+use crate::domain::access::Actor;
+use crate::domain::evidence::{Citation, CitationDraft, FileRefusal, check_file};
+use crate::files::{FileStore, content_hash};
+use crate::store::{
+    EvidenceCitation, EvidenceFile, EvidenceList, NewAudit, NewEvidenceFile, Store,
+};
+
+use super::self_assessment::{ensure_editable, ensure_viewable, unit_in_round};
+use super::{Result, ServiceError};
+
+/// A file as received: the name the browser sent, its bytes, the leaves it supports.
+#[derive(Clone, Debug, Default)]
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Bytes,
+    pub leaves: Vec<String>,
+}
+
+fn refuse_writer(actor: &Actor, unit_id: i64) -> Result<()> {
+    if actor.may_edit_self_assessment(unit_id) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "Chỉ cán bộ và thủ trưởng của đơn vị mới được thêm tài liệu kiểm chứng cho đơn vị."
+                .into(),
+        ))
+    }
+}
+
+/// The leaves named, checked against the unit's criteria set (leaves the unit scores
+/// itself; survey leaves have no evidence from the unit), without repeats, in the set's
+/// order.
+fn checked_leaves(set: &CriteriaSet, leaves: &[String]) -> Result<Vec<String>> {
+    let wanted: Vec<&str> = leaves
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    if wanted.is_empty() {
+        return Err(ServiceError::Invalid(
+            "Cần chọn ít nhất một tiêu chí thành phần mà tài liệu này chứng minh.".into(),
+        ));
+    }
+    for code in &wanted {
+        let node = set.node(code).filter(|n| n.is_leaf()).ok_or_else(|| {
+            ServiceError::Invalid(format!(
+                "«{code}» không phải tiêu chí thành phần trong bộ tiêu chí {} của đơn vị.",
+                set.code
+            ))
+        })?;
+        if node.is_survey() {
+            return Err(ServiceError::Invalid(format!(
+                "Tiêu chí {code} chấm theo kết quả điều tra xã hội học; đơn vị không nộp tài liệu kiểm chứng cho tiêu chí này."
+            )));
+        }
+    }
+    Ok(set
+        .nodes
+        .iter()
+        .filter(|n| wanted.contains(&n.code.as_str()))
+        .map(|n| n.code.clone())
+        .collect())
+}
+
+/// Stores an uploaded file (once per content, whatever its name) and records it as
+/// supporting the leaves named.
+#[allow(clippy::too_many_arguments)]
+pub async fn upload_file(
+    store: &Store,
+    files: &FileStore,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    round_id: i64,
+    unit_id: i64,
+    upload: Upload,
+) -> Result<EvidenceFile> {
+    refuse_writer(actor, unit_id)?;
+    let now = clock.now();
+    let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
+    ensure_editable(store, &round, &unit, now).await?;
+    let leaves = checked_leaves(&set, &upload.leaves)?;
+    let checked = check_file(&upload.file_name, &upload.bytes, files.max_upload_bytes()).map_err(
+        |refusal| match refusal {
+            FileRefusal::TooLarge { .. } => ServiceError::TooLarge(refusal.to_string()),
+            other => ServiceError::Invalid(other.to_string()),
+        },
+    )?;
+    let hash = content_hash(&upload.bytes);
+    // Bytes first, then the row: a failure in between leaves an unreferenced object
+    // (harmless, and reused if the same file comes again), never a row without bytes.
+    files.put(&hash, upload.bytes).await?;
+    let file = NewEvidenceFile {
+        content_hash: hash,
+        original_name: checked.name,
+        media_type: checked.kind.media_type().to_string(),
+        size_bytes: i64::try_from(checked.size_bytes).unwrap_or(i64::MAX),
+    };
+    Ok(store
+        .add_evidence_file(
+            round_id,
+            unit_id,
+            &file,
+            &leaves,
+            NewAudit::by(actor, address),
+            now,
+        )
+        .await?)
+}
+
+/// Records a citation of an issued document as supporting the leaves named.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_citation(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    round_id: i64,
+    unit_id: i64,
+    draft: CitationDraft,
+    leaves: &[String],
+) -> Result<EvidenceCitation> {
+    refuse_writer(actor, unit_id)?;
+    let now = clock.now();
+    let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
+    ensure_editable(store, &round, &unit, now).await?;
+    let leaves = checked_leaves(&set, leaves)?;
+    let citation = Citation::try_from(draft).map_err(ServiceError::Invalid)?;
+    Ok(store
+        .add_evidence_citation(
+            round_id,
+            unit_id,
+            &citation,
+            &leaves,
+            NewAudit::by(actor, address),
+            now,
+        )
+        .await?)
+}
+
+/// A unit's evidence, for whoever may read its self-assessment.
+pub async fn list(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    round_id: i64,
+    unit_id: i64,
+) -> Result<EvidenceList> {
+    if !actor.may_view_unit(unit_id) {
+        return Err(forbidden_view());
+    }
+    let (round, _, set) = unit_in_round(store, round_id, unit_id).await?;
+    ensure_viewable(store, actor, &round, unit_id, clock.now()).await?;
+    let mut list = store.evidence(round_id, unit_id).await?;
+    // Leaves in the set's order ("1.2" before "1.10"), as they were given back on upload.
+    let position = |code: &String| set.nodes.iter().position(|n| &n.code == code);
+    for leaves in list
+        .files
+        .iter_mut()
+        .map(|f| &mut f.leaves)
+        .chain(list.citations.iter_mut().map(|c| &mut c.leaves))
+    {
+        leaves.sort_by_key(position);
+    }
+    Ok(list)
+}
+
+/// One file and its bytes, for whoever may read the unit's self-assessment.
+pub async fn download(
+    store: &Store,
+    files: &FileStore,
+    clock: &dyn Clock,
+    actor: &Actor,
+    round_id: i64,
+    unit_id: i64,
+    file_id: i64,
+) -> Result<(EvidenceFile, Bytes)> {
+    if !actor.may_view_unit(unit_id) {
+        return Err(forbidden_view());
+    }
+    let (round, _, _) = unit_in_round(store, round_id, unit_id).await?;
+    ensure_viewable(store, actor, &round, unit_id, clock.now()).await?;
+    let file = store.evidence_file(round_id, unit_id, file_id).await?;
+    let bytes = files.get(&file.content_hash).await?;
+    Ok((file, bytes))
+}
+
+fn forbidden_view() -> ServiceError {
+    ServiceError::Forbidden(
+        "Tài khoản này không được xem tài liệu kiểm chứng của đơn vị này.".into(),
+    )
+}

@@ -1,0 +1,139 @@
+//! The explanation window (giải trình): after appraisal round 1 the unit may answer only
+//! the leaves it was asked about, until its own deadline for the phase.
+
+use crate::domain::Clock;
+use crate::domain::access::Actor;
+use crate::domain::deadline::{Access, Phase, access};
+use crate::store::{NewAudit, Store};
+
+use super::self_assessment::unit_in_round;
+use super::{Result, ServiceError};
+
+/// Whether the unit may write explanations now.
+pub async fn explanation_access(
+    store: &Store,
+    clock: &dyn Clock,
+    round_id: i64,
+    unit_id: i64,
+) -> Result<Access> {
+    let round = store.round(round_id).await?;
+    let overrides = store
+        .overrides(round_id, unit_id, Phase::Explanation)
+        .await?;
+    Ok(access(
+        Phase::Explanation,
+        round.phases.get(&Phase::Explanation),
+        &overrides,
+        clock.now(),
+    ))
+}
+
+/// The unit answers one flagged leaf.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_explanation(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    round_id: i64,
+    unit_id: i64,
+    leaf_code: &str,
+    text: &str,
+) -> Result<()> {
+    if !actor.may_edit_self_assessment(unit_id) {
+        return Err(ServiceError::Forbidden(
+            "Chỉ cán bộ và thủ trưởng của đơn vị mới được giải trình.".into(),
+        ));
+    }
+    let now = clock.now();
+    unit_in_round(store, round_id, unit_id).await?;
+    let gate = explanation_access(store, clock, round_id, unit_id).await?;
+    if !gate.open {
+        return Err(ServiceError::Locked(gate.message));
+    }
+    if !store
+        .explanation_requests(round_id, unit_id)
+        .await?
+        .iter()
+        .any(|l| l == leaf_code)
+    {
+        return Err(ServiceError::Invalid(format!(
+            "Tiêu chí {leaf_code} không có yêu cầu giải trình; chỉ giải trình các tiêu chí được yêu cầu."
+        )));
+    }
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ServiceError::Invalid(
+            "Nội dung giải trình không được để trống.".into(),
+        ));
+    }
+    Ok(store
+        .save_explanation(
+            round_id,
+            unit_id,
+            leaf_code,
+            text,
+            NewAudit::by(actor, address),
+            now,
+        )
+        .await?)
+}
+
+/// One leaf the unit was asked about, with the appraiser's note and the unit's answer.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Request {
+    pub leaf_code: String,
+    pub leaf_text: String,
+    pub appraised: Option<crate::domain::Points>,
+    pub comment: String,
+    pub answer: Option<String>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ExplanationView {
+    pub round_id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub access: Access,
+    pub requests: Vec<Request>,
+}
+
+/// What the unit was asked and has answered, for whoever may view the unit.
+pub async fn view(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    round_id: i64,
+    unit_id: i64,
+) -> Result<ExplanationView> {
+    if !actor.may_view_unit(unit_id) {
+        return Err(ServiceError::Forbidden(
+            "Tài khoản này không được xem đơn vị này.".into(),
+        ));
+    }
+    let (_, unit, set) = unit_in_round(store, round_id, unit_id).await?;
+    let appraisals = store.appraisal_entries(round_id, unit_id).await?;
+    let mut answers = store.explanations(round_id, unit_id).await?;
+    let requests = store
+        .explanation_requests(round_id, unit_id)
+        .await?
+        .into_iter()
+        .map(|leaf| {
+            let round1 = appraisals.get(&(leaf.clone(), 1));
+            Request {
+                leaf_text: set.node(&leaf).map(|n| n.text.clone()).unwrap_or_default(),
+                appraised: round1.and_then(|a| a.points),
+                comment: round1.map(|a| a.comment.clone()).unwrap_or_default(),
+                answer: answers.remove(&leaf),
+                leaf_code: leaf,
+            }
+        })
+        .collect();
+    Ok(ExplanationView {
+        round_id,
+        unit_id,
+        unit_name: unit.name,
+        access: explanation_access(store, clock, round_id, unit_id).await?,
+        requests,
+    })
+}

@@ -1,0 +1,526 @@
+//! Evidence (tài liệu kiểm chứng) through the API against the real server: files stored
+//! once under their content hash and downloaded under their Vietnamese name, citations,
+//! and every refusal — wrong type, empty, too large, another unit, after the deadline.
+
+use std::path::Path;
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use crate::helpers::{Browser, TestApp, json_of, small_round, spawn_app, t};
+
+/// A one-page PDF, well formed (cross-reference offsets included).
+const PDF: &[u8] = b"%PDF-1.4\n\
+1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n\
+2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n\
+3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n\
+xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n0000000115 00000 n \n\
+trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n186\n%%EOF\n";
+
+/// A 1×1 transparent PNG, with valid checksums.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0b, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0x00, 0x02, 0x00,
+    0x00, 0x05, 0x00, 0x01, 0x7a, 0x5e, 0xab, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
+    0xae, 0x42, 0x60, 0x82,
+];
+
+const KE_HOACH: &str = "Kế hoạch CCHC 2023.pdf";
+
+/// A round with units A and B open for self-assessment (01/12/2023 – 07/01/2024).
+async fn open_round() -> (TestApp, i64, i64, i64) {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    app.clock.set(t("20/12/2023"));
+    (app, r.round, r.units[0], r.units[1])
+}
+
+async fn upload(
+    app: &TestApp,
+    browser: &Browser,
+    csrf: &str,
+    base: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    leaves: &[&str],
+) -> (u16, Value) {
+    let mut form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
+    for leaf in leaves {
+        form = form.text("leaf", leaf.to_string());
+    }
+    let request = browser
+        .post(app.url(&format!("{base}/evidence/files")))
+        .header("x-csrf-token", csrf)
+        .multipart(form);
+    json_of(browser.send(request).await).await
+}
+
+async fn cite(
+    app: &TestApp,
+    browser: &Browser,
+    csrf: &str,
+    base: &str,
+    body: Value,
+) -> (u16, Value) {
+    let request = browser
+        .post(app.url(&format!("{base}/evidence/citations")))
+        .header("x-csrf-token", csrf)
+        .json(&body);
+    json_of(browser.send(request).await).await
+}
+
+async fn evidence_of(app: &TestApp, browser: &Browser, base: &str) -> (u16, Value) {
+    json_of(
+        browser
+            .send(browser.get(app.url(&format!("{base}/evidence"))))
+            .await,
+    )
+    .await
+}
+
+/// The objects in the file store's folder.
+fn stored_objects(app: &TestApp) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&app.files_dir.path().join("evidence"), &mut found);
+    found
+}
+
+async fn audit_count(app: &TestApp) -> usize {
+    app.store()
+        .audit_log(&Default::default())
+        .await
+        .expect("audit")
+        .len()
+}
+
+fn error_code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or_default()
+}
+
+fn error_message(body: &Value) -> &str {
+    body["error"]["message"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn evidence_one_pdf_supports_two_leaves_and_downloads_under_its_vietnamese_name() {
+    let (app, round, a, b) = open_round().await;
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let base = format!("/api/rounds/{round}/units/{a}");
+
+    let (status, file) = upload(
+        &app,
+        &officer,
+        &csrf,
+        &base,
+        KE_HOACH,
+        PDF.to_vec(),
+        &["1.2", "1.1"],
+    )
+    .await;
+    assert_eq!(status, 201, "{file}");
+    assert_eq!(file["original_name"], KE_HOACH);
+    assert_eq!(file["media_type"], "application/pdf");
+    assert_eq!(file["size_bytes"], PDF.len());
+    assert_eq!(file["leaves"], json!(["1.1", "1.2"]), "in the set's order");
+
+    // Stored under its hash, not its name.
+    let hash = file["content_hash"].as_str().expect("hash");
+    let objects = stored_objects(&app);
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    assert!(objects[0].ends_with(format!("sha256/{}/{hash}", &hash[..2])));
+    assert_eq!(std::fs::read(&objects[0]).expect("object"), PDF);
+
+    // Listed with the leaves it supports, and audited once per leaf.
+    let (status, list) = evidence_of(&app, &officer, &base).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["files"][0]["leaves"], json!(["1.1", "1.2"]));
+    let audit = app
+        .store()
+        .audit_log(&Default::default())
+        .await
+        .expect("audit");
+    let added: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "evidence.file.add")
+        .map(|e| e.leaf_code.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(added.len(), 2, "{audit:#?}");
+    assert!(added.contains(&"1.1".to_string()) && added.contains(&"1.2".to_string()));
+
+    // A viewer downloads it: the same bytes, under the original name.
+    let viewer = Browser::default();
+    app.sign_in_with(&viewer, "lanhdao").await;
+    let id = file["id"].as_i64().expect("id");
+    let response = viewer
+        .send(viewer.get(app.url(&format!("{base}/evidence/files/{id}"))))
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(header("content-type"), "application/pdf");
+    assert_eq!(
+        header("content-disposition"),
+        "attachment; filename=\"Ke hoach CCHC 2023.pdf\"; filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch%20CCHC%202023.pdf"
+    );
+    assert_eq!(response.bytes().await.expect("body").as_ref(), PDF);
+
+    // Another unit's file is not found through this unit's address.
+    let (status, _) = json_of(
+        viewer
+            .send(viewer.get(app.url(&format!(
+                "/api/rounds/{round}/units/{b}/evidence/files/{id}"
+            ))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn evidence_the_same_file_uploaded_twice_is_stored_once() {
+    let (app, round, a, _) = open_round().await;
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let base = format!("/api/rounds/{round}/units/{a}");
+
+    let (status, first) = upload(
+        &app,
+        &officer,
+        &csrf,
+        &base,
+        KE_HOACH,
+        PDF.to_vec(),
+        &["1.1"],
+    )
+    .await;
+    assert_eq!(status, 201, "{first}");
+    let (status, second) = upload(
+        &app,
+        &officer,
+        &csrf,
+        &base,
+        "Bản sao kế hoạch.pdf",
+        PDF.to_vec(),
+        &["2.1"],
+    )
+    .await;
+    assert_eq!(status, 201, "{second}");
+    let (status, image) = upload(
+        &app,
+        &officer,
+        &csrf,
+        &base,
+        "Ảnh chụp bảng niêm yết.PNG",
+        PNG.to_vec(),
+        &["2.1"],
+    )
+    .await;
+    assert_eq!(status, 201, "{image}");
+    assert_eq!(image["media_type"], "image/png");
+
+    assert_eq!(first["content_hash"], second["content_hash"]);
+    assert_ne!(first["id"], second["id"]);
+    assert_eq!(stored_objects(&app).len(), 2, "one PDF and one PNG");
+    let (_, list) = evidence_of(&app, &officer, &base).await;
+    let names: Vec<&str> = list["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["original_name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            KE_HOACH,
+            "Bản sao kế hoạch.pdf",
+            "Ảnh chụp bảng niêm yết.PNG"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn evidence_wrong_empty_oversized_and_disguised_files_are_refused_and_nothing_is_kept() {
+    let (app, round, a, _) = open_round().await;
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let base = format!("/api/rounds/{round}/units/{a}");
+    let audit_before = audit_count(&app).await;
+
+    // One byte over the default limit of 20 MB.
+    let mut big = PDF.to_vec();
+    big.resize(20 * 1024 * 1024 + 1, b' ');
+    let (status, body) = upload(&app, &officer, &csrf, &base, "Báo cáo.pdf", big, &["1.1"]).await;
+    assert!(status == 413 || status == 422, "{status} {body}");
+    assert_eq!(error_code(&body), "file_too_large");
+    assert!(error_message(&body).contains("20 MB"), "{body}");
+
+    let (status, body) = upload(&app, &officer, &csrf, &base, "Rỗng.pdf", vec![], &["1.1"]).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (422, "invalid_input"),
+        "{body}"
+    );
+    assert!(error_message(&body).contains("rỗng"), "{body}");
+
+    let allowed = "PDF, Word (.doc, .docx), Excel (.xls, .xlsx) và ảnh PNG, JPEG";
+    let (status, body) = upload(
+        &app,
+        &officer,
+        &csrf,
+        &base,
+        "Kế hoạch.pdf",
+        "Đây chỉ là một tệp văn bản.".as_bytes().to_vec(),
+        &["1.1"],
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (422, "invalid_input"),
+        "{body}"
+    );
+    assert!(error_message(&body).contains(allowed), "{body}");
+
+    let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00".to_vec();
+    let (status, body) = upload(&app, &officer, &csrf, &base, "setup.pdf", exe, &["1.1"]).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (422, "invalid_input"),
+        "{body}"
+    );
+
+    let (status, body) = upload(
+        &app,
+        &officer,
+        &csrf,
+        &base,
+        "Ảnh.pdf",
+        PNG.to_vec(),
+        &["1.1"],
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (422, "invalid_input"),
+        "{body}"
+    );
+    assert!(error_message(&body).contains("ảnh PNG"), "{body}");
+    assert!(error_message(&body).contains(".png"), "{body}");
+
+    // Leaves must be the unit's own, scored by the unit, and at least one.
+    for leaves in [&["3.1"][..], &["9.9"], &["1"], &[]] {
+        let (status, body) =
+            upload(&app, &officer, &csrf, &base, KE_HOACH, PDF.to_vec(), leaves).await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (422, "invalid_input"),
+            "{leaves:?}: {body}"
+        );
+    }
+
+    let (_, list) = evidence_of(&app, &officer, &base).await;
+    assert_eq!(list, json!({ "files": [], "citations": [] }));
+    assert!(stored_objects(&app).is_empty());
+    assert_eq!(audit_count(&app).await, audit_before);
+}
+
+#[tokio::test]
+async fn evidence_only_the_units_own_people_add_it_and_only_with_the_csrf_token() {
+    let (app, round, a, _) = open_round().await;
+    let base = format!("/api/rounds/{round}/units/{a}");
+    let citation = json!({
+        "document_number": "12/KH-UBND",
+        "issued_on": "20/12/2022",
+        "summary": "Kế hoạch cải cách hành chính năm 2023",
+        "leaves": ["1.1"]
+    });
+
+    let other = Browser::default();
+    let other_csrf = app.sign_in_with(&other, "b.canbo").await;
+    let (status, body) = upload(
+        &app,
+        &other,
+        &other_csrf,
+        &base,
+        KE_HOACH,
+        PDF.to_vec(),
+        &["1.1"],
+    )
+    .await;
+    assert_eq!((status, error_code(&body)), (403, "forbidden"), "{body}");
+    let (status, body) = cite(&app, &other, &other_csrf, &base, citation.clone()).await;
+    assert_eq!((status, error_code(&body)), (403, "forbidden"), "{body}");
+    let (status, _) = evidence_of(&app, &other, &base).await;
+    assert_eq!(
+        status, 403,
+        "another unit's officer does not read it either"
+    );
+
+    let admin = Browser::default();
+    let admin_csrf = app.sign_in_with(&admin, "quantri").await;
+    let (status, _) = upload(
+        &app,
+        &admin,
+        &admin_csrf,
+        &base,
+        KE_HOACH,
+        PDF.to_vec(),
+        &["1.1"],
+    )
+    .await;
+    assert_eq!(
+        status, 403,
+        "the administrator does not write a unit's evidence"
+    );
+
+    let officer = Browser::default();
+    app.sign_in_with(&officer, "a.canbo").await;
+    let (status, body) = upload(
+        &app,
+        &officer,
+        "sai-ma",
+        &base,
+        KE_HOACH,
+        PDF.to_vec(),
+        &["1.1"],
+    )
+    .await;
+    assert_eq!((status, error_code(&body)), (403, "csrf"), "{body}");
+
+    // An appraiser reads it only once the unit has submitted or the deadline has passed.
+    let appraiser = Browser::default();
+    app.sign_in_with(&appraiser, "thamdinh").await;
+    assert_eq!(evidence_of(&app, &appraiser, &base).await.0, 403);
+    assert!(stored_objects(&app).is_empty());
+}
+
+#[tokio::test]
+async fn evidence_an_upload_after_the_deadline_is_refused_and_nothing_is_stored() {
+    let (app, round, a, _) = open_round().await;
+    let base = format!("/api/rounds/{round}/units/{a}");
+    // Sessions last 12 hours: sign in after the jump in time.
+    app.clock.set(t("08/01/2024 00:00"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let audit_before = audit_count(&app).await;
+
+    let (status, body) = upload(
+        &app,
+        &officer,
+        &csrf,
+        &base,
+        KE_HOACH,
+        PDF.to_vec(),
+        &["1.1"],
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (403, "deadline_closed"),
+        "{body}"
+    );
+    let (status, body) = cite(
+        &app,
+        &officer,
+        &csrf,
+        &base,
+        json!({
+            "document_number": "12/KH-UBND",
+            "issued_on": "20/12/2022",
+            "summary": "Kế hoạch cải cách hành chính năm 2023",
+            "leaves": ["1.1"]
+        }),
+    )
+    .await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (403, "deadline_closed"),
+        "{body}"
+    );
+
+    let (status, list) = evidence_of(&app, &officer, &base).await;
+    assert_eq!(status, 200);
+    assert_eq!(list, json!({ "files": [], "citations": [] }));
+    assert!(stored_objects(&app).is_empty());
+    assert_eq!(audit_count(&app).await, audit_before);
+}
+
+#[tokio::test]
+async fn evidence_citations_name_the_document_and_need_a_real_date() {
+    let (app, round, a, _) = open_round().await;
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let base = format!("/api/rounds/{round}/units/{a}");
+
+    let (status, citation) = cite(
+        &app,
+        &officer,
+        &csrf,
+        &base,
+        json!({
+            "document_number": "12/KH-UBND",
+            "issued_on": "20/12/2022",
+            "summary": "Kế hoạch cải cách hành chính năm 2023",
+            "pages": "3-5",
+            "leaves": ["1.1", "1.2"]
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{citation}");
+    assert_eq!(citation["issued_on"], "20/12/2022");
+    assert_eq!(citation["leaves"], json!(["1.1", "1.2"]));
+
+    for date in ["2022-12-20", "31/02/2023", "20/12/22", "hôm qua"] {
+        let (status, body) = cite(
+            &app,
+            &officer,
+            &csrf,
+            &base,
+            json!({
+                "document_number": "13/KH-UBND",
+                "issued_on": date,
+                "summary": "Kế hoạch",
+                "leaves": ["1.1"]
+            }),
+        )
+        .await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (422, "invalid_input"),
+            "{date}: {body}"
+        );
+        assert!(error_message(&body).contains("dd/mm/yyyy"), "{body}");
+    }
+
+    let (_, list) = evidence_of(&app, &officer, &base).await;
+    let citations = list["citations"].as_array().expect("citations");
+    assert_eq!(citations.len(), 1);
+    assert_eq!(citations[0]["document_number"], "12/KH-UBND");
+    assert_eq!(citations[0]["pages"], "3-5");
+    assert_eq!(citations[0]["leaves"], json!(["1.1", "1.2"]));
+}
