@@ -79,7 +79,22 @@ fn multipart_error(max_bytes: u64, e: axum::extract::multipart::MultipartError) 
 /// Reads `multipart/form-data` with a `file` part and one `leaf` part per leaf it
 /// supports. The body is cut off past `max_bytes` plus the framing, so an oversized
 /// upload is refused without being read whole; the exact limit is the service's check.
+/// Reads an upload: the `file` part, the `leaf` parts, and (for the page's form, which
+/// cannot send headers) a `csrf` part.
+pub(super) async fn read_upload_with_csrf(
+    request: Request,
+    max_bytes: u64,
+) -> Result<(Upload, Option<String>)> {
+    read_parts(request, max_bytes).await
+}
+
 async fn read_upload(request: Request, max_bytes: u64) -> Result<Upload> {
+    read_parts(request, max_bytes)
+        .await
+        .map(|(upload, _)| upload)
+}
+
+async fn read_parts(request: Request, max_bytes: u64) -> Result<(Upload, Option<String>)> {
     let limit = max_bytes.saturating_add(MULTIPART_OVERHEAD);
     let (parts, body) = request.into_parts();
     let body = Body::new(http_body_util::Limited::new(
@@ -100,6 +115,7 @@ async fn read_upload(request: Request, max_bytes: u64) -> Result<Upload> {
         })?;
     let mut file: Option<(String, Bytes)> = None;
     let mut leaves = Vec::new();
+    let mut csrf = None;
     while let Some(field) = multipart
         .next_field()
         .await
@@ -127,6 +143,14 @@ async fn read_upload(request: Request, max_bytes: u64) -> Result<Upload> {
                     .await
                     .map_err(|e| multipart_error(max_bytes, e))?,
             ),
+            Some("csrf") => {
+                csrf = Some(
+                    field
+                        .text()
+                        .await
+                        .map_err(|e| multipart_error(max_bytes, e))?,
+                )
+            }
             // Other parts are skipped unread by the next `next_field`.
             _ => {}
         }
@@ -138,11 +162,14 @@ async fn read_upload(request: Request, max_bytes: u64) -> Result<Upload> {
             "Chưa có tệp: cần phần «file» chứa tệp tài liệu kiểm chứng.",
         )
     })?;
-    Ok(Upload {
-        file_name,
-        bytes,
-        leaves,
-    })
+    Ok((
+        Upload {
+            file_name,
+            bytes,
+            leaves,
+        },
+        csrf,
+    ))
 }
 
 async fn upload(

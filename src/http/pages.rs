@@ -139,6 +139,10 @@ pub fn router() -> Router<AppState> {
             "/ky/{round}/don-vi/{unit}/tu-cham-diem/{leaf}/tinh-diem",
             post(preview_points),
         )
+        .route(
+            "/ky/{round}/don-vi/{unit}/tai-lieu",
+            post(upload_evidence).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/ky/{round}/don-vi/{unit}/gui", post(submit))
         .route("/ky/{round}/don-vi/{unit}/rut-lai", post(withdraw))
         .route(
@@ -412,6 +416,7 @@ async fn self_assessment_page(
     let user = page_user(&state, &jar).await?;
     let view =
         self_service::view(&state.store, state.clock.as_ref(), &user.actor, round, unit).await?;
+    let evidence = evidence_by_leaf(&state, &user, round, unit).await?;
     Ok(render_self_assessment(
         state.clock.now(),
         &user,
@@ -419,8 +424,49 @@ async fn self_assessment_page(
         saved,
         BTreeMap::new(),
         BTreeMap::new(),
+        evidence,
     )
     .into_response())
+}
+
+/// The unit's evidence files and citations, grouped by the leaves they support.
+async fn evidence_by_leaf(
+    state: &AppState,
+    user: &SignedIn,
+    round: i64,
+    unit: i64,
+) -> PageResult<BTreeMap<String, Value>> {
+    let list = crate::service::evidence::list(
+        &state.store,
+        state.clock.as_ref(),
+        &user.actor,
+        round,
+        unit,
+    )
+    .await?;
+    let mut by_leaf: BTreeMap<String, (Vec<Value>, Vec<Value>)> = BTreeMap::new();
+    for f in &list.files {
+        for leaf in &f.leaves {
+            by_leaf
+                .entry(leaf.clone())
+                .or_default()
+                .0
+                .push(Value::from_serialize(f));
+        }
+    }
+    for c in &list.citations {
+        for leaf in &c.leaves {
+            by_leaf
+                .entry(leaf.clone())
+                .or_default()
+                .1
+                .push(Value::from_serialize(c));
+        }
+    }
+    Ok(by_leaf
+        .into_iter()
+        .map(|(leaf, (files, citations))| (leaf, context! { files, citations }))
+        .collect())
 }
 
 fn render_self_assessment(
@@ -430,6 +476,7 @@ fn render_self_assessment(
     saved: Saved,
     errors: BTreeMap<String, String>,
     typed: BTreeMap<String, BTreeMap<String, String>>,
+    evidence: BTreeMap<String, Value>,
 ) -> Html<String> {
     let editable = user.actor.may_edit_self_assessment(view.unit_id)
         && view.access.open
@@ -445,6 +492,7 @@ fn render_self_assessment(
             notice => saved.tb,
             errors,
             typed,
+            evidence,
             now => now.to_rfc3339(),
         },
     )
@@ -571,23 +619,23 @@ async fn save_leaf(
                 saved_leaf => if error.is_none() { Some(leaf.clone()) } else { None },
                 errors,
                 typed,
+                evidence => evidence_by_leaf(&state, &user, round, unit).await?,
             },
         );
         // htmx swaps only successful responses by default; the fragment carries the error.
         return Ok((StatusCode::OK, html).into_response());
     }
-    Ok((
-        status,
-        render_self_assessment(
-            state.clock.now(),
-            &user,
-            &view,
-            Saved::default(),
-            errors,
-            typed,
-        ),
-    )
-        .into_response())
+    let evidence = evidence_by_leaf(&state, &user, round, unit).await?;
+    let html = render_self_assessment(
+        state.clock.now(),
+        &user,
+        &view,
+        Saved::default(),
+        errors,
+        typed,
+        evidence,
+    );
+    Ok((status, html).into_response())
 }
 
 /// The points a leaf form would give, computed on the server as the user types.
@@ -615,6 +663,62 @@ async fn preview_points(
         (None, _) => "Không có tiêu chí này".to_string(),
     };
     Ok(Html(minijinja::HtmlEscape(&text).to_string()).into_response())
+}
+
+/// Uploads an evidence file for a leaf from the page's form, then returns to the leaf.
+async fn upload_evidence(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    request: axum::extract::Request,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    let (upload, csrf) =
+        super::evidence::read_upload_with_csrf(request, state.files.max_upload_bytes()).await?;
+    user.check_csrf(csrf.as_deref())?;
+    let leaf = upload.leaves.first().cloned().unwrap_or_default();
+    let address = peer.ip().to_string();
+    let result = crate::service::evidence::upload_file(
+        &state.store,
+        &state.files,
+        state.clock.as_ref(),
+        &user.actor,
+        &address,
+        round,
+        unit,
+        upload,
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/ky/{round}/don-vi/{unit}/tu-cham-diem?luu={leaf}#tc-{leaf}"
+        ))
+        .into_response()),
+        Err(
+            e @ (ServiceError::Invalid(_)
+            | ServiceError::TooLarge(_)
+            | ServiceError::Conflict(_)
+            | ServiceError::Locked(_)),
+        ) => {
+            let view =
+                self_service::view(&state.store, state.clock.as_ref(), &user.actor, round, unit)
+                    .await?;
+            let evidence = evidence_by_leaf(&state, &user, round, unit).await?;
+            let errors = BTreeMap::from([(leaf, e.to_string())]);
+            let html = render_self_assessment(
+                state.clock.now(),
+                &user,
+                &view,
+                Saved::default(),
+                errors,
+                BTreeMap::new(),
+                evidence,
+            );
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn submit(

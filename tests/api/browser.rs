@@ -226,6 +226,26 @@ async fn a_round_in_the_browser() {
     .await;
     save_leaf(c, "1.1").await;
 
+    // Evidence: a real PDF, uploaded for leaf 1.1, listed under its original name.
+    let dir = tempfile::tempdir().expect("tmp");
+    let pdf = dir.path().join("Kế hoạch CCHC 2023.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").expect("pdf");
+    let file_input = c
+        .find(Locator::Css("[id='tc-1.1'] input[type=file]"))
+        .await
+        .expect("file input");
+    file_input
+        .send_keys(pdf.to_str().expect("path"))
+        .await
+        .expect("choose file");
+    c.find(Locator::Css("[id='tc-1.1'] form.upload button"))
+        .await
+        .expect("upload")
+        .click()
+        .await
+        .expect("click");
+    wait_text(c, "[id='tc-1.1'] .evidence", "Kế hoạch CCHC 2023.pdf").await;
+
     fill(c, "[id='tc-1.2'] input[name=numerator]", "111").await;
     fill(c, "[id='tc-1.2'] input[name=denominator]", "125").await;
     // The computed points show as the user types (server-side, via htmx).
