@@ -50,6 +50,7 @@ fn environment() -> (Environment<'static>, Vec<String>) {
         "admin_round.html",
         "explanations.html",
         "audit.html",
+        "history.html",
         "error.html",
     );
     for (name, source) in sources {
@@ -142,6 +143,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/ky/{round}/don-vi/{unit}/tai-lieu",
             post(upload_evidence).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/ky/{round}/don-vi/{unit}/lich-su/{leaf}",
+            get(history_page),
         )
         .route("/ky/{round}/don-vi/{unit}/gui", post(submit))
         .route("/ky/{round}/don-vi/{unit}/rut-lai", post(withdraw))
@@ -761,6 +766,21 @@ async fn withdraw(
     )
     .await?;
     Ok(Redirect::to(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?tb=da-rut")).into_response())
+}
+
+async fn history_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    let entries = self_service::leaf_history(&state.store, &user.actor, round, unit, &leaf).await?;
+    let unit_name = state.store.unit(unit).await?.name;
+    let html = render(
+        "history.html",
+        context! { user => user_ctx(&user), entries => Value::from_serialize(&entries), leaf, unit_name, round, unit },
+    );
+    Ok(html.into_response())
 }
 
 // ---------------------------------------------------------------- explanations

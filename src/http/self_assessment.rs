@@ -26,6 +26,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/rounds/{round}/units/{unit}/submit", post(submit))
         .route("/api/rounds/{round}/units/{unit}/withdraw", post(withdraw))
         .route(
+            "/api/rounds/{round}/units/{unit}/history/{leaf}",
+            get(history),
+        )
+        .route(
             "/api/rounds/{round}/units/{unit}/explanations",
             get(read_explanations),
         )
@@ -166,4 +170,14 @@ async fn save_explanation(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn history(
+    State(state): State<AppState>,
+    user: SignedIn,
+    ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
+) -> Result<Json<Vec<crate::store::AuditEntry>>> {
+    Ok(Json(
+        service::leaf_history(&state.store, &user.actor, round, unit, &leaf).await?,
+    ))
 }

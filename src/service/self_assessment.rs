@@ -345,3 +345,25 @@ pub async fn view(
         nodes,
     })
 }
+
+/// The history of one leaf of a unit (from the audit log), for whoever may view the unit.
+pub async fn leaf_history(
+    store: &Store,
+    actor: &Actor,
+    round_id: i64,
+    unit_id: i64,
+    leaf_code: &str,
+) -> Result<Vec<crate::store::AuditEntry>> {
+    if !actor.may_view_unit(unit_id) {
+        return Err(ServiceError::Forbidden(
+            "Tài khoản này không được xem đơn vị này.".into(),
+        ));
+    }
+    let filter = crate::store::AuditFilter {
+        unit_id: Some(unit_id),
+        leaf_code: Some(leaf_code.to_string()),
+    };
+    let mut entries = store.audit_log(&filter).await?;
+    entries.retain(|e| e.round_id == Some(round_id));
+    Ok(entries)
+}

@@ -658,3 +658,46 @@ async fn a_unit_explains_only_the_leaves_it_was_asked_about_and_only_in_its_wind
         )
     );
 }
+
+#[tokio::test]
+async fn a_leafs_history_is_visible_to_its_unit_and_not_to_another() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    let base = format!("/api/rounds/{}/units/{}", r.round, r.units[0]);
+    app.clock.set(t("20/12/2023"));
+    let csrf = app.sign_in_as("a.canbo").await;
+    for points in ["1", "1.5"] {
+        let version = if points == "1" { Value::Null } else { json!(1) };
+        let body =
+            json!({ "input": { "kind": "judged", "points": points }, "expected_version": version });
+        assert_eq!(
+            send(
+                &app,
+                &app.browser,
+                &csrf,
+                "PUT",
+                &format!("{base}/self-assessment/2.1"),
+                body
+            )
+            .await
+            .0,
+            200
+        );
+    }
+    let (status, history) = app.get_json(&format!("{base}/history/2.1")).await;
+    assert_eq!(status, 200);
+    let changes: Vec<(Option<&str>, Option<&str>)> = history
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| (e["old_value"].as_str(), e["new_value"].as_str()))
+        .collect();
+    assert_eq!(changes, [(Some("1"), Some("1.5")), (None, Some("1"))]);
+    app.sign_in_as("b.canbo").await;
+    assert_eq!(app.get_json(&format!("{base}/history/2.1")).await.0, 403);
+}
