@@ -164,6 +164,7 @@ pub fn router() -> Router<AppState> {
         .route("/quan-tri/ky/{round}", get(admin_round))
         .route("/quan-tri/ky/{round}/gia-han", post(grant_override))
         .route("/quan-tri/ky/{round}/cong-bo", post(publish))
+        .route("/quan-tri/ky/{round}/dieu-tra", post(survey_score))
         .route("/quan-tri/nhat-ky", get(audit_page))
 }
 
@@ -1132,6 +1133,61 @@ async fn grant_override(
     };
     match attempt.await {
         Ok(()) => Ok(Redirect::to(&format!("/quan-tri/ky/{round}?tb=da-gia-han")).into_response()),
+        Err(message) => {
+            render_admin_round(
+                &state,
+                &user,
+                round,
+                AdminQuery::default(),
+                Some(message),
+                form,
+            )
+            .await
+        }
+    }
+}
+
+/// The administrator enters one survey score (Excel import comes with the Excel issue).
+async fn survey_score(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    ApiPath(round): ApiPath<i64>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    check_form_csrf(&user, &form)?;
+    admin(&user)?;
+    let field = |k: &str| {
+        form.get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let attempt = async {
+        let unit: i64 = field("survey_unit")
+            .parse()
+            .map_err(|_| "Cần chọn đơn vị.".to_string())?;
+        let points: Points = field("points")
+            .parse()
+            .map_err(|e| format!("Điểm điều tra: {e}."))?;
+        let address = peer.ip().to_string();
+        scores::set_survey_score(
+            &state.store,
+            state.clock.as_ref(),
+            &user.actor,
+            &address,
+            round,
+            unit,
+            &field("leaf"),
+            points,
+        )
+        .await
+        .map_err(|e| e.to_string())
+    };
+    match attempt.await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/quan-tri/ky/{round}?tb=da-luu-dieu-tra")).into_response())
+        }
         Err(message) => {
             render_admin_round(
                 &state,

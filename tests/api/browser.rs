@@ -365,6 +365,24 @@ async fn a_round_in_the_browser() {
         dashboard.contains("Đã gửi") && dashboard.contains("Quá hạn"),
         "{dashboard}"
     );
+    // A survey score, typed with a decimal comma.
+    c.find(Locator::Id("survey_unit"))
+        .await
+        .expect("unit")
+        .select_by_value(&a.to_string())
+        .await
+        .expect("select");
+    fill(c, "#leaf", "3.1").await;
+    fill(c, "#points", "2,5").await;
+    c.find(Locator::Css(&format!(
+        "form[action='/quan-tri/ky/{round}/dieu-tra'] button"
+    )))
+    .await
+    .expect("save")
+    .click()
+    .await
+    .expect("click");
+    wait_text(c, "main", "Đã lưu điểm điều tra xã hội học.").await;
     screenshot(c, "07-quan-tri").await;
     c.find(Locator::Css(&format!(
         "form[action='/quan-tri/ky/{round}/cong-bo'] button"
@@ -375,9 +393,9 @@ async fn a_round_in_the_browser() {
     .await
     .expect("click");
     let table = wait_text(c, "table.ranking", "UBND phường An Khánh").await;
-    // A: 1 + 0,75 + 1,25 + 0,75 = 3,75 of 7 appraised (1.3 not applicable), no survey yet:
-    // 3,75 / 8,5 = 44,12%.
-    assert!(table.contains("44,12"), "{table}");
+    // A: appraised 1 + 0,75 + 1,25 + 0,75 = 3,75 (1.3 not applicable); survey 2,5;
+    // 6,25 / 8,5 = 73,529…% → 73,53%.
+    assert!(table.contains("73,53"), "{table}");
     assert!(text_of(c, "main").await.contains("Đã công bố"));
     screenshot(c, "08-ket-qua").await;
     chrome.client.clone().close().await.expect("close browser");
