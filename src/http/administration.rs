@@ -12,7 +12,7 @@ use super::error::{ApiError, ApiJson, ApiPath, Result};
 use super::session::Writer;
 use crate::domain::Points;
 use crate::domain::deadline::{OverrideKind, Phase, parse_deadline};
-use crate::service::{ServiceError, scores};
+use crate::service::{ServiceError, admin, scores};
 use crate::store::{AppraisalEntry, NewAudit};
 
 pub fn router() -> Router<AppState> {
@@ -34,6 +34,11 @@ pub fn router() -> Router<AppState> {
             put(extra),
         )
         .route("/api/rounds/{round}/publish", post(publish))
+        .route("/api/directory", axum::routing::get(directory))
+        .route("/api/tiers", post(save_tier))
+        .route("/api/units", post(save_unit))
+        .route("/api/users", post(create_user))
+        .route("/api/users/{id}/scopes", post(add_scope))
 }
 
 fn admin_only(writer: &Writer) -> Result<()> {
@@ -189,5 +194,125 @@ async fn publish(
         .store
         .publish_round(round, audit, state.clock.now())
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(serde::Serialize)]
+struct Directory {
+    tiers: Vec<crate::store::Tier>,
+    units: Vec<crate::store::Unit>,
+    users: Vec<crate::store::User>,
+}
+
+async fn directory(
+    State(state): State<AppState>,
+    user: super::session::SignedIn,
+) -> Result<axum::Json<Directory>> {
+    let (tiers, units, users) = admin::directory(&state.store, &user.actor).await?;
+    Ok(axum::Json(Directory {
+        tiers,
+        units,
+        users,
+    }))
+}
+
+#[derive(Deserialize)]
+struct TierBody {
+    code: String,
+    name: String,
+    #[serde(default)]
+    position: i64,
+}
+
+async fn save_tier(
+    State(state): State<AppState>,
+    writer: Writer,
+    ApiJson(body): ApiJson<TierBody>,
+) -> Result<(StatusCode, axum::Json<serde_json::Value>)> {
+    let id = admin::save_tier(
+        &state.store,
+        state.clock.as_ref(),
+        &writer.actor,
+        &writer.address,
+        &body.code,
+        &body.name,
+        body.position,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(serde_json::json!({ "id": id })),
+    ))
+}
+
+#[derive(Deserialize)]
+struct UnitBody {
+    code: String,
+    name: String,
+    tier_code: String,
+}
+
+async fn save_unit(
+    State(state): State<AppState>,
+    writer: Writer,
+    ApiJson(body): ApiJson<UnitBody>,
+) -> Result<(StatusCode, axum::Json<serde_json::Value>)> {
+    let id = admin::save_unit(
+        &state.store,
+        state.clock.as_ref(),
+        &writer.actor,
+        &writer.address,
+        &body.code,
+        &body.name,
+        &body.tier_code,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(serde_json::json!({ "id": id })),
+    ))
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    writer: Writer,
+    ApiJson(body): ApiJson<admin::NewUser>,
+) -> Result<(StatusCode, axum::Json<serde_json::Value>)> {
+    let id = admin::create_user(
+        &state.store,
+        state.clock.as_ref(),
+        &writer.actor,
+        &writer.address,
+        body,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(serde_json::json!({ "id": id })),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ScopeBody {
+    unit_id: Option<i64>,
+    area_code: Option<String>,
+}
+
+async fn add_scope(
+    State(state): State<AppState>,
+    writer: Writer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ScopeBody>,
+) -> Result<StatusCode> {
+    admin::add_scope(
+        &state.store,
+        state.clock.as_ref(),
+        &writer.actor,
+        &writer.address,
+        id,
+        body.unit_id,
+        body.area_code.as_deref(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -51,6 +51,7 @@ fn environment() -> (Environment<'static>, Vec<String>) {
         "explanations.html",
         "audit.html",
         "history.html",
+        "directory.html",
         "error.html",
     );
     for (name, source) in sources {
@@ -166,6 +167,10 @@ pub fn router() -> Router<AppState> {
         .route("/quan-tri/ky/{round}/cong-bo", post(publish))
         .route("/quan-tri/ky/{round}/dieu-tra", post(survey_score))
         .route("/quan-tri/nhat-ky", get(audit_page))
+        .route("/quan-tri", get(directory_page))
+        .route("/quan-tri/khoi", post(add_tier))
+        .route("/quan-tri/don-vi", post(add_unit))
+        .route("/quan-tri/nguoi-dung", post(add_user))
 }
 
 /// Why a page could not be shown: not signed in (go sign in) or an error to explain.
@@ -1255,4 +1260,147 @@ async fn audit_page(
         },
     )
     .into_response())
+}
+
+// ---------------------------------------------------------------- directory
+
+async fn directory_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<AdminQuery>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    render_directory(&state, &user, q.tb, None, BTreeMap::new()).await
+}
+
+async fn render_directory(
+    state: &AppState,
+    user: &SignedIn,
+    notice: Option<String>,
+    error: Option<String>,
+    typed: BTreeMap<String, String>,
+) -> PageResult {
+    let (tiers, units, users) = crate::service::admin::directory(&state.store, &user.actor).await?;
+    let roles: Vec<Value> = Role::ALL
+        .iter()
+        .map(|r| context! { code => r.as_str(), label => r.label() })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let html = render(
+        "directory.html",
+        context! {
+            user => user_ctx(user),
+            tiers => Value::from_serialize(&tiers),
+            units => Value::from_serialize(&units),
+            users => Value::from_serialize(&users),
+            roles,
+            notice,
+            error,
+            typed,
+        },
+    );
+    Ok((status, html).into_response())
+}
+
+/// Runs one directory change from a form; on refusal, shows the page again with the error.
+async fn directory_change(
+    state: &AppState,
+    jar: &CookieJar,
+    form: BTreeMap<String, String>,
+    change: impl AsyncFnOnce(&SignedIn) -> Result<(), ServiceError>,
+) -> PageResult {
+    let user = page_user(state, jar).await?;
+    check_form_csrf(&user, &form)?;
+    match change(&user).await {
+        Ok(()) => Ok(Redirect::to("/quan-tri?tb=da-luu").into_response()),
+        Err(
+            e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_) | ServiceError::NotFound(_)),
+        ) => render_directory(state, &user, None, Some(e.to_string()), form).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn add_tier(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let f = form.clone();
+    let address = peer.ip().to_string();
+    directory_change(&state, &jar, form, async |user| {
+        let field = |k: &str| f.get(k).cloned().unwrap_or_default();
+        let position = field("position").trim().parse().unwrap_or(0);
+        crate::service::admin::save_tier(
+            &state.store,
+            state.clock.as_ref(),
+            &user.actor,
+            &address,
+            &field("code"),
+            &field("name"),
+            position,
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
+async fn add_unit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let f = form.clone();
+    let address = peer.ip().to_string();
+    directory_change(&state, &jar, form, async |user| {
+        let field = |k: &str| f.get(k).cloned().unwrap_or_default();
+        crate::service::admin::save_unit(
+            &state.store,
+            state.clock.as_ref(),
+            &user.actor,
+            &address,
+            &field("code"),
+            &field("name"),
+            &field("tier_code"),
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+}
+
+async fn add_user(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let f = form.clone();
+    let address = peer.ip().to_string();
+    directory_change(&state, &jar, form, async |user| {
+        let field = |k: &str| f.get(k).cloned().unwrap_or_default();
+        let new = crate::service::admin::NewUser {
+            username: field("username"),
+            display_name: field("display_name"),
+            role: field("role"),
+            unit_code: Some(field("unit_code")),
+            password: field("password"),
+        };
+        crate::service::admin::create_user(
+            &state.store,
+            state.clock.as_ref(),
+            &user.actor,
+            &address,
+            new,
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
 }

@@ -1,6 +1,7 @@
 //! Use cases that join the domain and the store: the rules (deadline, criteria, method)
 //! are checked here, on the server, whatever the way of writing (page, API, import).
 
+pub mod admin;
 pub mod auth;
 pub mod dashboard;
 pub mod evidence;

@@ -701,3 +701,113 @@ async fn a_leafs_history_is_visible_to_its_unit_and_not_to_another() {
     app.sign_in_as("b.canbo").await;
     assert_eq!(app.get_json(&format!("{base}/history/2.1")).await.0, 403);
 }
+
+#[tokio::test]
+async fn the_administrator_sets_up_tiers_units_users_and_appraiser_scopes() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let (status, _) = send(
+        &app,
+        &admin,
+        &csrf,
+        "POST",
+        "/api/units",
+        json!({ "code": "C", "name": "UBND phường Cái Khế", "tier_code": "t" }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let new_user = json!({ "username": "c.canbo", "display_name": "Trần Thị C", "role": "officer", "unit_code": "C", "password": "mat-khau-c-2024" });
+    assert_eq!(
+        send(&app, &admin, &csrf, "POST", "/api/users", new_user.clone())
+            .await
+            .0,
+        201
+    );
+    let (status, body) = send(&app, &admin, &csrf, "POST", "/api/users", new_user).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "duplicate username"
+    );
+    let (status, body) = send(&app, &admin, &csrf, "POST", "/api/users", json!({ "username": "x", "display_name": "X", "role": "officer", "password": "mat-khau-x-2024" })).await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (422, Some("Cán bộ và thủ trưởng đơn vị cần chọn đơn vị."))
+    );
+    let (status, directory) = json_of(admin.send(admin.get(app.url("/api/directory"))).await).await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = directory["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["UBND phường An Khánh", "UBND phường Cái Khế"],
+        "Vietnamese order"
+    );
+
+    // The new officer signs in with the password the administrator set.
+    let c = Browser::default();
+    let c_csrf = app
+        .sign_in_with_password(&c, "c.canbo", "mat-khau-c-2024")
+        .await;
+    let before = audit_count(&app).await;
+    let (status, _) = send(
+        &app,
+        &c,
+        &c_csrf,
+        "POST",
+        "/api/units",
+        json!({ "code": "D", "name": "D", "tier_code": "t" }),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(audit_count(&app).await, before);
+
+    // An appraiser limited to area 2 cannot appraise area 1.
+    let scope = json!({ "area_code": "2" });
+    assert_eq!(
+        send(
+            &app,
+            &admin,
+            &csrf,
+            "POST",
+            &format!("/api/users/{}/scopes", r.appraiser.user_id),
+            scope
+        )
+        .await
+        .0,
+        204
+    );
+    app.clock.set(t("20/01/2024"));
+    let appraiser = Browser::default();
+    let a_csrf = app.sign_in_with(&appraiser, "thamdinh").await;
+    let base = format!("/api/rounds/{}/units/{}", r.round, r.units[0]);
+    let (status, body) = send(
+        &app,
+        &appraiser,
+        &a_csrf,
+        "PUT",
+        &format!("{base}/appraisal/1/1.1"),
+        json!({ "points": "0", "comment": "x" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    let (status, _) = send(
+        &app,
+        &appraiser,
+        &a_csrf,
+        "PUT",
+        &format!("{base}/appraisal/1/2.1"),
+        json!({ "points": "0", "comment": "Không có minh chứng" }),
+    )
+    .await;
+    assert_eq!(status, 204);
+}
