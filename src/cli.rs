@@ -178,9 +178,12 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
 }
 
 async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<ExitCode> {
-    let files = FileStore::local(&config.data_dir)
-        .context("không mở được kho tài liệu kiểm chứng")?
-        .with_max_upload_mb(config.max_upload_mb);
+    let files = match &config.s3 {
+        Some(s3) => FileStore::s3(s3),
+        None => FileStore::local(&config.data_dir),
+    }
+    .context("không mở được kho tài liệu kiểm chứng")?
+    .with_max_upload_mb(config.max_upload_mb);
     let app = Application::build(bind, store, Arc::new(SystemClock), files)
         .await
         .with_context(|| format!("không mở được địa chỉ {bind}"))?;

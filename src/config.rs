@@ -7,6 +7,7 @@
 //! | `database_url` | `DATABASE_URL`      | SQLite file in `data_dir` |
 //! | `bind`         | `PARINDEX_BIND`     | `127.0.0.1:8080`          |
 //! | `max_upload_mb`| `PARINDEX_MAX_UPLOAD_MB` | `20`                 |
+//! | `[s3]` `bucket`, `endpoint`, `region`, `access_key_id`, `secret_access_key` | `PARINDEX_S3_BUCKET`, `PARINDEX_S3_ENDPOINT`, `PARINDEX_S3_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` | unset: evidence files in `data_dir/evidence` |
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,8 @@ pub struct Config {
     pub bind: String,
     /// The largest evidence file accepted, in MB (MiB).
     pub max_upload_mb: u64,
+    /// An S3-compatible object store for evidence files; unset means the local folder.
+    pub s3: Option<crate::files::S3Settings>,
 }
 
 impl Default for Config {
@@ -32,6 +35,7 @@ impl Default for Config {
             database_url: None,
             bind: "127.0.0.1:8080".into(),
             max_upload_mb: crate::files::DEFAULT_MAX_UPLOAD_MB,
+            s3: None,
         }
     }
 }
@@ -65,6 +69,31 @@ impl Config {
             config.max_upload_mb = v.trim().parse().with_context(|| {
                 format!("PARINDEX_MAX_UPLOAD_MB phải là một số nguyên dương (MB), không phải «{v}»")
             })?;
+        }
+        if let Some(bucket) = env_var("PARINDEX_S3_BUCKET") {
+            let mut s3 = config.s3.take().unwrap_or_default();
+            s3.bucket = bucket;
+            config.s3 = Some(s3);
+        }
+        if let Some(s3) = config.s3.as_mut() {
+            if let Some(v) = env_var("PARINDEX_S3_ENDPOINT") {
+                s3.endpoint = Some(v);
+            }
+            if let Some(v) = env_var("PARINDEX_S3_REGION") {
+                s3.region = v;
+            }
+            if let Some(v) = env_var("AWS_ACCESS_KEY_ID") {
+                s3.access_key_id = v;
+            }
+            if let Some(v) = env_var("AWS_SECRET_ACCESS_KEY") {
+                s3.secret_access_key = v;
+            }
+            if s3.bucket.trim().is_empty() {
+                anyhow::bail!("cấu hình [s3] cần tên bucket");
+            }
+            if s3.region.trim().is_empty() {
+                s3.region = "us-east-1".into();
+            }
         }
         if config.max_upload_mb == 0 {
             anyhow::bail!("max_upload_mb phải lớn hơn 0");
@@ -109,6 +138,21 @@ fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_s3_section_chooses_the_object_store_and_hides_its_secret() {
+        let config: super::Config = toml::from_str(
+            "[s3]\nbucket = \"tai-lieu\"\nendpoint = \"http://127.0.0.1:9000\"\nregion = \"vn\"\naccess_key_id = \"AK\"\nsecret_access_key = \"bi-mat\"\n",
+        )
+        .expect("config");
+        let s3 = config.s3.as_ref().expect("s3");
+        assert_eq!(
+            (s3.bucket.as_str(), s3.endpoint.as_deref()),
+            ("tai-lieu", Some("http://127.0.0.1:9000"))
+        );
+        assert!(!format!("{config:?}").contains("bi-mat"));
+        assert!(crate::files::FileStore::s3(s3).is_ok());
+    }
+
     #[test]
     fn passwords_never_print() {
         assert_eq!(
