@@ -186,7 +186,8 @@ async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<Exit
     .with_max_upload_mb(config.max_upload_mb);
     let app = Application::build(bind, store, Arc::new(SystemClock), files)
         .await
-        .with_context(|| format!("không mở được địa chỉ {bind}"))?;
+        .with_context(|| format!("không mở được địa chỉ {bind}"))?
+        .with_secure_cookies(config.secure_cookies);
     println!(
         "parindex đang chạy tại http://{} (Ctrl-C để dừng)",
         app.local_addr()?

@@ -7,6 +7,7 @@
 //! | `database_url` | `DATABASE_URL`      | SQLite file in `data_dir` |
 //! | `bind`         | `PARINDEX_BIND`     | `127.0.0.1:8080`          |
 //! | `max_upload_mb`| `PARINDEX_MAX_UPLOAD_MB` | `20`                 |
+//! | `secure_cookies` | `PARINDEX_SECURE_COOKIES` | `false` (set behind HTTPS) |
 //! | `[s3]` `bucket`, `endpoint`, `region`, `access_key_id`, `secret_access_key` | `PARINDEX_S3_BUCKET`, `PARINDEX_S3_ENDPOINT`, `PARINDEX_S3_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` | unset: evidence files in `data_dir/evidence` |
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ pub struct Config {
     pub max_upload_mb: u64,
     /// An S3-compatible object store for evidence files; unset means the local folder.
     pub s3: Option<crate::files::S3Settings>,
+    /// Mark the session cookie Secure: set it whenever users reach the app over HTTPS.
+    pub secure_cookies: bool,
 }
 
 impl Default for Config {
@@ -36,6 +39,7 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             max_upload_mb: crate::files::DEFAULT_MAX_UPLOAD_MB,
             s3: None,
+            secure_cookies: false,
         }
     }
 }
@@ -69,6 +73,9 @@ impl Config {
             config.max_upload_mb = v.trim().parse().with_context(|| {
                 format!("PARINDEX_MAX_UPLOAD_MB phải là một số nguyên dương (MB), không phải «{v}»")
             })?;
+        }
+        if let Some(v) = env_var("PARINDEX_SECURE_COOKIES") {
+            config.secure_cookies = matches!(v.trim(), "1" | "true" | "yes");
         }
         if let Some(bucket) = env_var("PARINDEX_S3_BUCKET") {
             let mut s3 = config.s3.take().unwrap_or_default();

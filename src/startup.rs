@@ -35,6 +35,12 @@ impl Application {
         })
     }
 
+    /// Marks the session cookie `Secure` (serve over HTTPS, directly or behind a proxy).
+    pub fn with_secure_cookies(mut self, secure: bool) -> Application {
+        self.state.secure_cookies = secure;
+        self
+    }
+
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }

@@ -38,7 +38,29 @@ pub fn router(state: AppState) -> Router {
         .merge(evidence::router())
         .merge(administration::router())
         .merge(pages::router())
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Headers every answer carries: no framing (one-click forms cannot be clickjacked), no
+/// content sniffing, and no caching of pages and data on shared office computers (static
+/// assets set their own caching).
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The OpenAPI document of the JSON API (`web/openapi.json`; a test keeps it in step

@@ -225,6 +225,18 @@ impl IntoResponse for PageError {
     }
 }
 
+/// The message a person sees for a refusal: the rule's own words, but never the text of a
+/// database or storage error (those are logged instead).
+fn user_message(e: ServiceError) -> String {
+    match e {
+        ServiceError::Store(_) | ServiceError::Files(_) => {
+            tracing::error!(error = %e, "internal error");
+            "Lỗi hệ thống. Vui lòng thử lại sau hoặc liên hệ quản trị.".into()
+        }
+        other => other.to_string(),
+    }
+}
+
 fn render(name: &str, ctx: Value) -> Html<String> {
     let page = TEMPLATES.get_template(name).and_then(|t| t.render(ctx));
     match page {
@@ -311,13 +323,14 @@ async fn sign_in(
         Err(e) => {
             let status = match e {
                 ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNAUTHORIZED,
+                ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
             (
                 status,
                 render(
                     "sign_in.html",
-                    context! { username, error => e.to_string() },
+                    context! { username, error => user_message(e) },
                 ),
             )
                 .into_response()
@@ -403,7 +416,7 @@ async fn home(State(state): State<AppState>, jar: CookieJar) -> PageResult {
     }
     Ok(render(
         "home.html",
-        context! { user => user_ctx(&user), rounds => cards },
+        context! { user => user_ctx(&user), rounds => cards, now => state.clock.now().to_rfc3339() },
     )
     .into_response())
 }
@@ -585,10 +598,13 @@ async fn save_leaf(
             ServiceError::Forbidden(_) | ServiceError::NotFound(_) | ServiceError::Store(_) => {
                 Err(e)
             }
-            other => Ok(other.to_string()),
+            other => Ok(other),
         }),
-        Err(message) => Err(Ok(message)),
+        Err(message) => Err(Ok(ServiceError::Invalid(message))),
     };
+    // Locked: the page comes back read-only with the lock's reason, as a 403.
+    let locked = matches!(result, Err(Ok(ServiceError::Locked(_))));
+    let result = result.map_err(|e| e.map(|refused| refused.to_string()));
     let error = match result {
         Ok(_) if !htmx => {
             return Ok(Redirect::to(&format!(
@@ -610,7 +626,9 @@ async fn save_leaf(
     } else {
         BTreeMap::new()
     };
-    let status = if error.is_some() {
+    let status = if locked {
+        StatusCode::FORBIDDEN
+    } else if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -702,10 +720,14 @@ async fn upload_evidence(
     )
     .await;
     match result {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/ky/{round}/don-vi/{unit}/tu-cham-diem?luu={leaf}#tc-{leaf}"
-        ))
-        .into_response()),
+        Ok(stored) => {
+            // The leaf as validated, not as sent.
+            let leaf = stored.leaves.first().cloned().unwrap_or_default();
+            Ok(Redirect::to(&format!(
+                "/ky/{round}/don-vi/{unit}/tu-cham-diem?luu={leaf}#tc-{leaf}"
+            ))
+            .into_response())
+        }
         Err(
             e @ (ServiceError::Invalid(_)
             | ServiceError::TooLarge(_)
@@ -780,7 +802,15 @@ async fn history_page(
     ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
 ) -> PageResult {
     let user = page_user(&state, &jar).await?;
-    let entries = self_service::leaf_history(&state.store, &user.actor, round, unit, &leaf).await?;
+    let entries = self_service::leaf_history(
+        &state.store,
+        state.clock.as_ref(),
+        &user.actor,
+        round,
+        unit,
+        &leaf,
+    )
+    .await?;
     let unit_name = state.store.unit(unit).await?.name;
     let html = render(
         "history.html",
@@ -899,6 +929,12 @@ async fn render_appraisal(
     saved_leaf: Option<String>,
     error: Option<(String, String)>,
 ) -> PageResult {
+    if user.actor.role.is_unit_role() {
+        return Err(ServiceError::Forbidden(
+            "Trang thẩm định dành cho thành viên thẩm định và quản trị.".into(),
+        )
+        .into());
+    }
     let view =
         self_service::view(&state.store, state.clock.as_ref(), &user.actor, round, unit).await?;
     let stored = state.store.round(round).await?;
@@ -929,6 +965,7 @@ async fn render_appraisal(
         context! {
             user => user_ctx(user),
             view => Value::from_serialize(&view),
+            explanations => state.store.explanations(round, unit).await?,
             appraisals,
             open_round,
             may_appraise => user.actor.may_appraise_unit(unit) && open_round.is_some(),
@@ -1023,7 +1060,8 @@ async fn results_page(
 ) -> PageResult {
     let user = page_user(&state, &jar).await?;
     let computed = results::round_results(&state.store, round, state.clock.now()).await?;
-    let visible = results::visible_to(computed, &user.actor);
+    let visible =
+        results::visible_to(&state.store, state.clock.now(), computed, &user.actor).await?;
     Ok(render(
         "results.html",
         context! { user => user_ctx(&user), results => Value::from_serialize(&visible) },
@@ -1134,7 +1172,7 @@ async fn grant_override(
                 state.clock.now(),
             )
             .await
-            .map_err(|e| e.to_string())
+            .map_err(|e| user_message(e.into()))
     };
     match attempt.await {
         Ok(()) => Ok(Redirect::to(&format!("/quan-tri/ky/{round}?tb=da-gia-han")).into_response()),
@@ -1187,7 +1225,7 @@ async fn survey_score(
             points,
         )
         .await
-        .map_err(|e| e.to_string())
+        .map_err(user_message)
     };
     match attempt.await {
         Ok(()) => {

@@ -42,5 +42,7 @@ async fn results(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RoundResults>> {
     let results = round_results(&state.store, id, state.clock.now()).await?;
-    Ok(Json(visible_to(results, &user.actor)))
+    Ok(Json(
+        visible_to(&state.store, state.clock.now(), results, &user.actor).await?,
+    ))
 }

@@ -178,6 +178,14 @@ async fn history(
     ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
 ) -> Result<Json<Vec<crate::store::AuditEntry>>> {
     Ok(Json(
-        service::leaf_history(&state.store, &user.actor, round, unit, &leaf).await?,
+        service::leaf_history(
+            &state.store,
+            state.clock.as_ref(),
+            &user.actor,
+            round,
+            unit,
+            &leaf,
+        )
+        .await?,
     ))
 }

@@ -11,7 +11,7 @@ use crate::store::{NewAudit, SessionRecord, Store};
 
 /// How long a session lasts from sign-in.
 pub const SESSION_HOURS: i64 = 12;
-/// Failed attempts allowed per username (and, ×4, per address) in the window.
+/// Failed attempts allowed per username from one address (and, ×4, per address) in the window.
 pub const MAX_FAILURES: i64 = 5;
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -95,10 +95,15 @@ pub async fn sign_in(
     let now = clock.now();
     let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
     let username = username.trim();
+    // The attempt counts before the (slow) password check, so parallel guesses cannot
+    // slip past the limit; it is forgotten if the password was right.
+    let attempt = store
+        .record_sign_in_failure(username, address, now, window_start)
+        .await?;
     let (by_user, by_address) = store
         .sign_in_failures(username, address, window_start)
         .await?;
-    if by_user >= MAX_FAILURES || by_address >= MAX_FAILURES * 4 {
+    if by_user > MAX_FAILURES || by_address > MAX_FAILURES * 4 {
         return Err(ServiceError::RateLimited(format!(
             "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {FAILURE_WINDOW_MINUTES} phút."
         )));
@@ -110,11 +115,9 @@ pub async fn sign_in(
     };
     let verified = verify_password(password, hash).await;
     let Some(actor) = actor.filter(|_| verified) else {
-        store
-            .record_sign_in_failure(username, address, now, window_start)
-            .await?;
         return Err(ServiceError::Unauthenticated(WRONG_CREDENTIALS.into()));
     };
+    store.forget_sign_in_attempt(attempt).await?;
     let token = random_token()?;
     let csrf_token = random_token()?;
     store

@@ -46,7 +46,12 @@ pub async fn save_explanation(
         ));
     }
     let now = clock.now();
-    unit_in_round(store, round_id, unit_id).await?;
+    let (round, _, _) = unit_in_round(store, round_id, unit_id).await?;
+    if round.published_at.is_some() {
+        return Err(ServiceError::Conflict(
+            "Kết quả kỳ đánh giá đã công bố; không thể giải trình thêm.".into(),
+        ));
+    }
     let gate = explanation_access(store, clock, round_id, unit_id).await?;
     if !gate.open {
         return Err(ServiceError::Locked(gate.message));

@@ -90,23 +90,43 @@ pub async fn round_results(
 }
 
 /// What `actor` may see of a round's results. Once published, everyone signed in sees
-/// every tier. Before that, administrators and viewers see everything, appraisers the
-/// units they appraise, and a unit's own people only their unit's line, without its rank
-/// or classification (both depend on other units' data).
-pub fn visible_to(mut results: RoundResults, actor: &crate::domain::access::Actor) -> RoundResults {
+/// every tier. Before that, administrators and viewers see everything; appraisers the units
+/// they appraise whose self-assessment is submitted or locked; a unit's own people only
+/// their unit's line. Appraisers and unit people see no rank or classification before
+/// publication: both depend on units they may not see.
+pub async fn visible_to(
+    store: &Store,
+    now: DateTime<Utc>,
+    mut results: RoundResults,
+    actor: &crate::domain::access::Actor,
+) -> Result<RoundResults> {
     use crate::domain::access::Role;
     if results.published_at.is_some() || matches!(actor.role, Role::Admin | Role::Viewer) {
-        return results;
+        return Ok(results);
     }
+    let round = store.round(results.round_id).await?;
+    let submitted = store.submissions(results.round_id).await?;
     for tier in &mut results.tiers {
-        tier.units.retain(|u| actor.may_view_unit(u.unit_id));
-        if actor.role.is_unit_role() {
-            for u in &mut tier.units {
-                u.rank = 0;
-                u.classification = None;
+        let mut kept = Vec::with_capacity(tier.units.len());
+        for mut u in std::mem::take(&mut tier.units) {
+            if !actor.may_view_unit(u.unit_id) {
+                continue;
             }
+            if actor.role == Role::Appraiser && !submitted.contains_key(&u.unit_id) {
+                let gate = super::self_assessment::self_assessment_access_at(
+                    store, &round, u.unit_id, now,
+                )
+                .await?;
+                if gate.open {
+                    continue;
+                }
+            }
+            u.rank = 0;
+            u.classification = None;
+            kept.push(u);
         }
+        tier.units = kept;
     }
     results.tiers.retain(|t| !t.units.is_empty());
-    results
+    Ok(results)
 }

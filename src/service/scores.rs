@@ -60,6 +60,21 @@ pub async fn save_appraisal(
             unit.name
         )));
     }
+    // An appraiser works only on what the unit submitted (or what the deadline locked).
+    super::self_assessment::ensure_viewable(store, actor, &round, unit.id, now).await?;
+    if entry.not_applicable {
+        if !node.leaf.as_ref().is_some_and(|l| l.na_allowed) {
+            return Err(ServiceError::Invalid(format!(
+                "Tiêu chí {} không được khai báo «Không áp dụng».",
+                node.code
+            )));
+        }
+        if entry.points.is_some() {
+            return Err(ServiceError::Invalid(
+                "Tiêu chí không áp dụng thì không có điểm thẩm định.".into(),
+            ));
+        }
+    }
     let overrides = store.overrides(round_id, unit_id, phase).await?;
     let gate = access(phase, round.phases.get(&phase), &overrides, now);
     if !gate.open {

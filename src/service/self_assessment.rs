@@ -83,6 +83,12 @@ pub(crate) async fn ensure_editable(
     unit: &Unit,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    if let Some(at) = round.published_at {
+        return Err(ServiceError::Conflict(format!(
+            "Kết quả kỳ đánh giá đã công bố ngày {}; không thể thay đổi.",
+            crate::domain::deadline::format_date(at)
+        )));
+    }
     let gate = self_assessment_access_at(store, round, unit.id, now).await?;
     if !gate.open {
         return Err(ServiceError::Locked(gate.message));
@@ -349,21 +355,24 @@ pub async fn view(
 /// The history of one leaf of a unit (from the audit log), for whoever may view the unit.
 pub async fn leaf_history(
     store: &Store,
+    clock: &dyn Clock,
     actor: &Actor,
     round_id: i64,
     unit_id: i64,
     leaf_code: &str,
 ) -> Result<Vec<crate::store::AuditEntry>> {
-    if !actor.may_view_unit(unit_id) {
-        return Err(ServiceError::Forbidden(
-            "Tài khoản này không được xem đơn vị này.".into(),
-        ));
-    }
+    let round = store.round(round_id).await?;
+    // The same gate as the self-assessment itself: appraisers only once submitted or locked.
+    ensure_viewable(store, actor, &round, unit_id, clock.now()).await?;
     let filter = crate::store::AuditFilter {
         unit_id: Some(unit_id),
         leaf_code: Some(leaf_code.to_string()),
     };
     let mut entries = store.audit_log(&filter).await?;
     entries.retain(|e| e.round_id == Some(round_id));
+    // Addresses are for administrators' audit browsing only.
+    for e in &mut entries {
+        e.address = None;
+    }
     Ok(entries)
 }

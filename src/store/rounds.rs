@@ -296,6 +296,11 @@ impl Store {
             )));
         }
         let round = self.round(round_id).await?;
+        if round.published_at.is_some() {
+            return Err(StoreError::Conflict(
+                "Kết quả kỳ đánh giá đã công bố; không thể gia hạn hay mở lại.".into(),
+            ));
+        }
         if let (OverrideKind::Extension, Some(w)) = (kind, round.phases.get(&phase))
             && until <= w.closes_at
         {

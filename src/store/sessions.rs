@@ -195,28 +195,41 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed sign-in, and forgets failures older than `forget_before`.
+    /// Records a sign-in attempt as failed (before the password is checked, so that
+    /// parallel guesses all count), and forgets attempts older than `forget_before`.
+    /// Returns the attempt's id, to forget it if the password was right.
     pub async fn record_sign_in_failure(
         &self,
         username: &str,
         address: &str,
         now: DateTime<Utc>,
         forget_before: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<i64> {
         sqlx::query("delete from sign_in_failures where at < $1")
             .bind(to_ts(forget_before))
             .execute(&self.pool)
             .await?;
-        sqlx::query("insert into sign_in_failures (username, address, at) values ($1, $2, $3)")
-            .bind(username)
-            .bind(address)
-            .bind(to_ts(now))
+        Ok(sqlx::query_scalar(
+            "insert into sign_in_failures (username, address, at) values ($1, $2, $3) returning id",
+        )
+        .bind(username)
+        .bind(address)
+        .bind(to_ts(now))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Forgets one attempt (the password was right).
+    pub async fn forget_sign_in_attempt(&self, id: i64) -> Result<()> {
+        sqlx::query("delete from sign_in_failures where id = $1")
+            .bind(id)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// Failed sign-ins since `since` for this username, and from this address.
+    /// Failed sign-ins since `since` for this username from this address, and from this
+    /// address for any username. (Per address, so nobody elsewhere can lock a user out.)
     pub async fn sign_in_failures(
         &self,
         username: &str,
@@ -225,7 +238,7 @@ impl Store {
     ) -> Result<(i64, i64)> {
         let counts: (i64, i64) = sqlx::query_as(
             r"select
-                  coalesce(sum(case when username = $1 then 1 else 0 end), 0),
+                  coalesce(sum(case when username = $1 and address = $2 then 1 else 0 end), 0),
                   coalesce(sum(case when address = $2 then 1 else 0 end), 0)
               from sign_in_failures where at >= $3",
         )

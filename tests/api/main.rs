@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod criteria_check;
+mod deadline;
 mod demo;
 mod evidence;
 mod fixture;

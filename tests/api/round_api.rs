@@ -811,3 +811,131 @@ async fn the_administrator_sets_up_tiers_units_users_and_appraiser_scopes() {
     .await;
     assert_eq!(status, 204);
 }
+
+#[tokio::test]
+async fn appraisers_see_only_what_was_submitted_and_published_results_stay_frozen() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    let (round, a, b) = (r.round, r.units[0], r.units[1]);
+    app.clock.set(t("20/12/2023"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let save = json!({ "input": { "kind": "judged", "points": "1.5" } });
+    assert_eq!(
+        send(
+            &app,
+            &officer,
+            &csrf,
+            "PUT",
+            &format!("/api/rounds/{round}/units/{a}/self-assessment/2.1"),
+            save
+        )
+        .await
+        .0,
+        200
+    );
+    let head = Browser::default();
+    let head_csrf = app.sign_in_with(&head, "a.thutruong").await;
+    assert_eq!(
+        send(
+            &app,
+            &head,
+            &head_csrf,
+            "POST",
+            &format!("/api/rounds/{round}/units/{a}/submit"),
+            json!({})
+        )
+        .await
+        .0,
+        204
+    );
+
+    // While B still drafts, an appraiser sees neither B's history nor B in the results,
+    // and no ranks at all before publication.
+    let appraiser = Browser::default();
+    app.sign_in_with(&appraiser, "thamdinh").await;
+    let get = |path: String| {
+        let appraiser = appraiser.clone();
+        let url = app.url(&path);
+        async move { json_of(appraiser.send(appraiser.get(url)).await).await }
+    };
+    assert_eq!(
+        get(format!("/api/rounds/{round}/units/{b}/history/2.1"))
+            .await
+            .0,
+        403
+    );
+    let (status, history) = get(format!("/api/rounds/{round}/units/{a}/history/2.1")).await;
+    assert_eq!(status, 200);
+    assert!(
+        history[0]["address"].is_null(),
+        "addresses stay with the administrators"
+    );
+    let (_, results) = get(format!("/api/rounds/{round}/results")).await;
+    let units: Vec<(&str, i64)> = results["tiers"][0]["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| {
+            (
+                u["unit_code"].as_str().unwrap_or(""),
+                u["rank"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(units, [("A", 0)]);
+
+    // Published results are frozen: no extension, no reopening, no unit write.
+    app.clock.set(t("01/04/2024"));
+    let admin = Browser::default();
+    let admin_csrf = app.sign_in_with(&admin, "quantri").await;
+    assert_eq!(
+        send(
+            &app,
+            &admin,
+            &admin_csrf,
+            "POST",
+            &format!("/api/rounds/{round}/publish"),
+            json!({})
+        )
+        .await
+        .0,
+        204
+    );
+    let reopen = json!({ "phase": "self_assessment", "kind": "reopening", "until": "30/04/2024", "reason": "Bổ sung" });
+    let (status, body) = send(
+        &app,
+        &admin,
+        &admin_csrf,
+        "POST",
+        &format!("/api/rounds/{round}/units/{b}/overrides"),
+        reopen,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conflict"))
+    );
+
+    // Every answer forbids framing and caching.
+    let response = admin.send(admin.get(app.url("/"))).await;
+    assert_eq!(
+        response
+            .headers()
+            .get("x-frame-options")
+            .and_then(|v| v.to_str().ok()),
+        Some("DENY")
+    );
+    assert_eq!(
+        response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+}
