@@ -35,6 +35,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/rounds/{round}/publish", post(publish))
         .route("/api/directory", axum::routing::get(directory))
+        .route("/api/rounds/new", post(create_round))
+        .route("/api/rounds/{round}/phases", put(set_phase))
         .route("/api/tiers", post(save_tier))
         .route("/api/units", post(save_unit))
         .route("/api/users", post(create_user))
@@ -312,6 +314,43 @@ async fn add_scope(
         id,
         body.unit_id,
         body.area_code.as_deref(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn create_round(
+    State(state): State<AppState>,
+    writer: Writer,
+    ApiJson(body): ApiJson<admin::RoundSpec>,
+) -> Result<(StatusCode, axum::Json<serde_json::Value>)> {
+    let id = admin::create_round(
+        &state.store,
+        state.clock.as_ref(),
+        &writer.actor,
+        &writer.address,
+        body,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(serde_json::json!({ "id": id })),
+    ))
+}
+
+async fn set_phase(
+    State(state): State<AppState>,
+    writer: Writer,
+    ApiPath(round): ApiPath<i64>,
+    ApiJson(body): ApiJson<admin::PhaseSpec>,
+) -> Result<StatusCode> {
+    admin::set_phase(
+        &state.store,
+        state.clock.as_ref(),
+        &writer.actor,
+        &writer.address,
+        round,
+        body,
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

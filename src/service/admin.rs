@@ -205,3 +205,119 @@ pub async fn directory(store: &Store, actor: &Actor) -> Result<(Vec<Tier>, Vec<U
     sort_vi(&mut units, |u| &u.name);
     Ok((store.tiers().await?, units, store.users().await?))
 }
+
+/// A new round as the administrator describes it; dates the Vietnamese way.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct RoundSpec {
+    pub year: i64,
+    pub title: String,
+    #[serde(default)]
+    pub tie_break: crate::domain::results::TieBreak,
+    pub sets: Vec<SetPin>,
+    pub phases: Vec<PhaseSpec>,
+    #[serde(default)]
+    pub bands: Vec<BandSpec>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct SetPin {
+    pub tier_code: String,
+    pub set_code: String,
+    pub set_version: String,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct PhaseSpec {
+    pub phase: crate::domain::deadline::Phase,
+    /// "01/12/2023" (start of that day) or "01/12/2023 08:00", Vietnam time.
+    pub opens: String,
+    /// "07/01/2024" (end of that day) or "07/01/2024 17:00", Vietnam time.
+    pub closes: String,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct BandSpec {
+    pub tier_code: String,
+    pub label: String,
+    pub min_index: crate::domain::Percent,
+}
+
+fn window(spec: &PhaseSpec) -> Result<crate::domain::deadline::Window> {
+    use crate::domain::deadline::{parse_deadline, parse_opening};
+    let bad = |s: &str| {
+        ServiceError::Invalid(format!(
+            "«{s}» không phải là ngày giờ hợp lệ; nhập dd/mm/yyyy hoặc dd/mm/yyyy hh:mm."
+        ))
+    };
+    Ok(crate::domain::deadline::Window {
+        opens_at: parse_opening(&spec.opens).ok_or_else(|| bad(&spec.opens))?,
+        closes_at: parse_deadline(&spec.closes).ok_or_else(|| bad(&spec.closes))?,
+    })
+}
+
+/// Creates a round; the set versions it pins are published from then on.
+pub async fn create_round(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    spec: RoundSpec,
+) -> Result<i64> {
+    require_admin(actor)?;
+    let title = required(&spec.title, "tên kỳ đánh giá")?;
+    let mut sets = Vec::new();
+    for pin in &spec.sets {
+        let stored = store
+            .criteria_set_by_version(&pin.set_code, &pin.set_version)
+            .await?;
+        sets.push((pin.tier_code.clone(), stored.id));
+    }
+    let mut phases = Vec::new();
+    for p in &spec.phases {
+        phases.push((p.phase, window(p)?));
+    }
+    let mut bands: Vec<(String, Vec<crate::domain::results::Band>)> = Vec::new();
+    for b in &spec.bands {
+        let band = crate::domain::results::Band {
+            label: b.label.trim().to_string(),
+            min_index: b.min_index,
+        };
+        match bands.iter_mut().find(|(t, _)| *t == b.tier_code) {
+            Some((_, list)) => list.push(band),
+            None => bands.push((b.tier_code.clone(), vec![band])),
+        }
+    }
+    let round = crate::store::NewRound {
+        year: spec.year,
+        title,
+        tie_break: spec.tie_break,
+        sets,
+        phases,
+        bands,
+    };
+    Ok(store
+        .create_round(&round, NewAudit::by(actor, address), clock.now())
+        .await?)
+}
+
+/// Moves a phase's window for everyone (per-unit changes are extensions and reopenings).
+pub async fn set_phase(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    round_id: i64,
+    spec: PhaseSpec,
+) -> Result<()> {
+    require_admin(actor)?;
+    let w = window(&spec)?;
+    Ok(store
+        .set_phase(
+            round_id,
+            spec.phase,
+            w,
+            NewAudit::by(actor, address),
+            clock.now(),
+        )
+        .await?)
+}

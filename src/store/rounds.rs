@@ -241,6 +241,62 @@ impl Store {
         )
     }
 
+    /// Sets or moves the window of one phase of a round, for every unit.
+    pub async fn set_phase(
+        &self,
+        round_id: i64,
+        phase: Phase,
+        w: Window,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if w.closes_at < w.opens_at {
+            return Err(StoreError::Invalid(format!(
+                "Thời gian {} kết thúc trước khi bắt đầu.",
+                phase.activity()
+            )));
+        }
+        let round = self.round(round_id).await?;
+        if round.published_at.is_some() {
+            return Err(StoreError::Conflict(
+                "Kết quả kỳ đánh giá đã công bố; không thể đổi thời gian.".into(),
+            ));
+        }
+        let old = round.phases.get(&phase).map(|o| {
+            format!(
+                "{} – {}",
+                format_instant(o.opens_at),
+                format_instant(o.closes_at)
+            )
+        });
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            r"insert into round_phases (round_id, phase, opens_at, closes_at) values ($1, $2, $3, $4)
+              on conflict (round_id, phase) do update set opens_at = excluded.opens_at, closes_at = excluded.closes_at",
+        )
+        .bind(round_id)
+        .bind(phase.as_str())
+        .bind(to_ts(w.opens_at))
+        .bind(to_ts(w.closes_at))
+        .execute(&mut *tx)
+        .await?;
+        let entry = NewAudit {
+            action: "round.phase".into(),
+            round_id: Some(round_id),
+            old_value: old,
+            new_value: Some(format!(
+                "{}: {} – {}",
+                phase.activity(),
+                format_instant(w.opens_at),
+                format_instant(w.closes_at)
+            )),
+            ..audit
+        };
+        append(&mut tx, &entry, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Publishes a round's results (công bố). Publishing twice keeps the first date.
     pub async fn publish_round(
         &self,

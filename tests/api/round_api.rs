@@ -939,3 +939,90 @@ async fn appraisers_see_only_what_was_submitted_and_published_results_stay_froze
         Some("no-store")
     );
 }
+
+#[tokio::test]
+async fn the_administrator_opens_a_round_and_moves_a_deadline() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.clock.set(t("15/11/2024"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let spec = json!({
+        "year": 2024,
+        "title": "Chỉ số CCHC năm 2024",
+        "tie_break": "appraised_total",
+        "sets": [{ "tier_code": "t", "set_code": "KIEM-THU", "set_version": "1" }],
+        "phases": [{ "phase": "self_assessment", "opens": "01/12/2024", "closes": "07/01/2025" }],
+        "bands": [{ "tier_code": "t", "label": "Tốt", "min_index": "90" }]
+    });
+    let (status, created) =
+        send(&app, &admin, &csrf, "POST", "/api/rounds/new", spec.clone()).await;
+    assert_eq!(status, 201, "{created}");
+    let round = created["id"].as_i64().expect("id");
+    let mut bad = spec.clone();
+    bad["phases"][0]["closes"] = json!("31/02/2025");
+    let (status, body) = send(&app, &admin, &csrf, "POST", "/api/rounds/new", bad).await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (
+            422,
+            Some(
+                "«31/02/2025» không phải là ngày giờ hợp lệ; nhập dd/mm/yyyy hoặc dd/mm/yyyy hh:mm."
+            )
+        )
+    );
+
+    // The officer writes in the new round while it is open…
+    app.clock.set(t("20/12/2024"));
+    let officer = Browser::default();
+    let officer_csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let leaf = format!(
+        "/api/rounds/{round}/units/{}/self-assessment/2.1",
+        r.units[0]
+    );
+    let (status, _) = send(
+        &app,
+        &officer,
+        &officer_csrf,
+        "PUT",
+        &leaf,
+        json!({ "input": { "kind": "judged", "points": "1" } }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // …until the administrator brings the deadline forward for everyone.
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let moved =
+        json!({ "phase": "self_assessment", "opens": "01/12/2024", "closes": "19/12/2024" });
+    assert_eq!(
+        send(
+            &app,
+            &admin,
+            &csrf,
+            "PUT",
+            &format!("/api/rounds/{round}/phases"),
+            moved
+        )
+        .await
+        .0,
+        204
+    );
+    let (status, body) = send(
+        &app,
+        &officer,
+        &officer_csrf,
+        "PUT",
+        &leaf,
+        json!({ "input": { "kind": "judged", "points": "2" }, "expected_version": 1 }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (
+            403,
+            Some(
+                "Đã hết hạn tự chấm điểm lúc 23:59 ngày 19/12/2024. Liên hệ Sở Nội vụ nếu cần gia hạn."
+            )
+        )
+    );
+}
