@@ -1132,6 +1132,32 @@ async fn render_admin_round(
     Ok((status, html).into_response())
 }
 
+/// After a form on the round's administration page: back to the page with a notice, or the
+/// page again with the error and what was typed.
+async fn after_admin_change(
+    state: &AppState,
+    user: &SignedIn,
+    round: i64,
+    form: BTreeMap<String, String>,
+    notice: &str,
+    outcome: Result<(), String>,
+) -> PageResult {
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/quan-tri/ky/{round}?tb={notice}")).into_response()),
+        Err(message) => {
+            render_admin_round(
+                state,
+                user,
+                round,
+                AdminQuery::default(),
+                Some(message),
+                form,
+            )
+            .await
+        }
+    }
+}
+
 async fn grant_override(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -1174,20 +1200,8 @@ async fn grant_override(
             .await
             .map_err(|e| user_message(e.into()))
     };
-    match attempt.await {
-        Ok(()) => Ok(Redirect::to(&format!("/quan-tri/ky/{round}?tb=da-gia-han")).into_response()),
-        Err(message) => {
-            render_admin_round(
-                &state,
-                &user,
-                round,
-                AdminQuery::default(),
-                Some(message),
-                form,
-            )
-            .await
-        }
-    }
+    let outcome = attempt.await;
+    after_admin_change(&state, &user, round, form, "da-gia-han", outcome).await
 }
 
 /// The administrator enters one survey score (Excel import comes with the Excel issue).
@@ -1227,22 +1241,8 @@ async fn survey_score(
         .await
         .map_err(user_message)
     };
-    match attempt.await {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/quan-tri/ky/{round}?tb=da-luu-dieu-tra")).into_response())
-        }
-        Err(message) => {
-            render_admin_round(
-                &state,
-                &user,
-                round,
-                AdminQuery::default(),
-                Some(message),
-                form,
-            )
-            .await
-        }
-    }
+    let outcome = attempt.await;
+    after_admin_change(&state, &user, round, form, "da-luu-dieu-tra", outcome).await
 }
 
 async fn publish(

@@ -1026,3 +1026,53 @@ async fn the_administrator_opens_a_round_and_moves_a_deadline() {
         )
     );
 }
+
+#[tokio::test]
+async fn the_extension_form_keeps_what_was_typed_and_explains_a_bad_date() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.clock.set(t("06/01/2024"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let post = |until: &str| {
+        let form = [
+            ("csrf", csrf.clone()),
+            ("unit", r.units[0].to_string()),
+            ("phase", "self_assessment".into()),
+            ("kind", "extension".into()),
+            ("until", until.to_string()),
+            ("reason", "Mất điện kéo dài".into()),
+        ];
+        admin.send(
+            no_redirects
+                .post(app.url(&format!("/quan-tri/ky/{}/gia-han", r.round)))
+                .form(&form),
+        )
+    };
+    let response = post("32/01/2024").await;
+    assert_eq!(response.status(), 422);
+    // minijinja escapes "/" in text as "&#x2f;"; browsers show it as "/".
+    let page = response.text().await.expect("page").replace("&#x2f;", "/");
+    assert!(
+        page.contains("«32/01/2024» không phải là ngày giờ hợp lệ"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Mất điện kéo dài"),
+        "the reason typed is still there"
+    );
+    let response = post("10/01/2024 17:00").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        app.store()
+            .overrides(r.round, r.units[0], parindex::domain::Phase::SelfAssessment)
+            .await
+            .expect("overrides")
+            .len(),
+        1
+    );
+}
