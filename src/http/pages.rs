@@ -52,6 +52,7 @@ fn environment() -> (Environment<'static>, Vec<String>) {
         "audit.html",
         "history.html",
         "directory.html",
+        "password.html",
         "error.html",
     );
     for (name, source) in sources {
@@ -129,6 +130,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/dang-nhap", get(sign_in_page).post(sign_in))
         .route("/dang-xuat", post(sign_out))
+        .route("/doi-mat-khau", get(password_page).post(change_password))
         .route(
             "/ky/{round}/don-vi/{unit}/tu-cham-diem",
             get(self_assessment_page),
@@ -353,6 +355,55 @@ async fn sign_out(
         Redirect::to("/dang-nhap"),
     )
         .into_response())
+}
+
+async fn password_page(State(state): State<AppState>, jar: CookieJar) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    Ok(render(
+        "password.html",
+        context! { user => user_ctx(&user), error => Value::UNDEFINED },
+    )
+    .into_response())
+}
+
+/// A user changes their own password; every session ends, so they sign in again.
+async fn change_password(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    check_form_csrf(&user, &form)?;
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    if field("new_password") != field("confirm") {
+        let html = render(
+            "password.html",
+            context! { user => user_ctx(&user), error => "Mật khẩu nhập lại không khớp." },
+        );
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+    }
+    match auth::change_password(
+        &state.store,
+        &user.actor,
+        &field("current_password"),
+        &field("new_password"),
+    )
+    .await
+    {
+        Ok(()) => Ok((
+            jar.remove(Cookie::build(COOKIE).path("/")),
+            Redirect::to("/dang-nhap"),
+        )
+            .into_response()),
+        Err(e @ ServiceError::Invalid(_)) => {
+            let html = render(
+                "password.html",
+                context! { user => user_ctx(&user), error => e.to_string() },
+            );
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------- home

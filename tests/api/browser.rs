@@ -298,6 +298,12 @@ async fn a_round_in_the_browser() {
     // Self-scored leaves only: 10 − 3 (survey) − 1,5 (not applicable) = 5,5.
     assert!(summary.contains("Điểm tự chấm 4,25 / 5,5"), "{summary}");
     screenshot(c, "03-tu-cham-diem").await;
+    // The same page on a phone.
+    c.set_window_size(390, 844).await.expect("phone size");
+    c.refresh().await.expect("reload");
+    wait_text(c, ".summary", "Đã chấm 5/5").await;
+    screenshot(c, "03b-tu-cham-diem-dien-thoai").await;
+    c.set_window_size(1366, 768).await.expect("laptop size");
 
     // The head approves and submits.
     sign_in(c, &app, "a.thutruong").await;
@@ -398,5 +404,27 @@ async fn a_round_in_the_browser() {
     assert!(table.contains("73,53"), "{table}");
     assert!(text_of(c, "main").await.contains("Đã công bố"));
     screenshot(c, "08-ket-qua").await;
+
+    // Changing one's password ends the session; the new password works.
+    c.goto(&app.url("/doi-mat-khau")).await.expect("goto");
+    fill(c, "#current_password", PASSWORD).await;
+    fill(c, "#new_password", "mat-khau-moi-2024").await;
+    fill(c, "#confirm", "mat-khau-moi-2024").await;
+    c.find(Locator::Css("main form button[type=submit]"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    wait_text(c, "main h1", "Đăng nhập").await;
+    fill(c, "#username", "quantri").await;
+    fill(c, "#password", "mat-khau-moi-2024").await;
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    wait_text(c, "header.top", "Đăng xuất").await;
     chrome.client.clone().close().await.expect("close browser");
 }
