@@ -187,7 +187,8 @@ async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<Exit
     let app = Application::build(bind, store, Arc::new(SystemClock), files)
         .await
         .with_context(|| format!("không mở được địa chỉ {bind}"))?
-        .with_secure_cookies(config.secure_cookies);
+        .with_secure_cookies(config.secure_cookies)
+        .with_issuer(&config.issuer);
     println!(
         "parindex đang chạy tại http://{} (Ctrl-C để dừng)",
         app.local_addr()?

@@ -7,6 +7,7 @@
 //! | `database_url` | `DATABASE_URL`      | SQLite file in `data_dir` |
 //! | `bind`         | `PARINDEX_BIND`     | `127.0.0.1:8080`          |
 //! | `max_upload_mb`| `PARINDEX_MAX_UPLOAD_MB` | `20`                 |
+//! | `issuer` | `PARINDEX_ISSUER` | `Sở Nội vụ` (above exported tables) |
 //! | `secure_cookies` | `PARINDEX_SECURE_COOKIES` | `false` (set behind HTTPS) |
 //! | `[s3]` `bucket`, `endpoint`, `region`, `access_key_id`, `secret_access_key` | `PARINDEX_S3_BUCKET`, `PARINDEX_S3_ENDPOINT`, `PARINDEX_S3_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` | unset: evidence files in `data_dir/evidence` |
 
@@ -29,6 +30,8 @@ pub struct Config {
     pub s3: Option<crate::files::S3Settings>,
     /// Mark the session cookie Secure: set it whenever users reach the app over HTTPS.
     pub secure_cookies: bool,
+    /// The issuing body printed above exported tables.
+    pub issuer: String,
 }
 
 impl Default for Config {
@@ -40,6 +43,7 @@ impl Default for Config {
             max_upload_mb: crate::files::DEFAULT_MAX_UPLOAD_MB,
             s3: None,
             secure_cookies: false,
+            issuer: "Sở Nội vụ".into(),
         }
     }
 }
@@ -73,6 +77,9 @@ impl Config {
             config.max_upload_mb = v.trim().parse().with_context(|| {
                 format!("PARINDEX_MAX_UPLOAD_MB phải là một số nguyên dương (MB), không phải «{v}»")
             })?;
+        }
+        if let Some(v) = env_var("PARINDEX_ISSUER") {
+            config.issuer = v;
         }
         if let Some(v) = env_var("PARINDEX_SECURE_COOKIES") {
             config.secure_cookies = matches!(v.trim(), "1" | "true" | "yes");

@@ -31,8 +31,15 @@ impl Application {
                 clock,
                 files,
                 secure_cookies: false,
+                issuer: "Sở Nội vụ".into(),
             },
         })
+    }
+
+    /// The issuing body printed above exported tables.
+    pub fn with_issuer(mut self, issuer: &str) -> Application {
+        self.state.issuer = issuer.to_string();
+        self
     }
 
     /// Marks the session cookie `Secure` (serve over HTTPS, directly or behind a proxy).

@@ -281,7 +281,7 @@ const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
 /// `attachment` with the name twice (RFC 6266): `filename*` in UTF-8 for browsers, and
 /// an ASCII `filename` for the rest, with Vietnamese letters stripped of their marks
 /// ("Kế hoạch" → "Ke hoach") rather than lost.
-fn content_disposition(name: &str) -> String {
+pub(crate) fn content_disposition(name: &str) -> String {
     let fallback: String = name
         .nfd()
         .filter_map(|c| match c {

@@ -26,6 +26,8 @@ pub struct AppState {
     pub files: crate::files::FileStore,
     /// Mark the session cookie Secure (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// The issuing body printed above exported tables ("Sở Nội vụ thành phố Cần Thơ").
+    pub issuer: String,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -14,6 +14,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/rounds", get(list_rounds))
         .route("/api/rounds/{id}/results", get(results))
+        .route(
+            "/api/rounds/{id}/export/ranking.xlsx",
+            get(ranking_workbook),
+        )
 }
 
 #[derive(Serialize)]
@@ -45,4 +49,50 @@ async fn results(
     Ok(Json(
         visible_to(&state.store, state.clock.now(), results, &user.actor).await?,
     ))
+}
+
+/// The ranking workbook: for administrators and viewers at any time, for everyone signed
+/// in once the round is published. Built on a blocking thread, off the async runtime.
+async fn ranking_workbook(
+    State(state): State<AppState>,
+    user: SignedIn,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<axum::response::Response> {
+    use crate::domain::access::Role;
+    use axum::response::IntoResponse;
+    let results = round_results(&state.store, id, state.clock.now()).await?;
+    if results.published_at.is_none() && !matches!(user.actor.role, Role::Admin | Role::Viewer) {
+        return Err(crate::service::ServiceError::Forbidden(
+            "Bảng xếp hạng chỉ tải được sau khi kết quả được công bố.".into(),
+        )
+        .into());
+    }
+    let issuer = state.issuer.clone();
+    let file_name = format!("Xếp hạng {}.xlsx", results.title);
+    let bytes =
+        tokio::task::spawn_blocking(move || crate::excel::ranking_workbook(&results, &issuer))
+            .await
+            .map_err(|e| crate::service::ServiceError::Invalid(e.to_string()))?
+            .map_err(|e| {
+                tracing::error!(error = %e, "ranking workbook");
+                super::error::ApiError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Không tạo được tệp Excel. Vui lòng thử lại sau.",
+                )
+            })?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                super::evidence::content_disposition(&file_name),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -7,6 +7,7 @@ mod criteria_check;
 mod deadline;
 mod demo;
 mod evidence;
+mod excel;
 mod fixture;
 mod helpers;
 mod round_api;
