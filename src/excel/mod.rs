@@ -7,6 +7,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::domain::Points;
+use crate::service::exports::UnitDetail;
 use crate::service::results::{RoundResults, TierResults};
 
 const FONT: &str = "Times New Roman";
@@ -230,16 +231,175 @@ fn summary_sheet(
     Ok(())
 }
 
-/// The ranking workbook of a round: a summary sheet, then one sheet per tier in the
-/// published annex layout with a chart of the index per unit in rank order.
-pub fn ranking_workbook(results: &RoundResults, issuer: &str) -> Result<Vec<u8>, XlsxError> {
+/// The ranking workbook of a round: a summary sheet, one sheet per tier in the published
+/// annex layout with a chart of the index per unit in rank order, then one detail sheet
+/// per unit, leaf by leaf.
+pub fn ranking_workbook(
+    results: &RoundResults,
+    details: &[UnitDetail],
+    issuer: &str,
+) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
     summary_sheet(&mut workbook, results, issuer, &formats)?;
     for tier in &results.tiers {
         tier_sheet(&mut workbook, results, tier, issuer, &formats)?;
     }
+    for detail in details {
+        detail_sheet(&mut workbook, detail, issuer, &formats, true)?;
+    }
     workbook.save_to_buffer()
+}
+
+/// A unit's own score sheet (Biểu tự chấm điểm), as its head signs it.
+pub fn self_assessment_workbook(detail: &UnitDetail, issuer: &str) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    detail_sheet(&mut workbook, detail, issuer, &Formats::new(), false)?;
+    workbook.save_to_buffer()
+}
+
+fn optional(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    value: Option<Points>,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    match value {
+        Some(p) => sheet.write_number_with_format(row, col, points(p), &f.number)?,
+        None => sheet.write_blank(row, col, &f.text)?,
+    };
+    Ok(())
+}
+
+/// Leaf by leaf: code, text, maximum, self-score (and, with appraisal, the appraised score,
+/// the difference and the appraiser's note), the unit's note and the evidence count.
+fn detail_sheet(
+    workbook: &mut Workbook,
+    d: &UnitDetail,
+    issuer: &str,
+    f: &Formats,
+    with_appraisal: bool,
+) -> Result<(), XlsxError> {
+    let headers: Vec<&str> = if with_appraisal {
+        vec![
+            "STT",
+            "Tiêu chí",
+            "Điểm tối đa",
+            "Điểm tự chấm",
+            "Điểm thẩm định",
+            "Chênh lệch",
+            "Ghi chú của đơn vị",
+            "Ghi chú của thẩm định",
+            "Số tài liệu kiểm chứng",
+        ]
+    } else {
+        vec![
+            "STT",
+            "Tiêu chí",
+            "Điểm tối đa",
+            "Điểm tự chấm",
+            "Giải thích, căn cứ chấm điểm",
+            "Số tài liệu kiểm chứng",
+        ]
+    };
+    let last_col = (headers.len() - 1) as u16;
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name(&format!("{} {}", d.unit_code, d.unit_name)))?;
+    sheet.merge_range(0, 0, 0, last_col, &issuer.to_uppercase(), &f.title)?;
+    let title = if with_appraisal {
+        format!(
+            "KẾT QUẢ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM {} — {}",
+            d.year,
+            d.unit_name.to_uppercase()
+        )
+    } else {
+        format!(
+            "BIỂU TỰ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM {} — {}",
+            d.year,
+            d.unit_name.to_uppercase()
+        )
+    };
+    sheet.merge_range(1, 0, 1, last_col, &title, &f.title)?;
+    sheet.merge_range(
+        2,
+        0,
+        2,
+        last_col,
+        if d.submitted {
+            ""
+        } else {
+            "(Chưa phê duyệt và gửi)"
+        },
+        &f.title,
+    )?;
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(HEADER_ROW, col as u16, *header, &f.header)?;
+    }
+    let mut row = HEADER_ROW;
+    for r in &d.rows {
+        row += 1;
+        sheet.write_string_with_format(row, 0, &r.code, &f.text)?;
+        let indent = "  ".repeat(r.depth.saturating_sub(1));
+        sheet.write_string_with_format(row, 1, format!("{indent}{}", r.text), &f.text)?;
+        sheet.write_number_with_format(row, 2, points(r.max), &f.number)?;
+        if !r.is_leaf {
+            for col in 3..=last_col {
+                sheet.write_blank(row, col, &f.text)?;
+            }
+            continue;
+        }
+        optional(sheet, row, 3, r.self_points, f)?;
+        if with_appraisal {
+            optional(sheet, row, 4, r.appraised, f)?;
+            let difference = match (r.appraised, r.self_points) {
+                (Some(a), s) => Some(a - s.unwrap_or_default()),
+                _ => None,
+            };
+            optional(sheet, row, 5, difference, f)?;
+            sheet.write_string_with_format(row, 6, &r.unit_note, &f.text)?;
+            sheet.write_string_with_format(row, 7, &r.appraiser_note, &f.text)?;
+            sheet.write_number_with_format(row, 8, r.evidence_count as f64, &f.whole)?;
+        } else {
+            sheet.write_string_with_format(row, 4, &r.unit_note, &f.text)?;
+            sheet.write_number_with_format(row, 5, r.evidence_count as f64, &f.whole)?;
+        }
+    }
+    sheet.set_column_width(0, 8)?;
+    sheet.set_column_width(1, 60)?;
+    for col in 2..=last_col {
+        sheet.set_column_width(
+            col,
+            if headers[col as usize].starts_with("Ghi chú")
+                || headers[col as usize].starts_with("Giải thích")
+            {
+                36
+            } else {
+                11
+            },
+        )?;
+    }
+    print_setup(sheet, last_col, row)?;
+    if !with_appraisal {
+        // The signature block, as the head signs the paper form.
+        sheet.merge_range(
+            row + 2,
+            last_col - 2,
+            row + 2,
+            last_col,
+            "THỦ TRƯỞNG ĐƠN VỊ",
+            &f.title,
+        )?;
+        sheet.merge_range(
+            row + 3,
+            last_col - 2,
+            row + 3,
+            last_col,
+            "(Ký, ghi rõ họ tên và đóng dấu)",
+            &f.title,
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -18,6 +18,10 @@ pub fn router() -> Router<AppState> {
             "/api/rounds/{id}/export/ranking.xlsx",
             get(ranking_workbook),
         )
+        .route(
+            "/api/rounds/{round}/units/{unit}/export/self-assessment.xlsx",
+            get(self_assessment_workbook),
+        )
 }
 
 #[derive(Serialize)]
@@ -67,20 +71,79 @@ async fn ranking_workbook(
         )
         .into());
     }
+    let mut details = Vec::new();
+    for tier in &results.tiers {
+        for u in &tier.units {
+            details.push(
+                crate::service::exports::unit_detail_unchecked(&state.store, id, u.unit_id).await?,
+            );
+        }
+    }
     let issuer = state.issuer.clone();
     let file_name = format!("Xếp hạng {}.xlsx", results.title);
-    let bytes =
-        tokio::task::spawn_blocking(move || crate::excel::ranking_workbook(&results, &issuer))
-            .await
-            .map_err(|e| crate::service::ServiceError::Invalid(e.to_string()))?
-            .map_err(|e| {
-                tracing::error!(error = %e, "ranking workbook");
-                super::error::ApiError::new(
-                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "Không tạo được tệp Excel. Vui lòng thử lại sau.",
-                )
-            })?;
+    let bytes = tokio::task::spawn_blocking(move || {
+        crate::excel::ranking_workbook(&results, &details, &issuer)
+    })
+    .await
+    .map_err(|e| crate::service::ServiceError::Invalid(e.to_string()))?
+    .map_err(|e| {
+        tracing::error!(error = %e, "ranking workbook");
+        super::error::ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Không tạo được tệp Excel. Vui lòng thử lại sau.",
+        )
+    })?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                super::evidence::content_disposition(&file_name),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A unit's own score sheet (Biểu tự chấm điểm), for whoever may read its self-assessment,
+/// during self-assessment too.
+async fn self_assessment_workbook(
+    State(state): State<AppState>,
+    user: SignedIn,
+    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+) -> Result<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let detail = crate::service::exports::unit_detail(
+        &state.store,
+        state.clock.as_ref(),
+        &user.actor,
+        round,
+        unit,
+    )
+    .await?;
+    let file_name = format!(
+        "Biểu tự chấm điểm {} — {}.xlsx",
+        detail.round_title, detail.unit_name
+    );
+    let issuer = state.issuer.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        crate::excel::self_assessment_workbook(&detail, &issuer)
+    })
+    .await
+    .map_err(|e| crate::service::ServiceError::Invalid(e.to_string()))?
+    .map_err(|e| {
+        tracing::error!(error = %e, "self-assessment workbook");
+        super::error::ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Không tạo được tệp Excel. Vui lòng thử lại sau.",
+        )
+    })?;
     Ok((
         [
             (

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod evidence;
 pub mod explanations;
+pub mod exports;
 pub mod results;
 pub mod scores;
 pub mod self_assessment;

@@ -61,7 +61,17 @@ async fn the_ranking_workbook_matches_the_published_table() {
     let bytes = response.bytes().await.expect("body").to_vec();
 
     let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).expect("xlsx");
-    assert_eq!(workbook.sheet_names(), ["Tổng hợp", "Khối kiểm thử"]);
+    // The summary, the tier, then one detail sheet per unit in rank order.
+    assert_eq!(
+        workbook.sheet_names(),
+        [
+            "Tổng hợp",
+            "Khối kiểm thử",
+            "A UBND phường An Khánh",
+            "C UBND xã Ân Hòa",
+            "B UBND xã Bình Hòa"
+        ]
+    );
     let sheet = workbook
         .worksheet_range("Khối kiểm thử")
         .expect("tier sheet");
@@ -127,4 +137,116 @@ async fn the_ranking_workbook_matches_the_published_table() {
         .read_to_string(&mut book)
         .expect("read");
     assert!(book.contains("_xlnm.Print_Titles"), "repeated header rows");
+}
+
+#[tokio::test]
+async fn a_units_score_sheet_and_its_detail_in_the_ranking_workbook() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    let (round, a) = (r.round, r.units[0]);
+    app.clock.set(t("20/12/2023"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let base = format!("/api/rounds/{round}/units/{a}");
+    for (leaf, body) in [
+        (
+            "1.2",
+            serde_json::json!({ "input": { "kind": "rate", "numerator": "111", "denominator": "125" }, "explanation": "Báo cáo số 5/BC-UBND" }),
+        ),
+        (
+            "2.1",
+            serde_json::json!({ "input": { "kind": "judged", "points": "1.75" } }),
+        ),
+    ] {
+        let request = reqwest::Client::new()
+            .put(app.url(&format!("{base}/self-assessment/{leaf}")))
+            .header("x-csrf-token", &csrf)
+            .json(&body);
+        assert_eq!(officer.send(request).await.status(), 200);
+    }
+    // The unit's own sheet, during self-assessment.
+    let response = officer
+        .send(officer.get(app.url(&format!("{base}/export/self-assessment.xlsx"))))
+        .await;
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.expect("body").to_vec();
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
+    assert_eq!(workbook.sheet_names(), ["A UBND phường An Khánh"]);
+    let sheet = workbook
+        .worksheet_range("A UBND phường An Khánh")
+        .expect("sheet");
+    let rows: Vec<String> = sheet
+        .rows()
+        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
+        .collect();
+    assert_eq!(
+        rows[1].split(" | ").next(),
+        Some("«BIỂU TỰ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM 2023 — UBND PHƯỜNG AN KHÁNH»")
+    );
+    assert_eq!(
+        rows[2].split(" | ").next(),
+        Some("«(Chưa phê duyệt và gửi)»")
+    );
+    assert!(rows.contains(&"«1.2» | «  Mức độ hoàn thành kế hoạch CCHC» | 1.5 | 0.75 | «Báo cáo số 5/BC-UBND» | 0".to_string()), "{rows:#?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("«1» | «Chỉ đạo, điều hành CCHC» | 4 |")),
+        "{rows:#?}"
+    );
+    assert!(
+        rows.iter().any(|r| r.contains("«THỦ TRƯỞNG ĐƠN VỊ»")),
+        "signature block"
+    );
+    // Another unit's officer cannot have it.
+    let other = Browser::default();
+    app.sign_in_with(&other, "b.canbo").await;
+    assert_eq!(
+        other
+            .send(other.get(app.url(&format!("{base}/export/self-assessment.xlsx"))))
+            .await
+            .status(),
+        403
+    );
+
+    // The ranking workbook has a detail sheet per unit with the appraisal columns.
+    app.clock.set(t("20/01/2024"));
+    let appraiser = Browser::default();
+    let a_csrf = app.sign_in_with(&appraiser, "thamdinh").await;
+    let request = reqwest::Client::new()
+        .put(app.url(&format!("{base}/appraisal/1/2.1")))
+        .header("x-csrf-token", &a_csrf)
+        .json(&serde_json::json!({ "points": "1.25", "comment": "Thiếu minh chứng tháng 11" }));
+    assert_eq!(appraiser.send(request).await.status(), 204);
+    let admin = Browser::default();
+    app.sign_in_with(&admin, "quantri").await;
+    let bytes = admin
+        .send(admin.get(app.url(&format!("/api/rounds/{round}/export/ranking.xlsx"))))
+        .await
+        .bytes()
+        .await
+        .expect("body")
+        .to_vec();
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
+    assert_eq!(
+        workbook.sheet_names(),
+        [
+            "Tổng hợp",
+            "Khối kiểm thử",
+            "A UBND phường An Khánh",
+            "B UBND phường Hưng Lợi"
+        ]
+    );
+    let detail = workbook
+        .worksheet_range("A UBND phường An Khánh")
+        .expect("detail");
+    let rows: Vec<String> = detail
+        .rows()
+        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
+        .collect();
+    assert!(rows.contains(&"«2.1» | «  Cung cấp thông tin trên cổng thông tin điện tử» | 2 | 1.75 | 1.25 | -0.5 | ∅ | «Thiếu minh chứng tháng 11» | 0".to_string()), "{rows:#?}");
 }
