@@ -2,6 +2,8 @@
 //! Department of Home Affairs prints it: A4 landscape, Times New Roman, title rows in
 //! capitals, repeated header rows, frozen panes, autofilter, numbers stored as numbers.
 
+pub mod survey_import;
+
 use rust_xlsxwriter::{
     Chart, ChartType, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };

@@ -35,6 +35,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/rounds/{round}/publish", post(publish))
         .route("/api/directory", axum::routing::get(directory))
+        .route(
+            "/api/rounds/{round}/import/survey/template.xlsx",
+            axum::routing::get(survey_template),
+        )
+        .route(
+            "/api/rounds/{round}/import/survey",
+            post(import_survey).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
         .route("/api/rounds/new", post(create_round))
         .route("/api/rounds/{round}/phases", put(set_phase))
         .route("/api/tiers", post(save_tier))
@@ -354,4 +362,55 @@ async fn set_phase(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn survey_template(
+    State(state): State<AppState>,
+    user: super::session::SignedIn,
+    ApiPath(round): ApiPath<i64>,
+) -> Result<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let bytes = crate::service::imports::survey_template(&state.store, &user.actor, round).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                super::evidence::content_disposition("Mẫu nhập điểm điều tra XHH.xlsx"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct ImportQuery {
+    /// Kiểm tra trước: check and show the changes, write nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// The body is the .xlsx file itself.
+async fn import_survey(
+    State(state): State<AppState>,
+    writer: Writer,
+    ApiPath(round): ApiPath<i64>,
+    axum::extract::Query(q): axum::extract::Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<axum::Json<crate::service::imports::ImportReport>> {
+    let report = crate::service::imports::import_survey(
+        &state.store,
+        state.clock.as_ref(),
+        &writer.actor,
+        &writer.address,
+        round,
+        body.to_vec(),
+        q.dry_run,
+    )
+    .await?;
+    Ok(axum::Json(report))
 }

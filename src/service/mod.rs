@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod evidence;
 pub mod explanations;
 pub mod exports;
+pub mod imports;
 pub mod results;
 pub mod scores;
 pub mod self_assessment;

@@ -490,6 +490,53 @@ impl Store {
         Ok(())
     }
 
+    /// Sets many survey scores at once: all of them or, on any failure, none.
+    pub(crate) async fn set_survey_scores(
+        &self,
+        round_id: i64,
+        scores: &[(i64, String, Points)],
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (unit_id, leaf_code, points) in scores {
+            let old: Option<i64> = sqlx::query_scalar(
+                "select points_h from survey_scores where round_id = $1 and unit_id = $2 and leaf_code = $3",
+            )
+            .bind(round_id)
+            .bind(unit_id)
+            .bind(leaf_code)
+            .fetch_optional(&mut *tx)
+            .await?;
+            sqlx::query(
+                r"insert into survey_scores (round_id, unit_id, leaf_code, points_h, updated_by, updated_at)
+                  values ($1, $2, $3, $4, $5, $6)
+                  on conflict (round_id, unit_id, leaf_code) do update set
+                      points_h = excluded.points_h, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(round_id)
+            .bind(unit_id)
+            .bind(leaf_code)
+            .bind(points.hundredths())
+            .bind(audit.actor_id)
+            .bind(to_ts(now))
+            .execute(&mut *tx)
+            .await?;
+            let entry = NewAudit {
+                action: "survey.import".into(),
+                round_id: Some(round_id),
+                unit_id: Some(*unit_id),
+                leaf_code: Some(leaf_code.clone()),
+                old_value: old.map(|h| Points::from_hundredths(h).to_string()),
+                new_value: Some(points.to_string()),
+                ..audit.clone()
+            };
+            append(&mut tx, &entry, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Sets how many times a bonus or penalty item applies to a unit (0 removes it).
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn set_extra(
@@ -686,6 +733,20 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
         Ok(rows.into_iter().map(|(u, at)| (u, from_ts(at))).collect())
+    }
+
+    /// Survey scores of a round, by (unit, leaf).
+    pub async fn survey_scores(&self, round_id: i64) -> Result<BTreeMap<(i64, String), Points>> {
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            "select unit_id, leaf_code, points_h from survey_scores where round_id = $1",
+        )
+        .bind(round_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(u, l, h)| ((u, l), Points::from_hundredths(h)))
+            .collect())
     }
 
     /// The appraisal entries of a unit in a round, by (leaf code, appraisal round).

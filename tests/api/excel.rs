@@ -5,7 +5,7 @@ use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 
-use crate::helpers::{Browser, small_round, spawn_app, t};
+use crate::helpers::{Browser, json_of, small_round, spawn_app, t};
 
 fn cell(v: &Data) -> String {
     match v {
@@ -249,4 +249,161 @@ async fn a_units_score_sheet_and_its_detail_in_the_ranking_workbook() {
         .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
         .collect();
     assert!(rows.contains(&"«2.1» | «  Cung cấp thông tin trên cổng thông tin điện tử» | 2 | 1.75 | 1.25 | -0.5 | ∅ | «Thiếu minh chứng tháng 11» | 0".to_string()), "{rows:#?}");
+}
+
+/// (unit code, unit name, a number in 3.1, or a text / "=formula" in 3.1)
+type SurveyRow<'a> = (&'a str, &'a str, Option<f64>, Option<&'a str>);
+
+/// A survey workbook written the way an administrator fills the template.
+fn survey_workbook(rows: &[SurveyRow]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Điều tra XHH").expect("name");
+    sheet.write_string(0, 0, "Mã đơn vị").expect("write");
+    sheet.write_string(0, 1, "Tên đơn vị").expect("write");
+    sheet.write_string(0, 2, "3.1").expect("write");
+    for (i, (code, name, number, text)) in rows.iter().enumerate() {
+        let row = 1 + i as u32;
+        sheet.write_string(row, 0, *code).expect("write");
+        sheet.write_string(row, 1, *name).expect("write");
+        match (number, text) {
+            (Some(n), _) => {
+                sheet.write_number(row, 2, *n).expect("write");
+            }
+            (None, Some(t)) if t.starts_with('=') => {
+                sheet.write_formula(row, 2, *t).expect("write");
+            }
+            (None, Some(t)) => {
+                sheet.write_string(row, 2, *t).expect("write");
+            }
+            (None, None) => {}
+        }
+    }
+    workbook.save_to_buffer().expect("xlsx")
+}
+
+#[tokio::test]
+async fn survey_scores_import_all_or_nothing_with_a_dry_run() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    let round = r.round;
+    app.clock.set(t("20/01/2024"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let import = |bytes: Vec<u8>, dry_run: bool| {
+        let request = admin
+            .post(app.url(&format!(
+                "/api/rounds/{round}/import/survey?dry_run={dry_run}"
+            )))
+            .header("x-csrf-token", &csrf)
+            .body(bytes);
+        let admin = admin.clone();
+        async move { json_of(admin.send(request).await).await }
+    };
+    let audit = || async {
+        app.store()
+            .audit_log(&Default::default())
+            .await
+            .expect("audit")
+            .len()
+    };
+
+    // The template lists the round's units and the survey leaf.
+    let template = admin
+        .send(admin.get(app.url(&format!("/api/rounds/{round}/import/survey/template.xlsx"))))
+        .await;
+    assert_eq!(template.status(), 200);
+    let mut book: Xlsx<_> =
+        open_workbook_from_rs(Cursor::new(template.bytes().await.expect("body").to_vec()))
+            .expect("xlsx");
+    let range = book.worksheet_range("Điều tra XHH").expect("sheet");
+    let rows: Vec<String> = range
+        .rows()
+        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "«Mã đơn vị» | «Tên đơn vị» | «3.1»",
+            "«A» | «UBND phường An Khánh» | ∅",
+            "«B» | «UBND phường Hưng Lợi» | ∅"
+        ]
+    );
+
+    // Each error class, each with its own message and place; nothing is written.
+    let before = audit().await;
+    let cases: [(&[SurveyRow], &str); 5] = [
+        (
+            &[("A", "", None, Some("=1+1"))],
+            "Trang «Điều tra XHH», dòng 2, cột C: ô chứa công thức; hãy dán giá trị (Paste Values) thay cho công thức.",
+        ),
+        (
+            &[("A", "", Some(3.5), None)],
+            "Trang «Điều tra XHH», dòng 2, cột C: điểm 3,5 vượt quá điểm tối đa 3 của tiêu chí 3.1.",
+        ),
+        (
+            &[("Z", "", Some(1.0), None)],
+            "Trang «Điều tra XHH», dòng 2, cột A: mã đơn vị «Z» không có trong kỳ đánh giá.",
+        ),
+        (
+            &[("A", "", Some(1.0), None), ("A", "", Some(2.0), None)],
+            "Trang «Điều tra XHH», dòng 3, cột A: đơn vị «A» đã có ở dòng 2; mỗi đơn vị một dòng.",
+        ),
+        (
+            &[("A", "", None, Some("hai điểm"))],
+            "Trang «Điều tra XHH», dòng 2, cột C: «hai điểm» không phải là số.",
+        ),
+    ];
+    for (rows, message) in cases {
+        // A valid row for B rides along: it must not be written either.
+        let mut all = rows.to_vec();
+        all.push(("B", "", Some(2.0), None));
+        let (status, body) = import(survey_workbook(&all), false).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("invalid_input")),
+            "{body}"
+        );
+        assert_eq!(body["error"]["message"], message);
+        assert!(
+            app.store()
+                .survey_scores(round)
+                .await
+                .expect("scores")
+                .is_empty(),
+            "{message}: nothing written"
+        );
+        assert_eq!(audit().await, before);
+    }
+
+    // A dry run lists the changes and writes nothing; the real run writes them all.
+    let good = survey_workbook(&[("A", "", Some(2.5), None), ("B", "", None, Some("1,75"))]);
+    let (status, report) = import(good.clone(), true).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["changes"].as_array().map(Vec::len), Some(2));
+    assert!(
+        app.store()
+            .survey_scores(round)
+            .await
+            .expect("scores")
+            .is_empty()
+    );
+    let (status, report) = import(good, false).await;
+    assert_eq!((status, report["dry_run"].as_bool()), (200, Some(false)));
+    let scores: Vec<String> = app
+        .store()
+        .survey_scores(round)
+        .await
+        .expect("scores")
+        .values()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(scores, ["2.5", "1.75"]);
+    assert_eq!(audit().await, before + 2);
 }
