@@ -168,6 +168,10 @@ pub fn router() -> Router<AppState> {
         .route("/quan-tri/ky/{round}/gia-han", post(grant_override))
         .route("/quan-tri/ky/{round}/cong-bo", post(publish))
         .route("/quan-tri/ky/{round}/dieu-tra", post(survey_score))
+        .route(
+            "/quan-tri/ky/{round}/nhap-dieu-tra",
+            post(import_survey).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
         .route("/quan-tri/nhat-ky", get(audit_page))
         .route("/quan-tri", get(directory_page))
         .route("/quan-tri/khoi", post(add_tier))
@@ -1134,6 +1138,9 @@ fn admin(user: &SignedIn) -> PageResult<()> {
 struct AdminQuery {
     khoi: Option<String>,
     tb: Option<String>,
+    /// The outcome of an import, shown on the page (never read from the query string).
+    #[serde(skip)]
+    report: Option<crate::service::imports::ImportReport>,
 }
 
 async fn admin_round(
@@ -1178,6 +1185,8 @@ async fn render_admin_round(
             notice => q.tb,
             error,
             typed,
+            report => q.report.map(|r| Value::from_serialize(&r)),
+            error_lines => error.as_deref().map(|e| e.lines().map(str::to_string).collect::<Vec<_>>()),
         },
     );
     Ok((status, html).into_response())
@@ -1492,4 +1501,59 @@ async fn add_user(
         .map(|_| ())
     })
     .await
+}
+
+/// The survey workbook from the administration page: a dry run shows the changes, a real
+/// run writes them all; an invalid file writes nothing and lists every problem.
+async fn import_survey(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    ApiPath(round): ApiPath<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    admin(&user)?;
+    let (mut csrf, mut bytes, mut dry_run) = (None, Vec::new(), false);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.ok(),
+            Some("dry_run") => dry_run = true,
+            Some("file") => bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+            _ => {}
+        }
+    }
+    user.check_csrf(csrf.as_deref())?;
+    let address = peer.ip().to_string();
+    let outcome = crate::service::imports::import_survey(
+        &state.store,
+        state.clock.as_ref(),
+        &user.actor,
+        &address,
+        round,
+        bytes,
+        dry_run,
+    )
+    .await;
+    match outcome {
+        Ok(report) => {
+            let q = AdminQuery {
+                report: Some(report),
+                ..AdminQuery::default()
+            };
+            render_admin_round(&state, &user, round, q, None, BTreeMap::new()).await
+        }
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
+            render_admin_round(
+                &state,
+                &user,
+                round,
+                AdminQuery::default(),
+                Some(e.to_string()),
+                BTreeMap::new(),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

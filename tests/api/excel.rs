@@ -407,3 +407,70 @@ async fn survey_scores_import_all_or_nothing_with_a_dry_run() {
     assert_eq!(scores, ["2.5", "1.75"]);
     assert_eq!(audit().await, before + 2);
 }
+
+#[tokio::test]
+async fn the_administration_page_imports_survey_scores_with_a_dry_run_first() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    app.clock.set(t("20/01/2024"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let page = |bytes: Vec<u8>, dry_run: bool| {
+        let mut form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("Điều tra XHH 2023.xlsx"),
+            );
+        if dry_run {
+            form = form.text("dry_run", "on");
+        }
+        let request = admin
+            .post(app.url(&format!("/quan-tri/ky/{}/nhap-dieu-tra", r.round)))
+            .multipart(form);
+        let admin = admin.clone();
+        async move {
+            let response = admin.send(request).await;
+            (
+                response.status().as_u16(),
+                response.text().await.expect("page").replace("&#x2f;", "/"),
+            )
+        }
+    };
+    let good = survey_workbook(&[("A", "", Some(2.5), None), ("B", "", Some(1.0), None)]);
+    let (status, html) = page(good.clone(), true).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Kiểm tra trước (chưa ghi dữ liệu): 2 thay đổi"),
+        "{html}"
+    );
+    assert!(
+        app.store()
+            .survey_scores(r.round)
+            .await
+            .expect("scores")
+            .is_empty()
+    );
+    let (status, html) = page(good, false).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Đã nhập điểm điều tra: 2 thay đổi"), "{html}");
+    let (status, html) = page(
+        survey_workbook(&[("A", "", Some(9.0), None), ("Z", "", Some(1.0), None)]),
+        false,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("dòng 2, cột C: điểm 9 vượt quá điểm tối đa 3 của tiêu chí 3.1."),
+        "{html}"
+    );
+    assert!(
+        html.contains("dòng 3, cột A: mã đơn vị «Z» không có trong kỳ đánh giá."),
+        "{html}"
+    );
+}
