@@ -49,6 +49,13 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Benchmark: the ranking workbook of a synthetic national-scale round (prints figures).
+    BenchExport {
+        #[arg(long, default_value_t = 5000)]
+        units: usize,
+        #[arg(long, default_value_t = 100)]
+        leaves: usize,
+    },
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -149,6 +156,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             serve(store, &config, bind.as_deref().unwrap_or(&config.bind)).await
+        }
+        Command::BenchExport { units, leaves } => {
+            tokio::task::spawn_blocking(move || crate::bench::run(units, leaves)).await??;
+            Ok(ExitCode::SUCCESS)
         }
         Command::User(command) => {
             let store = open_store(&config).await?;

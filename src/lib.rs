@@ -3,6 +3,7 @@
 //! Layers: [`domain`] (plain Rust rules), [`store`] (SQL on SQLite or PostgreSQL),
 //! [`http`] (axum routes), [`demo`] (Cần Thơ sample data), [`cli`] (the `parindex` command).
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -253,6 +253,16 @@ pub fn ranking_workbook(
     workbook.save_to_buffer()
 }
 
+/// The per-unit detail sheets alone: at national scale they go to a workbook of their own.
+pub fn details_workbook(details: &[UnitDetail], issuer: &str) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let formats = Formats::new();
+    for detail in details {
+        detail_sheet(&mut workbook, detail, issuer, &formats, true)?;
+    }
+    workbook.save_to_buffer()
+}
+
 /// A unit's own score sheet (Biểu tự chấm điểm), as its head signs it.
 pub fn self_assessment_workbook(detail: &UnitDetail, issuer: &str) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
@@ -306,8 +316,24 @@ fn detail_sheet(
         ]
     };
     let last_col = (headers.len() - 1) as u16;
-    let sheet = workbook.add_worksheet();
+    // Rows are written in order, so each detail sheet streams to a temporary file instead of
+    // staying in memory: a national round has thousands of them.
+    let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name(sheet_name(&format!("{} {}", d.unit_code, d.unit_name)))?;
+    sheet.set_column_width(0, 8)?;
+    sheet.set_column_width(1, 60)?;
+    for col in 2..=last_col {
+        sheet.set_column_width(
+            col,
+            if headers[col as usize].starts_with("Ghi chú")
+                || headers[col as usize].starts_with("Giải thích")
+            {
+                36
+            } else {
+                11
+            },
+        )?;
+    }
     sheet.merge_range(0, 0, 0, last_col, &issuer.to_uppercase(), &f.title)?;
     let title = if with_appraisal {
         format!(
@@ -366,20 +392,6 @@ fn detail_sheet(
             sheet.write_string_with_format(row, 4, &r.unit_note, &f.text)?;
             sheet.write_number_with_format(row, 5, r.evidence_count as f64, &f.whole)?;
         }
-    }
-    sheet.set_column_width(0, 8)?;
-    sheet.set_column_width(1, 60)?;
-    for col in 2..=last_col {
-        sheet.set_column_width(
-            col,
-            if headers[col as usize].starts_with("Ghi chú")
-                || headers[col as usize].starts_with("Giải thích")
-            {
-                36
-            } else {
-                11
-            },
-        )?;
     }
     print_setup(sheet, last_col, row)?;
     if !with_appraisal {

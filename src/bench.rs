@@ -1,0 +1,204 @@
+//! `parindex bench-export`: the ranking workbook of a synthetic national-scale round,
+//! timed and measured beside rust_xlsxwriter writing the same cells with nothing else.
+//! A benchmark prints figures; it asserts nothing (machines are shared and noisy).
+
+use std::time::Instant;
+
+use rust_xlsxwriter::{Workbook, XlsxError};
+
+use crate::domain::results::{AreaResult, UnitResult};
+use crate::domain::{Percent, Points};
+use crate::excel;
+use crate::service::exports::{DetailRow, UnitDetail};
+use crate::service::results::{AreaHeading, RoundResults, TierResults};
+
+/// Peak resident memory of this process since the last reset, in MiB (Linux).
+fn peak_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Resets the peak to the current resident size (Linux: write 5 to clear_refs).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn measure<T>(label: &str, f: impl FnOnce() -> Result<T, XlsxError>) -> Result<T, XlsxError> {
+    reset_peak();
+    let start = Instant::now();
+    let out = f()?;
+    let elapsed = start.elapsed();
+    let peak = peak_mib().map_or("?".to_string(), |m| format!("{m:.0} MiB"));
+    println!(
+        "{label:<58} {:>8.2} s   đỉnh bộ nhớ {peak}",
+        elapsed.as_secs_f64()
+    );
+    Ok(out)
+}
+
+fn synthetic(units: usize, leaves: usize) -> (RoundResults, Vec<UnitDetail>) {
+    let tiers = [
+        "Khối sở, ban, ngành",
+        "Khối UBND quận, huyện",
+        "Khối UBND xã, phường, thị trấn",
+    ];
+    let areas: Vec<AreaHeading> = (1..=8)
+        .map(|a| AreaHeading {
+            code: a.to_string(),
+            text: format!("Lĩnh vực {a}"),
+            max: Points::whole(12),
+        })
+        .collect();
+    let mut details = Vec::with_capacity(units);
+    let mut tier_results: Vec<TierResults> = tiers
+        .iter()
+        .map(|t| TierResults {
+            tier_code: t.to_string(),
+            tier_name: t.to_string(),
+            set_code: "CCHC".into(),
+            set_version: "2025".into(),
+            areas: areas.clone(),
+            provisional: false,
+            units: Vec::new(),
+        })
+        .collect();
+    for i in 0..units {
+        let index = 6000 + (i as i64 * 7919) % 4000; // 60,00% .. 99,99%
+        let name = format!("UBND xã Thử Nghiệm số {i:05}");
+        tier_results[i % 3].units.push(UnitResult {
+            unit_id: i as i64,
+            unit_code: format!("U{i:05}"),
+            unit_name: name.clone(),
+            self_total: Points::from_hundredths(index),
+            appraised_total: Points::from_hundredths(index - 150),
+            survey_total: Points::from_hundredths(2500),
+            bonus: Points::ZERO,
+            penalty: Points::ZERO,
+            final_total: Points::from_hundredths(index),
+            applicable_max: Points::whole(100),
+            index: Percent::from_hundredths(index),
+            areas: (1..=8)
+                .map(|a| AreaResult {
+                    code: a.to_string(),
+                    points: Points::whole(10),
+                    max: Points::whole(12),
+                    index: Some(Percent::from_hundredths(8333)),
+                })
+                .collect(),
+            provisional: false,
+            rank: 0,
+            classification: Some("Khá".into()),
+        });
+        let rows = (0..leaves)
+            .map(|l| DetailRow {
+                code: format!("{}.{}", l % 8 + 1, l / 8 + 1),
+                text: format!("Tiêu chí thành phần số {l} về cải cách hành chính"),
+                depth: 2,
+                is_leaf: true,
+                max: Points::whole(1),
+                self_points: Some(Points::from_hundredths(75)),
+                appraised: Some(Points::from_hundredths(50)),
+                not_applicable: false,
+                unit_note: "Có tài liệu kiểm chứng".into(),
+                appraiser_note: String::new(),
+                evidence_count: 1,
+            })
+            .collect();
+        details.push(UnitDetail {
+            round_title: "Chỉ số CCHC năm 2025".into(),
+            year: 2025,
+            unit_code: format!("U{i:05}"),
+            unit_name: name,
+            submitted: true,
+            rows,
+        });
+    }
+    for tier in &mut tier_results {
+        crate::domain::results::rank(&mut tier.units, Default::default(), |a, b| a.cmp(b));
+    }
+    let results = RoundResults {
+        round_id: 0,
+        year: 2025,
+        title: "Chỉ số CCHC năm 2025".into(),
+        published_at: None,
+        tiers: tier_results,
+    };
+    (results, details)
+}
+
+/// The same cells as the ranking workbook (tier sheets), with rust_xlsxwriter alone.
+fn plain_ranking(results: &RoundResults) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    for tier in &results.tiers {
+        let sheet = workbook.add_worksheet();
+        for (r, u) in tier.units.iter().enumerate() {
+            let row = r as u32 + 4;
+            sheet.write_number(row, 0, r as f64)?;
+            sheet.write_string(row, 1, &u.unit_name)?;
+            for c in 2..10 {
+                sheet.write_number(row, c, u.index.hundredths() as f64 / 100.0)?;
+            }
+            sheet.write_string(row, 10, "Khá")?;
+            for c in 11..19 {
+                sheet.write_number(row, c, 83.33)?;
+            }
+        }
+    }
+    workbook.save_to_buffer()
+}
+
+/// The same cells as the detail workbook, with rust_xlsxwriter alone (constant memory).
+fn plain_details(details: &[UnitDetail]) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    for d in details {
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        for (r, row) in d.rows.iter().enumerate() {
+            let r = r as u32 + 4;
+            sheet.write_string(r, 0, &row.code)?;
+            sheet.write_string(r, 1, &row.text)?;
+            for c in 2..6 {
+                sheet.write_number(r, c, 0.75)?;
+            }
+            sheet.write_string(r, 6, &row.unit_note)?;
+            sheet.write_number(r, 8, 1.0)?;
+        }
+    }
+    workbook.save_to_buffer()
+}
+
+/// Runs the benchmark and prints the figures.
+pub fn run(units: usize, leaves: usize) -> Result<(), XlsxError> {
+    println!("Kỳ đánh giá giả lập: {units} đơn vị trong 3 khối × {leaves} tiêu chí thành phần");
+    let (results, details) = measure("Tạo dữ liệu giả lập", || {
+        Ok(synthetic(units, leaves))
+    })?;
+    let ranking = measure(
+        "Bảng xếp hạng (tổng hợp, 3 khối, biểu đồ) — parindex",
+        || excel::ranking_workbook(&results, &[], "Sở Nội vụ"),
+    )?;
+    let plain = measure("Cùng các ô, chỉ rust_xlsxwriter", || {
+        plain_ranking(&results)
+    })?;
+    let detail = measure(
+        "Chi tiết từng đơn vị (tệp riêng) — parindex",
+        || excel::details_workbook(&details, "Sở Nội vụ"),
+    )?;
+    let plain_detail = measure("Cùng các ô chi tiết, chỉ rust_xlsxwriter", || {
+        plain_details(&details)
+    })?;
+    println!(
+        "Kích thước: xếp hạng {:.1} MB (thuần {:.1} MB); chi tiết {:.1} MB (thuần {:.1} MB)",
+        ranking.len() as f64 / 1e6,
+        plain.len() as f64 / 1e6,
+        detail.len() as f64 / 1e6,
+        plain_detail.len() as f64 / 1e6
+    );
+    Ok(())
+}
