@@ -369,22 +369,12 @@ async fn survey_template(
     user: super::session::SignedIn,
     ApiPath(round): ApiPath<i64>,
 ) -> Result<axum::response::Response> {
-    use axum::response::IntoResponse;
-    let bytes = crate::service::imports::survey_template(&state.store, &user.actor, round).await?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                super::evidence::content_disposition("Mẫu nhập điểm điều tra XHH.xlsx"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    let units =
+        crate::service::imports::survey_template_units(&state.store, &user.actor, round).await?;
+    super::results::xlsx_download("Mẫu nhập điểm điều tra XHH.xlsx", move || {
+        crate::excel::survey_import::template(&units)
+    })
+    .await
 }
 
 #[derive(Deserialize)]

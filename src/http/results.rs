@@ -63,7 +63,6 @@ async fn ranking_workbook(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<axum::response::Response> {
     use crate::domain::access::Role;
-    use axum::response::IntoResponse;
     let results = round_results(&state.store, id, state.clock.now()).await?;
     if results.published_at.is_none() && !matches!(user.actor.role, Role::Admin | Role::Viewer) {
         return Err(crate::service::ServiceError::Forbidden(
@@ -81,33 +80,10 @@ async fn ranking_workbook(
     }
     let issuer = state.issuer.clone();
     let file_name = format!("Xếp hạng {}.xlsx", results.title);
-    let bytes = tokio::task::spawn_blocking(move || {
+    xlsx_download(&file_name, move || {
         crate::excel::ranking_workbook(&results, &details, &issuer)
     })
     .await
-    .map_err(|e| crate::service::ServiceError::Invalid(e.to_string()))?
-    .map_err(|e| {
-        tracing::error!(error = %e, "ranking workbook");
-        super::error::ApiError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Không tạo được tệp Excel. Vui lòng thử lại sau.",
-        )
-    })?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                super::evidence::content_disposition(&file_name),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 /// A unit's own score sheet (Biểu tự chấm điểm), for whoever may read its self-assessment,
@@ -117,7 +93,6 @@ async fn self_assessment_workbook(
     user: SignedIn,
     ApiPath((round, unit)): ApiPath<(i64, i64)>,
 ) -> Result<axum::response::Response> {
-    use axum::response::IntoResponse;
     let detail = crate::service::exports::unit_detail(
         &state.store,
         state.clock.as_ref(),
@@ -131,19 +106,30 @@ async fn self_assessment_workbook(
         detail.round_title, detail.unit_name
     );
     let issuer = state.issuer.clone();
-    let bytes = tokio::task::spawn_blocking(move || {
+    xlsx_download(&file_name, move || {
         crate::excel::self_assessment_workbook(&detail, &issuer)
     })
     .await
-    .map_err(|e| crate::service::ServiceError::Invalid(e.to_string()))?
-    .map_err(|e| {
-        tracing::error!(error = %e, "self-assessment workbook");
-        super::error::ApiError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Không tạo được tệp Excel. Vui lòng thử lại sau.",
-        )
-    })?;
+}
+
+/// Builds a workbook on a blocking thread (off the async runtime) and answers it as a
+/// download under `file_name`.
+pub(super) async fn xlsx_download(
+    file_name: &str,
+    build: impl FnOnce() -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> + Send + 'static,
+) -> Result<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let bytes = tokio::task::spawn_blocking(build)
+        .await
+        .map_err(|e| crate::service::ServiceError::Invalid(e.to_string()))?
+        .map_err(|e| {
+            tracing::error!(error = %e, file = file_name, "workbook");
+            super::error::ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Không tạo được tệp Excel. Vui lòng thử lại sau.",
+            )
+        })?;
     Ok((
         [
             (
@@ -152,7 +138,7 @@ async fn self_assessment_workbook(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                super::evidence::content_disposition(&file_name),
+                super::evidence::content_disposition(file_name),
             ),
         ],
         bytes,

@@ -64,14 +64,14 @@ async fn round_units(store: &Store, round_id: i64) -> Result<Vec<(String, Import
     Ok(out)
 }
 
-/// The template workbook for a round's survey scores.
-pub async fn survey_template(store: &Store, actor: &Actor, round_id: i64) -> Result<Vec<u8>> {
+/// What the survey template lists: the round's units with their survey leaves.
+pub async fn survey_template_units(
+    store: &Store,
+    actor: &Actor,
+    round_id: i64,
+) -> Result<Vec<(String, ImportUnit)>> {
     require_admin(actor)?;
-    let units = round_units(store, round_id).await?;
-    tokio::task::spawn_blocking(move || survey_import::template(&units))
-        .await
-        .map_err(|e| ServiceError::Invalid(e.to_string()))?
-        .map_err(|e| ServiceError::Invalid(format!("Không tạo được tệp mẫu: {e}")))
+    round_units(store, round_id).await
 }
 
 /// Checks a survey workbook; unless `dry_run`, writes every score in one transaction.
