@@ -2,6 +2,7 @@
 //! Department of Home Affairs prints it: A4 landscape, Times New Roman, title rows in
 //! capitals, repeated header rows, frozen panes, autofilter, numbers stored as numbers.
 
+pub mod criteria_workbook;
 pub mod survey_import;
 
 use rust_xlsxwriter::{

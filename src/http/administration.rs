@@ -36,6 +36,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/rounds/{round}/publish", post(publish))
         .route("/api/directory", axum::routing::get(directory))
         .route(
+            "/api/criteria-sets/{id}/export.xlsx",
+            axum::routing::get(export_criteria),
+        )
+        .route(
+            "/api/criteria-sets/import",
+            post(import_criteria).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route(
             "/api/rounds/{round}/import/survey/template.xlsx",
             axum::routing::get(survey_template),
         )
@@ -398,6 +406,39 @@ async fn import_survey(
         &writer.actor,
         &writer.address,
         round,
+        body.to_vec(),
+        q.dry_run,
+    )
+    .await?;
+    Ok(axum::Json(report))
+}
+
+async fn export_criteria(
+    State(state): State<AppState>,
+    user: super::session::SignedIn,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<axum::response::Response> {
+    let set =
+        crate::service::imports::criteria_set_for_export(&state.store, &user.actor, id).await?;
+    let file_name = format!("Bộ tiêu chí {} {}.xlsx", set.code, set.version);
+    super::results::xlsx_download(&file_name, move || {
+        crate::excel::criteria_workbook::export(&set)
+    })
+    .await
+}
+
+/// The body is the .xlsx file itself.
+async fn import_criteria(
+    State(state): State<AppState>,
+    writer: Writer,
+    axum::extract::Query(q): axum::extract::Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<axum::Json<crate::service::imports::CriteriaImport>> {
+    let report = crate::service::imports::import_criteria(
+        &state.store,
+        state.clock.as_ref(),
+        &writer.actor,
+        &writer.address,
         body.to_vec(),
         q.dry_run,
     )

@@ -121,3 +121,67 @@ pub async fn import_survey(
     }
     Ok(ImportReport { dry_run, changes })
 }
+
+/// A stored criteria set, as a workbook; for administrators and viewers.
+pub async fn criteria_set_for_export(
+    store: &Store,
+    actor: &Actor,
+    set_id: i64,
+) -> Result<crate::domain::CriteriaSet> {
+    if !matches!(
+        actor.role,
+        crate::domain::access::Role::Admin | crate::domain::access::Role::Viewer
+    ) {
+        return Err(ServiceError::Forbidden(
+            "Chỉ quản trị và người xem mới tải được bộ tiêu chí.".into(),
+        ));
+    }
+    Ok(store.criteria_set(set_id).await?.set)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CriteriaImport {
+    pub code: String,
+    pub version: String,
+    pub content_hash: String,
+    pub leaves: usize,
+    /// "dry_run", "created", "replaced" (a draft) or "unchanged".
+    pub outcome: &'static str,
+}
+
+/// Imports a criteria set from its workbook; a published version never changes.
+pub async fn import_criteria(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    bytes: Vec<u8>,
+    dry_run: bool,
+) -> Result<CriteriaImport> {
+    require_admin(actor)?;
+    let (set, text) = tokio::task::spawn_blocking(move || {
+        crate::excel::criteria_workbook::import("bo-tieu-chi.xlsx", &bytes)
+    })
+    .await
+    .map_err(|e| ServiceError::Invalid(e.to_string()))?
+    .map_err(|problems| ServiceError::Invalid(problems.join("\n")))?;
+    let outcome = if dry_run {
+        "dry_run"
+    } else {
+        match store
+            .import_criteria_set(&set, &text, NewAudit::by(actor, address), clock.now())
+            .await?
+        {
+            crate::store::ImportOutcome::Created(_) => "created",
+            crate::store::ImportOutcome::Replaced(_) => "replaced",
+            crate::store::ImportOutcome::Unchanged(_) => "unchanged",
+        }
+    };
+    Ok(CriteriaImport {
+        leaves: set.leaves().count(),
+        content_hash: set.content_hash(),
+        code: set.code,
+        version: set.version,
+        outcome,
+    })
+}

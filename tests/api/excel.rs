@@ -474,3 +474,118 @@ async fn the_administration_page_imports_survey_scores_with_a_dry_run_first() {
         "{html}"
     );
 }
+
+#[test]
+fn every_shipped_criteria_set_survives_an_excel_round_trip() {
+    use parindex::domain::criteria_file;
+    use parindex::excel::criteria_workbook;
+    for (file, text) in parindex::demo::CRITERIA_FILES {
+        let set = criteria_file::parse(file, text).expect("valid");
+        let bytes = criteria_workbook::export(&set).expect("export");
+        let (back, toml_text) = criteria_workbook::import("bo-tieu-chi.xlsx", &bytes)
+            .unwrap_or_else(|p| panic!("{file}: {p:#?}"));
+        assert_eq!(back.content_hash(), set.content_hash(), "{file}");
+        assert_eq!(back, set, "{file}");
+        // The TOML it produced is itself a valid criteria file.
+        assert!(criteria_file::parse("x.toml", &toml_text).is_ok());
+    }
+}
+
+#[test]
+fn a_broken_criteria_workbook_names_the_row_and_field() {
+    use parindex::excel::criteria_workbook;
+    let set = parindex::domain::criteria_file::parse("t.toml", crate::criteria_check::VALID)
+        .expect("valid");
+    let bytes = criteria_workbook::export(&set).expect("export");
+    // Edits the exported workbook the way a person would, then imports it.
+    let edited = |max_of_1_2: Option<&str>, formula_in_2_1: bool| {
+        let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).expect("xlsx");
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        for name in [
+            criteria_workbook::INFO,
+            criteria_workbook::NODES,
+            criteria_workbook::EXTRAS,
+        ] {
+            let range = book.worksheet_range(name).expect("sheet");
+            let sheet = workbook.add_worksheet();
+            sheet.set_name(name).expect("name");
+            for (r, row) in range.rows().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    if let Data::String(s) = v {
+                        sheet.write_string(r as u32, c as u16, s).expect("write");
+                    }
+                }
+            }
+            if name == criteria_workbook::NODES {
+                // Rows: 0 header, 1 "1", 2 "1.1", 3 "1.2", 4 "1.3", 5 "2", 6 "2.1".
+                assert_eq!(range.get_value((3, 0)), Some(&Data::String("1.2".into())));
+                if let Some(max) = max_of_1_2 {
+                    sheet.write_string(3, 2, max).expect("write");
+                }
+                if formula_in_2_1 {
+                    sheet.write_formula(6, 2, "=1+1").expect("formula");
+                }
+            }
+        }
+        let bytes = workbook.save_to_buffer().expect("xlsx");
+        criteria_workbook::import("sua.xlsx", &bytes)
+    };
+    assert!(edited(None, false).is_ok(), "unchanged, it imports");
+    assert_eq!(
+        edited(None, true).expect_err("formula"),
+        ["Trang «Tiêu chí», dòng 7, cột C: ô chứa công thức; hãy dán giá trị thay cho công thức."]
+    );
+    let problems = edited(Some("2"), false).expect_err("sums");
+    assert!(
+        problems.contains(&"Trang «Tiêu chí», dòng 2 (mục 1), trường «max»: tổng điểm tối đa của các mục con (4,5) khác điểm tối đa của mục (4)".to_string()),
+        "{problems:#?}"
+    );
+    let problems = edited(Some("1,125"), false).expect_err("decimals");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("«1,125» có quá hai chữ số thập phân")),
+        "{problems:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_criteria_set_goes_out_to_excel_and_back_through_the_api() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let response = admin
+        .send(admin.get(app.url(&format!("/api/criteria-sets/{}/export.xlsx", r.set_id))))
+        .await;
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.expect("body").to_vec();
+    let import = |bytes: Vec<u8>, dry_run: bool| {
+        let request = admin
+            .post(app.url(&format!("/api/criteria-sets/import?dry_run={dry_run}")))
+            .header("x-csrf-token", &csrf)
+            .body(bytes);
+        let admin = admin.clone();
+        async move { json_of(admin.send(request).await).await }
+    };
+    let original = app.store().criteria_set(r.set_id).await.expect("set");
+    let (status, report) = import(bytes.clone(), true).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (report["outcome"].as_str(), report["content_hash"].as_str()),
+        (Some("dry_run"), Some(original.content_hash.as_str()))
+    );
+    let (status, report) = import(bytes, false).await;
+    assert_eq!(
+        (status, report["outcome"].as_str()),
+        (200, Some("unchanged")),
+        "same content, same hash: nothing to do"
+    );
+    // An officer may neither export nor import.
+    let officer = Browser::default();
+    app.sign_in_with(&officer, "a.canbo").await;
+    let response = officer
+        .send(officer.get(app.url(&format!("/api/criteria-sets/{}/export.xlsx", r.set_id))))
+        .await;
+    assert_eq!(response.status(), 403);
+}

@@ -1,0 +1,370 @@
+//! A criteria set as a workbook, in the layout a Department of Home Affairs publishes
+//! (Mã, Nội dung, Điểm tối đa, Hướng dẫn chấm, Tài liệu kiểm chứng) with the method and its
+//! parameters in columns of their own; and back. Export then import gives the same set
+//! (the same content hash): the workbook is turned into the TOML format of `criteria/` and
+//! checked by the same rules.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use super::survey_import::column_letter;
+use crate::domain::criteria::{CriteriaSet, Method};
+use crate::domain::criteria_file;
+
+pub const INFO: &str = "Thông tin";
+pub const NODES: &str = "Tiêu chí";
+pub const EXTRAS: &str = "Thưởng, trừ";
+
+const NODE_COLUMNS: [&str; 14] = [
+    "Mã",
+    "Nội dung",
+    "Điểm tối đa",
+    "Phương pháp",
+    "Mức tỷ lệ (tỷ lệ tối thiểu %: phần điểm)",
+    "Bước điểm",
+    "Điểm trừ mỗi lần",
+    "Nhãn số lần",
+    "Tử số",
+    "Mẫu số",
+    "Được khai báo không áp dụng",
+    "Ghi chú không áp dụng",
+    "Hướng dẫn chấm điểm",
+    "Tài liệu kiểm chứng",
+];
+
+/// Writes a set to a workbook.
+pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold().set_font_name("Times New Roman");
+    let plain = Format::new()
+        .set_font_name("Times New Roman")
+        .set_text_wrap();
+    let info = workbook.add_worksheet();
+    info.set_name(INFO)?;
+    let rows = [
+        ("Mã bộ tiêu chí", set.code.clone()),
+        ("Phiên bản", set.version.clone()),
+        ("Tên bộ tiêu chí", set.title.clone()),
+        ("Khối", set.tier.clone()),
+        ("Tổng điểm", set.total.to_string()),
+        ("Căn cứ ban hành", set.issued_by.clone().unwrap_or_default()),
+        ("Điểm thưởng tối đa", set.bonus.cap.to_string()),
+        ("Điểm trừ tối đa", set.penalty.cap.to_string()),
+    ];
+    for (r, (key, value)) in rows.iter().enumerate() {
+        info.write_string_with_format(r as u32, 0, *key, &bold)?;
+        info.write_string_with_format(r as u32, 1, value, &plain)?;
+    }
+    info.set_column_width(0, 24)?;
+    info.set_column_width(1, 80)?;
+
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(NODES)?;
+    for (c, h) in NODE_COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (i, n) in set.nodes.iter().enumerate() {
+        let r = 1 + i as u32;
+        let mut cells: Vec<String> = vec![n.code.clone(), n.text.clone(), n.max.to_string()];
+        cells.resize(NODE_COLUMNS.len(), String::new());
+        if let Some(leaf) = &n.leaf {
+            cells[3] = leaf.method.name().to_string();
+            match &leaf.method {
+                Method::Tiered {
+                    numerator,
+                    denominator,
+                    tiers,
+                } => {
+                    cells[4] = tiers
+                        .iter()
+                        .map(|t| format!("{}: {}", t.min_rate, t.fraction))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    cells[8] = numerator.clone();
+                    cells[9] = denominator.clone();
+                }
+                Method::Proportional {
+                    numerator,
+                    denominator,
+                } => {
+                    cells[8] = numerator.clone();
+                    cells[9] = denominator.clone();
+                }
+                Method::Judged { step } => cells[5] = step.to_string(),
+                Method::Deduction {
+                    per_occurrence,
+                    occurrence,
+                } => {
+                    cells[6] = per_occurrence.to_string();
+                    cells[7] = occurrence.clone();
+                }
+                Method::YesNo | Method::Survey => {}
+            }
+            cells[10] = if leaf.na_allowed {
+                "có".into()
+            } else {
+                String::new()
+            };
+            cells[11] = leaf.na_hint.clone().unwrap_or_default();
+            cells[12] = leaf.guidance.clone();
+            cells[13] = leaf.evidence.clone();
+        }
+        for (c, v) in cells.iter().enumerate() {
+            if !v.is_empty() {
+                sheet.write_string_with_format(r, c as u16, v, &plain)?;
+            }
+        }
+    }
+    sheet.set_column_width(1, 60)?;
+    sheet.set_column_width(12, 60)?;
+    sheet.set_column_width(13, 40)?;
+    sheet.set_freeze_panes(1, 2)?;
+
+    let extras = workbook.add_worksheet();
+    extras.set_name(EXTRAS)?;
+    for (c, h) in ["Loại (thưởng/trừ)", "Mã", "Nội dung", "Điểm mỗi lần"]
+        .iter()
+        .enumerate()
+    {
+        extras.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    let mut r = 1;
+    for (kind, group) in [("thưởng", &set.bonus), ("trừ", &set.penalty)] {
+        for item in &group.items {
+            extras.write_string_with_format(r, 0, kind, &plain)?;
+            extras.write_string_with_format(r, 1, &item.code, &plain)?;
+            extras.write_string_with_format(r, 2, &item.text, &plain)?;
+            extras.write_string_with_format(r, 3, item.points.to_string(), &plain)?;
+            r += 1;
+        }
+    }
+    extras.set_column_width(2, 70)?;
+    workbook.save_to_buffer()
+}
+
+/// A cell as text, refusing formulas (their cached value may be stale or absent).
+struct SheetReader {
+    name: String,
+    rows: Vec<Vec<Data>>,
+    formulas: calamine::Range<String>,
+    start: (u32, u32),
+}
+
+impl SheetReader {
+    fn open(book: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<SheetReader, String> {
+        let range = book
+            .worksheet_range(name)
+            .map_err(|_| format!("Thiếu trang «{name}»."))?;
+        let formulas = book.worksheet_formula(name).unwrap_or_default();
+        let start = range.start().unwrap_or((0, 0));
+        Ok(SheetReader {
+            name: name.into(),
+            rows: range.rows().map(<[Data]>::to_vec).collect(),
+            formulas,
+            start,
+        })
+    }
+
+    fn place(&self, row: usize, col: usize) -> String {
+        format!(
+            "Trang «{}», dòng {}, cột {}",
+            self.name,
+            self.start.0 as usize + row + 1,
+            column_letter(self.start.1 + col as u32)
+        )
+    }
+
+    fn text(&self, row: usize, col: usize, errors: &mut Vec<String>) -> String {
+        let abs = (self.start.0 + row as u32, self.start.1 + col as u32);
+        if self.formulas.get_value(abs).is_some_and(|f| !f.is_empty()) {
+            errors.push(format!(
+                "{}: ô chứa công thức; hãy dán giá trị thay cho công thức.",
+                self.place(row, col)
+            ));
+            return String::new();
+        }
+        match self.rows.get(row).and_then(|r| r.get(col)) {
+            None | Some(Data::Empty) => String::new(),
+            Some(Data::String(s)) => s.trim().to_string(),
+            Some(Data::Float(f)) => format!("{f}"),
+            Some(Data::Int(i)) => format!("{i}"),
+            Some(Data::Bool(b)) => {
+                if *b {
+                    "có".into()
+                } else {
+                    String::new()
+                }
+            }
+            Some(other) => {
+                errors.push(format!(
+                    "{}: «{other}» không đọc được.",
+                    self.place(row, col)
+                ));
+                String::new()
+            }
+        }
+    }
+}
+
+/// Reads a criteria workbook into the TOML text of `criteria/` and the set it describes.
+/// Problems name the sheet, row and column, or the node and the field.
+pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Vec<String>> {
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|e| vec![format!("Không đọc được tệp Excel (.xlsx): {e}")])?;
+    let mut errors = Vec::new();
+    let info = SheetReader::open(&mut book, INFO).map_err(|e| vec![e])?;
+    let nodes = SheetReader::open(&mut book, NODES).map_err(|e| vec![e])?;
+    let extras = SheetReader::open(&mut book, EXTRAS).ok();
+
+    let mut meta: HashMap<String, String> = HashMap::new();
+    for r in 0..info.rows.len() {
+        let key = info.text(r, 0, &mut errors);
+        let value = info.text(r, 1, &mut errors);
+        meta.insert(key, value);
+    }
+    let get = |k: &str| meta.get(k).cloned().unwrap_or_default();
+    let mut doc = toml::Table::new();
+    let mut set = toml::Table::new();
+    for (key, field) in [
+        ("Mã bộ tiêu chí", "code"),
+        ("Phiên bản", "version"),
+        ("Tên bộ tiêu chí", "title"),
+        ("Khối", "tier"),
+        ("Tổng điểm", "total"),
+    ] {
+        set.insert(field.into(), toml::Value::String(get(key)));
+    }
+    if !get("Căn cứ ban hành").is_empty() {
+        set.insert(
+            "issued_by".into(),
+            toml::Value::String(get("Căn cứ ban hành")),
+        );
+    }
+    doc.insert("set".into(), toml::Value::Table(set));
+
+    let mut rows_of: HashMap<String, usize> = HashMap::new();
+    let mut node_list = Vec::new();
+    for r in 1..nodes.rows.len() {
+        let cell = |c: usize, errors: &mut Vec<String>| nodes.text(r, c, errors);
+        let code = cell(0, &mut errors);
+        if code.is_empty() {
+            continue;
+        }
+        rows_of.insert(code.clone(), r);
+        let mut node = toml::Table::new();
+        node.insert("code".into(), toml::Value::String(code));
+        node.insert("text".into(), toml::Value::String(cell(1, &mut errors)));
+        node.insert("max".into(), toml::Value::String(cell(2, &mut errors)));
+        let method = cell(3, &mut errors);
+        if !method.is_empty() {
+            node.insert("method".into(), toml::Value::String(method));
+            let tiers = cell(4, &mut errors);
+            if !tiers.is_empty() {
+                let mut list = Vec::new();
+                for part in tiers.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                    match part.split_once(':') {
+                        Some((rate, fraction)) => {
+                            let mut t = toml::Table::new();
+                            t.insert("min_rate".into(), toml::Value::String(rate.trim().into()));
+                            t.insert(
+                                "fraction".into(),
+                                toml::Value::String(fraction.trim().into()),
+                            );
+                            list.push(toml::Value::Table(t));
+                        }
+                        None => errors.push(format!(
+                            "{}: mức «{part}» phải có dạng «tỷ lệ: phần điểm», ví dụ «80: 0.5».",
+                            nodes.place(r, 4)
+                        )),
+                    }
+                }
+                node.insert("tiers".into(), toml::Value::Array(list));
+            }
+            for (c, field) in [
+                (5, "step"),
+                (6, "per_occurrence"),
+                (7, "occurrence"),
+                (8, "numerator"),
+                (9, "denominator"),
+                (11, "na_hint"),
+                (12, "guidance"),
+                (13, "evidence"),
+            ] {
+                let v = cell(c, &mut errors);
+                if !v.is_empty() {
+                    node.insert(field.into(), toml::Value::String(v));
+                }
+            }
+            let na = cell(10, &mut errors).to_lowercase();
+            if matches!(na.as_str(), "có" | "x" | "1" | "true") {
+                node.insert("na_allowed".into(), toml::Value::Boolean(true));
+            }
+        }
+        node_list.push(toml::Value::Table(node));
+    }
+    doc.insert("node".into(), toml::Value::Array(node_list));
+
+    if let Some(extras) = extras {
+        for (kind, cap_key, field) in [
+            ("thưởng", "Điểm thưởng tối đa", "bonus"),
+            ("trừ", "Điểm trừ tối đa", "penalty"),
+        ] {
+            let mut items = Vec::new();
+            for r in 1..extras.rows.len() {
+                if extras.text(r, 0, &mut errors).to_lowercase() != kind {
+                    continue;
+                }
+                let mut item = toml::Table::new();
+                item.insert(
+                    "code".into(),
+                    toml::Value::String(extras.text(r, 1, &mut errors)),
+                );
+                item.insert(
+                    "text".into(),
+                    toml::Value::String(extras.text(r, 2, &mut errors)),
+                );
+                item.insert(
+                    "points".into(),
+                    toml::Value::String(extras.text(r, 3, &mut errors)),
+                );
+                items.push(toml::Value::Table(item));
+            }
+            let cap = get(cap_key);
+            if !items.is_empty() || !matches!(cap.as_str(), "" | "0") {
+                let mut group = toml::Table::new();
+                group.insert("cap".into(), toml::Value::String(cap));
+                group.insert("item".into(), toml::Value::Array(items));
+                doc.insert(field.into(), toml::Value::Table(group));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let text =
+        toml::to_string(&doc).map_err(|e| vec![format!("Không tạo được bộ tiêu chí: {e}")])?;
+    criteria_file::parse(file_name, &text)
+        .map(|set| (set, text))
+        .map_err(|problems| {
+            problems
+                .into_iter()
+                .map(
+                    |p| match p.node.as_ref().and_then(|code| rows_of.get(code)) {
+                        Some(row) => format!(
+                            "Trang «{NODES}», dòng {} (mục {}){}: {}",
+                            row + 1,
+                            p.node.clone().unwrap_or_default(),
+                            p.field
+                                .map(|f| format!(", trường «{f}»"))
+                                .unwrap_or_default(),
+                            p.message
+                        ),
+                        None => p.to_string(),
+                    },
+                )
+                .collect()
+        })
+}
