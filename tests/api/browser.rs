@@ -192,8 +192,9 @@ async fn a_round_in_the_browser() {
         .click()
         .await
         .expect("click");
+    // The refused sign-in is a new page load: wait for it rather than read too early.
     assert_eq!(
-        text_of(c, ".alert").await,
+        wait_text(c, ".alert", "không đúng").await,
         "Tên đăng nhập hoặc mật khẩu không đúng."
     );
     screenshot(c, "01-dang-nhap").await;
