@@ -70,14 +70,7 @@ async fn ranking_workbook(
         )
         .into());
     }
-    let mut details = Vec::new();
-    for tier in &results.tiers {
-        for u in &tier.units {
-            details.push(
-                crate::service::exports::unit_detail_unchecked(&state.store, id, u.unit_id).await?,
-            );
-        }
-    }
+    let details = crate::service::exports::round_details(&state.store, &results).await?;
     let issuer = state.issuer.clone();
     let file_name = format!("Xếp hạng {}.xlsx", results.title);
     xlsx_download(&file_name, move || {

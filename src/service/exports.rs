@@ -6,9 +6,11 @@ use serde::Serialize;
 use super::Result;
 use super::self_assessment::{ensure_viewable, unit_in_round};
 use crate::domain::Clock;
+use crate::domain::CriteriaSet;
 use crate::domain::Points;
 use crate::domain::access::Actor;
-use crate::store::Store;
+use crate::service::results::RoundResults;
+use crate::store::{Round, Store, Unit};
 
 /// One line of a unit's detail sheet: a node of the criteria tree.
 #[derive(Clone, Debug, Serialize)]
@@ -36,13 +38,30 @@ pub struct UnitDetail {
     pub rows: Vec<DetailRow>,
 }
 
-/// Gathers a unit's detail without checking who asks (for the administrator's exports).
-pub(crate) async fn unit_detail_unchecked(
+/// The detail of every unit in a round's results, in their order. The round and each
+/// tier's criteria set are read once, not once per unit.
+pub(crate) async fn round_details(
     store: &Store,
-    round_id: i64,
-    unit_id: i64,
-) -> Result<UnitDetail> {
-    let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
+    results: &RoundResults,
+) -> Result<Vec<UnitDetail>> {
+    let round = store.round(results.round_id).await?;
+    let mut details = Vec::new();
+    for tier in &results.tiers {
+        let Some(pinned) = round.tiers.iter().find(|t| t.tier_code == tier.tier_code) else {
+            continue;
+        };
+        let set = store.criteria_set(pinned.set_id).await?.set;
+        for u in &tier.units {
+            let unit = store.unit(u.unit_id).await?;
+            details.push(detail(store, &round, unit, &set).await?);
+        }
+    }
+    Ok(details)
+}
+
+/// Gathers one unit's detail, without checking who asks.
+async fn detail(store: &Store, round: &Round, unit: Unit, set: &CriteriaSet) -> Result<UnitDetail> {
+    let (round_id, unit_id) = (round.id, unit.id);
     let entries = store.self_entries(round_id, unit_id).await?;
     let appraisals = store.appraisal_entries(round_id, unit_id).await?;
     let evidence = store.evidence(round_id, unit_id).await?;
@@ -117,7 +136,7 @@ pub async fn unit_detail(
     round_id: i64,
     unit_id: i64,
 ) -> Result<UnitDetail> {
-    let round = store.round(round_id).await?;
+    let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_viewable(store, actor, &round, unit_id, clock.now()).await?;
-    unit_detail_unchecked(store, round_id, unit_id).await
+    detail(store, &round, unit, &set).await
 }
