@@ -60,14 +60,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn admin_only(writer: &Writer) -> Result<()> {
-    if writer.actor.is_admin() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "Chỉ quản trị (Sở Nội vụ) mới được thực hiện thao tác này.".into(),
-        )
-        .into())
-    }
+    Ok(crate::service::require_admin(&writer.actor)?)
 }
 
 #[derive(Deserialize)]

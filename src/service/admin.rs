@@ -6,17 +6,7 @@ use crate::domain::access::{Actor, Role};
 use crate::domain::collation::sort_vi;
 use crate::store::{NewAudit, Store, Tier, Unit, User};
 
-use super::{Result, ServiceError};
-
-fn require_admin(actor: &Actor) -> Result<()> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "Chỉ quản trị (Sở Nội vụ) mới được thực hiện thao tác này.".into(),
-        ))
-    }
-}
+use super::{Result, ServiceError, require_admin};
 
 fn required(value: &str, what: &str) -> Result<String> {
     let v = value.trim();

@@ -78,3 +78,14 @@ impl From<StoreError> for ServiceError {
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Refuses anyone but an administrator (cán bộ Sở Nội vụ).
+pub(crate) fn require_admin(actor: &crate::domain::access::Actor) -> Result<()> {
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(
+            "Chỉ quản trị (Sở Nội vụ) mới được thực hiện thao tác này.".into(),
+        ))
+    }
+}

@@ -9,7 +9,7 @@ use crate::domain::{Clock, Points};
 use crate::store::{AppraisalEntry, NewAudit, Store};
 
 use super::self_assessment::unit_in_round;
-use super::{Result, ServiceError};
+use super::{Result, ServiceError, require_admin};
 
 /// The most occurrences a bonus or penalty item may be counted.
 pub const MAX_OCCURRENCES: i64 = 100;
@@ -110,16 +110,6 @@ pub async fn save_appraisal(
     Ok(store
         .save_appraisal(round_id, unit_id, &entry, NewAudit::by(actor, address), now)
         .await?)
-}
-
-fn require_admin(actor: &Actor) -> Result<()> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "Chỉ quản trị (Sở Nội vụ) mới được thực hiện thao tác này.".into(),
-        ))
-    }
 }
 
 /// The administrator records a survey score for a unit and a survey leaf.
