@@ -236,6 +236,19 @@ pub fn parse_deadline(s: &str) -> Option<DateTime<Utc>> {
     vn_local(date.and_time(time))
 }
 
+/// The day in Vietnam of a unix time (seconds).
+pub fn vn_date(unix: i64) -> NaiveDate {
+    DateTime::from_timestamp(unix, 0)
+        .unwrap_or_default()
+        .with_timezone(&Ho_Chi_Minh)
+        .date_naive()
+}
+
+/// The last second of a day in Vietnam: what "valid until 31/12/2024" means.
+pub fn end_of_day(date: NaiveDate) -> Option<DateTime<Utc>> {
+    vn_local(date.and_time(NaiveTime::from_hms_opt(23, 59, 59)?))
+}
+
 /// Parses the start of a window: a date alone means the start of that day in Vietnam.
 pub fn parse_opening(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();

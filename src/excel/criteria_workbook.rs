@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Xlsx, open_workbook_from_rs};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use super::survey_import::column_letter;
+use super::sheet::SheetReader;
 use crate::domain::criteria::{CriteriaSet, Method};
 use crate::domain::criteria_file;
 
@@ -143,70 +143,6 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
     }
     extras.set_column_width(2, 70)?;
     workbook.save_to_buffer()
-}
-
-/// A cell as text, refusing formulas (their cached value may be stale or absent).
-struct SheetReader {
-    name: String,
-    rows: Vec<Vec<Data>>,
-    formulas: calamine::Range<String>,
-    start: (u32, u32),
-}
-
-impl SheetReader {
-    fn open(book: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<SheetReader, String> {
-        let range = book
-            .worksheet_range(name)
-            .map_err(|_| format!("Thiếu trang «{name}»."))?;
-        let formulas = book.worksheet_formula(name).unwrap_or_default();
-        let start = range.start().unwrap_or((0, 0));
-        Ok(SheetReader {
-            name: name.into(),
-            rows: range.rows().map(<[Data]>::to_vec).collect(),
-            formulas,
-            start,
-        })
-    }
-
-    fn place(&self, row: usize, col: usize) -> String {
-        format!(
-            "Trang «{}», dòng {}, cột {}",
-            self.name,
-            self.start.0 as usize + row + 1,
-            column_letter(self.start.1 + col as u32)
-        )
-    }
-
-    fn text(&self, row: usize, col: usize, errors: &mut Vec<String>) -> String {
-        let abs = (self.start.0 + row as u32, self.start.1 + col as u32);
-        if self.formulas.get_value(abs).is_some_and(|f| !f.is_empty()) {
-            errors.push(format!(
-                "{}: ô chứa công thức; hãy dán giá trị thay cho công thức.",
-                self.place(row, col)
-            ));
-            return String::new();
-        }
-        match self.rows.get(row).and_then(|r| r.get(col)) {
-            None | Some(Data::Empty) => String::new(),
-            Some(Data::String(s)) => s.trim().to_string(),
-            Some(Data::Float(f)) => format!("{f}"),
-            Some(Data::Int(i)) => format!("{i}"),
-            Some(Data::Bool(b)) => {
-                if *b {
-                    "có".into()
-                } else {
-                    String::new()
-                }
-            }
-            Some(other) => {
-                errors.push(format!(
-                    "{}: «{other}» không đọc được.",
-                    self.place(row, col)
-                ));
-                String::new()
-            }
-        }
-    }
 }
 
 /// Reads a criteria workbook into the TOML text of `criteria/` and the set it describes.

@@ -3,6 +3,8 @@
 //! capitals, repeated header rows, frozen panes, autofilter, numbers stored as numbers.
 
 pub mod criteria_workbook;
+pub mod directory_import;
+pub(crate) mod sheet;
 pub mod survey_import;
 
 use rust_xlsxwriter::{

@@ -117,6 +117,12 @@ pub async fn sign_in(
     let Some(actor) = actor.filter(|_| verified) else {
         return Err(ServiceError::Unauthenticated(WRONG_CREDENTIALS.into()));
     };
+    if !store.account_open(actor.user_id, now).await? {
+        // The password was right, so saying why does not help a guesser.
+        return Err(ServiceError::Unauthenticated(
+            "Tài khoản đã hết hiệu lực. Liên hệ Sở Nội vụ nếu cần gia hạn.".into(),
+        ));
+    }
     store.forget_sign_in_attempt(attempt).await?;
     let token = random_token()?;
     let csrf_token = random_token()?;

@@ -185,3 +185,301 @@ pub async fn import_criteria(
         outcome,
     })
 }
+
+/// One field that an import changes: its Vietnamese name, the old and the new value.
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub old: Option<String>,
+    pub new: String,
+}
+
+/// A unit or account that an import creates or changes.
+#[derive(Clone, Debug, Serialize)]
+pub struct DirectoryChange {
+    /// The sheet and row (as Excel shows it) the change comes from.
+    pub sheet: &'static str,
+    pub row: usize,
+    /// The unit code or username.
+    pub key: String,
+    /// "create" or "update".
+    pub action: &'static str,
+    pub fields: Vec<FieldChange>,
+}
+
+/// A password made for a new account, shown once to the administrator who imported it.
+#[derive(Clone, Debug, Serialize)]
+pub struct NewPassword {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DirectoryReport {
+    pub dry_run: bool,
+    pub changes: Vec<DirectoryChange>,
+    /// Rows that match what is stored already.
+    pub unchanged: usize,
+    /// Only after a real import: the first password of each new account.
+    pub passwords: Vec<NewPassword>,
+}
+
+/// What the units-and-users template holds: the directory as it is now.
+pub async fn directory_template(store: &Store, actor: &Actor) -> Result<Vec<u8>> {
+    use crate::excel::directory_import::{TemplateUser, template};
+    require_admin(actor)?;
+    let tiers = store.tiers().await?;
+    let tier_code = |id: i64| {
+        tiers
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.code.clone())
+            .unwrap_or_default()
+    };
+    let mut units = store.units(None).await?;
+    crate::domain::collation::sort_vi(&mut units, |u| &u.name);
+    let code_of: HashMap<i64, String> = units.iter().map(|u| (u.id, u.code.clone())).collect();
+    let unit_rows: Vec<(String, String, String)> = units
+        .iter()
+        .map(|u| (u.code.clone(), u.name.clone(), tier_code(u.tier_id)))
+        .collect();
+    let users: Vec<TemplateUser> = store
+        .users()
+        .await?
+        .into_iter()
+        .filter_map(|u| {
+            Some(TemplateUser {
+                role: crate::domain::access::Role::parse(&u.role)?,
+                unit_code: u.unit_id.and_then(|id| code_of.get(&id).cloned()),
+                valid_until: u.expires_at.map(|t| {
+                    crate::domain::deadline::vn_date(t)
+                }),
+                username: u.username,
+                display_name: u.display_name,
+            })
+        })
+        .collect();
+    let tier_codes: Vec<String> = tiers.iter().map(|t| t.code.clone()).collect();
+    tokio::task::spawn_blocking(move || template(&tier_codes, &unit_rows, &users))
+        .await
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?
+        .map_err(|e| ServiceError::Invalid(format!("Không tạo được tệp mẫu: {e}")))
+}
+
+/// A first password people can read out and type: no 0/O, 1/l/I.
+fn first_password() -> Result<String> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ServiceError::Invalid(format!("không tạo được mật khẩu: {e}")))?;
+    // 256 is not a multiple of 55; the bias this leaves (at most 1/256 per character) does
+    // not matter for a first password that must be changed anyway.
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect())
+}
+
+/// Checks a units-and-users workbook; unless `dry_run`, writes it all in one transaction.
+/// New accounts get a first password each, returned once in the report.
+pub async fn import_directory(
+    store: &Store,
+    clock: &dyn Clock,
+    actor: &Actor,
+    address: &str,
+    bytes: Vec<u8>,
+    dry_run: bool,
+) -> Result<DirectoryReport> {
+    use crate::excel::directory_import::{self, Known};
+    require_admin(actor)?;
+    let tiers = store.tiers().await?;
+    let units = store.units(None).await?;
+    let known = Known {
+        tier_codes: tiers.iter().map(|t| t.code.clone()).collect(),
+        unit_codes: units.iter().map(|u| u.code.clone()).collect(),
+    };
+    let dir = tokio::task::spawn_blocking(move || directory_import::read(&bytes, &known))
+        .await
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?
+        .map_err(|problems| ServiceError::Invalid(problems.join("\n")))?;
+
+    let tier_code = |id: i64| {
+        tiers
+            .iter()
+            .find(|t| t.id == id)
+            .map_or(String::new(), |t| t.code.clone())
+    };
+    let unit_by_code: HashMap<&str, &crate::store::Unit> =
+        units.iter().map(|u| (u.code.as_str(), u)).collect();
+    let code_of: HashMap<i64, &str> = units.iter().map(|u| (u.id, u.code.as_str())).collect();
+    let mut changes = Vec::new();
+    let mut unchanged = 0;
+    let mut unit_writes = Vec::new();
+    for row in &dir.units {
+        let old = unit_by_code.get(row.code.as_str());
+        let mut fields = Vec::new();
+        let mut field = |field, old: Option<String>, new: &str| {
+            if old.as_deref() != Some(new) {
+                fields.push(FieldChange {
+                    field,
+                    old,
+                    new: new.to_string(),
+                });
+            }
+        };
+        field("Tên đơn vị", old.map(|u| u.name.clone()), &row.name);
+        field("Mã khối", old.map(|u| tier_code(u.tier_id)), &row.tier_code);
+        if fields.is_empty() {
+            unchanged += 1;
+            continue;
+        }
+        changes.push(DirectoryChange {
+            sheet: directory_import::UNITS,
+            row: row.row,
+            key: row.code.clone(),
+            action: if old.is_some() { "update" } else { "create" },
+            fields,
+        });
+        unit_writes.push(crate::store::UnitWrite {
+            code: row.code.clone(),
+            name: row.name.clone(),
+            tier_code: row.tier_code.clone(),
+        });
+    }
+
+    let users = store.users().await?;
+    let user_by_name: HashMap<&str, &crate::store::User> =
+        users.iter().map(|u| (u.username.as_str(), u)).collect();
+    let date_text = |d: Option<chrono::NaiveDate>| {
+        d.map_or("không thời hạn".to_string(), |d| {
+            d.format("%d/%m/%Y").to_string()
+        })
+    };
+    let stored_date = |t: Option<i64>| {
+        t.map(|t| {
+            crate::domain::deadline::vn_date(t)
+        })
+    };
+    let mut planned = Vec::new();
+    for row in &dir.users {
+        let old = user_by_name.get(row.username.as_str());
+        let role_label = |r: &str| {
+            crate::domain::access::Role::parse(r).map_or(r.to_string(), |r| r.label().into())
+        };
+        let mut fields = Vec::new();
+        let mut field = |field, old: Option<String>, new: String| {
+            if old.as_ref() != Some(&new) {
+                fields.push(FieldChange { field, old, new });
+            }
+        };
+        field(
+            "Họ và tên",
+            old.map(|u| u.display_name.clone()),
+            row.display_name.clone(),
+        );
+        field(
+            "Vai trò",
+            old.map(|u| role_label(&u.role)),
+            row.role.label().into(),
+        );
+        field(
+            "Mã đơn vị",
+            old.map(|u| {
+                u.unit_id
+                    .and_then(|id| code_of.get(&id).map(|c| c.to_string()))
+                    .unwrap_or_default()
+            }),
+            row.unit_code.clone().unwrap_or_default(),
+        );
+        field(
+            "Hiệu lực đến",
+            old.map(|u| date_text(stored_date(u.expires_at))),
+            date_text(row.valid_until),
+        );
+        if fields.is_empty() {
+            unchanged += 1;
+            continue;
+        }
+        if old.is_some_and(|u| u.id == actor.user_id)
+            && fields
+                .iter()
+                .any(|f| matches!(f.field, "Vai trò" | "Hiệu lực đến" | "Mã đơn vị"))
+        {
+            return Err(ServiceError::Invalid(format!(
+                "Trang «{}», dòng {}: không đổi vai trò, đơn vị hay thời hạn của chính tài khoản đang nhập tệp; hãy nhờ một quản trị khác.",
+                directory_import::USERS,
+                row.row
+            )));
+        }
+        let expires_at = match row.valid_until {
+            None => None,
+            Some(d) => Some(
+                crate::domain::deadline::end_of_day(d)
+                    .ok_or_else(|| ServiceError::Invalid(format!("Ngày {d} không hợp lệ.")))?
+                    .timestamp(),
+            ),
+        };
+        let summary = format!(
+            "{}: {}, {}{}, hiệu lực đến {}",
+            row.username,
+            row.display_name,
+            row.role.label(),
+            row.unit_code
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default(),
+            date_text(row.valid_until)
+        );
+        changes.push(DirectoryChange {
+            sheet: directory_import::USERS,
+            row: row.row,
+            key: row.username.clone(),
+            action: if old.is_some() { "update" } else { "create" },
+            fields,
+        });
+        planned.push((row, old.is_none(), expires_at, summary));
+    }
+
+    let mut passwords = Vec::new();
+    if !dry_run && !changes.is_empty() {
+        let mut user_writes = Vec::new();
+        for (row, is_new, expires_at, summary) in planned {
+            let password_hash = if is_new {
+                let password = first_password()?;
+                let hash = super::auth::hash_password(&password).await?;
+                passwords.push(NewPassword {
+                    username: row.username.clone(),
+                    display_name: row.display_name.clone(),
+                    password,
+                });
+                Some(hash)
+            } else {
+                None
+            };
+            user_writes.push(crate::store::UserWrite {
+                username: row.username.clone(),
+                display_name: row.display_name.clone(),
+                role: row.role.as_str().into(),
+                unit_code: row.unit_code.clone(),
+                expires_at,
+                password_hash,
+                summary,
+            });
+        }
+        store
+            .apply_directory(
+                &unit_writes,
+                &user_writes,
+                NewAudit::by(actor, address),
+                clock.now(),
+            )
+            .await?;
+    }
+    Ok(DirectoryReport {
+        dry_run,
+        changes,
+        unchanged,
+        passwords,
+    })
+}

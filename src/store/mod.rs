@@ -26,7 +26,7 @@ pub use entries::{AppraisalEntry, SelfEntry, SelfInput};
 pub use evidence::{EvidenceCitation, EvidenceFile, EvidenceList, NewEvidenceFile};
 pub use rounds::{NewRound, Round, RoundTier};
 pub use sessions::SessionRecord;
-pub use units::{Tier, Unit, User};
+pub use units::{Tier, Unit, UnitWrite, User, UserWrite};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");

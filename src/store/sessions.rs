@@ -162,7 +162,20 @@ impl Store {
         Ok(())
     }
 
-    /// The session with this token hash, if it exists, has not expired, and its user is active.
+    /// Whether the account may be used at `now`: not past the date it is valid until.
+    pub async fn account_open(&self, user_id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let open: Option<i64> = sqlx::query_scalar(
+            "select id from users where id = $1 and (expires_at is null or expires_at >= $2)",
+        )
+        .bind(user_id)
+        .bind(to_ts(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(open.is_some())
+    }
+
+    /// The session with this token hash, if it exists, has not expired, and its user is
+    /// active and not past the date the account is valid until.
     pub async fn session(
         &self,
         token_hash: &str,
@@ -171,7 +184,8 @@ impl Store {
         let row: Option<SessionRow> = sqlx::query_as(
             r"select u.id, u.username, u.display_name, u.role, u.unit_id, s.csrf_token, s.expires_at
               from sessions s join users u on u.id = s.user_id
-              where s.token_hash = $1 and s.expires_at > $2 and u.active = 1",
+              where s.token_hash = $1 and s.expires_at > $2 and u.active = 1
+                and (u.expires_at is null or u.expires_at >= $2)",
         )
         .bind(token_hash)
         .bind(to_ts(now))

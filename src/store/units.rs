@@ -29,6 +29,8 @@ pub struct User {
     pub display_name: String,
     pub role: String,
     pub unit_id: Option<i64>,
+    /// The last second (unix time) the account may be used; none: no end.
+    pub expires_at: Option<i64>,
 }
 
 impl Store {
@@ -138,9 +140,127 @@ impl Store {
 
     pub async fn users(&self) -> Result<Vec<User>> {
         Ok(sqlx::query_as(
-            "select id, username, display_name, role, unit_id from users order by id",
+            "select id, username, display_name, role, unit_id, expires_at from users order by id",
         )
         .fetch_all(&self.pool)
         .await?)
     }
+
+    /// Writes a whole directory import in one transaction, each change audited: units
+    /// first (so users may belong to units of the same file), then accounts. A user with a
+    /// password hash is created; one without is updated by username.
+    pub async fn apply_directory(
+        &self,
+        units: &[UnitWrite],
+        users: &[UserWrite],
+        audit: super::NewAudit,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for u in units {
+            let tier_id: i64 = sqlx::query_scalar("select id from tiers where code = $1")
+                .bind(&u.tier_code)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("khối «{}»", u.tier_code)))?;
+            let unit_id: i64 = sqlx::query_scalar(
+                r"insert into units (code, name, tier_id) values ($1, $2, $3)
+                  on conflict (code) do update set name = excluded.name, tier_id = excluded.tier_id
+                  returning id",
+            )
+            .bind(&u.code)
+            .bind(&u.name)
+            .bind(tier_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let entry = super::NewAudit {
+                action: "unit.import".into(),
+                unit_id: Some(unit_id),
+                new_value: Some(format!("{}: {} ({})", u.code, u.name, u.tier_code)),
+                ..audit.clone()
+            };
+            super::audit::append(&mut tx, &entry, now).await?;
+        }
+        for u in users {
+            let unit_id: Option<i64> = match &u.unit_code {
+                None => None,
+                Some(code) => Some(
+                    sqlx::query_scalar("select id from units where code = $1")
+                        .bind(code)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(format!("đơn vị «{code}»")))?,
+                ),
+            };
+            let written = match &u.password_hash {
+                Some(hash) => sqlx::query(
+                    r"insert into users (username, display_name, role, unit_id, expires_at, password_hash, created_at)
+                      values ($1, $2, $3, $4, $5, $6, $7) on conflict (username) do nothing",
+                )
+                .bind(&u.username)
+                .bind(&u.display_name)
+                .bind(&u.role)
+                .bind(unit_id)
+                .bind(u.expires_at)
+                .bind(hash)
+                .bind(super::to_ts(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+                None => sqlx::query(
+                    r"update users set display_name = $2, role = $3, unit_id = $4, expires_at = $5
+                      where username = $1",
+                )
+                .bind(&u.username)
+                .bind(&u.display_name)
+                .bind(&u.role)
+                .bind(unit_id)
+                .bind(u.expires_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+            };
+            if written == 0 {
+                // Someone created or removed the account since the file was checked.
+                return Err(StoreError::Conflict(format!(
+                    "người dùng «{}» vừa được thay đổi bởi người khác; hãy kiểm tra lại tệp",
+                    u.username
+                )));
+            }
+            let entry = super::NewAudit {
+                action: if u.password_hash.is_some() {
+                    "user.import.create".into()
+                } else {
+                    "user.import.update".into()
+                },
+                unit_id,
+                new_value: Some(u.summary.clone()),
+                ..audit.clone()
+            };
+            super::audit::append(&mut tx, &entry, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A unit to create or update, by code.
+#[derive(Clone, Debug)]
+pub struct UnitWrite {
+    pub code: String,
+    pub name: String,
+    pub tier_code: String,
+}
+
+/// An account to create (with its password hash) or update (without), by username.
+#[derive(Clone, Debug)]
+pub struct UserWrite {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit_code: Option<String>,
+    pub expires_at: Option<i64>,
+    pub password_hash: Option<String>,
+    /// What the audit log says of the change.
+    pub summary: String,
 }

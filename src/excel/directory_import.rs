@@ -1,0 +1,447 @@
+//! Units and users (đơn vị, người dùng) from a workbook: the sheet «Đơn vị» (code, name,
+//! tier) and the sheet «Người dùng» (username, full name, role, unit, valid until). Either
+//! sheet may be left out. Columns are found by their headings, so their order is free.
+//!
+//! The whole file is checked before anything is written; every problem names the sheet,
+//! row and column. The template is the current directory itself, so "download, edit,
+//! upload" is the way to change many units or accounts at once.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use chrono::NaiveDate;
+use rust_xlsxwriter::{DataValidation, Format, Workbook, XlsxError};
+
+use super::sheet::SheetReader;
+use crate::domain::access::Role;
+
+pub const UNITS: &str = "Đơn vị";
+pub const USERS: &str = "Người dùng";
+
+const UNIT_CODE: &str = "Mã đơn vị";
+const UNIT_NAME: &str = "Tên đơn vị";
+const TIER: &str = "Mã khối";
+const USERNAME: &str = "Tên đăng nhập";
+const FULL_NAME: &str = "Họ và tên";
+const ROLE: &str = "Vai trò";
+const VALID_UNTIL: &str = "Hiệu lực đến";
+
+/// A unit as the file describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitRow {
+    /// 1-based, as Excel shows it.
+    pub row: usize,
+    pub code: String,
+    pub name: String,
+    pub tier_code: String,
+}
+
+/// An account as the file describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRow {
+    pub row: usize,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_code: Option<String>,
+    /// The last day the account may be used (Vietnam time).
+    pub valid_until: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Directory {
+    pub units: Vec<UnitRow>,
+    pub users: Vec<UserRow>,
+}
+
+/// What the file is checked against: the tiers and the units already stored.
+pub struct Known {
+    pub tier_codes: Vec<String>,
+    pub unit_codes: HashSet<String>,
+}
+
+/// Usernames: what people type on the sign-in page, without spaces or diacritics.
+fn valid_username(s: &str) -> bool {
+    (3..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-@".contains(c))
+}
+
+/// Unit codes: letters, digits and "._-", no spaces.
+fn valid_unit_code(s: &str) -> bool {
+    (1..=32).contains(&s.chars().count())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+fn role_from(text: &str) -> Option<Role> {
+    let t = text.trim().to_lowercase();
+    Role::ALL
+        .into_iter()
+        .find(|r| r.as_str() == t || r.label().to_lowercase() == t)
+}
+
+/// A sheet's heading row: the column of each heading, or a problem for each one missing.
+fn columns(
+    sheet: &SheetReader,
+    wanted: &[&'static str],
+    errors: &mut Vec<String>,
+) -> Option<HashMap<&'static str, usize>> {
+    let mut found = HashMap::new();
+    let mut heading_errors = Vec::new();
+    let width = sheet.rows.first().map_or(0, Vec::len);
+    for col in 0..width {
+        let text = sheet.text(0, col, &mut heading_errors);
+        if let Some(h) = wanted.iter().find(|h| text.eq_ignore_ascii_case(h)) {
+            found.insert(*h, col);
+        }
+    }
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|h| !found.contains_key(*h))
+        .copied()
+        .collect();
+    errors.extend(heading_errors);
+    if missing.is_empty() {
+        Some(found)
+    } else {
+        errors.push(format!(
+            "Trang «{}», dòng 1: thiếu cột {}.",
+            sheet.name,
+            missing
+                .iter()
+                .map(|m| format!("«{m}»"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        None
+    }
+}
+
+/// A date cell: a real Excel date, or text written dd/mm/yyyy. Anything else is refused
+/// with its own message, so "31/02/2024", "hết năm" or a bare number never becomes a date.
+fn date_cell(sheet: &SheetReader, row: usize, col: usize) -> Result<Option<NaiveDate>, String> {
+    let at = sheet.place(row, col);
+    let not_a_date = |what: String| {
+        format!("{at}: {what} không phải là ngày; nhập ngày dạng dd/mm/yyyy, ví dụ 31/12/2024.")
+    };
+    match sheet.cell(row, col) {
+        Data::Empty => Ok(None),
+        Data::String(s) if s.trim().is_empty() => Ok(None),
+        Data::String(s) => {
+            let t = s.trim();
+            NaiveDate::parse_from_str(t, "%d/%m/%Y")
+                .ok()
+                .filter(|_| t.len() == 10)
+                .map(Some)
+                .ok_or_else(|| not_a_date(format!("«{t}»")))
+        }
+        Data::DateTime(d) if !d.is_duration() => d
+            .as_datetime()
+            .map(|t| Some(t.date()))
+            .ok_or_else(|| not_a_date(format!("giá trị {}", d.as_f64()))),
+        Data::DateTimeIso(s) => NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| not_a_date(format!("«{s}»"))),
+        Data::Float(f) => Err(not_a_date(format!(
+            "số {f} (ô chưa định dạng ngày)"
+        ))),
+        Data::Int(i) => Err(not_a_date(format!("số {i} (ô chưa định dạng ngày)"))),
+        other => Err(not_a_date(format!("«{other}»"))),
+    }
+}
+
+/// Checks a workbook and returns the units and users it holds, or every problem found.
+pub fn read(bytes: &[u8], known: &Known) -> Result<Directory, Vec<String>> {
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|e| vec![format!("Không đọc được tệp Excel (.xlsx): {e}")])?;
+    let names = book.sheet_names();
+    let has = |n: &str| names.iter().any(|s| s == n);
+    if !has(UNITS) && !has(USERS) {
+        return Err(vec![format!(
+            "Tệp không có trang «{UNITS}» hay «{USERS}»; hãy dùng tệp mẫu."
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut dir = Directory::default();
+
+    if has(UNITS) {
+        let sheet = SheetReader::open(&mut book, UNITS).map_err(|e| vec![e])?;
+        if let Some(cols) = columns(&sheet, &[UNIT_CODE, UNIT_NAME, TIER], &mut errors) {
+            dir.units = read_units(&sheet, &cols, known, &mut errors);
+        }
+    }
+    if has(USERS) {
+        let sheet = SheetReader::open(&mut book, USERS).map_err(|e| vec![e])?;
+        let wanted = [USERNAME, FULL_NAME, ROLE, UNIT_CODE, VALID_UNTIL];
+        if let Some(cols) = columns(&sheet, &wanted, &mut errors) {
+            let mut units: HashSet<&str> = known.unit_codes.iter().map(String::as_str).collect();
+            units.extend(dir.units.iter().map(|u| u.code.as_str()));
+            dir.users = read_users(&sheet, &cols, &units, &mut errors);
+        }
+    }
+    if errors.is_empty() {
+        Ok(dir)
+    } else {
+        Err(errors)
+    }
+}
+
+fn read_units(
+    sheet: &SheetReader,
+    cols: &HashMap<&str, usize>,
+    known: &Known,
+    errors: &mut Vec<String>,
+) -> Vec<UnitRow> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for r in 1..sheet.rows.len() {
+        if sheet.blank_row(r) {
+            continue;
+        }
+        let before = errors.len();
+        let code = sheet.text(r, cols[UNIT_CODE], errors);
+        let name = sheet.text(r, cols[UNIT_NAME], errors);
+        let tier_code = sheet.text(r, cols[TIER], errors);
+        if errors.len() > before {
+            continue;
+        }
+        let at = |c: &str| sheet.place(r, cols[c]);
+        if code.is_empty() {
+            errors.push(format!("{}: thiếu mã đơn vị.", at(UNIT_CODE)));
+            continue;
+        }
+        if !valid_unit_code(&code) {
+            errors.push(format!(
+                "{}: mã đơn vị «{code}» chỉ được gồm chữ không dấu, chữ số và . _ - (không có khoảng trắng).",
+                at(UNIT_CODE)
+            ));
+            continue;
+        }
+        if let Some(first) = seen.insert(code.to_uppercase(), r) {
+            errors.push(format!(
+                "{}: mã đơn vị «{code}» đã có ở dòng {}; mỗi đơn vị một dòng.",
+                at(UNIT_CODE),
+                first + 1
+            ));
+            continue;
+        }
+        if name.is_empty() {
+            errors.push(format!("{}: thiếu tên đơn vị «{code}».", at(UNIT_NAME)));
+        }
+        if !known.tier_codes.contains(&tier_code) {
+            errors.push(format!(
+                "{}: mã khối «{tier_code}» không có; các khối hiện có: {}.",
+                at(TIER),
+                known.tier_codes.join(", ")
+            ));
+        }
+        out.push(UnitRow {
+            row: r + 1,
+            code,
+            name,
+            tier_code,
+        });
+    }
+    out
+}
+
+fn read_users(
+    sheet: &SheetReader,
+    cols: &HashMap<&str, usize>,
+    unit_codes: &HashSet<&str>,
+    errors: &mut Vec<String>,
+) -> Vec<UserRow> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let role_list = Role::ALL
+        .iter()
+        .map(|r| r.label())
+        .collect::<Vec<_>>()
+        .join(", ");
+    for r in 1..sheet.rows.len() {
+        if sheet.blank_row(r) {
+            continue;
+        }
+        let before = errors.len();
+        let username = sheet.text(r, cols[USERNAME], errors).to_lowercase();
+        let display_name = sheet.text(r, cols[FULL_NAME], errors);
+        let role_text = sheet.text(r, cols[ROLE], errors);
+        let unit_code = sheet.text(r, cols[UNIT_CODE], errors);
+        let valid_until = if sheet.is_formula(r, cols[VALID_UNTIL]) {
+            errors.push(format!(
+                "{}: ô chứa công thức; hãy dán giá trị thay cho công thức.",
+                sheet.place(r, cols[VALID_UNTIL])
+            ));
+            None
+        } else {
+            date_cell(sheet, r, cols[VALID_UNTIL])
+                .map_err(|e| errors.push(e))
+                .unwrap_or(None)
+        };
+        if errors.len() > before {
+            continue;
+        }
+        let at = |c: &str| sheet.place(r, cols[c]);
+        if !valid_username(&username) {
+            errors.push(format!(
+                "{}: tên đăng nhập «{username}» cần 3–64 ký tự gồm chữ thường không dấu, chữ số và . _ - @.",
+                at(USERNAME)
+            ));
+            continue;
+        }
+        if let Some(first) = seen.insert(username.clone(), r) {
+            errors.push(format!(
+                "{}: tên đăng nhập «{username}» đã có ở dòng {}; mỗi người dùng một dòng.",
+                at(USERNAME),
+                first + 1
+            ));
+            continue;
+        }
+        if display_name.is_empty() {
+            errors.push(format!("{}: thiếu họ và tên của «{username}».", at(FULL_NAME)));
+        }
+        let Some(role) = role_from(&role_text) else {
+            errors.push(format!(
+                "{}: vai trò «{role_text}» không có; chọn một trong: {role_list}.",
+                at(ROLE)
+            ));
+            continue;
+        };
+        let unit_code = Some(unit_code).filter(|c| !c.is_empty());
+        match (&unit_code, role.is_unit_role()) {
+            (Some(code), true) if !unit_codes.contains(code.as_str()) => errors.push(format!(
+                "{}: mã đơn vị «{code}» không có trong danh mục đơn vị.",
+                at(UNIT_CODE)
+            )),
+            (None, true) => errors.push(format!(
+                "{}: {} cần mã đơn vị.",
+                at(UNIT_CODE),
+                role.label()
+            )),
+            (Some(code), false) => errors.push(format!(
+                "{}: {} không gắn với đơn vị nào; hãy để trống ô «{code}».",
+                at(UNIT_CODE),
+                role.label()
+            )),
+            _ => {}
+        }
+        out.push(UserRow {
+            row: r + 1,
+            username,
+            display_name,
+            role,
+            unit_code,
+            valid_until,
+        });
+    }
+    out
+}
+
+/// A user for the template: their unit's code and the last day of their account.
+pub struct TemplateUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub unit_code: Option<String>,
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// The template: the current units and users, with lists to pick tiers and roles from and
+/// a date column formatted dd/mm/yyyy.
+pub fn template(
+    tier_codes: &[String],
+    units: &[(String, String, String)],
+    users: &[TemplateUser],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    let bold = Format::new()
+        .set_bold()
+        .set_font_name("Times New Roman")
+        .set_background_color("#DDEBF7");
+    let plain = Format::new().set_font_name("Times New Roman");
+    let text = plain.clone().set_num_format("@");
+    let date = plain.clone().set_num_format("dd/mm/yyyy");
+    const LAST: u32 = 10_000;
+
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(UNITS)?;
+    for (c, h) in [UNIT_CODE, UNIT_NAME, TIER].iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (r, (code, name, tier)) in units.iter().enumerate() {
+        let r = 1 + r as u32;
+        sheet.write_string_with_format(r, 0, code, &text)?;
+        sheet.write_string_with_format(r, 1, name, &plain)?;
+        sheet.write_string_with_format(r, 2, tier, &text)?;
+    }
+    sheet.set_column_format(0, &text)?;
+    sheet.set_column_width(0, 14)?;
+    sheet.set_column_width(1, 55)?;
+    sheet.set_column_width(2, 10)?;
+    let tiers = DataValidation::new()
+        .allow_list_strings(&tier_codes.iter().map(String::as_str).collect::<Vec<_>>())?
+        .set_error_title("Mã khối")?
+        .set_error_message("Chọn một mã khối trong danh sách.")?;
+    sheet.add_data_validation(1, 2, LAST, 2, &tiers)?;
+    sheet.set_freeze_panes(1, 0)?;
+
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(USERS)?;
+    for (c, h) in [USERNAME, FULL_NAME, ROLE, UNIT_CODE, VALID_UNTIL]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (r, u) in users.iter().enumerate() {
+        let r = 1 + r as u32;
+        sheet.write_string_with_format(r, 0, &u.username, &text)?;
+        sheet.write_string_with_format(r, 1, &u.display_name, &plain)?;
+        sheet.write_string_with_format(r, 2, u.role.label(), &plain)?;
+        if let Some(code) = &u.unit_code {
+            sheet.write_string_with_format(r, 3, code, &text)?;
+        }
+        if let Some(d) = u.valid_until {
+            sheet.write_date_with_format(r, 4, d, &date)?;
+        }
+    }
+    sheet.set_column_format(0, &text)?;
+    sheet.set_column_format(3, &text)?;
+    sheet.set_column_format(4, &date)?;
+    for (c, w) in [(0, 22), (1, 32), (2, 24), (3, 14), (4, 14)] {
+        sheet.set_column_width(c, w)?;
+    }
+    let labels: Vec<&str> = Role::ALL.iter().map(|r| r.label()).collect();
+    let roles = DataValidation::new()
+        .allow_list_strings(&labels)?
+        .set_error_title("Vai trò")?
+        .set_error_message("Chọn một vai trò trong danh sách.")?;
+    sheet.add_data_validation(1, 2, LAST, 2, &roles)?;
+    sheet.set_freeze_panes(1, 0)?;
+    workbook.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_by_label_or_code() {
+        assert_eq!(role_from("Cán bộ đơn vị"), Some(Role::Officer));
+        assert_eq!(role_from("  thủ trưởng đơn vị "), Some(Role::Head));
+        assert_eq!(role_from("appraiser"), Some(Role::Appraiser));
+        assert_eq!(role_from("Trưởng phòng"), None);
+    }
+
+    #[test]
+    fn usernames_and_unit_codes() {
+        assert!(valid_username("a.canbo"));
+        assert!(!valid_username("Nguyễn Văn A"));
+        assert!(!valid_username("ab"));
+        assert!(valid_unit_code("SNV"));
+        assert!(valid_unit_code("XA-01"));
+        assert!(!valid_unit_code("Sở Nội vụ"));
+    }
+}
