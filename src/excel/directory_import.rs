@@ -145,7 +145,8 @@ fn date_cell(sheet: &SheetReader, row: usize, col: usize) -> Result<Option<Naive
             .map(Some)
             .map_err(|_| not_a_date(format!("«{s}»"))),
         Data::Float(f) => Err(not_a_date(format!(
-            "số {f} (ô chưa định dạng ngày)"
+            "số {} (ô chưa định dạng ngày)",
+            f.to_string().replace('.', ",")
         ))),
         Data::Int(i) => Err(not_a_date(format!("số {i} (ô chưa định dạng ngày)"))),
         other => Err(not_a_date(format!("«{other}»"))),
@@ -200,14 +201,16 @@ fn read_units(
         if sheet.blank_row(r) {
             continue;
         }
-        let before = errors.len();
-        let code = sheet.text(r, cols[UNIT_CODE], errors);
-        let name = sheet.text(r, cols[UNIT_NAME], errors);
-        let tier_code = sheet.text(r, cols[TIER], errors);
-        if errors.len() > before {
-            continue;
-        }
+        // A cell that could not be read (a formula, say) has its own message; the checks
+        // that depend on it are skipped rather than piling up.
+        let mut read = |c: &str| {
+            let before = errors.len();
+            let v = sheet.text(r, cols[c], errors);
+            (errors.len() == before).then_some(v)
+        };
+        let (code, name, tier_code) = (read(UNIT_CODE), read(UNIT_NAME), read(TIER));
         let at = |c: &str| sheet.place(r, cols[c]);
+        let Some(code) = code else { continue };
         if code.is_empty() {
             errors.push(format!("{}: thiếu mã đơn vị.", at(UNIT_CODE)));
             continue;
@@ -227,22 +230,24 @@ fn read_units(
             ));
             continue;
         }
-        if name.is_empty() {
+        if name.as_deref() == Some("") {
             errors.push(format!("{}: thiếu tên đơn vị «{code}».", at(UNIT_NAME)));
         }
-        if !known.tier_codes.contains(&tier_code) {
+        if let Some(tier) = tier_code.as_ref().filter(|t| !known.tier_codes.contains(t)) {
             errors.push(format!(
-                "{}: mã khối «{tier_code}» không có; các khối hiện có: {}.",
+                "{}: mã khối «{tier}» không có; các khối hiện có: {}.",
                 at(TIER),
                 known.tier_codes.join(", ")
             ));
         }
-        out.push(UnitRow {
-            row: r + 1,
-            code,
-            name,
-            tier_code,
-        });
+        if let (Some(name), Some(tier_code)) = (name, tier_code) {
+            out.push(UnitRow {
+                row: r + 1,
+                code,
+                name,
+                tier_code,
+            });
+        }
     }
     out
 }
@@ -264,11 +269,15 @@ fn read_users(
         if sheet.blank_row(r) {
             continue;
         }
-        let before = errors.len();
-        let username = sheet.text(r, cols[USERNAME], errors).to_lowercase();
-        let display_name = sheet.text(r, cols[FULL_NAME], errors);
-        let role_text = sheet.text(r, cols[ROLE], errors);
-        let unit_code = sheet.text(r, cols[UNIT_CODE], errors);
+        let mut read = |c: &str| {
+            let before = errors.len();
+            let v = sheet.text(r, cols[c], errors);
+            (errors.len() == before).then_some(v)
+        };
+        let typed = read(USERNAME);
+        let display_name = read(FULL_NAME);
+        let role_text = read(ROLE);
+        let unit_code = read(UNIT_CODE);
         let valid_until = if sheet.is_formula(r, cols[VALID_UNTIL]) {
             errors.push(format!(
                 "{}: ô chứa công thức; hãy dán giá trị thay cho công thức.",
@@ -280,28 +289,32 @@ fn read_users(
                 .map_err(|e| errors.push(e))
                 .unwrap_or(None)
         };
-        if errors.len() > before {
-            continue;
-        }
         let at = |c: &str| sheet.place(r, cols[c]);
+        let Some(typed) = typed else { continue };
+        let username = typed.to_lowercase();
         if !valid_username(&username) {
             errors.push(format!(
-                "{}: tên đăng nhập «{username}» cần 3–64 ký tự gồm chữ thường không dấu, chữ số và . _ - @.",
+                "{}: tên đăng nhập «{typed}» cần 3–64 ký tự gồm chữ thường không dấu, chữ số và . _ - @.",
                 at(USERNAME)
             ));
             continue;
         }
         if let Some(first) = seen.insert(username.clone(), r) {
             errors.push(format!(
-                "{}: tên đăng nhập «{username}» đã có ở dòng {}; mỗi người dùng một dòng.",
+                "{}: tên đăng nhập «{typed}» đã có ở dòng {}; mỗi người dùng một dòng.",
                 at(USERNAME),
                 first + 1
             ));
             continue;
         }
-        if display_name.is_empty() {
-            errors.push(format!("{}: thiếu họ và tên của «{username}».", at(FULL_NAME)));
+        if display_name.as_deref() == Some("") {
+            errors.push(format!("{}: thiếu họ và tên của «{typed}».", at(FULL_NAME)));
         }
+        let (Some(role_text), Some(unit_code), Some(display_name)) =
+            (role_text, unit_code, display_name)
+        else {
+            continue;
+        };
         let Some(role) = role_from(&role_text) else {
             errors.push(format!(
                 "{}: vai trò «{role_text}» không có; chọn một trong: {role_list}.",

@@ -90,8 +90,9 @@ impl SheetReader {
     /// Whether every cell of the row is empty.
     pub fn blank_row(&self, row: usize) -> bool {
         self.rows.get(row).is_none_or(|r| {
-            r.iter()
-                .all(|d| matches!(d, Data::Empty) || matches!(d, Data::String(s) if s.trim().is_empty()))
+            r.iter().all(|d| {
+                matches!(d, Data::Empty) || matches!(d, Data::String(s) if s.trim().is_empty())
+            })
         })
     }
 }

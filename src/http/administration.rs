@@ -51,6 +51,14 @@ pub fn router() -> Router<AppState> {
             "/api/rounds/{round}/import/survey",
             post(import_survey).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
+        .route(
+            "/api/directory/template.xlsx",
+            axum::routing::get(directory_template),
+        )
+        .route(
+            "/api/directory/import",
+            post(import_directory).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
         .route("/api/rounds/new", post(create_round))
         .route("/api/rounds/{round}/phases", put(set_phase))
         .route("/api/tiers", post(save_tier))
@@ -428,6 +436,38 @@ async fn import_criteria(
     body: axum::body::Bytes,
 ) -> Result<axum::Json<crate::service::imports::CriteriaImport>> {
     let report = crate::service::imports::import_criteria(
+        &state.store,
+        state.clock.as_ref(),
+        &writer.actor,
+        &writer.address,
+        body.to_vec(),
+        q.dry_run,
+    )
+    .await?;
+    Ok(axum::Json(report))
+}
+
+/// The units-and-users template: the directory as it is now, ready to edit.
+async fn directory_template(
+    State(state): State<AppState>,
+    user: super::session::SignedIn,
+) -> Result<axum::response::Response> {
+    let bytes = crate::service::imports::directory_template(&state.store, &user.actor).await?;
+    super::results::xlsx_download("Danh mục đơn vị và người dùng.xlsx", move || {
+        Ok(bytes)
+    })
+    .await
+}
+
+/// The body is the .xlsx file itself. A real import answers the first password of each
+/// new account, once.
+async fn import_directory(
+    State(state): State<AppState>,
+    writer: Writer,
+    axum::extract::Query(q): axum::extract::Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<axum::Json<crate::service::imports::DirectoryReport>> {
+    let report = crate::service::imports::import_directory(
         &state.store,
         state.clock.as_ref(),
         &writer.actor,

@@ -45,6 +45,7 @@ fn environment() -> (Environment<'static>, Vec<String>) {
         "home.html",
         "self_assessment.html",
         "_leaf.html",
+        "_import_form.html",
         "results.html",
         "appraisal.html",
         "admin_round.html",
@@ -177,6 +178,10 @@ pub fn router() -> Router<AppState> {
         .route("/quan-tri/khoi", post(add_tier))
         .route("/quan-tri/don-vi", post(add_unit))
         .route("/quan-tri/nguoi-dung", post(add_user))
+        .route(
+            "/quan-tri/nhap-danh-muc",
+            post(import_directory).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
 }
 
 /// Why a page could not be shown: not signed in (go sign in) or an error to explain.
@@ -1368,7 +1373,7 @@ async fn directory_page(
     Query(q): Query<AdminQuery>,
 ) -> PageResult {
     let user = page_user(&state, &jar).await?;
-    render_directory(&state, &user, q.tb, None, BTreeMap::new()).await
+    render_directory(&state, &user, q.tb, None, BTreeMap::new(), None).await
 }
 
 async fn render_directory(
@@ -1377,8 +1382,20 @@ async fn render_directory(
     notice: Option<String>,
     error: Option<String>,
     typed: BTreeMap<String, String>,
+    report: Option<crate::service::imports::DirectoryReport>,
 ) -> PageResult {
     let (tiers, units, users) = crate::service::admin::directory(&state.store, &user.actor).await?;
+    let users: Vec<Value> = users
+        .iter()
+        .map(|u| {
+            context! {
+                username => &u.username,
+                display_name => &u.display_name,
+                role => &u.role,
+                valid_until => u.expires_at.map(|t| crate::domain::deadline::vn_date(t).format("%d/%m/%Y").to_string()),
+            }
+        })
+        .collect();
     let roles: Vec<Value> = Role::ALL
         .iter()
         .map(|r| context! { code => r.as_str(), label => r.label() })
@@ -1394,11 +1411,13 @@ async fn render_directory(
             user => user_ctx(user),
             tiers => Value::from_serialize(&tiers),
             units => Value::from_serialize(&units),
-            users => Value::from_serialize(&users),
+            users,
             roles,
             notice,
+            error_lines => error.as_deref().map(|e| e.lines().map(str::to_string).collect::<Vec<_>>()),
             error,
             typed,
+            report => report.as_ref().map(Value::from_serialize),
         },
     );
     Ok((status, html).into_response())
@@ -1417,7 +1436,7 @@ async fn directory_change(
         Ok(()) => Ok(Redirect::to("/quan-tri?tb=da-luu").into_response()),
         Err(
             e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_) | ServiceError::NotFound(_)),
-        ) => render_directory(state, &user, None, Some(e.to_string()), form).await,
+        ) => render_directory(state, &user, None, Some(e.to_string()), form, None).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -1510,19 +1529,15 @@ async fn import_survey(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     ApiPath(round): ApiPath<i64>,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> PageResult {
     let user = page_user(&state, &jar).await?;
     admin(&user)?;
-    let (mut csrf, mut bytes, mut dry_run) = (None, Vec::new(), false);
-    while let Ok(Some(field)) = multipart.next_field().await {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.ok(),
-            Some("dry_run") => dry_run = true,
-            Some("file") => bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
-            _ => {}
-        }
-    }
+    let ImportUpload {
+        csrf,
+        dry_run,
+        bytes,
+    } = read_import_form(multipart).await;
     user.check_csrf(csrf.as_deref())?;
     let address = peer.ip().to_string();
     let outcome = crate::service::imports::import_survey(
@@ -1556,4 +1571,70 @@ async fn import_survey(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Units and users from a workbook, on the directory page: a dry run lists the changes,
+/// a real run writes them all and shows each new account's first password once.
+async fn import_directory(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    multipart: axum::extract::Multipart,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    admin(&user)?;
+    let upload = read_import_form(multipart).await;
+    user.check_csrf(upload.csrf.as_deref())?;
+    let outcome = crate::service::imports::import_directory(
+        &state.store,
+        state.clock.as_ref(),
+        &user.actor,
+        &peer.ip().to_string(),
+        upload.bytes,
+        upload.dry_run,
+    )
+    .await;
+    match outcome {
+        Ok(report) => {
+            render_directory(&state, &user, None, None, BTreeMap::new(), Some(report)).await
+        }
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
+            render_directory(
+                &state,
+                &user,
+                None,
+                Some(e.to_string()),
+                BTreeMap::new(),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An import form: the CSRF token, the "Kiểm tra trước" box and the file.
+struct ImportUpload {
+    csrf: Option<String>,
+    dry_run: bool,
+    bytes: Vec<u8>,
+}
+
+async fn read_import_form(mut multipart: axum::extract::Multipart) -> ImportUpload {
+    let mut upload = ImportUpload {
+        csrf: None,
+        dry_run: false,
+        bytes: Vec::new(),
+    };
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf") => upload.csrf = field.text().await.ok(),
+            Some("dry_run") => upload.dry_run = true,
+            Some("file") => {
+                upload.bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            }
+            _ => {}
+        }
+    }
+    upload
 }

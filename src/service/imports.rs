@@ -252,9 +252,7 @@ pub async fn directory_template(store: &Store, actor: &Actor) -> Result<Vec<u8>>
             Some(TemplateUser {
                 role: crate::domain::access::Role::parse(&u.role)?,
                 unit_code: u.unit_id.and_then(|id| code_of.get(&id).cloned()),
-                valid_until: u.expires_at.map(|t| {
-                    crate::domain::deadline::vn_date(t)
-                }),
+                valid_until: u.expires_at.map(crate::domain::deadline::vn_date),
                 username: u.username,
                 display_name: u.display_name,
             })
@@ -356,11 +354,7 @@ pub async fn import_directory(
             d.format("%d/%m/%Y").to_string()
         })
     };
-    let stored_date = |t: Option<i64>| {
-        t.map(|t| {
-            crate::domain::deadline::vn_date(t)
-        })
-    };
+    let stored_date = |t: Option<i64>| t.map(crate::domain::deadline::vn_date);
     let mut planned = Vec::new();
     for row in &dir.users {
         let old = user_by_name.get(row.username.as_str());
@@ -368,8 +362,9 @@ pub async fn import_directory(
             crate::domain::access::Role::parse(r).map_or(r.to_string(), |r| r.label().into())
         };
         let mut fields = Vec::new();
+        let creating = old.is_none();
         let mut field = |field, old: Option<String>, new: String| {
-            if old.as_ref() != Some(&new) {
+            if old.as_ref() != Some(&new) && !(creating && new.is_empty()) {
                 fields.push(FieldChange { field, old, new });
             }
         };

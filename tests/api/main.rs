@@ -6,6 +6,7 @@ mod cli;
 mod criteria_check;
 mod deadline;
 mod demo;
+mod directory_import;
 mod evidence;
 mod excel;
 mod fixture;
