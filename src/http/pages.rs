@@ -53,6 +53,7 @@ fn environment() -> (Environment<'static>, Vec<String>) {
         "audit.html",
         "history.html",
         "directory.html",
+        "criteria_sets.html",
         "password.html",
         "error.html",
     );
@@ -178,6 +179,11 @@ pub fn router() -> Router<AppState> {
         .route("/quan-tri/khoi", post(add_tier))
         .route("/quan-tri/don-vi", post(add_unit))
         .route("/quan-tri/nguoi-dung", post(add_user))
+        .route("/quan-tri/bo-tieu-chi", get(criteria_page))
+        .route(
+            "/quan-tri/bo-tieu-chi/nhap",
+            post(import_criteria).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
         .route(
             "/quan-tri/nhap-danh-muc",
             post(import_directory).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
@@ -1522,97 +1528,6 @@ async fn add_user(
     .await
 }
 
-/// The survey workbook from the administration page: a dry run shows the changes, a real
-/// run writes them all; an invalid file writes nothing and lists every problem.
-async fn import_survey(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    jar: CookieJar,
-    ApiPath(round): ApiPath<i64>,
-    multipart: axum::extract::Multipart,
-) -> PageResult {
-    let user = page_user(&state, &jar).await?;
-    admin(&user)?;
-    let ImportUpload {
-        csrf,
-        dry_run,
-        bytes,
-    } = read_import_form(multipart).await;
-    user.check_csrf(csrf.as_deref())?;
-    let address = peer.ip().to_string();
-    let outcome = crate::service::imports::import_survey(
-        &state.store,
-        state.clock.as_ref(),
-        &user.actor,
-        &address,
-        round,
-        bytes,
-        dry_run,
-    )
-    .await;
-    match outcome {
-        Ok(report) => {
-            let q = AdminQuery {
-                report: Some(report),
-                ..AdminQuery::default()
-            };
-            render_admin_round(&state, &user, round, q, None, BTreeMap::new()).await
-        }
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
-            render_admin_round(
-                &state,
-                &user,
-                round,
-                AdminQuery::default(),
-                Some(e.to_string()),
-                BTreeMap::new(),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Units and users from a workbook, on the directory page: a dry run lists the changes,
-/// a real run writes them all and shows each new account's first password once.
-async fn import_directory(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    jar: CookieJar,
-    multipart: axum::extract::Multipart,
-) -> PageResult {
-    let user = page_user(&state, &jar).await?;
-    admin(&user)?;
-    let upload = read_import_form(multipart).await;
-    user.check_csrf(upload.csrf.as_deref())?;
-    let outcome = crate::service::imports::import_directory(
-        &state.store,
-        state.clock.as_ref(),
-        &user.actor,
-        &peer.ip().to_string(),
-        upload.bytes,
-        upload.dry_run,
-    )
-    .await;
-    match outcome {
-        Ok(report) => {
-            render_directory(&state, &user, None, None, BTreeMap::new(), Some(report)).await
-        }
-        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
-            render_directory(
-                &state,
-                &user,
-                None,
-                Some(e.to_string()),
-                BTreeMap::new(),
-                None,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// An import form: the CSRF token, the "Kiểm tra trước" box and the file.
 struct ImportUpload {
     csrf: Option<String>,
@@ -1637,4 +1552,234 @@ async fn read_import_form(mut multipart: axum::extract::Multipart) -> ImportUplo
         }
     }
     upload
+}
+
+#[derive(Deserialize, Default)]
+struct CompareQuery {
+    /// The older and the newer set to compare (ids).
+    cu: Option<i64>,
+    moi: Option<i64>,
+}
+
+/// The Vietnamese name of a field that changed between two versions of a leaf.
+fn field_label(field: &str) -> &'static str {
+    match field {
+        "text" => "nội dung",
+        "max" => "điểm tối đa",
+        "method" => "cách chấm",
+        "guidance" => "hướng dẫn chấm",
+        "evidence" => "tài liệu kiểm chứng",
+        "na_allowed" => "không áp dụng",
+        _ => "khác",
+    }
+}
+
+/// A diff of two versions for the page: added, removed and changed leaves.
+fn diff_ctx(diff: &crate::domain::criteria::SetDiff) -> Value {
+    let node = |n: &crate::domain::Node| {
+        context! { code => &n.code, text => &n.text, max => n.max.to_vn() }
+    };
+    context! {
+        added => diff.added.iter().map(node).collect::<Vec<_>>(),
+        removed => diff.removed.iter().map(node).collect::<Vec<_>>(),
+        changed => diff.changed.iter().map(|c| context! {
+            code => &c.code,
+            text => &c.after.text,
+            fields => c.fields.iter().map(|f| field_label(f)).collect::<Vec<_>>().join(", "),
+            max_before => c.before.max.to_vn(),
+            max_after => c.after.max.to_vn(),
+        }).collect::<Vec<_>>(),
+        empty => diff.is_empty(),
+    }
+}
+
+/// Criteria sets: every stored version, its workbook, a comparison of two versions, and
+/// the import of a set from a Department of Home Affairs workbook.
+async fn criteria_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<CompareQuery>,
+) -> PageResult {
+    let user = page_user(&state, &jar).await?;
+    render_criteria(&state, &user, q, None, None).await
+}
+
+async fn render_criteria(
+    state: &AppState,
+    user: &SignedIn,
+    q: CompareQuery,
+    report: Option<crate::service::imports::CriteriaImport>,
+    error: Option<String>,
+) -> PageResult {
+    let sets = crate::service::imports::criteria_sets(&state.store, &user.actor).await?;
+    let comparison = match (q.cu, q.moi) {
+        (Some(older), Some(newer)) => {
+            let (a, b, diff) = crate::service::imports::compare_criteria_sets(
+                &state.store,
+                &user.actor,
+                older,
+                newer,
+            )
+            .await?;
+            Some(context! { older => a, newer => b, diff => diff_ctx(&diff) })
+        }
+        _ => None,
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let report = report.map(|r| {
+        context! {
+            code => &r.code,
+            version => &r.version,
+            title => &r.title,
+            tier => &r.tier,
+            leaves => r.leaves,
+            hash => r.content_hash.get(..12).unwrap_or(&r.content_hash),
+            outcome => r.outcome,
+            dry_run => r.dry_run,
+            compared_with => &r.compared_with,
+            diff => r.diff.as_ref().map(diff_ctx),
+        }
+    });
+    let html = render(
+        "criteria_sets.html",
+        context! {
+            user => user_ctx(user),
+            sets => Value::from_serialize(&sets),
+            comparison,
+            cu => q.cu,
+            moi => q.moi,
+            report,
+            error_lines => error.as_deref().map(|e| e.lines().map(str::to_string).collect::<Vec<_>>()),
+        },
+    );
+    Ok((status, html).into_response())
+}
+
+/// An Excel import from a page: a signed-in administrator, the CSRF token, then `run`
+/// (a check, or the write unless "Kiểm tra trước" is ticked); `show` renders the page with
+/// the report, or with the refusal and every problem in the file.
+async fn page_import<R>(
+    state: &AppState,
+    jar: &CookieJar,
+    peer: SocketAddr,
+    multipart: axum::extract::Multipart,
+    run: impl AsyncFnOnce(&SignedIn, String, Vec<u8>, bool) -> Result<R, ServiceError>,
+    show: impl AsyncFnOnce(&SignedIn, Option<R>, Option<String>) -> PageResult,
+) -> PageResult {
+    let user = page_user(state, jar).await?;
+    admin(&user)?;
+    let upload = read_import_form(multipart).await;
+    user.check_csrf(upload.csrf.as_deref())?;
+    let address = peer.ip().to_string();
+    match run(&user, address, upload.bytes, upload.dry_run).await {
+        Ok(report) => show(&user, Some(report), None).await,
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Conflict(_))) => {
+            show(&user, None, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Survey scores from a workbook, on the round's administration page.
+async fn import_survey(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    ApiPath(round): ApiPath<i64>,
+    multipart: axum::extract::Multipart,
+) -> PageResult {
+    let (store, clock) = (&state.store, state.clock.as_ref());
+    page_import(
+        &state,
+        &jar,
+        peer,
+        multipart,
+        async |user, address, bytes, dry_run| {
+            crate::service::imports::import_survey(
+                store,
+                clock,
+                &user.actor,
+                &address,
+                round,
+                bytes,
+                dry_run,
+            )
+            .await
+        },
+        async |user, report, error| {
+            let q = AdminQuery {
+                report,
+                ..AdminQuery::default()
+            };
+            render_admin_round(&state, user, round, q, error, BTreeMap::new()).await
+        },
+    )
+    .await
+}
+
+/// Units and users from a workbook, on the directory page; a real run shows each new
+/// account's first password once.
+async fn import_directory(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    multipart: axum::extract::Multipart,
+) -> PageResult {
+    let (store, clock) = (&state.store, state.clock.as_ref());
+    page_import(
+        &state,
+        &jar,
+        peer,
+        multipart,
+        async |user, address, bytes, dry_run| {
+            crate::service::imports::import_directory(
+                store,
+                clock,
+                &user.actor,
+                &address,
+                bytes,
+                dry_run,
+            )
+            .await
+        },
+        async |user, report, error| {
+            render_directory(&state, user, None, error, BTreeMap::new(), report).await
+        },
+    )
+    .await
+}
+
+/// A criteria set from its workbook, on the criteria sets page.
+async fn import_criteria(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    multipart: axum::extract::Multipart,
+) -> PageResult {
+    let (store, clock) = (&state.store, state.clock.as_ref());
+    page_import(
+        &state,
+        &jar,
+        peer,
+        multipart,
+        async |user, address, bytes, dry_run| {
+            crate::service::imports::import_criteria(
+                store,
+                clock,
+                &user.actor,
+                &address,
+                bytes,
+                dry_run,
+            )
+            .await
+        },
+        async |user, report, error| {
+            render_criteria(&state, user, CompareQuery::default(), report, error).await
+        },
+    )
+    .await
 }

@@ -143,13 +143,22 @@ pub async fn criteria_set_for_export(
 pub struct CriteriaImport {
     pub code: String,
     pub version: String,
+    pub title: String,
+    pub tier: String,
     pub content_hash: String,
     pub leaves: usize,
-    /// "dry_run", "created", "replaced" (a draft) or "unchanged".
+    /// What the import does: "created", "replaced" (a draft) or "unchanged" — on a dry
+    /// run, what it would do.
     pub outcome: &'static str,
+    pub dry_run: bool,
+    /// The stored version the file is compared with: the same version when it exists,
+    /// otherwise the latest stored version of the same set ("CCHC-SO 2022").
+    pub compared_with: Option<String>,
+    pub diff: Option<crate::domain::criteria::SetDiff>,
 }
 
-/// Imports a criteria set from its workbook; a published version never changes.
+/// Imports a criteria set from its workbook; a published version never changes. A dry
+/// run says what would happen and how the set differs from the stored one.
 pub async fn import_criteria(
     store: &Store,
     clock: &dyn Clock,
@@ -158,6 +167,7 @@ pub async fn import_criteria(
     bytes: Vec<u8>,
     dry_run: bool,
 ) -> Result<CriteriaImport> {
+    use crate::store::{ImportOutcome, ImportPlan};
     require_admin(actor)?;
     let (set, text) = tokio::task::spawn_blocking(move || {
         crate::excel::criteria_workbook::import("bo-tieu-chi.xlsx", &bytes)
@@ -165,16 +175,43 @@ pub async fn import_criteria(
     .await
     .map_err(|e| ServiceError::Invalid(e.to_string()))?
     .map_err(|problems| ServiceError::Invalid(problems.join("\n")))?;
+
+    // Compare with the same version if stored, else the latest version of the same set.
+    let plan = store.criteria_import_plan(&set).await?;
+    let compare_id = match plan {
+        ImportPlan::Replace(id) | ImportPlan::Unchanged(id) => Some(id),
+        ImportPlan::Create => store
+            .criteria_sets()
+            .await?
+            .into_iter()
+            .filter(|(_, code, ..)| *code == set.code)
+            .map(|(id, ..)| id)
+            .max(),
+    };
+    let (compared_with, diff) = match compare_id {
+        None => (None, None),
+        Some(id) => {
+            let older = store.criteria_set(id).await?.set;
+            (
+                Some(format!("{} {}", older.code, older.version)),
+                Some(set.diff_from(&older)),
+            )
+        }
+    };
     let outcome = if dry_run {
-        "dry_run"
+        match plan {
+            ImportPlan::Create => "created",
+            ImportPlan::Replace(_) => "replaced",
+            ImportPlan::Unchanged(_) => "unchanged",
+        }
     } else {
         match store
             .import_criteria_set(&set, &text, NewAudit::by(actor, address), clock.now())
             .await?
         {
-            crate::store::ImportOutcome::Created(_) => "created",
-            crate::store::ImportOutcome::Replaced(_) => "replaced",
-            crate::store::ImportOutcome::Unchanged(_) => "unchanged",
+            ImportOutcome::Created(_) => "created",
+            ImportOutcome::Replaced(_) => "replaced",
+            ImportOutcome::Unchanged(_) => "unchanged",
         }
     };
     Ok(CriteriaImport {
@@ -182,8 +219,71 @@ pub async fn import_criteria(
         content_hash: set.content_hash(),
         code: set.code,
         version: set.version,
+        title: set.title,
+        tier: set.tier,
         outcome,
+        dry_run,
+        compared_with,
+        diff,
     })
+}
+
+/// A stored criteria set as the administration page lists it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CriteriaSetSummary {
+    pub id: i64,
+    pub code: String,
+    pub version: String,
+    pub title: String,
+    pub tier: String,
+    pub leaves: usize,
+    pub total: crate::domain::Points,
+    pub content_hash: String,
+    /// dd/mm/yyyy, when published (pinned by a round).
+    pub published: Option<String>,
+}
+
+/// Every stored set, by code then newest version first; for administrators.
+pub async fn criteria_sets(store: &Store, actor: &Actor) -> Result<Vec<CriteriaSetSummary>> {
+    require_admin(actor)?;
+    let mut out = Vec::new();
+    for (id, ..) in store.criteria_sets().await? {
+        let stored = store.criteria_set(id).await?;
+        out.push(CriteriaSetSummary {
+            id,
+            leaves: stored.set.leaves().count(),
+            total: stored.set.total,
+            published: stored
+                .published_at
+                .map(crate::domain::deadline::format_date),
+            content_hash: stored.content_hash,
+            code: stored.set.code,
+            version: stored.set.version,
+            title: stored.set.title,
+            tier: stored.set.tier,
+        });
+    }
+    out.sort_by(|a, b| a.code.cmp(&b.code).then(b.version.cmp(&a.version)));
+    Ok(out)
+}
+
+/// How two stored sets differ (newer compared with older); for administrators.
+pub async fn compare_criteria_sets(
+    store: &Store,
+    actor: &Actor,
+    older: i64,
+    newer: i64,
+) -> Result<(String, String, crate::domain::criteria::SetDiff)> {
+    require_admin(actor)?;
+    let (a, b) = (
+        store.criteria_set(older).await?.set,
+        store.criteria_set(newer).await?.set,
+    );
+    Ok((
+        format!("{} {}", a.code, a.version),
+        format!("{} {}", b.code, b.version),
+        b.diff_from(&a),
+    ))
 }
 
 /// One field that an import changes: its Vietnamese name, the old and the new value.

@@ -16,6 +16,40 @@ pub struct StoredSet {
     pub set: CriteriaSet,
 }
 
+/// What importing a file would do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportPlan {
+    Create,
+    /// A draft version with other content: replaced.
+    Replace(i64),
+    /// The same content is stored under this code and version already.
+    Unchanged(i64),
+}
+
+async fn import_plan(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    set: &CriteriaSet,
+) -> Result<ImportPlan> {
+    let existing: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+        "select id, content_hash, published_at from criteria_sets where code = $1 and version = $2",
+    )
+    .bind(&set.code)
+    .bind(&set.version)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match existing {
+        None => Ok(ImportPlan::Create),
+        Some((id, old_hash, _)) if old_hash == set.content_hash() => Ok(ImportPlan::Unchanged(id)),
+        Some((_, _, Some(published))) => Err(StoreError::Conflict(format!(
+            "Bộ tiêu chí {} phiên bản {} đã công bố ngày {} nên không thể thay đổi; hãy tạo phiên bản mới.",
+            set.code,
+            set.version,
+            crate::domain::deadline::format_date(from_ts(published))
+        ))),
+        Some((id, _, None)) => Ok(ImportPlan::Replace(id)),
+    }
+}
+
 /// What importing a file did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImportOutcome {
@@ -37,6 +71,15 @@ impl ImportOutcome {
 }
 
 impl Store {
+    /// What importing `set` would do, without writing: a published version with other
+    /// content is refused here already.
+    pub async fn criteria_import_plan(&self, set: &CriteriaSet) -> Result<ImportPlan> {
+        let mut tx = self.pool.begin().await?;
+        let plan = import_plan(&mut tx, set).await?;
+        tx.rollback().await?;
+        Ok(plan)
+    }
+
     /// Stores a validated set with the file text it came from. A version that was
     /// published (pinned by a round, or published explicitly) can never be changed:
     /// importing different content under its code and version is refused.
@@ -49,23 +92,9 @@ impl Store {
     ) -> Result<ImportOutcome> {
         let hash = set.content_hash();
         let mut tx = self.pool.begin().await?;
-        let existing: Option<(i64, String, Option<i64>)> =
-            sqlx::query_as("select id, content_hash, published_at from criteria_sets where code = $1 and version = $2")
-                .bind(&set.code)
-                .bind(&set.version)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let outcome = match existing {
-            Some((id, old_hash, _)) if old_hash == hash => return Ok(ImportOutcome::Unchanged(id)),
-            Some((_, _, Some(published))) => {
-                return Err(StoreError::Conflict(format!(
-                    "Bộ tiêu chí {} phiên bản {} đã công bố ngày {} nên không thể thay đổi; hãy tạo phiên bản mới.",
-                    set.code,
-                    set.version,
-                    crate::domain::deadline::format_date(from_ts(published))
-                )));
-            }
-            Some((id, _, None)) => {
+        let outcome = match import_plan(&mut tx, set).await? {
+            ImportPlan::Unchanged(id) => return Ok(ImportOutcome::Unchanged(id)),
+            ImportPlan::Replace(id) => {
                 sqlx::query("delete from criteria_nodes where set_id = $1")
                     .bind(id)
                     .execute(&mut *tx)
@@ -88,7 +117,7 @@ impl Store {
                 .await?;
                 ImportOutcome::Replaced(id)
             }
-            None => {
+            ImportPlan::Create => {
                 let id: i64 = sqlx::query_scalar(
                     r"insert into criteria_sets (code, version, title, tier_code, total_h, content_hash, source, created_at)
                       values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",

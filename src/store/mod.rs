@@ -21,7 +21,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use audit::{AuditEntry, AuditFilter, NewAudit};
-pub use criteria::{ImportOutcome, StoredSet};
+pub use criteria::{ImportOutcome, ImportPlan, StoredSet};
 pub use entries::{AppraisalEntry, SelfEntry, SelfInput};
 pub use evidence::{EvidenceCitation, EvidenceFile, EvidenceList, NewEvidenceFile};
 pub use rounds::{NewRound, Round, RoundTier};

@@ -572,9 +572,19 @@ async fn a_criteria_set_goes_out_to_excel_and_back_through_the_api() {
     let (status, report) = import(bytes.clone(), true).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(
-        (report["outcome"].as_str(), report["content_hash"].as_str()),
-        (Some("dry_run"), Some(original.content_hash.as_str()))
+        (
+            report["dry_run"].as_bool(),
+            report["outcome"].as_str(),
+            report["content_hash"].as_str()
+        ),
+        (
+            Some(true),
+            Some("unchanged"),
+            Some(original.content_hash.as_str())
+        )
     );
+    assert_eq!(report["compared_with"], "KIEM-THU 1", "{report}");
+    assert_eq!(report["diff"]["changed"], serde_json::json!([]));
     let (status, report) = import(bytes, false).await;
     assert_eq!(
         (status, report["outcome"].as_str()),

@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod criteria_check;
+mod criteria_import;
 mod deadline;
 mod demo;
 mod directory_import;
