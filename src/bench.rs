@@ -173,6 +173,27 @@ fn plain_details(details: &[UnitDetail]) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
+/// Counts what would go to the client, keeping none of it.
+struct CountingSink(u64);
+
+impl std::io::Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Saves a workbook the way the server streams it; returns the size in bytes.
+fn streamed(mut workbook: Workbook) -> Result<u64, XlsxError> {
+    let mut sink = CountingSink(0);
+    workbook.save_to_writer(&mut sink)?;
+    Ok(sink.0)
+}
+
 /// Runs the benchmark and prints the figures.
 pub fn run(units: usize, leaves: usize) -> Result<(), XlsxError> {
     println!("Kỳ đánh giá giả lập: {units} đơn vị trong 3 khối × {leaves} tiêu chí thành phần");
@@ -193,12 +214,23 @@ pub fn run(units: usize, leaves: usize) -> Result<(), XlsxError> {
     let plain_detail = measure("Cùng các ô chi tiết, chỉ rust_xlsxwriter", || {
         plain_details(&details)
     })?;
+    // What the server does: build, then stream the zip to the client as it is written.
+    let streamed_ranking = measure(
+        "Bảng xếp hạng — tải về (ghi thẳng ra luồng)",
+        || streamed(excel::build_ranking_workbook(&results, None, "Sở Nội vụ")?),
+    )?;
+    let streamed_detail = measure(
+        "Chi tiết từng đơn vị — tải về (ghi thẳng ra luồng)",
+        || streamed(excel::build_details_workbook(&details, "Sở Nội vụ")?),
+    )?;
     println!(
-        "Kích thước: xếp hạng {:.1} MB (thuần {:.1} MB); chi tiết {:.1} MB (thuần {:.1} MB)",
+        "Kích thước: xếp hạng {:.1} MB (thuần {:.1} MB, tải về {:.1} MB); chi tiết {:.1} MB (thuần {:.1} MB, tải về {:.1} MB)",
         ranking.len() as f64 / 1e6,
         plain.len() as f64 / 1e6,
+        streamed_ranking as f64 / 1e6,
         detail.len() as f64 / 1e6,
-        plain_detail.len() as f64 / 1e6
+        plain_detail.len() as f64 / 1e6,
+        streamed_detail as f64 / 1e6
     );
     Ok(())
 }

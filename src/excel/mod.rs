@@ -192,6 +192,7 @@ fn summary_sheet(
     results: &RoundResults,
     issuer: &str,
     f: &Formats,
+    details_apart: bool,
 ) -> Result<(), XlsxError> {
     let sheet = workbook.add_worksheet();
     sheet.set_name("Tổng hợp")?;
@@ -232,38 +233,64 @@ fn summary_sheet(
     for col in 1..=last_col {
         sheet.set_column_width(col, 16)?;
     }
-    print_setup(sheet, last_col, HEADER_ROW + results.tiers.len() as u32)?;
+    let last_row = HEADER_ROW + results.tiers.len() as u32;
+    if details_apart {
+        sheet.write_string(last_row + 2, 0, DETAILS_APART_NOTE)?;
+    }
+    print_setup(sheet, last_col, last_row)?;
     Ok(())
 }
 
+/// Rounds with more units than this get their per-unit detail sheets in a workbook of
+/// their own (a city's 51 units fit in one file; a national round's 5,000 do not).
+pub const DETAIL_SHEETS_IN_RANKING: usize = 200;
+
+/// What the summary sheet says when the detail sheets are in their own workbook.
+pub const DETAILS_APART_NOTE: &str = "Chi tiết từng đơn vị theo từng tiêu chí: tải tệp riêng «Chi tiết từng đơn vị» trên trang kết quả.";
+
 /// The ranking workbook of a round: a summary sheet, one sheet per tier in the published
 /// annex layout with a chart of the index per unit in rank order, then one detail sheet
-/// per unit, leaf by leaf.
+/// per unit, leaf by leaf — unless `details` is `None`, when the summary sheet points to
+/// the detail workbook instead. Not yet saved: save it to a file to stream it.
+pub fn build_ranking_workbook(
+    results: &RoundResults,
+    details: Option<&[UnitDetail]>,
+    issuer: &str,
+) -> Result<Workbook, XlsxError> {
+    let mut workbook = Workbook::new();
+    let formats = Formats::new();
+    summary_sheet(&mut workbook, results, issuer, &formats, details.is_none())?;
+    for tier in &results.tiers {
+        tier_sheet(&mut workbook, results, tier, issuer, &formats)?;
+    }
+    for detail in details.unwrap_or_default() {
+        detail_sheet(&mut workbook, detail, issuer, &formats, true)?;
+    }
+    Ok(workbook)
+}
+
+/// The ranking workbook with its detail sheets, in memory.
 pub fn ranking_workbook(
     results: &RoundResults,
     details: &[UnitDetail],
     issuer: &str,
 ) -> Result<Vec<u8>, XlsxError> {
-    let mut workbook = Workbook::new();
-    let formats = Formats::new();
-    summary_sheet(&mut workbook, results, issuer, &formats)?;
-    for tier in &results.tiers {
-        tier_sheet(&mut workbook, results, tier, issuer, &formats)?;
-    }
-    for detail in details {
-        detail_sheet(&mut workbook, detail, issuer, &formats, true)?;
-    }
-    workbook.save_to_buffer()
+    build_ranking_workbook(results, Some(details), issuer)?.save_to_buffer()
 }
 
-/// The per-unit detail sheets alone: at national scale they go to a workbook of their own.
-pub fn details_workbook(details: &[UnitDetail], issuer: &str) -> Result<Vec<u8>, XlsxError> {
+/// The per-unit detail sheets alone, each in constant memory; not yet saved.
+pub fn build_details_workbook(details: &[UnitDetail], issuer: &str) -> Result<Workbook, XlsxError> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
     for detail in details {
         detail_sheet(&mut workbook, detail, issuer, &formats, true)?;
     }
-    workbook.save_to_buffer()
+    Ok(workbook)
+}
+
+/// The per-unit detail sheets alone, in memory.
+pub fn details_workbook(details: &[UnitDetail], issuer: &str) -> Result<Vec<u8>, XlsxError> {
+    build_details_workbook(details, issuer)?.save_to_buffer()
 }
 
 /// A unit's own score sheet (Biểu tự chấm điểm), as its head signs it.

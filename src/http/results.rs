@@ -6,7 +6,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use super::AppState;
-use super::error::{ApiPath, Result};
+use super::error::{ApiError, ApiPath, Result};
 use super::session::SignedIn;
 use crate::service::results::{RoundResults, round_results, visible_to};
 
@@ -17,6 +17,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/rounds/{id}/export/ranking.xlsx",
             get(ranking_workbook),
+        )
+        .route(
+            "/api/rounds/{id}/export/details.xlsx",
+            get(details_workbook),
         )
         .route(
             "/api/rounds/{round}/units/{unit}/export/self-assessment.xlsx",
@@ -55,13 +59,9 @@ async fn results(
     ))
 }
 
-/// The ranking workbook: for administrators and viewers at any time, for everyone signed
-/// in once the round is published. Built on a blocking thread, off the async runtime.
-async fn ranking_workbook(
-    State(state): State<AppState>,
-    user: SignedIn,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<axum::response::Response> {
+/// The results of a round for a workbook: for administrators and viewers at any time, for
+/// everyone signed in once the round is published.
+async fn exportable_results(state: &AppState, user: &SignedIn, id: i64) -> Result<RoundResults> {
     use crate::domain::access::Role;
     let results = round_results(&state.store, id, state.clock.now()).await?;
     if results.published_at.is_none() && !matches!(user.actor.role, Role::Admin | Role::Viewer) {
@@ -70,11 +70,43 @@ async fn ranking_workbook(
         )
         .into());
     }
-    let details = crate::service::exports::round_details(&state.store, &results).await?;
+    Ok(results)
+}
+
+/// The ranking workbook, streamed. Up to [`crate::excel::DETAIL_SHEETS_IN_RANKING`] units
+/// it carries a detail sheet per unit; beyond, those go to the detail workbook.
+async fn ranking_workbook(
+    State(state): State<AppState>,
+    user: SignedIn,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<axum::response::Response> {
+    let results = exportable_results(&state, &user, id).await?;
+    let units: usize = results.tiers.iter().map(|t| t.units.len()).sum();
+    let details = if units <= crate::excel::DETAIL_SHEETS_IN_RANKING {
+        Some(crate::service::exports::round_details(&state.store, &results).await?)
+    } else {
+        None
+    };
     let issuer = state.issuer.clone();
     let file_name = format!("Xếp hạng {}.xlsx", results.title);
-    xlsx_download(&file_name, move || {
-        crate::excel::ranking_workbook(&results, &details, &issuer)
+    xlsx_stream(&file_name, move || {
+        crate::excel::build_ranking_workbook(&results, details.as_deref(), &issuer)
+    })
+    .await
+}
+
+/// Every unit's detail, leaf by leaf, one sheet per unit in ranking order; streamed.
+async fn details_workbook(
+    State(state): State<AppState>,
+    user: SignedIn,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<axum::response::Response> {
+    let results = exportable_results(&state, &user, id).await?;
+    let details = crate::service::exports::round_details(&state.store, &results).await?;
+    let issuer = state.issuer.clone();
+    let file_name = format!("Chi tiết từng đơn vị {}.xlsx", results.title);
+    xlsx_stream(&file_name, move || {
+        crate::excel::build_details_workbook(&details, &issuer)
     })
     .await
 }
@@ -106,24 +138,30 @@ async fn self_assessment_workbook(
 }
 
 /// Builds a workbook on a blocking thread (off the async runtime) and answers it as a
-/// download under `file_name`.
+/// download under `file_name`. For small files; large ones go through [`xlsx_stream`].
 pub(super) async fn xlsx_download(
     file_name: &str,
     build: impl FnOnce() -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> + Send + 'static,
 ) -> Result<axum::response::Response> {
-    use axum::response::IntoResponse;
     let bytes = tokio::task::spawn_blocking(build)
         .await
         .map_err(|e| crate::service::ServiceError::Invalid(e.to_string()))?
-        .map_err(|e| {
-            tracing::error!(error = %e, file = file_name, "workbook");
-            super::error::ApiError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Không tạo được tệp Excel. Vui lòng thử lại sau.",
-            )
-        })?;
-    Ok((
+        .map_err(|e| workbook_failed(file_name, &e))?;
+    Ok(xlsx_response(file_name, axum::body::Body::from(bytes)))
+}
+
+fn workbook_failed(file_name: &str, e: &rust_xlsxwriter::XlsxError) -> ApiError {
+    tracing::error!(error = %e, file = file_name, "workbook");
+    ApiError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Không tạo được tệp Excel. Vui lòng thử lại sau.",
+    )
+}
+
+fn xlsx_response(file_name: &str, body: axum::body::Body) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
         [
             (
                 axum::http::header::CONTENT_TYPE,
@@ -134,7 +172,73 @@ pub(super) async fn xlsx_download(
                 super::evidence::content_disposition(file_name),
             ),
         ],
-        bytes,
+        body,
     )
-        .into_response())
+        .into_response()
+}
+
+/// Sends each chunk the zip writer produces to the response body; waits while the client
+/// is slower than the writer (the channel is bounded), and stops when the client leaves.
+struct ChannelWriter(tokio::sync::mpsc::Sender<std::io::Result<axum::body::Bytes>>);
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .blocking_send(Ok(axum::body::Bytes::copy_from_slice(buf)))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client gone"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Builds a large workbook on a blocking thread, then streams it to the client as it is
+/// compressed: the finished file is never held in memory or on disk (rust_xlsxwriter writes
+/// the zip in streaming mode; constant-memory sheets keep their rows in temporary files).
+/// A failure while building is answered as an error; one while sending cuts the download.
+pub(super) async fn xlsx_stream(
+    file_name: &str,
+    build: impl FnOnce() -> std::result::Result<rust_xlsxwriter::Workbook, rust_xlsxwriter::XlsxError>
+    + Send
+    + 'static,
+) -> Result<axum::response::Response> {
+    use std::io::Write;
+    const CHUNK: usize = 64 * 1024;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(8);
+    let (built_tx, built_rx) = tokio::sync::oneshot::channel();
+    let name = file_name.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut workbook = match build() {
+            Ok(workbook) => workbook,
+            Err(e) => {
+                let _ = built_tx.send(Err(e));
+                return;
+            }
+        };
+        let _ = built_tx.send(Ok(()));
+        let mut writer = std::io::BufWriter::with_capacity(CHUNK, ChannelWriter(tx.clone()));
+        let sent = workbook
+            .save_to_writer(&mut writer)
+            .and_then(|()| writer.flush().map_err(Into::into));
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, file = name, "workbook download cut short");
+            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+    });
+    match built_rx.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(workbook_failed(file_name, &e)),
+        Err(_) => {
+            return Err(
+                crate::service::ServiceError::Invalid("Không tạo được tệp Excel.".into()).into(),
+            );
+        }
+    }
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    Ok(xlsx_response(
+        file_name,
+        axum::body::Body::from_stream(stream),
+    ))
 }

@@ -248,7 +248,63 @@ async fn a_units_score_sheet_and_its_detail_in_the_ranking_workbook() {
         .rows()
         .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
         .collect();
-    assert!(rows.contains(&"«2.1» | «  Cung cấp thông tin trên cổng thông tin điện tử» | 2 | 1.75 | 1.25 | -0.5 | ∅ | «Thiếu minh chứng tháng 11» | 0".to_string()), "{rows:#?}");
+    let row_2_1 = "«2.1» | «  Cung cấp thông tin trên cổng thông tin điện tử» | 2 | 1.75 | 1.25 | -0.5 | ∅ | «Thiếu minh chứng tháng 11» | 0";
+    assert!(rows.contains(&row_2_1.to_string()), "{rows:#?}");
+
+    // The same detail sheets, alone in their own (streamed) workbook.
+    let response = admin
+        .send(admin.get(app.url(&format!("/api/rounds/{round}/export/details.xlsx"))))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("filename*=UTF-8''Chi%20ti%E1%BA%BFt")),
+        "{:?}",
+        response.headers()
+    );
+    let bytes = response.bytes().await.expect("body").to_vec();
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
+    assert_eq!(
+        workbook.sheet_names(),
+        ["A UBND phường An Khánh", "B UBND phường Hưng Lợi"]
+    );
+    let rows: Vec<String> = workbook
+        .worksheet_range("A UBND phường An Khánh")
+        .expect("detail")
+        .rows()
+        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
+        .collect();
+    assert!(rows.contains(&row_2_1.to_string()), "{rows:#?}");
+    // Before publication an officer has neither.
+    app.sign_in_with(&officer, "a.canbo").await;
+    for file in ["ranking", "details"] {
+        let status = officer
+            .send(officer.get(app.url(&format!("/api/rounds/{round}/export/{file}.xlsx"))))
+            .await
+            .status();
+        assert_eq!(status, 403, "{file}");
+    }
+
+    // At national scale the ranking workbook leaves the details to that workbook and says so.
+    let results = parindex::service::results::round_results(app.store(), round, t("20/01/2024"))
+        .await
+        .expect("results");
+    let bytes = parindex::excel::build_ranking_workbook(&results, None, "UBND THÀNH PHỐ CẦN THƠ")
+        .expect("build")
+        .save_to_buffer()
+        .expect("save");
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
+    assert_eq!(workbook.sheet_names(), ["Tổng hợp", "Khối kiểm thử"]);
+    let summary = workbook.worksheet_range("Tổng hợp").expect("summary");
+    assert!(
+        summary
+            .used_cells()
+            .any(|(_, _, v)| *v == Data::String(parindex::excel::DETAILS_APART_NOTE.into())),
+        "the summary points to the detail workbook"
+    );
 }
 
 /// (unit code, unit name, a number in 3.1, or a text / "=formula" in 3.1)
