@@ -12,12 +12,12 @@ use crate::excel;
 use crate::service::exports::{DetailRow, UnitDetail};
 use crate::service::results::{AreaHeading, RoundResults, TierResults};
 
-/// Peak resident memory of this process since the last reset, in MiB (Linux).
-fn peak_mib() -> Option<f64> {
+/// A figure of this process from /proc/self/status (Linux), in MiB.
+fn status_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kb: f64 = status
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
+        .find(|l| l.starts_with(field))?
         .split_whitespace()
         .nth(1)?
         .parse()
@@ -30,16 +30,20 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// Runs one step and prints its time, the resident peak during it, and how far that peak
+/// rose above what was resident when the step began (what the step itself needed).
 fn measure<T>(label: &str, f: impl FnOnce() -> Result<T, XlsxError>) -> Result<T, XlsxError> {
     reset_peak();
+    let before = status_mib("VmRSS:");
     let start = Instant::now();
     let out = f()?;
     let elapsed = start.elapsed();
-    let peak = peak_mib().map_or("?".to_string(), |m| format!("{m:.0} MiB"));
-    println!(
-        "{label:<58} {:>8.2} s   đỉnh bộ nhớ {peak}",
-        elapsed.as_secs_f64()
-    );
+    let peak = status_mib("VmHWM:");
+    let figures = match (peak, before) {
+        (Some(p), Some(b)) => format!("đỉnh bộ nhớ {p:.0} MiB (+{:.0} MiB)", p - b),
+        _ => "đỉnh bộ nhớ ?".to_string(),
+    };
+    println!("{label:<58} {:>8.2} s   {figures}", elapsed.as_secs_f64());
     Ok(out)
 }
 
@@ -200,20 +204,25 @@ pub fn run(units: usize, leaves: usize) -> Result<(), XlsxError> {
     let (results, details) = measure("Tạo dữ liệu giả lập", || {
         Ok(synthetic(units, leaves))
     })?;
+    // Only the sizes are kept, so that one step's file does not weigh on the next.
     let ranking = measure(
         "Bảng xếp hạng (tổng hợp, 3 khối, biểu đồ) — parindex",
         || excel::ranking_workbook(&results, &[], "Sở Nội vụ"),
-    )?;
+    )?
+    .len();
     let plain = measure("Cùng các ô, chỉ rust_xlsxwriter", || {
         plain_ranking(&results)
-    })?;
+    })?
+    .len();
     let detail = measure(
         "Chi tiết từng đơn vị (tệp riêng) — parindex",
         || excel::details_workbook(&details, "Sở Nội vụ"),
-    )?;
+    )?
+    .len();
     let plain_detail = measure("Cùng các ô chi tiết, chỉ rust_xlsxwriter", || {
         plain_details(&details)
-    })?;
+    })?
+    .len();
     // What the server does: build, then stream the zip to the client as it is written.
     let streamed_ranking = measure(
         "Bảng xếp hạng — tải về (ghi thẳng ra luồng)",
@@ -225,11 +234,11 @@ pub fn run(units: usize, leaves: usize) -> Result<(), XlsxError> {
     )?;
     println!(
         "Kích thước: xếp hạng {:.1} MB (thuần {:.1} MB, tải về {:.1} MB); chi tiết {:.1} MB (thuần {:.1} MB, tải về {:.1} MB)",
-        ranking.len() as f64 / 1e6,
-        plain.len() as f64 / 1e6,
+        ranking as f64 / 1e6,
+        plain as f64 / 1e6,
         streamed_ranking as f64 / 1e6,
-        detail.len() as f64 / 1e6,
-        plain_detail.len() as f64 / 1e6,
+        detail as f64 / 1e6,
+        plain_detail as f64 / 1e6,
         streamed_detail as f64 / 1e6
     );
     Ok(())
