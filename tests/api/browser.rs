@@ -406,6 +406,64 @@ async fn a_round_in_the_browser() {
     assert!(text_of(c, "main").await.contains("Đã công bố"));
     screenshot(c, "08-ket-qua").await;
 
+    // Units and users from Excel: a dry run first (the box is ticked by default), then the
+    // real import with the first password shown once.
+    use crate::directory_import::{C, directory_workbook};
+    let file = screenshots_dir().join("danh-muc.xlsx");
+    std::fs::write(
+        &file,
+        directory_workbook(
+            &[[C::S("C"), C::S("UBND xã Mỹ Khánh"), C::S("t")]],
+            &[[
+                C::S("c.canbo"),
+                C::S("Trần Thị Cúc"),
+                C::S("Cán bộ đơn vị"),
+                C::S("C"),
+                C::S("31/12/2024"),
+            ]],
+        ),
+    )
+    .expect("write workbook");
+    let upload = async |dry_run: bool| {
+        c.goto(&app.url("/quan-tri")).await.expect("goto");
+        c.find(Locator::Id("directory_file"))
+            .await
+            .expect("file input")
+            .send_keys(file.to_str().expect("path"))
+            .await
+            .expect("choose file");
+        if !dry_run {
+            c.find(Locator::Css(
+                "form[action='/quan-tri/nhap-danh-muc'] input[name=dry_run]",
+            ))
+            .await
+            .expect("dry run box")
+            .click()
+            .await
+            .expect("untick");
+        }
+        c.find(Locator::Css(
+            "form[action='/quan-tri/nhap-danh-muc'] button",
+        ))
+        .await
+        .expect("import button")
+        .click()
+        .await
+        .expect("click");
+    };
+    upload(true).await;
+    let report = wait_text(c, "main", "Kiểm tra trước (chưa ghi dữ liệu): 2 thay đổi").await;
+    assert!(report.contains("Hiệu lực đến: 31/12/2024"), "{report}");
+    upload(false).await;
+    let passwords = wait_text(c, "#mat-khau-moi", "c.canbo").await;
+    assert!(passwords.contains("Trần Thị Cúc"), "{passwords}");
+    screenshot(c, "09-nhap-don-vi-nguoi-dung").await;
+    c.goto(&app.url("/quan-tri/bo-tieu-chi"))
+        .await
+        .expect("goto");
+    wait_text(c, "main", "Các phiên bản đã lưu (1)").await;
+    screenshot(c, "10-bo-tieu-chi").await;
+
     // Changing one's password ends the session; the new password works.
     c.goto(&app.url("/doi-mat-khau")).await.expect("goto");
     fill(c, "#current_password", PASSWORD).await;

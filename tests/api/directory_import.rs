@@ -12,7 +12,7 @@ use crate::helpers::{Browser, TestApp, json_of, small_round, spawn_app, t};
 
 /// One cell of a hand-written import file.
 #[derive(Clone, Copy)]
-enum C<'a> {
+pub enum C<'a> {
     S(&'a str),
     N(f64),
     F(&'a str),
@@ -34,7 +34,7 @@ fn write(sheet: &mut rust_xlsxwriter::Worksheet, row: u32, col: u16, cell: C) {
 
 /// A units-and-users workbook as an administrator fills it (headings in a different
 /// column order from the template, to show they are found by name).
-fn directory_workbook(units: &[[C; 3]], users: &[[C; 5]]) -> Vec<u8> {
+pub fn directory_workbook(units: &[[C; 3]], users: &[[C; 5]]) -> Vec<u8> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("Đơn vị").expect("name");
