@@ -40,6 +40,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::get(export_criteria),
         )
         .route(
+            "/api/criteria-sets/template.xlsx",
+            axum::routing::get(criteria_template),
+        )
+        .route(
             "/api/criteria-sets/import",
             post(import_criteria).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
@@ -477,4 +481,20 @@ async fn import_directory(
     )
     .await?;
     Ok(axum::Json(report))
+}
+
+/// The criteria template: the sample set shipped with the application (CCHC-SO 2023) in
+/// the import layout, to be edited into a province's own set; for administrators.
+async fn criteria_template(
+    State(_state): State<AppState>,
+    user: super::session::SignedIn,
+) -> Result<axum::response::Response> {
+    crate::service::require_admin(&user.actor)?;
+    let (name, text) = crate::demo::CRITERIA_FILES[1];
+    let set = crate::domain::criteria_file::parse(name, text)
+        .map_err(|_| ServiceError::Invalid("Bộ tiêu chí mẫu không đọc được.".into()))?;
+    super::results::xlsx_download("Mẫu bộ tiêu chí.xlsx", move || {
+        crate::excel::criteria_workbook::export(&set)
+    })
+    .await
 }

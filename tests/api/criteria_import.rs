@@ -188,11 +188,25 @@ async fn the_criteria_page_imports_a_new_version_and_compares_it() {
         "{html}"
     );
 
-    // Only administrators see the page.
+    // The template is the shipped sample set; it imports as a new set, 70 leaves.
+    let response = admin
+        .send(admin.get(app.url("/api/criteria-sets/template.xlsx")))
+        .await;
+    assert_eq!(response.status(), 200);
+    let template = response.bytes().await.expect("body").to_vec();
+    let (status, html) = upload(&app, &admin, &csrf, template, true).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("CCHC-SO phiên bản 2023") && html.contains("70 tiêu chí thành phần"),
+        "{html}"
+    );
+    assert!(html.contains("Sẽ tạo phiên bản mới."), "{html}");
+
+    // Only administrators see the page and the template.
     let officer = Browser::default();
     app.sign_in_with(&officer, "a.canbo").await;
-    let response = officer
-        .send(officer.get(app.url("/quan-tri/bo-tieu-chi")))
-        .await;
-    assert_eq!(response.status(), 403);
+    for path in ["/quan-tri/bo-tieu-chi", "/api/criteria-sets/template.xlsx"] {
+        let response = officer.send(officer.get(app.url(path))).await;
+        assert_eq!(response.status(), 403, "{path}");
+    }
 }
