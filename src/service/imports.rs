@@ -344,9 +344,9 @@ pub async fn directory_template(store: &Store, actor: &Actor) -> Result<Vec<u8>>
         .iter()
         .map(|u| (u.code.clone(), u.name.clone(), tier_code(u.tier_id)))
         .collect();
-    let users: Vec<TemplateUser> = store
-        .users()
-        .await?
+    let mut users = store.users().await?;
+    crate::domain::collation::sort_vi(&mut users, |u| &u.display_name);
+    let users: Vec<TemplateUser> = users
         .into_iter()
         .filter_map(|u| {
             Some(TemplateUser {

@@ -164,6 +164,23 @@ async fn units_and_users_import_all_or_nothing_with_a_dry_run() {
         users.contains(&"quantri | quantri | Quản trị | ∅ | ∅".to_string()),
         "{users:?}"
     );
+    let usernames: Vec<&str> = users[1..]
+        .iter()
+        .filter_map(|r| r.split(" | ").next())
+        .collect();
+    assert_eq!(
+        usernames,
+        [
+            "a.canbo",
+            "a.thutruong",
+            "b.canbo",
+            "b.thutruong",
+            "lanhdao",
+            "quantri",
+            "thamdinh"
+        ],
+        "by name, not by when they were created"
+    );
     // The template imports back as it is: nothing to change.
     let (status, report) = import(&app, &admin, &csrf, template, true).await;
     assert_eq!(status, 200, "{report}");
