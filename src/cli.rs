@@ -303,6 +303,12 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<Exi
             name,
             unit,
         } => {
+            let username = username.trim().to_lowercase();
+            if !crate::domain::access::valid_username(&username) {
+                anyhow::bail!(
+                    "tên đăng nhập «{username}» cần 3–64 ký tự gồm chữ thường không dấu, chữ số và . _ - @"
+                );
+            }
             let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("vai trò «{role}» không tồn tại; dùng admin, officer, head, appraiser hoặc viewer"))?;
             let unit_id = match (&unit, role.is_unit_role()) {
                 (Some(code), true) => Some(store.unit_by_code(code).await?.id),

@@ -3,6 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Usernames: what people type on the sign-in page: lower case, without spaces or
+/// diacritics, 3 to 64 characters of a–z, 0–9 and `. _ - @`.
+pub fn valid_username(s: &str) -> bool {
+    (3..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-@".contains(c))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -130,6 +138,15 @@ impl Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(valid_username("a.canbo"));
+        assert!(valid_username("snv-01@cantho"));
+        assert!(!valid_username("Nguyễn Văn A"));
+        assert!(!valid_username("NguyenA"));
+        assert!(!valid_username("ab"));
+    }
 
     fn actor(role: Role, unit_id: Option<i64>, scopes: Vec<Scope>) -> Actor {
         Actor {

@@ -6,7 +6,7 @@
 //! row and column. The template is the current directory itself, so "download, edit,
 //! upload" is the way to change many units or accounts at once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::{DataValidation, Format, Workbook, XlsxError};
 
 use super::sheet::SheetReader;
-use crate::domain::access::Role;
+use crate::domain::access::{Role, valid_username};
 
 pub const UNITS: &str = "Đơn vị";
 pub const USERS: &str = "Người dùng";
@@ -58,14 +58,13 @@ pub struct Directory {
 /// What the file is checked against: the tiers and the units already stored.
 pub struct Known {
     pub tier_codes: Vec<String>,
-    pub unit_codes: HashSet<String>,
+    /// Every stored unit by its code in capitals: its code as stored, and whether it is
+    /// still active. Codes are matched whatever their case, so "snv" is the stored "SNV".
+    pub units: HashMap<String, (String, bool)>,
 }
 
-/// Usernames: what people type on the sign-in page, without spaces or diacritics.
-fn valid_username(s: &str) -> bool {
-    (3..=64).contains(&s.len())
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-@".contains(c))
+fn key(code: &str) -> String {
+    code.to_uppercase()
 }
 
 /// Unit codes: letters, digits and "._-", no spaces.
@@ -93,7 +92,10 @@ fn columns(
     let width = sheet.rows.first().map_or(0, Vec::len);
     for col in 0..width {
         let text = sheet.text(0, col, &mut heading_errors);
-        if let Some(h) = wanted.iter().find(|h| text.eq_ignore_ascii_case(h)) {
+        if let Some(h) = wanted
+            .iter()
+            .find(|h| text.to_lowercase() == h.to_lowercase())
+        {
             found.insert(*h, col);
         }
     }
@@ -177,8 +179,17 @@ pub fn read(bytes: &[u8], known: &Known) -> Result<Directory, Vec<String>> {
         let sheet = SheetReader::open(&mut book, USERS).map_err(|e| vec![e])?;
         let wanted = [USERNAME, FULL_NAME, ROLE, UNIT_CODE, VALID_UNTIL];
         if let Some(cols) = columns(&sheet, &wanted, &mut errors) {
-            let mut units: HashSet<&str> = known.unit_codes.iter().map(String::as_str).collect();
-            units.extend(dir.units.iter().map(|u| u.code.as_str()));
+            // A user's unit: a stored one (None when it no longer operates) or one of the file.
+            let mut units: HashMap<String, Option<String>> = known
+                .units
+                .iter()
+                .map(|(k, (code, active))| (k.clone(), active.then(|| code.clone())))
+                .collect();
+            units.extend(
+                dir.units
+                    .iter()
+                    .map(|u| (key(&u.code), Some(u.code.clone()))),
+            );
             dir.users = read_users(&sheet, &cols, &units, &mut errors);
         }
     }
@@ -222,14 +233,24 @@ fn read_units(
             ));
             continue;
         }
-        if let Some(first) = seen.insert(code.to_uppercase(), r) {
+        if let Some(first) = seen.insert(key(&code), sheet.row_number(r)) {
             errors.push(format!(
-                "{}: mã đơn vị «{code}» đã có ở dòng {}; mỗi đơn vị một dòng.",
-                at(UNIT_CODE),
-                first + 1
+                "{}: mã đơn vị «{code}» đã có ở dòng {first}; mỗi đơn vị một dòng.",
+                at(UNIT_CODE)
             ));
             continue;
         }
+        let code = match known.units.get(&key(&code)) {
+            None => code,
+            Some((stored, true)) => stored.clone(),
+            Some((stored, false)) => {
+                errors.push(format!(
+                    "{}: đơn vị «{stored}» đã ngừng hoạt động; không sửa được qua tệp nhập.",
+                    at(UNIT_CODE)
+                ));
+                continue;
+            }
+        };
         if name.as_deref() == Some("") {
             errors.push(format!("{}: thiếu tên đơn vị «{code}».", at(UNIT_NAME)));
         }
@@ -242,7 +263,7 @@ fn read_units(
         }
         if let (Some(name), Some(tier_code)) = (name, tier_code) {
             out.push(UnitRow {
-                row: r + 1,
+                row: sheet.row_number(r),
                 code,
                 name,
                 tier_code,
@@ -255,7 +276,7 @@ fn read_units(
 fn read_users(
     sheet: &SheetReader,
     cols: &HashMap<&str, usize>,
-    unit_codes: &HashSet<&str>,
+    unit_codes: &HashMap<String, Option<String>>,
     errors: &mut Vec<String>,
 ) -> Vec<UserRow> {
     let mut out = Vec::new();
@@ -292,6 +313,10 @@ fn read_users(
         let at = |c: &str| sheet.place(r, cols[c]);
         let Some(typed) = typed else { continue };
         let username = typed.to_lowercase();
+        if username.is_empty() {
+            errors.push(format!("{}: thiếu tên đăng nhập.", at(USERNAME)));
+            continue;
+        }
         if !valid_username(&username) {
             errors.push(format!(
                 "{}: tên đăng nhập «{typed}» cần 3–64 ký tự gồm chữ thường không dấu, chữ số và . _ - @.",
@@ -299,11 +324,10 @@ fn read_users(
             ));
             continue;
         }
-        if let Some(first) = seen.insert(username.clone(), r) {
+        if let Some(first) = seen.insert(username.clone(), sheet.row_number(r)) {
             errors.push(format!(
-                "{}: tên đăng nhập «{typed}» đã có ở dòng {}; mỗi người dùng một dòng.",
-                at(USERNAME),
-                first + 1
+                "{}: tên đăng nhập «{typed}» đã có ở dòng {first}; mỗi người dùng một dòng.",
+                at(USERNAME)
             ));
             continue;
         }
@@ -323,11 +347,19 @@ fn read_users(
             continue;
         };
         let unit_code = Some(unit_code).filter(|c| !c.is_empty());
+        let stored_unit = unit_code.as_deref().map(|c| unit_codes.get(&key(c)));
         match (&unit_code, role.is_unit_role()) {
-            (Some(code), true) if !unit_codes.contains(code.as_str()) => errors.push(format!(
-                "{}: mã đơn vị «{code}» không có trong danh mục đơn vị.",
-                at(UNIT_CODE)
-            )),
+            (Some(code), true) => match stored_unit.flatten() {
+                None => errors.push(format!(
+                    "{}: mã đơn vị «{code}» không có trong danh mục đơn vị.",
+                    at(UNIT_CODE)
+                )),
+                Some(None) => errors.push(format!(
+                    "{}: đơn vị «{code}» đã ngừng hoạt động; không gắn người dùng mới vào được.",
+                    at(UNIT_CODE)
+                )),
+                Some(Some(_)) => {}
+            },
             (None, true) => errors.push(format!(
                 "{}: {} cần mã đơn vị.",
                 at(UNIT_CODE),
@@ -341,11 +373,12 @@ fn read_users(
             _ => {}
         }
         out.push(UserRow {
-            row: r + 1,
+            row: sheet.row_number(r),
             username,
             display_name,
             role,
-            unit_code,
+            // As stored, whatever case the file used.
+            unit_code: stored_unit.flatten().and_then(Clone::clone).or(unit_code),
             valid_until,
         });
     }
@@ -450,9 +483,6 @@ mod tests {
 
     #[test]
     fn usernames_and_unit_codes() {
-        assert!(valid_username("a.canbo"));
-        assert!(!valid_username("Nguyễn Văn A"));
-        assert!(!valid_username("ab"));
         assert!(valid_unit_code("SNV"));
         assert!(valid_unit_code("XA-01"));
         assert!(!valid_unit_code("Sở Nội vụ"));

@@ -69,6 +69,33 @@ pub fn sheet_name(name: &str) -> String {
     clean.chars().take(31).collect()
 }
 
+/// Sheet names that Excel sees as different: it compares them ignoring case, and two
+/// units' "code name" may agree in their first 31 characters.
+#[derive(Default)]
+struct SheetNames(std::collections::HashSet<String>);
+
+impl SheetNames {
+    /// Marks the names the workbook already has as taken.
+    fn taken(&mut self, workbook: &mut Workbook) {
+        for sheet in workbook.worksheets_mut() {
+            self.0.insert(sheet.name().to_lowercase());
+        }
+    }
+
+    fn unique(&mut self, wanted: &str) -> String {
+        let base = sheet_name(wanted);
+        let mut name = base.clone();
+        let mut n = 2;
+        while !self.0.insert(name.to_lowercase()) {
+            let suffix = format!(" ({n})");
+            let room = 31 - suffix.chars().count();
+            name = format!("{}{suffix}", base.chars().take(room).collect::<String>());
+            n += 1;
+        }
+        name
+    }
+}
+
 /// "Khối sở, ban, ngành" → "SỞ, BAN, NGÀNH", for the title row.
 fn tier_title(tier_name: &str) -> String {
     tier_name
@@ -263,8 +290,11 @@ pub fn build_ranking_workbook(
     for tier in &results.tiers {
         tier_sheet(&mut workbook, results, tier, issuer, &formats)?;
     }
+    let mut names = SheetNames::default();
+    names.taken(&mut workbook);
     for detail in details.unwrap_or_default() {
-        detail_sheet(&mut workbook, detail, issuer, &formats, true)?;
+        let name = names.unique(&format!("{} {}", detail.unit_code, detail.unit_name));
+        detail_sheet(&mut workbook, &name, detail, issuer, &formats, true)?;
     }
     Ok(workbook)
 }
@@ -282,8 +312,10 @@ pub fn ranking_workbook(
 pub fn build_details_workbook(details: &[UnitDetail], issuer: &str) -> Result<Workbook, XlsxError> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
+    let mut names = SheetNames::default();
     for detail in details {
-        detail_sheet(&mut workbook, detail, issuer, &formats, true)?;
+        let name = names.unique(&format!("{} {}", detail.unit_code, detail.unit_name));
+        detail_sheet(&mut workbook, &name, detail, issuer, &formats, true)?;
     }
     Ok(workbook)
 }
@@ -296,7 +328,8 @@ pub fn details_workbook(details: &[UnitDetail], issuer: &str) -> Result<Vec<u8>,
 /// A unit's own score sheet (Biểu tự chấm điểm), as its head signs it.
 pub fn self_assessment_workbook(detail: &UnitDetail, issuer: &str) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    detail_sheet(&mut workbook, detail, issuer, &Formats::new(), false)?;
+    let name = sheet_name(&format!("{} {}", detail.unit_code, detail.unit_name));
+    detail_sheet(&mut workbook, &name, detail, issuer, &Formats::new(), false)?;
     workbook.save_to_buffer()
 }
 
@@ -318,6 +351,7 @@ fn optional(
 /// the difference and the appraiser's note), the unit's note and the evidence count.
 fn detail_sheet(
     workbook: &mut Workbook,
+    name: &str,
     d: &UnitDetail,
     issuer: &str,
     f: &Formats,
@@ -349,7 +383,7 @@ fn detail_sheet(
     // Rows are written in order, so each detail sheet streams to a temporary file instead of
     // staying in memory: a national round has thousands of them.
     let sheet = workbook.add_worksheet_with_constant_memory()?;
-    sheet.set_name(sheet_name(&format!("{} {}", d.unit_code, d.unit_name)))?;
+    sheet.set_name(name)?;
     sheet.set_column_width(0, 8)?;
     sheet.set_column_width(1, 60)?;
     for col in 2..=last_col {
@@ -444,6 +478,19 @@ fn detail_sheet(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod sheet_name_tests {
+    #[test]
+    fn names_excel_would_confuse_get_a_number() {
+        let mut names = super::SheetNames::default();
+        let long = "SO-01 Sở Thông tin và Truyền thông thành phố";
+        assert_eq!(names.unique(long), "SO-01 Sở Thông tin và Truyền th");
+        assert_eq!(names.unique(long), "SO-01 Sở Thông tin và Truyề (2)");
+        assert_eq!(names.unique("a Phường 1"), "a Phường 1");
+        assert_eq!(names.unique("A PHƯỜNG 1"), "A PHƯỜNG 1 (2)");
+    }
 }
 
 #[cfg(test)]

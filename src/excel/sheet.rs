@@ -5,6 +5,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
+use unicode_normalization::UnicodeNormalization;
 
 use super::survey_import::column_letter;
 
@@ -51,7 +52,8 @@ impl SheetReader {
         }
         match self.rows.get(row).and_then(|r| r.get(col)) {
             None | Some(Data::Empty) => String::new(),
-            Some(Data::String(s)) => s.trim().to_string(),
+            // NFC: some Vietnamese keyboards type decomposed letters ("ệ" as e + two marks).
+            Some(Data::String(s)) => s.trim().nfc().collect(),
             Some(Data::Float(f)) => format!("{f}"),
             Some(Data::Int(i)) => format!("{i}"),
             Some(Data::Bool(b)) => {
@@ -73,6 +75,11 @@ impl SheetReader {
 }
 
 impl SheetReader {
+    /// The row number Excel shows for row `row` of the range.
+    pub fn row_number(&self, row: usize) -> usize {
+        self.start.0 as usize + row + 1
+    }
+
     /// Whether the cell holds a formula.
     pub fn is_formula(&self, row: usize, col: usize) -> bool {
         let abs = (self.start.0 + row as u32, self.start.1 + col as u32);

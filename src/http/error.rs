@@ -39,7 +39,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ServiceError::Store(_) | ServiceError::Files(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ServiceError::Store(_) | ServiceError::Files(_) | ServiceError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, "internal error");

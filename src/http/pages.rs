@@ -205,7 +205,7 @@ impl From<ServiceError> for PageError {
             ServiceError::Forbidden(_) | ServiceError::Locked(_) => StatusCode::FORBIDDEN,
             ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
             ServiceError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ServiceError::Store(_) | ServiceError::Files(_) => {
+            ServiceError::Store(_) | ServiceError::Files(_) | ServiceError::Internal(_) => {
                 tracing::error!(error = %e, "internal error");
                 return PageError::Message(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -1535,23 +1535,34 @@ struct ImportUpload {
     bytes: Vec<u8>,
 }
 
-async fn read_import_form(mut multipart: axum::extract::Multipart) -> ImportUpload {
+async fn read_import_form(mut multipart: axum::extract::Multipart) -> PageResult<ImportUpload> {
     let mut upload = ImportUpload {
         csrf: None,
         dry_run: false,
         bytes: Vec::new(),
     };
-    while let Ok(Some(field)) = multipart.next_field().await {
+    let refused = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            PageError::Message(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Tệp quá lớn: tệp Excel nhập vào tối đa 64 MB.".into(),
+            )
+        } else {
+            PageError::Message(
+                StatusCode::BAD_REQUEST,
+                "Không nhận được trọn tệp gửi lên; vui lòng chọn tệp và gửi lại.".into(),
+            )
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(refused)? {
         match field.name() {
-            Some("csrf") => upload.csrf = field.text().await.ok(),
+            Some("csrf") => upload.csrf = Some(field.text().await.map_err(refused)?),
             Some("dry_run") => upload.dry_run = true,
-            Some("file") => {
-                upload.bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-            }
+            Some("file") => upload.bytes = field.bytes().await.map_err(refused)?.to_vec(),
             _ => {}
         }
     }
-    upload
+    Ok(upload)
 }
 
 #[derive(Deserialize, Default)]
@@ -1672,7 +1683,7 @@ async fn page_import<R>(
 ) -> PageResult {
     let user = page_user(state, jar).await?;
     admin(&user)?;
-    let upload = read_import_form(multipart).await;
+    let upload = read_import_form(multipart).await?;
     user.check_csrf(upload.csrf.as_deref())?;
     let address = peer.ip().to_string();
     match run(&user, address, upload.bytes, upload.dry_run).await {

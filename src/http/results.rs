@@ -177,15 +177,49 @@ fn xlsx_response(file_name: &str, body: axum::body::Body) -> axum::response::Res
         .into_response()
 }
 
-/// Sends each chunk the zip writer produces to the response body; waits while the client
-/// is slower than the writer (the channel is bounded), and stops when the client leaves.
-struct ChannelWriter(tokio::sync::mpsc::Sender<std::io::Result<axum::body::Bytes>>);
+/// How long a download may stall (the client reading nothing) before it is given up.
+const STALLED_DOWNLOAD: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Large workbooks built at once; more wait their turn (each holds a blocking thread and,
+/// for detail sheets, temporary files).
+static EXPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+type Chunk = std::io::Result<axum::body::Bytes>;
+
+/// Sends each chunk the zip writer produces to the response body. The channel is bounded:
+/// the writer waits while the client is slower, gives up after [`STALLED_DOWNLOAD`], and
+/// stops when the client leaves. The first chunk also says "the file is under way".
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Chunk>,
+    runtime: tokio::runtime::Handle,
+    started: Option<tokio::sync::oneshot::Sender<Result<(), String>>>,
+}
+
+impl ChannelWriter {
+    fn send(&self, chunk: Chunk) -> std::io::Result<()> {
+        let sent = self
+            .runtime
+            .block_on(tokio::time::timeout(STALLED_DOWNLOAD, self.tx.send(chunk)));
+        match sent {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "the client left",
+            )),
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the client stopped reading",
+            )),
+        }
+    }
+}
 
 impl std::io::Write for ChannelWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .blocking_send(Ok(axum::body::Bytes::copy_from_slice(buf)))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client gone"))?;
+        if let Some(started) = self.started.take() {
+            let _ = started.send(Ok(()));
+        }
+        self.send(Ok(axum::body::Bytes::copy_from_slice(buf)))?;
         Ok(buf.len())
     }
 
@@ -194,10 +228,12 @@ impl std::io::Write for ChannelWriter {
     }
 }
 
-/// Builds a large workbook on a blocking thread, then streams it to the client as it is
+/// Builds a large workbook on a blocking thread and streams it to the client as it is
 /// compressed: the finished file is never held in memory or on disk (rust_xlsxwriter writes
 /// the zip in streaming mode; constant-memory sheets keep their rows in temporary files).
-/// A failure while building is answered as an error; one while sending cuts the download.
+/// A failure before the first bytes leave (building, or the checks made on saving) is
+/// answered as an error; one after cuts the download, so the client never gets a file that
+/// looks whole but is not.
 pub(super) async fn xlsx_stream(
     file_name: &str,
     build: impl FnOnce() -> std::result::Result<rust_xlsxwriter::Workbook, rust_xlsxwriter::XlsxError>
@@ -206,34 +242,61 @@ pub(super) async fn xlsx_stream(
 ) -> Result<axum::response::Response> {
     use std::io::Write;
     const CHUNK: usize = 64 * 1024;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(8);
-    let (built_tx, built_rx) = tokio::sync::oneshot::channel();
+    let permit = EXPORTS
+        .acquire()
+        .await
+        .map_err(|e| crate::service::ServiceError::Internal(e.to_string()))?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(8);
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
     let name = file_name.to_string();
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
-        let mut workbook = match build() {
-            Ok(workbook) => workbook,
-            Err(e) => {
-                let _ = built_tx.send(Err(e));
-                return;
+        let _permit = permit;
+        let mut writer = std::io::BufWriter::with_capacity(
+            CHUNK,
+            ChannelWriter {
+                tx,
+                runtime,
+                started: Some(started_tx),
+            },
+        );
+        let saved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            build()
+                .and_then(|mut workbook| workbook.save_to_writer(&mut writer))
+                .map_err(|e| e.to_string())
+                .and_then(|()| writer.flush().map_err(|e| e.to_string()))
+        }))
+        .unwrap_or_else(|_| Err("panic while writing the workbook".into()));
+        let Err(e) = saved else { return };
+        let channel = writer.get_mut();
+        match channel.started.take() {
+            // Nothing sent yet: the handler answers with an error.
+            Some(started) => {
+                let _ = started.send(Err(e));
             }
-        };
-        let _ = built_tx.send(Ok(()));
-        let mut writer = std::io::BufWriter::with_capacity(CHUNK, ChannelWriter(tx.clone()));
-        let sent = workbook
-            .save_to_writer(&mut writer)
-            .and_then(|()| writer.flush().map_err(Into::into));
-        if let Err(e) = sent {
-            tracing::warn!(error = %e, file = name, "workbook download cut short");
-            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+            None => {
+                tracing::error!(error = %e, file = name, "workbook download cut short");
+                let _ = channel.send(Err(std::io::Error::other(e)));
+            }
         }
     });
-    match built_rx.await {
+    match started_rx.await {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(workbook_failed(file_name, &e)),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, file = file_name, "workbook");
+            return Err(ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Không tạo được tệp Excel. Vui lòng thử lại sau.",
+            ));
+        }
         Err(_) => {
-            return Err(
-                crate::service::ServiceError::Invalid("Không tạo được tệp Excel.".into()).into(),
-            );
+            // The writer ended with neither a byte nor an error: a workbook always has
+            // bytes, but answer rather than hang.
+            return Err(crate::service::ServiceError::Internal(
+                "workbook writer ended without output".into(),
+            )
+            .into());
         }
     }
     let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
@@ -241,4 +304,56 @@ pub(super) async fn xlsx_stream(
         file_name,
         axum::body::Body::from_stream(stream),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use http_body_util::BodyExt;
+
+    #[tokio::test]
+    async fn a_workbook_that_fails_before_its_first_byte_is_an_error_not_a_cut_download() {
+        // Excel refuses two sheets whose names differ only in case; rust_xlsxwriter finds
+        // out on saving, after the workbook was built.
+        let duplicate = super::xlsx_stream("x.xlsx", || {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            workbook.add_worksheet().set_name("Phường 1")?;
+            workbook.add_worksheet().set_name("PHƯỜNG 1")?;
+            Ok(workbook)
+        })
+        .await;
+        assert_eq!(
+            duplicate.err().map(|e| (e.status.as_u16(), e.code)),
+            Some((500, "internal"))
+        );
+        let panicked = super::xlsx_stream("x.xlsx", || panic!("a bug while building")).await;
+        assert_eq!(
+            panicked.err().map(|e| (e.status.as_u16(), e.code)),
+            Some((500, "internal"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_good_workbook_streams_whole() {
+        let response = super::xlsx_stream("Xếp hạng.xlsx", || {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet();
+            for row in 0..20_000 {
+                sheet.write_string(row, 0, format!("Đơn vị số {row}"))?;
+            }
+            Ok(workbook)
+        })
+        .await
+        .expect("response");
+        assert_eq!(response.status(), 200);
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        // More than one 64 KiB chunk, and a whole zip: it ends with the end-of-directory record.
+        assert!(bytes.len() > 64 * 1024, "{}", bytes.len());
+        let tail = &bytes[bytes.len() - 22..];
+        assert_eq!(&tail[..4], b"PK\x05\x06");
+    }
 }

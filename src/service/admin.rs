@@ -102,7 +102,17 @@ pub async fn create_user(
     new: NewUser,
 ) -> Result<i64> {
     require_admin(actor)?;
-    let username = required(&new.username, "tên đăng nhập")?;
+    let username = required(&new.username, "tên đăng nhập")?.to_lowercase();
+    if !crate::domain::access::valid_username(&username) {
+        return Err(ServiceError::Invalid(format!(
+            "Tên đăng nhập «{username}» cần 3–64 ký tự gồm chữ thường không dấu, chữ số và . _ - @."
+        )));
+    }
+    if store.username_taken(&username).await? {
+        return Err(ServiceError::Conflict(format!(
+            "tên đăng nhập «{username}» đã có người dùng"
+        )));
+    }
     let display_name = required(&new.display_name, "họ tên")?;
     let role = Role::parse(new.role.trim()).ok_or_else(|| {
         ServiceError::Invalid(

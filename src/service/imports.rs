@@ -337,9 +337,15 @@ pub async fn directory_template(store: &Store, actor: &Actor) -> Result<Vec<u8>>
             .map(|t| t.code.clone())
             .unwrap_or_default()
     };
+    // Accounts of a unit that no longer operates still show its code.
+    let code_of: HashMap<i64, String> = store
+        .all_units()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.code))
+        .collect();
     let mut units = store.units(None).await?;
     crate::domain::collation::sort_vi(&mut units, |u| &u.name);
-    let code_of: HashMap<i64, String> = units.iter().map(|u| (u.id, u.code.clone())).collect();
     let unit_rows: Vec<(String, String, String)> = units
         .iter()
         .map(|u| (u.code.clone(), u.name.clone(), tier_code(u.tier_id)))
@@ -361,22 +367,53 @@ pub async fn directory_template(store: &Store, actor: &Actor) -> Result<Vec<u8>>
     let tier_codes: Vec<String> = tiers.iter().map(|t| t.code.clone()).collect();
     tokio::task::spawn_blocking(move || template(&tier_codes, &unit_rows, &users))
         .await
-        .map_err(|e| ServiceError::Invalid(e.to_string()))?
-        .map_err(|e| ServiceError::Invalid(format!("Không tạo được tệp mẫu: {e}")))
+        .map_err(|e| ServiceError::Internal(format!("directory template: {e}")))?
+        .map_err(|e| ServiceError::Internal(format!("directory template: {e}")))
 }
 
-/// A first password people can read out and type: no 0/O, 1/l/I.
+/// A first password people can read out and type: 12 characters from 55 (no 0/O, 1/l/I),
+/// about 69 bits. Bytes beyond the largest multiple of 55 are drawn again, so that every
+/// character is equally likely.
 fn first_password() -> Result<String> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 12];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| ServiceError::Invalid(format!("không tạo được mật khẩu: {e}")))?;
-    // 256 is not a multiple of 55; the bias this leaves (at most 1/256 per character) does
-    // not matter for a first password that must be changed anyway.
-    Ok(bytes
+    const LIMIT: u8 = (256 / ALPHABET.len() * ALPHABET.len()) as u8;
+    let mut out = String::with_capacity(12);
+    while out.len() < 12 {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| ServiceError::Internal(format!("random source: {e}")))?;
+        out.extend(
+            bytes
+                .iter()
+                .filter(|b| **b < LIMIT)
+                .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+                .take(12 - out.len()),
+        );
+    }
+    Ok(out)
+}
+
+/// An account the import will create (no stored username) or update.
+struct PlannedUser<'a> {
+    row: &'a crate::excel::directory_import::UserRow,
+    stored: Option<String>,
+    expires_at: Option<i64>,
+    summary: String,
+    previous: Option<String>,
+}
+
+/// What the changed fields held before, for the audit log ("Vai trò: Người xem; …").
+fn previous(fields: &[FieldChange]) -> Option<String> {
+    let before: Vec<String> = fields
         .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect())
+        .filter_map(|f| {
+            f.old.as_ref().map(|old| {
+                let old = if old.is_empty() { "(trống)" } else { old };
+                format!("{}: {old}", f.field)
+            })
+        })
+        .collect();
+    (!before.is_empty()).then(|| before.join("; "))
 }
 
 /// Checks a units-and-users workbook; unless `dry_run`, writes it all in one transaction.
@@ -392,10 +429,13 @@ pub async fn import_directory(
     use crate::excel::directory_import::{self, Known};
     require_admin(actor)?;
     let tiers = store.tiers().await?;
-    let units = store.units(None).await?;
+    let units = store.all_units().await?;
     let known = Known {
         tier_codes: tiers.iter().map(|t| t.code.clone()).collect(),
-        unit_codes: units.iter().map(|u| u.code.clone()).collect(),
+        units: units
+            .iter()
+            .map(|u| (u.code.to_uppercase(), (u.code.clone(), u.active == 1)))
+            .collect(),
     };
     let dir = tokio::task::spawn_blocking(move || directory_import::read(&bytes, &known))
         .await
@@ -432,6 +472,12 @@ pub async fn import_directory(
             unchanged += 1;
             continue;
         }
+        unit_writes.push(crate::store::UnitWrite {
+            code: row.code.clone(),
+            name: row.name.clone(),
+            tier_code: row.tier_code.clone(),
+            previous: previous(&fields),
+        });
         changes.push(DirectoryChange {
             sheet: directory_import::UNITS,
             row: row.row,
@@ -439,16 +485,14 @@ pub async fn import_directory(
             action: if old.is_some() { "update" } else { "create" },
             fields,
         });
-        unit_writes.push(crate::store::UnitWrite {
-            code: row.code.clone(),
-            name: row.name.clone(),
-            tier_code: row.tier_code.clone(),
-        });
     }
 
     let users = store.users().await?;
-    let user_by_name: HashMap<&str, &crate::store::User> =
-        users.iter().map(|u| (u.username.as_str(), u)).collect();
+    // Usernames are matched whatever their case: "NguyenA" stored is "nguyena" in the file.
+    let user_by_name: HashMap<String, &crate::store::User> = users
+        .iter()
+        .map(|u| (u.username.to_lowercase(), u))
+        .collect();
     let date_text = |d: Option<chrono::NaiveDate>| {
         d.map_or("không thời hạn".to_string(), |d| {
             d.format("%d/%m/%Y").to_string()
@@ -457,7 +501,7 @@ pub async fn import_directory(
     let stored_date = |t: Option<i64>| t.map(crate::domain::deadline::vn_date);
     let mut planned = Vec::new();
     for row in &dir.users {
-        let old = user_by_name.get(row.username.as_str());
+        let old = user_by_name.get(&row.username);
         let role_label = |r: &str| {
             crate::domain::access::Role::parse(r).map_or(r.to_string(), |r| r.label().into())
         };
@@ -526,21 +570,34 @@ pub async fn import_directory(
                 .unwrap_or_default(),
             date_text(row.valid_until)
         );
+        planned.push(PlannedUser {
+            row,
+            stored: old.map(|u| u.username.clone()),
+            expires_at,
+            summary,
+            previous: previous(&fields),
+        });
         changes.push(DirectoryChange {
             sheet: directory_import::USERS,
             row: row.row,
-            key: row.username.clone(),
+            key: old.map_or(row.username.clone(), |u| u.username.clone()),
             action: if old.is_some() { "update" } else { "create" },
             fields,
         });
-        planned.push((row, old.is_none(), expires_at, summary));
     }
 
     let mut passwords = Vec::new();
     if !dry_run && !changes.is_empty() {
         let mut user_writes = Vec::new();
-        for (row, is_new, expires_at, summary) in planned {
-            let password_hash = if is_new {
+        for PlannedUser {
+            row,
+            stored,
+            expires_at,
+            summary,
+            previous,
+        } in planned
+        {
+            let password_hash = if stored.is_none() {
                 let password = first_password()?;
                 let hash = super::auth::hash_password(&password).await?;
                 passwords.push(NewPassword {
@@ -553,13 +610,14 @@ pub async fn import_directory(
                 None
             };
             user_writes.push(crate::store::UserWrite {
-                username: row.username.clone(),
+                username: stored.unwrap_or_else(|| row.username.clone()),
                 display_name: row.display_name.clone(),
                 role: row.role.as_str().into(),
                 unit_code: row.unit_code.clone(),
                 expires_at,
                 password_hash,
                 summary,
+                previous,
             });
         }
         store
@@ -577,4 +635,20 @@ pub async fn import_directory(
         unchanged,
         passwords,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn first_passwords_are_twelve_readable_characters_and_differ() {
+        let a = super::first_password().expect("password");
+        let b = super::first_password().expect("password");
+        assert_eq!(a.chars().count(), 12);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() && !"0O1lI".contains(c)),
+            "{a}"
+        );
+        assert_ne!(a, b);
+    }
 }

@@ -40,6 +40,10 @@ pub enum ServiceError {
     TooLarge(String),
     #[error(transparent)]
     Store(StoreError),
+    /// Something failed that is not the user's doing (a file could not be built, the
+    /// random source failed); logged with its detail, answered with a generic message.
+    #[error("{0}")]
+    Internal(String),
     /// The evidence file store failed (disk, bucket): not the user's fault.
     #[error(transparent)]
     Files(#[from] crate::files::FileStoreError),
@@ -57,7 +61,7 @@ impl ServiceError {
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::RateLimited(_) => "rate_limited",
             ServiceError::TooLarge(_) => "file_too_large",
-            ServiceError::Files(_) => "internal",
+            ServiceError::Files(_) | ServiceError::Internal(_) => "internal",
             ServiceError::Store(StoreError::NotFound(_)) => "not_found",
             ServiceError::Store(StoreError::Conflict(_)) => "conflict",
             ServiceError::Store(StoreError::Invalid(_)) => "invalid_input",

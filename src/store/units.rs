@@ -93,6 +93,15 @@ impl Store {
         .await?)
     }
 
+    /// Every unit, active or not.
+    pub async fn all_units(&self) -> Result<Vec<Unit>> {
+        Ok(
+            sqlx::query_as("select id, code, name, tier_id, active from units order by id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn unit(&self, id: i64) -> Result<Unit> {
         sqlx::query_as("select id, code, name, tier_id, active from units where id = $1")
             .bind(id)
@@ -107,6 +116,16 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("đơn vị «{code}»")))
+    }
+
+    /// Whether an account has this username, whatever the case of its letters.
+    pub async fn username_taken(&self, username: &str) -> Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("select id from users where lower(username) = lower($1)")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
     }
 
     /// Creates a user (without a password until sign-in exists); returns its id.
@@ -176,6 +195,7 @@ impl Store {
             let entry = super::NewAudit {
                 action: "unit.import".into(),
                 unit_id: Some(unit_id),
+                old_value: u.previous.clone(),
                 new_value: Some(format!("{}: {} ({})", u.code, u.name, u.tier_code)),
                 ..audit.clone()
             };
@@ -234,6 +254,7 @@ impl Store {
                     "user.import.update".into()
                 },
                 unit_id,
+                old_value: u.previous.clone(),
                 new_value: Some(u.summary.clone()),
                 ..audit.clone()
             };
@@ -250,6 +271,8 @@ pub struct UnitWrite {
     pub code: String,
     pub name: String,
     pub tier_code: String,
+    /// What the changed fields held before, for the audit log.
+    pub previous: Option<String>,
 }
 
 /// An account to create (with its password hash) or update (without), by username.
@@ -263,4 +286,6 @@ pub struct UserWrite {
     pub password_hash: Option<String>,
     /// What the audit log says of the change.
     pub summary: String,
+    /// What the changed fields held before, for the audit log.
+    pub previous: Option<String>,
 }

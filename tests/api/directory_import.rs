@@ -624,3 +624,148 @@ async fn the_directory_page_imports_units_and_users_and_shows_first_passwords_on
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn usernames_and_unit_codes_match_whatever_their_case() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("SNV", "Sở Nội vụ")], vec![]).await;
+    // An account made before usernames had to be lower case.
+    let legacy = app
+        .store()
+        .create_user("NguyenA", "Nguyễn A", "officer", None, t("01/12/2023"))
+        .await
+        .expect("legacy user");
+    app.clock.set(t("20/01/2024 09:00"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let before = counts(&app).await;
+    let file = directory_workbook(
+        &[[C::S("snv"), C::S("Sở Nội vụ thành phố"), C::S("t")]],
+        &[[
+            C::S("nguyena"),
+            C::S("Nguyễn Văn An"),
+            C::S("Cán bộ đơn vị"),
+            C::S("snv"),
+            C::E,
+        ]],
+    );
+    let (status, report) = import(&app, &admin, &csrf, file, false).await;
+    assert_eq!(status, 200, "{report}");
+    let keys: Vec<(&str, &str)> = report["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            (
+                c["key"].as_str().unwrap_or("?"),
+                c["action"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert_eq!(keys, [("SNV", "update"), ("NguyenA", "update")]);
+    assert_eq!(report["passwords"], serde_json::json!([]));
+    let (units, users, audit) = before;
+    assert_eq!(
+        counts(&app).await,
+        (units, users, audit + 2),
+        "no unit or account twice"
+    );
+    let snv = app.store().unit_by_code("SNV").await.expect("SNV");
+    assert_eq!(snv.name, "Sở Nội vụ thành phố");
+    let account = app.store().actor(legacy).await.expect("account");
+    assert_eq!(
+        (account.display_name.as_str(), account.unit_id),
+        ("Nguyễn Văn An", Some(snv.id))
+    );
+    // The audit log keeps what the fields held before.
+    let log = app
+        .store()
+        .audit_log(&Default::default())
+        .await
+        .expect("audit");
+    let entry = log
+        .iter()
+        .find(|e| e.action == "user.import.update")
+        .expect("entry");
+    assert_eq!(
+        entry.old_value.as_deref(),
+        Some("Họ và tên: Nguyễn A; Mã đơn vị: (trống)")
+    );
+}
+
+#[tokio::test]
+async fn a_directory_write_that_fails_half_way_leaves_nothing_behind() {
+    use parindex::store::{UnitWrite, UserWrite};
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let before = counts(&app).await;
+    let result = app
+        .store()
+        .apply_directory(
+            &[UnitWrite {
+                code: "C".into(),
+                name: "UBND xã Mỹ Khánh".into(),
+                tier_code: "t".into(),
+                previous: None,
+            }],
+            &[UserWrite {
+                username: "khong.ton.tai".into(),
+                display_name: "Không tồn tại".into(),
+                role: "viewer".into(),
+                unit_code: None,
+                expires_at: None,
+                password_hash: None,
+                summary: "khong.ton.tai".into(),
+                previous: None,
+            }],
+            crate::helpers::system_audit(),
+            t("20/01/2024"),
+        )
+        .await;
+    assert!(
+        matches!(result, Err(parindex::store::StoreError::Conflict(_))),
+        "{result:?}"
+    );
+    assert_eq!(
+        counts(&app).await,
+        before,
+        "the unit written first is rolled back"
+    );
+    assert!(app.store().unit_by_code("C").await.is_err());
+}
+
+#[tokio::test]
+async fn the_import_pages_refuse_other_roles_and_forms_without_the_token() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let file = directory_workbook(&[[C::S("C"), C::S("UBND xã Mỹ Khánh"), C::S("t")]], &[]);
+    let before = counts(&app).await;
+    let post = |browser: &Browser, path: &str, csrf: Option<String>| {
+        let mut form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(file.clone()).file_name("Danh mục.xlsx"),
+        );
+        if let Some(csrf) = csrf {
+            form = form.text("csrf", csrf);
+        }
+        let request = browser.post(app.url(path)).multipart(form);
+        let browser = browser.clone();
+        async move { browser.send(request).await.status().as_u16() }
+    };
+    for path in ["/quan-tri/nhap-danh-muc", "/quan-tri/bo-tieu-chi/nhap"] {
+        for who in ["a.canbo", "a.thutruong", "thamdinh", "lanhdao"] {
+            let b = Browser::default();
+            let csrf = app.sign_in_with(&b, who).await;
+            assert_eq!(post(&b, path, Some(csrf)).await, 403, "{who} {path}");
+        }
+        let admin = Browser::default();
+        app.sign_in_with(&admin, "quantri").await;
+        assert_eq!(post(&admin, path, None).await, 403, "no token: {path}");
+        assert_eq!(
+            post(&admin, path, Some("sai".into())).await,
+            403,
+            "wrong token: {path}"
+        );
+    }
+    assert_eq!(counts(&app).await, before);
+}

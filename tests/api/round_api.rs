@@ -731,7 +731,7 @@ async fn the_administrator_sets_up_tiers_units_users_and_appraiser_scopes() {
         (409, Some("conflict")),
         "duplicate username"
     );
-    let (status, body) = send(&app, &admin, &csrf, "POST", "/api/users", json!({ "username": "x", "display_name": "X", "role": "officer", "password": "mat-khau-x-2024" })).await;
+    let (status, body) = send(&app, &admin, &csrf, "POST", "/api/users", json!({ "username": "x.canbo", "display_name": "X", "role": "officer", "password": "mat-khau-x-2024" })).await;
     assert_eq!(
         (status, body["error"]["message"].as_str()),
         (422, Some("Cán bộ và thủ trưởng đơn vị cần chọn đơn vị."))
