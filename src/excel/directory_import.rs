@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{DataValidation, Format, Workbook, XlsxError};
 
 use super::sheet::SheetReader;
@@ -133,9 +133,11 @@ fn date_cell(sheet: &SheetReader, row: usize, col: usize) -> Result<Option<Naive
         Data::String(s) if s.trim().is_empty() => Ok(None),
         Data::String(s) => {
             let t = s.trim();
+            // "31/12/2024" or "1/7/2024"; a year of four digits in a sensible range, so that
+            // "1/7/24" is not taken for the year 24.
             NaiveDate::parse_from_str(t, "%d/%m/%Y")
                 .ok()
-                .filter(|_| t.len() == 10)
+                .filter(|d| (2000..=2100).contains(&d.year()) && t.ends_with(&d.year().to_string()))
                 .map(Some)
                 .ok_or_else(|| not_a_date(format!("«{t}»")))
         }
@@ -479,6 +481,38 @@ mod tests {
         assert_eq!(role_from("  thủ trưởng đơn vị "), Some(Role::Head));
         assert_eq!(role_from("appraiser"), Some(Role::Appraiser));
         assert_eq!(role_from("Trưởng phòng"), None);
+    }
+
+    #[test]
+    fn dates_as_people_type_them() {
+        let book = |text: &str| {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet();
+            sheet.set_name(USERS).expect("name");
+            sheet.write_string(0, 0, text).expect("write");
+            workbook.save_to_buffer().expect("xlsx")
+        };
+        let read = |text: &str| {
+            let bytes = book(text);
+            let mut xlsx: Xlsx<_> =
+                open_workbook_from_rs(Cursor::new(bytes.as_slice())).expect("xlsx");
+            let sheet = SheetReader::open(&mut xlsx, USERS).expect("sheet");
+            date_cell(&sheet, 0, 0)
+        };
+        assert_eq!(
+            read("31/12/2024"),
+            Ok(NaiveDate::from_ymd_opt(2024, 12, 31))
+        );
+        assert_eq!(read("1/7/2024"), Ok(NaiveDate::from_ymd_opt(2024, 7, 1)));
+        for wrong in [
+            "31/02/2024",
+            "1/7/24",
+            "01/07/0024",
+            "2024-07-01",
+            "hết năm",
+        ] {
+            assert!(read(wrong).is_err(), "{wrong}");
+        }
     }
 
     #[test]

@@ -588,6 +588,30 @@ pub async fn import_directory(
 
     let mut passwords = Vec::new();
     if !dry_run && !changes.is_empty() {
+        // A first password for each new account, hashed on every core at once (argon2 is
+        // slow on purpose: one at a time, a thousand accounts would take minutes).
+        let mut hashes = HashMap::new();
+        let new_accounts: Vec<&PlannedUser> =
+            planned.iter().filter(|p| p.stored.is_none()).collect();
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        for batch in new_accounts.chunks(cores) {
+            let firsts = batch
+                .iter()
+                .map(|_| first_password())
+                .collect::<Result<Vec<_>>>()?;
+            let hashed = futures_util::future::try_join_all(
+                firsts.iter().map(|p| super::auth::hash_password(p)),
+            )
+            .await?;
+            for ((p, password), hash) in batch.iter().zip(firsts).zip(hashed) {
+                hashes.insert(p.row.username.clone(), hash);
+                passwords.push(NewPassword {
+                    username: p.row.username.clone(),
+                    display_name: p.row.display_name.clone(),
+                    password,
+                });
+            }
+        }
         let mut user_writes = Vec::new();
         for PlannedUser {
             row,
@@ -598,14 +622,7 @@ pub async fn import_directory(
         } in planned
         {
             let password_hash = if stored.is_none() {
-                let password = first_password()?;
-                let hash = super::auth::hash_password(&password).await?;
-                passwords.push(NewPassword {
-                    username: row.username.clone(),
-                    display_name: row.display_name.clone(),
-                    password,
-                });
-                Some(hash)
+                hashes.remove(&row.username)
             } else {
                 None
             };
