@@ -655,3 +655,42 @@ async fn a_criteria_set_goes_out_to_excel_and_back_through_the_api() {
         .await;
     assert_eq!(response.status(), 403);
 }
+
+#[tokio::test]
+async fn beyond_two_hundred_units_the_ranking_workbook_leaves_details_to_their_own_file() {
+    let app = spawn_app().await;
+    let units: Vec<(String, String)> = (1..=parindex::excel::DETAIL_SHEETS_IN_RANKING + 1)
+        .map(|i| (format!("X{i:03}"), format!("UBND xã số {i}")))
+        .collect();
+    let refs: Vec<(&str, &str)> = units
+        .iter()
+        .map(|(c, n)| (c.as_str(), n.as_str()))
+        .collect();
+    let r = small_round(app.store(), &refs, vec![]).await;
+    let admin = Browser::default();
+    app.sign_in_with(&admin, "quantri").await;
+    let get = |file: &str| {
+        let url = app.url(&format!("/api/rounds/{}/export/{file}.xlsx", r.round));
+        let admin = admin.clone();
+        async move {
+            let response = admin.send(admin.get(url)).await;
+            assert_eq!(response.status(), 200);
+            let bytes = response.bytes().await.expect("body").to_vec();
+            let book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
+            book
+        }
+    };
+    let mut ranking = get("ranking").await;
+    assert_eq!(ranking.sheet_names(), ["Tổng hợp", "Khối kiểm thử"]);
+    let summary = ranking.worksheet_range("Tổng hợp").expect("summary");
+    assert!(
+        summary
+            .used_cells()
+            .any(|(_, _, v)| *v == Data::String(parindex::excel::DETAILS_APART_NOTE.into()))
+    );
+    let details = get("details").await;
+    assert_eq!(
+        details.sheet_names().len(),
+        parindex::excel::DETAIL_SHEETS_IN_RANKING + 1
+    );
+}
