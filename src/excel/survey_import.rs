@@ -109,19 +109,36 @@ pub fn read(
 
     let mut scores = Vec::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
+    // Unit codes are matched whatever their case ("snv" is "SNV").
+    let by_key: HashMap<String, (&String, &ImportUnit)> = units
+        .iter()
+        .map(|(code, unit)| (code.to_uppercase(), (code, unit)))
+        .collect();
     for (row, cells) in rows {
-        let code = cells.get(code_col).map(text).unwrap_or_default();
-        if code.is_empty() && cells.iter().all(|d| matches!(d, Data::Empty)) {
+        let typed = cells.get(code_col).map(text).unwrap_or_default();
+        if typed.is_empty() && cells.iter().all(|d| matches!(d, Data::Empty)) {
             continue;
         }
         let abs_col = |i: usize| col0 + i as u32;
-        let Some(unit) = units.get(&code) else {
+        if formulas
+            .get_value((row, abs_col(code_col)))
+            .is_some_and(|f| !f.is_empty())
+        {
+            errors.push(format!(
+                "{}: ô chứa công thức; hãy dán giá trị (Paste Values) thay cho công thức.",
+                place(&sheet, row, abs_col(code_col))
+            ));
+            continue;
+        }
+        let Some((code, unit)) = by_key.get(&typed.to_uppercase()) else {
+            let code = typed;
             errors.push(format!(
                 "{}: mã đơn vị «{code}» không có trong kỳ đánh giá.",
                 place(&sheet, row, abs_col(code_col))
             ));
             continue;
         };
+        let code = (*code).clone();
         if let Some(first) = seen.insert(code.clone(), row) {
             errors.push(format!(
                 "{}: đơn vị «{code}» đã có ở dòng {}; mỗi đơn vị một dòng.",

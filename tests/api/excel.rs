@@ -438,7 +438,8 @@ async fn survey_scores_import_all_or_nothing_with_a_dry_run() {
     }
 
     // A dry run lists the changes and writes nothing; the real run writes them all.
-    let good = survey_workbook(&[("A", "", Some(2.5), None), ("B", "", None, Some("1,75"))]);
+    // Codes as typed, whatever their case: "a" is unit A.
+    let good = survey_workbook(&[("a", "", Some(2.5), None), ("B", "", None, Some("1,75"))]);
     let (status, report) = import(good.clone(), true).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["dry_run"], true);
