@@ -1,6 +1,8 @@
 //! What the Excel exports need beyond the results: a unit's leaves with self-scores,
 //! appraised scores, notes and evidence counts.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::Result;
@@ -38,13 +40,24 @@ pub struct UnitDetail {
     pub rows: Vec<DetailRow>,
 }
 
-/// The detail of every unit in a round's results, in their order. The round and each
-/// tier's criteria set are read once, not once per unit.
+/// The detail of every unit in a round's results, in their order. A handful of queries
+/// for the whole round (entries, appraisals, evidence counts, submissions, units), not
+/// several per unit: a national round has thousands of units.
 pub(crate) async fn round_details(
     store: &Store,
     results: &RoundResults,
 ) -> Result<Vec<UnitDetail>> {
     let round = store.round(results.round_id).await?;
+    let mut entries = store.round_self_entries(round.id).await?;
+    let mut appraisals = store.round_appraisal_entries(round.id).await?;
+    let evidence = store.round_evidence_counts(round.id).await?;
+    let submissions = store.submissions(round.id).await?;
+    let mut units: std::collections::HashMap<i64, Unit> = store
+        .all_units()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
     let mut details = Vec::new();
     for tier in &results.tiers {
         let Some(pinned) = round.tiers.iter().find(|t| t.tier_code == tier.tier_code) else {
@@ -52,31 +65,62 @@ pub(crate) async fn round_details(
         };
         let set = store.criteria_set(pinned.set_id).await?.set;
         for u in &tier.units {
-            let unit = store.unit(u.unit_id).await?;
-            details.push(detail(store, &round, unit, &set).await?);
+            let Some(unit) = units.remove(&u.unit_id) else {
+                continue;
+            };
+            let data = UnitData {
+                entries: entries.remove(&u.unit_id).unwrap_or_default(),
+                appraisals: appraisals.remove(&u.unit_id).unwrap_or_default(),
+                evidence_count: evidence
+                    .range((u.unit_id, String::new())..(u.unit_id + 1, String::new()))
+                    .map(|((_, leaf), n)| (leaf.clone(), *n))
+                    .collect(),
+                submitted: submissions.contains_key(&u.unit_id),
+            };
+            details.push(detail(&round, unit, &set, data));
         }
     }
     Ok(details)
 }
 
-/// Gathers one unit's detail, without checking who asks.
-async fn detail(store: &Store, round: &Round, unit: Unit, set: &CriteriaSet) -> Result<UnitDetail> {
-    let (round_id, unit_id) = (round.id, unit.id);
-    let entries = store.self_entries(round_id, unit_id).await?;
-    let appraisals = store.appraisal_entries(round_id, unit_id).await?;
-    let evidence = store.evidence(round_id, unit_id).await?;
-    let count = |leaf: &str| {
-        evidence
+/// What a unit's detail is made of, read for one unit or for the whole round at once.
+struct UnitData {
+    entries: BTreeMap<String, crate::store::SelfEntry>,
+    appraisals: BTreeMap<(String, i64), crate::store::AppraisalEntry>,
+    /// Files and citations linked to each leaf.
+    evidence_count: BTreeMap<String, usize>,
+    submitted: bool,
+}
+
+impl UnitData {
+    async fn read(store: &Store, round_id: i64, unit_id: i64) -> Result<UnitData> {
+        let evidence = store.evidence(round_id, unit_id).await?;
+        let mut evidence_count: BTreeMap<String, usize> = BTreeMap::new();
+        let leaves = evidence
             .files
             .iter()
-            .filter(|f| f.leaves.iter().any(|l| l == leaf))
-            .count()
-            + evidence
-                .citations
-                .iter()
-                .filter(|c| c.leaves.iter().any(|l| l == leaf))
-                .count()
-    };
+            .flat_map(|f| &f.leaves)
+            .chain(evidence.citations.iter().flat_map(|c| &c.leaves));
+        for leaf in leaves {
+            *evidence_count.entry(leaf.clone()).or_default() += 1;
+        }
+        Ok(UnitData {
+            entries: store.self_entries(round_id, unit_id).await?,
+            appraisals: store.appraisal_entries(round_id, unit_id).await?,
+            evidence_count,
+            submitted: store.submission(round_id, unit_id).await?.is_some(),
+        })
+    }
+}
+
+/// One unit's detail, without checking who asks.
+fn detail(round: &Round, unit: Unit, set: &CriteriaSet, data: UnitData) -> UnitDetail {
+    let UnitData {
+        entries,
+        appraisals,
+        evidence_count,
+        submitted,
+    } = data;
     let rows = set
         .nodes
         .iter()
@@ -114,18 +158,22 @@ async fn detail(store: &Store, round: &Round, unit: Unit, set: &CriteriaSet) -> 
                     })
                     .unwrap_or_default(),
                 appraiser_note: notes.first().map(|s| s.to_string()).unwrap_or_default(),
-                evidence_count: if n.is_leaf() { count(&n.code) } else { 0 },
+                evidence_count: if n.is_leaf() {
+                    evidence_count.get(&n.code).copied().unwrap_or(0)
+                } else {
+                    0
+                },
             }
         })
         .collect();
-    Ok(UnitDetail {
+    UnitDetail {
         round_title: round.title.clone(),
         year: round.year,
         unit_code: unit.code,
         unit_name: unit.name,
-        submitted: store.submission(round_id, unit_id).await?.is_some(),
+        submitted,
         rows,
-    })
+    }
 }
 
 /// A unit's detail for whoever may read its self-assessment.
@@ -138,5 +186,6 @@ pub async fn unit_detail(
 ) -> Result<UnitDetail> {
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_viewable(store, actor, &round, unit_id, clock.now()).await?;
-    detail(store, &round, unit, &set).await
+    let data = UnitData::read(store, round_id, unit_id).await?;
+    Ok(detail(&round, unit, &set, data))
 }

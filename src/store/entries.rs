@@ -780,4 +780,72 @@ impl Store {
             })
             .collect())
     }
+
+    /// Every unit's self-assessment entries in a round, by unit then leaf: one query for
+    /// an export of the whole round.
+    pub async fn round_self_entries(
+        &self,
+        round_id: i64,
+    ) -> Result<BTreeMap<i64, BTreeMap<String, SelfEntry>>> {
+        let rows: Vec<UnitSelfRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select unit_id, {SELF_COLUMNS} from self_entries where round_id = $1"
+        )))
+        .bind(round_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: BTreeMap<i64, BTreeMap<String, SelfEntry>> = BTreeMap::new();
+        for r in rows {
+            out.entry(r.unit_id)
+                .or_default()
+                .insert(r.row.leaf_code.clone(), SelfEntry::from(r.row));
+        }
+        Ok(out)
+    }
+
+    /// Every unit's appraisal entries in a round, by unit then (leaf, appraisal round).
+    pub async fn round_appraisal_entries(
+        &self,
+        round_id: i64,
+    ) -> Result<BTreeMap<i64, BTreeMap<(String, i64), AppraisalEntry>>> {
+        let rows: Vec<UnitAppraisalRow> = sqlx::query_as(
+            r"select unit_id, leaf_code, appraisal_round, points_h, not_applicable, comment, explanation_requested
+              from appraisal_entries where round_id = $1",
+        )
+        .bind(round_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: BTreeMap<i64, BTreeMap<(String, i64), AppraisalEntry>> = BTreeMap::new();
+        for r in rows {
+            out.entry(r.unit_id).or_default().insert(
+                (r.leaf_code.clone(), r.appraisal_round),
+                AppraisalEntry {
+                    leaf_code: r.leaf_code,
+                    appraisal_round: r.appraisal_round,
+                    points: r.points_h.map(Points::from_hundredths),
+                    not_applicable: r.not_applicable != 0,
+                    comment: r.comment,
+                    explanation_requested: r.explanation_requested != 0,
+                },
+            );
+        }
+        Ok(out)
+    }
+}
+
+#[derive(FromRow)]
+struct UnitSelfRow {
+    unit_id: i64,
+    #[sqlx(flatten)]
+    row: SelfRow,
+}
+
+#[derive(FromRow)]
+struct UnitAppraisalRow {
+    unit_id: i64,
+    leaf_code: String,
+    appraisal_round: i64,
+    points_h: Option<i64>,
+    not_applicable: i64,
+    comment: String,
+    explanation_requested: i64,
 }

@@ -261,6 +261,25 @@ impl Store {
     }
 
     /// A unit's files and citations in a round, each with the leaves it supports.
+    /// How many evidence items (files and citations) each unit linked to each leaf of a
+    /// round, by (unit, leaf): one query for an export of the whole round.
+    pub async fn round_evidence_counts(
+        &self,
+        round_id: i64,
+    ) -> Result<BTreeMap<(i64, String), usize>> {
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+            r"select unit_id, leaf_code, count(*) from evidence_links
+              where round_id = $1 group by unit_id, leaf_code",
+        )
+        .bind(round_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(unit, leaf, n)| ((unit, leaf), usize::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+
     pub async fn evidence(&self, round_id: i64, unit_id: i64) -> Result<EvidenceList> {
         let links: Vec<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
             r"select leaf_code, file_id, citation_id from evidence_links

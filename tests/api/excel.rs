@@ -213,6 +213,18 @@ async fn a_units_score_sheet_and_its_detail_in_the_ranking_workbook() {
         403
     );
 
+    // A citation of one document for two leaves counts once for each of them.
+    let request = reqwest::Client::new()
+        .post(app.url(&format!("{base}/evidence/citations")))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({
+            "document_number": "12/KH-UBND",
+            "issued_on": "20/12/2022",
+            "summary": "Kế hoạch cải cách hành chính năm 2023",
+            "leaves": ["1.2", "2.1"]
+        }));
+    assert_eq!(officer.send(request).await.status(), 201);
+
     // The ranking workbook has a detail sheet per unit with the appraisal columns.
     app.clock.set(t("20/01/2024"));
     let appraiser = Browser::default();
@@ -248,7 +260,7 @@ async fn a_units_score_sheet_and_its_detail_in_the_ranking_workbook() {
         .rows()
         .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
         .collect();
-    let row_2_1 = "«2.1» | «  Cung cấp thông tin trên cổng thông tin điện tử» | 2 | 1.75 | 1.25 | -0.5 | ∅ | «Thiếu minh chứng tháng 11» | 0";
+    let row_2_1 = "«2.1» | «  Cung cấp thông tin trên cổng thông tin điện tử» | 2 | 1.75 | 1.25 | -0.5 | ∅ | «Thiếu minh chứng tháng 11» | 1";
     assert!(rows.contains(&row_2_1.to_string()), "{rows:#?}");
 
     // The same detail sheets, alone in their own (streamed) workbook.
