@@ -456,9 +456,9 @@ async fn directory_template(
     State(state): State<AppState>,
     user: super::session::SignedIn,
 ) -> Result<axum::response::Response> {
-    let bytes = crate::service::imports::directory_template(&state.store, &user.actor).await?;
+    let t = crate::service::imports::directory_template(&state.store, &user.actor).await?;
     super::results::xlsx_download("Danh mục đơn vị và người dùng.xlsx", move || {
-        Ok(bytes)
+        crate::excel::directory_import::template(&t.tier_codes, &t.units, &t.users)
     })
     .await
 }
@@ -483,16 +483,10 @@ async fn import_directory(
     Ok(axum::Json(report))
 }
 
-/// The criteria template: the sample set shipped with the application (CCHC-SO 2023) in
-/// the import layout, to be edited into a province's own set; for administrators.
-async fn criteria_template(
-    State(_state): State<AppState>,
-    user: super::session::SignedIn,
-) -> Result<axum::response::Response> {
-    crate::service::require_admin(&user.actor)?;
-    let (name, text) = crate::demo::CRITERIA_FILES[1];
-    let set = crate::domain::criteria_file::parse(name, text)
-        .map_err(|_| ServiceError::Invalid("Bộ tiêu chí mẫu không đọc được.".into()))?;
+/// The criteria template: the sample set shipped with the application, in the import
+/// layout, to be edited into a province's own set.
+async fn criteria_template(user: super::session::SignedIn) -> Result<axum::response::Response> {
+    let set = crate::service::imports::criteria_template(&user.actor)?;
     super::results::xlsx_download("Mẫu bộ tiêu chí.xlsx", move || {
         crate::excel::criteria_workbook::export(&set)
     })

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{Result, ServiceError};
+use super::{Result, ServiceError, require_admin};
 use crate::domain::access::Actor;
 use crate::domain::{Clock, Points};
 use crate::excel::survey_import::{self, ImportUnit};
@@ -25,16 +25,6 @@ pub struct ImportReport {
     /// True when nothing was written (Kiểm tra trước).
     pub dry_run: bool,
     pub changes: Vec<SurveyChange>,
-}
-
-fn require_admin(actor: &Actor) -> Result<()> {
-    if actor.is_admin() {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden(
-            "Chỉ quản trị (Sở Nội vụ) mới được nhập dữ liệu.".into(),
-        ))
-    }
 }
 
 /// The units of a round with their survey leaves, by unit code.
@@ -325,18 +315,13 @@ pub struct DirectoryReport {
     pub passwords: Vec<NewPassword>,
 }
 
-/// What the units-and-users template holds: the directory as it is now.
-pub async fn directory_template(store: &Store, actor: &Actor) -> Result<Vec<u8>> {
-    use crate::excel::directory_import::{TemplateUser, template};
+/// What the units-and-users template holds: the directory as it is now (tier codes, units
+/// in Vietnamese order, accounts by name), for [`crate::excel::directory_import::template`].
+pub async fn directory_template(store: &Store, actor: &Actor) -> Result<DirectoryTemplate> {
+    use crate::excel::directory_import::TemplateUser;
     require_admin(actor)?;
     let tiers = store.tiers().await?;
-    let tier_code = |id: i64| {
-        tiers
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| t.code.clone())
-            .unwrap_or_default()
-    };
+    let tier_code = tier_codes(&tiers);
     // Accounts of a unit that no longer operates still show its code.
     let code_of: HashMap<i64, String> = store
         .all_units()
@@ -346,9 +331,12 @@ pub async fn directory_template(store: &Store, actor: &Actor) -> Result<Vec<u8>>
         .collect();
     let mut units = store.units(None).await?;
     crate::domain::collation::sort_vi(&mut units, |u| &u.name);
-    let unit_rows: Vec<(String, String, String)> = units
-        .iter()
-        .map(|u| (u.code.clone(), u.name.clone(), tier_code(u.tier_id)))
+    let units: Vec<(String, String, String)> = units
+        .into_iter()
+        .map(|u| {
+            let tier = tier_code.get(&u.tier_id).cloned().unwrap_or_default();
+            (u.code, u.name, tier)
+        })
         .collect();
     let mut users = store.users().await?;
     crate::domain::collation::sort_vi(&mut users, |u| &u.display_name);
@@ -364,11 +352,34 @@ pub async fn directory_template(store: &Store, actor: &Actor) -> Result<Vec<u8>>
             })
         })
         .collect();
-    let tier_codes: Vec<String> = tiers.iter().map(|t| t.code.clone()).collect();
-    tokio::task::spawn_blocking(move || template(&tier_codes, &unit_rows, &users))
-        .await
-        .map_err(|e| ServiceError::Internal(format!("directory template: {e}")))?
-        .map_err(|e| ServiceError::Internal(format!("directory template: {e}")))
+    Ok(DirectoryTemplate {
+        tier_codes: tiers.into_iter().map(|t| t.code).collect(),
+        units,
+        users,
+    })
+}
+
+/// The directory as the template shows it.
+pub struct DirectoryTemplate {
+    pub tier_codes: Vec<String>,
+    /// (code, name, tier code)
+    pub units: Vec<(String, String, String)>,
+    pub users: Vec<crate::excel::directory_import::TemplateUser>,
+}
+
+/// Each tier's code by its id.
+fn tier_codes(tiers: &[crate::store::Tier]) -> HashMap<i64, String> {
+    tiers.iter().map(|t| (t.id, t.code.clone())).collect()
+}
+
+/// The criteria template: the sample set shipped with parindex (CCHC-SO 2023), in the
+/// import layout; for administrators.
+pub fn criteria_template(actor: &Actor) -> Result<crate::domain::CriteriaSet> {
+    require_admin(actor)?;
+    let (name, text) = crate::demo::CRITERIA_FILES[1];
+    crate::domain::criteria_file::parse(name, text).map_err(|_| {
+        ServiceError::Internal("the shipped sample criteria set does not parse".into())
+    })
 }
 
 /// A first password people can read out and type: 12 characters from 55 (no 0/O, 1/l/I),
@@ -442,12 +453,8 @@ pub async fn import_directory(
         .map_err(|e| ServiceError::Invalid(e.to_string()))?
         .map_err(|problems| ServiceError::Invalid(problems.join("\n")))?;
 
-    let tier_code = |id: i64| {
-        tiers
-            .iter()
-            .find(|t| t.id == id)
-            .map_or(String::new(), |t| t.code.clone())
-    };
+    let tier_of = tier_codes(&tiers);
+    let tier_code = |id: i64| tier_of.get(&id).cloned().unwrap_or_default();
     let unit_by_code: HashMap<&str, &crate::store::Unit> =
         units.iter().map(|u| (u.code.as_str(), u)).collect();
     let code_of: HashMap<i64, &str> = units.iter().map(|u| (u.id, u.code.as_str())).collect();

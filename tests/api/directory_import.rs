@@ -73,20 +73,14 @@ fn date(d: u32, m: u32, y: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("date")
 }
 
-struct Counts {
-    units: usize,
-    users: usize,
-    audit: usize,
-}
-
+/// (units, users, audit entries) in the database.
 async fn counts(app: &TestApp) -> (usize, usize, usize) {
     let s = app.store();
-    let c = Counts {
-        units: s.units(None).await.expect("units").len(),
-        users: s.users().await.expect("users").len(),
-        audit: s.audit_log(&Default::default()).await.expect("audit").len(),
-    };
-    (c.units, c.users, c.audit)
+    (
+        s.units(None).await.expect("units").len(),
+        s.users().await.expect("users").len(),
+        s.audit_log(&Default::default()).await.expect("audit").len(),
+    )
 }
 
 async fn import(
