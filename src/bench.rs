@@ -9,8 +9,7 @@ use rust_xlsxwriter::{Workbook, XlsxError};
 use crate::domain::results::{AreaResult, UnitResult};
 use crate::domain::{Percent, Points};
 use crate::excel;
-use crate::service::exports::{DetailRow, UnitDetail};
-use crate::service::results::{AreaHeading, RoundResults, TierResults};
+use crate::report::{AreaHeading, DetailRow, RoundResults, TierResults, UnitDetail};
 
 /// A figure of this process from /proc/self/status (Linux), in MiB.
 fn status_mib(field: &str) -> Option<f64> {

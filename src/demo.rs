@@ -11,7 +11,7 @@ use crate::domain::criteria::{CriteriaSet, Method, Node};
 use crate::domain::deadline::{Phase, Window, parse_deadline, parse_opening};
 use crate::domain::results::{Band, TieBreak};
 use crate::domain::{Clock, LeafInput, Percent, Points, criteria_file};
-use crate::service::results::RoundResults;
+use crate::report::RoundResults;
 use crate::store::{AppraisalEntry, NewAudit, NewRound, SelfInput, Store, StoreError};
 
 /// The criteria files shipped in `criteria/`, built into the binary so that the demo
@@ -634,10 +634,12 @@ async fn survey_and_extras(
             .set_extra(
                 round,
                 unit,
-                "bonus",
-                &item.code,
-                1,
-                "Sáng kiến được UBND thành phố công nhận",
+                &crate::store::ExtraCount {
+                    kind: "bonus".into(),
+                    item_code: item.code.clone(),
+                    occurrences: 1,
+                    note: "Sáng kiến được UBND thành phố công nhận".into(),
+                },
                 audit("Sở Nội vụ"),
                 at,
             )
@@ -648,10 +650,12 @@ async fn survey_and_extras(
             .set_extra(
                 round,
                 unit,
-                "penalty",
-                &item.code,
-                1,
-                "Phản ánh có căn cứ được xác minh",
+                &crate::store::ExtraCount {
+                    kind: "penalty".into(),
+                    item_code: item.code.clone(),
+                    occurrences: 1,
+                    note: "Phản ánh có căn cứ được xác minh".into(),
+                },
                 audit("Sở Nội vụ"),
                 at,
             )

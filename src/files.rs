@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::Path as FsPath;
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;

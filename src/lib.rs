@@ -11,6 +11,7 @@ pub mod domain;
 pub mod excel;
 pub mod files;
 pub mod http;
+pub mod report;
 pub mod service;
 pub mod startup;
 pub mod store;

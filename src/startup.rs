@@ -27,9 +27,7 @@ impl Application {
         Ok(Application {
             listener,
             state: AppState {
-                store,
-                clock,
-                files,
+                ctx: crate::service::Context::new(store, clock, files),
                 secure_cookies: false,
                 issuer: "Sở Nội vụ".into(),
             },

@@ -105,6 +105,13 @@ pub struct Window {
     pub closes_at: DateTime<Utc>,
 }
 
+impl Window {
+    /// Whether `now` lies in the window (both ends included).
+    pub fn contains(&self, now: DateTime<Utc>) -> bool {
+        self.opens_at <= now && now <= self.closes_at
+    }
+}
+
 /// What the administrator granted one unit for one phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -247,6 +254,20 @@ pub fn vn_date(unix: i64) -> NaiveDate {
 /// The last second of a day in Vietnam: what "valid until 31/12/2024" means.
 pub fn end_of_day(date: NaiveDate) -> Option<DateTime<Utc>> {
     vn_local(date.and_time(NaiveTime::from_hms_opt(23, 59, 59)?))
+}
+
+/// A deadline typed by a person, or the Vietnamese sentence that says what to type.
+pub fn parse_deadline_or_explain(s: &str) -> Result<DateTime<Utc>, String> {
+    parse_deadline(s).ok_or_else(|| not_a_date(s))
+}
+
+/// A window's start typed by a person, or the sentence that says what to type.
+pub fn parse_opening_or_explain(s: &str) -> Result<DateTime<Utc>, String> {
+    parse_opening(s).ok_or_else(|| not_a_date(s))
+}
+
+fn not_a_date(s: &str) -> String {
+    format!("«{s}» không phải là ngày giờ hợp lệ; nhập dd/mm/yyyy hoặc dd/mm/yyyy hh:mm.")
 }
 
 /// Parses the start of a window: a date alone means the start of that day in Vietnam.

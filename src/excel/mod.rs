@@ -12,8 +12,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::domain::Points;
-use crate::service::exports::UnitDetail;
-use crate::service::results::{RoundResults, TierResults};
+use crate::report::{RoundResults, TierResults, UnitDetail};
 
 const FONT: &str = "Times New Roman";
 /// The first row of the table (after the title rows), 0-based.

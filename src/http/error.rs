@@ -1,5 +1,7 @@
-//! The one error type of the HTTP layer: a status, a stable code and a Vietnamese message.
-//! Database and internal errors are logged and answered with a generic message.
+//! The one error of the HTTP layer: a status, a stable code and a Vietnamese message, and
+//! the one map from a service's refusal to its status. The API answers it as JSON, the
+//! pages as an HTML page (see `pages::PageError`), with the same status for the same
+//! failure. Database and internal errors are logged and answered with a generic message.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -9,59 +11,80 @@ use serde_json::json;
 use crate::service::ServiceError;
 use crate::store::StoreError;
 
+/// What every internal failure says to people; the detail goes to the log.
+pub const INTERNAL_MESSAGE: &str = "Lỗi hệ thống. Vui lòng thử lại sau hoặc liên hệ quản trị.";
+
 #[derive(Debug)]
-pub struct ApiError {
+pub struct HttpError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
 }
 
-pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+pub type Result<T, E = HttpError> = std::result::Result<T, E>;
 
-impl ApiError {
+/// The status of a refusal, the same on the API and on the pages.
+pub fn status_of(e: &ServiceError) -> StatusCode {
+    match e {
+        ServiceError::Locked(_) | ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+        ServiceError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        ServiceError::Store(_) | ServiceError::Files(_) | ServiceError::Internal(_) => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
+impl HttpError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
+        HttpError {
             status,
             code,
             message: message.into(),
         }
     }
-}
 
-impl From<ServiceError> for ApiError {
-    fn from(e: ServiceError) -> Self {
-        let status = match &e {
-            ServiceError::Locked(_) => StatusCode::FORBIDDEN,
-            ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ServiceError::Conflict(_) => StatusCode::CONFLICT,
-            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
-            ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ServiceError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ServiceError::Store(_) | ServiceError::Files(_) | ServiceError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        };
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %e, "internal error");
-            return ApiError::new(
-                status,
-                "internal",
-                "Lỗi hệ thống. Vui lòng thử lại sau hoặc liên hệ quản trị.",
-            );
-        }
-        ApiError::new(status, e.code(), e.to_string())
+    /// A failure that is not the user's doing: logged with its detail, answered generically.
+    pub fn internal(detail: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        HttpError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            INTERNAL_MESSAGE,
+        )
+    }
+
+    /// A field of a form or query that does not parse: 422, with the field named.
+    pub fn field(field: &str, message: impl std::fmt::Display) -> Self {
+        HttpError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            format!("Trường «{field}»: {message}"),
+        )
     }
 }
 
-impl From<StoreError> for ApiError {
+impl From<ServiceError> for HttpError {
+    fn from(e: ServiceError) -> Self {
+        let status = status_of(&e);
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            return HttpError::internal(&e);
+        }
+        HttpError::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<StoreError> for HttpError {
     fn from(e: StoreError) -> Self {
         ServiceError::from(e).into()
     }
 }
 
-impl IntoResponse for ApiError {
+impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         (
             self.status,
@@ -71,20 +94,25 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `Json` whose rejection is an [`ApiError`]: malformed bodies get a stable code and a
+/// `Json` whose rejection is an [`HttpError`]: malformed bodies get a stable code and a
 /// Vietnamese message like every other error.
 #[derive(axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+#[from_request(via(axum::Json), rejection(HttpError))]
 pub struct ApiJson<T>(pub T);
 
-/// `Path` whose rejection is an [`ApiError`].
+/// `Path` whose rejection is an [`HttpError`].
 #[derive(axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(ApiError))]
+#[from_request(via(axum::extract::Path), rejection(HttpError))]
 pub struct ApiPath<T>(pub T);
 
-impl From<axum::extract::rejection::JsonRejection> for ApiError {
+/// `Query` whose rejection is an [`HttpError`] (422, the parameter named).
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(HttpError))]
+pub struct ApiQuery<T>(pub T);
+
+impl From<axum::extract::rejection::JsonRejection> for HttpError {
     fn from(e: axum::extract::rejection::JsonRejection) -> Self {
-        ApiError::new(
+        HttpError::new(
             StatusCode::BAD_REQUEST,
             "invalid_body",
             format!("Dữ liệu gửi lên không hợp lệ: {}", e.body_text()),
@@ -92,12 +120,22 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
     }
 }
 
-impl From<axum::extract::rejection::PathRejection> for ApiError {
+impl From<axum::extract::rejection::PathRejection> for HttpError {
     fn from(e: axum::extract::rejection::PathRejection) -> Self {
-        ApiError::new(
+        HttpError::new(
             StatusCode::BAD_REQUEST,
             "invalid_path",
             format!("Địa chỉ không hợp lệ: {}", e.body_text()),
+        )
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for HttpError {
+    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+        HttpError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            format!("Tham số không hợp lệ: {}", e.body_text()),
         )
     }
 }

@@ -1,29 +1,29 @@
-//! The HTTP layer: one module per resource, each with its `router()`, merged here.
+//! The HTTP layer: the JSON API ([`api`], one module per resource) and the server-rendered
+//! pages ([`pages`], one module per page and template), over the same services. Shared
+//! pieces: [`extract`] (the signed-in user, CSRF, typed forms and queries, the client's
+//! address), [`error`] (the one map from a refusal to a status), [`download`] (files and
+//! workbooks), [`upload`] (evidence and import files), [`assets`].
 
-mod administration;
+pub mod api;
+mod assets;
+pub mod download;
 pub mod error;
-mod evidence;
-mod pages;
-mod results;
-mod self_assessment;
-pub mod session;
+pub mod extract;
+pub mod pages;
+pub mod upload;
 
-use std::sync::Arc;
-
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use crate::domain::Clock;
-use crate::store::Store;
+use crate::service::Context;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub clock: Arc<dyn Clock>,
-    /// Where evidence files are kept, and the largest upload accepted.
-    pub files: crate::files::FileStore,
+    /// The services' context: the database, the clock, the evidence files.
+    pub ctx: Context,
     /// Mark the session cookie Secure (set when served over HTTPS).
     pub secure_cookies: bool,
     /// The issuing body printed above exported tables ("Sở Nội vụ thành phố Cần Thơ").
@@ -34,12 +34,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/api/openapi.json", get(openapi))
-        .merge(results::router())
-        .merge(session::router())
-        .merge(self_assessment::router())
-        .merge(evidence::router())
-        .merge(administration::router())
+        .merge(api::router())
         .merge(pages::router())
+        .merge(assets::router())
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -65,8 +62,7 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
     response
 }
 
-/// The OpenAPI document of the JSON API (`web/openapi.json`; a test keeps it in step
-/// with the routes).
+/// The OpenAPI document of the JSON API (`web/openapi.json`).
 async fn openapi() -> impl axum::response::IntoResponse {
     (
         [(
@@ -77,9 +73,9 @@ async fn openapi() -> impl axum::response::IntoResponse {
     )
 }
 
-async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Json<Value> {
+async fn health(State(state): State<AppState>) -> Json<Value> {
     let database = sqlx::query_scalar::<_, i64>("select 1")
-        .fetch_one(state.store.pool())
+        .fetch_one(state.ctx.store.pool())
         .await
         .is_ok();
     Json(json!({ "status": if database { "ok" } else { "degraded" }, "database": database }))

@@ -1,14 +1,13 @@
 //! The administrator's set-up: tiers, units, users and appraisers' scopes. Each change is
 //! audited.
 
-use crate::domain::Clock;
-use crate::domain::access::{Actor, Role};
+use crate::domain::access::Role;
 use crate::domain::collation::sort_vi;
-use crate::store::{NewAudit, Store, Tier, Unit, User};
+use crate::store::{NewAudit, Tier, Unit, User};
 
-use super::{Result, ServiceError, require_admin};
+use super::{Context, Result, ServiceError, Who, require_admin};
 
-fn required(value: &str, what: &str) -> Result<String> {
+pub(super) fn required(value: &str, what: &str) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {
         Err(ServiceError::Invalid(format!("Cần nhập {what}.")))
@@ -17,65 +16,56 @@ fn required(value: &str, what: &str) -> Result<String> {
     }
 }
 
-async fn audit(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
-    action: &str,
-    value: String,
-) -> Result<()> {
+async fn audit(ctx: &Context, who: &Who, action: &str, value: String) -> Result<()> {
+    let store = &ctx.store;
     let entry = NewAudit {
         action: action.into(),
         new_value: Some(value),
-        ..NewAudit::by(actor, address)
+        ..who.audit()
     };
-    Ok(store.append_audit(entry, clock.now()).await?)
+    Ok(store.append_audit(entry, who.now).await?)
+}
+
+/// A tier (khối) as the administrator types it.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct NewTier {
+    pub code: String,
+    pub name: String,
+    /// Its place in lists and exports.
+    #[serde(default)]
+    pub position: i64,
 }
 
 /// Creates a tier or renames it.
-pub async fn save_tier(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
-    code: &str,
-    name: &str,
-    position: i64,
-) -> Result<i64> {
-    require_admin(actor)?;
-    let (code, name) = (required(code, "mã khối")?, required(name, "tên khối")?);
-    let id = store.upsert_tier(&code, &name, position).await?;
-    audit(
-        store,
-        clock,
-        actor,
-        address,
-        "tier.save",
-        format!("{code}: {name}"),
-    )
-    .await?;
+pub async fn save_tier(ctx: &Context, who: &Who, tier: NewTier) -> Result<i64> {
+    let store = &ctx.store;
+    require_admin(&who.actor)?;
+    let code = required(&tier.code, "mã khối")?;
+    let name = required(&tier.name, "tên khối")?;
+    let id = store.upsert_tier(&code, &name, tier.position).await?;
+    audit(ctx, who, "tier.save", format!("{code}: {name}")).await?;
     Ok(id)
 }
 
+/// A unit as the administrator types it.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct NewUnit {
+    pub code: String,
+    pub name: String,
+    pub tier_code: String,
+}
+
 /// Creates a unit or updates its name and tier.
-pub async fn save_unit(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
-    code: &str,
-    name: &str,
-    tier_code: &str,
-) -> Result<i64> {
-    require_admin(actor)?;
-    let (code, name) = (required(code, "mã đơn vị")?, required(name, "tên đơn vị")?);
-    let id = store.upsert_unit(&code, &name, tier_code.trim()).await?;
+pub async fn save_unit(ctx: &Context, who: &Who, unit: NewUnit) -> Result<i64> {
+    let store = &ctx.store;
+    require_admin(&who.actor)?;
+    let code = required(&unit.code, "mã đơn vị")?;
+    let name = required(&unit.name, "tên đơn vị")?;
+    let tier_code = unit.tier_code.trim();
+    let id = store.upsert_unit(&code, &name, tier_code).await?;
     audit(
-        store,
-        clock,
-        actor,
-        address,
+        ctx,
+        who,
         "unit.save",
         format!("{code}: {name} ({tier_code})"),
     )
@@ -94,13 +84,9 @@ pub struct NewUser {
     pub password: String,
 }
 
-pub async fn create_user(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
-    new: NewUser,
-) -> Result<i64> {
+pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<i64> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     require_admin(actor)?;
     let username = required(&new.username, "tên đăng nhập")?.to_lowercase();
     if !crate::domain::access::valid_username(&username) {
@@ -140,20 +126,12 @@ pub async fn create_user(
     };
     let hash = super::auth::hash_password(&new.password).await?;
     let id = store
-        .create_user(
-            &username,
-            &display_name,
-            role.as_str(),
-            unit_id,
-            clock.now(),
-        )
+        .create_user(&username, &display_name, role.as_str(), unit_id, who.now)
         .await?;
     store.set_password_hash(id, &hash).await?;
     audit(
-        store,
-        clock,
-        actor,
-        address,
+        ctx,
+        who,
         "user.create",
         format!("{username} ({})", role.label()),
     )
@@ -161,32 +139,34 @@ pub async fn create_user(
     Ok(id)
 }
 
+/// What an appraiser may appraise: a unit, an area, or both (unset means every one).
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    pub unit_id: Option<i64>,
+    pub area_code: Option<String>,
+}
+
 /// Limits an appraiser to a unit and/or an area (each scope widens what they may appraise).
-pub async fn add_scope(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
-    user_id: i64,
-    unit_id: Option<i64>,
-    area_code: Option<&str>,
-) -> Result<()> {
-    require_admin(actor)?;
+pub async fn add_scope(ctx: &Context, who: &Who, user_id: i64, scope: Scope) -> Result<()> {
+    let store = &ctx.store;
+    require_admin(&who.actor)?;
+    let Scope { unit_id, area_code } = scope;
     let target = store.actor(user_id).await?;
     if target.role != Role::Appraiser {
         return Err(ServiceError::Invalid(
             "Chỉ giới hạn phạm vi cho thành viên thẩm định.".into(),
         ));
     }
-    let area_code = area_code.map(str::trim).filter(|a| !a.is_empty());
+    let area_code = area_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
     store
         .add_appraiser_scope(user_id, unit_id, area_code)
         .await?;
     audit(
-        store,
-        clock,
-        actor,
-        address,
+        ctx,
+        who,
         "user.scope",
         format!(
             "{}: đơn vị {}, lĩnh vực {}",
@@ -199,125 +179,24 @@ pub async fn add_scope(
 }
 
 /// Tiers, units (Vietnamese order) and users, for the administrator.
-pub async fn directory(store: &Store, actor: &Actor) -> Result<(Vec<Tier>, Vec<Unit>, Vec<User>)> {
-    require_admin(actor)?;
+pub async fn directory(ctx: &Context, who: &Who) -> Result<(Vec<Tier>, Vec<Unit>, Vec<User>)> {
+    let store = &ctx.store;
+    require_admin(&who.actor)?;
     let mut units = store.units(None).await?;
     sort_vi(&mut units, |u| &u.name);
     Ok((store.tiers().await?, units, store.users().await?))
 }
 
-/// A new round as the administrator describes it; dates the Vietnamese way.
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct RoundSpec {
-    pub year: i64,
-    pub title: String,
-    #[serde(default)]
-    pub tie_break: crate::domain::results::TieBreak,
-    pub sets: Vec<SetPin>,
-    pub phases: Vec<PhaseSpec>,
-    #[serde(default)]
-    pub bands: Vec<BandSpec>,
-}
-
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct SetPin {
-    pub tier_code: String,
-    pub set_code: String,
-    pub set_version: String,
-}
-
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct PhaseSpec {
-    pub phase: crate::domain::deadline::Phase,
-    /// "01/12/2023" (start of that day) or "01/12/2023 08:00", Vietnam time.
-    pub opens: String,
-    /// "07/01/2024" (end of that day) or "07/01/2024 17:00", Vietnam time.
-    pub closes: String,
-}
-
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct BandSpec {
-    pub tier_code: String,
-    pub label: String,
-    pub min_index: crate::domain::Percent,
-}
-
-fn window(spec: &PhaseSpec) -> Result<crate::domain::deadline::Window> {
-    use crate::domain::deadline::{parse_deadline, parse_opening};
-    let bad = |s: &str| {
-        ServiceError::Invalid(format!(
-            "«{s}» không phải là ngày giờ hợp lệ; nhập dd/mm/yyyy hoặc dd/mm/yyyy hh:mm."
-        ))
-    };
-    Ok(crate::domain::deadline::Window {
-        opens_at: parse_opening(&spec.opens).ok_or_else(|| bad(&spec.opens))?,
-        closes_at: parse_deadline(&spec.closes).ok_or_else(|| bad(&spec.closes))?,
-    })
-}
-
-/// Creates a round; the set versions it pins are published from then on.
-pub async fn create_round(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
-    spec: RoundSpec,
-) -> Result<i64> {
-    require_admin(actor)?;
-    let title = required(&spec.title, "tên kỳ đánh giá")?;
-    let mut sets = Vec::new();
-    for pin in &spec.sets {
-        let stored = store
-            .criteria_set_by_version(&pin.set_code, &pin.set_version)
-            .await?;
-        sets.push((pin.tier_code.clone(), stored.id));
-    }
-    let mut phases = Vec::new();
-    for p in &spec.phases {
-        phases.push((p.phase, window(p)?));
-    }
-    let mut bands: Vec<(String, Vec<crate::domain::results::Band>)> = Vec::new();
-    for b in &spec.bands {
-        let band = crate::domain::results::Band {
-            label: b.label.trim().to_string(),
-            min_index: b.min_index,
-        };
-        match bands.iter_mut().find(|(t, _)| *t == b.tier_code) {
-            Some((_, list)) => list.push(band),
-            None => bands.push((b.tier_code.clone(), vec![band])),
-        }
-    }
-    let round = crate::store::NewRound {
-        year: spec.year,
-        title,
-        tie_break: spec.tie_break,
-        sets,
-        phases,
-        bands,
-    };
-    Ok(store
-        .create_round(&round, NewAudit::by(actor, address), clock.now())
-        .await?)
-}
-
-/// Moves a phase's window for everyone (per-unit changes are extensions and reopenings).
-pub async fn set_phase(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
-    round_id: i64,
-    spec: PhaseSpec,
-) -> Result<()> {
-    require_admin(actor)?;
-    let w = window(&spec)?;
-    Ok(store
-        .set_phase(
-            round_id,
-            spec.phase,
-            w,
-            NewAudit::by(actor, address),
-            clock.now(),
-        )
-        .await?)
+/// The audit log as filtered, and every unit (Vietnamese order) to filter by; for
+/// administrators.
+pub async fn audit_log(
+    ctx: &Context,
+    who: &Who,
+    filter: &crate::store::AuditFilter,
+) -> Result<(Vec<crate::store::AuditEntry>, Vec<Unit>)> {
+    require_admin(&who.actor)?;
+    let entries = ctx.store.audit_log(filter).await?;
+    let mut units = ctx.store.units(None).await?;
+    sort_vi(&mut units, |u| &u.name);
+    Ok((entries, units))
 }

@@ -4,10 +4,9 @@
 use chrono::Duration;
 use sha2::{Digest, Sha256};
 
-use super::{Result, ServiceError};
-use crate::domain::Clock;
+use super::{Context, Result, ServiceError, Who};
 use crate::domain::access::Actor;
-use crate::store::{NewAudit, SessionRecord, Store};
+use crate::store::{NewAudit, SessionRecord};
 
 /// How long a session lasts from sign-in.
 pub const SESSION_HOURS: i64 = 12;
@@ -86,13 +85,12 @@ fn check_password_rules(password: &str) -> Result<()> {
 /// Signs a user in. Refuses with the same message whatever was wrong; refuses everyone
 /// for a while after too many failures for a username or from an address.
 pub async fn sign_in(
-    store: &Store,
-    clock: &dyn Clock,
+    ctx: &Context,
     username: &str,
     password: &str,
     address: &str,
 ) -> Result<NewSession> {
-    let now = clock.now();
+    let (store, now) = (&ctx.store, ctx.clock.now());
     let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
     let username = username.trim();
     // The attempt counts before the (slow) password check, so parallel guesses cannot
@@ -144,20 +142,20 @@ pub async fn sign_in(
 }
 
 /// The session behind a cookie token, if valid now.
-pub async fn session(
-    store: &Store,
-    clock: &dyn Clock,
-    token: &str,
-) -> Result<Option<SessionRecord>> {
-    Ok(store.session(&token_hash(token), clock.now()).await?)
+pub async fn session(ctx: &Context, token: &str) -> Result<Option<SessionRecord>> {
+    Ok(ctx
+        .store
+        .session(&token_hash(token), ctx.clock.now())
+        .await?)
 }
 
-pub async fn sign_out(store: &Store, token: &str) -> Result<()> {
-    Ok(store.delete_session(&token_hash(token)).await?)
+pub async fn sign_out(ctx: &Context, token: &str) -> Result<()> {
+    Ok(ctx.store.delete_session(&token_hash(token)).await?)
 }
 
 /// A user changes their own password; every session of theirs ends.
-pub async fn change_password(store: &Store, actor: &Actor, current: &str, new: &str) -> Result<()> {
+pub async fn change_password(ctx: &Context, who: &Who, current: &str, new: &str) -> Result<()> {
+    let (store, actor) = (&ctx.store, &who.actor);
     let (_, hash) = store
         .user_for_sign_in(&actor.username)
         .await?
@@ -172,19 +170,9 @@ pub async fn change_password(store: &Store, actor: &Actor, current: &str, new: &
 }
 
 /// An administrator sets a user's password; every session of that user ends.
-pub async fn reset_password(
-    store: &Store,
-    clock: &dyn Clock,
-    admin: &Actor,
-    user_id: i64,
-    new: &str,
-    audit: NewAudit,
-) -> Result<()> {
-    if !admin.is_admin() {
-        return Err(ServiceError::Forbidden(
-            "Chỉ quản trị mới được đặt lại mật khẩu.".into(),
-        ));
-    }
+pub async fn reset_password(ctx: &Context, who: &Who, user_id: i64, new: &str) -> Result<()> {
+    let store = &ctx.store;
+    super::require_admin(&who.actor)?;
     let hash = hash_password(new).await?;
     store.set_password_hash(user_id, &hash).await?;
     store
@@ -192,9 +180,9 @@ pub async fn reset_password(
             NewAudit {
                 action: "user.password_reset".into(),
                 new_value: Some(format!("người dùng #{user_id}")),
-                ..audit
+                ..who.audit()
             },
-            clock.now(),
+            who.now,
         )
         .await?;
     Ok(())

@@ -3,12 +3,9 @@
 
 use serde::Serialize;
 
-use super::Result;
-use crate::domain::Clock;
-use crate::domain::access::Actor;
+use super::{Context, Result, Who};
 use crate::domain::collation::compare_vi;
 use crate::domain::deadline::{Phase, access};
-use crate::store::Store;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,13 +46,10 @@ pub struct UnitProgress {
 }
 
 /// Every unit of the round that `actor` may see, by tier, in Vietnamese name order.
-pub async fn round_progress(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    round_id: i64,
-) -> Result<Vec<UnitProgress>> {
-    let now = clock.now();
+pub async fn round_progress(ctx: &Context, who: &Who, round_id: i64) -> Result<Vec<UnitProgress>> {
+    let store = &ctx.store;
+    let actor = &who.actor;
+    let now = who.now;
     let round = store.round(round_id).await?;
     let scored = store.scored_counts(round_id).await?;
     let submitted = store.submissions(round_id).await?;
@@ -100,4 +94,69 @@ pub async fn round_progress(
         }
     }
     Ok(out)
+}
+
+/// One phase of a round as the home page lists it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PhaseLine {
+    pub name: &'static str,
+    pub from: String,
+    pub to: String,
+    /// Open now.
+    pub current: bool,
+}
+
+/// A round on the home page: its phases, and the user's unit's self-assessment (unit
+/// people) or the progress of the units the user may see (everyone else).
+#[derive(Clone, Debug, Serialize)]
+pub struct RoundCard {
+    pub id: i64,
+    pub year: i64,
+    pub title: String,
+    pub published: bool,
+    pub phases: Vec<PhaseLine>,
+    pub unit: Option<super::self_assessment::SelfAssessmentView>,
+    pub units: Option<Vec<UnitProgress>>,
+}
+
+/// Every round `who` takes part in, for the home page. A unit that does not take part in a
+/// round does not see it.
+pub async fn home(ctx: &Context, who: &Who) -> Result<Vec<RoundCard>> {
+    use crate::domain::access::Role;
+    use crate::domain::deadline::format_instant;
+    let mut cards = Vec::new();
+    for (round_id, year, title) in ctx.store.rounds().await? {
+        let round = ctx.store.round(round_id).await?;
+        let phases = Phase::ALL
+            .iter()
+            .filter_map(|p| round.phases.get(p).map(|w| (p, w)))
+            .map(|(p, w)| PhaseLine {
+                name: p.activity(),
+                from: format_instant(w.opens_at),
+                to: format_instant(w.closes_at),
+                current: w.contains(who.now),
+            })
+            .collect();
+        let (mut unit, mut units) = (None, None);
+        match (who.actor.role, who.actor.unit_id) {
+            (Role::Officer | Role::Head, Some(unit_id)) => {
+                match super::self_assessment::view(ctx, who, round_id, unit_id).await {
+                    Ok(view) => unit = Some(view),
+                    Err(super::ServiceError::Invalid(_)) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => units = Some(round_progress(ctx, who, round_id).await?),
+        }
+        cards.push(RoundCard {
+            id: round_id,
+            year,
+            title,
+            published: round.published_at.is_some(),
+            phases,
+            unit,
+            units,
+        });
+    }
+    Ok(cards)
 }

@@ -3,19 +3,16 @@
 //! on the server: only the unit's own people write, only while the self-assessment is
 //! open and not submitted, and only for leaves the unit scores itself.
 
-use axum::body::Bytes;
+use bytes::Bytes;
 
-use crate::domain::Clock;
 use crate::domain::CriteriaSet;
 use crate::domain::access::Actor;
 use crate::domain::evidence::{Citation, CitationDraft, FileRefusal, check_file};
-use crate::files::{FileStore, content_hash};
-use crate::store::{
-    EvidenceCitation, EvidenceFile, EvidenceList, NewAudit, NewEvidenceFile, Store,
-};
+use crate::files::content_hash;
+use crate::store::{EvidenceCitation, EvidenceFile, EvidenceList, NewEvidenceFile};
 
 use super::self_assessment::{ensure_editable, ensure_viewable, unit_in_round};
-use super::{Result, ServiceError};
+use super::{Context, Result, ServiceError, Who};
 
 /// A file as received: the name the browser sent, its bytes, the leaves it supports.
 #[derive(Clone, Debug, Default)]
@@ -73,19 +70,18 @@ fn checked_leaves(set: &CriteriaSet, leaves: &[String]) -> Result<Vec<String>> {
 
 /// Stores an uploaded file (once per content, whatever its name) and records it as
 /// supporting the leaves named.
-#[allow(clippy::too_many_arguments)]
 pub async fn upload_file(
-    store: &Store,
-    files: &FileStore,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
     upload: Upload,
 ) -> Result<EvidenceFile> {
+    let store = &ctx.store;
+    let files = &ctx.files;
+    let actor = &who.actor;
     refuse_writer(actor, unit_id)?;
-    let now = clock.now();
+    let now = who.now;
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_editable(store, &round, &unit, now).await?;
     let leaves = checked_leaves(&set, &upload.leaves)?;
@@ -106,60 +102,41 @@ pub async fn upload_file(
         size_bytes: i64::try_from(checked.size_bytes).unwrap_or(i64::MAX),
     };
     Ok(store
-        .add_evidence_file(
-            round_id,
-            unit_id,
-            &file,
-            &leaves,
-            NewAudit::by(actor, address),
-            now,
-        )
+        .add_evidence_file(round_id, unit_id, &file, &leaves, who.audit(), now)
         .await?)
 }
 
 /// Records a citation of an issued document as supporting the leaves named.
-#[allow(clippy::too_many_arguments)]
 pub async fn add_citation(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
     draft: CitationDraft,
     leaves: &[String],
 ) -> Result<EvidenceCitation> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     refuse_writer(actor, unit_id)?;
-    let now = clock.now();
+    let now = who.now;
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_editable(store, &round, &unit, now).await?;
     let leaves = checked_leaves(&set, leaves)?;
     let citation = Citation::try_from(draft).map_err(ServiceError::Invalid)?;
     Ok(store
-        .add_evidence_citation(
-            round_id,
-            unit_id,
-            &citation,
-            &leaves,
-            NewAudit::by(actor, address),
-            now,
-        )
+        .add_evidence_citation(round_id, unit_id, &citation, &leaves, who.audit(), now)
         .await?)
 }
 
 /// A unit's evidence, for whoever may read its self-assessment.
-pub async fn list(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    round_id: i64,
-    unit_id: i64,
-) -> Result<EvidenceList> {
+pub async fn list(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> Result<EvidenceList> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     if !actor.may_view_unit(unit_id) {
         return Err(forbidden_view());
     }
     let (round, _, set) = unit_in_round(store, round_id, unit_id).await?;
-    ensure_viewable(store, actor, &round, unit_id, clock.now()).await?;
+    ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let mut list = store.evidence(round_id, unit_id).await?;
     // Leaves in the set's order ("1.2" before "1.10"), as they were given back on upload.
     let position = |code: &String| set.nodes.iter().position(|n| &n.code == code);
@@ -176,19 +153,20 @@ pub async fn list(
 
 /// One file and its bytes, for whoever may read the unit's self-assessment.
 pub async fn download(
-    store: &Store,
-    files: &FileStore,
-    clock: &dyn Clock,
-    actor: &Actor,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
     file_id: i64,
 ) -> Result<(EvidenceFile, Bytes)> {
+    let store = &ctx.store;
+    let files = &ctx.files;
+    let actor = &who.actor;
     if !actor.may_view_unit(unit_id) {
         return Err(forbidden_view());
     }
     let (round, _, _) = unit_in_round(store, round_id, unit_id).await?;
-    ensure_viewable(store, actor, &round, unit_id, clock.now()).await?;
+    ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let file = store.evidence_file(round_id, unit_id, file_id).await?;
     let bytes = files.get(&file.content_hash).await?;
     Ok((file, bytes))

@@ -1,20 +1,20 @@
 //! The explanation window (giải trình): after appraisal round 1 the unit may answer only
 //! the leaves it was asked about, until its own deadline for the phase.
 
-use crate::domain::Clock;
-use crate::domain::access::Actor;
+use chrono::{DateTime, Utc};
+
 use crate::domain::deadline::{Access, Phase, access};
-use crate::store::{NewAudit, Store};
+use crate::store::Store;
 
 use super::self_assessment::unit_in_round;
-use super::{Result, ServiceError};
+use super::{Context, Result, ServiceError, Who};
 
 /// Whether the unit may write explanations now.
 pub async fn explanation_access(
     store: &Store,
-    clock: &dyn Clock,
     round_id: i64,
     unit_id: i64,
+    now: DateTime<Utc>,
 ) -> Result<Access> {
     let round = store.round(round_id).await?;
     let overrides = store
@@ -24,35 +24,34 @@ pub async fn explanation_access(
         Phase::Explanation,
         round.phases.get(&Phase::Explanation),
         &overrides,
-        clock.now(),
+        now,
     ))
 }
 
 /// The unit answers one flagged leaf.
-#[allow(clippy::too_many_arguments)]
 pub async fn save_explanation(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
     leaf_code: &str,
     text: &str,
 ) -> Result<()> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     if !actor.may_edit_self_assessment(unit_id) {
         return Err(ServiceError::Forbidden(
             "Chỉ cán bộ và thủ trưởng của đơn vị mới được giải trình.".into(),
         ));
     }
-    let now = clock.now();
+    let now = who.now;
     let (round, _, _) = unit_in_round(store, round_id, unit_id).await?;
     if round.published_at.is_some() {
         return Err(ServiceError::Conflict(
             "Kết quả kỳ đánh giá đã công bố; không thể giải trình thêm.".into(),
         ));
     }
-    let gate = explanation_access(store, clock, round_id, unit_id).await?;
+    let gate = explanation_access(store, round_id, unit_id, who.now).await?;
     if !gate.open {
         return Err(ServiceError::Locked(gate.message));
     }
@@ -73,14 +72,7 @@ pub async fn save_explanation(
         ));
     }
     Ok(store
-        .save_explanation(
-            round_id,
-            unit_id,
-            leaf_code,
-            text,
-            NewAudit::by(actor, address),
-            now,
-        )
+        .save_explanation(round_id, unit_id, leaf_code, text, who.audit(), now)
         .await?)
 }
 
@@ -105,12 +97,13 @@ pub struct ExplanationView {
 
 /// What the unit was asked and has answered, for whoever may view the unit.
 pub async fn view(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
 ) -> Result<ExplanationView> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     if !actor.may_view_unit(unit_id) {
         return Err(ServiceError::Forbidden(
             "Tài khoản này không được xem đơn vị này.".into(),
@@ -138,7 +131,7 @@ pub async fn view(
         round_id,
         unit_id,
         unit_name: unit.name,
-        access: explanation_access(store, clock, round_id, unit_id).await?,
+        access: explanation_access(store, round_id, unit_id, who.now).await?,
         requests,
     })
 }

@@ -3,42 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
-use super::Result;
 use super::self_assessment::{ensure_viewable, unit_in_round};
-use crate::domain::Clock;
+use super::{Context, Result, Who};
 use crate::domain::CriteriaSet;
-use crate::domain::Points;
-use crate::domain::access::Actor;
-use crate::service::results::RoundResults;
+use crate::report::{DetailRow, RoundResults, UnitDetail};
 use crate::store::{Round, Store, Unit};
-
-/// One line of a unit's detail sheet: a node of the criteria tree.
-#[derive(Clone, Debug, Serialize)]
-pub struct DetailRow {
-    pub code: String,
-    pub text: String,
-    pub depth: usize,
-    pub is_leaf: bool,
-    pub max: Points,
-    pub self_points: Option<Points>,
-    pub appraised: Option<Points>,
-    pub not_applicable: bool,
-    pub unit_note: String,
-    pub appraiser_note: String,
-    pub evidence_count: usize,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct UnitDetail {
-    pub round_title: String,
-    pub year: i64,
-    pub unit_code: String,
-    pub unit_name: String,
-    pub submitted: bool,
-    pub rows: Vec<DetailRow>,
-}
 
 /// The detail of every unit in a round's results, in their order. A handful of queries
 /// for the whole round (entries, appraisals, evidence counts, submissions, units), not
@@ -176,16 +145,59 @@ fn detail(round: &Round, unit: Unit, set: &CriteriaSet, data: UnitData) -> UnitD
     }
 }
 
+/// The results of a round for a workbook: for administrators and viewers at any time, for
+/// everyone signed in once the round is published.
+async fn exportable_results(ctx: &Context, who: &Who, round_id: i64) -> Result<RoundResults> {
+    use crate::domain::access::Role;
+    let results = super::results::round_results(&ctx.store, round_id, who.now).await?;
+    if results.published_at.is_none() && !matches!(who.actor.role, Role::Admin | Role::Viewer) {
+        return Err(super::ServiceError::Forbidden(
+            "Bảng xếp hạng chỉ tải được sau khi kết quả được công bố.".into(),
+        ));
+    }
+    Ok(results)
+}
+
+/// What the ranking workbook shows: the results, and up to
+/// [`crate::excel::DETAIL_SHEETS_IN_RANKING`] units each unit's detail (beyond, those go
+/// to the detail workbook).
+pub async fn ranking(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+) -> Result<(RoundResults, Option<Vec<UnitDetail>>)> {
+    let results = exportable_results(ctx, who, round_id).await?;
+    let units: usize = results.tiers.iter().map(|t| t.units.len()).sum();
+    let details = if units <= crate::excel::DETAIL_SHEETS_IN_RANKING {
+        Some(round_details(&ctx.store, &results).await?)
+    } else {
+        None
+    };
+    Ok((results, details))
+}
+
+/// What the detail workbook shows: every unit's detail, in ranking order.
+pub async fn details(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+) -> Result<(RoundResults, Vec<UnitDetail>)> {
+    let results = exportable_results(ctx, who, round_id).await?;
+    let details = round_details(&ctx.store, &results).await?;
+    Ok((results, details))
+}
+
 /// A unit's detail for whoever may read its self-assessment.
 pub async fn unit_detail(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
 ) -> Result<UnitDetail> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
-    ensure_viewable(store, actor, &round, unit_id, clock.now()).await?;
+    ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let data = UnitData::read(store, round_id, unit_id).await?;
     Ok(detail(&round, unit, &set, data))
 }

@@ -5,11 +5,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{Result, ServiceError, require_admin};
-use crate::domain::access::Actor;
-use crate::domain::{Clock, Points};
+use super::{Context, Result, ServiceError, Who, require_admin};
+use crate::domain::Points;
 use crate::excel::survey_import::{self, ImportUnit};
-use crate::store::{NewAudit, Store};
+use crate::store::Store;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SurveyChange {
@@ -56,24 +55,26 @@ async fn round_units(store: &Store, round_id: i64) -> Result<Vec<(String, Import
 
 /// What the survey template lists: the round's units with their survey leaves.
 pub async fn survey_template_units(
-    store: &Store,
-    actor: &Actor,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
 ) -> Result<Vec<(String, ImportUnit)>> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     require_admin(actor)?;
     round_units(store, round_id).await
 }
 
 /// Checks a survey workbook; unless `dry_run`, writes every score in one transaction.
 pub async fn import_survey(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     bytes: Vec<u8>,
     dry_run: bool,
 ) -> Result<ImportReport> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     require_admin(actor)?;
     let round = store.round(round_id).await?;
     if round.published_at.is_some() {
@@ -106,7 +107,7 @@ pub async fn import_survey(
             .map(|s| (s.unit_id, s.leaf_code.clone(), s.points))
             .collect();
         store
-            .set_survey_scores(round_id, &rows, NewAudit::by(actor, address), clock.now())
+            .set_survey_scores(round_id, &rows, who.audit(), who.now)
             .await?;
     }
     Ok(ImportReport { dry_run, changes })
@@ -114,10 +115,12 @@ pub async fn import_survey(
 
 /// A stored criteria set, as a workbook; for administrators and viewers.
 pub async fn criteria_set_for_export(
-    store: &Store,
-    actor: &Actor,
+    ctx: &Context,
+    who: &Who,
     set_id: i64,
 ) -> Result<crate::domain::CriteriaSet> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     if !matches!(
         actor.role,
         crate::domain::access::Role::Admin | crate::domain::access::Role::Viewer
@@ -150,13 +153,13 @@ pub struct CriteriaImport {
 /// Imports a criteria set from its workbook; a published version never changes. A dry
 /// run says what would happen and how the set differs from the stored one.
 pub async fn import_criteria(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
+    ctx: &Context,
+    who: &Who,
     bytes: Vec<u8>,
     dry_run: bool,
 ) -> Result<CriteriaImport> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     use crate::store::{ImportOutcome, ImportPlan};
     require_admin(actor)?;
     let (set, text) = tokio::task::spawn_blocking(move || {
@@ -196,7 +199,7 @@ pub async fn import_criteria(
         }
     } else {
         match store
-            .import_criteria_set(&set, &text, NewAudit::by(actor, address), clock.now())
+            .import_criteria_set(&set, &text, who.audit(), who.now)
             .await?
         {
             ImportOutcome::Created(_) => "created",
@@ -234,8 +237,9 @@ pub struct CriteriaSetSummary {
 }
 
 /// Every stored set, by code then newest version first; for administrators.
-pub async fn criteria_sets(store: &Store, actor: &Actor) -> Result<Vec<CriteriaSetSummary>> {
-    require_admin(actor)?;
+pub async fn criteria_sets(ctx: &Context, who: &Who) -> Result<Vec<CriteriaSetSummary>> {
+    let store = &ctx.store;
+    require_admin(&who.actor)?;
     let mut out = Vec::new();
     for (id, ..) in store.criteria_sets().await? {
         let stored = store.criteria_set(id).await?;
@@ -259,11 +263,13 @@ pub async fn criteria_sets(store: &Store, actor: &Actor) -> Result<Vec<CriteriaS
 
 /// How two stored sets differ (newer compared with older); for administrators.
 pub async fn compare_criteria_sets(
-    store: &Store,
-    actor: &Actor,
+    ctx: &Context,
+    who: &Who,
     older: i64,
     newer: i64,
 ) -> Result<(String, String, crate::domain::criteria::SetDiff)> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     require_admin(actor)?;
     let (a, b) = (
         store.criteria_set(older).await?.set,
@@ -317,7 +323,8 @@ pub struct DirectoryReport {
 
 /// What the units-and-users template holds: the directory as it is now (tier codes, units
 /// in Vietnamese order, accounts by name), for [`crate::excel::directory_import::template`].
-pub async fn directory_template(store: &Store, actor: &Actor) -> Result<DirectoryTemplate> {
+pub async fn directory_template(ctx: &Context, who: &Who) -> Result<DirectoryTemplate> {
+    let (store, actor) = (&ctx.store, &who.actor);
     use crate::excel::directory_import::TemplateUser;
     require_admin(actor)?;
     let tiers = store.tiers().await?;
@@ -374,8 +381,8 @@ fn tier_codes(tiers: &[crate::store::Tier]) -> HashMap<i64, String> {
 
 /// The criteria template: the sample set shipped with parindex (CCHC-SO 2023), in the
 /// import layout; for administrators.
-pub fn criteria_template(actor: &Actor) -> Result<crate::domain::CriteriaSet> {
-    require_admin(actor)?;
+pub fn criteria_template(who: &Who) -> Result<crate::domain::CriteriaSet> {
+    require_admin(&who.actor)?;
     let (name, text) = crate::demo::CRITERIA_FILES[1];
     crate::domain::criteria_file::parse(name, text).map_err(|_| {
         ServiceError::Internal("the shipped sample criteria set does not parse".into())
@@ -430,13 +437,13 @@ fn previous(fields: &[FieldChange]) -> Option<String> {
 /// Checks a units-and-users workbook; unless `dry_run`, writes it all in one transaction.
 /// New accounts get a first password each, returned once in the report.
 pub async fn import_directory(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
+    ctx: &Context,
+    who: &Who,
     bytes: Vec<u8>,
     dry_run: bool,
 ) -> Result<DirectoryReport> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     use crate::excel::directory_import::{self, Known};
     require_admin(actor)?;
     let tiers = store.tiers().await?;
@@ -645,12 +652,7 @@ pub async fn import_directory(
             });
         }
         store
-            .apply_directory(
-                &unit_writes,
-                &user_writes,
-                NewAudit::by(actor, address),
-                clock.now(),
-            )
+            .apply_directory(&unit_writes, &user_writes, who.audit(), who.now)
             .await?;
     }
     Ok(DirectoryReport {

@@ -1,5 +1,7 @@
-//! Use cases that join the domain and the store: the rules (deadline, criteria, method)
-//! are checked here, on the server, whatever the way of writing (page, API, import).
+//! Use cases that join the domain and the store: the rules (deadline, criteria, method,
+//! who may do what) are checked here, on the server, whatever the way of writing (page,
+//! API, import). Each use case takes the [`Context`] (what it may reach) and a [`Who`] (who
+//! asks, from where, at which instant), then its own arguments.
 
 pub mod admin;
 pub mod auth;
@@ -9,10 +11,66 @@ pub mod explanations;
 pub mod exports;
 pub mod imports;
 pub mod results;
+pub mod rounds;
 pub mod scores;
 pub mod self_assessment;
 
-use crate::store::StoreError;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::Clock;
+use crate::domain::access::Actor;
+use crate::files::FileStore;
+use crate::store::{NewAudit, Store, StoreError};
+
+/// What every use case may reach: the database, the clock, the evidence files. Cheap to
+/// clone.
+#[derive(Clone)]
+pub struct Context {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub files: FileStore,
+}
+
+impl Context {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, files: FileStore) -> Context {
+        Context {
+            store,
+            clock,
+            files,
+        }
+    }
+
+    /// `actor` asking from `address`, now.
+    pub fn who(&self, actor: Actor, address: impl Into<String>) -> Who {
+        Who::new(actor, address, self.clock.now())
+    }
+}
+
+/// Who asks, from which address, and the one instant the whole request is judged at (the
+/// deadline check and the stored time agree).
+#[derive(Clone, Debug)]
+pub struct Who {
+    pub actor: Actor,
+    pub address: String,
+    pub now: DateTime<Utc>,
+}
+
+impl Who {
+    pub fn new(actor: Actor, address: impl Into<String>, now: DateTime<Utc>) -> Who {
+        Who {
+            actor,
+            address: address.into(),
+            now,
+        }
+    }
+
+    /// An audit entry made by this person from this address.
+    pub fn audit(&self) -> NewAudit {
+        NewAudit::by(&self.actor, &self.address)
+    }
+}
 
 /// Why a use case was refused. Each has a stable code for the API and a Vietnamese
 /// message for people.

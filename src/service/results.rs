@@ -1,42 +1,13 @@
 //! The results of a round, per tier: computed from what is stored, ranked, classified.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
-use super::Result;
+use super::{Context, Result, Who};
 use crate::domain::collation::compare_vi;
 use crate::domain::deadline::Phase;
-use crate::domain::results::{Ranking, UnitResult, tier_results};
+use crate::domain::results::{Ranking, tier_results};
+use crate::report::{AreaHeading, RoundResults, TierResults};
 use crate::store::Store;
-
-#[derive(Clone, Debug, Serialize)]
-pub struct RoundResults {
-    pub round_id: i64,
-    pub year: i64,
-    pub title: String,
-    pub published_at: Option<DateTime<Utc>>,
-    pub tiers: Vec<TierResults>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct TierResults {
-    pub tier_code: String,
-    pub tier_name: String,
-    pub set_code: String,
-    pub set_version: String,
-    /// Areas of the set, in order: (code, text, maximum).
-    pub areas: Vec<AreaHeading>,
-    /// Tạm tính: until appraisal round 1 has closed or the round is published.
-    pub provisional: bool,
-    pub units: Vec<UnitResult>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct AreaHeading {
-    pub code: String,
-    pub text: String,
-    pub max: crate::domain::Points,
-}
 
 /// Computes the results of every tier of a round from the stored scores, as of `now`.
 pub async fn round_results(
@@ -129,4 +100,10 @@ pub async fn visible_to(
     }
     results.tiers.retain(|t| !t.units.is_empty());
     Ok(results)
+}
+
+/// A round's results as computed now, cut to what `who` may see.
+pub async fn visible(ctx: &Context, who: &Who, round_id: i64) -> Result<RoundResults> {
+    let results = round_results(&ctx.store, round_id, who.now).await?;
+    visible_to(&ctx.store, who.now, results, &who.actor).await
 }

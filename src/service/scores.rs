@@ -2,14 +2,13 @@
 //! criteria set (the leaf exists, the value fits its maximum and method), the actor's role
 //! and scope, and for appraisals the phase's deadline.
 
-use crate::domain::access::Actor;
+use crate::domain::Points;
 use crate::domain::criteria::Method;
 use crate::domain::deadline::{Phase, access};
-use crate::domain::{Clock, Points};
-use crate::store::{AppraisalEntry, NewAudit, Store};
+use crate::store::{AppraisalEntry, ExtraCount};
 
 use super::self_assessment::unit_in_round;
-use super::{Result, ServiceError, require_admin};
+use super::{Context, Result, ServiceError, Who, require_admin};
 
 /// The most occurrences a bonus or penalty item may be counted.
 pub const MAX_OCCURRENCES: i64 = 100;
@@ -27,14 +26,14 @@ fn ensure_not_published(round: &crate::store::Round) -> Result<()> {
 
 /// An appraiser sets the appraised score of one leaf in appraisal round 1 or 2.
 pub async fn save_appraisal(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
     entry: AppraisalEntry,
 ) -> Result<()> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     let phase = match entry.appraisal_round {
         1 => Phase::AppraisalRound1,
         2 => Phase::AppraisalRound2,
@@ -44,7 +43,7 @@ pub async fn save_appraisal(
             ));
         }
     };
-    let now = clock.now();
+    let now = who.now;
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_not_published(&round)?;
     let node = set
@@ -108,22 +107,21 @@ pub async fn save_appraisal(
         ..entry
     };
     Ok(store
-        .save_appraisal(round_id, unit_id, &entry, NewAudit::by(actor, address), now)
+        .save_appraisal(round_id, unit_id, &entry, who.audit(), now)
         .await?)
 }
 
 /// The administrator records a survey score for a unit and a survey leaf.
-#[allow(clippy::too_many_arguments)]
 pub async fn set_survey_score(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
     leaf_code: &str,
     points: Points,
 ) -> Result<()> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     require_admin(actor)?;
     let (round, _, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_not_published(&round)?;
@@ -141,35 +139,23 @@ pub async fn set_survey_score(
         )));
     }
     Ok(store
-        .set_survey_score(
-            round_id,
-            unit_id,
-            &node.code,
-            points,
-            NewAudit::by(actor, address),
-            clock.now(),
-        )
+        .set_survey_score(round_id, unit_id, &node.code, points, who.audit(), who.now)
         .await?)
 }
 
 /// The administrator counts a bonus or penalty item for a unit.
-#[allow(clippy::too_many_arguments)]
 pub async fn set_extra(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
-    kind: &str,
-    item_code: &str,
-    occurrences: i64,
-    note: &str,
+    extra: ExtraCount,
 ) -> Result<()> {
-    require_admin(actor)?;
+    let store = &ctx.store;
+    require_admin(&who.actor)?;
     let (round, _, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_not_published(&round)?;
-    let group = match kind {
+    let group = match extra.kind.as_str() {
         "bonus" => &set.bonus,
         "penalty" => &set.penalty,
         _ => {
@@ -178,26 +164,61 @@ pub async fn set_extra(
             ));
         }
     };
-    if !group.items.iter().any(|i| i.code == item_code) {
+    if !group.items.iter().any(|i| i.code == extra.item_code) {
         return Err(ServiceError::NotFound(format!(
-            "khoản {item_code} trong bộ tiêu chí"
+            "khoản {} trong bộ tiêu chí",
+            extra.item_code
         )));
     }
-    if !(0..=MAX_OCCURRENCES).contains(&occurrences) {
+    if !(0..=MAX_OCCURRENCES).contains(&extra.occurrences) {
         return Err(ServiceError::Invalid(format!(
             "Số lần phải từ 0 đến {MAX_OCCURRENCES}."
         )));
     }
     Ok(store
-        .set_extra(
-            round_id,
-            unit_id,
-            kind,
-            item_code,
-            occurrences,
-            note,
-            NewAudit::by(actor, address),
-            clock.now(),
-        )
+        .set_extra(round_id, unit_id, &extra, who.audit(), who.now)
         .await?)
+}
+
+/// What the appraisal page shows of a unit: its self-assessment, the appraised scores of
+/// both rounds (keyed `"leaf#round"`), its explanations, and the appraisal round open now.
+#[derive(Clone, Debug)]
+pub struct AppraisalSheet {
+    pub view: super::self_assessment::SelfAssessmentView,
+    pub appraisals: std::collections::BTreeMap<String, AppraisalEntry>,
+    pub explanations: std::collections::BTreeMap<String, String>,
+    pub open_round: Option<i64>,
+    /// Whether `who` may appraise this unit now.
+    pub may_appraise: bool,
+}
+
+/// A unit's appraisal sheet, for appraisers and administrators.
+pub async fn appraisal_sheet(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    unit_id: i64,
+) -> Result<AppraisalSheet> {
+    if who.actor.role.is_unit_role() {
+        return Err(ServiceError::Forbidden(
+            "Trang thẩm định dành cho thành viên thẩm định và quản trị.".into(),
+        ));
+    }
+    let view = super::self_assessment::view(ctx, who, round_id, unit_id).await?;
+    let round = ctx.store.round(round_id).await?;
+    let open_round = super::rounds::open_appraisal_round(&round, who.now);
+    let appraisals = ctx
+        .store
+        .appraisal_entries(round_id, unit_id)
+        .await?
+        .into_iter()
+        .map(|((leaf, n), e)| (format!("{leaf}#{n}"), e))
+        .collect();
+    Ok(AppraisalSheet {
+        view,
+        appraisals,
+        explanations: ctx.store.explanations(round_id, unit_id).await?,
+        open_round,
+        may_appraise: who.actor.may_appraise_unit(unit_id) && open_round.is_some(),
+    })
 }

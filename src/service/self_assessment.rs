@@ -9,9 +9,9 @@ use crate::domain::access::Actor;
 use crate::domain::criteria::Method;
 use crate::domain::deadline::{Access, Phase, access};
 use crate::domain::{Clock, CriteriaSet, LeafInput};
-use crate::store::{NewAudit, Round, SelfInput, Store, Unit};
+use crate::store::{Round, SelfInput, Store, Unit};
 
-use super::{Result, ServiceError};
+use super::{Context, Result, ServiceError, Who};
 
 /// What a unit officer sends for one leaf.
 #[derive(Clone, Debug, Default)]
@@ -104,21 +104,21 @@ pub(crate) async fn ensure_editable(
 
 /// Saves one leaf; returns the new version.
 pub async fn save_leaf(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
     save: LeafSave,
 ) -> Result<i64> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     if !actor.may_edit_self_assessment(unit_id) {
         return Err(ServiceError::Forbidden(
             "Chỉ cán bộ và thủ trưởng của đơn vị mới được tự chấm điểm.".into(),
         ));
     }
     // One instant for the whole request: the check and the stored time agree.
-    let now = clock.now();
+    let now = who.now;
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_editable(store, &round, &unit, now).await?;
 
@@ -173,49 +173,53 @@ pub async fn save_leaf(
             unit_id,
             &entry,
             save.expected_version,
-            NewAudit::by(actor, address),
+            who.audit(),
             now,
         )
         .await?)
 }
 
-/// The head approves and submits the self-assessment (phê duyệt và gửi).
-pub async fn submit(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
+/// Saves one leaf; returns the new version and the entry as stored.
+pub async fn save_leaf_and_read(
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
-) -> Result<()> {
+    save: LeafSave,
+) -> Result<(i64, Option<crate::store::SelfEntry>)> {
+    let leaf = save.leaf_code.clone();
+    let version = save_leaf(ctx, who, round_id, unit_id, save).await?;
+    let entry = ctx.store.self_entry(round_id, unit_id, &leaf).await?;
+    Ok((version, entry))
+}
+
+/// The head approves and submits the self-assessment (phê duyệt và gửi).
+pub async fn submit(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> Result<()> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     if !actor.may_submit(unit_id) {
         return Err(ServiceError::Forbidden(
             "Chỉ thủ trưởng đơn vị mới được phê duyệt và gửi.".into(),
         ));
     }
-    let now = clock.now();
+    let now = who.now;
     let (round, unit, _) = unit_in_round(store, round_id, unit_id).await?;
     ensure_editable(store, &round, &unit, now).await?;
     Ok(store
-        .submit_self_assessment(round_id, unit_id, NewAudit::by(actor, address), now)
+        .submit_self_assessment(round_id, unit_id, who.audit(), now)
         .await?)
 }
 
 /// The head withdraws the submission to edit again, while the deadline allows.
-pub async fn withdraw(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
-    address: &str,
-    round_id: i64,
-    unit_id: i64,
-) -> Result<()> {
+pub async fn withdraw(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> Result<()> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     if !actor.may_submit(unit_id) {
         return Err(ServiceError::Forbidden(
             "Chỉ thủ trưởng đơn vị mới được rút lại bản đã gửi.".into(),
         ));
     }
-    let now = clock.now();
+    let now = who.now;
     let (round, unit, _) = unit_in_round(store, round_id, unit_id).await?;
     let gate = self_assessment_access_at(store, &round, unit.id, now).await?;
     if !gate.open {
@@ -227,7 +231,7 @@ pub async fn withdraw(
         ));
     }
     Ok(store
-        .withdraw_submission(round_id, unit_id, NewAudit::by(actor, address), now)
+        .withdraw_submission(round_id, unit_id, who.audit(), now)
         .await?)
 }
 
@@ -295,18 +299,19 @@ pub(crate) async fn ensure_viewable(
 
 /// Reads a unit's self-assessment, if `actor` may see it.
 pub async fn view(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
 ) -> Result<SelfAssessmentView> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     if !actor.may_view_unit(unit_id) {
         return Err(ServiceError::Forbidden(
             "Tài khoản này không được xem tự đánh giá của đơn vị này.".into(),
         ));
     }
-    let now = clock.now();
+    let now = who.now;
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     let (gate, submitted_at) = ensure_viewable(store, actor, &round, unit_id, now).await?;
     let mut entries = store.self_entries(round_id, unit_id).await?;
@@ -354,16 +359,17 @@ pub async fn view(
 
 /// The history of one leaf of a unit (from the audit log), for whoever may view the unit.
 pub async fn leaf_history(
-    store: &Store,
-    clock: &dyn Clock,
-    actor: &Actor,
+    ctx: &Context,
+    who: &Who,
     round_id: i64,
     unit_id: i64,
     leaf_code: &str,
 ) -> Result<Vec<crate::store::AuditEntry>> {
+    let store = &ctx.store;
+    let actor = &who.actor;
     let round = store.round(round_id).await?;
     // The same gate as the self-assessment itself: appraisers only once submitted or locked.
-    ensure_viewable(store, actor, &round, unit_id, clock.now()).await?;
+    ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let filter = crate::store::AuditFilter {
         unit_id: Some(unit_id),
         leaf_code: Some(leaf_code.to_string()),
@@ -375,4 +381,52 @@ pub async fn leaf_history(
         e.address = None;
     }
     Ok(entries)
+}
+
+/// The unit's name and the history of one of its leaves (see [`leaf_history`]).
+pub async fn leaf_history_of(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    unit_id: i64,
+    leaf_code: &str,
+) -> Result<(String, Vec<crate::store::AuditEntry>)> {
+    let entries = leaf_history(ctx, who, round_id, unit_id, leaf_code).await?;
+    Ok((ctx.store.unit(unit_id).await?.name, entries))
+}
+
+/// What a leaf's form would give, computed on the server as the user types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Preview {
+    NoSuchLeaf,
+    NotApplicable,
+    NotScored,
+    Points(crate::domain::Points),
+    /// The input does not fit the leaf's method; the sentence says why.
+    Refused(String),
+}
+
+/// The points `save` would give its leaf, for whoever may see the unit; nothing is stored.
+pub async fn preview(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    unit_id: i64,
+    save: LeafSave,
+) -> Result<Preview> {
+    if !who.actor.may_view_unit(unit_id) {
+        return Err(ServiceError::Forbidden("Không được xem đơn vị này.".into()));
+    }
+    let (_, _, set) = unit_in_round(&ctx.store, round_id, unit_id).await?;
+    let Some(node) = set.node(&save.leaf_code) else {
+        return Ok(Preview::NoSuchLeaf);
+    };
+    Ok(match save.input {
+        None if save.not_applicable => Preview::NotApplicable,
+        None => Preview::NotScored,
+        Some(input) => match node.score(input) {
+            Ok(points) => Preview::Points(points),
+            Err(e) => Preview::Refused(e.to_string()),
+        },
+    })
 }

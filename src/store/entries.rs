@@ -85,6 +85,16 @@ impl From<SelfRow> for SelfEntry {
     }
 }
 
+/// How many times a bonus (`bonus`) or penalty (`penalty`) item counts for a unit, with a
+/// note; 0 removes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExtraCount {
+    pub kind: String,
+    pub item_code: String,
+    pub occurrences: i64,
+    pub note: String,
+}
+
 /// An appraised score for one leaf in one appraisal round (1 or 2).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct AppraisalEntry {
@@ -538,18 +548,26 @@ impl Store {
     }
 
     /// Sets how many times a bonus or penalty item applies to a unit (0 removes it).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn set_extra(
         &self,
         round_id: i64,
         unit_id: i64,
-        kind: &str,
-        item_code: &str,
-        occurrences: i64,
-        note: &str,
+        extra: &ExtraCount,
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let ExtraCount {
+            kind,
+            item_code,
+            occurrences,
+            note,
+        } = extra;
+        let (kind, item_code, occurrences, note) = (
+            kind.as_str(),
+            item_code.as_str(),
+            *occurrences,
+            note.as_str(),
+        );
         if !matches!(kind, "bonus" | "penalty") || occurrences < 0 {
             return Err(StoreError::Invalid(
                 "khoản điểm thưởng/điểm trừ không hợp lệ".into(),

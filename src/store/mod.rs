@@ -22,9 +22,9 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use audit::{AuditEntry, AuditFilter, NewAudit};
 pub use criteria::{ImportOutcome, ImportPlan, StoredSet};
-pub use entries::{AppraisalEntry, SelfEntry, SelfInput};
+pub use entries::{AppraisalEntry, ExtraCount, SelfEntry, SelfInput};
 pub use evidence::{EvidenceCitation, EvidenceFile, EvidenceList, NewEvidenceFile};
-pub use rounds::{NewRound, Round, RoundTier};
+pub use rounds::{NewOverride, NewRound, Round, RoundTier};
 pub use sessions::SessionRecord;
 pub use units::{Tier, Unit, UnitWrite, User, UserWrite};
 

@@ -13,6 +13,15 @@ use crate::domain::deadline::format_instant;
 use crate::domain::deadline::{Override, OverrideKind, Phase, Window};
 use crate::domain::results::{Band, TieBreak};
 
+/// An extension or a reopening of one phase for one unit.
+#[derive(Clone, Debug)]
+pub struct NewOverride {
+    pub phase: Phase,
+    pub kind: OverrideKind,
+    pub until: DateTime<Utc>,
+    pub reason: String,
+}
+
 /// What an administrator gives to create a round.
 #[derive(Clone, Debug)]
 pub struct NewRound {
@@ -250,18 +259,7 @@ impl Store {
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        if w.closes_at < w.opens_at {
-            return Err(StoreError::Invalid(format!(
-                "Thời gian {} kết thúc trước khi bắt đầu.",
-                phase.activity()
-            )));
-        }
         let round = self.round(round_id).await?;
-        if round.published_at.is_some() {
-            return Err(StoreError::Conflict(
-                "Kết quả kỳ đánh giá đã công bố; không thể đổi thời gian.".into(),
-            ));
-        }
         let old = round.phases.get(&phase).map(|o| {
             format!(
                 "{} – {}",
@@ -325,47 +323,22 @@ impl Store {
         Ok(())
     }
 
-    /// Grants one unit an extension or a reopening of a phase, with a required reason. The
-    /// new deadline must lie in the future, and an extension must end after the phase does.
-    #[allow(clippy::too_many_arguments)]
+    /// Records an extension or a reopening of a phase for one unit, with its audit entry.
+    /// The rules (a reason, a deadline ahead, not published) are the service's.
     pub async fn grant_override(
         &self,
         round_id: i64,
         unit_id: i64,
-        phase: Phase,
-        kind: OverrideKind,
-        until: DateTime<Utc>,
-        reason: &str,
+        grant: &NewOverride,
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(StoreError::Invalid(
-                "Cần ghi rõ lý do gia hạn hoặc mở lại.".into(),
-            ));
-        }
-        if until <= now {
-            return Err(StoreError::Invalid(format!(
-                "Hạn mới ({}) phải sau thời điểm hiện tại.",
-                format_instant(until)
-            )));
-        }
-        let round = self.round(round_id).await?;
-        if round.published_at.is_some() {
-            return Err(StoreError::Conflict(
-                "Kết quả kỳ đánh giá đã công bố; không thể gia hạn hay mở lại.".into(),
-            ));
-        }
-        if let (OverrideKind::Extension, Some(w)) = (kind, round.phases.get(&phase))
-            && until <= w.closes_at
-        {
-            return Err(StoreError::Invalid(format!(
-                "Hạn gia hạn ({}) phải sau hạn chót chung ({}).",
-                format_instant(until),
-                format_instant(w.closes_at)
-            )));
-        }
+        let NewOverride {
+            phase,
+            kind,
+            until,
+            ref reason,
+        } = *grant;
         let unit = self.unit(unit_id).await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(

@@ -137,7 +137,8 @@ async fn the_criteria_page_imports_a_new_version_and_compares_it() {
         .expect("stored");
     assert!(v2.published_at.is_none());
 
-    // Version 1 is published: other content under it is refused, even on a dry run.
+    // Version 1 is published: other content under it is refused, even on a dry run, as a
+    // conflict (409) like over the API.
     let original_hash = app
         .store()
         .criteria_set(r.set_id)
@@ -146,7 +147,7 @@ async fn the_criteria_page_imports_a_new_version_and_compares_it() {
         .content_hash;
     for dry_run in [true, false] {
         let (status, html) = upload(&app, &admin, &csrf, edit_to("1"), dry_run).await;
-        assert_eq!(status, 422, "{html}");
+        assert_eq!(status, 409, "{html}");
         assert!(
             html.contains(
                 "Bộ tiêu chí KIEM-THU phiên bản 1 đã công bố ngày 01/12/2023 nên không thể thay đổi; hãy tạo phiên bản mới."

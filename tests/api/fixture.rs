@@ -2,15 +2,17 @@
 //! through the same services the app uses, must give exactly these totals, indexes,
 //! shared ranks and classifications.
 
+use parindex::domain::Clock;
 use parindex::domain::access::Actor;
 use parindex::domain::results::Band;
 use parindex::domain::{LeafInput, ManualClock, Percent, Points};
+use parindex::service::Who;
 use parindex::service::results::round_results;
 use parindex::service::scores::{save_appraisal, set_extra, set_survey_score};
 use parindex::service::self_assessment::{LeafSave, save_leaf};
-use parindex::store::{AppraisalEntry, Store};
+use parindex::store::{AppraisalEntry, ExtraCount, Store};
 
-use crate::helpers::{SmallRound, TestDb, small_round, t};
+use crate::helpers::{SmallRound, TestDb, ctx, small_round, t};
 
 fn p(s: &str) -> Points {
     s.parse().expect("points")
@@ -45,10 +47,8 @@ impl Writer<'_> {
             ..Default::default()
         };
         save_leaf(
-            self.store,
-            &self.clock,
-            &self.r.officers[unit],
-            "127.0.0.1",
+            &ctx(self.store),
+            &Who::new(self.r.officers[unit].clone(), "127.0.0.1", self.clock.now()),
             self.r.round,
             self.r.units[unit],
             save,
@@ -73,10 +73,8 @@ impl Writer<'_> {
             ..Default::default()
         };
         save_appraisal(
-            self.store,
-            &self.clock,
-            &self.r.appraiser,
-            "127.0.0.1",
+            &ctx(self.store),
+            &Who::new(self.r.appraiser.clone(), "127.0.0.1", self.clock.now()),
             self.r.round,
             self.r.units[unit],
             entry,
@@ -91,10 +89,8 @@ impl Writer<'_> {
 
     async fn survey(&self, unit: usize, points: &str) {
         set_survey_score(
-            self.store,
-            &self.clock,
-            self.admin(),
-            "127.0.0.1",
+            &ctx(self.store),
+            &Who::new(self.admin().clone(), "127.0.0.1", self.clock.now()),
             self.r.round,
             self.r.units[unit],
             "3.1",
@@ -106,16 +102,16 @@ impl Writer<'_> {
 
     async fn extra(&self, unit: usize, kind: &str, item: &str, count: i64) {
         set_extra(
-            self.store,
-            &self.clock,
-            self.admin(),
-            "127.0.0.1",
+            &ctx(self.store),
+            &Who::new(self.admin().clone(), "127.0.0.1", self.clock.now()),
             self.r.round,
             self.r.units[unit],
-            kind,
-            item,
-            count,
-            "",
+            ExtraCount {
+                kind: kind.into(),
+                item_code: item.into(),
+                occurrences: count,
+                note: String::new(),
+            },
         )
         .await
         .expect("extra");

@@ -373,3 +373,13 @@ pub async fn small_round(
         appraiser,
     }
 }
+
+/// The services' context over `store`, with the system clock (each call's instant comes
+/// from its `Who`) and evidence files in memory.
+pub fn ctx(store: &Store) -> parindex::service::Context {
+    parindex::service::Context::new(
+        store.clone(),
+        std::sync::Arc::new(parindex::domain::SystemClock),
+        parindex::files::FileStore::in_memory(),
+    )
+}

@@ -5,12 +5,14 @@ use chrono::Duration;
 use parindex::domain::deadline::{OverrideKind, Phase, parse_opening};
 use parindex::domain::{Clock, LeafInput, ManualClock};
 use parindex::service::ServiceError;
+use parindex::service::Who;
+use parindex::service::rounds::grant_override;
 use parindex::service::self_assessment::{
     LeafSave, save_leaf, self_assessment_access, submit, withdraw,
 };
-use parindex::store::{AuditFilter, NewAudit};
+use parindex::store::{AuditFilter, NewOverride};
 
-use crate::helpers::{SmallRound, TestDb, small_round, t};
+use crate::helpers::{SmallRound, TestDb, ctx, small_round, t};
 
 const ADDRESS: &str = "127.0.0.1";
 
@@ -34,10 +36,6 @@ fn judged(leaf: &str, points: &str, expected_version: Option<i64>) -> LeafSave {
     }
 }
 
-fn admin_audit(r: &SmallRound) -> NewAudit {
-    NewAudit::by(&r.admin, ADDRESS)
-}
-
 #[tokio::test]
 async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted() {
     let db = TestDb::new().await;
@@ -48,10 +46,8 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
 
     // 23:59:59 on 7 January, Vietnam time: still on time.
     let v1 = save_leaf(
-        s,
-        &clock,
-        officer,
-        ADDRESS,
+        &ctx(s),
+        &Who::new(officer.clone(), ADDRESS, clock.now()),
         r.round,
         unit,
         judged("2.1", "1.5", None),
@@ -63,10 +59,8 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     // One second later: locked, with the reason and the time.
     clock.advance(Duration::seconds(1));
     let err = save_leaf(
-        s,
-        &clock,
-        officer,
-        ADDRESS,
+        &ctx(s),
+        &Who::new(officer.clone(), ADDRESS, clock.now()),
         r.round,
         unit,
         judged("2.1", "2", Some(1)),
@@ -87,15 +81,17 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     );
 
     // An extension for this unit only, until 17:00 on 10 January.
-    s.grant_override(
+    grant_override(
+        &ctx(s),
+        &Who::new(r.admin.clone(), ADDRESS, clock.now()),
         r.round,
         unit,
-        Phase::SelfAssessment,
-        OverrideKind::Extension,
-        t("10/01/2024 17:00"),
-        "Sự cố hệ thống mạng",
-        admin_audit(&r),
-        clock.now(),
+        NewOverride {
+            phase: Phase::SelfAssessment,
+            kind: OverrideKind::Extension,
+            until: t("10/01/2024 17:00"),
+            reason: "Sự cố hệ thống mạng".into(),
+        },
     )
     .await
     .expect("extension");
@@ -108,10 +104,8 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
         "Được gia hạn đến 17:00 ngày 10/01/2024 (giờ Việt Nam). Lý do: Sự cố hệ thống mạng"
     );
     save_leaf(
-        s,
-        &clock,
-        officer,
-        ADDRESS,
+        &ctx(s),
+        &Who::new(officer.clone(), ADDRESS, clock.now()),
         r.round,
         unit,
         judged("2.1", "2", Some(1)),
@@ -120,10 +114,8 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     .expect("extended");
     // The other unit is still locked.
     let other = save_leaf(
-        s,
-        &clock,
-        &r.officers[1],
-        ADDRESS,
+        &ctx(s),
+        &Who::new(r.officers[1].clone(), ADDRESS, clock.now()),
         r.round,
         r.units[1],
         judged("2.1", "2", None),
@@ -134,10 +126,8 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     // After the extension ends: locked again.
     clock.set(t("10/01/2024 17:00") + Duration::seconds(1));
     let err = save_leaf(
-        s,
-        &clock,
-        officer,
-        ADDRESS,
+        &ctx(s),
+        &Who::new(officer.clone(), ADDRESS, clock.now()),
         r.round,
         unit,
         judged("2.1", "1", Some(2)),
@@ -152,23 +142,23 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
 
     // A reopening lets the unit write again until its own deadline.
     clock.set(t("15/01/2024 09:00"));
-    s.grant_override(
+    grant_override(
+        &ctx(s),
+        &Who::new(r.admin.clone(), ADDRESS, clock.now()),
         r.round,
         unit,
-        Phase::SelfAssessment,
-        OverrideKind::Reopening,
-        t("16/01/2024"),
-        "Bổ sung tài liệu kiểm chứng theo yêu cầu",
-        admin_audit(&r),
-        clock.now(),
+        NewOverride {
+            phase: Phase::SelfAssessment,
+            kind: OverrideKind::Reopening,
+            until: t("16/01/2024"),
+            reason: "Bổ sung tài liệu kiểm chứng theo yêu cầu".into(),
+        },
     )
     .await
     .expect("reopening");
     save_leaf(
-        s,
-        &clock,
-        officer,
-        ADDRESS,
+        &ctx(s),
+        &Who::new(officer.clone(), ADDRESS, clock.now()),
         r.round,
         unit,
         judged("2.1", "1", Some(2)),
@@ -229,19 +219,23 @@ async fn extensions_must_be_explained_and_lie_ahead() {
     let r = round_closing_7_january(&db).await;
     let s = &db.store;
     let now = t("06/01/2024");
-    let (round, unit, audit) = (r.round, r.units[0], admin_audit(&r));
+    let (round, unit) = (r.round, r.units[0]);
+    let (ctx, who) = (ctx(s), Who::new(r.admin.clone(), ADDRESS, now));
     let grant = |kind, until: &str, reason: &'static str| {
-        let (until, audit) = (t(until), audit.clone());
+        let until = t(until);
+        let (ctx, who) = (&ctx, &who);
         async move {
-            s.grant_override(
+            grant_override(
+                ctx,
+                who,
                 round,
                 unit,
-                Phase::SelfAssessment,
-                kind,
-                until,
-                reason,
-                audit,
-                now,
+                NewOverride {
+                    phase: Phase::SelfAssessment,
+                    kind,
+                    until,
+                    reason: reason.into(),
+                },
             )
             .await
         }
@@ -281,10 +275,8 @@ async fn before_the_window_opens_nothing_can_be_written() {
     let r = round_closing_7_january(&db).await;
     let clock = ManualClock::at(parse_opening("01/12/2023").expect("date") - Duration::seconds(1));
     let err = save_leaf(
-        &db.store,
-        &clock,
-        &r.officers[0],
-        ADDRESS,
+        &ctx(&db.store),
+        &Who::new(r.officers[0].clone(), ADDRESS, clock.now()),
         r.round,
         r.units[0],
         judged("2.1", "1", None),
@@ -310,10 +302,8 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
         ("appraiser", &r.appraiser),
     ] {
         let err = save_leaf(
-            s,
-            &clock,
-            actor,
-            ADDRESS,
+            &ctx(s),
+            &Who::new(actor.clone(), ADDRESS, clock.now()),
             r.round,
             unit,
             judged("2.1", "1", None),
@@ -331,10 +321,8 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
 
     // The head may also score; the officer may not submit.
     save_leaf(
-        s,
-        &clock,
-        &r.heads[0],
-        ADDRESS,
+        &ctx(s),
+        &Who::new(r.heads[0].clone(), ADDRESS, clock.now()),
         r.round,
         unit,
         judged("2.1", "1", None),
@@ -342,22 +330,37 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
     .await
     .expect("head scores");
     assert_eq!(
-        submit(s, &clock, &r.officers[0], ADDRESS, r.round, unit)
-            .await
-            .expect_err("officer")
-            .code(),
+        submit(
+            &ctx(s),
+            &Who::new(r.officers[0].clone(), ADDRESS, clock.now()),
+            r.round,
+            unit
+        )
+        .await
+        .expect_err("officer")
+        .code(),
         "forbidden"
     );
     assert_eq!(
-        submit(s, &clock, &r.heads[1], ADDRESS, r.round, unit)
-            .await
-            .expect_err("other head")
-            .code(),
+        submit(
+            &ctx(s),
+            &Who::new(r.heads[1].clone(), ADDRESS, clock.now()),
+            r.round,
+            unit
+        )
+        .await
+        .expect_err("other head")
+        .code(),
         "forbidden"
     );
-    submit(s, &clock, &r.heads[0], ADDRESS, r.round, unit)
-        .await
-        .expect("submit");
+    submit(
+        &ctx(s),
+        &Who::new(r.heads[0].clone(), ADDRESS, clock.now()),
+        r.round,
+        unit,
+    )
+    .await
+    .expect("submit");
     assert!(
         s.submission(r.round, unit)
             .await
@@ -373,10 +376,8 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
 
     // Once submitted, the content is what the head approved: no more edits until withdrawn.
     let err = save_leaf(
-        s,
-        &clock,
-        &r.officers[0],
-        ADDRESS,
+        &ctx(s),
+        &Who::new(r.officers[0].clone(), ADDRESS, clock.now()),
         r.round,
         unit,
         judged("2.1", "2", Some(1)),
@@ -389,14 +390,17 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
             .starts_with("Thủ trưởng đơn vị đã phê duyệt và gửi lúc"),
         "{err}"
     );
-    withdraw(s, &clock, &r.heads[0], ADDRESS, r.round, unit)
-        .await
-        .expect("withdraw");
+    withdraw(
+        &ctx(s),
+        &Who::new(r.heads[0].clone(), ADDRESS, clock.now()),
+        r.round,
+        unit,
+    )
+    .await
+    .expect("withdraw");
     save_leaf(
-        s,
-        &clock,
-        &r.officers[0],
-        ADDRESS,
+        &ctx(s),
+        &Who::new(r.officers[0].clone(), ADDRESS, clock.now()),
         r.round,
         unit,
         judged("2.1", "2", Some(1)),
@@ -405,22 +409,37 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
     .expect("edit again");
 
     // After the deadline neither submitting nor withdrawing is possible.
-    submit(s, &clock, &r.heads[0], ADDRESS, r.round, unit)
-        .await
-        .expect("submit again");
+    submit(
+        &ctx(s),
+        &Who::new(r.heads[0].clone(), ADDRESS, clock.now()),
+        r.round,
+        unit,
+    )
+    .await
+    .expect("submit again");
     clock.set(t("08/01/2024 00:00"));
     assert_eq!(
-        withdraw(s, &clock, &r.heads[0], ADDRESS, r.round, unit)
-            .await
-            .expect_err("late")
-            .code(),
+        withdraw(
+            &ctx(s),
+            &Who::new(r.heads[0].clone(), ADDRESS, clock.now()),
+            r.round,
+            unit
+        )
+        .await
+        .expect_err("late")
+        .code(),
         "deadline_closed"
     );
     assert_eq!(
-        submit(s, &clock, &r.heads[1], ADDRESS, r.round, other)
-            .await
-            .expect_err("late")
-            .code(),
+        submit(
+            &ctx(s),
+            &Who::new(r.heads[1].clone(), ADDRESS, clock.now()),
+            r.round,
+            other
+        )
+        .await
+        .expect_err("late")
+        .code(),
         "deadline_closed"
     );
 }
@@ -432,7 +451,12 @@ async fn inputs_must_fit_the_leaf_and_a_second_editor_never_overwrites_the_first
     let s = &db.store;
     let clock = ManualClock::at(t("20/12/2023"));
     let (unit, officer) = (r.units[0], &r.officers[0]);
-    let save = |leaf: LeafSave| save_leaf(s, &clock, officer, ADDRESS, r.round, unit, leaf);
+    let ctx = ctx(s);
+    let save = |leaf: LeafSave| {
+        let who = Who::new(officer.clone(), ADDRESS, clock.now());
+        let ctx = &ctx;
+        async move { save_leaf(ctx, &who, r.round, unit, leaf).await }
+    };
 
     let err = save(judged("2.1", "1.3", None))
         .await
@@ -523,10 +547,8 @@ async fn concurrent_first_saves_of_one_leaf_keep_exactly_one() {
         tokio::spawn(async move {
             let points = ["0.25", "0.5", "0.75", "1", "1.25", "1.5", "1.75", "2"][i];
             save_leaf(
-                &s,
-                &clock,
-                &officer,
-                ADDRESS,
+                &ctx(&s),
+                &Who::new(officer.clone(), ADDRESS, clock.now()),
                 round,
                 unit,
                 judged("2.1", points, None),

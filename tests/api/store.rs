@@ -110,10 +110,12 @@ async fn the_audit_log_is_append_only_in_the_database_itself() {
     );
     let clock = parindex::domain::ManualClock::at(t("01/02/2024"));
     parindex::service::scores::set_survey_score(
-        s,
-        &clock,
-        &fixture.admin,
-        "10.0.0.9",
+        &crate::helpers::ctx(s),
+        &parindex::service::Who::new(
+            fixture.admin.clone(),
+            "10.0.0.9",
+            parindex::domain::Clock::now(&clock),
+        ),
         round,
         unit,
         "3.1",

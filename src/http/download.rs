@@ -1,180 +1,54 @@
-//! Rounds and their results per tier, as JSON.
+//! Downloads: a file under its Vietnamese name, and Excel workbooks built off the async
+//! runtime, small ones whole and large ones streamed as they are compressed.
 
-use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Serialize;
+use axum::body::{Body, Bytes};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use unicode_normalization::UnicodeNormalization;
 
-use super::AppState;
-use super::error::{ApiError, ApiPath, Result};
-use super::session::SignedIn;
-use crate::service::results::{RoundResults, round_results, visible_to};
+use super::error::{HttpError, Result};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/rounds", get(list_rounds))
-        .route("/api/rounds/{id}/results", get(results))
-        .route(
-            "/api/rounds/{id}/export/ranking.xlsx",
-            get(ranking_workbook),
-        )
-        .route(
-            "/api/rounds/{id}/export/details.xlsx",
-            get(details_workbook),
-        )
-        .route(
-            "/api/rounds/{round}/units/{unit}/export/self-assessment.xlsx",
-            get(self_assessment_workbook),
-        )
-}
-
-#[derive(Serialize)]
-struct RoundSummary {
-    id: i64,
-    year: i64,
-    title: String,
-}
-
-async fn list_rounds(
-    State(state): State<AppState>,
-    _user: SignedIn,
-) -> Result<Json<Vec<RoundSummary>>> {
-    let rounds = state.store.rounds().await?;
-    Ok(Json(
-        rounds
-            .into_iter()
-            .map(|(id, year, title)| RoundSummary { id, year, title })
-            .collect(),
-    ))
-}
-
-async fn results(
-    State(state): State<AppState>,
-    user: SignedIn,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Json<RoundResults>> {
-    let results = round_results(&state.store, id, state.clock.now()).await?;
-    Ok(Json(
-        visible_to(&state.store, state.clock.now(), results, &user.actor).await?,
-    ))
-}
-
-/// The results of a round for a workbook: for administrators and viewers at any time, for
-/// everyone signed in once the round is published.
-async fn exportable_results(state: &AppState, user: &SignedIn, id: i64) -> Result<RoundResults> {
-    use crate::domain::access::Role;
-    let results = round_results(&state.store, id, state.clock.now()).await?;
-    if results.published_at.is_none() && !matches!(user.actor.role, Role::Admin | Role::Viewer) {
-        return Err(crate::service::ServiceError::Forbidden(
-            "Bảng xếp hạng chỉ tải được sau khi kết quả được công bố.".into(),
-        )
-        .into());
-    }
-    Ok(results)
-}
-
-/// The ranking workbook, streamed. Up to [`crate::excel::DETAIL_SHEETS_IN_RANKING`] units
-/// it carries a detail sheet per unit; beyond, those go to the detail workbook.
-async fn ranking_workbook(
-    State(state): State<AppState>,
-    user: SignedIn,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<axum::response::Response> {
-    let results = exportable_results(&state, &user, id).await?;
-    let units: usize = results.tiers.iter().map(|t| t.units.len()).sum();
-    let details = if units <= crate::excel::DETAIL_SHEETS_IN_RANKING {
-        Some(crate::service::exports::round_details(&state.store, &results).await?)
-    } else {
-        None
-    };
-    let issuer = state.issuer.clone();
-    let file_name = format!("Xếp hạng {}.xlsx", results.title);
-    xlsx_stream(&file_name, move || {
-        crate::excel::build_ranking_workbook(&results, details.as_deref(), &issuer)
-    })
-    .await
-}
-
-/// Every unit's detail, leaf by leaf, one sheet per unit in ranking order; streamed.
-async fn details_workbook(
-    State(state): State<AppState>,
-    user: SignedIn,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<axum::response::Response> {
-    let results = exportable_results(&state, &user, id).await?;
-    let details = crate::service::exports::round_details(&state.store, &results).await?;
-    let issuer = state.issuer.clone();
-    let file_name = format!("Chi tiết từng đơn vị {}.xlsx", results.title);
-    xlsx_stream(&file_name, move || {
-        crate::excel::build_details_workbook(&details, &issuer)
-    })
-    .await
-}
-
-/// A unit's own score sheet (Biểu tự chấm điểm), for whoever may read its self-assessment,
-/// during self-assessment too.
-async fn self_assessment_workbook(
-    State(state): State<AppState>,
-    user: SignedIn,
-    ApiPath((round, unit)): ApiPath<(i64, i64)>,
-) -> Result<axum::response::Response> {
-    let detail = crate::service::exports::unit_detail(
-        &state.store,
-        state.clock.as_ref(),
-        &user.actor,
-        round,
-        unit,
+/// A file answered as a download under `file_name`.
+pub fn attachment(file_name: &str, media_type: &str, body: Body) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, media_type.to_string()),
+            (header::CONTENT_DISPOSITION, content_disposition(file_name)),
+        ],
+        body,
     )
-    .await?;
-    let file_name = format!(
-        "Biểu tự chấm điểm {} — {}.xlsx",
-        detail.round_title, detail.unit_name
-    );
-    let issuer = state.issuer.clone();
-    xlsx_download(&file_name, move || {
-        crate::excel::self_assessment_workbook(&detail, &issuer)
-    })
-    .await
+        .into_response()
 }
 
 /// Builds a workbook on a blocking thread (off the async runtime) and answers it as a
 /// download under `file_name`. For small files; large ones go through [`xlsx_stream`].
-pub(super) async fn xlsx_download(
+pub async fn xlsx_download(
     file_name: &str,
     build: impl FnOnce() -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> + Send + 'static,
-) -> Result<axum::response::Response> {
+) -> Result<Response> {
     let bytes = tokio::task::spawn_blocking(build)
         .await
-        .map_err(|e| crate::service::ServiceError::Invalid(e.to_string()))?
+        .map_err(|e| HttpError::internal(&e))?
         .map_err(|e| workbook_failed(file_name, &e))?;
-    Ok(xlsx_response(file_name, axum::body::Body::from(bytes)))
+    Ok(xlsx_response(file_name, Body::from(bytes)))
 }
 
-fn workbook_failed(file_name: &str, e: &rust_xlsxwriter::XlsxError) -> ApiError {
+fn workbook_failed(file_name: &str, e: &dyn std::fmt::Display) -> HttpError {
     tracing::error!(error = %e, file = file_name, "workbook");
-    ApiError::new(
+    HttpError::new(
         axum::http::StatusCode::INTERNAL_SERVER_ERROR,
         "internal",
         "Không tạo được tệp Excel. Vui lòng thử lại sau.",
     )
 }
 
-fn xlsx_response(file_name: &str, body: axum::body::Body) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                super::evidence::content_disposition(file_name),
-            ),
-        ],
+fn xlsx_response(file_name: &str, body: Body) -> Response {
+    attachment(
+        file_name,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         body,
     )
-        .into_response()
 }
 
 /// How long a download may stall (the client reading nothing) before it is given up.
@@ -184,7 +58,7 @@ const STALLED_DOWNLOAD: std::time::Duration = std::time::Duration::from_secs(120
 /// for detail sheets, temporary files).
 static EXPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
-type Chunk = std::io::Result<axum::body::Bytes>;
+type Chunk = std::io::Result<Bytes>;
 
 /// Sends each chunk the zip writer produces to the response body. The channel is bounded:
 /// the writer waits while the client is slower, gives up after [`STALLED_DOWNLOAD`], and
@@ -219,7 +93,7 @@ impl std::io::Write for ChannelWriter {
         if let Some(started) = self.started.take() {
             let _ = started.send(Ok(()));
         }
-        self.send(Ok(axum::body::Bytes::copy_from_slice(buf)))?;
+        self.send(Ok(Bytes::copy_from_slice(buf)))?;
         Ok(buf.len())
     }
 
@@ -234,18 +108,18 @@ impl std::io::Write for ChannelWriter {
 /// A failure before the first bytes leave (building, or the checks made on saving) is
 /// answered as an error; one after cuts the download, so the client never gets a file that
 /// looks whole but is not.
-pub(super) async fn xlsx_stream(
+pub async fn xlsx_stream(
     file_name: &str,
     build: impl FnOnce() -> std::result::Result<rust_xlsxwriter::Workbook, rust_xlsxwriter::XlsxError>
     + Send
     + 'static,
-) -> Result<axum::response::Response> {
+) -> Result<Response> {
     use std::io::Write;
     const CHUNK: usize = 64 * 1024;
     let permit = EXPORTS
         .acquire()
         .await
-        .map_err(|e| crate::service::ServiceError::Internal(e.to_string()))?;
+        .map_err(|e| HttpError::internal(&e))?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(8);
     let (started_tx, started_rx) = tokio::sync::oneshot::channel();
     let name = file_name.to_string();
@@ -282,28 +156,51 @@ pub(super) async fn xlsx_stream(
     });
     match started_rx.await {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, file = file_name, "workbook");
-            return Err(ApiError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Không tạo được tệp Excel. Vui lòng thử lại sau.",
-            ));
-        }
+        Ok(Err(e)) => return Err(workbook_failed(file_name, &e)),
         Err(_) => {
             // The writer ended with neither a byte nor an error: a workbook always has
             // bytes, but answer rather than hang.
-            return Err(crate::service::ServiceError::Internal(
-                "workbook writer ended without output".into(),
-            )
-            .into());
+            return Err(workbook_failed(file_name, &"writer ended without output"));
         }
     }
     let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-    Ok(xlsx_response(
-        file_name,
-        axum::body::Body::from_stream(stream),
-    ))
+    Ok(xlsx_response(file_name, Body::from_stream(stream)))
+}
+
+/// RFC 5987 `attr-char`: what may stand unencoded in `filename*`.
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// `attachment` with the name twice (RFC 6266): `filename*` in UTF-8 for browsers, and
+/// an ASCII `filename` for the rest, with Vietnamese letters stripped of their marks
+/// ("Kế hoạch" → "Ke hoach") rather than lost.
+pub(crate) fn content_disposition(name: &str) -> String {
+    let fallback: String = name
+        .nfd()
+        .filter_map(|c| match c {
+            'đ' => Some('d'),
+            'Đ' | 'Ð' => Some('D'),
+            c if c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\' => Some(c),
+            // Combining marks (the diacritics after NFD) go; other letters become '_'.
+            c if ('\u{0300}'..='\u{036f}').contains(&c) => None,
+            _ => Some('_'),
+        })
+        .collect();
+    format!(
+        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(name, ATTR_CHAR)
+    )
 }
 
 #[cfg(test)]
@@ -355,5 +252,17 @@ mod tests {
         assert!(bytes.len() > 64 * 1024, "{}", bytes.len());
         let tail = &bytes[bytes.len() - 22..];
         assert_eq!(&tail[..4], b"PK\x05\x06");
+    }
+
+    #[test]
+    fn vietnamese_names_are_sent_both_ways() {
+        assert_eq!(
+            super::content_disposition("Kế hoạch CCHC 2023.pdf"),
+            "attachment; filename=\"Ke hoach CCHC 2023.pdf\"; filename*=UTF-8''K%E1%BA%BF%20ho%E1%BA%A1ch%20CCHC%202023.pdf"
+        );
+        assert_eq!(
+            super::content_disposition("Đề án \"số 1\".docx"),
+            "attachment; filename=\"De an _so 1_.docx\"; filename*=UTF-8''%C4%90%E1%BB%81%20%C3%A1n%20%22s%E1%BB%91%201%22.docx"
+        );
     }
 }

@@ -1,0 +1,216 @@
+//! What handlers take from a request: the signed-in user and who they are for the services
+//! ([`Who`]), the client's address, the CSRF check, and typed forms and queries whose bad
+//! values are refused with the field named.
+//!
+//! The session token lives in an HttpOnly cookie. Every state-changing request must also
+//! carry the session's CSRF token: the `x-csrf-token` header for the API, the `csrf`
+//! field for forms. A page on another site can make the browser send the cookie, but it
+//! cannot read the token.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use super::error::{HttpError, Result};
+use crate::domain::access::Actor;
+use crate::service::{Who, auth};
+
+pub const COOKIE: &str = "parindex_session";
+
+/// The signed-in user of a request: their session's actor and CSRF token.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub actor: Actor,
+    pub csrf_token: String,
+    pub(super) token: String,
+}
+
+fn csrf_refused() -> HttpError {
+    HttpError::new(
+        StatusCode::FORBIDDEN,
+        "csrf",
+        "Phiên làm việc không hợp lệ hoặc trang đã cũ. Vui lòng tải lại trang rồi thử lại.",
+    )
+}
+
+impl SignedIn {
+    /// Refuses a state-changing request whose CSRF token does not match the session's.
+    pub fn check_csrf(&self, provided: Option<&str>) -> Result<()> {
+        let expected = self.csrf_token.as_bytes();
+        let ok = provided.is_some_and(|p| {
+            let p = p.as_bytes();
+            // Constant-time comparison: the time taken says nothing about the token.
+            p.len() == expected.len()
+                && p.iter()
+                    .zip(expected)
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        });
+        if ok { Ok(()) } else { Err(csrf_refused()) }
+    }
+
+    /// Reads the session from the cookies; `None` when absent, expired or unknown.
+    pub async fn from_cookies(state: &AppState, jar: &CookieJar) -> Result<Option<SignedIn>> {
+        let Some(token) = jar.get(COOKIE).map(|c| c.value().to_string()) else {
+            return Ok(None);
+        };
+        let record = auth::session(&state.ctx, &token).await?;
+        Ok(record.map(|r| SignedIn {
+            actor: r.actor,
+            csrf_token: r.csrf_token,
+            token,
+        }))
+    }
+
+    /// This user, asking from `address`, now.
+    pub fn who(&self, state: &AppState, address: &ClientAddress) -> Who {
+        state.ctx.who(self.actor.clone(), address.0.clone())
+    }
+}
+
+fn unauthenticated() -> HttpError {
+    HttpError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "Vui lòng đăng nhập để tiếp tục.",
+    )
+}
+
+/// Extracting it refuses the request with 401 when there is no valid session.
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        SignedIn::from_cookies(state, &jar)
+            .await?
+            .ok_or_else(unauthenticated)
+    }
+}
+
+/// The client's IP address, for the audit log and the sign-in limits.
+#[derive(Clone, Debug)]
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &S,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
+/// A signed-in user reading over the API, as the services know them.
+#[derive(Clone, Debug)]
+pub struct Reader(pub Who);
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let user = SignedIn::from_request_parts(parts, state).await?;
+        let address = ClientAddress::from_request_parts(parts, state).await;
+        let address = address.unwrap_or_else(|never| match never {});
+        Ok(Reader(user.who(state, &address)))
+    }
+}
+
+/// A signed-in user writing over the API: extracting it also checks the CSRF header, so a
+/// handler that takes a `Writer` cannot forget the check.
+#[derive(Clone, Debug)]
+pub struct Writer(pub Who);
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let user = SignedIn::from_request_parts(parts, state).await?;
+        user.check_csrf(
+            parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok()),
+        )?;
+        let address = ClientAddress::from_request_parts(parts, state).await;
+        let address = address.unwrap_or_else(|never| match never {});
+        Ok(Writer(user.who(state, &address)))
+    }
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure when served over HTTPS.
+pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    let mut cookie = Cookie::new(COOKIE, token);
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Lax);
+    cookie.set_path("/");
+    cookie.set_secure(state.secure_cookies);
+    cookie.set_max_age(time::Duration::hours(auth::SESSION_HOURS));
+    cookie
+}
+
+/// The cookie that ends the session in the browser.
+pub fn removed_session_cookie() -> Cookie<'static> {
+    Cookie::build(COOKIE).path("/").build()
+}
+
+/// Parses `application/x-www-form-urlencoded` text (a form body or a query string) into
+/// `T`. A value that does not fit its field is refused with the field named, never
+/// replaced by a default.
+pub fn parse_urlencoded<T: DeserializeOwned>(text: &[u8]) -> Result<T> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        tracing::debug!(field, error = %e.inner(), "form field refused");
+        HttpError::field(&field, "giá trị không hợp lệ.")
+    })
+}
+
+/// A query string parsed into `T` (see [`parse_urlencoded`]).
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        let query = parts.uri.query().unwrap_or_default();
+        parse_urlencoded(query.as_bytes()).map(Query)
+    }
+}
+
+/// A form body whose CSRF field (`csrf`) is checked against `user`'s session before the
+/// body is parsed into `T` (see [`parse_urlencoded`]).
+pub async fn csrf_form<T: DeserializeOwned>(
+    user: &SignedIn,
+    request: Request,
+    state: &AppState,
+) -> Result<T> {
+    let bytes = axum::body::Bytes::from_request(request, state)
+        .await
+        .map_err(|e| {
+            HttpError::new(
+                e.status(),
+                "invalid_body",
+                "Không nhận được trọn biểu mẫu; vui lòng gửi lại.",
+            )
+        })?;
+    let csrf = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned());
+    user.check_csrf(csrf.as_deref())?;
+    parse_urlencoded(&bytes)
+}

@@ -1,0 +1,246 @@
+//! The directory page (`directory.html`): tiers, units and users, their forms, and their
+//! import from a workbook.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use minijinja::{Value, context};
+use serde::{Deserialize, Serialize};
+
+use super::import_form::import_from_page;
+use super::{
+    PageForm, PageQuery, PageResult, PageUser, lines, refusal, render, status_with, user_ctx,
+};
+use crate::domain::access::Role;
+use crate::domain::deadline::vn_date;
+use crate::http::AppState;
+use crate::http::extract::SignedIn;
+use crate::http::upload::MAX_IMPORT_BYTES;
+use crate::service::admin::{self, NewTier, NewUnit, NewUser};
+use crate::service::imports::{self, DirectoryReport};
+use crate::service::{ServiceError, Who};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/quan-tri", get(page))
+        .route("/quan-tri/khoi", post(add_tier))
+        .route("/quan-tri/don-vi", post(add_unit))
+        .route("/quan-tri/nguoi-dung", post(add_user))
+        .route(
+            "/quan-tri/nhap-danh-muc",
+            post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+}
+
+#[derive(Deserialize, Default)]
+struct PageParams {
+    /// `da-luu` after a change.
+    #[serde(rename = "tb")]
+    notice: Option<String>,
+}
+
+#[derive(Default)]
+struct Outcome {
+    notice: Option<String>,
+    error: Option<(axum::http::StatusCode, String)>,
+    typed: BTreeMap<String, String>,
+    report: Option<DirectoryReport>,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    PageUser { user, who }: PageUser,
+    PageQuery(params): PageQuery<PageParams>,
+) -> PageResult {
+    let outcome = Outcome {
+        notice: params.notice,
+        ..Outcome::default()
+    };
+    show(&state, &user, &who, outcome).await
+}
+
+async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageResult {
+    let (tiers, units, users) = admin::directory(&state.ctx, who).await?;
+    let users: Vec<Value> = users
+        .iter()
+        .map(|u| {
+            context! {
+                username => &u.username,
+                display_name => &u.display_name,
+                role => &u.role,
+                valid_until => u.expires_at.map(|t| vn_date(t).format("%d/%m/%Y").to_string()),
+            }
+        })
+        .collect();
+    let roles: Vec<Value> = Role::ALL
+        .iter()
+        .map(|r| context! { code => r.as_str(), label => r.label() })
+        .collect();
+    let html = render(
+        "directory.html",
+        context! {
+            user => user_ctx(user),
+            tiers => Value::from_serialize(&tiers),
+            units => Value::from_serialize(&units),
+            users,
+            roles,
+            notice => o.notice,
+            error_lines => lines(&o.error),
+            error => o.error.as_ref().map(|e| e.1.clone()),
+            typed => o.typed,
+            report => o.report.as_ref().map(Value::from_serialize),
+        },
+    )?;
+    Ok((status_with(&o.error), html).into_response())
+}
+
+/// After one directory change: back to the page, or the page again with the refusal and
+/// what was typed.
+async fn after(
+    state: &AppState,
+    (user, who): (&SignedIn, &Who),
+    typed: &impl Serialize,
+    outcome: Result<i64, ServiceError>,
+) -> PageResult {
+    let error = match outcome {
+        Ok(_) => return Ok(Redirect::to("/quan-tri?tb=da-luu").into_response()),
+        Err(e) => refusal(e)?,
+    };
+    let typed = serde_json::to_value(typed)
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    let outcome = Outcome {
+        error: Some(error),
+        typed,
+        ..Outcome::default()
+    };
+    show(state, user, who, outcome).await
+}
+
+/// A tier as typed; its position is a whole number when given.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct TierForm {
+    code: String,
+    name: String,
+    position: String,
+}
+
+impl TierForm {
+    fn parse(&self) -> Result<NewTier, ServiceError> {
+        let position = match self.position.trim() {
+            "" => 0,
+            text => text.parse().map_err(|_| {
+                ServiceError::Invalid(format!(
+                    "Thứ tự (trường «position») phải là số nguyên, không phải «{text}»."
+                ))
+            })?,
+        };
+        Ok(NewTier {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            position,
+        })
+    }
+}
+
+async fn add_tier(
+    State(state): State<AppState>,
+    PageForm { user, who, form }: PageForm<TierForm>,
+) -> PageResult {
+    let outcome = match form.parse() {
+        Ok(tier) => admin::save_tier(&state.ctx, &who, tier).await,
+        Err(e) => Err(e),
+    };
+    after(&state, (&user, &who), &form, outcome).await
+}
+
+async fn add_unit(
+    State(state): State<AppState>,
+    PageForm { user, who, form }: PageForm<UnitForm>,
+) -> PageResult {
+    let unit = NewUnit {
+        code: form.code.clone(),
+        name: form.name.clone(),
+        tier_code: form.tier_code.clone(),
+    };
+    let outcome = admin::save_unit(&state.ctx, &who, unit).await;
+    after(&state, (&user, &who), &form, outcome).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct UnitForm {
+    code: String,
+    name: String,
+    tier_code: String,
+}
+
+/// A new account as typed (the password is never shown again).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserForm {
+    username: String,
+    display_name: String,
+    role: String,
+    unit_code: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct UserTyped<'a> {
+    username: &'a str,
+    display_name: &'a str,
+    role: &'a str,
+    unit_code: &'a str,
+}
+
+async fn add_user(
+    State(state): State<AppState>,
+    PageForm { user, who, form }: PageForm<UserForm>,
+) -> PageResult {
+    let new = NewUser {
+        username: form.username.clone(),
+        display_name: form.display_name.clone(),
+        role: form.role.clone(),
+        unit_code: Some(form.unit_code.clone()),
+        password: form.password.clone(),
+    };
+    let outcome = admin::create_user(&state.ctx, &who, new).await;
+    let typed = UserTyped {
+        username: &form.username,
+        display_name: &form.display_name,
+        role: &form.role,
+        unit_code: &form.unit_code,
+    };
+    after(&state, (&user, &who), &typed, outcome).await
+}
+
+/// Units and users from a workbook; a real run shows each new account's first password
+/// once.
+async fn import(
+    State(state): State<AppState>,
+    page_user: PageUser,
+    multipart: Multipart,
+) -> PageResult {
+    let PageUser { user, who } = &page_user;
+    let ctx = &state.ctx;
+    let outcome = import_from_page(user, multipart, async |bytes, dry_run| {
+        imports::import_directory(ctx, who, bytes, dry_run).await
+    })
+    .await?;
+    let (report, error) = match outcome {
+        Ok(report) => (Some(report), None),
+        Err(error) => (None, Some(error)),
+    };
+    let outcome = Outcome {
+        error,
+        report,
+        ..Outcome::default()
+    };
+    show(&state, user, who, outcome).await
+}

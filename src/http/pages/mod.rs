@@ -1,0 +1,190 @@
+//! The server-rendered pages, in Vietnamese, from the templates in `web/templates`: one
+//! module per page, named after its template (`appraisal.rs` ↔ `appraisal.html`), each
+//! with its `router()`. Every form works without JavaScript (post, then redirect back);
+//! with htmx a leaf saves in place and computed points show as the user types.
+
+mod admin_round;
+mod appraisal;
+mod audit;
+mod criteria_sets;
+mod directory;
+mod explanations;
+mod history;
+mod home;
+mod import_form;
+mod leaf_form;
+mod password;
+mod results;
+mod self_assessment;
+mod sign_in;
+mod templates;
+
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use minijinja::{Value, context};
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use super::error::{HttpError, status_of};
+use super::extract::{ClientAddress, SignedIn, csrf_form, parse_urlencoded};
+use crate::service::{ServiceError, Who};
+pub(crate) use templates::render;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(sign_in::router())
+        .merge(password::router())
+        .merge(home::router())
+        .merge(self_assessment::router())
+        .merge(history::router())
+        .merge(explanations::router())
+        .merge(appraisal::router())
+        .merge(results::router())
+        .merge(admin_round::router())
+        .merge(audit::router())
+        .merge(directory::router())
+        .merge(criteria_sets::router())
+}
+
+/// Why a page could not be shown: not signed in (go sign in) or an error to explain, with
+/// the status the API gives the same failure.
+#[derive(Debug)]
+pub enum PageError {
+    SignIn,
+    Http(HttpError),
+}
+
+pub type PageResult<T = Response> = Result<T, PageError>;
+
+impl From<HttpError> for PageError {
+    fn from(e: HttpError) -> Self {
+        if e.status == StatusCode::UNAUTHORIZED {
+            PageError::SignIn
+        } else {
+            PageError::Http(e)
+        }
+    }
+}
+
+impl From<ServiceError> for PageError {
+    fn from(e: ServiceError) -> Self {
+        HttpError::from(e).into()
+    }
+}
+
+impl From<crate::store::StoreError> for PageError {
+    fn from(e: crate::store::StoreError) -> Self {
+        HttpError::from(e).into()
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::SignIn => Redirect::to("/dang-nhap").into_response(),
+            PageError::Http(e) => {
+                let body = render(
+                    "error.html",
+                    context! { message => e.message, user => Value::UNDEFINED },
+                );
+                match body {
+                    Ok(html) => (e.status, html).into_response(),
+                    Err(_) => (e.status, templates::FALLBACK).into_response(),
+                }
+            }
+        }
+    }
+}
+
+/// A refusal shown beside the form that caused it, with its status; what is not the
+/// user's to fix (not allowed, not signed in, an internal failure) becomes an error page.
+pub(crate) fn refusal(e: ServiceError) -> PageResult<(StatusCode, String)> {
+    match e {
+        ServiceError::Forbidden(_)
+        | ServiceError::Unauthenticated(_)
+        | ServiceError::Store(_)
+        | ServiceError::Files(_)
+        | ServiceError::Internal(_) => Err(e.into()),
+        other => Ok((status_of(&other), other.to_string())),
+    }
+}
+
+/// The status of a page shown with `error` (or without).
+pub(crate) fn status_with(error: &Option<(StatusCode, String)>) -> StatusCode {
+    error.as_ref().map_or(StatusCode::OK, |(s, _)| *s)
+}
+
+/// The signed-in user of a page, or a redirect to the sign-in page.
+pub struct PageUser {
+    pub user: SignedIn,
+    pub who: Who,
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> PageResult<Self> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let user = SignedIn::from_cookies(state, &jar)
+            .await?
+            .ok_or(PageError::SignIn)?;
+        let address = ClientAddress::from_request_parts(parts, state).await;
+        let address = address.unwrap_or_else(|never| match never {});
+        let who = user.who(state, &address);
+        Ok(PageUser { user, who })
+    }
+}
+
+/// A form posted from a page: a signed-in user, the CSRF field checked, then the body
+/// parsed into `T` (a value that does not fit is a 422 naming the field, never a default).
+pub struct PageForm<T> {
+    pub user: SignedIn,
+    pub who: Who,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> PageResult<Self> {
+        let (mut parts, body) = request.into_parts();
+        let PageUser { user, who } = PageUser::from_request_parts(&mut parts, state).await?;
+        let form = csrf_form(&user, Request::from_parts(parts, body), state).await?;
+        Ok(PageForm { user, who, form })
+    }
+}
+
+/// A page's query string parsed into `T`; a bad value is a 422 page naming the parameter.
+pub struct PageQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> PageResult<Self> {
+        let query = parts.uri.query().unwrap_or_default();
+        Ok(PageQuery(parse_urlencoded(query.as_bytes())?))
+    }
+}
+
+/// The signed-in user as the base template shows them.
+pub(crate) fn user_ctx(user: &SignedIn) -> Value {
+    context! {
+        name => user.actor.display_name.clone(),
+        username => user.actor.username.clone(),
+        role => user.actor.role,
+        role_label => user.actor.role.label(),
+        unit_id => user.actor.unit_id,
+        csrf => user.csrf_token.clone(),
+    }
+}
+
+/// An error's lines, for pages that list every problem of a file.
+pub(crate) fn lines(error: &Option<(StatusCode, String)>) -> Option<Vec<String>> {
+    error
+        .as_ref()
+        .map(|(_, e)| e.lines().map(str::to_string).collect())
+}

@@ -1,0 +1,78 @@
+//! Signing in and out (`sign_in.html`).
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::CookieJar;
+use minijinja::{Value, context};
+use serde::{Deserialize, Serialize};
+
+use super::{PageForm, PageResult, render};
+use crate::http::AppState;
+use crate::http::error::HttpError;
+use crate::http::extract::{ClientAddress, SignedIn, removed_session_cookie, session_cookie};
+use crate::service::auth;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dang-nhap", get(page).post(sign_in))
+        .route("/dang-xuat", post(sign_out))
+}
+
+async fn page(State(state): State<AppState>, jar: CookieJar) -> PageResult {
+    if let Ok(Some(_)) = SignedIn::from_cookies(&state, &jar).await {
+        return Ok(Redirect::to("/").into_response());
+    }
+    let html = render(
+        "sign_in.html",
+        context! { username => "", error => Value::UNDEFINED },
+    )?;
+    Ok(html.into_response())
+}
+
+#[derive(Default, Deserialize, Serialize)]
+#[serde(default)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    jar: CookieJar,
+    Form(form): Form<Credentials>,
+) -> PageResult<Response> {
+    match auth::sign_in(&state.ctx, &form.username, &form.password, &address).await {
+        Ok(session) => Ok((
+            jar.add(session_cookie(&state, session.token)),
+            Redirect::to("/"),
+        )
+            .into_response()),
+        Err(e) => {
+            let e = HttpError::from(e);
+            let html = render(
+                "sign_in.html",
+                context! { username => form.username, error => e.message },
+            )?;
+            Ok((e.status, html).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    PageForm { user, .. }: PageForm<Empty>,
+) -> PageResult {
+    auth::sign_out(&state.ctx, &user.token).await?;
+    Ok((
+        jar.remove(removed_session_cookie()),
+        Redirect::to("/dang-nhap"),
+    )
+        .into_response())
+}

@@ -1,0 +1,127 @@
+//! The template environment: every template compiled into the binary, the Vietnamese
+//! number and date filters, and rendering where a misspelled variable is an error.
+
+use std::sync::LazyLock;
+
+use axum::response::Html;
+use minijinja::{Environment, UndefinedBehavior, Value};
+
+use super::PageError;
+use crate::domain::Points;
+use crate::domain::deadline::format_instant;
+use crate::http::error::HttpError;
+
+/// What is answered when even the error page cannot be rendered.
+pub const FALLBACK: Html<&str> =
+    Html("<!doctype html><meta charset=utf-8><p>Lỗi hệ thống. Vui lòng thử lại sau.</p>");
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("../../../web/templates/", $name)))),*]
+    };
+}
+
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| environment().0);
+
+/// The template environment, and the errors of any template that did not compile.
+pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
+    let mut env = Environment::new();
+    // Printing or looking into a variable that was never given is an error, not empty
+    // text; testing it (`{% if error %}`) stays allowed.
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    let mut errors = Vec::new();
+    let sources = templates!(
+        "base.html",
+        "sign_in.html",
+        "home.html",
+        "self_assessment.html",
+        "_leaf.html",
+        "_import_form.html",
+        "results.html",
+        "appraisal.html",
+        "admin_round.html",
+        "explanations.html",
+        "audit.html",
+        "history.html",
+        "directory.html",
+        "criteria_sets.html",
+        "password.html",
+        "error.html",
+    );
+    for (name, source) in sources {
+        // The templates are compiled into the binary; a broken one fails every page test.
+        if let Err(e) = env.add_template(name, source) {
+            tracing::error!(template = name, error = %e, "invalid template");
+            errors.push(format!("{name}: {e:#}"));
+        }
+    }
+    env.add_filter("vn", |v: Value| vn_number(&v, false));
+    env.add_filter("vn2", |v: Value| vn_number(&v, true));
+    env.add_filter("instant", |v: Value| {
+        v.as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| format_instant(t.with_timezone(&chrono::Utc)))
+            .unwrap_or_default()
+    });
+    (env, errors)
+}
+
+/// Renders a template; a failure is a logged 500, never a page that looks whole.
+pub(crate) fn render(name: &str, ctx: Value) -> Result<Html<String>, PageError> {
+    TEMPLATES
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map(Html)
+        .map_err(|e| {
+            tracing::error!(template = name, error = format!("{e:#}"), "render failed");
+            // Tests run without a log subscriber: say it where the test output shows it.
+            #[cfg(debug_assertions)]
+            eprintln!("template {name}: {e:#}");
+            PageError::Http(HttpError::internal(&format_args!("template {name}: {e}")))
+        })
+}
+
+/// Points and percentages travel as decimal strings ("14.5"); pages show "14,5".
+fn vn_number(v: &Value, fixed: bool) -> String {
+    let text = v
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string());
+    match text.parse::<Points>() {
+        Ok(p) if fixed => p.to_vn_fixed(),
+        Ok(p) => p.to_vn(),
+        Err(_) => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use minijinja::{Value, context};
+
+    #[test]
+    fn every_template_compiles() {
+        let (_, errors) = super::environment();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+
+    #[test]
+    fn a_misspelled_variable_is_an_error_not_empty_text() {
+        let (env, _) = super::environment();
+        let page = env.render_str("Xin chào {{ nmae }}", context! { name => "An" });
+        assert!(page.is_err(), "{page:?}");
+        let optional = env.render_str("{% if error %}{{ error }}{% endif %}ok", context! {});
+        assert_eq!(optional.expect("an unset flag may be tested"), "ok");
+        let failed = super::render("error.html", context! {});
+        assert!(failed.is_err(), "error.html without its message renders");
+    }
+
+    #[test]
+    fn numbers_show_the_vietnamese_way() {
+        assert_eq!(super::vn_number(&Value::from("1432.5"), false), "1.432,5");
+        assert_eq!(super::vn_number(&Value::from("85.1"), true), "85,10");
+        assert_eq!(
+            super::vn_number(&Value::from("không phải số"), true),
+            "không phải số"
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! Files sent from a browser or a client: evidence uploads (`multipart/form-data` with the
+//! file and the leaves it supports) and the Excel file of an import form.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::StatusCode;
+
+use super::error::{HttpError, Result};
+use crate::service::evidence::Upload;
+
+/// Room for the multipart framing and the `leaf` parts beyond the file itself.
+const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
+fn too_large(max_bytes: u64) -> HttpError {
+    HttpError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "file_too_large",
+        format!(
+            "Tệp vượt quá dung lượng cho phép ({} MB). Hãy giảm dung lượng (nén, quét lại với độ phân giải thấp hơn) hoặc tách thành nhiều tệp.",
+            max_bytes / (1024 * 1024)
+        ),
+    )
+}
+
+fn multipart_error(max_bytes: u64, e: axum::extract::multipart::MultipartError) -> HttpError {
+    // The length limit's error arrives wrapped once per body layer; look down the chain.
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return too_large(max_bytes);
+        }
+        cause = c.source();
+    }
+    HttpError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_body",
+        format!("Dữ liệu gửi lên không hợp lệ: {}", e.body_text()),
+    )
+}
+
+/// Reads `multipart/form-data` with a `file` part and one `leaf` part per leaf it
+/// supports, and (for the page's form, which cannot send headers) a `csrf` part. The body
+/// is cut off past `max_bytes` plus the framing, so an oversized upload is refused
+/// without being read whole; the exact limit is the service's check.
+pub async fn read_evidence(request: Request, max_bytes: u64) -> Result<(Upload, Option<String>)> {
+    let limit = max_bytes.saturating_add(MULTIPART_OVERHEAD);
+    let (parts, body) = request.into_parts();
+    let body = Body::new(http_body_util::Limited::new(
+        body,
+        usize::try_from(limit).unwrap_or(usize::MAX),
+    ));
+    let mut multipart = Multipart::from_request(Request::from_parts(parts, body), &())
+        .await
+        .map_err(|e| {
+            HttpError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!(
+                    "Cần gửi dạng multipart/form-data với phần «file» và các phần «leaf»: {}",
+                    e.body_text()
+                ),
+            )
+        })?;
+    let mut file: Option<(String, Bytes)> = None;
+    let mut leaves = Vec::new();
+    let mut csrf = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(max_bytes, e))?
+    {
+        match field.name() {
+            Some("file") => {
+                if file.is_some() {
+                    return Err(HttpError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_input",
+                        "Mỗi lần chỉ tải lên một tệp.",
+                    ));
+                }
+                let name = field.file_name().unwrap_or_default().to_string();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| multipart_error(max_bytes, e))?;
+                file = Some((name, bytes));
+            }
+            Some("leaf") => leaves.push(
+                field
+                    .text()
+                    .await
+                    .map_err(|e| multipart_error(max_bytes, e))?,
+            ),
+            Some("csrf") => {
+                csrf = Some(
+                    field
+                        .text()
+                        .await
+                        .map_err(|e| multipart_error(max_bytes, e))?,
+                )
+            }
+            // Other parts are skipped unread by the next `next_field`.
+            _ => {}
+        }
+    }
+    let (file_name, bytes) = file.ok_or_else(|| {
+        HttpError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            "Chưa có tệp: cần phần «file» chứa tệp tài liệu kiểm chứng.",
+        )
+    })?;
+    Ok((
+        Upload {
+            file_name,
+            bytes,
+            leaves,
+        },
+        csrf,
+    ))
+}
+
+/// The largest Excel file an import accepts.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// An import form: the CSRF token, the "Kiểm tra trước" box and the file.
+pub struct ImportUpload {
+    pub csrf: Option<String>,
+    pub dry_run: bool,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads an import form (`csrf`, `dry_run`, `file`).
+pub async fn read_import(mut multipart: Multipart) -> Result<ImportUpload> {
+    let mut upload = ImportUpload {
+        csrf: None,
+        dry_run: false,
+        bytes: Vec::new(),
+    };
+    let refused = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            HttpError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "file_too_large",
+                "Tệp quá lớn: tệp Excel nhập vào tối đa 64 MB.",
+            )
+        } else {
+            HttpError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "Không nhận được trọn tệp gửi lên; vui lòng chọn tệp và gửi lại.",
+            )
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(refused)? {
+        match field.name() {
+            Some("csrf") => upload.csrf = Some(field.text().await.map_err(refused)?),
+            Some("dry_run") => upload.dry_run = true,
+            Some("file") => upload.bytes = field.bytes().await.map_err(refused)?.to_vec(),
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::extract::Request;
+
+    async fn read(request: Request, max: u64) -> super::Result<crate::service::evidence::Upload> {
+        super::read_evidence(request, max)
+            .await
+            .map(|(upload, _)| upload)
+    }
+
+    fn multipart(file: &[u8], leaves: &[&str]) -> Request {
+        let mut body = Vec::new();
+        for leaf in leaves {
+            body.extend_from_slice(
+                format!("--B\r\ncontent-disposition: form-data; name=\"leaf\"\r\n\r\n{leaf}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            b"--B\r\ncontent-disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n",
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(b"\r\n--B--\r\n");
+        Request::builder()
+            .header("content-type", "multipart/form-data; boundary=B")
+            .body(Body::from(body))
+            .expect("request")
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_limit_is_cut_off_with_the_limit_in_the_message() {
+        let mb = 1024 * 1024;
+        let upload = read(multipart(b"%PDF-1.4", &["1.1", "1.2"]), mb)
+            .await
+            .expect("within the limit");
+        assert_eq!(
+            (upload.file_name.as_str(), upload.leaves.len()),
+            ("a.pdf", 2)
+        );
+        let err = read(multipart(&vec![b'x'; 2 * mb as usize], &["1.1"]), mb)
+            .await
+            .expect_err("refused");
+        assert_eq!(
+            (err.status.as_u16(), err.code),
+            (413, "file_too_large"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("(1 MB)"), "{}", err.message);
+    }
+}

@@ -1,0 +1,64 @@
+//! What the exports and pages render of a round: its results per tier and each unit's
+//! detail, leaf by leaf. Plain data, computed by [`crate::service`] and written out by
+//! [`crate::excel`]; neither of those depends on the other.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::domain::Points;
+use crate::domain::results::UnitResult;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RoundResults {
+    pub round_id: i64,
+    pub year: i64,
+    pub title: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub tiers: Vec<TierResults>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TierResults {
+    pub tier_code: String,
+    pub tier_name: String,
+    pub set_code: String,
+    pub set_version: String,
+    /// Areas of the set, in order: (code, text, maximum).
+    pub areas: Vec<AreaHeading>,
+    /// Tạm tính: until appraisal round 1 has closed or the round is published.
+    pub provisional: bool,
+    pub units: Vec<UnitResult>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AreaHeading {
+    pub code: String,
+    pub text: String,
+    pub max: Points,
+}
+
+/// One line of a unit's detail sheet: a node of the criteria tree.
+#[derive(Clone, Debug, Serialize)]
+pub struct DetailRow {
+    pub code: String,
+    pub text: String,
+    pub depth: usize,
+    pub is_leaf: bool,
+    pub max: Points,
+    pub self_points: Option<Points>,
+    pub appraised: Option<Points>,
+    pub not_applicable: bool,
+    pub unit_note: String,
+    pub appraiser_note: String,
+    pub evidence_count: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UnitDetail {
+    pub round_title: String,
+    pub year: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub submitted: bool,
+    pub rows: Vec<DetailRow>,
+}

@@ -1,0 +1,198 @@
+//! A round's life as the administrator runs it: created, its phases moved, extensions and
+//! reopenings granted to single units, its results published. Every rule of these is here.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::deadline::{
+    OverrideKind, Phase, Window, format_instant, parse_deadline_or_explain,
+    parse_opening_or_explain,
+};
+use crate::store::{NewOverride, Round};
+
+use super::dashboard::UnitProgress;
+use super::{Context, Result, ServiceError, Who, require_admin};
+
+/// A new round as the administrator describes it; dates the Vietnamese way.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct RoundSpec {
+    pub year: i64,
+    pub title: String,
+    #[serde(default)]
+    pub tie_break: crate::domain::results::TieBreak,
+    pub sets: Vec<SetPin>,
+    pub phases: Vec<PhaseSpec>,
+    #[serde(default)]
+    pub bands: Vec<BandSpec>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct SetPin {
+    pub tier_code: String,
+    pub set_code: String,
+    pub set_version: String,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct PhaseSpec {
+    pub phase: crate::domain::deadline::Phase,
+    /// "01/12/2023" (start of that day) or "01/12/2023 08:00", Vietnam time.
+    pub opens: String,
+    /// "07/01/2024" (end of that day) or "07/01/2024 17:00", Vietnam time.
+    pub closes: String,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct BandSpec {
+    pub tier_code: String,
+    pub label: String,
+    pub min_index: crate::domain::Percent,
+}
+
+/// The window a person typed, checked: dates that parse, an end after the start.
+fn window(spec: &PhaseSpec) -> Result<Window> {
+    let w = Window {
+        opens_at: parse_opening_or_explain(&spec.opens).map_err(ServiceError::Invalid)?,
+        closes_at: parse_deadline_or_explain(&spec.closes).map_err(ServiceError::Invalid)?,
+    };
+    if w.closes_at < w.opens_at {
+        return Err(ServiceError::Invalid(format!(
+            "Thời gian {} kết thúc trước khi bắt đầu.",
+            spec.phase.activity()
+        )));
+    }
+    Ok(w)
+}
+
+/// Creates a round; the set versions it pins are published from then on.
+pub async fn create_round(ctx: &Context, who: &Who, spec: RoundSpec) -> Result<i64> {
+    let store = &ctx.store;
+    let actor = &who.actor;
+    require_admin(actor)?;
+    let title = super::admin::required(&spec.title, "tên kỳ đánh giá")?;
+    let mut sets = Vec::new();
+    for pin in &spec.sets {
+        let stored = store
+            .criteria_set_by_version(&pin.set_code, &pin.set_version)
+            .await?;
+        sets.push((pin.tier_code.clone(), stored.id));
+    }
+    let mut phases = Vec::new();
+    for p in &spec.phases {
+        phases.push((p.phase, window(p)?));
+    }
+    let mut bands: Vec<(String, Vec<crate::domain::results::Band>)> = Vec::new();
+    for b in &spec.bands {
+        let band = crate::domain::results::Band {
+            label: b.label.trim().to_string(),
+            min_index: b.min_index,
+        };
+        match bands.iter_mut().find(|(t, _)| *t == b.tier_code) {
+            Some((_, list)) => list.push(band),
+            None => bands.push((b.tier_code.clone(), vec![band])),
+        }
+    }
+    let round = crate::store::NewRound {
+        year: spec.year,
+        title,
+        tie_break: spec.tie_break,
+        sets,
+        phases,
+        bands,
+    };
+    Ok(store.create_round(&round, who.audit(), who.now).await?)
+}
+
+/// Moves a phase's window for everyone (per-unit changes are extensions and reopenings).
+pub async fn set_phase(ctx: &Context, who: &Who, round_id: i64, spec: PhaseSpec) -> Result<()> {
+    let store = &ctx.store;
+    require_admin(&who.actor)?;
+    let w = window(&spec)?;
+    if store.round(round_id).await?.published_at.is_some() {
+        return Err(ServiceError::Conflict(
+            "Kết quả kỳ đánh giá đã công bố; không thể đổi thời gian.".into(),
+        ));
+    }
+    Ok(store
+        .set_phase(round_id, spec.phase, w, who.audit(), who.now)
+        .await?)
+}
+
+/// Publishes a round's results (công bố), for administrators. Publishing twice keeps the
+/// first date.
+pub async fn publish(ctx: &Context, who: &Who, round_id: i64) -> Result<()> {
+    require_admin(&who.actor)?;
+    Ok(ctx
+        .store
+        .publish_round(round_id, who.audit(), who.now)
+        .await?)
+}
+
+/// Grants one unit an extension (gia hạn) or a reopening (mở lại) of a phase. A reason is
+/// required, the new deadline must lie ahead, an extension must end after the phase does,
+/// and nothing changes once the results are published.
+pub async fn grant_override(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    unit_id: i64,
+    grant: NewOverride,
+) -> Result<()> {
+    require_admin(&who.actor)?;
+    let reason = grant.reason.trim().to_string();
+    if reason.is_empty() {
+        return Err(ServiceError::Invalid(
+            "Cần ghi rõ lý do gia hạn hoặc mở lại.".into(),
+        ));
+    }
+    if grant.until <= who.now {
+        return Err(ServiceError::Invalid(format!(
+            "Hạn mới ({}) phải sau thời điểm hiện tại.",
+            format_instant(grant.until)
+        )));
+    }
+    let round = ctx.store.round(round_id).await?;
+    if round.published_at.is_some() {
+        return Err(ServiceError::Conflict(
+            "Kết quả kỳ đánh giá đã công bố; không thể gia hạn hay mở lại.".into(),
+        ));
+    }
+    if let (OverrideKind::Extension, Some(w)) = (grant.kind, round.phases.get(&grant.phase))
+        && grant.until <= w.closes_at
+    {
+        return Err(ServiceError::Invalid(format!(
+            "Hạn gia hạn ({}) phải sau hạn chót chung ({}).",
+            format_instant(grant.until),
+            format_instant(w.closes_at)
+        )));
+    }
+    let grant = NewOverride { reason, ..grant };
+    Ok(ctx
+        .store
+        .grant_override(round_id, unit_id, &grant, who.audit(), who.now)
+        .await?)
+}
+
+/// Every round (id, year, title), newest first, for anyone signed in.
+pub async fn list(ctx: &Context, _who: &Who) -> Result<Vec<(i64, i64, String)>> {
+    Ok(ctx.store.rounds().await?)
+}
+
+/// The appraisal round (1 or 2) whose window is open at `now`, if any.
+pub fn open_appraisal_round(round: &Round, now: DateTime<Utc>) -> Option<i64> {
+    [(1, Phase::AppraisalRound1), (2, Phase::AppraisalRound2)]
+        .into_iter()
+        .find(|(_, p)| round.phases.get(p).is_some_and(|w| w.contains(now)))
+        .map(|(n, _)| n)
+}
+
+/// The round and every unit's progress, for the administrator's page of the round.
+pub async fn overview(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+) -> Result<(Round, Vec<UnitProgress>)> {
+    require_admin(&who.actor)?;
+    let round = ctx.store.round(round_id).await?;
+    let progress = super::dashboard::round_progress(ctx, who, round_id).await?;
+    Ok((round, progress))
+}
