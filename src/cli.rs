@@ -64,6 +64,9 @@ enum Command {
         /// Round id (see `GET /api/rounds`).
         round: i64,
     },
+    /// Print the API's OpenAPI document (what /api/openapi.json serves). Regenerate the
+    /// committed copy with `cargo run -q -- openapi > web/openapi.json`.
+    Openapi,
 }
 
 #[derive(Subcommand, Debug)]
@@ -128,6 +131,11 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Openapi = cli.command {
+        // Needs no configuration: the document comes from the code alone.
+        println!("{}", crate::http::api::openapi_json());
+        return Ok(ExitCode::SUCCESS);
+    }
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Criteria(CriteriaCommand::Check { files }) => Ok(check_files(&files)),
@@ -172,6 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", crate::demo::results_table(&results));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Openapi => unreachable!("answered before the configuration is read"),
     }
 }
 

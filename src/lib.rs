@@ -1,7 +1,17 @@
 //! parindex: the administrative-reform index (Chỉ số CCHC) of a province's public bodies.
 //!
-//! Layers: [`domain`] (plain Rust rules), [`store`] (SQL on SQLite or PostgreSQL),
-//! [`http`] (axum routes), [`demo`] (Cần Thơ sample data), [`cli`] (the `parindex` command).
+//! Layers, each using only the ones before it:
+//! - [`domain`]: the rules as plain Rust (points, criteria, deadlines, results, access);
+//! - [`store`]: all SQL, on SQLite or PostgreSQL; [`files`]: evidence files' bytes (a
+//!   folder or an S3-compatible bucket);
+//! - [`report`]: what a round's results and details look like to pages and workbooks;
+//! - [`excel`]: workbooks written (ranking, details, score sheets) and read (imports);
+//! - [`service`]: the use cases and every rule about who may do what, when;
+//! - [`http`]: the JSON API and the pages, thin handlers over the services;
+//!   [`startup`]: the server.
+//!
+//! Around them: [`config`], [`cli`] (the `parindex` command), [`demo`] (Cần Thơ sample
+//! data), [`bench`] (the export benchmark).
 
 pub mod bench;
 pub mod cli;

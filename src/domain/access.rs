@@ -11,7 +11,7 @@ pub fn valid_username(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-@".contains(c))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Quản trị (cán bộ Sở Nội vụ phụ trách CCHC).
@@ -66,14 +66,14 @@ impl Role {
 }
 
 /// One (unit, area) pair an appraiser may appraise; `None` means any.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Scope {
     pub unit_id: Option<i64>,
     pub area_code: Option<String>,
 }
 
 /// The signed-in user, as the rules see them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Actor {
     pub user_id: i64,
     pub username: String,

@@ -27,7 +27,7 @@ pub struct CriteriaSet {
 }
 
 /// An area (lĩnh vực), criterion (tiêu chí) or sub-criterion (tiêu chí thành phần).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Node {
     pub code: String,
     pub text: String,
@@ -36,7 +36,7 @@ pub struct Node {
     pub leaf: Option<Leaf>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Leaf {
     pub method: Method,
     /// Hướng dẫn chấm điểm.
@@ -49,7 +49,7 @@ pub struct Leaf {
 }
 
 /// How a leaf is scored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Method {
     /// Đạt: full points; không đạt: zero.
@@ -77,7 +77,7 @@ pub enum Method {
     Survey,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RateTier {
     /// Lowest rate, in percent, that earns this tier (inclusive).
     pub min_rate: Points,
@@ -128,7 +128,9 @@ impl Method {
 /// What a unit (or an appraiser) enters for a leaf. In JSON:
 /// `{"kind": "yes_no", "met": true}`, `{"kind": "rate", "numerator": "111", "denominator": "125"}`,
 /// `{"kind": "judged", "points": "1.25"}`, `{"kind": "occurrences", "count": 2}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LeafInput {
     YesNo {
@@ -359,14 +361,14 @@ fn changed_fields(a: &Node, b: &Node) -> Vec<&'static str> {
 }
 
 /// Leaves added, removed and changed between two versions of a set.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct SetDiff {
     pub added: Vec<Node>,
     pub removed: Vec<Node>,
     pub changed: Vec<ChangedLeaf>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ChangedLeaf {
     pub code: String,
     pub fields: Vec<&'static str>,

@@ -53,7 +53,19 @@ impl Clock for ManualClock {
 }
 
 /// The phases of a round in which units or appraisers write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Tự đánh giá, tự chấm điểm.
@@ -113,7 +125,7 @@ impl Window {
 }
 
 /// What the administrator granted one unit for one phase.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OverrideKind {
     /// Gia hạn: a later deadline, granted before or after the original one.
@@ -131,7 +143,7 @@ pub struct Override {
 }
 
 /// The answer of the engine. `message` is the sentence shown to the user.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Access {
     pub open: bool,
     /// The deadline that applies to this unit, after extensions and reopenings.

@@ -259,6 +259,54 @@ impl Serialize for Percent {
     }
 }
 
+/// The OpenAPI schema of a decimal written as text ("14.5"; "-2"; "0.25"): what
+/// [`Serialize`] writes. Requests may also send a JSON number or a decimal comma.
+fn decimal_schema(
+    description: &str,
+    example: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^-?[0-9]+([.,][0-9]{1,2})?$"))
+        .description(Some(description))
+        .examples([example])
+        .build()
+        .into()
+}
+
+impl utoipa::PartialSchema for Points {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        decimal_schema(
+            "Điểm: số thập phân dạng chuỗi, tối đa hai chữ số sau dấu chấm (\"14.5\"). \
+             Khi gửi lên cũng nhận số JSON hoặc dấu phẩy (\"14,5\").",
+            "14.5",
+        )
+    }
+}
+
+impl utoipa::ToSchema for Points {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Points".into()
+    }
+}
+
+impl utoipa::PartialSchema for Percent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        decimal_schema(
+            "Phần trăm: số thập phân dạng chuỗi, tối đa hai chữ số sau dấu chấm (\"85.12\"). \
+             Khi gửi lên cũng nhận số JSON hoặc dấu phẩy.",
+            "85.12",
+        )
+    }
+}
+
+impl utoipa::ToSchema for Percent {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Percent".into()
+    }
+}
+
 /// Accepts a string ("0,5", "0.5"), an integer, or a float literal as written in a TOML or
 /// JSON file. A float is read through its shortest decimal text, which is exactly what the
 /// author typed for any value with at most 17 significant digits.

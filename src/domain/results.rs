@@ -29,7 +29,7 @@ pub struct UnitScores {
 }
 
 /// One unit's line in the results.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UnitResult {
     pub unit_id: i64,
     pub unit_code: String,
@@ -53,7 +53,7 @@ pub struct UnitResult {
     pub classification: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AreaResult {
     pub code: String,
     pub points: Points,
@@ -63,7 +63,7 @@ pub struct AreaResult {
 }
 
 /// How units with equal indexes are ordered, configured per round.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TieBreak {
     /// Equal indexes share a rank.

@@ -172,12 +172,89 @@ pub fn removed_session_cookie() -> Cookie<'static> {
 /// `T`. A value that does not fit its field is refused with the field named, never
 /// replaced by a default.
 pub fn parse_urlencoded<T: DeserializeOwned>(text: &[u8]) -> Result<T> {
-    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text));
+    let pairs =
+        form_urlencoded::parse(text).map(|(k, v)| (k.into_owned(), FormValue(v.into_owned())));
+    let de = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(pairs);
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let field = e.path().to_string();
-        tracing::debug!(field, error = %e.inner(), "form field refused");
-        HttpError::field(&field, "giá trị không hợp lệ.")
+        let inner = e.inner().to_string();
+        tracing::debug!(path = %e.path(), error = %inner, "form field refused");
+        // A missing field is reported at the top; its name is in the message.
+        let field = match e.path().to_string().as_str() {
+            "." => inner.split('`').nth(1).unwrap_or("?").to_string(),
+            path => path.to_string(),
+        };
+        if inner.starts_with("missing field") {
+            HttpError::field(&field, "cần nhập.")
+        } else {
+            HttpError::field(&field, "giá trị không hợp lệ.")
+        }
     })
+}
+
+/// One value of a form, as text; numbers, flags and choices are parsed from it when the
+/// field asks for them.
+struct FormValue(String);
+
+impl<'de> serde::de::IntoDeserializer<'de, serde::de::value::Error> for FormValue {
+    type Deserializer = FormValue;
+
+    fn into_deserializer(self) -> FormValue {
+        self
+    }
+}
+
+macro_rules! parsed {
+    ($($method:ident => $visit:ident: $ty:ty),* $(,)?) => {
+        $(fn $method<V: serde::de::Visitor<'de>>(self, visitor: V) -> std::result::Result<V::Value, Self::Error> {
+            let value: $ty = self.0.trim().parse().map_err(serde::de::Error::custom)?;
+            visitor.$visit(value)
+        })*
+    };
+}
+
+impl<'de> serde::Deserializer<'de> for FormValue {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> std::result::Result<V::Value, Self::Error> {
+        visitor.visit_string(self.0)
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> std::result::Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_enum<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> std::result::Result<V::Value, Self::Error> {
+        use serde::de::IntoDeserializer;
+        visitor.visit_enum(self.0.into_deserializer())
+    }
+
+    parsed! {
+        deserialize_i8 => visit_i8: i8,
+        deserialize_i16 => visit_i16: i16,
+        deserialize_i32 => visit_i32: i32,
+        deserialize_i64 => visit_i64: i64,
+        deserialize_u8 => visit_u8: u8,
+        deserialize_u16 => visit_u16: u16,
+        deserialize_u32 => visit_u32: u32,
+        deserialize_u64 => visit_u64: u64,
+        deserialize_bool => visit_bool: bool,
+    }
+
+    serde::forward_to_deserialize_any! {
+        i128 u128 f32 f64 char str string bytes byte_buf unit unit_struct newtype_struct seq
+        tuple tuple_struct map struct identifier ignored_any
+    }
 }
 
 /// A query string parsed into `T` (see [`parse_urlencoded`]).
@@ -213,4 +290,26 @@ pub async fn csrf_form<T: DeserializeOwned>(
         .map(|(_, v)| v.into_owned());
     user.check_csrf(csrf.as_deref())?;
     parse_urlencoded(&bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Form {
+        round: i64,
+        #[serde(default)]
+        note: String,
+    }
+
+    #[test]
+    fn a_value_that_does_not_parse_names_its_field() {
+        let e = super::parse_urlencoded::<Form>(b"note=x&round=mot").expect_err("refused");
+        assert_eq!(e.status.as_u16(), 422);
+        assert!(e.message.contains("«round»"), "{}", e.message);
+        let e = super::parse_urlencoded::<Form>(b"note=x").expect_err("missing");
+        assert!(e.message.contains("«round»"), "{}", e.message);
+        let ok = super::parse_urlencoded::<Form>(b"round=2").expect("parses");
+        assert_eq!(ok.round, 2);
+    }
 }

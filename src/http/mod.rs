@@ -62,14 +62,15 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
     response
 }
 
-/// The OpenAPI document of the JSON API (`web/openapi.json`).
+/// The OpenAPI document of the JSON API, generated from the handlers (see [`api`]);
+/// `web/openapi.json` is a copy of it.
 async fn openapi() -> impl axum::response::IntoResponse {
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "application/json; charset=utf-8",
         )],
-        include_str!("../../web/openapi.json"),
+        api::openapi_json(),
     )
 }
 

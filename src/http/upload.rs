@@ -43,62 +43,24 @@ fn multipart_error(max_bytes: u64, e: axum::extract::multipart::MultipartError) 
 /// is cut off past `max_bytes` plus the framing, so an oversized upload is refused
 /// without being read whole; the exact limit is the service's check.
 pub async fn read_evidence(request: Request, max_bytes: u64) -> Result<(Upload, Option<String>)> {
-    let limit = max_bytes.saturating_add(MULTIPART_OVERHEAD);
-    let (parts, body) = request.into_parts();
-    let body = Body::new(http_body_util::Limited::new(
-        body,
-        usize::try_from(limit).unwrap_or(usize::MAX),
-    ));
-    let mut multipart = Multipart::from_request(Request::from_parts(parts, body), &())
-        .await
-        .map_err(|e| {
-            HttpError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_body",
-                format!(
-                    "Cần gửi dạng multipart/form-data với phần «file» và các phần «leaf»: {}",
-                    e.body_text()
-                ),
-            )
-        })?;
-    let mut file: Option<(String, Bytes)> = None;
-    let mut leaves = Vec::new();
-    let mut csrf = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| multipart_error(max_bytes, e))?
-    {
+    let mut multipart = limited_multipart(request, max_bytes).await?;
+    let refused = |e| multipart_error(max_bytes, e);
+    let (mut file, mut leaves, mut csrf) = (None::<(String, Bytes)>, Vec::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(refused)? {
         match field.name() {
+            Some("file") if file.is_some() => {
+                return Err(HttpError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    "Mỗi lần chỉ tải lên một tệp.",
+                ));
+            }
             Some("file") => {
-                if file.is_some() {
-                    return Err(HttpError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid_input",
-                        "Mỗi lần chỉ tải lên một tệp.",
-                    ));
-                }
                 let name = field.file_name().unwrap_or_default().to_string();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| multipart_error(max_bytes, e))?;
-                file = Some((name, bytes));
+                file = Some((name, field.bytes().await.map_err(refused)?));
             }
-            Some("leaf") => leaves.push(
-                field
-                    .text()
-                    .await
-                    .map_err(|e| multipart_error(max_bytes, e))?,
-            ),
-            Some("csrf") => {
-                csrf = Some(
-                    field
-                        .text()
-                        .await
-                        .map_err(|e| multipart_error(max_bytes, e))?,
-                )
-            }
+            Some("leaf") => leaves.push(field.text().await.map_err(refused)?),
+            Some("csrf") => csrf = Some(field.text().await.map_err(refused)?),
             // Other parts are skipped unread by the next `next_field`.
             _ => {}
         }
@@ -110,14 +72,34 @@ pub async fn read_evidence(request: Request, max_bytes: u64) -> Result<(Upload, 
             "Chưa có tệp: cần phần «file» chứa tệp tài liệu kiểm chứng.",
         )
     })?;
-    Ok((
-        Upload {
-            file_name,
-            bytes,
-            leaves,
-        },
-        csrf,
-    ))
+    let upload = Upload {
+        file_name,
+        bytes,
+        leaves,
+    };
+    Ok((upload, csrf))
+}
+
+/// The multipart body of `request`, cut off past `max_bytes` plus the framing.
+async fn limited_multipart(request: Request, max_bytes: u64) -> Result<Multipart> {
+    let limit = max_bytes.saturating_add(MULTIPART_OVERHEAD);
+    let (parts, body) = request.into_parts();
+    let body = Body::new(http_body_util::Limited::new(
+        body,
+        usize::try_from(limit).unwrap_or(usize::MAX),
+    ));
+    Multipart::from_request(Request::from_parts(parts, body), &())
+        .await
+        .map_err(|e| {
+            HttpError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!(
+                    "Cần gửi dạng multipart/form-data với phần «file» và các phần «leaf»: {}",
+                    e.body_text()
+                ),
+            )
+        })
 }
 
 /// The largest Excel file an import accepts.

@@ -27,7 +27,7 @@ async fn audit(ctx: &Context, who: &Who, action: &str, value: String) -> Result<
 }
 
 /// A tier (khối) as the administrator types it.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewTier {
     pub code: String,
     pub name: String,
@@ -48,7 +48,7 @@ pub async fn save_tier(ctx: &Context, who: &Who, tier: NewTier) -> Result<i64> {
 }
 
 /// A unit as the administrator types it.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewUnit {
     pub code: String,
     pub name: String,
@@ -74,10 +74,11 @@ pub async fn save_unit(ctx: &Context, who: &Who, unit: NewUnit) -> Result<i64> {
 }
 
 /// A new account, with its password.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewUser {
     pub username: String,
     pub display_name: String,
+    /// admin, officer, head, appraiser or viewer.
     pub role: String,
     /// Code of the unit of an officer or head.
     pub unit_code: Option<String>,

@@ -77,7 +77,8 @@ pub async fn save_explanation(
 }
 
 /// One leaf the unit was asked about, with the appraiser's note and the unit's answer.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ExplanationRequest)]
 pub struct Request {
     pub leaf_code: String,
     pub leaf_text: String,
@@ -86,7 +87,7 @@ pub struct Request {
     pub answer: Option<String>,
 }
 
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ExplanationView {
     pub round_id: i64,
     pub unit_id: i64,

@@ -10,7 +10,7 @@ use crate::domain::Points;
 use crate::excel::survey_import::{self, ImportUnit};
 use crate::store::Store;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SurveyChange {
     pub unit_code: String,
     pub unit_name: String,
@@ -19,7 +19,7 @@ pub struct SurveyChange {
     pub new: Points,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     /// True when nothing was written (Kiểm tra trước).
     pub dry_run: bool,
@@ -132,7 +132,7 @@ pub async fn criteria_set_for_export(
     Ok(store.criteria_set(set_id).await?.set)
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CriteriaImport {
     pub code: String,
     pub version: String,
@@ -283,7 +283,7 @@ pub async fn compare_criteria_sets(
 }
 
 /// One field that an import changes: its Vietnamese name, the old and the new value.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct FieldChange {
     pub field: &'static str,
     pub old: Option<String>,
@@ -291,7 +291,7 @@ pub struct FieldChange {
 }
 
 /// A unit or account that an import creates or changes.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DirectoryChange {
     /// The sheet and row (as Excel shows it) the change comes from.
     pub sheet: &'static str,
@@ -304,14 +304,14 @@ pub struct DirectoryChange {
 }
 
 /// A password made for a new account, shown once to the administrator who imported it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct NewPassword {
     pub username: String,
     pub display_name: String,
     pub password: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DirectoryReport {
     pub dry_run: bool,
     pub changes: Vec<DirectoryChange>,

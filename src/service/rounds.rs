@@ -13,7 +13,7 @@ use super::dashboard::UnitProgress;
 use super::{Context, Result, ServiceError, Who, require_admin};
 
 /// A new round as the administrator describes it; dates the Vietnamese way.
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct RoundSpec {
     pub year: i64,
     pub title: String,
@@ -25,14 +25,14 @@ pub struct RoundSpec {
     pub bands: Vec<BandSpec>,
 }
 
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct SetPin {
     pub tier_code: String,
     pub set_code: String,
     pub set_version: String,
 }
 
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct PhaseSpec {
     pub phase: crate::domain::deadline::Phase,
     /// "01/12/2023" (start of that day) or "01/12/2023 08:00", Vietnam time.
@@ -41,7 +41,7 @@ pub struct PhaseSpec {
     pub closes: String,
 }
 
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct BandSpec {
     pub tier_code: String,
     pub label: String,

@@ -237,7 +237,7 @@ pub async fn withdraw(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> 
 
 /// A unit's self-assessment as its people (and, once submitted or locked, its appraisers)
 /// see it: the criteria tree with each leaf's entry, the deadline, progress.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct SelfAssessmentView {
     pub round_id: i64,
     pub round_title: String,
@@ -251,7 +251,7 @@ pub struct SelfAssessmentView {
     pub nodes: Vec<NodeView>,
 }
 
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct Progress {
     /// Leaves the unit scores itself (survey leaves excluded).
     pub leaves: usize,
@@ -263,7 +263,7 @@ pub struct Progress {
     pub applicable_max: crate::domain::Points,
 }
 
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct NodeView {
     #[serde(flatten)]
     pub node: crate::domain::Node,

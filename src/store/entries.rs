@@ -25,7 +25,7 @@ pub struct SelfInput {
 }
 
 /// A stored self-assessment entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SelfEntry {
     pub leaf_code: String,
     pub input: Option<LeafInput>,
@@ -464,38 +464,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let old: Option<i64> = sqlx::query_scalar(
-            "select points_h from survey_scores where round_id = $1 and unit_id = $2 and leaf_code = $3",
-        )
-        .bind(round_id)
-        .bind(unit_id)
-        .bind(leaf_code)
-        .fetch_optional(&mut *tx)
-        .await?;
-        sqlx::query(
-            r"insert into survey_scores (round_id, unit_id, leaf_code, points_h, updated_by, updated_at)
-              values ($1, $2, $3, $4, $5, $6)
-              on conflict (round_id, unit_id, leaf_code) do update set
-                  points_h = excluded.points_h, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        )
-        .bind(round_id)
-        .bind(unit_id)
-        .bind(leaf_code)
-        .bind(points.hundredths())
-        .bind(audit.actor_id)
-        .bind(to_ts(now))
-        .execute(&mut *tx)
-        .await?;
+        let score = (unit_id, leaf_code, points);
         let audit = NewAudit {
             action: "survey.set".into(),
-            round_id: Some(round_id),
-            unit_id: Some(unit_id),
-            leaf_code: Some(leaf_code.to_string()),
-            old_value: old.map(|h| Points::from_hundredths(h).to_string()),
-            new_value: Some(points.to_string()),
             ..audit
         };
-        append(&mut tx, &audit, now).await?;
+        write_survey_score(&mut tx, round_id, score, &audit, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -509,39 +483,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        let audit = NewAudit {
+            action: "survey.import".into(),
+            ..audit
+        };
         for (unit_id, leaf_code, points) in scores {
-            let old: Option<i64> = sqlx::query_scalar(
-                "select points_h from survey_scores where round_id = $1 and unit_id = $2 and leaf_code = $3",
-            )
-            .bind(round_id)
-            .bind(unit_id)
-            .bind(leaf_code)
-            .fetch_optional(&mut *tx)
-            .await?;
-            sqlx::query(
-                r"insert into survey_scores (round_id, unit_id, leaf_code, points_h, updated_by, updated_at)
-                  values ($1, $2, $3, $4, $5, $6)
-                  on conflict (round_id, unit_id, leaf_code) do update set
-                      points_h = excluded.points_h, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            )
-            .bind(round_id)
-            .bind(unit_id)
-            .bind(leaf_code)
-            .bind(points.hundredths())
-            .bind(audit.actor_id)
-            .bind(to_ts(now))
-            .execute(&mut *tx)
-            .await?;
-            let entry = NewAudit {
-                action: "survey.import".into(),
-                round_id: Some(round_id),
-                unit_id: Some(*unit_id),
-                leaf_code: Some(leaf_code.clone()),
-                old_value: old.map(|h| Points::from_hundredths(h).to_string()),
-                new_value: Some(points.to_string()),
-                ..audit.clone()
-            };
-            append(&mut tx, &entry, now).await?;
+            let score = (*unit_id, leaf_code.as_str(), *points);
+            write_survey_score(&mut tx, round_id, score, &audit, now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -866,4 +814,46 @@ struct UnitAppraisalRow {
     not_applicable: i64,
     comment: String,
     explanation_requested: i64,
+}
+
+/// Writes one survey score `(unit, leaf, points)` in `tx`, and its audit entry (`audit`'s
+/// action) with the old value.
+async fn write_survey_score(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    round_id: i64,
+    (unit_id, leaf_code, points): (i64, &str, Points),
+    audit: &NewAudit,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let old: Option<i64> = sqlx::query_scalar(
+        "select points_h from survey_scores where round_id = $1 and unit_id = $2 and leaf_code = $3",
+    )
+    .bind(round_id)
+    .bind(unit_id)
+    .bind(leaf_code)
+    .fetch_optional(&mut **tx)
+    .await?;
+    sqlx::query(
+        r"insert into survey_scores (round_id, unit_id, leaf_code, points_h, updated_by, updated_at)
+          values ($1, $2, $3, $4, $5, $6)
+          on conflict (round_id, unit_id, leaf_code) do update set
+              points_h = excluded.points_h, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+    )
+    .bind(round_id)
+    .bind(unit_id)
+    .bind(leaf_code)
+    .bind(points.hundredths())
+    .bind(audit.actor_id)
+    .bind(to_ts(now))
+    .execute(&mut **tx)
+    .await?;
+    let entry = NewAudit {
+        round_id: Some(round_id),
+        unit_id: Some(unit_id),
+        leaf_code: Some(leaf_code.to_string()),
+        old_value: old.map(|h| Points::from_hundredths(h).to_string()),
+        new_value: Some(points.to_string()),
+        ..audit.clone()
+    };
+    append(tx, &entry, now).await
 }

@@ -22,7 +22,7 @@ pub struct NewEvidenceFile {
 }
 
 /// A recorded file and the leaves it supports.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct EvidenceFile {
     pub id: i64,
     /// SHA-256 of the bytes: where the file store keeps them.
@@ -36,7 +36,7 @@ pub struct EvidenceFile {
 }
 
 /// A recorded citation and the leaves it supports.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct EvidenceCitation {
     pub id: i64,
     pub document_number: String,
@@ -50,7 +50,7 @@ pub struct EvidenceCitation {
 }
 
 /// A unit's evidence in a round, oldest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct EvidenceList {
     pub files: Vec<EvidenceFile>,
     pub citations: Vec<EvidenceCitation>,

@@ -5,7 +5,7 @@ use sqlx::FromRow;
 
 use super::{Result, Store, StoreError};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Tier {
     pub id: i64,
     pub code: String,
@@ -13,20 +13,22 @@ pub struct Tier {
     pub position: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Unit {
     pub id: i64,
     pub code: String,
     pub name: String,
     pub tier_id: i64,
+    /// 1 while the unit takes part, 0 once retired.
     pub active: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub username: String,
     pub display_name: String,
+    /// admin, officer, head, appraiser or viewer.
     pub role: String,
     pub unit_id: Option<i64>,
     /// The last second (unix time) the account may be used; none: no end.

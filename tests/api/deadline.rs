@@ -6,7 +6,7 @@ use chrono::Duration;
 use reqwest::multipart::{Form, Part};
 use serde_json::json;
 
-use crate::helpers::{Browser, TestApp, json_of, small_round, spawn_app, t};
+use crate::helpers::{Browser, TestApp, audit_count, json_of, small_round, spawn_app, t};
 
 /// A minimal well-formed PDF.
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
@@ -83,14 +83,6 @@ async fn write(
             browser.send(request).await.status().as_u16()
         }
     }
-}
-
-async fn audit_count(app: &TestApp) -> usize {
-    app.store()
-        .audit_log(&Default::default())
-        .await
-        .expect("audit")
-        .len()
 }
 
 #[tokio::test]

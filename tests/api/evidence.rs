@@ -7,7 +7,7 @@ use std::path::Path;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::helpers::{Browser, TestApp, json_of, small_round, spawn_app, t};
+use crate::helpers::{Browser, TestApp, audit_count, json_of, small_round, spawn_app, t};
 
 /// A one-page PDF, well formed (cross-reference offsets included).
 const PDF: &[u8] = b"%PDF-1.4\n\
@@ -102,14 +102,6 @@ fn stored_objects(app: &TestApp) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     walk(&app.files_dir.path().join("evidence"), &mut found);
     found
-}
-
-async fn audit_count(app: &TestApp) -> usize {
-    app.store()
-        .audit_log(&Default::default())
-        .await
-        .expect("audit")
-        .len()
 }
 
 fn error_code(body: &Value) -> &str {

@@ -383,3 +383,12 @@ pub fn ctx(store: &Store) -> parindex::service::Context {
         parindex::files::FileStore::in_memory(),
     )
 }
+
+/// How many entries the audit log holds: a refused write adds none.
+pub async fn audit_count(app: &TestApp) -> usize {
+    app.store()
+        .audit_log(&Default::default())
+        .await
+        .expect("audit")
+        .len()
+}

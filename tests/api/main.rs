@@ -11,6 +11,7 @@ mod directory_import;
 mod evidence;
 mod excel;
 mod fixture;
+mod forms;
 mod helpers;
 mod round_api;
 mod self_assessment;

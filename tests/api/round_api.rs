@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Browser, TestApp, json_of, small_round, spawn_app, t};
+use crate::helpers::{Browser, TestApp, audit_count, json_of, small_round, spawn_app, t};
 
 async fn send(
     app: &TestApp,
@@ -24,14 +24,6 @@ async fn send(
         _ => browser.send(browser.post(url).json(&body).header("x-csrf-token", csrf)),
     };
     json_of(request.await).await
-}
-
-async fn audit_count(app: &TestApp) -> usize {
-    app.store()
-        .audit_log(&Default::default())
-        .await
-        .expect("audit")
-        .len()
 }
 
 #[tokio::test]

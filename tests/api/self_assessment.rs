@@ -2,6 +2,7 @@
 //! through the stored round.
 
 use chrono::Duration;
+use parindex::domain::access::Actor;
 use parindex::domain::deadline::{OverrideKind, Phase, parse_opening};
 use parindex::domain::{Clock, LeafInput, ManualClock};
 use parindex::service::ServiceError;
@@ -23,6 +24,11 @@ async fn round_closing_7_january(db: &TestDb) -> SmallRound {
         vec![],
     )
     .await
+}
+
+/// `actor` asking from the test address at the clock's instant.
+fn who(actor: &Actor, clock: &ManualClock) -> Who {
+    Who::new(actor.clone(), ADDRESS, clock.now())
 }
 
 fn judged(leaf: &str, points: &str, expected_version: Option<i64>) -> LeafSave {
@@ -47,7 +53,7 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     // 23:59:59 on 7 January, Vietnam time: still on time.
     let v1 = save_leaf(
         &ctx(s),
-        &Who::new(officer.clone(), ADDRESS, clock.now()),
+        &who(officer, &clock),
         r.round,
         unit,
         judged("2.1", "1.5", None),
@@ -60,7 +66,7 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     clock.advance(Duration::seconds(1));
     let err = save_leaf(
         &ctx(s),
-        &Who::new(officer.clone(), ADDRESS, clock.now()),
+        &who(officer, &clock),
         r.round,
         unit,
         judged("2.1", "2", Some(1)),
@@ -83,7 +89,7 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     // An extension for this unit only, until 17:00 on 10 January.
     grant_override(
         &ctx(s),
-        &Who::new(r.admin.clone(), ADDRESS, clock.now()),
+        &who(&r.admin, &clock),
         r.round,
         unit,
         NewOverride {
@@ -105,7 +111,7 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     );
     save_leaf(
         &ctx(s),
-        &Who::new(officer.clone(), ADDRESS, clock.now()),
+        &who(officer, &clock),
         r.round,
         unit,
         judged("2.1", "2", Some(1)),
@@ -115,7 +121,7 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     // The other unit is still locked.
     let other = save_leaf(
         &ctx(s),
-        &Who::new(r.officers[1].clone(), ADDRESS, clock.now()),
+        &who(&r.officers[1], &clock),
         r.round,
         r.units[1],
         judged("2.1", "2", None),
@@ -127,7 +133,7 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     clock.set(t("10/01/2024 17:00") + Duration::seconds(1));
     let err = save_leaf(
         &ctx(s),
-        &Who::new(officer.clone(), ADDRESS, clock.now()),
+        &who(officer, &clock),
         r.round,
         unit,
         judged("2.1", "1", Some(2)),
@@ -144,7 +150,7 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     clock.set(t("15/01/2024 09:00"));
     grant_override(
         &ctx(s),
-        &Who::new(r.admin.clone(), ADDRESS, clock.now()),
+        &who(&r.admin, &clock),
         r.round,
         unit,
         NewOverride {
@@ -158,7 +164,7 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     .expect("reopening");
     save_leaf(
         &ctx(s),
-        &Who::new(officer.clone(), ADDRESS, clock.now()),
+        &who(officer, &clock),
         r.round,
         unit,
         judged("2.1", "1", Some(2)),
@@ -276,7 +282,7 @@ async fn before_the_window_opens_nothing_can_be_written() {
     let clock = ManualClock::at(parse_opening("01/12/2023").expect("date") - Duration::seconds(1));
     let err = save_leaf(
         &ctx(&db.store),
-        &Who::new(r.officers[0].clone(), ADDRESS, clock.now()),
+        &who(&r.officers[0], &clock),
         r.round,
         r.units[0],
         judged("2.1", "1", None),
@@ -296,21 +302,21 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
     let s = &db.store;
     let clock = ManualClock::at(t("20/12/2023"));
     let (unit, other) = (r.units[0], r.units[1]);
-    for (who, actor) in [
+    for (name, actor) in [
         ("officer of B", &r.officers[1]),
         ("admin", &r.admin),
         ("appraiser", &r.appraiser),
     ] {
         let err = save_leaf(
             &ctx(s),
-            &Who::new(actor.clone(), ADDRESS, clock.now()),
+            &who(actor, &clock),
             r.round,
             unit,
             judged("2.1", "1", None),
         )
         .await
-        .expect_err(who);
-        assert_eq!(err.code(), "forbidden", "{who}");
+        .expect_err(name);
+        assert_eq!(err.code(), "forbidden", "{name}");
     }
     assert!(
         s.self_entries(r.round, unit)
@@ -322,7 +328,7 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
     // The head may also score; the officer may not submit.
     save_leaf(
         &ctx(s),
-        &Who::new(r.heads[0].clone(), ADDRESS, clock.now()),
+        &who(&r.heads[0], &clock),
         r.round,
         unit,
         judged("2.1", "1", None),
@@ -330,37 +336,22 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
     .await
     .expect("head scores");
     assert_eq!(
-        submit(
-            &ctx(s),
-            &Who::new(r.officers[0].clone(), ADDRESS, clock.now()),
-            r.round,
-            unit
-        )
-        .await
-        .expect_err("officer")
-        .code(),
+        submit(&ctx(s), &who(&r.officers[0], &clock), r.round, unit)
+            .await
+            .expect_err("officer")
+            .code(),
         "forbidden"
     );
     assert_eq!(
-        submit(
-            &ctx(s),
-            &Who::new(r.heads[1].clone(), ADDRESS, clock.now()),
-            r.round,
-            unit
-        )
-        .await
-        .expect_err("other head")
-        .code(),
+        submit(&ctx(s), &who(&r.heads[1], &clock), r.round, unit)
+            .await
+            .expect_err("other head")
+            .code(),
         "forbidden"
     );
-    submit(
-        &ctx(s),
-        &Who::new(r.heads[0].clone(), ADDRESS, clock.now()),
-        r.round,
-        unit,
-    )
-    .await
-    .expect("submit");
+    submit(&ctx(s), &who(&r.heads[0], &clock), r.round, unit)
+        .await
+        .expect("submit");
     assert!(
         s.submission(r.round, unit)
             .await
@@ -377,7 +368,7 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
     // Once submitted, the content is what the head approved: no more edits until withdrawn.
     let err = save_leaf(
         &ctx(s),
-        &Who::new(r.officers[0].clone(), ADDRESS, clock.now()),
+        &who(&r.officers[0], &clock),
         r.round,
         unit,
         judged("2.1", "2", Some(1)),
@@ -390,17 +381,12 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
             .starts_with("Thủ trưởng đơn vị đã phê duyệt và gửi lúc"),
         "{err}"
     );
-    withdraw(
-        &ctx(s),
-        &Who::new(r.heads[0].clone(), ADDRESS, clock.now()),
-        r.round,
-        unit,
-    )
-    .await
-    .expect("withdraw");
+    withdraw(&ctx(s), &who(&r.heads[0], &clock), r.round, unit)
+        .await
+        .expect("withdraw");
     save_leaf(
         &ctx(s),
-        &Who::new(r.officers[0].clone(), ADDRESS, clock.now()),
+        &who(&r.officers[0], &clock),
         r.round,
         unit,
         judged("2.1", "2", Some(1)),
@@ -409,37 +395,22 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
     .expect("edit again");
 
     // After the deadline neither submitting nor withdrawing is possible.
-    submit(
-        &ctx(s),
-        &Who::new(r.heads[0].clone(), ADDRESS, clock.now()),
-        r.round,
-        unit,
-    )
-    .await
-    .expect("submit again");
+    submit(&ctx(s), &who(&r.heads[0], &clock), r.round, unit)
+        .await
+        .expect("submit again");
     clock.set(t("08/01/2024 00:00"));
     assert_eq!(
-        withdraw(
-            &ctx(s),
-            &Who::new(r.heads[0].clone(), ADDRESS, clock.now()),
-            r.round,
-            unit
-        )
-        .await
-        .expect_err("late")
-        .code(),
+        withdraw(&ctx(s), &who(&r.heads[0], &clock), r.round, unit)
+            .await
+            .expect_err("late")
+            .code(),
         "deadline_closed"
     );
     assert_eq!(
-        submit(
-            &ctx(s),
-            &Who::new(r.heads[1].clone(), ADDRESS, clock.now()),
-            r.round,
-            other
-        )
-        .await
-        .expect_err("late")
-        .code(),
+        submit(&ctx(s), &who(&r.heads[1], &clock), r.round, other)
+            .await
+            .expect_err("late")
+            .code(),
         "deadline_closed"
     );
 }
@@ -548,7 +519,7 @@ async fn concurrent_first_saves_of_one_leaf_keep_exactly_one() {
             let points = ["0.25", "0.5", "0.75", "1", "1.25", "1.5", "1.75", "2"][i];
             save_leaf(
                 &ctx(&s),
-                &Who::new(officer.clone(), ADDRESS, clock.now()),
+                &who(&officer, &clock),
                 round,
                 unit,
                 judged("2.1", points, None),

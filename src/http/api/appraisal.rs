@@ -1,12 +1,13 @@
 //! The appraisers' and the administrator's scores: appraised scores, survey scores, bonus
 //! and penalty items.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::put;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::routes;
 
+use super::{ApiRouter, ErrorBody, LeafPath};
 use crate::domain::Points;
 use crate::http::AppState;
 use crate::http::error::{ApiJson, ApiPath, Result};
@@ -14,37 +15,72 @@ use crate::http::extract::Writer;
 use crate::service::scores;
 use crate::store::{AppraisalEntry, ExtraCount};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/rounds/{round}/units/{unit}/appraisal/{n}/{leaf}",
-            put(appraise),
-        )
-        .route(
-            "/api/rounds/{round}/units/{unit}/survey/{leaf}",
-            put(survey),
-        )
-        .route(
-            "/api/rounds/{round}/units/{unit}/extras/{kind}/{item}",
-            put(extra),
-        )
+pub fn router() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(save_appraisal))
+        .routes(routes!(set_survey_score))
+        .routes(routes!(set_extra))
 }
 
-#[derive(Deserialize)]
+/// `/api/rounds/{round}/units/{unit}/appraisal/{n}/{leaf}`
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct AppraisalPath {
+    /// Kỳ đánh giá (id).
+    round: i64,
+    /// Đơn vị (id).
+    unit: i64,
+    /// Thẩm định lần 1 or 2.
+    #[param(minimum = 1, maximum = 2)]
+    n: i64,
+    /// Mã tiêu chí thành phần, e.g. `1.2.3`.
+    leaf: String,
+}
+
+#[derive(Deserialize, ToSchema)]
 struct AppraisalBody {
+    /// The appraised points; none with `not_applicable`.
     points: Option<Points>,
     #[serde(default)]
     not_applicable: bool,
+    /// Required where the points differ from the self-score.
     #[serde(default)]
     comment: String,
+    /// Ask the unit to explain this leaf (round 1).
     #[serde(default)]
     explanation_requested: bool,
 }
 
-async fn appraise(
+/// Set the appraised score of a leaf in appraisal round n (1 or 2)
+///
+/// For appraisers in scope and administrators, during that appraisal round. A comment is
+/// required where the score differs from the self-score.
+#[utoipa::path(
+    put,
+    path = "/api/rounds/{round}/units/{unit}/appraisal/{n}/{leaf}",
+    tag = "appraisal",
+    security(("session" = [], "csrf" = [])),
+    params(AppraisalPath),
+    request_body = AppraisalBody,
+    responses(
+        (status = 204, description = "Saved"),
+        (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not in scope, window closed, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round, unit or self-scored leaf", body = ErrorBody),
+        (status = 409, description = "The results are published", body = ErrorBody),
+        (status = 422, description = "Points out of range, a comment missing, or not applicable where not allowed", body = ErrorBody),
+    )
+)]
+async fn save_appraisal(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath((round, unit, n, leaf)): ApiPath<(i64, i64, i64, String)>,
+    ApiPath(AppraisalPath {
+        round,
+        unit,
+        n,
+        leaf,
+    }): ApiPath<AppraisalPath>,
     ApiJson(body): ApiJson<AppraisalBody>,
 ) -> Result<StatusCode> {
     let entry = AppraisalEntry {
@@ -59,32 +95,88 @@ async fn appraise(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct SurveyBody {
     points: Points,
 }
 
-async fn survey(
+/// Set a survey score (điểm điều tra XHH); administrators only
+#[utoipa::path(
+    put,
+    path = "/api/rounds/{round}/units/{unit}/survey/{leaf}",
+    tag = "appraisal",
+    security(("session" = [], "csrf" = [])),
+    params(LeafPath),
+    request_body = SurveyBody,
+    responses(
+        (status = 204, description = "Saved"),
+        (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round or unit, or not a survey leaf", body = ErrorBody),
+        (status = 409, description = "The results are published", body = ErrorBody),
+        (status = 422, description = "Points out of range", body = ErrorBody),
+    )
+)]
+async fn set_survey_score(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
+    ApiPath(LeafPath { round, unit, leaf }): ApiPath<LeafPath>,
     ApiJson(body): ApiJson<SurveyBody>,
 ) -> Result<StatusCode> {
     scores::set_survey_score(&state.ctx, &who, round, unit, &leaf, body.points).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// `/api/rounds/{round}/units/{unit}/extras/{kind}/{item}`
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct ExtraPath {
+    /// Kỳ đánh giá (id).
+    round: i64,
+    /// Đơn vị (id).
+    unit: i64,
+    /// `bonus` (điểm thưởng) or `penalty` (điểm trừ).
+    kind: String,
+    /// The item's code in the round's criteria set.
+    item: String,
+}
+
+#[derive(Deserialize, ToSchema)]
 struct ExtraBody {
+    /// How many times the item happened (0 or more).
     occurrences: i64,
     #[serde(default)]
     note: String,
 }
 
-async fn extra(
+/// Count a bonus or penalty item; administrators only
+#[utoipa::path(
+    put,
+    path = "/api/rounds/{round}/units/{unit}/extras/{kind}/{item}",
+    tag = "appraisal",
+    security(("session" = [], "csrf" = [])),
+    params(ExtraPath),
+    request_body = ExtraBody,
+    responses(
+        (status = 204, description = "Saved"),
+        (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round, unit or item", body = ErrorBody),
+        (status = 409, description = "The results are published", body = ErrorBody),
+        (status = 422, description = "An unknown kind, or a count out of range", body = ErrorBody),
+    )
+)]
+async fn set_extra(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath((round, unit, kind, item)): ApiPath<(i64, i64, String, String)>,
+    ApiPath(ExtraPath {
+        round,
+        unit,
+        kind,
+        item,
+    }): ApiPath<ExtraPath>,
     ApiJson(body): ApiJson<ExtraBody>,
 ) -> Result<StatusCode> {
     let extra = ExtraCount {

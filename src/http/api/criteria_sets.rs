@@ -1,12 +1,12 @@
 //! Criteria sets as workbooks: a stored version out, the shipped template, a workbook in.
 
-use axum::body::Bytes;
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use utoipa_axum::router::UtoipaMethodRouterExt;
+use utoipa_axum::routes;
 
-use super::ImportQuery;
+use super::{ApiRouter, Binary, ErrorBody, IdPath, ImportQuery, XlsxBody};
 use crate::http::AppState;
 use crate::http::download::xlsx_download;
 use crate::http::error::{ApiPath, Result};
@@ -14,20 +14,36 @@ use crate::http::extract::{Query, Reader, Writer};
 use crate::http::upload::MAX_IMPORT_BYTES;
 use crate::service::imports::{self, CriteriaImport};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/criteria-sets/{id}/export.xlsx", get(export))
-        .route("/api/criteria-sets/template.xlsx", get(template))
-        .route(
-            "/api/criteria-sets/import",
-            post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
-        )
+pub fn router() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(export_criteria_set))
+        .routes(routes!(criteria_template))
+        .routes(routes!(import_criteria_set).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
 }
 
-async fn export(
+/// A stored criteria set as a workbook
+///
+/// The Home Affairs layout, method and parameters in their own columns; for
+/// administrators and viewers.
+#[utoipa::path(
+    get,
+    path = "/api/criteria-sets/{id}/export.xlsx",
+    tag = "criteria-sets",
+    params(IdPath),
+    responses(
+        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers(("content-disposition" = String, description = "attachment; the file name"))),
+        (status = 400, description = "Not a set id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Neither an administrator nor a viewer", body = ErrorBody),
+        (status = 404, description = "No such set", body = ErrorBody),
+    )
+)]
+async fn export_criteria_set(
     State(state): State<AppState>,
     Reader(who): Reader,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
 ) -> Result<Response> {
     let set = imports::criteria_set_for_export(&state.ctx, &who, id).await?;
     let file_name = format!("Bộ tiêu chí {} {}.xlsx", set.code, set.version);
@@ -37,9 +53,23 @@ async fn export(
     .await
 }
 
-/// The criteria template: the sample set shipped with the application, in the import
-/// layout, to be edited into a province's own set.
-async fn template(Reader(who): Reader) -> Result<Response> {
+/// The criteria-set template
+///
+/// The sample set shipped with the application in the import layout (sheets «Thông tin»,
+/// «Tiêu chí», «Thưởng, trừ»), to be edited into a province's own set. Administrators only.
+#[utoipa::path(
+    get,
+    path = "/api/criteria-sets/template.xlsx",
+    tag = "criteria-sets",
+    responses(
+        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers(("content-disposition" = String, description = "attachment; the file name"))),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator", body = ErrorBody),
+    )
+)]
+async fn criteria_template(Reader(who): Reader) -> Result<Response> {
     let set = imports::criteria_template(&who)?;
     xlsx_download("Mẫu bộ tiêu chí.xlsx", move || {
         crate::excel::criteria_workbook::export(&set)
@@ -47,13 +77,38 @@ async fn template(Reader(who): Reader) -> Result<Response> {
     .await
 }
 
-/// The body is the .xlsx file itself.
-async fn import(
+/// Import a criteria set from its workbook
+///
+/// The body is the .xlsx file itself (at most 64 MB; sheets «Thông tin», «Tiêu chí»,
+/// «Thưởng, trừ»). The answer gives `outcome` (created, replaced — a draft — or unchanged;
+/// with `dry_run=true` what would happen, nothing written) and the `diff` against
+/// `compared_with`: the same version when stored, else the latest version of the same set.
+/// A published version with other content is refused (409), on a dry run too.
+#[utoipa::path(
+    post,
+    path = "/api/criteria-sets/import",
+    tag = "criteria-sets",
+    security(("session" = [], "csrf" = [])),
+    params(ImportQuery),
+    request_body(content = inline(Binary),
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        description = "The criteria set's workbook"),
+    responses(
+        (status = 200, description = "What the import did, or (dry run) would do", body = CriteriaImport),
+        (status = 400, description = "The body could not be read", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 409, description = "That version is published with other content", body = ErrorBody),
+        (status = 413, description = "Larger than 64 MB", body = ErrorBody),
+        (status = 422, description = "Problems in the workbook (sheet, row, field); nothing written", body = ErrorBody),
+    )
+)]
+async fn import_criteria_set(
     State(state): State<AppState>,
     Writer(who): Writer,
     Query(q): Query<ImportQuery>,
-    body: Bytes,
+    XlsxBody(bytes): XlsxBody,
 ) -> Result<Json<CriteriaImport>> {
-    let report = imports::import_criteria(&state.ctx, &who, body.to_vec(), q.dry_run).await?;
+    let report = imports::import_criteria(&state.ctx, &who, bytes, q.dry_run).await?;
     Ok(Json(report))
 }

@@ -1,14 +1,15 @@
 //! The directory: tiers, units, users and appraisers' scopes, and their workbook.
 
-use axum::body::Bytes;
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::UtoipaMethodRouterExt;
+use utoipa_axum::routes;
 
-use super::{Created, ImportQuery};
+use super::{ApiRouter, Binary, Created, ErrorBody, IdPath, ImportQuery, XlsxBody};
 use crate::http::AppState;
 use crate::http::download::xlsx_download;
 use crate::http::error::{ApiJson, ApiPath, Result};
@@ -18,28 +19,40 @@ use crate::service::admin::{self, NewTier, NewUnit, NewUser, Scope};
 use crate::service::imports::{self, DirectoryReport};
 use crate::store::{Tier, Unit, User};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/directory", get(directory))
-        .route("/api/directory/template.xlsx", get(template))
-        .route(
-            "/api/directory/import",
-            post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
-        )
-        .route("/api/tiers", post(save_tier))
-        .route("/api/units", post(save_unit))
-        .route("/api/users", post(create_user))
-        .route("/api/users/{id}/scopes", post(add_scope))
+pub fn router() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(read_directory))
+        .routes(routes!(directory_template))
+        .routes(routes!(import_directory).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
+        .routes(routes!(save_tier))
+        .routes(routes!(save_unit))
+        .routes(routes!(create_user))
+        .routes(routes!(add_scope))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Directory {
     tiers: Vec<Tier>,
+    /// In Vietnamese order.
     units: Vec<Unit>,
     users: Vec<User>,
 }
 
-async fn directory(State(state): State<AppState>, Reader(who): Reader) -> Result<Json<Directory>> {
+/// Tiers, units and users; administrators only
+#[utoipa::path(
+    get,
+    path = "/api/directory",
+    tag = "directory",
+    responses(
+        (status = 200, description = "The directory", body = Directory),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator", body = ErrorBody),
+    )
+)]
+async fn read_directory(
+    State(state): State<AppState>,
+    Reader(who): Reader,
+) -> Result<Json<Directory>> {
     let (tiers, units, users) = admin::directory(&state.ctx, &who).await?;
     Ok(Json(Directory {
         tiers,
@@ -48,6 +61,21 @@ async fn directory(State(state): State<AppState>, Reader(who): Reader) -> Result
     }))
 }
 
+/// Create a tier (khối) or rename it; administrators only
+#[utoipa::path(
+    post,
+    path = "/api/tiers",
+    tag = "directory",
+    security(("session" = [], "csrf" = [])),
+    request_body = NewTier,
+    responses(
+        (status = 201, description = "Saved: the tier's id", body = Created),
+        (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 422, description = "A code or name missing", body = ErrorBody),
+    )
+)]
 async fn save_tier(
     State(state): State<AppState>,
     Writer(who): Writer,
@@ -57,6 +85,22 @@ async fn save_tier(
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
+/// Create a unit (đơn vị) or update its name and tier; administrators only
+#[utoipa::path(
+    post,
+    path = "/api/units",
+    tag = "directory",
+    security(("session" = [], "csrf" = [])),
+    request_body = NewUnit,
+    responses(
+        (status = 201, description = "Saved: the unit's id", body = Created),
+        (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such tier", body = ErrorBody),
+        (status = 422, description = "A code or name missing", body = ErrorBody),
+    )
+)]
 async fn save_unit(
     State(state): State<AppState>,
     Writer(who): Writer,
@@ -66,6 +110,23 @@ async fn save_unit(
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
+/// Create a user with a role (and a unit for officers and heads); administrators only
+#[utoipa::path(
+    post,
+    path = "/api/users",
+    tag = "directory",
+    security(("session" = [], "csrf" = [])),
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created: the user's id", body = Created),
+        (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such unit", body = ErrorBody),
+        (status = 409, description = "The username is taken", body = ErrorBody),
+        (status = 422, description = "A bad username, role, unit or password", body = ErrorBody),
+    )
+)]
 async fn create_user(
     State(state): State<AppState>,
     Writer(who): Writer,
@@ -75,16 +136,36 @@ async fn create_user(
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
-#[derive(Deserialize)]
+/// A unit and/or an area an appraiser may appraise; none means every one.
+#[derive(Deserialize, ToSchema)]
 struct ScopeBody {
     unit_id: Option<i64>,
     area_code: Option<String>,
 }
 
+/// Limit an appraiser to a unit and/or an area; administrators only
+///
+/// Each scope widens what they may appraise.
+#[utoipa::path(
+    post,
+    path = "/api/users/{id}/scopes",
+    tag = "directory",
+    security(("session" = [], "csrf" = [])),
+    params(IdPath),
+    request_body = ScopeBody,
+    responses(
+        (status = 204, description = "Added"),
+        (status = 400, description = "Bad id or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 422, description = "The user is not an appraiser", body = ErrorBody),
+    )
+)]
 async fn add_scope(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
     ApiJson(body): ApiJson<ScopeBody>,
 ) -> Result<StatusCode> {
     let scope = Scope {
@@ -95,8 +176,26 @@ async fn add_scope(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The units-and-users template: the directory as it is now, ready to edit.
-async fn template(State(state): State<AppState>, Reader(who): Reader) -> Result<Response> {
+/// The units-and-users template, filled with the directory as it is now
+///
+/// Sheets «Đơn vị» (Mã đơn vị, Tên đơn vị, Mã khối) and «Người dùng» (Tên đăng nhập, Họ và
+/// tên, Vai trò, Mã đơn vị, Hiệu lực đến). Administrators only.
+#[utoipa::path(
+    get,
+    path = "/api/directory/template.xlsx",
+    tag = "directory",
+    responses(
+        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers(("content-disposition" = String, description = "attachment; the file name"))),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator", body = ErrorBody),
+    )
+)]
+async fn directory_template(
+    State(state): State<AppState>,
+    Reader(who): Reader,
+) -> Result<Response> {
     let t = imports::directory_template(&state.ctx, &who).await?;
     xlsx_download("Danh mục đơn vị và người dùng.xlsx", move || {
         crate::excel::directory_import::template(&t.tier_codes, &t.units, &t.users)
@@ -104,14 +203,38 @@ async fn template(State(state): State<AppState>, Reader(who): Reader) -> Result<
     .await
 }
 
-/// The body is the .xlsx file itself. A real import answers the first password of each
-/// new account, once.
-async fn import(
+/// Import units and users from the template
+///
+/// The body is the .xlsx file itself (at most 64 MB). Units are created or updated by code,
+/// accounts by username; accounts not in the file are left alone. With `dry_run=true`
+/// nothing is written and the changes are listed field by field. A real import answers the
+/// first password of each new account, once. An invalid file changes nothing; every
+/// problem names the sheet, row and column.
+#[utoipa::path(
+    post,
+    path = "/api/directory/import",
+    tag = "directory",
+    security(("session" = [], "csrf" = [])),
+    params(ImportQuery),
+    request_body(content = inline(Binary),
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        description = "The filled-in template"),
+    responses(
+        (status = 200, description = "The changes, made or (dry run) to be made", body = DirectoryReport),
+        (status = 400, description = "The body could not be read", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 409, description = "An account changed by someone else meanwhile", body = ErrorBody),
+        (status = 413, description = "Larger than 64 MB", body = ErrorBody),
+        (status = 422, description = "Not a workbook of this layout, or bad values; nothing written", body = ErrorBody),
+    )
+)]
+async fn import_directory(
     State(state): State<AppState>,
     Writer(who): Writer,
     Query(q): Query<ImportQuery>,
-    body: Bytes,
+    XlsxBody(bytes): XlsxBody,
 ) -> Result<Json<DirectoryReport>> {
-    let report = imports::import_directory(&state.ctx, &who, body.to_vec(), q.dry_run).await?;
+    let report = imports::import_directory(&state.ctx, &who, bytes, q.dry_run).await?;
     Ok(Json(report))
 }

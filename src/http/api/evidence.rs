@@ -1,14 +1,17 @@
 //! Evidence: upload a file (multipart), add a citation, list a unit's evidence, download
 //! a file under its original name.
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::UtoipaMethodRouterExt;
+use utoipa_axum::routes;
 
+use super::{ApiRouter, Binary, ErrorBody, UnitPath};
 use crate::domain::evidence::CitationDraft;
 use crate::http::AppState;
 use crate::http::download::attachment;
@@ -18,37 +21,75 @@ use crate::http::upload::read_evidence;
 use crate::service::evidence as service;
 use crate::store::{EvidenceCitation, EvidenceFile, EvidenceList};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/rounds/{round}/units/{unit}/evidence", get(list))
-        .route(
-            "/api/rounds/{round}/units/{unit}/evidence/files",
-            // axum's default 2 MB limit is lifted here: `read_evidence` applies the
-            // configured one.
-            post(upload).layer(DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/api/rounds/{round}/units/{unit}/evidence/files/{id}",
-            get(download),
-        )
-        .route(
-            "/api/rounds/{round}/units/{unit}/evidence/citations",
-            post(add_citation),
-        )
+pub fn router() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(list_evidence))
+        // axum's default 2 MB limit is lifted here: `read_evidence` applies the configured
+        // one.
+        .routes(routes!(upload_evidence_file).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(download_evidence_file))
+        .routes(routes!(add_citation))
 }
 
-async fn list(
+/// The unit's evidence: files and citations, with the leaves each supports
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/units/{unit}/evidence",
+    tag = "evidence",
+    params(UnitPath),
+    responses(
+        (status = 200, description = "Files and citations, oldest first", body = EvidenceList),
+        (status = 400, description = "Not a round or unit id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "May not read this unit's evidence (yet)", body = ErrorBody),
+        (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
+    )
+)]
+async fn list_evidence(
     State(state): State<AppState>,
     Reader(who): Reader,
-    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
 ) -> Result<Json<EvidenceList>> {
     Ok(Json(service::list(&state.ctx, &who, round, unit).await?))
 }
 
-async fn upload(
+/// The multipart body of an upload, as `read_evidence` reads it part by part.
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "documentation only")]
+struct EvidenceUpload {
+    /// The file: PDF, Word, Excel, PNG or JPEG, checked by its content.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The code of a leaf the file supports; one part per leaf, at least one.
+    leaf: Vec<String>,
+}
+
+/// Upload an evidence file
+///
+/// Multipart: a `file` part and one `leaf` part per leaf it supports. PDF, Word, Excel,
+/// PNG or JPEG, checked by content, up to the configured size (`max_upload_mb`).
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/units/{unit}/evidence/files",
+    tag = "evidence",
+    security(("session" = [], "csrf" = [])),
+    params(UnitPath),
+    request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored", body = EvidenceFile),
+        (status = 400, description = "Bad ids, or not multipart/form-data", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the unit's officer or head, deadline passed, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
+        (status = 409, description = "Submitted, or published", body = ErrorBody),
+        (status = 413, description = "Larger than the configured limit", body = ErrorBody),
+        (status = 422, description = "A type not accepted, no file, or an unknown leaf", body = ErrorBody),
+    )
+)]
+async fn upload_evidence_file(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
     request: Request,
 ) -> Result<(StatusCode, Json<EvidenceFile>)> {
     let (upload, _) = read_evidence(request, state.ctx.files.max_upload_bytes()).await?;
@@ -56,7 +97,7 @@ async fn upload(
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct CitationBody {
     /// Số ký hiệu.
     document_number: String,
@@ -67,13 +108,34 @@ struct CitationBody {
     /// Trang.
     #[serde(default)]
     pages: String,
+    /// The codes of the leaves the document supports.
     leaves: Vec<String>,
 }
 
+/// Cite a document for one or more leaves
+///
+/// Số ký hiệu, ngày ban hành, trích yếu, trang.
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/units/{unit}/evidence/citations",
+    tag = "evidence",
+    security(("session" = [], "csrf" = [])),
+    params(UnitPath),
+    request_body = CitationBody,
+    responses(
+        (status = 201, description = "Stored", body = EvidenceCitation),
+        (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the unit's officer or head, deadline passed, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
+        (status = 409, description = "Submitted, or published", body = ErrorBody),
+        (status = 422, description = "A missing field, a bad date, or an unknown leaf", body = ErrorBody),
+    )
+)]
 async fn add_citation(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
     ApiJson(body): ApiJson<CitationBody>,
 ) -> Result<(StatusCode, Json<EvidenceCitation>)> {
     let draft = CitationDraft {
@@ -87,10 +149,46 @@ async fn add_citation(
     Ok((StatusCode::CREATED, Json(citation)))
 }
 
-async fn download(
+/// `/api/rounds/{round}/units/{unit}/evidence/files/{id}`
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+struct FilePath {
+    /// Kỳ đánh giá (id).
+    round: i64,
+    /// Đơn vị (id).
+    unit: i64,
+    /// The file's id (`EvidenceFile.id`).
+    id: i64,
+}
+
+/// Download an evidence file under its original name
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/units/{unit}/evidence/files/{id}",
+    tag = "evidence",
+    params(FilePath),
+    responses(
+        (status = 200, description = "The file, as an attachment, with its media type",
+            content(
+                (inline(Binary) = "application/pdf"),
+                (inline(Binary) = "application/msword"),
+                (inline(Binary) = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                (inline(Binary) = "application/vnd.ms-excel"),
+                (inline(Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (inline(Binary) = "image/png"),
+                (inline(Binary) = "image/jpeg"),
+            ),
+            headers(("content-disposition" = String, description = "attachment; the original name"))),
+        (status = 400, description = "Not a round, unit or file id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "May not read this unit's evidence (yet)", body = ErrorBody),
+        (status = 404, description = "No such round or file in this unit", body = ErrorBody),
+    )
+)]
+async fn download_evidence_file(
     State(state): State<AppState>,
     Reader(who): Reader,
-    ApiPath((round, unit, id)): ApiPath<(i64, i64, i64)>,
+    ApiPath(FilePath { round, unit, id }): ApiPath<FilePath>,
 ) -> Result<Response> {
     let (file, bytes) = service::download(&state.ctx, &who, round, unit, id).await?;
     let mut response = attachment(&file.original_name, &file.media_type, Body::from(bytes));

@@ -1,32 +1,48 @@
 //! The round's workbooks (ranking, detail) and a unit's own score sheet.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
+use utoipa_axum::routes;
 
+use super::{ApiRouter, Binary, ErrorBody, RoundPath, UnitPath};
 use crate::http::AppState;
 use crate::http::download::{xlsx_download, xlsx_stream};
 use crate::http::error::{ApiPath, Result};
 use crate::http::extract::Reader;
 use crate::service::exports;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/rounds/{round}/export/ranking.xlsx", get(ranking))
-        .route("/api/rounds/{round}/export/details.xlsx", get(details))
-        .route(
-            "/api/rounds/{round}/units/{unit}/export/self-assessment.xlsx",
-            get(self_assessment),
-        )
+pub fn router() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(export_ranking))
+        .routes(routes!(export_details))
+        .routes(routes!(export_self_assessment))
 }
 
-/// The ranking workbook, streamed. Up to [`crate::excel::DETAIL_SHEETS_IN_RANKING`] units
-/// it carries a detail sheet per unit; beyond, those go to the detail workbook.
-async fn ranking(
+/// The ranking workbook (Excel), streamed
+///
+/// A summary sheet and one sheet per tier in the published annex layout, with a chart;
+/// for administrators and viewers at any time, for everyone signed in after publication.
+/// Up to 200 units it also carries a detail sheet per unit; beyond, those go to
+/// `details.xlsx` and the summary sheet says so.
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/export/ranking.xlsx",
+    tag = "exports",
+    params(RoundPath),
+    responses(
+        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers(("content-disposition" = String, description = "attachment; the file name"))),
+        (status = 400, description = "Not a round id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not published yet, for this role", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+async fn export_ranking(
     State(state): State<AppState>,
     Reader(who): Reader,
-    ApiPath(round): ApiPath<i64>,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
 ) -> Result<Response> {
     let (results, details) = exports::ranking(&state.ctx, &who, round).await?;
     let issuer = state.issuer.clone();
@@ -37,11 +53,29 @@ async fn ranking(
     .await
 }
 
-/// Every unit's detail, leaf by leaf, one sheet per unit in ranking order; streamed.
-async fn details(
+/// Every unit's detail, leaf by leaf (Excel), streamed
+///
+/// One sheet per unit in ranking order: code, text, maximum, self, appraised, difference,
+/// notes, evidence count. Same access as the ranking workbook.
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/export/details.xlsx",
+    tag = "exports",
+    params(RoundPath),
+    responses(
+        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers(("content-disposition" = String, description = "attachment; the file name"))),
+        (status = 400, description = "Not a round id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not published yet, for this role", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+async fn export_details(
     State(state): State<AppState>,
     Reader(who): Reader,
-    ApiPath(round): ApiPath<i64>,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
 ) -> Result<Response> {
     let (results, details) = exports::details(&state.ctx, &who, round).await?;
     let issuer = state.issuer.clone();
@@ -52,12 +86,29 @@ async fn details(
     .await
 }
 
-/// A unit's own score sheet (Biểu tự chấm điểm), for whoever may read its self-assessment,
-/// during self-assessment too.
-async fn self_assessment(
+/// A unit's score sheet (Biểu tự chấm điểm, Excel)
+///
+/// With a signature block; for whoever may read the unit's self-assessment, during
+/// self-assessment too.
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/units/{unit}/export/self-assessment.xlsx",
+    tag = "exports",
+    params(UnitPath),
+    responses(
+        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers(("content-disposition" = String, description = "attachment; the file name"))),
+        (status = 400, description = "Not a round or unit id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "May not read this unit's self-assessment", body = ErrorBody),
+        (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
+    )
+)]
+async fn export_self_assessment(
     State(state): State<AppState>,
     Reader(who): Reader,
-    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
 ) -> Result<Response> {
     let detail = exports::unit_detail(&state.ctx, &who, round, unit).await?;
     let file_name = format!(

@@ -2,46 +2,72 @@
 //! take what the request carries (a [`Reader`](super::extract::Reader) or a
 //! [`Writer`](super::extract::Writer), the path, a typed body), call one service function
 //! and answer; every rule is the service's.
+//!
+//! Every handler carries its `#[utoipa::path(...)]`: method, path, parameters, body and
+//! every answer. A module registers its handlers only through [`ApiRouter::routes`] with
+//! `routes!(handler)`, which takes the method and the path from that annotation, so a route
+//! cannot exist without its documentation. [`openapi()`] is the document served at
+//! `/api/openapi.json` and committed as `web/openapi.json` (`parindex openapi`
+//! regenerates it).
 
 mod appraisal;
 mod criteria_sets;
 mod directory;
+mod document;
+mod documented;
 mod evidence;
 mod explanations;
 mod exports;
 mod rounds;
 mod self_assessment;
 mod session;
+mod shared;
 mod survey;
+#[cfg(test)]
+mod tests;
+
+use std::sync::LazyLock;
 
 use axum::Router;
+use utoipa::openapi::OpenApi;
 
+pub use self::documented::ApiRouter;
+pub use self::shared::*;
 use super::AppState;
 
+/// The API's routes, every one documented.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(session::router())
-        .merge(rounds::router())
-        .merge(exports::router())
-        .merge(self_assessment::router())
-        .merge(explanations::router())
-        .merge(evidence::router())
-        .merge(appraisal::router())
-        .merge(survey::router())
-        .merge(directory::router())
-        .merge(criteria_sets::router())
+    build().0
 }
 
-/// The answer to a creation: the new record's id.
-#[derive(serde::Serialize)]
-pub struct Created {
-    pub id: i64,
+/// The OpenAPI 3.1 document of the API, generated from the handlers' annotations.
+pub fn openapi() -> OpenApi {
+    build().1
 }
 
-/// Whether an import only checks the file (Kiểm tra trước) or writes it.
-#[derive(serde::Deserialize)]
-pub struct ImportQuery {
-    /// Kiểm tra trước: check and show the changes, write nothing.
-    #[serde(default)]
-    pub dry_run: bool,
+/// [`openapi()`] as pretty-printed JSON: what `/api/openapi.json` serves, what
+/// `parindex openapi` prints and `web/openapi.json` holds. Built once.
+pub fn openapi_json() -> &'static str {
+    static JSON: LazyLock<String> = LazyLock::new(|| {
+        serde_json::to_string_pretty(&openapi()).expect("an OpenAPI document serializes")
+    });
+    &JSON
+}
+
+fn build() -> (Router<AppState>, OpenApi) {
+    documented::merge(
+        document::document(),
+        [
+            session::router(),
+            rounds::router(),
+            exports::router(),
+            self_assessment::router(),
+            explanations::router(),
+            evidence::router(),
+            appraisal::router(),
+            survey::router(),
+            directory::router(),
+            criteria_sets::router(),
+        ],
+    )
 }

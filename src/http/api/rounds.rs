@@ -1,13 +1,14 @@
 //! Rounds: the list, their results, and the administrator's changes (create, move a phase,
 //! grant an extension or a reopening, publish).
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-use super::Created;
+use super::{ApiRouter, Created, ErrorBody, RoundPath, UnitPath};
 use crate::domain::deadline::{OverrideKind, Phase, parse_deadline_or_explain};
 use crate::http::AppState;
 use crate::http::error::{ApiJson, ApiPath, HttpError, Result};
@@ -16,27 +17,34 @@ use crate::report::RoundResults;
 use crate::service::{ServiceError, results, rounds};
 use crate::store::NewOverride;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/rounds", get(list))
-        .route("/api/rounds/new", post(create))
-        .route("/api/rounds/{round}/results", get(round_results))
-        .route("/api/rounds/{round}/phases", put(set_phase))
-        .route("/api/rounds/{round}/publish", post(publish))
-        .route(
-            "/api/rounds/{round}/units/{unit}/overrides",
-            post(grant_override),
-        )
+pub fn router() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(list_rounds))
+        .routes(routes!(create_round))
+        .routes(routes!(round_results))
+        .routes(routes!(set_phase))
+        .routes(routes!(publish_round))
+        .routes(routes!(grant_override))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct RoundSummary {
     id: i64,
     year: i64,
     title: String,
 }
 
-async fn list(
+/// Rounds (kỳ đánh giá), newest first
+#[utoipa::path(
+    get,
+    path = "/api/rounds",
+    tag = "rounds",
+    responses(
+        (status = 200, description = "Every round", body = Vec<RoundSummary>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
+async fn list_rounds(
     State(state): State<AppState>,
     Reader(who): Reader,
 ) -> Result<Json<Vec<RoundSummary>>> {
@@ -49,15 +57,48 @@ async fn list(
     ))
 }
 
+/// Results per tier: totals, index, ranks, classification
+///
+/// Before publication each role sees only the units it may, without ranks.
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/results",
+    tag = "rounds",
+    params(RoundPath),
+    responses(
+        (status = 200, description = "The results", body = RoundResults),
+        (status = 400, description = "Not a round id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
 async fn round_results(
     State(state): State<AppState>,
     Reader(who): Reader,
-    ApiPath(round): ApiPath<i64>,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
 ) -> Result<Json<RoundResults>> {
     Ok(Json(results::visible(&state.ctx, &who, round).await?))
 }
 
-async fn create(
+/// Create a round (kỳ đánh giá); administrators only
+///
+/// The set version per tier, the phase windows, tie-break and classification bands.
+#[utoipa::path(
+    post,
+    path = "/api/rounds/new",
+    tag = "rounds",
+    security(("session" = [], "csrf" = [])),
+    request_body = rounds::RoundSpec,
+    responses(
+        (status = 201, description = "Created", body = Created),
+        (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "Unknown tier or criteria set", body = ErrorBody),
+        (status = 422, description = "Invalid dates, sets or bands", body = ErrorBody),
+    )
+)]
+async fn create_round(
     State(state): State<AppState>,
     Writer(who): Writer,
     ApiJson(body): ApiJson<rounds::RoundSpec>,
@@ -66,26 +107,61 @@ async fn create(
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
+/// Set or move one phase's window for every unit; administrators only
+#[utoipa::path(
+    put,
+    path = "/api/rounds/{round}/phases",
+    tag = "rounds",
+    security(("session" = [], "csrf" = [])),
+    params(RoundPath),
+    request_body = rounds::PhaseSpec,
+    responses(
+        (status = 204, description = "Set"),
+        (status = 400, description = "Bad round id or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+        (status = 409, description = "The results are published", body = ErrorBody),
+        (status = 422, description = "Invalid dates", body = ErrorBody),
+    )
+)]
 async fn set_phase(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath(round): ApiPath<i64>,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
     ApiJson(body): ApiJson<rounds::PhaseSpec>,
 ) -> Result<StatusCode> {
     rounds::set_phase(&state.ctx, &who, round, body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn publish(
+/// Publish the results (công bố); administrators only
+///
+/// The results are then frozen; publishing twice keeps the first date.
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/publish",
+    tag = "rounds",
+    security(("session" = [], "csrf" = [])),
+    params(RoundPath),
+    responses(
+        (status = 204, description = "Published"),
+        (status = 400, description = "Not a round id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+async fn publish_round(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath(round): ApiPath<i64>,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
 ) -> Result<StatusCode> {
     rounds::publish(&state.ctx, &who, round).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct OverrideBody {
     phase: Phase,
     kind: OverrideKind,
@@ -94,10 +170,28 @@ struct OverrideBody {
     reason: String,
 }
 
+/// Grant an extension (gia hạn) or a reopening (mở lại); administrators only
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/units/{unit}/overrides",
+    tag = "rounds",
+    security(("session" = [], "csrf" = [])),
+    params(UnitPath),
+    request_body = OverrideBody,
+    responses(
+        (status = 204, description = "Granted"),
+        (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round or unit", body = ErrorBody),
+        (status = 409, description = "The results are published", body = ErrorBody),
+        (status = 422, description = "No reason, or a deadline in the past or before the phase's", body = ErrorBody),
+    )
+)]
 async fn grant_override(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
     ApiJson(body): ApiJson<OverrideBody>,
 ) -> Result<StatusCode> {
     let until = parse_deadline_or_explain(&body.until)

@@ -1,12 +1,14 @@
 //! A unit's self-assessment: read the tree with entries, save a leaf, submit and withdraw,
 //! the history of a leaf.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::routes;
 
+use super::{ApiRouter, ErrorBody, LeafPath, UnitPath};
 use crate::domain::LeafInput;
 use crate::http::AppState;
 use crate::http::error::{ApiJson, ApiPath, Result};
@@ -14,34 +16,40 @@ use crate::http::extract::{Reader, Writer};
 use crate::service::self_assessment::{self as service, LeafSave, SelfAssessmentView};
 use crate::store::{AuditEntry, SelfEntry};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/rounds/{round}/units/{unit}/self-assessment",
-            get(read),
-        )
-        .route(
-            "/api/rounds/{round}/units/{unit}/self-assessment/{leaf}",
-            put(save),
-        )
-        .route("/api/rounds/{round}/units/{unit}/submit", post(submit))
-        .route("/api/rounds/{round}/units/{unit}/withdraw", post(withdraw))
-        .route(
-            "/api/rounds/{round}/units/{unit}/history/{leaf}",
-            get(history),
-        )
+pub fn router() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(read_self_assessment))
+        .routes(routes!(save_leaf))
+        .routes(routes!(submit_self_assessment))
+        .routes(routes!(withdraw_submission))
+        .routes(routes!(leaf_history))
 }
 
-async fn read(
+/// The unit's self-assessment: criteria tree, entries, deadline, progress
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/units/{unit}/self-assessment",
+    tag = "self-assessment",
+    params(UnitPath),
+    responses(
+        (status = 200, description = "The self-assessment", body = SelfAssessmentView),
+        (status = 400, description = "Not a round or unit id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "May not read this unit's self-assessment (yet)", body = ErrorBody),
+        (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
+    )
+)]
+async fn read_self_assessment(
     State(state): State<AppState>,
     Reader(who): Reader,
-    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
 ) -> Result<Json<SelfAssessmentView>> {
     Ok(Json(service::view(&state.ctx, &who, round, unit).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct SaveBody {
+    /// What the unit enters; none to clear the points.
     input: Option<LeafInput>,
     #[serde(default)]
     explanation: String,
@@ -53,16 +61,37 @@ struct SaveBody {
     expected_version: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Saved {
     version: i64,
     entry: Option<SelfEntry>,
 }
 
-async fn save(
+/// Save one leaf
+///
+/// For the unit's officer or head, while self-assessment is open and not submitted. A
+/// save naming an older `expected_version` than the stored one is refused (409).
+#[utoipa::path(
+    put,
+    path = "/api/rounds/{round}/units/{unit}/self-assessment/{leaf}",
+    tag = "self-assessment",
+    security(("session" = [], "csrf" = [])),
+    params(LeafPath),
+    request_body = SaveBody,
+    responses(
+        (status = 200, description = "Saved: the new version and the entry", body = Saved),
+        (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not this unit's officer or head, deadline passed, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round, unit or leaf", body = ErrorBody),
+        (status = 409, description = "Saved by someone else since, submitted, or published", body = ErrorBody),
+        (status = 422, description = "An input that does not fit the leaf's method", body = ErrorBody),
+    )
+)]
+async fn save_leaf(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
+    ApiPath(LeafPath { round, unit, leaf }): ApiPath<LeafPath>,
     ApiJson(body): ApiJson<SaveBody>,
 ) -> Result<Json<Saved>> {
     let save = LeafSave {
@@ -77,28 +106,74 @@ async fn save(
     Ok(Json(Saved { version, entry }))
 }
 
-async fn submit(
+/// Approve and submit (phê duyệt và gửi); the unit head only
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/units/{unit}/submit",
+    tag = "self-assessment",
+    security(("session" = [], "csrf" = [])),
+    params(UnitPath),
+    responses(
+        (status = 204, description = "Submitted"),
+        (status = 400, description = "Not a round or unit id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the unit's head, deadline passed, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
+        (status = 409, description = "Already submitted, or published", body = ErrorBody),
+    )
+)]
+async fn submit_self_assessment(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
 ) -> Result<StatusCode> {
     service::submit(&state.ctx, &who, round, unit).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn withdraw(
+/// Withdraw the submission to edit again, before the deadline; the unit head only
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/units/{unit}/withdraw",
+    tag = "self-assessment",
+    security(("session" = [], "csrf" = [])),
+    params(UnitPath),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 400, description = "Not a round or unit id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the unit's head, deadline passed, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
+        (status = 409, description = "Nothing submitted to withdraw", body = ErrorBody),
+    )
+)]
+async fn withdraw_submission(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
 ) -> Result<StatusCode> {
     service::withdraw(&state.ctx, &who, round, unit).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn history(
+/// The history of one leaf (nhật ký), for whoever may read the unit
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/units/{unit}/history/{leaf}",
+    tag = "self-assessment",
+    params(LeafPath),
+    responses(
+        (status = 200, description = "The leaf's audit entries", body = Vec<AuditEntry>),
+        (status = 400, description = "Not a round or unit id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "May not read this unit", body = ErrorBody),
+        (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
+    )
+)]
+async fn leaf_history(
     State(state): State<AppState>,
     Reader(who): Reader,
-    ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
+    ApiPath(LeafPath { round, unit, leaf }): ApiPath<LeafPath>,
 ) -> Result<Json<Vec<AuditEntry>>> {
     Ok(Json(
         service::leaf_history(&state.ctx, &who, round, unit, &leaf).await?,

@@ -1,12 +1,14 @@
 //! Signing in and out over the API, the signed-in user, passwords.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::routes;
 
+use super::{ApiRouter, ErrorBody, IdPath};
 use crate::domain::access::Actor;
 use crate::http::AppState;
 use crate::http::error::{ApiJson, ApiPath, Result};
@@ -15,26 +17,42 @@ use crate::http::extract::{
 };
 use crate::service::auth;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/session", post(sign_in).delete(sign_out))
-        .route("/api/me", get(me))
-        .route("/api/me/password", post(change_password))
-        .route("/api/users/{id}/password", post(reset_password))
+pub fn router() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(sign_in, sign_out))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+        .routes(routes!(reset_password))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct Credentials {
     username: String,
     password: String,
 }
 
-#[derive(Serialize)]
+/// The signed-in user and the session's CSRF token, to send as `x-csrf-token` on writes.
+#[derive(Serialize, ToSchema)]
 struct Me {
     user: Actor,
     csrf_token: String,
 }
 
+/// Sign in (đăng nhập); sets the session cookie
+#[utoipa::path(
+    post,
+    path = "/api/session",
+    tag = "session",
+    security(()),
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Signed in; the cookie is set", body = Me,
+            headers(("set-cookie" = String, description = "parindex_session, HttpOnly"))),
+        (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
+        (status = 401, description = "Wrong username or password, or the account has expired", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins; try again later", body = ErrorBody),
+    )
+)]
 async fn sign_in(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -50,6 +68,18 @@ async fn sign_in(
     Ok((jar, Json(me)))
 }
 
+/// Sign out (đăng xuất); ends the session and removes the cookie
+#[utoipa::path(
+    delete,
+    path = "/api/session",
+    tag = "session",
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody),
+    )
+)]
 async fn sign_out(
     State(state): State<AppState>,
     user: SignedIn,
@@ -61,6 +91,16 @@ async fn sign_out(
     Ok((jar.remove(removed_session_cookie()), StatusCode::NO_CONTENT))
 }
 
+/// The signed-in user and the CSRF token
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    tag = "session",
+    responses(
+        (status = 200, description = "The signed-in user", body = Me),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
 async fn me(user: SignedIn) -> Json<Me> {
     Json(Me {
         user: user.actor,
@@ -68,12 +108,27 @@ async fn me(user: SignedIn) -> Json<Me> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct PasswordChange {
     current_password: String,
     new_password: String,
 }
 
+/// Change one's password; ends every session
+#[utoipa::path(
+    post,
+    path = "/api/me/password",
+    tag = "session",
+    security(("session" = [], "csrf" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody),
+        (status = 422, description = "Wrong current password, or too short a new one", body = ErrorBody),
+    )
+)]
 async fn change_password(
     State(state): State<AppState>,
     Writer(who): Writer,
@@ -83,15 +138,32 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct PasswordReset {
     new_password: String,
 }
 
+/// Reset a user's password; administrators only
+#[utoipa::path(
+    post,
+    path = "/api/users/{id}/password",
+    tag = "session",
+    security(("session" = [], "csrf" = [])),
+    params(IdPath),
+    request_body = PasswordReset,
+    responses(
+        (status = 204, description = "Reset; the user's sessions end"),
+        (status = 400, description = "Bad id or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 422, description = "Too short a password", body = ErrorBody),
+    )
+)]
 async fn reset_password(
     State(state): State<AppState>,
     Writer(who): Writer,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
     ApiJson(body): ApiJson<PasswordReset>,
 ) -> Result<StatusCode> {
     auth::reset_password(&state.ctx, &who, id, &body.new_password).await?;

@@ -46,7 +46,8 @@ struct PageParams {
 struct Outcome {
     notice: Option<String>,
     error: Option<(axum::http::StatusCode, String)>,
-    typed: BTreeMap<String, String>,
+    /// What was typed in the refused form.
+    typed: Option<Value>,
     report: Option<DirectoryReport>,
 }
 
@@ -90,7 +91,7 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageR
             notice => o.notice,
             error_lines => lines(&o.error),
             error => o.error.as_ref().map(|e| e.1.clone()),
-            typed => o.typed,
+            typed => o.typed.unwrap_or_else(|| Value::from(BTreeMap::<String, Value>::new())),
             report => o.report.as_ref().map(Value::from_serialize),
         },
     )?;
@@ -109,13 +110,9 @@ async fn after(
         Ok(_) => return Ok(Redirect::to("/quan-tri?tb=da-luu").into_response()),
         Err(e) => refusal(e)?,
     };
-    let typed = serde_json::to_value(typed)
-        .ok()
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default();
     let outcome = Outcome {
         error: Some(error),
-        typed,
+        typed: Some(Value::from_serialize(typed)),
         ..Outcome::default()
     };
     show(state, user, who, outcome).await

@@ -101,11 +101,11 @@ fn editable(user: &SignedIn, view: &SelfAssessmentView) -> bool {
 }
 
 /// The leaf errors and typed values the templates show beside a leaf.
-fn beside(error: &Option<LeafError>) -> (BTreeMap<String, String>, BTreeMap<String, Value>) {
+fn beside(error: &Option<LeafError>) -> (BTreeMap<String, Value>, BTreeMap<String, Value>) {
     let mut errors = BTreeMap::new();
     let mut typed = BTreeMap::new();
     if let Some(e) = error {
-        errors.insert(e.leaf.clone(), e.message.clone());
+        errors.insert(e.leaf.clone(), Value::from(e.message.clone()));
         if let Some(form) = &e.typed {
             typed.insert(e.leaf.clone(), Value::from_serialize(form));
         }
@@ -168,28 +168,37 @@ async fn save_leaf(
     });
     let view = service::view(&state.ctx, &who, round, unit).await?;
     let evidence = evidence_by_leaf(&state, &who, round, unit).await?;
-    if !htmx {
-        return Ok(
-            render_page(&who, &user, &view, Saved::default(), error, evidence)?.into_response(),
-        );
+    if htmx {
+        // htmx swaps only successful responses by default; the fragment carries the error.
+        let html = leaf_fragment(&user, &view, &leaf, error, evidence)?;
+        return Ok((StatusCode::OK, html).into_response());
     }
-    let saved_leaf = error.is_none().then(|| leaf.clone());
+    Ok(render_page(&who, &user, &view, Saved::default(), error, evidence)?.into_response())
+}
+
+/// One leaf's form again (for htmx): saved, or with its error and what was typed.
+fn leaf_fragment(
+    user: &SignedIn,
+    view: &SelfAssessmentView,
+    leaf: &str,
+    error: Option<LeafError>,
+    evidence: BTreeMap<String, Value>,
+) -> PageResult<Html<String>> {
+    let saved_leaf = error.is_none().then(|| leaf.to_string());
     let (errors, typed) = beside(&error);
-    let html = render(
+    render(
         "_leaf.html",
         context! {
-            user => user_ctx(&user),
-            view => Value::from_serialize(&view),
+            user => user_ctx(user),
+            view => Value::from_serialize(view),
             n => Value::from_serialize(view.nodes.iter().find(|n| n.node.code == leaf)),
-            editable => editable(&user, &view),
+            editable => editable(user, view),
             saved_leaf,
             errors,
             typed,
             evidence,
         },
-    )?;
-    // htmx swaps only successful responses by default; the fragment carries the error.
-    Ok((StatusCode::OK, html).into_response())
+    )
 }
 
 /// The points a leaf form would give, computed on the server as the user types.
