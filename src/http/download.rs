@@ -9,6 +9,9 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::error::{HttpError, Result};
 
+/// The media type of an Excel workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 /// A file answered as a download under `file_name`.
 pub fn attachment(file_name: &str, media_type: &str, body: Body) -> Response {
     (
@@ -44,11 +47,7 @@ fn workbook_failed(file_name: &str, e: &dyn std::fmt::Display) -> HttpError {
 }
 
 fn xlsx_response(file_name: &str, body: Body) -> Response {
-    attachment(
-        file_name,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        body,
-    )
+    attachment(file_name, XLSX, body)
 }
 
 /// How long a download may stall (the client reading nothing) before it is given up.

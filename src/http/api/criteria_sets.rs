@@ -6,7 +6,7 @@ use axum::response::Response;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
-use super::{ApiRouter, Binary, ErrorBody, IdPath, ImportQuery, XlsxBody};
+use super::{ApiRouter, Binary, ErrorBody, IdPath, ImportQuery, XlsxBody, XlsxDownload};
 use crate::http::AppState;
 use crate::http::download::xlsx_download;
 use crate::http::error::{ApiPath, Result};
@@ -31,9 +31,7 @@ pub fn router() -> ApiRouter {
     tag = "criteria-sets",
     params(IdPath),
     responses(
-        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers(("content-disposition" = String, description = "attachment; the file name"))),
+        XlsxDownload,
         (status = 400, description = "Not a set id", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Neither an administrator nor a viewer", body = ErrorBody),
@@ -62,9 +60,7 @@ async fn export_criteria_set(
     path = "/api/criteria-sets/template.xlsx",
     tag = "criteria-sets",
     responses(
-        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers(("content-disposition" = String, description = "attachment; the file name"))),
+        XlsxDownload,
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator", body = ErrorBody),
     )

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
-use super::{ApiRouter, Binary, Created, ErrorBody, IdPath, ImportQuery, XlsxBody};
+use super::{ApiRouter, Binary, Created, ErrorBody, IdPath, ImportQuery, XlsxBody, XlsxDownload};
 use crate::http::AppState;
 use crate::http::download::xlsx_download;
 use crate::http::error::{ApiJson, ApiPath, Result};
@@ -185,9 +185,7 @@ async fn add_scope(
     path = "/api/directory/template.xlsx",
     tag = "directory",
     responses(
-        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers(("content-disposition" = String, description = "attachment; the file name"))),
+        XlsxDownload,
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator", body = ErrorBody),
     )

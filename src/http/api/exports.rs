@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::response::Response;
 use utoipa_axum::routes;
 
-use super::{ApiRouter, Binary, ErrorBody, RoundPath, UnitPath};
+use super::{ApiRouter, ErrorBody, RoundPath, UnitPath, XlsxDownload};
 use crate::http::AppState;
 use crate::http::download::{xlsx_download, xlsx_stream};
 use crate::http::error::{ApiPath, Result};
@@ -18,6 +18,20 @@ pub fn router() -> ApiRouter {
         .routes(routes!(export_self_assessment))
 }
 
+/// Why a round's workbook may be refused.
+#[allow(dead_code)] // documentation only: the refusals are `HttpError`s
+#[derive(utoipa::IntoResponses)]
+enum RoundWorkbookRefusals {
+    #[response(status = 400, description = "Not a round id")]
+    BadId(ErrorBody),
+    #[response(status = 401, description = "Not signed in")]
+    NotSignedIn(ErrorBody),
+    #[response(status = 403, description = "Not published yet, for this role")]
+    NotPublished(ErrorBody),
+    #[response(status = 404, description = "No such round")]
+    NoSuchRound(ErrorBody),
+}
+
 /// The ranking workbook (Excel), streamed
 ///
 /// A summary sheet and one sheet per tier in the published annex layout, with a chart;
@@ -29,15 +43,7 @@ pub fn router() -> ApiRouter {
     path = "/api/rounds/{round}/export/ranking.xlsx",
     tag = "exports",
     params(RoundPath),
-    responses(
-        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers(("content-disposition" = String, description = "attachment; the file name"))),
-        (status = 400, description = "Not a round id", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not published yet, for this role", body = ErrorBody),
-        (status = 404, description = "No such round", body = ErrorBody),
-    )
+    responses(XlsxDownload, RoundWorkbookRefusals,)
 )]
 async fn export_ranking(
     State(state): State<AppState>,
@@ -62,15 +68,7 @@ async fn export_ranking(
     path = "/api/rounds/{round}/export/details.xlsx",
     tag = "exports",
     params(RoundPath),
-    responses(
-        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers(("content-disposition" = String, description = "attachment; the file name"))),
-        (status = 400, description = "Not a round id", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not published yet, for this role", body = ErrorBody),
-        (status = 404, description = "No such round", body = ErrorBody),
-    )
+    responses(XlsxDownload, RoundWorkbookRefusals,)
 )]
 async fn export_details(
     State(state): State<AppState>,
@@ -96,9 +94,7 @@ async fn export_details(
     tag = "exports",
     params(UnitPath),
     responses(
-        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers(("content-disposition" = String, description = "attachment; the file name"))),
+        XlsxDownload,
         (status = 400, description = "Not a round or unit id", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "May not read this unit's self-assessment", body = ErrorBody),

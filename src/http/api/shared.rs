@@ -41,6 +41,34 @@ impl utoipa::PartialSchema for Binary {
 
 impl ToSchema for Binary {}
 
+/// A workbook answered as an attachment (200): what every Excel download documents.
+pub struct XlsxDownload;
+
+impl utoipa::IntoResponses for XlsxDownload {
+    fn responses() -> std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+    > {
+        use utoipa::PartialSchema;
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::response::ResponseBuilder;
+        use utoipa::openapi::{ContentBuilder, ObjectBuilder, Type};
+        let file_name = HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::String))
+            .description(Some("attachment; the file name"))
+            .build();
+        let response = ResponseBuilder::new()
+            .description("The workbook, as an attachment")
+            .content(
+                crate::http::download::XLSX,
+                ContentBuilder::new().schema(Some(Binary::schema())).build(),
+            )
+            .header("content-disposition", file_name)
+            .build();
+        [("200".to_string(), response.into())].into()
+    }
+}
+
 /// The answer to a creation: the new record's id.
 #[derive(Serialize, ToSchema)]
 pub struct Created {

@@ -6,7 +6,7 @@ use axum::response::Response;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
-use super::{ApiRouter, Binary, ErrorBody, ImportQuery, RoundPath, XlsxBody};
+use super::{ApiRouter, Binary, ErrorBody, ImportQuery, RoundPath, XlsxBody, XlsxDownload};
 use crate::http::AppState;
 use crate::http::download::xlsx_download;
 use crate::http::error::{ApiPath, Result};
@@ -29,9 +29,7 @@ pub fn router() -> ApiRouter {
     tag = "survey",
     params(RoundPath),
     responses(
-        (status = 200, description = "The workbook, as an attachment", body = inline(Binary),
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers(("content-disposition" = String, description = "attachment; the file name"))),
+        XlsxDownload,
         (status = 400, description = "Not a round id", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator", body = ErrorBody),
