@@ -68,9 +68,13 @@ impl SignedIn {
         }))
     }
 
-    /// This user, asking from `address`, now.
-    pub fn who(&self, state: &AppState, address: &ClientAddress) -> Who {
-        state.ctx.who(self.actor.clone(), address.0.clone())
+    /// This user asking from `address`; the instant comes later (see [`Caller`]).
+    pub fn caller(&self, state: &AppState, address: ClientAddress) -> Caller {
+        Caller {
+            actor: self.actor.clone(),
+            address: address.0,
+            clock: state.ctx.clock.clone(),
+        }
     }
 }
 
@@ -115,9 +119,27 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     }
 }
 
-/// A signed-in user reading over the API, as the services know them.
-#[derive(Clone, Debug)]
-pub struct Reader(pub Who);
+/// Who asks and from where. The instant the services judge the request at is read by
+/// [`Caller::who`] when the handler calls them, after the whole request (its body too) has
+/// arrived: a body sent slowly must not be judged by when its headers came, or a write
+/// could be finished after a deadline and pass as made before it.
+#[derive(Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    pub address: String,
+    clock: std::sync::Arc<dyn crate::domain::Clock>,
+}
+
+impl Caller {
+    /// This caller, now.
+    pub fn who(&self) -> Who {
+        Who::new(self.actor.clone(), self.address.clone(), self.clock.now())
+    }
+}
+
+/// A signed-in user reading over the API.
+#[derive(Clone)]
+pub struct Reader(pub Caller);
 
 impl FromRequestParts<AppState> for Reader {
     type Rejection = HttpError;
@@ -126,14 +148,14 @@ impl FromRequestParts<AppState> for Reader {
         let user = SignedIn::from_request_parts(parts, state).await?;
         let address = ClientAddress::from_request_parts(parts, state).await;
         let address = address.unwrap_or_else(|never| match never {});
-        Ok(Reader(user.who(state, &address)))
+        Ok(Reader(user.caller(state, address)))
     }
 }
 
 /// A signed-in user writing over the API: extracting it also checks the CSRF header, so a
 /// handler that takes a `Writer` cannot forget the check.
-#[derive(Clone, Debug)]
-pub struct Writer(pub Who);
+#[derive(Clone)]
+pub struct Writer(pub Caller);
 
 impl FromRequestParts<AppState> for Writer {
     type Rejection = HttpError;
@@ -148,7 +170,23 @@ impl FromRequestParts<AppState> for Writer {
         )?;
         let address = ClientAddress::from_request_parts(parts, state).await;
         let address = address.unwrap_or_else(|never| match never {});
-        Ok(Writer(user.who(state, &address)))
+        Ok(Writer(user.caller(state, address)))
+    }
+}
+
+/// An administrator writing over the API: a [`Writer`] the services' administrator check
+/// lets through, checked before any body is read, so that an import's file (up to 64 MB)
+/// is not read for someone who may not import it.
+#[derive(Clone)]
+pub struct AdminWriter(pub Caller);
+
+impl FromRequestParts<AppState> for AdminWriter {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let Writer(caller) = Writer::from_request_parts(parts, state).await?;
+        crate::service::require_admin(&caller.actor)?;
+        Ok(AdminWriter(caller))
     }
 }
 

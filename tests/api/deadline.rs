@@ -150,3 +150,46 @@ async fn one_second_before_and_after_the_deadline_for_api_pages_and_uploads() {
         assert_eq!(audit_count(&app).await, before);
     }
 }
+
+/// A write is judged when it has arrived whole: headers sent before the deadline and a body
+/// sent after it are refused, by the API and by a page form alike.
+#[tokio::test]
+async fn a_body_that_arrives_after_the_deadline_is_judged_after_it() {
+    use crate::helpers::SlowRequest;
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    let deadline = t("07/01/2024");
+    let officer = Browser::default();
+    for way in ["api", "page"] {
+        app.clock.set(deadline - Duration::seconds(5));
+        let csrf = app.sign_in_with(&officer, "a.canbo").await;
+        let (head, content_type, body) = if way == "api" {
+            let body = json!({ "input": { "kind": "judged", "points": "1.5" } }).to_string();
+            let head = format!("PUT /api/rounds/{round}/units/{unit}/self-assessment/2.1");
+            (head, "application/json", body)
+        } else {
+            let body = format!("csrf={csrf}&kind=judged&points=1%2C5");
+            let head = format!("POST /ky/{round}/don-vi/{unit}/tu-cham-diem/2.1");
+            (head, "application/x-www-form-urlencoded", body)
+        };
+        let headers = [("x-csrf-token", csrf.as_str())];
+        let before = audit_count(&app).await;
+        let mut request =
+            SlowRequest::start(&app, &officer, &head, &headers, content_type, body.len()).await;
+        // The server has the headers (and the session) before the deadline...
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        app.clock.set(deadline + Duration::seconds(1));
+        // ...and the body one second after it.
+        request.send(body.as_bytes()).await;
+        let status = request
+            .status_within(std::time::Duration::from_secs(10))
+            .await;
+        assert_eq!(status, Some(403), "{way}: a body sent after the deadline");
+        assert_eq!(
+            audit_count(&app).await,
+            before,
+            "{way} wrote after the deadline"
+        );
+    }
+}

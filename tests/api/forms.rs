@@ -288,3 +288,63 @@ async fn the_same_refusal_has_the_same_status_on_a_page_and_over_the_api() {
     );
     assert!(statuses.len() - first_limited >= 2, "{statuses:?}");
 }
+
+#[tokio::test]
+async fn an_import_from_someone_not_allowed_is_refused_before_the_file_is_read() {
+    use crate::helpers::SlowRequest;
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let headers = [("x-csrf-token", csrf.as_str())];
+    let forty_mb = 40 * 1024 * 1024;
+    for head in [
+        "POST /quan-tri/nhap-danh-muc".to_string(),
+        "POST /quan-tri/bo-tieu-chi/nhap".to_string(),
+        format!("POST /quan-tri/ky/{}/nhap-dieu-tra", r.round),
+        "POST /api/directory/import".to_string(),
+        "POST /api/criteria-sets/import".to_string(),
+        format!("POST /api/rounds/{}/import/survey", r.round),
+    ] {
+        let content_type = if head.contains("/api/") {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        } else {
+            "multipart/form-data; boundary=B"
+        };
+        let mut request =
+            SlowRequest::start(&app, &officer, &head, &headers, content_type, forty_mb).await;
+        request.send(b"--B\r\n").await;
+        // Not one more byte of the 40 MB: the refusal comes anyway.
+        let status = request
+            .status_within(std::time::Duration::from_secs(5))
+            .await;
+        assert_eq!(status, Some(403), "{head}");
+    }
+}
+
+#[tokio::test]
+async fn saving_a_code_that_is_no_leaf_is_a_404_page_with_its_message_also_with_htmx() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.clock.set(t("05/01/2024"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    for code in ["1", "9.9"] {
+        for htmx in [false, true] {
+            let path = format!("/ky/{}/don-vi/{}/tu-cham-diem/{code}", r.round, r.units[0]);
+            let fields = [("csrf", csrf.as_str()), ("kind", "judged"), ("points", "1")];
+            let mut request = no_redirects().post(app.url(&path)).form(&fields);
+            if htmx {
+                request = request.header("hx-request", "true");
+            }
+            let response = officer.send(request).await;
+            let status = response.status().as_u16();
+            let page = response.text().await.expect("page");
+            assert_eq!(status, 404, "{code} htmx={htmx}: {page}");
+            assert!(
+                page.contains(&format!("Không tìm thấy tiêu chí thành phần {code}")),
+                "{code} htmx={htmx}: {page}"
+            );
+        }
+    }
+}

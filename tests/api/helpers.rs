@@ -136,6 +136,11 @@ impl Browser {
         self.client.get(url)
     }
 
+    /// The session cookie (`name=value`), to send by hand.
+    pub fn cookie(&self) -> Option<String> {
+        self.cookie.lock().expect("lock").clone()
+    }
+
     pub fn post(&self, url: String) -> reqwest::RequestBuilder {
         self.client.post(url)
     }
@@ -391,4 +396,60 @@ pub async fn audit_count(app: &TestApp) -> usize {
         .await
         .expect("audit")
         .len()
+}
+
+/// A request written by hand on its own connection: the head now, the body when the test
+/// says. For what a client can do slowly (a body that arrives late, or never whole).
+pub struct SlowRequest {
+    stream: tokio::net::TcpStream,
+}
+
+impl SlowRequest {
+    /// Sends the request line and headers (with the browser's session cookie) for a body
+    /// of `length` bytes of `content_type`.
+    pub async fn start(
+        app: &TestApp,
+        browser: &Browser,
+        head: &str,
+        headers: &[(&str, &str)],
+        content_type: &str,
+        length: usize,
+    ) -> SlowRequest {
+        use tokio::io::AsyncWriteExt;
+        let address = app.address.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(address)
+            .await
+            .expect("connect");
+        let mut text = format!(
+            "{head} HTTP/1.1\r\nhost: {address}\r\ncontent-type: {content_type}\r\ncontent-length: {length}\r\nconnection: close\r\n"
+        );
+        if let Some(cookie) = browser.cookie() {
+            text.push_str(&format!("cookie: {cookie}\r\n"));
+        }
+        for (name, value) in headers {
+            text.push_str(&format!("{name}: {value}\r\n"));
+        }
+        text.push_str("\r\n");
+        stream.write_all(text.as_bytes()).await.expect("head");
+        stream.flush().await.expect("flush");
+        SlowRequest { stream }
+    }
+
+    /// Sends (part of) the body.
+    pub async fn send(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        self.stream.write_all(bytes).await.expect("body");
+        self.stream.flush().await.expect("flush");
+    }
+
+    /// The status of the answer, if one comes within `wait`.
+    pub async fn status_within(mut self, wait: std::time::Duration) -> Option<u16> {
+        use tokio::io::AsyncReadExt;
+        let mut head = [0u8; 12];
+        let read = tokio::time::timeout(wait, self.stream.read_exact(&mut head)).await;
+        match read {
+            Ok(Ok(_)) => std::str::from_utf8(&head[9..12]).ok()?.parse().ok(),
+            _ => None,
+        }
+    }
 }

@@ -74,7 +74,7 @@ struct AppraisalBody {
 )]
 async fn save_appraisal(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(AppraisalPath {
         round,
         unit,
@@ -91,7 +91,7 @@ async fn save_appraisal(
         comment: body.comment,
         explanation_requested: body.explanation_requested,
     };
-    scores::save_appraisal(&state.ctx, &who, round, unit, entry).await?;
+    scores::save_appraisal(&state.ctx, &caller.who(), round, unit, entry).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -120,11 +120,11 @@ struct SurveyBody {
 )]
 async fn set_survey_score(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(LeafPath { round, unit, leaf }): ApiPath<LeafPath>,
     ApiJson(body): ApiJson<SurveyBody>,
 ) -> Result<StatusCode> {
-    scores::set_survey_score(&state.ctx, &who, round, unit, &leaf, body.points).await?;
+    scores::set_survey_score(&state.ctx, &caller.who(), round, unit, &leaf, body.points).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -170,7 +170,7 @@ struct ExtraBody {
 )]
 async fn set_extra(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(ExtraPath {
         round,
         unit,
@@ -185,6 +185,6 @@ async fn set_extra(
         occurrences: body.occurrences,
         note: body.note,
     };
-    scores::set_extra(&state.ctx, &who, round, unit, extra).await?;
+    scores::set_extra(&state.ctx, &caller.who(), round, unit, extra).await?;
     Ok(StatusCode::NO_CONTENT)
 }

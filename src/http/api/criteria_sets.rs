@@ -10,7 +10,7 @@ use super::{ApiRouter, Binary, ErrorBody, IdPath, ImportQuery, XlsxBody, XlsxDow
 use crate::http::AppState;
 use crate::http::download::xlsx_download;
 use crate::http::error::{ApiPath, Result};
-use crate::http::extract::{Query, Reader, Writer};
+use crate::http::extract::{AdminWriter, Query, Reader};
 use crate::http::upload::MAX_IMPORT_BYTES;
 use crate::service::imports::{self, CriteriaImport};
 
@@ -40,10 +40,10 @@ pub fn router() -> ApiRouter {
 )]
 async fn export_criteria_set(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
     ApiPath(IdPath { id }): ApiPath<IdPath>,
 ) -> Result<Response> {
-    let set = imports::criteria_set_for_export(&state.ctx, &who, id).await?;
+    let set = imports::criteria_set_for_export(&state.ctx, &caller.who(), id).await?;
     let file_name = format!("Bộ tiêu chí {} {}.xlsx", set.code, set.version);
     xlsx_download(&file_name, move || {
         crate::excel::criteria_workbook::export(&set)
@@ -65,8 +65,8 @@ async fn export_criteria_set(
         (status = 403, description = "Not an administrator", body = ErrorBody),
     )
 )]
-async fn criteria_template(Reader(who): Reader) -> Result<Response> {
-    let set = imports::criteria_template(&who)?;
+async fn criteria_template(Reader(caller): Reader) -> Result<Response> {
+    let set = imports::criteria_template(&caller.who())?;
     xlsx_download("Mẫu bộ tiêu chí.xlsx", move || {
         crate::excel::criteria_workbook::export(&set)
     })
@@ -101,10 +101,10 @@ async fn criteria_template(Reader(who): Reader) -> Result<Response> {
 )]
 async fn import_criteria_set(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    AdminWriter(caller): AdminWriter,
     Query(q): Query<ImportQuery>,
     XlsxBody(bytes): XlsxBody,
 ) -> Result<Json<CriteriaImport>> {
-    let report = imports::import_criteria(&state.ctx, &who, bytes, q.dry_run).await?;
+    let report = imports::import_criteria(&state.ctx, &caller.who(), bytes, q.dry_run).await?;
     Ok(Json(report))
 }

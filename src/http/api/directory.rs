@@ -13,7 +13,7 @@ use super::{ApiRouter, Binary, Created, ErrorBody, IdPath, ImportQuery, XlsxBody
 use crate::http::AppState;
 use crate::http::download::xlsx_download;
 use crate::http::error::{ApiJson, ApiPath, Result};
-use crate::http::extract::{Query, Reader, Writer};
+use crate::http::extract::{AdminWriter, Query, Reader, Writer};
 use crate::http::upload::MAX_IMPORT_BYTES;
 use crate::service::admin::{self, NewTier, NewUnit, NewUser, Scope};
 use crate::service::imports::{self, DirectoryReport};
@@ -51,9 +51,9 @@ struct Directory {
 )]
 async fn read_directory(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
 ) -> Result<Json<Directory>> {
-    let (tiers, units, users) = admin::directory(&state.ctx, &who).await?;
+    let (tiers, units, users) = admin::directory(&state.ctx, &caller.who()).await?;
     Ok(Json(Directory {
         tiers,
         units,
@@ -78,10 +78,10 @@ async fn read_directory(
 )]
 async fn save_tier(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiJson(body): ApiJson<NewTier>,
 ) -> Result<(StatusCode, Json<Created>)> {
-    let id = admin::save_tier(&state.ctx, &who, body).await?;
+    let id = admin::save_tier(&state.ctx, &caller.who(), body).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -103,10 +103,10 @@ async fn save_tier(
 )]
 async fn save_unit(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiJson(body): ApiJson<NewUnit>,
 ) -> Result<(StatusCode, Json<Created>)> {
-    let id = admin::save_unit(&state.ctx, &who, body).await?;
+    let id = admin::save_unit(&state.ctx, &caller.who(), body).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -129,10 +129,10 @@ async fn save_unit(
 )]
 async fn create_user(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiJson(body): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<Created>)> {
-    let id = admin::create_user(&state.ctx, &who, body).await?;
+    let id = admin::create_user(&state.ctx, &caller.who(), body).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -164,7 +164,7 @@ struct ScopeBody {
 )]
 async fn add_scope(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(IdPath { id }): ApiPath<IdPath>,
     ApiJson(body): ApiJson<ScopeBody>,
 ) -> Result<StatusCode> {
@@ -172,7 +172,7 @@ async fn add_scope(
         unit_id: body.unit_id,
         area_code: body.area_code,
     };
-    admin::add_scope(&state.ctx, &who, id, scope).await?;
+    admin::add_scope(&state.ctx, &caller.who(), id, scope).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -192,9 +192,9 @@ async fn add_scope(
 )]
 async fn directory_template(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
 ) -> Result<Response> {
-    let t = imports::directory_template(&state.ctx, &who).await?;
+    let t = imports::directory_template(&state.ctx, &caller.who()).await?;
     xlsx_download("Danh mục đơn vị và người dùng.xlsx", move || {
         crate::excel::directory_import::template(&t.tier_codes, &t.units, &t.users)
     })
@@ -229,10 +229,10 @@ async fn directory_template(
 )]
 async fn import_directory(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    AdminWriter(caller): AdminWriter,
     Query(q): Query<ImportQuery>,
     XlsxBody(bytes): XlsxBody,
 ) -> Result<Json<DirectoryReport>> {
-    let report = imports::import_directory(&state.ctx, &who, bytes, q.dry_run).await?;
+    let report = imports::import_directory(&state.ctx, &caller.who(), bytes, q.dry_run).await?;
     Ok(Json(report))
 }

@@ -47,10 +47,12 @@ pub fn router() -> ApiRouter {
 )]
 async fn list_evidence(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
     ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
 ) -> Result<Json<EvidenceList>> {
-    Ok(Json(service::list(&state.ctx, &who, round, unit).await?))
+    Ok(Json(
+        service::list(&state.ctx, &caller.who(), round, unit).await?,
+    ))
 }
 
 /// The multipart body of an upload, as `read_evidence` reads it part by part.
@@ -88,12 +90,12 @@ struct EvidenceUpload {
 )]
 async fn upload_evidence_file(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
     request: Request,
 ) -> Result<(StatusCode, Json<EvidenceFile>)> {
     let (upload, _) = read_evidence(request, state.ctx.files.max_upload_bytes()).await?;
-    let stored = service::upload_file(&state.ctx, &who, round, unit, upload).await?;
+    let stored = service::upload_file(&state.ctx, &caller.who(), round, unit, upload).await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -134,7 +136,7 @@ struct CitationBody {
 )]
 async fn add_citation(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
     ApiJson(body): ApiJson<CitationBody>,
 ) -> Result<(StatusCode, Json<EvidenceCitation>)> {
@@ -145,7 +147,7 @@ async fn add_citation(
         pages: body.pages,
     };
     let citation =
-        service::add_citation(&state.ctx, &who, round, unit, draft, &body.leaves).await?;
+        service::add_citation(&state.ctx, &caller.who(), round, unit, draft, &body.leaves).await?;
     Ok((StatusCode::CREATED, Json(citation)))
 }
 
@@ -187,10 +189,10 @@ struct FilePath {
 )]
 async fn download_evidence_file(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
     ApiPath(FilePath { round, unit, id }): ApiPath<FilePath>,
 ) -> Result<Response> {
-    let (file, bytes) = service::download(&state.ctx, &who, round, unit, id).await?;
+    let (file, bytes) = service::download(&state.ctx, &caller.who(), round, unit, id).await?;
     let mut response = attachment(&file.original_name, &file.media_type, Body::from(bytes));
     let headers = response.headers_mut();
     headers.insert(

@@ -36,10 +36,12 @@ pub fn router() -> ApiRouter {
 )]
 async fn read_explanations(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
     ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
 ) -> Result<Json<ExplanationView>> {
-    Ok(Json(service::view(&state.ctx, &who, round, unit).await?))
+    Ok(Json(
+        service::view(&state.ctx, &caller.who(), round, unit).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -69,10 +71,10 @@ struct ExplanationBody {
 )]
 async fn save_explanation(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(LeafPath { round, unit, leaf }): ApiPath<LeafPath>,
     ApiJson(body): ApiJson<ExplanationBody>,
 ) -> Result<StatusCode> {
-    service::save_explanation(&state.ctx, &who, round, unit, &leaf, &body.text).await?;
+    service::save_explanation(&state.ctx, &caller.who(), round, unit, &leaf, &body.text).await?;
     Ok(StatusCode::NO_CONTENT)
 }

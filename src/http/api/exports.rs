@@ -47,10 +47,10 @@ enum RoundWorkbookRefusals {
 )]
 async fn export_ranking(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
     ApiPath(RoundPath { round }): ApiPath<RoundPath>,
 ) -> Result<Response> {
-    let (results, details) = exports::ranking(&state.ctx, &who, round).await?;
+    let (results, details) = exports::ranking(&state.ctx, &caller.who(), round).await?;
     let issuer = state.issuer.clone();
     let file_name = format!("Xếp hạng {}.xlsx", results.title);
     xlsx_stream(&file_name, move || {
@@ -72,10 +72,10 @@ async fn export_ranking(
 )]
 async fn export_details(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
     ApiPath(RoundPath { round }): ApiPath<RoundPath>,
 ) -> Result<Response> {
-    let (results, details) = exports::details(&state.ctx, &who, round).await?;
+    let (results, details) = exports::details(&state.ctx, &caller.who(), round).await?;
     let issuer = state.issuer.clone();
     let file_name = format!("Chi tiết từng đơn vị {}.xlsx", results.title);
     xlsx_stream(&file_name, move || {
@@ -103,10 +103,10 @@ async fn export_details(
 )]
 async fn export_self_assessment(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
     ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
 ) -> Result<Response> {
-    let detail = exports::unit_detail(&state.ctx, &who, round, unit).await?;
+    let detail = exports::unit_detail(&state.ctx, &caller.who(), round, unit).await?;
     let file_name = format!(
         "Biểu tự chấm điểm {} — {}.xlsx",
         detail.round_title, detail.unit_name

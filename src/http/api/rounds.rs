@@ -46,9 +46,9 @@ struct RoundSummary {
 )]
 async fn list_rounds(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
 ) -> Result<Json<Vec<RoundSummary>>> {
-    let rounds = rounds::list(&state.ctx, &who).await?;
+    let rounds = rounds::list(&state.ctx, &caller.who()).await?;
     Ok(Json(
         rounds
             .into_iter()
@@ -74,10 +74,12 @@ async fn list_rounds(
 )]
 async fn round_results(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
     ApiPath(RoundPath { round }): ApiPath<RoundPath>,
 ) -> Result<Json<RoundResults>> {
-    Ok(Json(results::visible(&state.ctx, &who, round).await?))
+    Ok(Json(
+        results::visible(&state.ctx, &caller.who(), round).await?,
+    ))
 }
 
 /// Create a round (kỳ đánh giá); administrators only
@@ -100,10 +102,10 @@ async fn round_results(
 )]
 async fn create_round(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiJson(body): ApiJson<rounds::RoundSpec>,
 ) -> Result<(StatusCode, Json<Created>)> {
-    let id = rounds::create_round(&state.ctx, &who, body).await?;
+    let id = rounds::create_round(&state.ctx, &caller.who(), body).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -127,11 +129,11 @@ async fn create_round(
 )]
 async fn set_phase(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(RoundPath { round }): ApiPath<RoundPath>,
     ApiJson(body): ApiJson<rounds::PhaseSpec>,
 ) -> Result<StatusCode> {
-    rounds::set_phase(&state.ctx, &who, round, body).await?;
+    rounds::set_phase(&state.ctx, &caller.who(), round, body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -154,10 +156,10 @@ async fn set_phase(
 )]
 async fn publish_round(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(RoundPath { round }): ApiPath<RoundPath>,
 ) -> Result<StatusCode> {
-    rounds::publish(&state.ctx, &who, round).await?;
+    rounds::publish(&state.ctx, &caller.who(), round).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -190,7 +192,7 @@ struct OverrideBody {
 )]
 async fn grant_override(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
     ApiJson(body): ApiJson<OverrideBody>,
 ) -> Result<StatusCode> {
@@ -202,6 +204,6 @@ async fn grant_override(
         until,
         reason: body.reason,
     };
-    rounds::grant_override(&state.ctx, &who, round, unit, grant).await?;
+    rounds::grant_override(&state.ctx, &caller.who(), round, unit, grant).await?;
     Ok(StatusCode::NO_CONTENT)
 }

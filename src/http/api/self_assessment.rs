@@ -41,10 +41,12 @@ pub fn router() -> ApiRouter {
 )]
 async fn read_self_assessment(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
     ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
 ) -> Result<Json<SelfAssessmentView>> {
-    Ok(Json(service::view(&state.ctx, &who, round, unit).await?))
+    Ok(Json(
+        service::view(&state.ctx, &caller.who(), round, unit).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -90,7 +92,7 @@ struct Saved {
 )]
 async fn save_leaf(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(LeafPath { round, unit, leaf }): ApiPath<LeafPath>,
     ApiJson(body): ApiJson<SaveBody>,
 ) -> Result<Json<Saved>> {
@@ -102,7 +104,8 @@ async fn save_leaf(
         na_reason: body.na_reason,
         expected_version: body.expected_version,
     };
-    let (version, entry) = service::save_leaf_and_read(&state.ctx, &who, round, unit, save).await?;
+    let (version, entry) =
+        service::save_leaf_and_read(&state.ctx, &caller.who(), round, unit, save).await?;
     Ok(Json(Saved { version, entry }))
 }
 
@@ -124,10 +127,10 @@ async fn save_leaf(
 )]
 async fn submit_self_assessment(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
 ) -> Result<StatusCode> {
-    service::submit(&state.ctx, &who, round, unit).await?;
+    service::submit(&state.ctx, &caller.who(), round, unit).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -149,10 +152,10 @@ async fn submit_self_assessment(
 )]
 async fn withdraw_submission(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
 ) -> Result<StatusCode> {
-    service::withdraw(&state.ctx, &who, round, unit).await?;
+    service::withdraw(&state.ctx, &caller.who(), round, unit).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -172,10 +175,10 @@ async fn withdraw_submission(
 )]
 async fn leaf_history(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
     ApiPath(LeafPath { round, unit, leaf }): ApiPath<LeafPath>,
 ) -> Result<Json<Vec<AuditEntry>>> {
     Ok(Json(
-        service::leaf_history(&state.ctx, &who, round, unit, &leaf).await?,
+        service::leaf_history(&state.ctx, &caller.who(), round, unit, &leaf).await?,
     ))
 }

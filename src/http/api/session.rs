@@ -131,10 +131,16 @@ struct PasswordChange {
 )]
 async fn change_password(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode> {
-    auth::change_password(&state.ctx, &who, &body.current_password, &body.new_password).await?;
+    auth::change_password(
+        &state.ctx,
+        &caller.who(),
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -162,10 +168,10 @@ struct PasswordReset {
 )]
 async fn reset_password(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    Writer(caller): Writer,
     ApiPath(IdPath { id }): ApiPath<IdPath>,
     ApiJson(body): ApiJson<PasswordReset>,
 ) -> Result<StatusCode> {
-    auth::reset_password(&state.ctx, &who, id, &body.new_password).await?;
+    auth::reset_password(&state.ctx, &caller.who(), id, &body.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

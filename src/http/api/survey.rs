@@ -10,7 +10,7 @@ use super::{ApiRouter, Binary, ErrorBody, ImportQuery, RoundPath, XlsxBody, Xlsx
 use crate::http::AppState;
 use crate::http::download::xlsx_download;
 use crate::http::error::{ApiPath, Result};
-use crate::http::extract::{Query, Reader, Writer};
+use crate::http::extract::{AdminWriter, Query, Reader};
 use crate::http::upload::MAX_IMPORT_BYTES;
 use crate::service::imports::{self, ImportReport};
 
@@ -38,10 +38,10 @@ pub fn router() -> ApiRouter {
 )]
 async fn survey_template(
     State(state): State<AppState>,
-    Reader(who): Reader,
+    Reader(caller): Reader,
     ApiPath(RoundPath { round }): ApiPath<RoundPath>,
 ) -> Result<Response> {
-    let units = imports::survey_template_units(&state.ctx, &who, round).await?;
+    let units = imports::survey_template_units(&state.ctx, &caller.who(), round).await?;
     xlsx_download("Mẫu nhập điểm điều tra XHH.xlsx", move || {
         crate::excel::survey_import::template(&units)
     })
@@ -75,11 +75,11 @@ async fn survey_template(
 )]
 async fn import_survey(
     State(state): State<AppState>,
-    Writer(who): Writer,
+    AdminWriter(caller): AdminWriter,
     ApiPath(RoundPath { round }): ApiPath<RoundPath>,
     Query(q): Query<ImportQuery>,
     XlsxBody(bytes): XlsxBody,
 ) -> Result<Json<ImportReport>> {
-    let report = imports::import_survey(&state.ctx, &who, round, bytes, q.dry_run).await?;
+    let report = imports::import_survey(&state.ctx, &caller.who(), round, bytes, q.dry_run).await?;
     Ok(Json(report))
 }

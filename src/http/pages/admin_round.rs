@@ -2,16 +2,17 @@
 //! extension or a reopening for one unit, survey scores (one, or a workbook), publication.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
-use super::import_form::import_from_page;
+use super::import_form::run_import;
 use super::{
-    PageForm, PageQuery, PageResult, PageUser, lines, refusal, render, status_with, user_ctx,
+    PageForm, PageImport, PageQuery, PageResult, PageUser, lines, refusal, render, status_with,
+    user_ctx,
 };
 use crate::domain::Points;
 use crate::domain::deadline::{OverrideKind, Phase, format_instant, parse_deadline_or_explain};
@@ -228,13 +229,11 @@ async fn publish(
 /// Survey scores from a workbook.
 async fn import_survey(
     State(state): State<AppState>,
-    page_user: PageUser,
     ApiPath(round): ApiPath<i64>,
-    multipart: Multipart,
+    PageImport { user, who, upload }: PageImport,
 ) -> PageResult {
-    let PageUser { user, who } = &page_user;
-    let ctx = &state.ctx;
-    let outcome = import_from_page(user, multipart, async |bytes, dry_run| {
+    let (ctx, who) = (&state.ctx, &who);
+    let outcome = run_import(upload, async |bytes, dry_run| {
         imports::import_survey(ctx, who, round, bytes, dry_run).await
     })
     .await?;
@@ -247,5 +246,5 @@ async fn import_survey(
         report,
         ..Outcome::default()
     };
-    show(&state, user, who, round, outcome).await
+    show(&state, &user, who, round, outcome).await
 }

@@ -2,14 +2,14 @@
 //! versions compared, and a set imported from a Department of Home Affairs workbook.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::import_form::import_from_page;
-use super::{PageQuery, PageResult, PageUser, lines, render, status_with, user_ctx};
+use super::import_form::run_import;
+use super::{PageImport, PageQuery, PageResult, PageUser, lines, render, status_with, user_ctx};
 use crate::domain::criteria::SetDiff;
 use crate::http::AppState;
 use crate::http::extract::SignedIn;
@@ -132,14 +132,12 @@ async fn show(
 /// A criteria set from its workbook.
 async fn import(
     State(state): State<AppState>,
-    page_user: PageUser,
-    multipart: Multipart,
+    PageImport { user, who, upload }: PageImport,
 ) -> PageResult {
-    let PageUser { user, who } = &page_user;
-    let ctx = &state.ctx;
-    let outcome = import_from_page(user, multipart, async |bytes, dry_run| {
+    let (ctx, who) = (&state.ctx, &who);
+    let outcome = run_import(upload, async |bytes, dry_run| {
         imports::import_criteria(ctx, who, bytes, dry_run).await
     })
     .await?;
-    show(&state, user, who, Compare::default(), outcome.map(Some)).await
+    show(&state, &user, who, Compare::default(), outcome.map(Some)).await
 }

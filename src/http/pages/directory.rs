@@ -4,19 +4,21 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
-use super::import_form::import_from_page;
+use super::import_form::run_import;
 use super::{
-    PageForm, PageQuery, PageResult, PageUser, lines, refusal, render, status_with, user_ctx,
+    PageForm, PageImport, PageQuery, PageResult, PageUser, lines, refusal, render, status_with,
+    user_ctx,
 };
 use crate::domain::access::Role;
 use crate::domain::deadline::vn_date;
 use crate::http::AppState;
+use crate::http::error::status_of;
 use crate::http::extract::SignedIn;
 use crate::http::upload::MAX_IMPORT_BYTES;
 use crate::service::admin::{self, NewTier, NewUnit, NewUser};
@@ -108,6 +110,8 @@ async fn after(
 ) -> PageResult {
     let error = match outcome {
         Ok(_) => return Ok(Redirect::to("/quan-tri?tb=da-luu").into_response()),
+        // An unknown tier or unit code typed in the form: shown beside it.
+        Err(e @ ServiceError::NotFound(_)) => (status_of(&e), e.to_string()),
         Err(e) => refusal(e)?,
     };
     let outcome = Outcome {
@@ -221,12 +225,10 @@ async fn add_user(
 /// once.
 async fn import(
     State(state): State<AppState>,
-    page_user: PageUser,
-    multipart: Multipart,
+    PageImport { user, who, upload }: PageImport,
 ) -> PageResult {
-    let PageUser { user, who } = &page_user;
-    let ctx = &state.ctx;
-    let outcome = import_from_page(user, multipart, async |bytes, dry_run| {
+    let (ctx, who) = (&state.ctx, &who);
+    let outcome = run_import(upload, async |bytes, dry_run| {
         imports::import_directory(ctx, who, bytes, dry_run).await
     })
     .await?;
@@ -239,5 +241,5 @@ async fn import(
         report,
         ..Outcome::default()
     };
-    show(&state, user, who, outcome).await
+    show(&state, &user, who, outcome).await
 }

@@ -9,6 +9,7 @@ mod audit;
 mod criteria_sets;
 mod directory;
 mod explanations;
+mod extract;
 mod history;
 mod home;
 mod import_form;
@@ -20,18 +21,15 @@ mod sign_in;
 mod templates;
 
 use axum::Router;
-use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::CookieJar;
 use minijinja::{Value, context};
-use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::error::{HttpError, status_of};
-use super::extract::{ClientAddress, SignedIn, csrf_form, parse_urlencoded};
-use crate::service::{ServiceError, Who};
+use super::extract::SignedIn;
+use crate::service::ServiceError;
+pub(crate) use extract::{PageForm, PageImport, PageQuery, PageUpload, PageUser};
 pub(crate) use templates::render;
 
 pub fn router() -> Router<AppState> {
@@ -101,11 +99,13 @@ impl IntoResponse for PageError {
 }
 
 /// A refusal shown beside the form that caused it, with its status; what is not the
-/// user's to fix (not allowed, not signed in, an internal failure) becomes an error page.
+/// user's to fix (not allowed, not signed in, nothing there to change, an internal
+/// failure) becomes an error page.
 pub(crate) fn refusal(e: ServiceError) -> PageResult<(StatusCode, String)> {
     match e {
         ServiceError::Forbidden(_)
         | ServiceError::Unauthenticated(_)
+        | ServiceError::NotFound(_)
         | ServiceError::Store(_)
         | ServiceError::Files(_)
         | ServiceError::Internal(_) => Err(e.into()),
@@ -116,58 +116,6 @@ pub(crate) fn refusal(e: ServiceError) -> PageResult<(StatusCode, String)> {
 /// The status of a page shown with `error` (or without).
 pub(crate) fn status_with(error: &Option<(StatusCode, String)>) -> StatusCode {
     error.as_ref().map_or(StatusCode::OK, |(s, _)| *s)
-}
-
-/// The signed-in user of a page, or a redirect to the sign-in page.
-pub struct PageUser {
-    pub user: SignedIn,
-    pub who: Who,
-}
-
-impl FromRequestParts<AppState> for PageUser {
-    type Rejection = PageError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> PageResult<Self> {
-        let jar = CookieJar::from_headers(&parts.headers);
-        let user = SignedIn::from_cookies(state, &jar)
-            .await?
-            .ok_or(PageError::SignIn)?;
-        let address = ClientAddress::from_request_parts(parts, state).await;
-        let address = address.unwrap_or_else(|never| match never {});
-        let who = user.who(state, &address);
-        Ok(PageUser { user, who })
-    }
-}
-
-/// A form posted from a page: a signed-in user, the CSRF field checked, then the body
-/// parsed into `T` (a value that does not fit is a 422 naming the field, never a default).
-pub struct PageForm<T> {
-    pub user: SignedIn,
-    pub who: Who,
-    pub form: T,
-}
-
-impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
-    type Rejection = PageError;
-
-    async fn from_request(request: Request, state: &AppState) -> PageResult<Self> {
-        let (mut parts, body) = request.into_parts();
-        let PageUser { user, who } = PageUser::from_request_parts(&mut parts, state).await?;
-        let form = csrf_form(&user, Request::from_parts(parts, body), state).await?;
-        Ok(PageForm { user, who, form })
-    }
-}
-
-/// A page's query string parsed into `T`; a bad value is a 422 page naming the parameter.
-pub struct PageQuery<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
-    type Rejection = PageError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> PageResult<Self> {
-        let query = parts.uri.query().unwrap_or_default();
-        Ok(PageQuery(parse_urlencoded(query.as_bytes())?))
-    }
 }
 
 /// The signed-in user as the base template shows them.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -12,11 +12,10 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::leaf_form::LeafForm;
-use super::{PageForm, PageQuery, PageResult, PageUser, refusal, render, user_ctx};
+use super::{PageForm, PageQuery, PageResult, PageUpload, PageUser, refusal, render, user_ctx};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
 use crate::http::extract::SignedIn;
-use crate::http::upload::read_evidence;
 use crate::service::self_assessment::{self as service, Preview, SelfAssessmentView};
 use crate::service::{ServiceError, Who, evidence};
 
@@ -184,6 +183,13 @@ fn leaf_fragment(
     error: Option<LeafError>,
     evidence: BTreeMap<String, Value>,
 ) -> PageResult<Html<String>> {
+    let node = view
+        .nodes
+        .iter()
+        .find(|n| n.node.code == leaf && n.node.is_leaf());
+    let Some(node) = node else {
+        return Err(ServiceError::NotFound(format!("tiêu chí thành phần {leaf}")).into());
+    };
     let saved_leaf = error.is_none().then(|| leaf.to_string());
     let (errors, typed) = beside(&error);
     render(
@@ -191,7 +197,7 @@ fn leaf_fragment(
         context! {
             user => user_ctx(user),
             view => Value::from_serialize(view),
-            n => Value::from_serialize(view.nodes.iter().find(|n| n.node.code == leaf)),
+            n => Value::from_serialize(node),
             editable => editable(user, view),
             saved_leaf,
             errors,
@@ -223,12 +229,9 @@ async fn preview(
 /// Uploads an evidence file for a leaf from the page's form, then returns to the leaf.
 async fn upload(
     State(state): State<AppState>,
-    PageUser { user, who }: PageUser,
     ApiPath((round, unit)): ApiPath<(i64, i64)>,
-    request: Request,
+    PageUpload { user, who, upload }: PageUpload,
 ) -> PageResult {
-    let (upload, csrf) = read_evidence(request, state.ctx.files.max_upload_bytes()).await?;
-    user.check_csrf(csrf.as_deref())?;
     let leaf = upload.leaves.first().cloned().unwrap_or_default();
     let (status, message) = match evidence::upload_file(&state.ctx, &who, round, unit, upload).await
     {
@@ -238,7 +241,6 @@ async fn upload(
             let to = format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?luu={leaf}#tc-{leaf}");
             return Ok(Redirect::to(&to).into_response());
         }
-        Err(e @ ServiceError::NotFound(_)) => return Err(e.into()),
         Err(e) => refusal(e)?,
     };
     let view = service::view(&state.ctx, &who, round, unit).await?;

@@ -73,7 +73,9 @@ pub(crate) fn render(name: &str, ctx: Value) -> Result<Html<String>, PageError> 
         .and_then(|t| t.render(ctx))
         .map(Html)
         .map_err(|e| {
-            tracing::error!(template = name, error = format!("{e:#}"), "render failed");
+            // The short form only: the long one quotes the template's values (a session's
+            // CSRF token, an import's first passwords), which the log must never hold.
+            tracing::error!(template = name, error = %e, "render failed");
             // Tests run without a log subscriber: say it where the test output shows it.
             #[cfg(debug_assertions)]
             eprintln!("template {name}: {e:#}");
