@@ -163,7 +163,6 @@ pub fn access(
     now: DateTime<Utc>,
 ) -> Access {
     let activity = phase.activity();
-    let latest = overrides.iter().max_by_key(|o| o.granted_at);
     let Some(window) = window else {
         return Access {
             open: false,
@@ -171,6 +170,12 @@ pub fn access(
             message: format!("Kỳ đánh giá chưa đặt thời gian {activity}."),
         };
     };
+    // The unit's own extension or reopening (the latest granted) counts only where it
+    // ends after the phase: moving the phase later never leaves a unit with less time.
+    let latest = overrides
+        .iter()
+        .max_by_key(|o| o.granted_at)
+        .filter(|o| o.until > window.closes_at);
     let deadline = latest.map_or(window.closes_at, |o| o.until);
     // Deadlines are whole seconds and inclusive: a write at 23:59:59.4 is still on time.
     let now = now.trunc_subsecs(0);
@@ -315,6 +320,41 @@ mod tests {
             opens_at: parse_opening("01/12/2023").expect("date"),
             closes_at: t("07/01/2024"),
         }
+    }
+
+    #[test]
+    fn a_unit_deadline_is_the_later_of_the_phase_end_and_its_extension() {
+        let extension = |until: &str| Override {
+            kind: OverrideKind::Extension,
+            until: t(until),
+            reason: "Sự cố mạng".into(),
+            granted_at: t("05/01/2024"),
+        };
+        // The phase moved to 20 January after an extension to 10 January: the 20th holds.
+        let moved = Window {
+            closes_at: t("20/01/2024"),
+            ..window()
+        };
+        let early = [extension("10/01/2024")];
+        let gate = access(Phase::SelfAssessment, Some(&moved), &early, t("15/01/2024"));
+        assert!(gate.open, "{}", gate.message);
+        assert_eq!(gate.effective_deadline, Some(t("20/01/2024")));
+        assert_eq!(
+            gate.message,
+            "Hạn chót tự chấm điểm: 23:59 ngày 20/01/2024 (giờ Việt Nam)."
+        );
+        let last_second = access(Phase::SelfAssessment, Some(&moved), &early, t("20/01/2024"));
+        assert!(last_second.open);
+        let after = t("20/01/2024") + chrono::Duration::seconds(1);
+        assert!(!access(Phase::SelfAssessment, Some(&moved), &early, after).open);
+        // An extension past the moved phase keeps its own date.
+        let late = [extension("25/01/2024")];
+        let gate = access(Phase::SelfAssessment, Some(&moved), &late, t("22/01/2024"));
+        assert!(gate.open);
+        assert_eq!(gate.effective_deadline, Some(t("25/01/2024")));
+        assert!(gate.message.starts_with("Được gia hạn đến"), "{}", gate.message);
+        let after = t("25/01/2024") + chrono::Duration::seconds(1);
+        assert!(!access(Phase::SelfAssessment, Some(&moved), &late, after).open);
     }
 
     #[test]
