@@ -12,7 +12,7 @@ use crate::domain::deadline::{Phase, Window, parse_deadline, parse_opening};
 use crate::domain::results::{Band, TieBreak};
 use crate::domain::{Clock, LeafInput, Percent, Points, criteria_file};
 use crate::report::RoundResults;
-use crate::store::{AppraisalEntry, NewAudit, NewRound, SelfInput, Store, StoreError};
+use crate::store::{AppraisalEntry, Guard, NewAudit, NewRound, SelfInput, Store, StoreError};
 
 /// The criteria files shipped in `criteria/`, built into the binary so that the demo
 /// needs nothing but the executable.
@@ -317,8 +317,7 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
                     score_unit(store, round_2023, unit.id, set, seed_name, submitted_at).await?;
                 store
                     .submit_self_assessment(
-                        round_2023,
-                        unit.id,
+                        &Guard::self_assessment(round_2023, unit.id),
                         audit("Thủ trưởng đơn vị (dữ liệu mẫu)"),
                         submitted_at,
                     )
@@ -519,8 +518,7 @@ async fn score_unit(
         };
         store
             .save_self_entry(
-                round,
-                unit,
+                &Guard::self_assessment(round, unit),
                 &entry,
                 None,
                 audit("Cán bộ CCHC (dữ liệu mẫu)"),
@@ -574,7 +572,12 @@ async fn appraise_unit(
             explanation_requested: flag,
         };
         store
-            .save_appraisal(round, unit, &entry, audit("Tổ thẩm định (dữ liệu mẫu)"), at)
+            .save_appraisal(
+                &Guard::in_phase(round, unit, Phase::AppraisalRound1),
+                &entry,
+                audit("Tổ thẩm định (dữ liệu mẫu)"),
+                at,
+            )
             .await?;
     }
     Ok(())
@@ -619,8 +622,7 @@ async fn survey_and_extras(
         let points = node.max.mul_ratio(percent, 100).unwrap_or_default();
         store
             .set_survey_score(
-                round,
-                unit,
+                &Guard::unpublished(round, unit),
                 &node.code,
                 points,
                 audit("Sở Nội vụ (kết quả điều tra XHH)"),
@@ -632,8 +634,7 @@ async fn survey_and_extras(
     if let Some(item) = set.bonus.items.first().filter(|_| rng.chance(20)) {
         store
             .set_extra(
-                round,
-                unit,
+                &Guard::unpublished(round, unit),
                 &crate::store::ExtraCount {
                     kind: "bonus".into(),
                     item_code: item.code.clone(),
@@ -648,8 +649,7 @@ async fn survey_and_extras(
     if let Some(item) = set.penalty.items.first().filter(|_| rng.chance(10)) {
         store
             .set_extra(
-                round,
-                unit,
+                &Guard::unpublished(round, unit),
                 &crate::store::ExtraCount {
                     kind: "penalty".into(),
                     item_code: item.code.clone(),

@@ -9,7 +9,7 @@ use crate::domain::CriteriaSet;
 use crate::domain::access::Actor;
 use crate::domain::evidence::{Citation, CitationDraft, FileRefusal, check_file};
 use crate::files::content_hash;
-use crate::store::{EvidenceCitation, EvidenceFile, EvidenceList, NewEvidenceFile};
+use crate::store::{EvidenceCitation, EvidenceFile, EvidenceList, Guard, NewEvidenceFile};
 
 use super::self_assessment::{ensure_editable, ensure_viewable, unit_in_round};
 use super::{Context, Result, ServiceError, Who};
@@ -102,7 +102,13 @@ pub async fn upload_file(
         size_bytes: i64::try_from(checked.size_bytes).unwrap_or(i64::MAX),
     };
     Ok(store
-        .add_evidence_file(round_id, unit_id, &file, &leaves, who.audit(), now)
+        .add_evidence_file(
+            &Guard::self_assessment(round_id, unit_id),
+            &file,
+            &leaves,
+            who.audit(),
+            now,
+        )
         .await?)
 }
 
@@ -124,7 +130,13 @@ pub async fn add_citation(
     let leaves = checked_leaves(&set, leaves)?;
     let citation = Citation::try_from(draft).map_err(ServiceError::Invalid)?;
     Ok(store
-        .add_evidence_citation(round_id, unit_id, &citation, &leaves, who.audit(), now)
+        .add_evidence_citation(
+            &Guard::self_assessment(round_id, unit_id),
+            &citation,
+            &leaves,
+            who.audit(),
+            now,
+        )
         .await?)
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::deadline::{Access, Phase, access};
-use crate::store::Store;
+use crate::store::{Guard, Store};
 
 use super::self_assessment::unit_in_round;
 use super::{Context, Result, ServiceError, Who};
@@ -72,7 +72,13 @@ pub async fn save_explanation(
         ));
     }
     Ok(store
-        .save_explanation(round_id, unit_id, leaf_code, text, who.audit(), now)
+        .save_explanation(
+            &Guard::in_phase(round_id, unit_id, Phase::Explanation),
+            leaf_code,
+            text,
+            who.audit(),
+            now,
+        )
         .await?)
 }
 

@@ -123,6 +123,7 @@ impl ServiceError {
             ServiceError::Store(StoreError::NotFound(_)) => "not_found",
             ServiceError::Store(StoreError::Conflict(_)) => "conflict",
             ServiceError::Store(StoreError::Invalid(_)) => "invalid_input",
+            ServiceError::Store(StoreError::Refused(_)) => "conflict",
             ServiceError::Store(_) => "internal",
         }
     }
@@ -134,6 +135,11 @@ impl From<StoreError> for ServiceError {
             StoreError::NotFound(what) => ServiceError::NotFound(what),
             StoreError::Conflict(m) => ServiceError::Conflict(m),
             StoreError::Invalid(m) => ServiceError::Invalid(m),
+            // The same refusal as the service's own check would have given a moment later.
+            StoreError::Refused(r @ crate::store::Refusal::Closed(_)) => {
+                ServiceError::Locked(r.to_string())
+            }
+            StoreError::Refused(r) => ServiceError::Conflict(r.to_string()),
             other => ServiceError::Store(other),
         }
     }

@@ -5,7 +5,7 @@
 use crate::domain::Points;
 use crate::domain::criteria::Method;
 use crate::domain::deadline::{Phase, access};
-use crate::store::{AppraisalEntry, ExtraCount};
+use crate::store::{AppraisalEntry, ExtraCount, Guard};
 
 use super::self_assessment::unit_in_round;
 use super::{Context, Result, ServiceError, Who, require_admin};
@@ -107,7 +107,12 @@ pub async fn save_appraisal(
         ..entry
     };
     Ok(store
-        .save_appraisal(round_id, unit_id, &entry, who.audit(), now)
+        .save_appraisal(
+            &Guard::in_phase(round_id, unit_id, phase),
+            &entry,
+            who.audit(),
+            now,
+        )
         .await?)
 }
 
@@ -139,7 +144,13 @@ pub async fn set_survey_score(
         )));
     }
     Ok(store
-        .set_survey_score(round_id, unit_id, &node.code, points, who.audit(), who.now)
+        .set_survey_score(
+            &Guard::unpublished(round_id, unit_id),
+            &node.code,
+            points,
+            who.audit(),
+            who.now,
+        )
         .await?)
 }
 
@@ -176,7 +187,12 @@ pub async fn set_extra(
         )));
     }
     Ok(store
-        .set_extra(round_id, unit_id, &extra, who.audit(), who.now)
+        .set_extra(
+            &Guard::unpublished(round_id, unit_id),
+            &extra,
+            who.audit(),
+            who.now,
+        )
         .await?)
 }
 

@@ -9,7 +9,7 @@ use crate::domain::access::Actor;
 use crate::domain::criteria::Method;
 use crate::domain::deadline::{Access, Phase, access};
 use crate::domain::{Clock, CriteriaSet, LeafInput};
-use crate::store::{Round, SelfInput, Store, Unit};
+use crate::store::{Guard, Round, SelfInput, Store, Unit};
 
 use super::{Context, Result, ServiceError, Who};
 
@@ -169,8 +169,7 @@ pub async fn save_leaf(
     };
     Ok(store
         .save_self_entry(
-            round_id,
-            unit_id,
+            &Guard::self_assessment(round_id, unit_id),
             &entry,
             save.expected_version,
             who.audit(),
@@ -206,7 +205,7 @@ pub async fn submit(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> Re
     let (round, unit, _) = unit_in_round(store, round_id, unit_id).await?;
     ensure_editable(store, &round, &unit, now).await?;
     Ok(store
-        .submit_self_assessment(round_id, unit_id, who.audit(), now)
+        .submit_self_assessment(&Guard::self_assessment(round_id, unit_id), who.audit(), now)
         .await?)
 }
 
@@ -231,7 +230,11 @@ pub async fn withdraw(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> 
         ));
     }
     Ok(store
-        .withdraw_submission(round_id, unit_id, who.audit(), now)
+        .withdraw_submission(
+            &Guard::in_phase(round_id, unit_id, Phase::SelfAssessment),
+            who.audit(),
+            now,
+        )
         .await?)
 }
 

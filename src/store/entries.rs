@@ -8,6 +8,7 @@ use serde::Serialize;
 use sqlx::FromRow;
 
 use super::audit::{NewAudit, append};
+use super::guard::{Guard, UnitHold};
 use super::{Result, Store, StoreError, flag, from_ts, to_ts};
 use crate::domain::results::UnitScores;
 use crate::domain::{LeafInput, Points};
@@ -228,13 +229,13 @@ impl Store {
     /// comes back in the error, so a second editor never silently overwrites the first.
     pub(crate) async fn save_self_entry(
         &self,
-        round_id: i64,
-        unit_id: i64,
+        guard: &Guard,
         entry: &SelfInput,
         expected_version: Option<i64>,
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<i64> {
+        let (round_id, unit_id) = (guard.round_id, guard.unit_id);
         // Read before the transaction, then write only if the version is still the one read:
         // the condition in the write makes the check atomic on both backends, and a
         // transaction that starts with its write never trips on a stale SQLite snapshot.
@@ -261,6 +262,7 @@ impl Store {
         }
         let (kind, met, num, den, judged, occ) = input_columns(entry.input);
         let mut tx = self.pool.begin().await?;
+        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
         let sql = if expected_version.is_none() {
             r"insert into self_entries (round_id, unit_id, leaf_code, input_kind, met, numerator_h, denominator_h,
                   judged_h, occurrences, points_h, explanation, not_applicable, na_reason, version, updated_by, updated_at)
@@ -326,12 +328,13 @@ impl Store {
     /// Records that the unit head approved and submitted the self-assessment.
     pub(crate) async fn submit_self_assessment(
         &self,
-        round_id: i64,
-        unit_id: i64,
+        guard: &Guard,
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let (round_id, unit_id) = (guard.round_id, guard.unit_id);
         let mut tx = self.pool.begin().await?;
+        self.hold(&mut tx, guard, now, UnitHold::Exclusive).await?;
         sqlx::query(
             r"insert into submissions (round_id, unit_id, submitted_at, submitted_by) values ($1, $2, $3, $4)
               on conflict (round_id, unit_id) do update set submitted_at = excluded.submitted_at, submitted_by = excluded.submitted_by",
@@ -357,12 +360,13 @@ impl Store {
     /// Withdraws a submission so the unit can edit again (before its deadline).
     pub(crate) async fn withdraw_submission(
         &self,
-        round_id: i64,
-        unit_id: i64,
+        guard: &Guard,
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let (round_id, unit_id) = (guard.round_id, guard.unit_id);
         let mut tx = self.pool.begin().await?;
+        self.hold(&mut tx, guard, now, UnitHold::Exclusive).await?;
         sqlx::query("delete from submissions where round_id = $1 and unit_id = $2")
             .bind(round_id)
             .bind(unit_id)
@@ -396,18 +400,19 @@ impl Store {
     /// Saves an appraised score for one leaf, with its audit entry.
     pub(crate) async fn save_appraisal(
         &self,
-        round_id: i64,
-        unit_id: i64,
+        guard: &Guard,
         entry: &AppraisalEntry,
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let (round_id, unit_id) = (guard.round_id, guard.unit_id);
         if !(1..=2).contains(&entry.appraisal_round) {
             return Err(StoreError::Invalid(
                 "vòng thẩm định phải là 1 hoặc 2".into(),
             ));
         }
         let mut tx = self.pool.begin().await?;
+        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
         let old: Option<(Option<i64>, i64)> = sqlx::query_as(
             r"select points_h, not_applicable from appraisal_entries
               where round_id = $1 and unit_id = $2 and leaf_code = $3 and appraisal_round = $4",
@@ -456,14 +461,15 @@ impl Store {
     /// Sets the survey points of one unit for one survey leaf.
     pub(crate) async fn set_survey_score(
         &self,
-        round_id: i64,
-        unit_id: i64,
+        guard: &Guard,
         leaf_code: &str,
         points: Points,
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let (round_id, unit_id) = (guard.round_id, guard.unit_id);
         let mut tx = self.pool.begin().await?;
+        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
         let score = (unit_id, leaf_code, points);
         let audit = NewAudit {
             action: "survey.set".into(),
@@ -483,6 +489,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        self.hold_round(&mut tx, round_id).await?;
+        self.unpublished(&mut tx, round_id).await?;
         let audit = NewAudit {
             action: "survey.import".into(),
             ..audit
@@ -498,12 +506,12 @@ impl Store {
     /// Sets how many times a bonus or penalty item applies to a unit (0 removes it).
     pub(crate) async fn set_extra(
         &self,
-        round_id: i64,
-        unit_id: i64,
+        guard: &Guard,
         extra: &ExtraCount,
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let (round_id, unit_id) = (guard.round_id, guard.unit_id);
         let ExtraCount {
             kind,
             item_code,
@@ -522,6 +530,7 @@ impl Store {
             ));
         }
         let mut tx = self.pool.begin().await?;
+        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
         let old: Option<i64> = sqlx::query_scalar(
             "select occurrences from extra_entries where round_id = $1 and unit_id = $2 and kind = $3 and item_code = $4",
         )

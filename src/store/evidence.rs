@@ -9,6 +9,7 @@ use serde::Serialize;
 use sqlx::{Any, FromRow, Transaction};
 
 use super::audit::{NewAudit, append};
+use super::guard::{Guard, UnitHold};
 use super::{Result, Store, StoreError, from_ts, to_ts};
 use crate::domain::evidence::Citation;
 
@@ -138,14 +139,15 @@ impl Store {
     /// Records an uploaded file supporting `leaves`, with its audit entries.
     pub(crate) async fn add_evidence_file(
         &self,
-        round_id: i64,
-        unit_id: i64,
+        guard: &Guard,
         file: &NewEvidenceFile,
         leaves: &[String],
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<EvidenceFile> {
+        let (round_id, unit_id) = (guard.round_id, guard.unit_id);
         let mut tx = self.pool.begin().await?;
+        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
         let id: i64 = sqlx::query_scalar(
             r"insert into evidence_files (round_id, unit_id, content_hash, original_name, media_type,
                   size_bytes, uploaded_by, uploaded_at)
@@ -199,15 +201,16 @@ impl Store {
     /// Records a citation supporting `leaves`, with its audit entries.
     pub(crate) async fn add_evidence_citation(
         &self,
-        round_id: i64,
-        unit_id: i64,
+        guard: &Guard,
         citation: &Citation,
         leaves: &[String],
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<EvidenceCitation> {
+        let (round_id, unit_id) = (guard.round_id, guard.unit_id);
         let issued_on = citation.issued_on_text();
         let mut tx = self.pool.begin().await?;
+        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
         let id: i64 = sqlx::query_scalar(
             r"insert into evidence_citations (round_id, unit_id, document_number, issued_on, summary, pages,
                   created_by, created_at)

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::audit::{NewAudit, append};
+use super::guard::{Guard, UnitHold};
 use super::{Result, Store, to_ts};
 
 impl Store {
@@ -39,18 +40,19 @@ impl Store {
 
     pub(crate) async fn save_explanation(
         &self,
-        round_id: i64,
-        unit_id: i64,
+        guard: &Guard,
         leaf_code: &str,
         text: &str,
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let (round_id, unit_id) = (guard.round_id, guard.unit_id);
         let old = self
             .explanations(round_id, unit_id)
             .await?
             .remove(leaf_code);
         let mut tx = self.pool.begin().await?;
+        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
         sqlx::query(
             r"insert into explanations (round_id, unit_id, leaf_code, text, updated_by, updated_at)
               values ($1, $2, $3, $4, $5, $6)

@@ -9,6 +9,7 @@ mod criteria;
 mod entries;
 mod evidence;
 mod explanations;
+mod guard;
 mod rounds;
 mod sessions;
 mod units;
@@ -24,6 +25,7 @@ pub use audit::{AuditEntry, AuditFilter, NewAudit};
 pub use criteria::{ImportOutcome, ImportPlan, StoredSet};
 pub use entries::{AppraisalEntry, ExtraCount, SelfEntry, SelfInput};
 pub use evidence::{EvidenceCitation, EvidenceFile, EvidenceList, NewEvidenceFile};
+pub use guard::{Guard, Refusal};
 pub use rounds::{NewOverride, NewRound, Round, RoundTier};
 pub use sessions::SessionRecord;
 pub use units::{Tier, Unit, UnitWrite, User, UserWrite};
@@ -40,6 +42,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Invalid(String),
+    /// A guarded write found its state changed (see [`Guard`]).
+    #[error("{0}")]
+    Refused(Refusal),
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Database(#[from] sqlx::Error),
     #[error("lỗi cập nhật cấu trúc cơ sở dữ liệu: {0}")]

@@ -268,6 +268,7 @@ impl Store {
             )
         });
         let mut tx = self.pool.begin().await?;
+        self.hold_round(&mut tx, round_id).await?;
         sqlx::query(
             r"insert into round_phases (round_id, phase, opens_at, closes_at) values ($1, $2, $3, $4)
               on conflict (round_id, phase) do update set opens_at = excluded.opens_at, closes_at = excluded.closes_at",
@@ -307,11 +308,19 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
-        sqlx::query("update rounds set published_at = $2 where id = $1 and published_at is null")
-            .bind(round_id)
-            .bind(to_ts(now))
-            .execute(&mut *tx)
-            .await?;
+        self.hold_round(&mut tx, round_id).await?;
+        let published = sqlx::query(
+            "update rounds set published_at = $2 where id = $1 and published_at is null",
+        )
+        .bind(round_id)
+        .bind(to_ts(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if published == 0 {
+            // Published meanwhile: the first date stays, and so does its one audit entry.
+            return Ok(());
+        }
         let entry = NewAudit {
             action: "round.publish".into(),
             round_id: Some(round_id),
@@ -341,6 +350,7 @@ impl Store {
         } = *grant;
         let unit = self.unit(unit_id).await?;
         let mut tx = self.pool.begin().await?;
+        self.hold_round(&mut tx, round_id).await?;
         sqlx::query(
             r"insert into unit_overrides (round_id, unit_id, phase, kind, until_at, reason, granted_by, granted_at)
               values ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -385,27 +395,38 @@ impl Store {
         unit_id: i64,
         phase: Phase,
     ) -> Result<Vec<Override>> {
-        let rows: Vec<(String, i64, String, i64)> = sqlx::query_as(
-            r"select kind, until_at, reason, granted_at from unit_overrides
-              where round_id = $1 and unit_id = $2 and phase = $3 order by id",
-        )
-        .bind(round_id)
-        .bind(unit_id)
-        .bind(phase.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(kind, until, reason, granted)| Override {
-                kind: if kind == "reopening" {
-                    OverrideKind::Reopening
-                } else {
-                    OverrideKind::Extension
-                },
-                until: from_ts(until),
-                reason,
-                granted_at: from_ts(granted),
-            })
-            .collect())
+        read_overrides(&self.pool, round_id, unit_id, phase).await
     }
+}
+
+/// Every extension and reopening granted to a unit in a phase, read through `executor` (the
+/// pool, or a transaction that must see them as it writes).
+pub(super) async fn read_overrides<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    round_id: i64,
+    unit_id: i64,
+    phase: Phase,
+) -> Result<Vec<Override>> {
+    let rows: Vec<(String, i64, String, i64)> = sqlx::query_as(
+        r"select kind, until_at, reason, granted_at from unit_overrides
+          where round_id = $1 and unit_id = $2 and phase = $3 order by id",
+    )
+    .bind(round_id)
+    .bind(unit_id)
+    .bind(phase.as_str())
+    .fetch_all(executor)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, until, reason, granted)| Override {
+            kind: if kind == "reopening" {
+                OverrideKind::Reopening
+            } else {
+                OverrideKind::Extension
+            },
+            until: from_ts(until),
+            reason,
+            granted_at: from_ts(granted),
+        })
+        .collect())
 }

@@ -1,0 +1,208 @@
+//! The state a write depends on, checked again inside the write's own transaction, after
+//! taking the locks that order it against the writes that change that state: the round's
+//! row (publication, phases, extensions) and the unit's row (submission). A write that
+//! loses a race gets the refusal it would have got a moment later; one that wins is
+//! ordered before the change.
+//!
+//! On SQLite the first statement is a write, so the transaction holds the database's write
+//! lock from its start and reads the latest data. On PostgreSQL, writes to a unit share the
+//! round's row (`for share`) and the unit's row; publication, phases and extensions take
+//! the round's row exclusively, submission and withdrawal the unit's row.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Any, Transaction};
+
+use super::rounds::read_overrides;
+use super::{Backend, Result, Store, StoreError, from_ts};
+use crate::domain::deadline::{Access, Phase, Window, access};
+
+/// What a write to a unit's data needs to hold when it is made.
+#[derive(Clone, Copy, Debug)]
+pub struct Guard {
+    pub round_id: i64,
+    pub unit_id: i64,
+    /// The phase whose window (with the unit's extensions and reopenings) must be open at
+    /// the write's instant.
+    pub phase: Option<Phase>,
+    /// The unit's own writes: refused once its head has submitted.
+    pub unsubmitted: bool,
+}
+
+impl Guard {
+    /// A write of the unit's self-assessment (scores, evidence): open and not submitted.
+    pub fn self_assessment(round_id: i64, unit_id: i64) -> Guard {
+        Guard {
+            round_id,
+            unit_id,
+            phase: Some(Phase::SelfAssessment),
+            unsubmitted: true,
+        }
+    }
+
+    /// A write in `phase` that does not depend on the submission.
+    pub fn in_phase(round_id: i64, unit_id: i64, phase: Phase) -> Guard {
+        Guard {
+            round_id,
+            unit_id,
+            phase: Some(phase),
+            unsubmitted: false,
+        }
+    }
+
+    /// A write that only needs the round not to be published (survey, bonus, penalty).
+    pub fn unpublished(round_id: i64, unit_id: i64) -> Guard {
+        Guard {
+            round_id,
+            unit_id,
+            phase: None,
+            unsubmitted: false,
+        }
+    }
+}
+
+/// Why a guarded write was refused: the state changed before it could be made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Published(DateTime<Utc>),
+    Closed(Access),
+    Submitted(DateTime<Utc>),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::domain::deadline::{format_date, format_instant};
+        match self {
+            Refusal::Published(at) => write!(
+                f,
+                "Kết quả kỳ đánh giá đã công bố ngày {}; không thể thay đổi.",
+                format_date(*at)
+            ),
+            Refusal::Closed(gate) => f.write_str(&gate.message),
+            Refusal::Submitted(at) => write!(
+                f,
+                "Thủ trưởng đơn vị đã phê duyệt và gửi lúc {}. Cần «Rút lại để chỉnh sửa» trước khi sửa.",
+                format_instant(*at)
+            ),
+        }
+    }
+}
+
+/// How a transaction holds the unit's row: beside other writes of the unit, or alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum UnitHold {
+    Shared,
+    Exclusive,
+}
+
+impl Store {
+    /// Takes the round's row exclusively: the first statement of a transaction that
+    /// publishes the round or changes its phases or extensions.
+    pub(super) async fn hold_round(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        round_id: i64,
+    ) -> Result<()> {
+        let sql = match self.backend {
+            Backend::Sqlite => "update rounds set id = id where id = $1",
+            Backend::Postgres => "select id from rounds where id = $1 for update",
+        };
+        sqlx::query(sql).bind(round_id).execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// Takes the locks of `guard`, then refuses unless its state holds at `now`: the first
+    /// statement of a guarded write's transaction.
+    pub(super) async fn hold(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        guard: &Guard,
+        now: DateTime<Utc>,
+        unit: UnitHold,
+    ) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                // A write first: the transaction holds the write lock from here on.
+                sqlx::query("update rounds set id = id where id = $1")
+                    .bind(guard.round_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Backend::Postgres => {
+                sqlx::query("select id from rounds where id = $1 for share")
+                    .bind(guard.round_id)
+                    .execute(&mut **tx)
+                    .await?;
+                let sql = match unit {
+                    UnitHold::Shared => "select id from units where id = $1 for share",
+                    UnitHold::Exclusive => "select id from units where id = $1 for update",
+                };
+                sqlx::query(sql)
+                    .bind(guard.unit_id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        self.unpublished(tx, guard.round_id).await?;
+        if let Some(phase) = guard.phase {
+            let gate = phase_access(tx, guard, phase, now).await?;
+            if !gate.open {
+                return Err(StoreError::Refused(Refusal::Closed(gate)));
+            }
+        }
+        if guard.unsubmitted {
+            let submitted: Option<i64> = sqlx::query_scalar(
+                "select submitted_at from submissions where round_id = $1 and unit_id = $2",
+            )
+            .bind(guard.round_id)
+            .bind(guard.unit_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if let Some(at) = submitted {
+                return Err(StoreError::Refused(Refusal::Submitted(from_ts(at))));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Refuses once the round is published, read inside the transaction.
+    pub(super) async fn unpublished(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        round_id: i64,
+    ) -> Result<()> {
+        let published: Option<Option<i64>> =
+            sqlx::query_scalar("select published_at from rounds where id = $1")
+                .bind(round_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        match published {
+            None => Err(StoreError::NotFound(format!("kỳ đánh giá #{round_id}"))),
+            Some(Some(at)) => Err(StoreError::Refused(Refusal::Published(from_ts(at)))),
+            Some(None) => Ok(()),
+        }
+    }
+}
+
+/// Whether the unit may write in `phase` at `now`, read inside the transaction.
+async fn phase_access(
+    tx: &mut Transaction<'_, Any>,
+    guard: &Guard,
+    phase: Phase,
+    now: DateTime<Utc>,
+) -> Result<Access> {
+    let window: Option<(i64, i64)> = sqlx::query_as(
+        "select opens_at, closes_at from round_phases where round_id = $1 and phase = $2",
+    )
+    .bind(guard.round_id)
+    .bind(phase.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let window = window.map(|(opens, closes)| Window {
+        opens_at: from_ts(opens),
+        closes_at: from_ts(closes),
+    });
+    let overrides = read_overrides(&mut **tx, guard.round_id, guard.unit_id, phase).await?;
+    Ok(access(phase, window.as_ref(), &overrides, now))
+}

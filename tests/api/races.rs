@@ -1,0 +1,225 @@
+//! Races between a write and the change of state it depends on: whoever comes second gets
+//! the refusal it would get a second later, and nothing acknowledged is lost. Each race is
+//! run many times, on whichever backend the suite runs on.
+
+use parindex::domain::deadline::Phase;
+use parindex::domain::{LeafInput, Points};
+use parindex::service::self_assessment::{LeafSave, save_leaf, submit, withdraw};
+use parindex::service::{Context, Who};
+use parindex::store::{AppraisalEntry, AuditFilter};
+
+use crate::helpers::{SmallRound, TestDb, ctx, small_round, t};
+
+const RACES: usize = 20;
+
+fn judged(points: &str, version: Option<i64>) -> LeafSave {
+    LeafSave {
+        leaf_code: "2.1".into(),
+        input: Some(LeafInput::Judged {
+            points: points.parse().expect("points"),
+        }),
+        expected_version: version,
+        ..Default::default()
+    }
+}
+
+/// Audit ids of `action` entries of the unit, in order.
+async fn audit_ids(ctx: &Context, unit: i64, action: &str) -> Vec<i64> {
+    let filter = AuditFilter {
+        unit_id: Some(unit),
+        leaf_code: None,
+    };
+    let mut ids: Vec<i64> = ctx
+        .store
+        .audit_log(&filter)
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action == action)
+        .map(|e| e.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+async fn round(db: &TestDb) -> SmallRound {
+    small_round(&db.store, &[("A", "UBND phường An Khánh")], vec![]).await
+}
+
+#[tokio::test]
+async fn no_save_is_stored_after_the_head_submits() {
+    let db = TestDb::new().await;
+    let r = round(&db).await;
+    let ctx = ctx(&db.store);
+    let unit = r.units[0];
+    let now = t("05/01/2024");
+    let officer = Who::new(r.officers[0].clone(), "127.0.0.1", now);
+    let head = Who::new(r.heads[0].clone(), "127.0.0.1", now);
+    let mut late = Vec::new();
+    let mut lost = 0;
+    for race in 0..RACES {
+        let version = ctx
+            .store
+            .self_entry(r.round, unit, "2.1")
+            .await
+            .expect("entry")
+            .map(|e| e.version);
+        let saves = (0..4).map(|i| {
+            let (ctx, who) = (ctx.clone(), officer.clone());
+            let points = ["0.25", "0.5", "0.75", "1"][i];
+            tokio::spawn(async move {
+                save_leaf(&ctx, &who, r.round, unit, judged(points, version)).await
+            })
+        });
+        let saves: Vec<_> = saves.collect();
+        let submitted = {
+            let (ctx, who) = (ctx.clone(), head.clone());
+            tokio::spawn(async move { submit(&ctx, &who, r.round, unit).await })
+        };
+        let mut acknowledged = Vec::new();
+        for s in saves {
+            if let Ok(v) = s.await.expect("join") {
+                acknowledged.push(v);
+            }
+        }
+        submitted.await.expect("join").expect("submit");
+        let last_submit = *audit_ids(&ctx, unit, "self_assessment.submit")
+            .await
+            .last()
+            .expect("submit");
+        let saves_after = audit_ids(&ctx, unit, "self_assessment.save")
+            .await
+            .into_iter()
+            .filter(|id| *id > last_submit)
+            .count();
+        if saves_after > 0 {
+            late.push(race);
+        }
+        let stored = ctx
+            .store
+            .self_entry(r.round, unit, "2.1")
+            .await
+            .expect("entry")
+            .map(|e| e.version);
+        if acknowledged.iter().any(|v| Some(*v) > stored) {
+            lost += 1;
+        }
+        withdraw(&ctx, &head, r.round, unit)
+            .await
+            .expect("withdraw");
+    }
+    assert_eq!(
+        (late.len(), lost),
+        (0, 0),
+        "saves stored after the submission in races {late:?}"
+    );
+}
+
+#[tokio::test]
+async fn no_appraisal_is_stored_after_publication() {
+    let db = TestDb::new().await;
+    let r = round(&db).await;
+    let ctx = ctx(&db.store);
+    let unit = r.units[0];
+    // Appraisal round 1 is open (the unit's self-assessment is locked by its deadline).
+    let now = t("20/01/2024");
+    let appraiser = Who::new(r.appraiser.clone(), "127.0.0.1", now);
+    let admin = Who::new(r.admin.clone(), "127.0.0.1", now);
+    let appraisals = (0..8).map(|i| {
+        let (ctx, who) = (ctx.clone(), appraiser.clone());
+        tokio::spawn(async move {
+            let entry = AppraisalEntry {
+                leaf_code: "2.1".into(),
+                appraisal_round: 1,
+                points: Some(Points::from_hundredths(25 * (i % 8))),
+                comment: format!("Lần {i}"),
+                ..Default::default()
+            };
+            parindex::service::scores::save_appraisal(&ctx, &who, r.round, unit, entry).await
+        })
+    });
+    let appraisals: Vec<_> = appraisals.collect();
+    let published = {
+        let (ctx, who) = (ctx.clone(), admin.clone());
+        tokio::spawn(async move { parindex::service::rounds::publish(&ctx, &who, r.round).await })
+    };
+    for a in appraisals {
+        let _ = a.await.expect("join");
+    }
+    published.await.expect("join").expect("publish");
+    let publish_id = {
+        let log = ctx
+            .store
+            .audit_log(&AuditFilter::default())
+            .await
+            .expect("audit");
+        log.iter()
+            .find(|e| e.action == "round.publish")
+            .expect("published")
+            .id
+    };
+    let after = audit_ids(&ctx, unit, "appraisal.round1.save")
+        .await
+        .into_iter()
+        .filter(|id| *id > publish_id)
+        .count();
+    assert_eq!(after, 0, "appraisals stored after publication");
+    let _ = Phase::AppraisalRound1;
+}
+
+#[tokio::test]
+async fn no_evidence_is_stored_after_the_head_submits() {
+    let db = TestDb::new().await;
+    let r = round(&db).await;
+    let ctx = ctx(&db.store);
+    let unit = r.units[0];
+    let now = t("05/01/2024");
+    let officer = Who::new(r.officers[0].clone(), "127.0.0.1", now);
+    let head = Who::new(r.heads[0].clone(), "127.0.0.1", now);
+    let mut late = Vec::new();
+    for race in 0..RACES {
+        let uploads: Vec<_> = (0..4)
+            .map(|i| {
+                let (ctx, who) = (ctx.clone(), officer.clone());
+                tokio::spawn(async move {
+                    let upload = parindex::service::evidence::Upload {
+                        file_name: format!("Báo cáo {race}-{i}.pdf"),
+                        bytes: format!("%PDF-1.4\n% {race} {i}\n%%EOF\n")
+                            .into_bytes()
+                            .into(),
+                        leaves: vec!["2.1".into()],
+                    };
+                    parindex::service::evidence::upload_file(&ctx, &who, r.round, unit, upload)
+                        .await
+                })
+            })
+            .collect();
+        let submitted = {
+            let (ctx, who) = (ctx.clone(), head.clone());
+            tokio::spawn(async move { submit(&ctx, &who, r.round, unit).await })
+        };
+        for u in uploads {
+            let _ = u.await.expect("join");
+        }
+        submitted.await.expect("join").expect("submit");
+        let last_submit = *audit_ids(&ctx, unit, "self_assessment.submit")
+            .await
+            .last()
+            .expect("submit");
+        let after = audit_ids(&ctx, unit, "evidence.file.add")
+            .await
+            .into_iter()
+            .filter(|id| *id > last_submit)
+            .count();
+        if after > 0 {
+            late.push(race);
+        }
+        withdraw(&ctx, &head, r.round, unit)
+            .await
+            .expect("withdraw");
+    }
+    assert!(
+        late.is_empty(),
+        "evidence stored after the submission in races {late:?}"
+    );
+}
