@@ -352,7 +352,11 @@ mod tests {
         let gate = access(Phase::SelfAssessment, Some(&moved), &late, t("22/01/2024"));
         assert!(gate.open);
         assert_eq!(gate.effective_deadline, Some(t("25/01/2024")));
-        assert!(gate.message.starts_with("Được gia hạn đến"), "{}", gate.message);
+        assert!(
+            gate.message.starts_with("Được gia hạn đến"),
+            "{}",
+            gate.message
+        );
         let after = t("25/01/2024") + chrono::Duration::seconds(1);
         assert!(!access(Phase::SelfAssessment, Some(&moved), &late, after).open);
     }
