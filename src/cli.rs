@@ -209,11 +209,12 @@ async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<Exit
         .with_context(|| format!("không mở được địa chỉ {bind}"))?
         .with_secure_cookies(config.secure_cookies)
         .with_issuer(&config.issuer);
+    let stop = crate::startup::stop_requested();
     println!(
-        "parindex đang chạy tại http://{} (Ctrl-C để dừng)",
+        "parindex đang chạy tại http://{} (Ctrl-C hoặc SIGTERM để dừng)",
         app.local_addr()?
     );
-    app.run_until_stopped().await?;
+    app.run_until(stop).await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -54,16 +54,51 @@ impl Application {
         self.local_addr().map(|a| a.port()).unwrap_or_default()
     }
 
-    /// Serves until Ctrl-C (or the task is dropped, in tests).
+    /// Serves until Ctrl-C or SIGTERM (what a service manager or an orchestrator sends),
+    /// then finishes the requests in flight; in tests, until the task is dropped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(stop_requested()).await
+    }
+
+    /// Serves until `stop` completes, then finishes the requests in flight.
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let app = router(self.state);
         axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stop)
         .await
+    }
+}
+
+/// Ctrl-C, or SIGTERM on Unix. The handlers are in place when this returns, so a signal
+/// sent right after is not lost.
+pub fn stop_requested() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+    async move {
+        let interrupt = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let terminate = async {
+            match terminate {
+                Ok(mut stream) => {
+                    stream.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            () = interrupt => {}
+            () = terminate => {}
+        }
+        tracing::info!("stopping: finishing the requests in flight");
     }
 }

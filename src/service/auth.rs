@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Context, Result, ServiceError, Who};
 use crate::domain::access::Actor;
-use crate::store::{NewAudit, SessionRecord};
+use crate::store::SessionRecord;
 
 /// How long a session lasts from sign-in.
 pub const SESSION_HOURS: i64 = 12;
@@ -174,16 +174,7 @@ pub async fn reset_password(ctx: &Context, who: &Who, user_id: i64, new: &str) -
     let store = &ctx.store;
     super::require_admin(&who.actor)?;
     let hash = hash_password(new).await?;
-    store.set_password_hash(user_id, &hash).await?;
-    store
-        .append_audit(
-            NewAudit {
-                action: "user.password_reset".into(),
-                new_value: Some(format!("người dùng #{user_id}")),
-                ..who.audit()
-            },
-            who.now,
-        )
-        .await?;
-    Ok(())
+    Ok(store
+        .reset_password(user_id, &hash, who.audit(), who.now)
+        .await?)
 }

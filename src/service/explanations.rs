@@ -116,7 +116,10 @@ pub async fn view(
             "Tài khoản này không được xem đơn vị này.".into(),
         ));
     }
-    let (_, unit, set) = unit_in_round(store, round_id, unit_id).await?;
+    let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
+    // The same gate as every other read of the unit: an appraiser only once it has
+    // submitted or its deadline has passed.
+    super::self_assessment::ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let appraisals = store.appraisal_entries(round_id, unit_id).await?;
     let mut answers = store.explanations(round_id, unit_id).await?;
     let requests = store

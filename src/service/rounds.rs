@@ -69,15 +69,30 @@ pub async fn create_round(ctx: &Context, who: &Who, spec: RoundSpec) -> Result<i
     let actor = &who.actor;
     require_admin(actor)?;
     let title = super::admin::required(&spec.title, "tên kỳ đánh giá")?;
-    let mut sets = Vec::new();
+    let mut sets: Vec<(String, i64)> = Vec::new();
     for pin in &spec.sets {
+        if sets
+            .iter()
+            .any(|(tier, _)| tier.eq_ignore_ascii_case(pin.tier_code.trim()))
+        {
+            return Err(ServiceError::Invalid(format!(
+                "Khối «{}» được chọn hai lần; mỗi khối một bộ tiêu chí.",
+                pin.tier_code.trim()
+            )));
+        }
         let stored = store
             .criteria_set_by_version(&pin.set_code, &pin.set_version)
             .await?;
-        sets.push((pin.tier_code.clone(), stored.id));
+        sets.push((pin.tier_code.trim().to_string(), stored.id));
     }
     let mut phases = Vec::new();
     for p in &spec.phases {
+        if phases.iter().any(|(phase, _)| *phase == p.phase) {
+            return Err(ServiceError::Invalid(format!(
+                "Thời gian {} được nhập hai lần.",
+                p.phase.activity()
+            )));
+        }
         phases.push((p.phase, window(p)?));
     }
     let mut bands: Vec<(String, Vec<crate::domain::results::Band>)> = Vec::new();

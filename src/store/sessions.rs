@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::audit::NewAudit;
 use super::{Result, Store, StoreError, to_ts};
 use crate::domain::access::{Actor, Role, Scope};
 
@@ -104,23 +105,56 @@ impl Store {
     /// Stores a new password hash and ends every session of the user.
     pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let changed = sqlx::query("update users set password_hash = $2 where id = $1")
-            .bind(user_id)
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!("người dùng #{user_id}")));
-        }
-        sqlx::query("delete from sessions where user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        write_password(&mut tx, user_id, hash).await?;
         tx.commit().await?;
         Ok(())
     }
 
+    /// An administrator's reset of a user's password, its audit entry in the same
+    /// transaction; the user's sessions end.
+    pub async fn reset_password(
+        &self,
+        user_id: i64,
+        hash: &str,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        write_password(&mut tx, user_id, hash).await?;
+        let entry = NewAudit {
+            action: "user.password_reset".into(),
+            new_value: Some(format!("người dùng #{user_id}")),
+            ..audit
+        };
+        super::audit::append(&mut tx, &entry, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Sets a password hash and ends the user's sessions, in `tx`.
+async fn write_password(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+    hash: &str,
+) -> Result<()> {
+    let changed = sqlx::query("update users set password_hash = $2 where id = $1")
+        .bind(user_id)
+        .bind(hash)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("người dùng #{user_id}")));
+    }
+    sqlx::query("delete from sessions where user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl Store {
     pub async fn add_appraiser_scope(
         &self,
         user_id: i64,
@@ -147,6 +181,7 @@ impl Store {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             r"insert into sessions (token_hash, user_id, csrf_token, created_at, expires_at, address)
               values ($1, $2, $3, $4, $5, $6)",
@@ -157,8 +192,14 @@ impl Store {
         .bind(to_ts(now))
         .bind(to_ts(expires_at))
         .bind(address)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        // Sessions that have ended are of no use to anyone: each sign-in clears them.
+        sqlx::query("delete from sessions where expires_at < $1")
+            .bind(to_ts(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -196,3 +196,43 @@ fn the_export_benchmark_runs_and_prints_its_figures() {
         assert!(out.contains(line), "{line}: {out}");
     }
 }
+
+#[test]
+fn the_server_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let data = tempfile::tempdir().expect("tmp");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_parindex"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("RUST_LOG", "error")
+        .env_remove("DATABASE_URL")
+        .env("PARINDEX_DATA_DIR", data.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start parindex serve");
+    // It says where it listens once it does.
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read");
+    assert!(
+        line.contains("parindex đang chạy tại http://127.0.0.1:"),
+        "{line}"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = server.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+}

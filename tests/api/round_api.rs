@@ -964,6 +964,33 @@ async fn the_administrator_opens_a_round_and_moves_a_deadline() {
         )
     );
 
+    // A tier or a phase given twice is a 422 naming it, and no round is created.
+    let rounds_before = app.store().rounds().await.expect("rounds").len();
+    let mut twice = spec.clone();
+    twice["sets"] = json!([
+        { "tier_code": "t", "set_code": "KIEM-THU", "set_version": "1" },
+        { "tier_code": "t", "set_code": "KIEM-THU", "set_version": "1" }
+    ]);
+    let (status, body) = send(&app, &admin, &csrf, "POST", "/api/rounds/new", twice).await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (
+            422,
+            Some("Khối «t» được chọn hai lần; mỗi khối một bộ tiêu chí.")
+        )
+    );
+    let mut twice = spec.clone();
+    twice["phases"] = json!([
+        { "phase": "self_assessment", "opens": "01/12/2024", "closes": "07/01/2025" },
+        { "phase": "self_assessment", "opens": "02/12/2024", "closes": "08/01/2025" }
+    ]);
+    let (status, body) = send(&app, &admin, &csrf, "POST", "/api/rounds/new", twice).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        app.store().rounds().await.expect("rounds").len(),
+        rounds_before
+    );
+
     // The officer writes in the new round while it is open…
     app.clock.set(t("20/12/2024"));
     let officer = Browser::default();
@@ -1067,4 +1094,36 @@ async fn the_extension_form_keeps_what_was_typed_and_explains_a_bad_date() {
             .len(),
         1
     );
+}
+
+#[tokio::test]
+async fn an_appraiser_sees_the_explanations_only_when_the_self_assessment_may_be_seen() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.clock.set(t("05/01/2024"));
+    let appraiser = Browser::default();
+    app.sign_in_with(&appraiser, "thamdinh").await;
+    let api = format!("/api/rounds/{}/units/{}/explanations", r.round, r.units[0]);
+    let page = format!("/ky/{}/don-vi/{}/giai-trinh", r.round, r.units[0]);
+    let status = |path: String| {
+        let appraiser = appraiser.clone();
+        let url = app.url(&path);
+        async move { appraiser.send(appraiser.get(url)).await.status().as_u16() }
+    };
+    // Not submitted, still open: refused like the self-assessment itself.
+    assert_eq!(status(api.clone()).await, 403);
+    assert_eq!(status(page.clone()).await, 403);
+    assert_eq!(
+        status(format!(
+            "/api/rounds/{}/units/{}/self-assessment",
+            r.round, r.units[0]
+        ))
+        .await,
+        403
+    );
+    // After the deadline: readable.
+    app.clock.set(t("08/01/2024"));
+    app.sign_in_with(&appraiser, "thamdinh").await;
+    assert_eq!(status(api).await, 200);
+    assert_eq!(status(page).await, 200);
 }

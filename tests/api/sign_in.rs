@@ -281,3 +281,23 @@ async fn before_publication_a_unit_sees_only_its_own_line() {
         .collect();
     assert_eq!(ranks, [1, 1], "two empty units share rank 1");
 }
+
+#[tokio::test]
+async fn sessions_that_have_ended_are_removed() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from sessions")
+            .fetch_one(app.store().pool())
+            .await
+            .expect("count")
+    };
+    app.sign_in_with(&Browser::default(), "a.canbo").await;
+    app.sign_in_with(&Browser::default(), "quantri").await;
+    assert_eq!(count().await, 2);
+    // Two days later both have ended; the next sign-in clears them.
+    app.clock
+        .set(parindex::domain::Clock::now(&app.clock) + Duration::days(2));
+    app.sign_in_with(&Browser::default(), "a.canbo").await;
+    assert_eq!(count().await, 1);
+}
