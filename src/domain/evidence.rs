@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use crate::domain::text::{limit, multiline, one_line};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
@@ -200,11 +201,15 @@ pub fn check_file(
 }
 
 /// A citation as sent, before checking.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, validator::Validate)]
 pub struct CitationDraft {
+    #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub document_number: String,
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub issued_on: String,
+    #[validate(length(max = limit::TEXT), custom(function = multiline))]
     pub summary: String,
+    #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub pages: String,
 }
 

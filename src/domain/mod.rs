@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod evidence;
 pub mod points;
 pub mod results;
+pub mod text;
 
 pub use criteria::{CriteriaSet, LeafInput, Method, Node};
 pub use deadline::{Clock, ManualClock, Phase, SystemClock};

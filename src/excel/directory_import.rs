@@ -15,6 +15,7 @@ use rust_xlsxwriter::{DataValidation, Format, Workbook, XlsxError};
 
 use super::sheet::SheetReader;
 use crate::domain::access::{Role, valid_username};
+use crate::domain::text::limit;
 
 pub const UNITS: &str = "Đơn vị";
 pub const USERS: &str = "Người dùng";
@@ -222,6 +223,7 @@ fn read_units(
             (errors.len() == before).then_some(v)
         };
         let (code, name, tier_code) = (read(UNIT_CODE), read(UNIT_NAME), read(TIER));
+        let name = name.filter(|n| !sheet.breaks_rules(r, cols[UNIT_NAME], n, limit::NAME, errors));
         let at = |c: &str| sheet.place(r, cols[c]);
         let Some(code) = code else { continue };
         if code.is_empty() {
@@ -301,6 +303,8 @@ fn read_users(
         let display_name = read(FULL_NAME);
         let role_text = read(ROLE);
         let unit_code = read(UNIT_CODE);
+        let display_name = display_name
+            .filter(|n| !sheet.breaks_rules(r, cols[FULL_NAME], n, limit::NAME, errors));
         let valid_until = if sheet.is_formula(r, cols[VALID_UNTIL]) {
             errors.push(format!(
                 "{}: ô chứa công thức; hãy dán giá trị thay cho công thức.",

@@ -8,6 +8,7 @@ use calamine::{Data, Reader, Xlsx};
 use unicode_normalization::UnicodeNormalization;
 
 use super::survey_import::column_letter;
+use crate::domain::text::{limit, multiline};
 
 /// A cell as text, refusing formulas (their cached value may be stale or absent).
 pub(crate) struct SheetReader {
@@ -53,7 +54,14 @@ impl SheetReader {
         match self.rows.get(row).and_then(|r| r.get(col)) {
             None | Some(Data::Empty) => String::new(),
             // NFC: some Vietnamese keyboards type decomposed letters ("ệ" as e + two marks).
-            Some(Data::String(s)) => s.trim().nfc().collect(),
+            Some(Data::String(s)) => {
+                let text: String = s.trim().nfc().collect();
+                // The rules of typed text hold for imported text too.
+                if self.breaks_rules(row, col, &text, limit::TEXT, errors) {
+                    return String::new();
+                }
+                text
+            }
             Some(Data::Float(f)) => format!("{f}"),
             Some(Data::Int(i)) => format!("{i}"),
             Some(Data::Bool(b)) => {
@@ -75,6 +83,34 @@ impl SheetReader {
 }
 
 impl SheetReader {
+    /// Records why `text`, read from the cell, breaks the rules of typed text: longer than
+    /// `max` characters, or holding a control character other than a line break.
+    pub fn breaks_rules(
+        &self,
+        row: usize,
+        col: usize,
+        text: &str,
+        max: u64,
+        errors: &mut Vec<String>,
+    ) -> bool {
+        let length = text.chars().count() as u64;
+        if length > max {
+            errors.push(format!(
+                "{}: dài {length} ký tự, tối đa {max} ký tự.",
+                self.place(row, col)
+            ));
+            return true;
+        }
+        if multiline(text).is_err() {
+            errors.push(format!(
+                "{}: có ký tự điều khiển không được phép (chỉ được xuống dòng).",
+                self.place(row, col)
+            ));
+            return true;
+        }
+        false
+    }
+
     /// The row number Excel shows for row `row` of the range.
     pub fn row_number(&self, row: usize) -> usize {
         self.start.0 as usize + row + 1

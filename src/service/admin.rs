@@ -6,6 +6,7 @@ use crate::domain::collation::sort_vi;
 use crate::store::{NewAudit, Tier, Unit, User};
 
 use super::{Context, Result, ServiceError, Who, require_admin};
+use crate::domain::text::{limit, one_line};
 
 pub(super) fn required(value: &str, what: &str) -> Result<String> {
     let v = value.trim();
@@ -27,9 +28,11 @@ async fn audit(ctx: &Context, who: &Who, action: &str, value: String) -> Result<
 }
 
 /// A tier (khối) as the administrator types it.
-#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct NewTier {
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub code: String,
+    #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub name: String,
     /// Its place in lists and exports.
     #[serde(default)]
@@ -40,6 +43,7 @@ pub struct NewTier {
 pub async fn save_tier(ctx: &Context, who: &Who, tier: NewTier) -> Result<i64> {
     let store = &ctx.store;
     require_admin(&who.actor)?;
+    super::check(&tier)?;
     let code = required(&tier.code, "mã khối")?;
     let name = required(&tier.name, "tên khối")?;
     let id = store.upsert_tier(&code, &name, tier.position).await?;
@@ -48,10 +52,13 @@ pub async fn save_tier(ctx: &Context, who: &Who, tier: NewTier) -> Result<i64> {
 }
 
 /// A unit as the administrator types it.
-#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct NewUnit {
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub code: String,
+    #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub name: String,
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub tier_code: String,
 }
 
@@ -59,6 +66,7 @@ pub struct NewUnit {
 pub async fn save_unit(ctx: &Context, who: &Who, unit: NewUnit) -> Result<i64> {
     let store = &ctx.store;
     require_admin(&who.actor)?;
+    super::check(&unit)?;
     let code = required(&unit.code, "mã đơn vị")?;
     let name = required(&unit.name, "tên đơn vị")?;
     let tier_code = unit.tier_code.trim();
@@ -74,14 +82,19 @@ pub async fn save_unit(ctx: &Context, who: &Who, unit: NewUnit) -> Result<i64> {
 }
 
 /// A new account, with its password.
-#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct NewUser {
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub username: String,
+    #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub display_name: String,
     /// admin, officer, head, appraiser or viewer.
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub role: String,
     /// Code of the unit of an officer or head.
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub unit_code: Option<String>,
+    #[validate(length(max = limit::PASSWORD), custom(function = one_line))]
     pub password: String,
 }
 
@@ -89,6 +102,7 @@ pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<i64> 
     let store = &ctx.store;
     let actor = &who.actor;
     require_admin(actor)?;
+    super::check(&new)?;
     let username = required(&new.username, "tên đăng nhập")?.to_lowercase();
     if !crate::domain::access::valid_username(&username) {
         return Err(ServiceError::Invalid(format!(
@@ -141,9 +155,10 @@ pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<i64> 
 }
 
 /// What an appraiser may appraise: a unit, an area, or both (unset means every one).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, validator::Validate)]
 pub struct Scope {
     pub unit_id: Option<i64>,
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub area_code: Option<String>,
 }
 
@@ -151,6 +166,7 @@ pub struct Scope {
 pub async fn add_scope(ctx: &Context, who: &Who, user_id: i64, scope: Scope) -> Result<()> {
     let store = &ctx.store;
     require_admin(&who.actor)?;
+    super::check(&scope)?;
     let Scope { unit_id, area_code } = scope;
     let target = store.actor(user_id).await?;
     if target.role != Role::Appraiser {

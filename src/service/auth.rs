@@ -74,12 +74,19 @@ async fn verify_password(password: &str, hash: Option<String>) -> bool {
 }
 
 fn check_password_rules(password: &str) -> Result<()> {
+    use crate::domain::text::{limit, one_line};
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(ServiceError::Invalid(format!(
             "Mật khẩu phải có ít nhất {MIN_PASSWORD_CHARS} ký tự."
         )));
     }
-    Ok(())
+    if password.chars().count() as u64 > limit::PASSWORD {
+        return Err(ServiceError::Invalid(format!(
+            "Mật khẩu dài tối đa {} ký tự.",
+            limit::PASSWORD
+        )));
+    }
+    super::check_field("password", one_line(password))
 }
 
 /// Signs a user in. Refuses with the same message whatever was wrong; refuses everyone
@@ -93,6 +100,15 @@ pub async fn sign_in(
     let (store, now) = (&ctx.store, ctx.clock.now());
     let window_start = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
     let username = username.trim();
+    // A username or password no account can have is refused before anything is stored
+    // or hashed: as a wrong one, saying nothing more.
+    let plausible = |text: &str, max: u64| {
+        text.chars().count() as u64 <= max && crate::domain::text::one_line(text).is_ok()
+    };
+    use crate::domain::text::limit;
+    if !plausible(username, limit::CODE) || !plausible(password, limit::PASSWORD) {
+        return Err(ServiceError::Unauthenticated(WRONG_CREDENTIALS.into()));
+    }
     // The attempt counts before the (slow) password check, so parallel guesses cannot
     // slip past the limit; it is forgotten if the password was right.
     let attempt = store

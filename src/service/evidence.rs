@@ -13,12 +13,15 @@ use crate::store::{EvidenceCitation, EvidenceFile, EvidenceList, Guard, NewEvide
 
 use super::self_assessment::{ensure_editable, ensure_viewable, unit_in_round};
 use super::{Context, Result, ServiceError, Who};
+use crate::domain::text::{limit, one_line};
 
 /// A file as received: the name the browser sent, its bytes, the leaves it supports.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, validator::Validate)]
 pub struct Upload {
+    #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub file_name: String,
     pub bytes: Bytes,
+    #[validate(custom(function = crate::domain::text::leaf_codes))]
     pub leaves: Vec<String>,
 }
 
@@ -81,6 +84,7 @@ pub async fn upload_file(
     let files = &ctx.files;
     let actor = &who.actor;
     refuse_writer(actor, unit_id)?;
+    super::check(&upload)?;
     let now = who.now;
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_editable(store, &round, &unit, now).await?;
@@ -124,6 +128,8 @@ pub async fn add_citation(
     let store = &ctx.store;
     let actor = &who.actor;
     refuse_writer(actor, unit_id)?;
+    super::check(&draft)?;
+    super::check_field("leaves", crate::domain::text::leaf_codes(leaves))?;
     let now = who.now;
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_editable(store, &round, &unit, now).await?;

@@ -65,6 +65,7 @@ pub async fn save_explanation(
             "Tiêu chí {leaf_code} không có yêu cầu giải trình; chỉ giải trình các tiêu chí được yêu cầu."
         )));
     }
+    super::check_field("text", crate::domain::text::answer(text))?;
     let text = text.trim();
     if text.is_empty() {
         return Err(ServiceError::Invalid(

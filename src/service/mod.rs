@@ -147,6 +147,27 @@ impl From<StoreError> for ServiceError {
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
+/// Refuses a request whose fields break the rules they declare (lengths, characters; see
+/// [`crate::domain::text`]), with a sentence per field in Vietnamese.
+pub(crate) fn check<T: validator::Validate>(request: &T) -> Result<()> {
+    request
+        .validate()
+        .map_err(|e| ServiceError::Invalid(crate::domain::text::explain(&e)))
+}
+
+/// Refuses one field's value that breaks its rule (`rule` is one of
+/// [`crate::domain::text`]'s checks).
+pub(crate) fn check_field(
+    field: &'static str,
+    rule: std::result::Result<(), validator::ValidationError>,
+) -> Result<()> {
+    rule.map_err(|e| {
+        let mut errors = validator::ValidationErrors::new();
+        errors.add(field, e);
+        ServiceError::Invalid(crate::domain::text::explain(&errors))
+    })
+}
+
 /// Refuses anyone but an administrator (cán bộ Sở Nội vụ).
 pub(crate) fn require_admin(actor: &crate::domain::access::Actor) -> Result<()> {
     if actor.is_admin() {

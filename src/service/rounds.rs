@@ -11,39 +11,52 @@ use crate::store::{NewOverride, Round};
 
 use super::dashboard::UnitProgress;
 use super::{Context, Result, ServiceError, Who, require_admin};
+use crate::domain::text::{limit, one_line};
+use validator::Validate;
 
 /// A new round as the administrator describes it; dates the Vietnamese way.
-#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema, Validate)]
 pub struct RoundSpec {
     pub year: i64,
+    #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub title: String,
     #[serde(default)]
     pub tie_break: crate::domain::results::TieBreak,
+    #[validate(nested)]
     pub sets: Vec<SetPin>,
+    #[validate(nested)]
     pub phases: Vec<PhaseSpec>,
     #[serde(default)]
+    #[validate(nested)]
     pub bands: Vec<BandSpec>,
 }
 
-#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema, Validate)]
 pub struct SetPin {
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub tier_code: String,
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub set_code: String,
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub set_version: String,
 }
 
-#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema, Validate)]
 pub struct PhaseSpec {
     pub phase: crate::domain::deadline::Phase,
     /// "01/12/2023" (start of that day) or "01/12/2023 08:00", Vietnam time.
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub opens: String,
     /// "07/01/2024" (end of that day) or "07/01/2024 17:00", Vietnam time.
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub closes: String,
 }
 
-#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema, Validate)]
 pub struct BandSpec {
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub tier_code: String,
+    #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub label: String,
     pub min_index: crate::domain::Percent,
 }
@@ -68,6 +81,7 @@ pub async fn create_round(ctx: &Context, who: &Who, spec: RoundSpec) -> Result<i
     let store = &ctx.store;
     let actor = &who.actor;
     require_admin(actor)?;
+    super::check(&spec)?;
     let title = super::admin::required(&spec.title, "tên kỳ đánh giá")?;
     let mut sets: Vec<(String, i64)> = Vec::new();
     for pin in &spec.sets {
@@ -121,6 +135,7 @@ pub async fn create_round(ctx: &Context, who: &Who, spec: RoundSpec) -> Result<i
 pub async fn set_phase(ctx: &Context, who: &Who, round_id: i64, spec: PhaseSpec) -> Result<()> {
     let store = &ctx.store;
     require_admin(&who.actor)?;
+    super::check(&spec)?;
     let w = window(&spec)?;
     if store.round(round_id).await?.published_at.is_some() {
         return Err(ServiceError::Conflict(
@@ -153,6 +168,7 @@ pub async fn grant_override(
     grant: NewOverride,
 ) -> Result<()> {
     require_admin(&who.actor)?;
+    super::check(&grant)?;
     let reason = grant.reason.trim().to_string();
     if reason.is_empty() {
         return Err(ServiceError::Invalid(

@@ -43,6 +43,7 @@ pub async fn save_appraisal(
             ));
         }
     };
+    super::check(&entry)?;
     let now = who.now;
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_not_published(&round)?;
@@ -164,6 +165,7 @@ pub async fn set_extra(
 ) -> Result<()> {
     let store = &ctx.store;
     require_admin(&who.actor)?;
+    super::check(&extra)?;
     let (round, _, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_not_published(&round)?;
     let group = match extra.kind.as_str() {

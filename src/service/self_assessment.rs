@@ -12,14 +12,18 @@ use crate::domain::{Clock, CriteriaSet, LeafInput};
 use crate::store::{Guard, Round, SelfInput, Store, Unit};
 
 use super::{Context, Result, ServiceError, Who};
+use crate::domain::text::{limit, multiline, one_line};
 
 /// What a unit officer sends for one leaf.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, validator::Validate)]
 pub struct LeafSave {
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub leaf_code: String,
     pub input: Option<LeafInput>,
+    #[validate(length(max = limit::TEXT), custom(function = multiline))]
     pub explanation: String,
     pub not_applicable: bool,
+    #[validate(length(max = limit::REASON), custom(function = multiline))]
     pub na_reason: String,
     /// The version the writer last saw; `None` for a leaf never saved.
     pub expected_version: Option<i64>,
@@ -117,6 +121,7 @@ pub async fn save_leaf(
             "Chỉ cán bộ và thủ trưởng của đơn vị mới được tự chấm điểm.".into(),
         ));
     }
+    super::check(&save)?;
     // One instant for the whole request: the check and the stored time agree.
     let now = who.now;
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;

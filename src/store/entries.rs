@@ -11,6 +11,7 @@ use super::audit::{NewAudit, append};
 use super::guard::{Guard, UnitHold};
 use super::{Result, Store, StoreError, flag, from_ts, to_ts};
 use crate::domain::results::UnitScores;
+use crate::domain::text::{limit, multiline, one_line};
 use crate::domain::{LeafInput, Points};
 
 /// A self-assessment entry to save: the input, the points it gives (computed by the
@@ -88,21 +89,26 @@ impl From<SelfRow> for SelfEntry {
 
 /// How many times a bonus (`bonus`) or penalty (`penalty`) item counts for a unit, with a
 /// note; 0 removes it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, validator::Validate)]
 pub struct ExtraCount {
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub kind: String,
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub item_code: String,
     pub occurrences: i64,
+    #[validate(length(max = limit::REASON), custom(function = multiline))]
     pub note: String,
 }
 
 /// An appraised score for one leaf in one appraisal round (1 or 2).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, validator::Validate)]
 pub struct AppraisalEntry {
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub leaf_code: String,
     pub appraisal_round: i64,
     pub points: Option<Points>,
     pub not_applicable: bool,
+    #[validate(length(max = limit::TEXT), custom(function = multiline))]
     pub comment: String,
     pub explanation_requested: bool,
 }

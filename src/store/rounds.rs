@@ -12,13 +12,15 @@ use crate::domain::Percent;
 use crate::domain::deadline::format_instant;
 use crate::domain::deadline::{Override, OverrideKind, Phase, Window};
 use crate::domain::results::{Band, TieBreak};
+use crate::domain::text::{limit, multiline};
 
 /// An extension or a reopening of one phase for one unit.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, validator::Validate)]
 pub struct NewOverride {
     pub phase: Phase,
     pub kind: OverrideKind,
     pub until: DateTime<Utc>,
+    #[validate(length(max = limit::REASON), custom(function = multiline))]
     pub reason: String,
 }
 

@@ -13,6 +13,7 @@ mod excel;
 mod fixture;
 mod forms;
 mod helpers;
+mod limits;
 mod races;
 mod round_api;
 mod self_assessment;
