@@ -453,3 +453,26 @@ impl SlowRequest {
         }
     }
 }
+
+/// Sends a JSON body with the CSRF header (PUT, or POST for any other method) and reads
+/// the JSON answer.
+pub async fn send_json(
+    app: &TestApp,
+    browser: &Browser,
+    csrf: &str,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let url = app.url(path);
+    let request = match method {
+        "PUT" => reqwest::Client::new().put(url),
+        _ => browser.post(url),
+    };
+    json_of(
+        browser
+            .send(request.header("x-csrf-token", csrf).json(&body))
+            .await,
+    )
+    .await
+}

@@ -6,26 +6,24 @@ use parindex::domain::text::limit;
 use serde_json::{Value, json};
 
 use crate::directory_import::{C, directory_workbook};
-use crate::helpers::{Browser, TestApp, audit_count, json_of, small_round, spawn_app, t};
+use crate::helpers::{
+    Browser, TestApp, audit_count, json_of, send_json as send, small_round, spawn_app, t,
+};
 
-async fn send(
-    app: &TestApp,
-    b: &Browser,
-    csrf: &str,
-    method: &str,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let url = app.url(path);
-    let request = match method {
-        "PUT" => reqwest::Client::new().put(url),
-        _ => b.post(url),
-    };
-    json_of(
-        b.send(request.header("x-csrf-token", csrf).json(&body))
-            .await,
-    )
-    .await
+/// (method, path, body, the field the refusal must name)
+type Case<'a> = (&'a str, String, Value, &'a str);
+
+/// Each case must be a 422 naming its field.
+async fn expect_refused(app: &TestApp, b: &Browser, csrf: &str, cases: Vec<Case<'_>>) {
+    for (method, path, body, field) in cases {
+        let (status, answer) = send(app, b, csrf, method, &path, body).await;
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert_eq!(status, 422, "{path} {field}: {answer}");
+        assert!(
+            message.contains(&format!("({field})")),
+            "{field}: {message}"
+        );
+    }
 }
 
 fn too_long(max: u64) -> String {
@@ -44,7 +42,7 @@ async fn text_too_long_or_with_control_characters_is_refused_naming_the_field() 
     let judged = json!({ "kind": "judged", "points": "1" });
     let before = audit_count(&app).await;
     // (method, path, body, field named)
-    let cases: Vec<(&str, String, Value, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "PUT",
             leaf.clone(),
@@ -82,18 +80,7 @@ async fn text_too_long_or_with_control_characters_is_refused_naming_the_field() 
             "document_number",
         ),
     ];
-    for (method, path, body, field) in cases {
-        let (status, answer) = send(&app, &officer, &csrf, method, &path, body).await;
-        let message = answer["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        assert_eq!(status, 422, "{path} {field}: {answer}");
-        assert!(
-            message.contains(&format!("({field})")),
-            "{field}: {message}"
-        );
-    }
+    expect_refused(&app, &officer, &csrf, cases).await;
     // A page form the same way.
     let form = [
         ("csrf", csrf.as_str()),
@@ -119,7 +106,7 @@ async fn text_too_long_or_with_control_characters_is_refused_naming_the_field() 
 
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;
-    let cases: Vec<(&str, String, Value, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "POST",
             "/api/tiers".into(),
@@ -159,18 +146,7 @@ async fn text_too_long_or_with_control_characters_is_refused_naming_the_field() 
             "note",
         ),
     ];
-    for (method, path, body, field) in cases {
-        let (status, answer) = send(&app, &admin, &csrf, method, &path, body).await;
-        let message = answer["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        assert_eq!(status, 422, "{path} {field}: {answer}");
-        assert!(
-            message.contains(&format!("({field})")),
-            "{field}: {message}"
-        );
-    }
+    expect_refused(&app, &admin, &csrf, cases).await;
     assert_eq!(audit_count(&app).await, before, "a refused text was stored");
 
     // Sign-in with a username no account can have: refused as a wrong one, never a 500.

@@ -3,28 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Browser, TestApp, audit_count, json_of, small_round, spawn_app, t};
-
-async fn send(
-    app: &TestApp,
-    browser: &Browser,
-    csrf: &str,
-    method: &str,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let url = app.url(path);
-    let request = match method {
-        "PUT" => browser.send(
-            reqwest::Client::new()
-                .put(url)
-                .json(&body)
-                .header("x-csrf-token", csrf),
-        ),
-        _ => browser.send(browser.post(url).json(&body).header("x-csrf-token", csrf)),
-    };
-    json_of(request.await).await
-}
+use crate::helpers::{Browser, audit_count, json_of, send_json as send, small_round, spawn_app, t};
 
 #[tokio::test]
 async fn a_whole_round_through_the_api() {
