@@ -301,3 +301,40 @@ async fn sessions_that_have_ended_are_removed() {
     app.sign_in_with(&Browser::default(), "a.canbo").await;
     assert_eq!(count().await, 1);
 }
+
+#[tokio::test]
+async fn the_sign_in_form_refuses_a_post_from_another_site() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.sign_in_as("a.canbo").await; // gives the account its password
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let form = [("username", "a.canbo"), ("password", PASSWORD)];
+    let host = app.address.trim_start_matches("http://").to_string();
+    let ours = format!("http://{host}");
+    for (headers, expected) in [
+        (vec![("origin", "https://evil.example")], 403),
+        (vec![("origin", "null")], 403),
+        (vec![("sec-fetch-site", "cross-site")], 403),
+        (
+            vec![("origin", ours.as_str()), ("sec-fetch-site", "same-origin")],
+            303,
+        ),
+        (vec![], 303),
+    ] {
+        let mut request = no_redirects.post(app.url("/dang-nhap")).form(&form);
+        for (name, value) in &headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("post");
+        assert_eq!(response.status().as_u16(), expected, "{headers:?}");
+        let cookie = response.headers().get("set-cookie").is_some();
+        assert_eq!(
+            cookie,
+            expected == 303,
+            "{headers:?}: a session only when allowed"
+        );
+    }
+}

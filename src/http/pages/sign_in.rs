@@ -1,6 +1,7 @@
 //! Signing in and out (`sign_in.html`).
 
 use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -41,9 +42,11 @@ struct Credentials {
 async fn sign_in(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
     jar: CookieJar,
     Form(form): Form<Credentials>,
 ) -> PageResult<Response> {
+    same_site(&headers)?;
     match auth::sign_in(&state.ctx, &form.username, &form.password, &address).await {
         Ok(session) => Ok((
             jar.add(session_cookie(&state, session.token)),
@@ -75,4 +78,27 @@ async fn sign_out(
         Redirect::to("/dang-nhap"),
     )
         .into_response())
+}
+
+/// Refuses a sign-in posted from another site (login CSRF: someone else's account signed
+/// in in this browser). Browsers say where a form comes from: `Origin`, and
+/// `Sec-Fetch-Site` for the newer ones; the sign-in form has no session to hold a token.
+fn same_site(headers: &HeaderMap) -> Result<(), HttpError> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let cross_site = text("sec-fetch-site") == Some("cross-site");
+    // Behind a reverse proxy the public host may come as X-Forwarded-Host.
+    let ours = |host: &str| text("host") == Some(host) || text("x-forwarded-host") == Some(host);
+    let foreign_origin = match text("origin") {
+        Some("null") => true,
+        Some(origin) => !origin.split("://").nth(1).is_some_and(ours),
+        None => false,
+    };
+    if cross_site || foreign_origin {
+        return Err(HttpError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "Không đăng nhập được từ trang của nơi khác. Hãy mở trang đăng nhập của hệ thống rồi đăng nhập.",
+        ));
+    }
+    Ok(())
 }
