@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::domain::Points;
 use crate::domain::results::UnitResult;
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, serde::Deserialize)]
 pub struct RoundResults {
     pub round_id: i64,
     pub year: i64,
@@ -17,7 +17,7 @@ pub struct RoundResults {
     pub tiers: Vec<TierResults>,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, serde::Deserialize)]
 pub struct TierResults {
     pub tier_code: String,
     pub tier_name: String,
@@ -30,7 +30,7 @@ pub struct TierResults {
     pub units: Vec<UnitResult>,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, serde::Deserialize)]
 pub struct AreaHeading {
     pub code: String,
     pub text: String,

@@ -29,7 +29,7 @@ pub struct UnitScores {
 }
 
 /// One unit's line in the results.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct UnitResult {
     pub unit_id: i64,
     pub unit_code: String,
@@ -53,7 +53,7 @@ pub struct UnitResult {
     pub classification: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct AreaResult {
     pub code: String,
     pub points: Points,

@@ -10,12 +10,42 @@ use crate::report::{AreaHeading, RoundResults, TierResults};
 use crate::store::Store;
 
 /// Computes the results of every tier of a round from the stored scores, as of `now`.
+/// A published round gives what was kept at its publication.
 pub async fn round_results(
     store: &Store,
     round_id: i64,
     now: DateTime<Utc>,
 ) -> Result<RoundResults> {
     let round = store.round(round_id).await?;
+    if round.published_at.is_some()
+        && let Some(text) = store.published_results(round_id).await?
+    {
+        return serde_json::from_str(&text)
+            .map_err(|e| super::ServiceError::Internal(format!("published results: {e}")));
+    }
+    compute(store, round, now).await
+}
+
+/// What publishing `round_id` at `now` keeps: its results computed as published (final,
+/// not provisional), as JSON.
+pub(crate) async fn as_published(
+    store: &Store,
+    round_id: i64,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let mut round = store.round(round_id).await?;
+    round.published_at = Some(now);
+    let results = compute(store, round, now).await?;
+    serde_json::to_string(&results)
+        .map_err(|e| super::ServiceError::Internal(format!("published results: {e}")))
+}
+
+/// The results of every tier of `round` as the stored scores give them at `now`.
+async fn compute(
+    store: &Store,
+    round: crate::store::Round,
+    now: DateTime<Utc>,
+) -> Result<RoundResults> {
     let appraised = round
         .phases
         .get(&Phase::AppraisalRound1)

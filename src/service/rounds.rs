@@ -151,9 +151,14 @@ pub async fn set_phase(ctx: &Context, who: &Who, round_id: i64, spec: PhaseSpec)
 /// first date.
 pub async fn publish(ctx: &Context, who: &Who, round_id: i64) -> Result<()> {
     require_admin(&who.actor)?;
-    Ok(ctx
-        .store
-        .publish_round(round_id, who.audit(), who.now)
+    let store = &ctx.store;
+    let results = async || {
+        super::results::as_published(store, round_id, who.now)
+            .await
+            .map_err(|e| crate::store::StoreError::Snapshot(e.to_string()))
+    };
+    Ok(store
+        .publish_round(round_id, who.audit(), who.now, results)
         .await?)
 }
 

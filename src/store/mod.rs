@@ -42,6 +42,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Invalid(String),
+    /// What a publication keeps could not be computed (not the user's doing).
+    #[error("không tính được kết quả để công bố: {0}")]
+    Snapshot(String),
     /// A guarded write found its state changed (see [`Guard`]).
     #[error("{0}")]
     Refused(Refusal),

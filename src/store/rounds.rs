@@ -298,17 +298,17 @@ impl Store {
         Ok(())
     }
 
-    /// Publishes a round's results (công bố). Publishing twice keeps the first date.
+    /// Publishes a round's results (công bố) and freezes them: `results` computes what is
+    /// published (as JSON) once the round's row is held, so no write of the round can come
+    /// between what is computed and what is kept. Publishing twice keeps the first.
     pub async fn publish_round(
         &self,
         round_id: i64,
         audit: NewAudit,
         now: DateTime<Utc>,
+        results: impl AsyncFnOnce() -> Result<String>,
     ) -> Result<()> {
         let round = self.round(round_id).await?;
-        if round.published_at.is_some() {
-            return Ok(());
-        }
         let mut tx = self.pool.begin().await?;
         self.hold_round(&mut tx, round_id).await?;
         let published = sqlx::query(
@@ -320,9 +320,14 @@ impl Store {
         .await?
         .rows_affected();
         if published == 0 {
-            // Published meanwhile: the first date stays, and so does its one audit entry.
+            // Published before: the first date stays, with its results and audit entry.
             return Ok(());
         }
+        sqlx::query("insert into published_results (round_id, results) values ($1, $2)")
+            .bind(round_id)
+            .bind(results().await?)
+            .execute(&mut *tx)
+            .await?;
         let entry = NewAudit {
             action: "round.publish".into(),
             round_id: Some(round_id),
@@ -332,6 +337,16 @@ impl Store {
         append(&mut tx, &entry, now).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The results kept at publication (JSON), if the round was published with them.
+    pub async fn published_results(&self, round_id: i64) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("select results from published_results where round_id = $1")
+                .bind(round_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Records an extension or a reopening of a phase for one unit, with its audit entry.

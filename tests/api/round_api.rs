@@ -1106,3 +1106,90 @@ async fn an_appraiser_sees_the_explanations_only_when_the_self_assessment_may_be
     assert_eq!(status(api).await, 200);
     assert_eq!(status(page).await, 200);
 }
+
+#[tokio::test]
+async fn a_published_ranking_never_changes() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    app.clock.set(t("01/04/2024"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let results = format!("/api/rounds/{}/results", r.round);
+    let (status, _) = send(
+        &app,
+        &admin,
+        &csrf,
+        "POST",
+        &format!("/api/rounds/{}/publish", r.round),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let read = || async {
+        let response = admin.send(admin.get(app.url(&results))).await;
+        json_of(response).await
+    };
+    let (status, published) = read().await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        published["tiers"][0]["units"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let ranking = || async {
+        let url = app.url(&format!("/api/rounds/{}/export/ranking.xlsx", r.round));
+        let bytes = admin
+            .send(admin.get(url))
+            .await
+            .bytes()
+            .await
+            .expect("xlsx");
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("opens");
+        use calamine::Reader;
+        let mut names = Vec::new();
+        for sheet in book.sheet_names() {
+            let range = book.worksheet_range(&sheet).expect("sheet");
+            names.extend(
+                range
+                    .used_cells()
+                    .map(|(_, _, c)| c.to_string())
+                    .filter(|c| c.starts_with("UBND phường")),
+            );
+        }
+        names.sort();
+        names
+    };
+    let workbook = ranking().await;
+    assert!(
+        workbook.iter().any(|n| n == "UBND phường An Khánh"),
+        "{workbook:?}"
+    );
+    // After publication: a unit joins the tier, another is renamed.
+    let (status, _) = send(
+        &app,
+        &admin,
+        &csrf,
+        "POST",
+        "/api/units",
+        json!({ "code": "C", "name": "UBND phường Cái Khế", "tier_code": "t" }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = send(
+        &app,
+        &admin,
+        &csrf,
+        "POST",
+        "/api/units",
+        json!({ "code": "A", "name": "UBND phường An Khánh (mới)", "tier_code": "t" }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(read().await.1, published, "the published results changed");
+    assert_eq!(ranking().await, workbook, "the published workbook changed");
+}

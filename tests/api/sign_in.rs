@@ -263,12 +263,8 @@ async fn before_publication_a_unit_sees_only_its_own_line() {
         .expect("lookup")
         .expect("admin")
         .0;
-    app.store()
-        .publish_round(
-            round,
-            parindex::store::NewAudit::by(&admin, "127.0.0.1"),
-            t("02/04/2024"),
-        )
+    let who = parindex::service::Who::new(admin, "127.0.0.1", t("02/04/2024"));
+    parindex::service::rounds::publish(&crate::helpers::ctx(app.store()), &who, round)
         .await
         .expect("publish");
     app.sign_in_as("a.canbo").await;
