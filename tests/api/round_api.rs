@@ -909,6 +909,20 @@ async fn appraisers_see_only_what_was_submitted_and_published_results_stay_froze
             .and_then(|v| v.to_str().ok()),
         Some("no-store")
     );
+    // Scripts only from the application itself; no address sent to other sites; no HSTS
+    // over plain HTTP.
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let policy = header("content-security-policy").unwrap_or_default();
+    assert!(policy.contains("script-src 'self';"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(header("referrer-policy").as_deref(), Some("same-origin"));
+    assert_eq!(header("strict-transport-security"), None);
 }
 
 #[tokio::test]

@@ -19,3 +19,9 @@
   tick();
   setInterval(tick, 1000);
 })();
+
+// A filter that applies as soon as it is chosen (the page has a button for when this file
+// is not loaded). No inline handlers: the Content-Security-Policy allows none.
+document.querySelectorAll("select[data-submit-on-change]").forEach(function (el) {
+  el.addEventListener("change", function () { el.form.submit(); });
+});
