@@ -111,31 +111,74 @@ pub struct ApiPath<T>(pub T);
 pub struct ApiQuery<T>(pub T);
 
 impl From<axum::extract::rejection::JsonRejection> for HttpError {
+    /// In Vietnamese, naming the field where serde says which; never the parser's English.
     fn from(e: axum::extract::rejection::JsonRejection) -> Self {
-        HttpError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-            format!("Dữ liệu gửi lên không hợp lệ: {}", e.body_text()),
-        )
+        use axum::extract::rejection::JsonRejection as J;
+        match &e {
+            J::MissingJsonContentType(_) => HttpError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Cần gửi dữ liệu dạng JSON (Content-Type: application/json).",
+            ),
+            J::JsonSyntaxError(_) => HttpError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "Dữ liệu gửi lên không phải JSON hợp lệ.",
+            ),
+            J::JsonDataError(_) => {
+                let text = e.body_text();
+                let message = match missing_field(&text) {
+                    Some(field) => format!("Thiếu trường «{field}»."),
+                    None => match data_path(&text) {
+                        Some(path) => format!("Trường «{path}» không đúng dạng."),
+                        None => "Dữ liệu gửi lên không đúng dạng.".to_string(),
+                    },
+                };
+                // 400 as before: the body is not of the request's shape.
+                HttpError::new(StatusCode::BAD_REQUEST, "invalid_body", message)
+            }
+            _ if e.status() == StatusCode::PAYLOAD_TOO_LARGE => HttpError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "Dữ liệu gửi lên quá lớn.",
+            ),
+            _ => HttpError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "Không nhận được trọn dữ liệu gửi lên; vui lòng gửi lại.",
+            ),
+        }
     }
 }
 
+/// The field serde says is missing (`missing field `x``).
+fn missing_field(text: &str) -> Option<&str> {
+    text.split("missing field `").nth(1)?.split('`').next()
+}
+
+/// The path serde names before its message (`...target type: input.kind: unknown ...`).
+fn data_path(text: &str) -> Option<&str> {
+    let rest = text.split("target type: ").nth(1)?;
+    let path = rest.split(": ").next()?;
+    (!path.is_empty() && rest.contains(": ") && !path.contains(' ')).then_some(path)
+}
+
 impl From<axum::extract::rejection::PathRejection> for HttpError {
-    fn from(e: axum::extract::rejection::PathRejection) -> Self {
+    fn from(_: axum::extract::rejection::PathRejection) -> Self {
         HttpError::new(
             StatusCode::BAD_REQUEST,
             "invalid_path",
-            format!("Địa chỉ không hợp lệ: {}", e.body_text()),
+            "Địa chỉ không hợp lệ: một phần của địa chỉ không đúng dạng (mã số phải là số).",
         )
     }
 }
 
 impl From<axum::extract::rejection::QueryRejection> for HttpError {
-    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+    fn from(_: axum::extract::rejection::QueryRejection) -> Self {
         HttpError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_input",
-            format!("Tham số không hợp lệ: {}", e.body_text()),
+            "Tham số trên địa chỉ không hợp lệ.",
         )
     }
 }

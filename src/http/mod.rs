@@ -37,6 +37,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(pages::router())
         .merge(assets::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response_with_state(
             state.secure_cookies,
             security_headers,
@@ -96,6 +98,39 @@ async fn openapi() -> impl axum::response::IntoResponse {
         )],
         api::openapi_json(),
     )
+}
+
+/// An address that does not exist: JSON under `/api`, a page elsewhere, in Vietnamese.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    refusal(
+        &uri,
+        error::HttpError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            "Không có địa chỉ này. Kiểm tra lại đường dẫn hoặc về trang chủ.",
+        ),
+    )
+}
+
+/// A method the address does not take (GET where only POST is, say).
+async fn method_not_allowed(uri: axum::http::Uri) -> axum::response::Response {
+    refusal(
+        &uri,
+        error::HttpError::new(
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Địa chỉ này không nhận yêu cầu dạng đó.",
+        ),
+    )
+}
+
+fn refusal(uri: &axum::http::Uri, e: error::HttpError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        e.into_response()
+    } else {
+        pages::PageError::Http(e).into_response()
+    }
 }
 
 async fn health(State(state): State<AppState>) -> Json<Value> {

@@ -34,7 +34,7 @@ fn multipart_error(max_bytes: u64, e: axum::extract::multipart::MultipartError) 
     HttpError::new(
         StatusCode::BAD_REQUEST,
         "invalid_body",
-        format!("Dữ liệu gửi lên không hợp lệ: {}", e.body_text()),
+        "Không nhận được trọn tệp gửi lên; vui lòng gửi lại.",
     )
 }
 
@@ -90,14 +90,11 @@ async fn limited_multipart(request: Request, max_bytes: u64) -> Result<Multipart
     ));
     Multipart::from_request(Request::from_parts(parts, body), &())
         .await
-        .map_err(|e| {
+        .map_err(|_| {
             HttpError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_body",
-                format!(
-                    "Cần gửi dạng multipart/form-data với phần «file» và các phần «leaf»: {}",
-                    e.body_text()
-                ),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Cần gửi dạng multipart/form-data với phần «file» và các phần «leaf».",
             )
         })
 }

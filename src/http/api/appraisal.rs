@@ -65,6 +65,7 @@ struct AppraisalBody {
     responses(
         (status = 204, description = "Saved"),
         (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not in scope, window closed, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round, unit or self-scored leaf", body = ErrorBody),
@@ -111,6 +112,7 @@ struct SurveyBody {
     responses(
         (status = 204, description = "Saved"),
         (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round or unit, or not a survey leaf", body = ErrorBody),
@@ -161,6 +163,7 @@ struct ExtraBody {
     responses(
         (status = 204, description = "Saved"),
         (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round, unit or item", body = ErrorBody),

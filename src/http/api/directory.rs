@@ -71,6 +71,7 @@ async fn read_directory(
     responses(
         (status = 201, description = "Saved: the tier's id", body = Created),
         (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 422, description = "A code or name missing", body = ErrorBody),
@@ -95,6 +96,7 @@ async fn save_tier(
     responses(
         (status = 201, description = "Saved: the unit's id", body = Created),
         (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such tier", body = ErrorBody),
@@ -120,6 +122,7 @@ async fn save_unit(
     responses(
         (status = 201, description = "Created: the user's id", body = Created),
         (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such unit", body = ErrorBody),
@@ -156,6 +159,7 @@ struct ScopeBody {
     responses(
         (status = 204, description = "Added"),
         (status = 400, description = "Bad id or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),

@@ -79,7 +79,8 @@ struct EvidenceUpload {
     request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored", body = EvidenceFile),
-        (status = 400, description = "Bad ids, or not multipart/form-data", body = ErrorBody),
+        (status = 400, description = "Bad ids", body = ErrorBody),
+        (status = 415, description = "Not multipart/form-data", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not the unit's officer or head, deadline passed, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
@@ -127,6 +128,7 @@ struct CitationBody {
     responses(
         (status = 201, description = "Stored", body = EvidenceCitation),
         (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not the unit's officer or head, deadline passed, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),

@@ -62,6 +62,7 @@ struct ExplanationBody {
     responses(
         (status = 204, description = "Saved"),
         (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not the unit's officer or head, window closed, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),

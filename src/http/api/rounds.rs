@@ -94,6 +94,7 @@ async fn round_results(
     responses(
         (status = 201, description = "Created", body = Created),
         (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "Unknown tier or criteria set", body = ErrorBody),
@@ -120,6 +121,7 @@ async fn create_round(
     responses(
         (status = 204, description = "Set"),
         (status = 400, description = "Bad round id or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
@@ -183,6 +185,7 @@ struct OverrideBody {
     responses(
         (status = 204, description = "Granted"),
         (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round or unit", body = ErrorBody),

@@ -83,6 +83,7 @@ struct Saved {
     responses(
         (status = 200, description = "Saved: the new version and the entry", body = Saved),
         (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not this unit's officer or head, deadline passed, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round, unit or leaf", body = ErrorBody),

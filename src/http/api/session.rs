@@ -49,6 +49,7 @@ struct Me {
         (status = 200, description = "Signed in; the cookie is set", body = Me,
             headers(("set-cookie" = String, description = "parindex_session, HttpOnly"))),
         (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Wrong username or password, or the account has expired", body = ErrorBody),
         (status = 429, description = "Too many failed sign-ins; try again later", body = ErrorBody),
     )
@@ -124,6 +125,7 @@ struct PasswordChange {
     responses(
         (status = 204, description = "Changed"),
         (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Missing or wrong CSRF token", body = ErrorBody),
         (status = 422, description = "Wrong current password, or too short a new one", body = ErrorBody),
@@ -160,6 +162,7 @@ struct PasswordReset {
     responses(
         (status = 204, description = "Reset; the user's sessions end"),
         (status = 400, description = "Bad id or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),

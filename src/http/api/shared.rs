@@ -140,10 +140,10 @@ impl<S: Send + Sync> FromRequest<S> for XlsxBody {
                     crate::http::upload::MAX_IMPORT_BYTES / (1024 * 1024)
                 ),
             )),
-            Err(e) => Err(HttpError::new(
+            Err(_) => Err(HttpError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_body",
-                format!("Không nhận được trọn tệp gửi lên: {}", e.body_text()),
+                "Không nhận được trọn tệp gửi lên; vui lòng gửi lại.",
             )),
         }
     }
