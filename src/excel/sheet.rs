@@ -2,28 +2,77 @@
 //! ("Trang «Đơn vị», dòng 5, cột C"), formulas refused (their cached value may be stale or
 //! absent, and what the file says must be what is stored).
 
+use std::collections::HashSet;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, Xlsx};
 use unicode_normalization::UnicodeNormalization;
 
 use super::survey_import::column_letter;
 use crate::domain::text::{limit, multiline};
 
+/// The most rows an import sheet may use (a national directory fits).
+pub const MAX_ROWS: u32 = 50_000;
+/// The most columns an import sheet may use.
+pub const MAX_COLUMNS: u32 = 40;
+
+/// The cells of a sheet holding formulas.
+#[derive(Default)]
+pub(crate) struct Formulas(HashSet<(u32, u32)>);
+
+impl Formulas {
+    /// Whether the cell at `(row, column)` (from the sheet's corner) holds a formula.
+    pub fn at(&self, position: (u32, u32)) -> bool {
+        self.0.contains(&position)
+    }
+}
+
+/// Reads a sheet cell by cell, within [`MAX_ROWS`] and [`MAX_COLUMNS`]: a cell beyond is
+/// refused as soon as it is met, and the grid is never sized from what the file declares
+/// (a 9 KB file can declare a sheet to its last cell, XFD1048576).
+pub(crate) fn bounded(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<(calamine::Range<Data>, Formulas), String> {
+    let mut reader = book
+        .worksheet_cells_reader(name)
+        .map_err(|_| format!("Thiếu trang «{name}»."))?;
+    let (mut cells, mut formulas) = (Vec::new(), Formulas::default());
+    loop {
+        let cell = reader.next_cell_with_formula().map_err(|_| {
+            format!("Trang «{name}» không đọc được; hãy lưu lại tệp bằng Excel rồi gửi lại.")
+        })?;
+        let Some(cell) = cell else { break };
+        let (row, col) = cell.pos;
+        if row >= MAX_ROWS || col >= MAX_COLUMNS {
+            return Err(format!(
+                "Trang «{name}» có dữ liệu ở ô {}{}, ngoài phạm vi nhận được ({MAX_ROWS} dòng, {MAX_COLUMNS} cột); hãy xóa các ô thừa rồi gửi lại.",
+                column_letter(col),
+                row + 1
+            ));
+        }
+        if cell.formula.as_deref().is_some_and(|f| !f.is_empty()) {
+            formulas.0.insert((row, col));
+        }
+        let value = Data::from(cell.value);
+        if value != Data::Empty {
+            cells.push(calamine::Cell::new((row, col), value));
+        }
+    }
+    Ok((calamine::Range::from_sparse(cells), formulas))
+}
+
 /// A cell as text, refusing formulas (their cached value may be stale or absent).
 pub(crate) struct SheetReader {
     pub name: String,
     pub rows: Vec<Vec<Data>>,
-    formulas: calamine::Range<String>,
+    formulas: Formulas,
     start: (u32, u32),
 }
 
 impl SheetReader {
     pub fn open(book: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<SheetReader, String> {
-        let range = book
-            .worksheet_range(name)
-            .map_err(|_| format!("Thiếu trang «{name}»."))?;
-        let formulas = book.worksheet_formula(name).unwrap_or_default();
+        let (range, formulas) = bounded(book, name)?;
         let start = range.start().unwrap_or((0, 0));
         Ok(SheetReader {
             name: name.into(),
@@ -44,7 +93,7 @@ impl SheetReader {
 
     pub fn text(&self, row: usize, col: usize, errors: &mut Vec<String>) -> String {
         let abs = (self.start.0 + row as u32, self.start.1 + col as u32);
-        if self.formulas.get_value(abs).is_some_and(|f| !f.is_empty()) {
+        if self.formulas.at(abs) {
             errors.push(format!(
                 "{}: ô chứa công thức; hãy dán giá trị thay cho công thức.",
                 self.place(row, col)
@@ -119,7 +168,7 @@ impl SheetReader {
     /// Whether the cell holds a formula.
     pub fn is_formula(&self, row: usize, col: usize) -> bool {
         let abs = (self.start.0 + row as u32, self.start.1 + col as u32);
-        self.formulas.get_value(abs).is_some_and(|f| !f.is_empty())
+        self.formulas.at(abs)
     }
 
     /// The cell as read, empty when outside the used range.

@@ -63,10 +63,7 @@ pub fn read(
     let Some(sheet) = workbook.sheet_names().first().cloned() else {
         return Err(vec!["Tệp Excel không có trang tính nào.".into()]);
     };
-    let range = workbook
-        .worksheet_range(&sheet)
-        .map_err(|e| vec![format!("Trang «{sheet}»: {e}")])?;
-    let formulas = workbook.worksheet_formula(&sheet).unwrap_or_default();
+    let (range, formulas) = super::sheet::bounded(&mut workbook, &sheet).map_err(|e| vec![e])?;
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let mut errors = Vec::new();
     let mut rows = range.rows().enumerate().map(|(i, r)| (row0 + i as u32, r));
@@ -120,10 +117,7 @@ pub fn read(
             continue;
         }
         let abs_col = |i: usize| col0 + i as u32;
-        if formulas
-            .get_value((row, abs_col(code_col)))
-            .is_some_and(|f| !f.is_empty())
-        {
+        if formulas.at((row, abs_col(code_col))) {
             errors.push(format!(
                 "{}: ô chứa công thức; hãy dán giá trị (Paste Values) thay cho công thức.",
                 place(&sheet, row, abs_col(code_col))
@@ -150,10 +144,7 @@ pub fn read(
         for (i, leaf) in &leaf_cols {
             let at = place(&sheet, row, abs_col(*i));
             let cell = cells.get(*i).unwrap_or(&Data::Empty);
-            if formulas
-                .get_value((row, abs_col(*i)))
-                .is_some_and(|f| !f.is_empty())
-            {
+            if formulas.at((row, abs_col(*i))) {
                 errors.push(format!(
                     "{at}: ô chứa công thức; hãy dán giá trị (Paste Values) thay cho công thức."
                 ));

@@ -264,3 +264,60 @@ async fn imported_names_obey_the_same_limits() {
         assert_eq!(audit_count(&app).await, before);
     }
 }
+
+/// A workbook whose sheet `name` has one cell at the very last row and column, XFD1048576:
+/// 9 KB on disk, 17 billion cells if read as a grid.
+fn last_cell_workbook(names: &[&str]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    for name in names {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(*name).expect("name");
+        sheet.write_string(0, 0, "Mã đơn vị").expect("write");
+        sheet
+            .write_string(1_048_575, 16_383, "cuối")
+            .expect("write");
+    }
+    workbook.save_to_buffer().expect("xlsx")
+}
+
+#[tokio::test]
+async fn a_workbook_reaching_the_last_cell_is_refused_in_seconds_and_the_server_lives() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let before = audit_count(&app).await;
+    for (path, sheets) in [
+        (
+            "/api/directory/import".to_string(),
+            vec!["Đơn vị", "Người dùng"],
+        ),
+        (
+            "/api/criteria-sets/import".to_string(),
+            vec!["Thông tin", "Tiêu chí"],
+        ),
+        (
+            format!("/api/rounds/{}/import/survey", r.round),
+            vec!["Điều tra XHH"],
+        ),
+    ] {
+        for dry_run in [true, false] {
+            let started = std::time::Instant::now();
+            let request = admin
+                .post(app.url(&format!("{path}?dry_run={dry_run}")))
+                .header("x-csrf-token", &csrf)
+                .body(last_cell_workbook(&sheets));
+            let (status, body) = json_of(admin.send(request).await).await;
+            assert_eq!(status, 422, "{path}: {body}");
+            let message = body["error"]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("XFD1048576"), "{path}: {message}");
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "{path}: slow"
+            );
+        }
+    }
+    let (status, health) = json_of(admin.send(admin.get(app.url("/health"))).await).await;
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+    assert_eq!(audit_count(&app).await, before);
+}
