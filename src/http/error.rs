@@ -48,14 +48,14 @@ impl HttpError {
         }
     }
 
-    /// A failure that is not the user's doing: logged with its detail, answered generically.
+    /// A failure that is not the user's doing: logged with its detail and the request's
+    /// reference, answered generically with that reference.
     pub fn internal(detail: &dyn std::fmt::Display) -> Self {
-        tracing::error!(error = %detail, "internal error");
-        HttpError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            INTERNAL_MESSAGE,
-        )
+        let message = match super::request_id::log_failure(detail) {
+            Some(id) => format!("{INTERNAL_MESSAGE} Mã tham chiếu: {id}."),
+            None => INTERNAL_MESSAGE.to_string(),
+        };
+        HttpError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
 
     /// A field of a form or query that does not parse: 422, with the field named.

@@ -61,6 +61,9 @@ impl SignedIn {
             return Ok(None);
         };
         let record = auth::session(&state.ctx, &token).await?;
+        if let Some(r) = &record {
+            super::request_id::note_user(&r.actor.username);
+        }
         Ok(record.map(|r| SignedIn {
             actor: r.actor,
             csrf_token: r.csrf_token,

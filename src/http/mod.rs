@@ -10,6 +10,7 @@ pub mod download;
 pub mod error;
 pub mod extract;
 pub mod pages;
+mod request_id;
 pub mod upload;
 
 use axum::extract::State;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
             state.secure_cookies,
             security_headers,
         ))
+        .layer(axum::middleware::from_fn(request_id::with_request_id))
         .with_state(state)
 }
 

@@ -28,7 +28,7 @@ pub struct NewSession {
 fn random_token() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
-        .map_err(|e| ServiceError::Invalid(format!("không tạo được mã phiên: {e}")))?;
+        .map_err(|e| ServiceError::Internal(format!("randomness for a session token: {e}")))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -49,10 +49,10 @@ pub async fn hash_password(password: &str) -> Result<String> {
         argon2::Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
-            .map_err(|e| ServiceError::Invalid(format!("không mã hóa được mật khẩu: {e}")))
+            .map_err(|e| ServiceError::Internal(format!("password hashing: {e}")))
     })
     .await
-    .map_err(|e| ServiceError::Invalid(e.to_string()))?
+    .map_err(|e| ServiceError::Internal(format!("password hashing task: {e}")))?
 }
 
 async fn verify_password(password: &str, hash: Option<String>) -> bool {

@@ -86,7 +86,7 @@ pub async fn import_survey(
         round_units(store, round_id).await?.into_iter().collect();
     let scores = tokio::task::spawn_blocking(move || survey_import::read(&bytes, &units))
         .await
-        .map_err(|e| ServiceError::Invalid(e.to_string()))?
+        .map_err(|e| ServiceError::Internal(format!("import task: {e}")))?
         .map_err(|problems| ServiceError::Invalid(problems.join("\n")))?;
     let existing = store.survey_scores(round_id).await?;
     let changes: Vec<SurveyChange> = scores
@@ -166,7 +166,7 @@ pub async fn import_criteria(
         crate::excel::criteria_workbook::import("bo-tieu-chi.xlsx", &bytes)
     })
     .await
-    .map_err(|e| ServiceError::Invalid(e.to_string()))?
+    .map_err(|e| ServiceError::Internal(format!("import task: {e}")))?
     .map_err(|problems| ServiceError::Invalid(problems.join("\n")))?;
 
     // Compare with the same version if stored, else the latest version of the same set.
@@ -457,7 +457,7 @@ pub async fn import_directory(
     };
     let dir = tokio::task::spawn_blocking(move || directory_import::read(&bytes, &known))
         .await
-        .map_err(|e| ServiceError::Invalid(e.to_string()))?
+        .map_err(|e| ServiceError::Internal(format!("import task: {e}")))?
         .map_err(|problems| ServiceError::Invalid(problems.join("\n")))?;
 
     let tier_of = tier_codes(&tiers);

@@ -478,3 +478,52 @@ fn property_names(doc: &Value, schema: &Value) -> BTreeSet<String> {
     }
     names
 }
+
+#[tokio::test]
+async fn an_internal_failure_is_a_500_with_a_reference_that_the_answer_and_the_log_share() {
+    let app = spawn_app().await;
+    let r =
+        crate::helpers::small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.sign_in_as("quantri").await;
+    // The database loses a table under the running server: not the user's doing.
+    sqlx::query("drop table appraisal_entries")
+        .execute(app.store().pool())
+        .await
+        .expect("drop");
+    let response = app
+        .browser
+        .send(
+            app.browser
+                .get(app.url(&format!("/api/rounds/{}/results", r.round))),
+        )
+        .await;
+    assert_eq!(response.status(), 500);
+    let id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("x-request-id")
+        .to_string();
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "internal");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.ends_with(&format!("Mã tham chiếu: {id}.")),
+        "{message} / {id}"
+    );
+    assert!(
+        !message.contains("submissions"),
+        "no database detail: {message}"
+    );
+    // A page says the same, as a page.
+    let page = app
+        .browser
+        .send(
+            app.browser
+                .get(app.url(&format!("/ky/{}/ket-qua", r.round))),
+        )
+        .await;
+    assert_eq!(page.status(), 500);
+    let html = page.text().await.expect("page");
+    assert!(html.contains("Mã tham chiếu:"), "{html}");
+}
