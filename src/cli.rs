@@ -208,6 +208,7 @@ async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<Exit
         .await
         .with_context(|| format!("không mở được địa chỉ {bind}"))?
         .with_secure_cookies(config.secure_cookies)
+        .with_trusted_proxies(config.trusted_proxies.clone())
         .with_issuer(&config.issuer);
     let stop = crate::startup::stop_requested();
     println!(

@@ -9,6 +9,7 @@
 //! | `max_upload_mb`| `PARINDEX_MAX_UPLOAD_MB` | `20`                 |
 //! | `issuer` | `PARINDEX_ISSUER` | `Sở Nội vụ` (above exported tables) |
 //! | `secure_cookies` | `PARINDEX_SECURE_COOKIES` | `false` (set behind HTTPS) |
+//! | `trusted_proxies` | `PARINDEX_TRUSTED_PROXIES` (comma-separated) | none: the peer's address is the client's |
 //! | `[s3]` `bucket`, `endpoint`, `region`, `access_key_id`, `secret_access_key` | `PARINDEX_S3_BUCKET`, `PARINDEX_S3_ENDPOINT`, `PARINDEX_S3_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` | unset: evidence files in `data_dir/evidence` |
 
 use std::path::{Path, PathBuf};
@@ -32,6 +33,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The issuing body printed above exported tables.
     pub issuer: String,
+    /// Reverse proxies (their IP addresses) whose `X-Forwarded-For` names the client: the
+    /// address the sign-in limits and the audit log use. Requests from anywhere else are
+    /// taken at their own address, whatever they claim.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -44,6 +49,7 @@ impl Default for Config {
             s3: None,
             secure_cookies: false,
             issuer: "Sở Nội vụ".into(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -83,6 +89,18 @@ impl Config {
         }
         if let Some(v) = env_var("PARINDEX_SECURE_COOKIES") {
             config.secure_cookies = matches!(v.trim(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env_var("PARINDEX_TRUSTED_PROXIES") {
+            config.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse().with_context(|| {
+                        format!("PARINDEX_TRUSTED_PROXIES: «{a}» không phải là địa chỉ IP")
+                    })
+                })
+                .collect::<anyhow::Result<_>>()?;
         }
         if let Some(bucket) = env_var("PARINDEX_S3_BUCKET") {
             let mut s3 = config.s3.take().unwrap_or_default();

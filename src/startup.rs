@@ -29,6 +29,7 @@ impl Application {
             state: AppState {
                 ctx: crate::service::Context::new(store, clock, files),
                 secure_cookies: false,
+                trusted_proxies: Arc::new(Vec::new()),
                 issuer: "Sở Nội vụ".into(),
             },
         })
@@ -37,6 +38,12 @@ impl Application {
     /// The issuing body printed above exported tables.
     pub fn with_issuer(mut self, issuer: &str) -> Application {
         self.state.issuer = issuer.to_string();
+        self
+    }
+
+    /// Takes the client's address from `X-Forwarded-For` on requests from these proxies.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> Application {
+        self.state.trusted_proxies = Arc::new(proxies);
         self
     }
 

@@ -101,24 +101,41 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// The client's IP address, for the audit log and the sign-in limits.
+/// The client's IP address, for the audit log and the sign-in limits: the peer's, or, when
+/// the peer is a trusted reverse proxy, the last address before it in `X-Forwarded-For`
+/// (the one that proxy saw; earlier ones are the client's own word).
 #[derive(Clone, Debug)]
 pub struct ClientAddress(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        _: &S,
+        state: &AppState,
     ) -> std::result::Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "unknown".into()),
-        ))
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let Some(peer) = peer else {
+            return Ok(ClientAddress("unknown".into()));
+        };
+        let trusted = |ip: &std::net::IpAddr| state.trusted_proxies.contains(ip);
+        if !trusted(&peer) {
+            return Ok(ClientAddress(peer.to_string()));
+        }
+        // From the proxy back towards the client, past any other trusted proxy.
+        let forwarded: Vec<std::net::IpAddr> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        let client = forwarded.iter().rev().find(|ip| !trusted(ip)).copied();
+        Ok(ClientAddress(client.unwrap_or(peer).to_string()))
     }
 }
 

@@ -110,14 +110,19 @@ pub async fn sign_in(
         return Err(ServiceError::Unauthenticated(WRONG_CREDENTIALS.into()));
     }
     // The attempt counts before the (slow) password check, so parallel guesses cannot
-    // slip past the limit; it is forgotten if the password was right.
+    // slip past the limit; it is forgotten if the password was right. Counted whatever
+    // the case typed: «QuanTri» is a guess at «quantri».
+    let counted = username.to_lowercase();
     let attempt = store
-        .record_sign_in_failure(username, address, now, window_start)
+        .record_sign_in_failure(&counted, address, now, window_start)
         .await?;
     let (by_user, by_address) = store
-        .sign_in_failures(username, address, window_start)
+        .sign_in_failures(&counted, address, window_start)
         .await?;
     if by_user > MAX_FAILURES || by_address > MAX_FAILURES * 4 {
+        // Refused unchecked: this attempt does not count, so the lock ends when the
+        // failures that caused it are older than the window, whatever is tried meanwhile.
+        store.forget_sign_in_attempt(attempt).await?;
         return Err(ServiceError::RateLimited(format!(
             "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {FAILURE_WINDOW_MINUTES} phút."
         )));

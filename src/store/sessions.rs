@@ -283,8 +283,8 @@ impl Store {
         Ok(())
     }
 
-    /// Failed sign-ins since `since` for this username from this address, and from this
-    /// address for any username. (Per address, so nobody elsewhere can lock a user out.)
+    /// Failed sign-ins since `since` for this username from any address, and from this
+    /// address for any username.
     pub async fn sign_in_failures(
         &self,
         username: &str,
@@ -293,7 +293,7 @@ impl Store {
     ) -> Result<(i64, i64)> {
         let counts: (i64, i64) = sqlx::query_as(
             r"select
-                  coalesce(sum(case when username = $1 and address = $2 then 1 else 0 end), 0),
+                  coalesce(sum(case when username = $1 then 1 else 0 end), 0),
                   coalesce(sum(case when address = $2 then 1 else 0 end), 0)
               from sign_in_failures where at >= $3",
         )

@@ -244,6 +244,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
+    spawn_app_with(now, Vec::new()).await
+}
+
+/// The app behind a reverse proxy at `proxies` (this test's loopback address, say), whose
+/// `X-Forwarded-For` it trusts.
+pub async fn spawn_app_behind(proxies: Vec<std::net::IpAddr>) -> TestApp {
+    spawn_app_with(t("01/12/2023 08:00"), proxies).await
+}
+
+async fn spawn_app_with(now: DateTime<Utc>, proxies: Vec<std::net::IpAddr>) -> TestApp {
     let db = TestDb::new().await;
     let clock = ManualClock::at(now);
     let files_dir = tempfile::tempdir().expect("temp dir for evidence files");
@@ -255,7 +265,8 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
         files,
     )
     .await
-    .expect("bind");
+    .expect("bind")
+    .with_trusted_proxies(proxies);
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp {

@@ -334,3 +334,69 @@ async fn the_sign_in_form_refuses_a_post_from_another_site() {
         );
     }
 }
+
+/// Signs in with `password` as if from `client` (through the proxy); the status.
+async fn attempt(
+    app: &crate::helpers::TestApp,
+    client: &str,
+    username: &str,
+    password: &str,
+) -> u16 {
+    let request = reqwest::Client::new()
+        .post(app.url("/api/session"))
+        .header("x-forwarded-for", format!("198.51.100.9, {client}"))
+        .json(&json!({ "username": username, "password": password }));
+    request.send().await.expect("sign-in").status().as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_failures_count_per_username_across_addresses_and_the_lock_ends() {
+    let app = crate::helpers::spawn_app_behind(vec!["127.0.0.1".parse().expect("ip")]).await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.sign_in_as("a.canbo").await; // gives the account its password
+    // Five wrong passwords from five addresses, the sixth from a sixth: the username is
+    // locked, whatever the address (and whatever the case typed).
+    for i in 1..=5 {
+        let status = attempt(&app, &format!("203.0.113.{i}"), "a.canbo", "sai-mat-khau").await;
+        assert_eq!(status, 401, "attempt {i}");
+    }
+    assert_eq!(
+        attempt(&app, "203.0.113.6", "A.CanBo", "sai-mat-khau").await,
+        429
+    );
+    assert_eq!(attempt(&app, "203.0.113.7", "a.canbo", PASSWORD).await, 429);
+    // Another account from one of those addresses is not locked.
+    app.sign_in_as("quantri").await;
+    assert_eq!(attempt(&app, "203.0.113.1", "quantri", PASSWORD).await, 200);
+    // Guesses during the lock do not prolong it: once the window has passed since the
+    // failures, the right password works.
+    app.clock.set(t("01/12/2023 08:10"));
+    assert_eq!(
+        attempt(&app, "203.0.113.8", "a.canbo", "sai-mat-khau").await,
+        429
+    );
+    app.clock.set(t("01/12/2023 08:16"));
+    assert_eq!(attempt(&app, "203.0.113.9", "a.canbo", PASSWORD).await, 200);
+    // The session records the client's address, not the proxy's.
+    let addresses: Vec<String> = sqlx::query_scalar("select address from sessions")
+        .fetch_all(app.store().pool())
+        .await
+        .expect("sessions");
+    assert!(
+        addresses.contains(&"203.0.113.9".to_string()),
+        "{addresses:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_a_forwarded_address_is_ignored() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.sign_in_as("a.canbo").await;
+    assert_eq!(attempt(&app, "203.0.113.1", "a.canbo", PASSWORD).await, 200);
+    let addresses: Vec<String> = sqlx::query_scalar("select address from sessions")
+        .fetch_all(app.store().pool())
+        .await
+        .expect("sessions");
+    assert!(addresses.iter().all(|a| a == "127.0.0.1"), "{addresses:?}");
+}
