@@ -170,7 +170,14 @@ pub fn read(
             };
             match value.parse::<Points>() {
                 Err(e) => errors.push(format!("{at}: «{value}» {e}.")),
-                Ok(p) if p < Points::ZERO || p > *max => {
+                Ok(p) if p < Points::ZERO => {
+                    errors.push(format!(
+                        "{at}: điểm {} là số âm; điểm điều tra từ 0 đến {} của tiêu chí {leaf}.",
+                        p.to_vn(),
+                        max.to_vn()
+                    ));
+                }
+                Ok(p) if p > *max => {
                     errors.push(format!(
                         "{at}: điểm {} vượt quá điểm tối đa {} của tiêu chí {leaf}.",
                         p.to_vn(),

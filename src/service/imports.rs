@@ -53,6 +53,30 @@ async fn round_units(store: &Store, round_id: i64) -> Result<Vec<(String, Import
     Ok(out)
 }
 
+/// The most problems of a file listed; the rest are counted. A hostile file can have
+/// millions, and the answer must stay readable (and small).
+pub const MAX_PROBLEMS_LISTED: usize = 200;
+
+/// The problems of a file, one a line, at most [`MAX_PROBLEMS_LISTED`] of them, each cut
+/// to a readable length.
+fn problem_list(problems: &[String]) -> String {
+    let mut lines: Vec<String> = problems
+        .iter()
+        .take(MAX_PROBLEMS_LISTED)
+        .map(|p| match p.char_indices().nth(500) {
+            Some((cut, _)) => format!("{}…", &p[..cut]),
+            None => p.clone(),
+        })
+        .collect();
+    if problems.len() > MAX_PROBLEMS_LISTED {
+        lines.push(format!(
+            "… và {} lỗi khác; hãy sửa các lỗi trên rồi kiểm tra lại.",
+            problems.len() - MAX_PROBLEMS_LISTED
+        ));
+    }
+    lines.join("\n")
+}
+
 /// What the survey template lists: the round's units with their survey leaves.
 pub async fn survey_template_units(
     ctx: &Context,
@@ -87,7 +111,7 @@ pub async fn import_survey(
     let scores = tokio::task::spawn_blocking(move || survey_import::read(&bytes, &units))
         .await
         .map_err(|e| ServiceError::Internal(format!("import task: {e}")))?
-        .map_err(|problems| ServiceError::Invalid(problems.join("\n")))?;
+        .map_err(|problems| ServiceError::Invalid(problem_list(&problems)))?;
     let existing = store.survey_scores(round_id).await?;
     let changes: Vec<SurveyChange> = scores
         .iter()
@@ -167,7 +191,7 @@ pub async fn import_criteria(
     })
     .await
     .map_err(|e| ServiceError::Internal(format!("import task: {e}")))?
-    .map_err(|problems| ServiceError::Invalid(problems.join("\n")))?;
+    .map_err(|problems| ServiceError::Invalid(problem_list(&problems)))?;
 
     // Compare with the same version if stored, else the latest version of the same set.
     let plan = store.criteria_import_plan(&set).await?;
@@ -458,7 +482,7 @@ pub async fn import_directory(
     let dir = tokio::task::spawn_blocking(move || directory_import::read(&bytes, &known))
         .await
         .map_err(|e| ServiceError::Internal(format!("import task: {e}")))?
-        .map_err(|problems| ServiceError::Invalid(problems.join("\n")))?;
+        .map_err(|problems| ServiceError::Invalid(problem_list(&problems)))?;
 
     let tier_of = tier_codes(&tiers);
     let tier_code = |id: i64| tier_of.get(&id).cloned().unwrap_or_default();

@@ -405,7 +405,11 @@ async fn survey_scores_import_all_or_nothing_with_a_dry_run() {
 
     // Each error class, each with its own message and place; nothing is written.
     let before = audit().await;
-    let cases: [(&[SurveyRow], &str); 5] = [
+    let cases: [(&[SurveyRow], &str); 6] = [
+        (
+            &[("A", "", Some(-1.0), None)],
+            "Trang «Điều tra XHH», dòng 2, cột C: điểm -1 là số âm; điểm điều tra từ 0 đến 3 của tiêu chí 3.1.",
+        ),
         (
             &[("A", "", None, Some("=1+1"))],
             "Trang «Điều tra XHH», dòng 2, cột C: ô chứa công thức; hãy dán giá trị (Paste Values) thay cho công thức.",

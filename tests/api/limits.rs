@@ -321,3 +321,29 @@ async fn a_workbook_reaching_the_last_cell_is_refused_in_seconds_and_the_server_
     assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
     assert_eq!(audit_count(&app).await, before);
 }
+
+#[tokio::test]
+async fn a_file_with_thousands_of_problems_gets_a_readable_answer() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let codes: Vec<String> = (0..1000).map(|i| format!("mã sai {i}")).collect();
+    let units: Vec<[C; 3]> = codes
+        .iter()
+        .map(|c| [C::S(c.as_str()), C::S("Đơn vị"), C::S("t")])
+        .collect();
+    let request = admin
+        .post(app.url("/api/directory/import?dry_run=true"))
+        .header("x-csrf-token", &csrf)
+        .body(directory_workbook(&units, &[]));
+    let (status, body) = json_of(admin.send(request).await).await;
+    assert_eq!(status, 422);
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines.len(), 201, "{message}");
+    assert_eq!(
+        lines.last().copied(),
+        Some("… và 800 lỗi khác; hãy sửa các lỗi trên rồi kiểm tra lại.")
+    );
+}
