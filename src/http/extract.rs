@@ -315,6 +315,10 @@ impl<'de> serde::Deserializer<'de> for FormValue {
     }
 }
 
+/// A form whose only field is its CSRF token (a button: submit, withdraw, publish…).
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
 /// A query string parsed into `T` (see [`parse_urlencoded`]).
 pub struct Query<T>(pub T);
 

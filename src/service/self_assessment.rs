@@ -9,7 +9,7 @@ use crate::domain::access::Actor;
 use crate::domain::criteria::Method;
 use crate::domain::deadline::{Access, Phase, access};
 use crate::domain::{Clock, CriteriaSet, LeafInput};
-use crate::store::{Guard, Round, SelfInput, Store, Unit};
+use crate::store::{Guard, Refusal, Round, SelfInput, Store, StoreError, Unit};
 
 use super::{Context, Result, ServiceError, Who};
 use crate::domain::text::{limit, multiline, one_line};
@@ -87,21 +87,18 @@ pub(crate) async fn ensure_editable(
     unit: &Unit,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    // The same refusals, in the same words, as the write's own check in its transaction
+    // (`store::Guard`); this one answers before any work is done.
+    let refused = |r: Refusal| Err(ServiceError::from(StoreError::Refused(r)));
     if let Some(at) = round.published_at {
-        return Err(ServiceError::Conflict(format!(
-            "Kết quả kỳ đánh giá đã công bố ngày {}; không thể thay đổi.",
-            crate::domain::deadline::format_date(at)
-        )));
+        return refused(Refusal::Published(at));
     }
     let gate = self_assessment_access_at(store, round, unit.id, now).await?;
     if !gate.open {
-        return Err(ServiceError::Locked(gate.message));
+        return refused(Refusal::Closed(gate));
     }
     if let Some(at) = store.submission(round.id, unit.id).await? {
-        return Err(ServiceError::Conflict(format!(
-            "Thủ trưởng đơn vị đã phê duyệt và gửi lúc {}. Cần «Rút lại để chỉnh sửa» trước khi sửa.",
-            crate::domain::deadline::format_instant(at)
-        )));
+        return refused(Refusal::Submitted(at));
     }
     Ok(())
 }

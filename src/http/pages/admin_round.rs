@@ -18,6 +18,7 @@ use crate::domain::Points;
 use crate::domain::deadline::{OverrideKind, Phase, format_instant, parse_deadline_or_explain};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
+use crate::http::extract::NoFields;
 use crate::http::extract::SignedIn;
 use crate::http::upload::MAX_IMPORT_BYTES;
 use crate::service::imports::{self, ImportReport};
@@ -214,13 +215,10 @@ async fn survey_score(
     .await
 }
 
-#[derive(Deserialize)]
-struct Confirm {}
-
 async fn publish(
     State(state): State<AppState>,
     ApiPath(round): ApiPath<i64>,
-    PageForm { who, .. }: PageForm<Confirm>,
+    PageForm { who, .. }: PageForm<NoFields>,
 ) -> PageResult {
     rounds::publish(&state.ctx, &who, round).await?;
     Ok(Redirect::to(&format!("/ky/{round}/ket-qua")).into_response())

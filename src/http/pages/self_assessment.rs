@@ -15,6 +15,7 @@ use super::leaf_form::LeafForm;
 use super::{PageForm, PageQuery, PageResult, PageUpload, PageUser, refusal, render, user_ctx};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
+use crate::http::extract::NoFields;
 use crate::http::extract::SignedIn;
 use crate::service::self_assessment::{self as service, Preview, SelfAssessmentView};
 use crate::service::{ServiceError, Who, evidence};
@@ -254,13 +255,10 @@ async fn upload(
     Ok(render_page(&who, &user, &view, Saved::default(), Some(error), evidence)?.into_response())
 }
 
-#[derive(Deserialize)]
-struct Confirm {}
-
 async fn submit(
     State(state): State<AppState>,
     ApiPath((round, unit)): ApiPath<(i64, i64)>,
-    PageForm { who, .. }: PageForm<Confirm>,
+    PageForm { who, .. }: PageForm<NoFields>,
 ) -> PageResult {
     service::submit(&state.ctx, &who, round, unit).await?;
     Ok(Redirect::to(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?tb=da-gui")).into_response())
@@ -269,7 +267,7 @@ async fn submit(
 async fn withdraw(
     State(state): State<AppState>,
     ApiPath((round, unit)): ApiPath<(i64, i64)>,
-    PageForm { who, .. }: PageForm<Confirm>,
+    PageForm { who, .. }: PageForm<NoFields>,
 ) -> PageResult {
     service::withdraw(&state.ctx, &who, round, unit).await?;
     Ok(Redirect::to(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?tb=da-rut")).into_response())

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{PageForm, PageResult, render};
 use crate::http::AppState;
 use crate::http::error::HttpError;
+use crate::http::extract::NoFields;
 use crate::http::extract::{ClientAddress, SignedIn, removed_session_cookie, session_cookie};
 use crate::service::auth;
 
@@ -64,13 +65,10 @@ async fn sign_in(
     }
 }
 
-#[derive(Deserialize)]
-struct Empty {}
-
 async fn sign_out(
     State(state): State<AppState>,
     jar: CookieJar,
-    PageForm { user, .. }: PageForm<Empty>,
+    PageForm { user, .. }: PageForm<NoFields>,
 ) -> PageResult {
     auth::sign_out(&state.ctx, &user.token).await?;
     Ok((
