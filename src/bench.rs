@@ -1,6 +1,10 @@
 //! `parindex bench-export`: the ranking workbook of a synthetic national-scale round,
-//! timed and measured beside rust_xlsxwriter writing the same cells with nothing else.
-//! A benchmark prints figures; it asserts nothing (machines are shared and noisy).
+//! timed and measured beside rust_xlsxwriter writing the same cells with nothing else;
+//! `parindex bench-upload` ([`upload`]): the server's memory during parallel evidence
+//! uploads and downloads. A benchmark prints figures; it asserts nothing (machines are
+//! shared and noisy).
+
+pub mod upload;
 
 use std::time::Instant;
 
@@ -13,7 +17,12 @@ use crate::report::{AreaHeading, DetailRow, RoundResults, TierResults, UnitDetai
 
 /// A figure of this process from /proc/self/status (Linux), in MiB.
 fn status_mib(field: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    process_status_mib("self", field)
+}
+
+/// A figure of process `pid` ("self" for this one) from /proc/PID/status (Linux), in MiB.
+fn process_status_mib(pid: &str, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb: f64 = status
         .lines()
         .find(|l| l.starts_with(field))?

@@ -56,6 +56,15 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         leaves: usize,
     },
+    /// Benchmark: the server's memory during parallel evidence uploads and downloads (runs
+    /// `parindex demo` in a temporary folder; prints figures).
+    BenchUpload {
+        #[arg(long, default_value_t = 16)]
+        parallel: usize,
+        /// Size of each file, MiB.
+        #[arg(long, default_value_t = 19)]
+        mb: u64,
+    },
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -167,6 +176,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::BenchExport { units, leaves } => {
             tokio::task::spawn_blocking(move || crate::bench::run(units, leaves)).await??;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchUpload { parallel, mb } => {
+            crate::bench::upload::run(parallel, mb).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::User(command) => {

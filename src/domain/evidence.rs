@@ -7,6 +7,7 @@
 //! program.
 
 use std::fmt;
+use std::io::{Read, Seek, SeekFrom};
 
 use crate::domain::text::{limit, multiline, one_line};
 use chrono::{Datelike, NaiveDate};
@@ -82,14 +83,47 @@ impl FileKind {
         }
     }
 
-    /// The accepted type the content is, if any, judged by its bytes alone.
-    pub fn detect(bytes: &[u8]) -> Option<FileKind> {
-        let found = infer::get(bytes)?;
+    /// The accepted type of content that begins with `head`, if any, for every type but
+    /// Word and Excel 97–2003 (OLE2 compound files), which [`FileKind::detect_in`] tells
+    /// apart by reading the file's directory.
+    pub fn detect(head: &[u8]) -> Option<FileKind> {
+        let found = infer::get(head)?;
         FileKind::ALL
             .into_iter()
             .find(|k| k.media_type() == found.mime_type())
     }
+
+    /// The accepted type of the content `file` holds, reading its first bytes (and, for an
+    /// OLE2 compound file, its directory) rather than the whole of it.
+    pub fn detect_in<R: Read + Seek>(mut file: R) -> std::io::Result<Option<FileKind>> {
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        file.seek(SeekFrom::Start(0))?;
+        (&mut file).take(HEAD_BYTES as u64).read_to_end(&mut head)?;
+        if !head.starts_with(&OLE2_MAGIC) {
+            return Ok(FileKind::detect(&head));
+        }
+        file.seek(SeekFrom::Start(0))?;
+        let Ok(compound) = cfb::CompoundFile::open(file) else {
+            return Ok(None);
+        };
+        // The class of the root storage says which program wrote it.
+        Ok(match compound.root_entry().clsid().to_string().as_str() {
+            "00020810-0000-0000-c000-000000000046" | "00020820-0000-0000-c000-000000000046" => {
+                Some(FileKind::Xls)
+            }
+            "00020906-0000-0000-c000-000000000046" => Some(FileKind::Doc),
+            _ => None,
+        })
+    }
 }
+
+/// How much of a file [`FileKind::detect_in`] reads to judge its type: the signatures of
+/// PDF, PNG and JPEG are at the start, and those of Word and Excel (.docx, .xlsx) within
+/// the first few zip entries.
+const HEAD_BYTES: usize = 32 * 1024;
+
+/// The first bytes of an OLE2 compound file (Word and Excel 97–2003).
+const OLE2_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// An upload that passed every check: a clean name, and the type its content is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -167,25 +201,25 @@ pub fn clean_file_name(raw: &str) -> Option<String> {
 }
 
 /// Checks an upload: named, not empty, within `max_bytes`, of an accepted type by its
-/// content, and named with an extension that fits that content.
+/// content (`kind`, from [`FileKind::detect_in`]), and named with an extension that fits
+/// that content.
 pub fn check_file(
     raw_name: &str,
-    bytes: &[u8],
+    kind: Option<FileKind>,
+    size_bytes: u64,
     max_bytes: u64,
 ) -> Result<CheckedFile, FileRefusal> {
     let name = clean_file_name(raw_name).ok_or(FileRefusal::NoName)?;
-    if bytes.is_empty() {
+    if size_bytes == 0 {
         return Err(FileRefusal::Empty { name });
     }
-    let size_bytes = bytes.len() as u64;
     if size_bytes > max_bytes {
         return Err(FileRefusal::TooLarge {
             name,
             max_mb: max_bytes / (1024 * 1024),
         });
     }
-    let kind =
-        FileKind::detect(bytes).ok_or_else(|| FileRefusal::NotAllowed { name: name.clone() })?;
+    let kind = kind.ok_or_else(|| FileRefusal::NotAllowed { name: name.clone() })?;
     let extension = name
         .rsplit_once('.')
         .map(|(_, e)| e.to_lowercase())
@@ -299,6 +333,50 @@ mod tests {
     const PNG: &[u8] = &[
         0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H', b'D', b'R',
     ];
+
+    fn check_file(name: &str, bytes: &[u8], max: u64) -> Result<CheckedFile, FileRefusal> {
+        let kind = FileKind::detect_in(std::io::Cursor::new(bytes)).expect("in memory");
+        super::check_file(name, kind, bytes.len() as u64, max)
+    }
+
+    /// An OLE2 compound file whose root storage has the class `clsid`, as Word and Excel
+    /// 97–2003 write them.
+    fn compound_file(clsid: &str) -> Vec<u8> {
+        let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).expect("cfb");
+        file.set_storage_clsid("/", clsid.parse().expect("uuid"))
+            .expect("clsid");
+        std::io::Write::write_all(
+            &mut file.create_stream("/WordDocument").expect("stream"),
+            &[7; 10_000],
+        )
+        .expect("write");
+        file.flush().expect("flush");
+        file.into_inner().into_inner()
+    }
+
+    #[test]
+    fn word_and_excel_97_are_told_apart_by_their_directory() {
+        let doc = compound_file("00020906-0000-0000-c000-000000000046");
+        let xls = compound_file("00020820-0000-0000-c000-000000000046");
+        let other = compound_file("64818d10-4f9b-11cf-86ea-00aa00b929e8");
+        assert_eq!(
+            check_file("to-trinh.doc", &doc, 1 << 20).map(|c| c.kind),
+            Ok(FileKind::Doc)
+        );
+        assert_eq!(
+            check_file("bang.xls", &xls, 1 << 20).map(|c| c.kind),
+            Ok(FileKind::Xls)
+        );
+        assert!(matches!(
+            check_file("slide.doc", &other, 1 << 20),
+            Err(FileRefusal::NotAllowed { .. })
+        ));
+        // Cut short, the directory cannot be read: not a document.
+        assert!(matches!(
+            check_file("cut.doc", &doc[..600], 1 << 20),
+            Err(FileRefusal::NotAllowed { .. })
+        ));
+    }
 
     #[test]
     fn content_decides_the_type_and_the_name_must_agree() {

@@ -128,7 +128,7 @@ async fn method_not_allowed(uri: axum::http::Uri) -> axum::response::Response {
     )
 }
 
-fn refusal(uri: &axum::http::Uri, e: error::HttpError) -> axum::response::Response {
+pub(crate) fn refusal(uri: &axum::http::Uri, e: error::HttpError) -> axum::response::Response {
     use axum::response::IntoResponse;
     if uri.path().starts_with("/api/") {
         e.into_response()

@@ -1,11 +1,12 @@
 //! Files sent from a browser or a client: evidence uploads (`multipart/form-data` with the
 //! file and the leaves it supports) and the Excel file of an import form.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::StatusCode;
 
 use super::error::{HttpError, Result};
+use crate::files::{Incoming, Received};
 use crate::service::evidence::Upload;
 
 /// Room for the multipart framing and the `leaf` parts beyond the file itself.
@@ -39,14 +40,15 @@ fn multipart_error(max_bytes: u64, e: axum::extract::multipart::MultipartError) 
 }
 
 /// Reads `multipart/form-data` with a `file` part and one `leaf` part per leaf it
-/// supports, and (for the page's form, which cannot send headers) a `csrf` part. The body
-/// is cut off past `max_bytes` plus the framing, so an oversized upload is refused
-/// without being read whole; the exact limit is the service's check.
+/// supports, and (for the page's form, which cannot send headers) a `csrf` part. The file
+/// goes to a temporary file chunk by chunk as it arrives, so memory does not grow with
+/// its size or with the number of uploads at once; past `max_bytes` it is refused without
+/// reading further.
 pub async fn read_evidence(request: Request, max_bytes: u64) -> Result<(Upload, Option<String>)> {
     let mut multipart = limited_multipart(request, max_bytes).await?;
     let refused = |e| multipart_error(max_bytes, e);
-    let (mut file, mut leaves, mut csrf) = (None::<(String, Bytes)>, Vec::new(), None);
-    while let Some(field) = multipart.next_field().await.map_err(refused)? {
+    let (mut file, mut leaves, mut csrf) = (None::<(String, Received)>, Vec::new(), None);
+    while let Some(mut field) = multipart.next_field().await.map_err(refused)? {
         match field.name() {
             Some("file") if file.is_some() => {
                 return Err(HttpError::new(
@@ -57,7 +59,23 @@ pub async fn read_evidence(request: Request, max_bytes: u64) -> Result<(Upload, 
             }
             Some("file") => {
                 let name = field.file_name().unwrap_or_default().to_string();
-                file = Some((name, field.bytes().await.map_err(refused)?));
+                let mut incoming = Incoming::new().await.map_err(|e| HttpError::internal(&e))?;
+                while let Some(chunk) = field.chunk().await.map_err(refused)? {
+                    incoming
+                        .write(&chunk)
+                        .await
+                        .map_err(|e| HttpError::internal(&e))?;
+                    if incoming.size() > max_bytes {
+                        return Err(too_large(max_bytes));
+                    }
+                }
+                file = Some((
+                    name,
+                    incoming
+                        .finish()
+                        .await
+                        .map_err(|e| HttpError::internal(&e))?,
+                ));
             }
             Some("leaf") => leaves.push(field.text().await.map_err(refused)?),
             Some("csrf") => csrf = Some(field.text().await.map_err(refused)?),
@@ -65,7 +83,7 @@ pub async fn read_evidence(request: Request, max_bytes: u64) -> Result<(Upload, 
             _ => {}
         }
     }
-    let (file_name, bytes) = file.ok_or_else(|| {
+    let (file_name, file) = file.ok_or_else(|| {
         HttpError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_input",
@@ -74,7 +92,7 @@ pub async fn read_evidence(request: Request, max_bytes: u64) -> Result<(Upload, 
     })?;
     let upload = Upload {
         file_name,
-        bytes,
+        file,
         leaves,
     };
     Ok((upload, csrf))

@@ -8,19 +8,21 @@ use bytes::Bytes;
 use crate::domain::CriteriaSet;
 use crate::domain::access::Actor;
 use crate::domain::evidence::{Citation, CitationDraft, FileRefusal, check_file};
-use crate::files::content_hash;
+use crate::files::{FileStoreError, Received};
 use crate::store::{EvidenceCitation, EvidenceFile, EvidenceList, Guard, NewEvidenceFile};
+use futures_util::stream::BoxStream;
 
 use super::self_assessment::{ensure_editable, ensure_viewable, unit_in_round};
 use super::{Context, Result, ServiceError, Who};
 use crate::domain::text::{limit, one_line};
 
-/// A file as received: the name the browser sent, its bytes, the leaves it supports.
-#[derive(Clone, Debug, Default, validator::Validate)]
+/// A file as received: the name the browser sent, its content (in a temporary file), the
+/// leaves it supports.
+#[derive(Debug, validator::Validate)]
 pub struct Upload {
     #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub file_name: String,
-    pub bytes: Bytes,
+    pub file: Received,
     #[validate(custom(function = crate::domain::text::leaf_codes))]
     pub leaves: Vec<String>,
 }
@@ -71,6 +73,14 @@ fn checked_leaves(set: &CriteriaSet, leaves: &[String]) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Whether `who` may upload a file for the unit now: the checks of [`upload_file`] that
+/// need no file, so that a refused upload is refused before its body is read.
+pub async fn may_upload(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> Result<()> {
+    refuse_writer(&who.actor, unit_id)?;
+    let (round, unit, _) = unit_in_round(&ctx.store, round_id, unit_id).await?;
+    ensure_editable(&ctx.store, &round, &unit, who.now).await
+}
+
 /// Stores an uploaded file (once per content, whatever its name) and records it as
 /// supporting the leaves named.
 pub async fn upload_file(
@@ -89,18 +99,23 @@ pub async fn upload_file(
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_editable(store, &round, &unit, now).await?;
     let leaves = checked_leaves(&set, &upload.leaves)?;
-    let checked = check_file(&upload.file_name, &upload.bytes, files.max_upload_bytes()).map_err(
-        |refusal| match refusal {
-            FileRefusal::TooLarge { .. } => ServiceError::TooLarge(refusal.to_string()),
-            other => ServiceError::Invalid(other.to_string()),
-        },
-    )?;
-    let hash = content_hash(&upload.bytes);
+    let received = &upload.file;
+    let kind = received.kind().await.map_err(FileStoreError::from)?;
+    let checked = check_file(
+        &upload.file_name,
+        kind,
+        received.size(),
+        files.max_upload_bytes(),
+    )
+    .map_err(|refusal| match refusal {
+        FileRefusal::TooLarge { .. } => ServiceError::TooLarge(refusal.to_string()),
+        other => ServiceError::Invalid(other.to_string()),
+    })?;
     // Bytes first, then the row: a failure in between leaves an unreferenced object
     // (harmless, and reused if the same file comes again), never a row without bytes.
-    files.put(&hash, upload.bytes).await?;
+    files.put(received).await?;
     let file = NewEvidenceFile {
-        content_hash: hash,
+        content_hash: received.hash().to_string(),
         original_name: checked.name,
         media_type: checked.kind.media_type().to_string(),
         size_bytes: i64::try_from(checked.size_bytes).unwrap_or(i64::MAX),
@@ -169,14 +184,15 @@ pub async fn list(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> Resu
     Ok(list)
 }
 
-/// One file and its bytes, for whoever may read the unit's self-assessment.
+/// One file and its bytes as the store delivers them, for whoever may read the unit's
+/// self-assessment.
 pub async fn download(
     ctx: &Context,
     who: &Who,
     round_id: i64,
     unit_id: i64,
     file_id: i64,
-) -> Result<(EvidenceFile, Bytes)> {
+) -> Result<(EvidenceFile, BoxStream<'static, std::io::Result<Bytes>>)> {
     let store = &ctx.store;
     let files = &ctx.files;
     let actor = &who.actor;
@@ -186,7 +202,7 @@ pub async fn download(
     let (round, _, _) = unit_in_round(store, round_id, unit_id).await?;
     ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let file = store.evidence_file(round_id, unit_id, file_id).await?;
-    let bytes = files.get(&file.content_hash).await?;
+    let bytes = files.stream(&file.content_hash).await?;
     Ok((file, bytes))
 }
 

@@ -182,11 +182,13 @@ async fn no_evidence_is_stored_after_the_head_submits() {
             .map(|i| {
                 let (ctx, who) = (ctx.clone(), officer.clone());
                 tokio::spawn(async move {
+                    let bytes = format!("%PDF-1.4\n% {race} {i}\n%%EOF\n");
+                    let file = parindex::files::Received::from_bytes(bytes.as_bytes())
+                        .await
+                        .expect("temporary file");
                     let upload = parindex::service::evidence::Upload {
                         file_name: format!("Báo cáo {race}-{i}.pdf"),
-                        bytes: format!("%PDF-1.4\n% {race} {i}\n%%EOF\n")
-                            .into_bytes()
-                            .into(),
+                        file,
                         leaves: vec!["2.1".into()],
                     };
                     parindex::service::evidence::upload_file(&ctx, &who, r.round, unit, upload)

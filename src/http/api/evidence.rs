@@ -95,6 +95,8 @@ async fn upload_evidence_file(
     ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
     request: Request,
 ) -> Result<(StatusCode, Json<EvidenceFile>)> {
+    // Refused before the body is read when it would be refused after.
+    service::may_upload(&state.ctx, &caller.who(), round, unit).await?;
     let (upload, _) = read_evidence(request, state.ctx.files.max_upload_bytes()).await?;
     let stored = service::upload_file(&state.ctx, &caller.who(), round, unit, upload).await?;
     Ok((StatusCode::CREATED, Json(stored)))
@@ -195,8 +197,15 @@ async fn download_evidence_file(
     ApiPath(FilePath { round, unit, id }): ApiPath<FilePath>,
 ) -> Result<Response> {
     let (file, bytes) = service::download(&state.ctx, &caller.who(), round, unit, id).await?;
-    let mut response = attachment(&file.original_name, &file.media_type, Body::from(bytes));
+    let mut response = attachment(
+        &file.original_name,
+        &file.media_type,
+        Body::from_stream(bytes),
+    );
     let headers = response.headers_mut();
+    if let Ok(size) = u64::try_from(file.size_bytes) {
+        headers.insert(header::CONTENT_LENGTH, size.into());
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         header::HeaderValue::from_static("nosniff"),

@@ -4,7 +4,7 @@
 //! Where a request has a body, the [`Who`] the services judge it by is made once the body
 //! has arrived: the instant of a write is when it is complete, not when its headers came.
 
-use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Request};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use serde::de::DeserializeOwned;
@@ -78,6 +78,12 @@ impl FromRequest<AppState> for PageUpload {
     async fn from_request(request: Request, state: &AppState) -> PageResult<Self> {
         let (mut parts, body) = request.into_parts();
         let (user, caller) = caller(&mut parts, state).await?;
+        // Refused before the body is read when it would be refused after.
+        if let Ok(Path((round, unit))) =
+            Path::<(i64, i64)>::from_request_parts(&mut parts, state).await
+        {
+            crate::service::evidence::may_upload(&state.ctx, &caller.who(), round, unit).await?;
+        }
         let max = state.ctx.files.max_upload_bytes();
         let (upload, csrf) = read_evidence(Request::from_parts(parts, body), max).await?;
         user.check_csrf(csrf.as_deref())?;
