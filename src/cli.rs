@@ -65,6 +65,19 @@ enum Command {
         #[arg(long, default_value_t = 19)]
         mb: u64,
     },
+    /// Benchmark: hostile workbooks (inflating, huge areas, long texts) read by each import,
+    /// each in a child process, with time and memory growth (prints figures).
+    BenchImport {
+        /// (For the children) read this one file…
+        #[arg(long, requires = "import")]
+        file: Option<PathBuf>,
+        /// …with this import…
+        #[arg(long, value_enum)]
+        import: Option<crate::bench::ImportKind>,
+        /// …or with calamine alone (the floor).
+        #[arg(long)]
+        calamine_alone: bool,
+    },
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -176,6 +189,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::BenchExport { units, leaves } => {
             tokio::task::spawn_blocking(move || crate::bench::run(units, leaves)).await??;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchImport {
+            file,
+            import,
+            calamine_alone,
+        } => {
+            tokio::task::spawn_blocking(move || match (file, import) {
+                (Some(file), Some(kind)) => {
+                    crate::bench::run_one_import(&file, kind, calamine_alone)
+                }
+                _ => crate::bench::run_imports(),
+            })
+            .await??;
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchUpload { parallel, mb } => {

@@ -5,9 +5,7 @@
 //! checked by the same rules.
 
 use std::collections::HashMap;
-use std::io::Cursor;
 
-use calamine::{Xlsx, open_workbook_from_rs};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use super::sheet::SheetReader;
@@ -148,15 +146,14 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
 /// Reads a criteria workbook into the TOML text of `criteria/` and the set it describes.
 /// Problems name the sheet, row and column, or the node and the field.
 pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Vec<String>> {
-    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e| vec![format!("Không đọc được tệp Excel (.xlsx): {e}")])?;
+    let mut book = super::sheet::open(bytes).map_err(|e| vec![e])?;
     let mut errors = Vec::new();
     let info = SheetReader::open(&mut book, INFO).map_err(|e| vec![e])?;
     let nodes = SheetReader::open(&mut book, NODES).map_err(|e| vec![e])?;
     let extras = SheetReader::open(&mut book, EXTRAS).ok();
 
     let mut meta: HashMap<String, String> = HashMap::new();
-    for r in 0..info.rows.len() {
+    for r in 0..info.height() {
         let key = info.text(r, 0, &mut errors);
         let value = info.text(r, 1, &mut errors);
         meta.insert(key, value);
@@ -183,7 +180,7 @@ pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Ve
 
     let mut rows_of: HashMap<String, usize> = HashMap::new();
     let mut node_list = Vec::new();
-    for r in 1..nodes.rows.len() {
+    for r in 1..nodes.height() {
         let cell = |c: usize, errors: &mut Vec<String>| nodes.text(r, c, errors);
         let code = cell(0, &mut errors);
         if code.is_empty() {
@@ -249,7 +246,7 @@ pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Ve
             ("trừ", "Điểm trừ tối đa", "penalty"),
         ] {
             let mut items = Vec::new();
-            for r in 1..extras.rows.len() {
+            for r in 1..extras.height() {
                 if extras.text(r, 0, &mut errors).to_lowercase() != kind {
                     continue;
                 }

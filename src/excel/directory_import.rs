@@ -7,9 +7,8 @@
 //! upload" is the way to change many units or accounts at once.
 
 use std::collections::HashMap;
-use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Data, Reader};
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{DataValidation, Format, Workbook, XlsxError};
 
@@ -90,7 +89,7 @@ fn columns(
 ) -> Option<HashMap<&'static str, usize>> {
     let mut found = HashMap::new();
     let mut heading_errors = Vec::new();
-    let width = sheet.rows.first().map_or(0, Vec::len);
+    let width = sheet.width();
     for col in 0..width {
         let text = sheet.text(0, col, &mut heading_errors);
         if let Some(h) = wanted
@@ -160,8 +159,7 @@ fn date_cell(sheet: &SheetReader, row: usize, col: usize) -> Result<Option<Naive
 
 /// Checks a workbook and returns the units and users it holds, or every problem found.
 pub fn read(bytes: &[u8], known: &Known) -> Result<Directory, Vec<String>> {
-    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e| vec![format!("Không đọc được tệp Excel (.xlsx): {e}")])?;
+    let mut book = super::sheet::open(bytes).map_err(|e| vec![e])?;
     let names = book.sheet_names();
     let has = |n: &str| names.iter().any(|s| s == n);
     if !has(UNITS) && !has(USERS) {
@@ -211,7 +209,7 @@ fn read_units(
 ) -> Vec<UnitRow> {
     let mut out = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for r in 1..sheet.rows.len() {
+    for r in 1..sheet.height() {
         if sheet.blank_row(r) {
             continue;
         }
@@ -290,7 +288,7 @@ fn read_users(
         .map(|r| r.label())
         .collect::<Vec<_>>()
         .join(", ");
-    for r in 1..sheet.rows.len() {
+    for r in 1..sheet.height() {
         if sheet.blank_row(r) {
             continue;
         }
@@ -498,8 +496,7 @@ mod tests {
         };
         let read = |text: &str| {
             let bytes = book(text);
-            let mut xlsx: Xlsx<_> =
-                open_workbook_from_rs(Cursor::new(bytes.as_slice())).expect("xlsx");
+            let mut xlsx = crate::excel::sheet::open(&bytes).expect("xlsx");
             let sheet = SheetReader::open(&mut xlsx, USERS).expect("sheet");
             date_cell(&sheet, 0, 0)
         };

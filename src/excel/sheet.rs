@@ -1,11 +1,17 @@
 //! Reading one worksheet for an import: every cell by its place as Excel shows it
 //! ("Trang «Đơn vị», dòng 5, cột C"), formulas refused (their cached value may be stale or
 //! absent, and what the file says must be what is stored).
+//!
+//! A workbook is a zip of XML parts, and a small file can inflate to gigabytes; an import
+//! reads one within bounds checked as it goes, so a hostile file is refused in seconds
+//! with little memory: every part is measured inflated before calamine reads any
+//! ([`open`]), then each sheet is read cell by cell within rows, columns, an area and an
+//! amount of text ([`bounded`]), never as a grid sized from what the file declares.
 
 use std::collections::HashSet;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
-use calamine::{Data, Xlsx};
+use calamine::{Data, Xlsx, open_workbook_from_rs};
 use unicode_normalization::UnicodeNormalization;
 
 use super::survey_import::column_letter;
@@ -15,6 +21,85 @@ use crate::domain::text::{limit, multiline};
 pub const MAX_ROWS: u32 = 50_000;
 /// The most columns an import sheet may use.
 pub const MAX_COLUMNS: u32 = 40;
+/// The largest area (rows × columns, from the first cell with data to the last) a sheet
+/// may use: 50 000 units with 10 columns each.
+pub const MAX_CELLS: u64 = 500_000;
+/// The most text (UTF-8 bytes) all cells of a sheet may hold together.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
+/// The largest any one part of a workbook may inflate to (a sheet's XML, say).
+pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest the shared strings (the texts of every sheet, read whole on opening) may
+/// inflate to.
+pub const MAX_SHARED_STRINGS_BYTES: u64 = 16 * 1024 * 1024;
+/// The largest all parts together may inflate to.
+pub const MAX_INFLATED_BYTES: u64 = 128 * 1024 * 1024;
+/// The most parts a workbook may have.
+const MAX_PARTS: usize = 2_000;
+
+const MIB: u64 = 1024 * 1024;
+
+fn unreadable() -> String {
+    "Tệp không đọc được như một tệp Excel (.xlsx). Hãy mở tệp bằng Excel, lưu lại dạng «Sổ làm việc Excel (.xlsx)» rồi gửi lại.".into()
+}
+
+fn too_big(what: &str, max: u64) -> String {
+    format!(
+        "Tệp Excel quá lớn khi giải nén: {what} vượt quá {} MB. Hãy xóa các trang, ô và định dạng thừa (hoặc tách thành nhiều tệp) rồi gửi lại.",
+        max / MIB
+    )
+}
+
+/// Measures every part of the workbook inflated, reading each as a stream (never whole),
+/// and refuses at the first that passes its cap, whatever sizes the file declares.
+pub(crate) fn check_inflated(bytes: &[u8]) -> Result<(), String> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
+    if archive.len() > MAX_PARTS {
+        return Err(unreadable());
+    }
+    let mut total = 0u64;
+    let mut buffer = vec![0; 64 * 1024];
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).map_err(|_| unreadable())?;
+        let name = part.name().map(|n| n.to_string()).unwrap_or_default();
+        let (cap, what) = if name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
+            (
+                MAX_SHARED_STRINGS_BYTES,
+                "phần chữ dùng chung (sharedStrings)",
+            )
+        } else {
+            (MAX_PART_BYTES, "một phần của tệp")
+        };
+        // What the file declares first (a quick refusal), then what it really holds.
+        if part.size() > cap {
+            return Err(too_big(what, cap));
+        }
+        let mut inflated = 0u64;
+        loop {
+            let n = part.read(&mut buffer).map_err(|_| unreadable())?;
+            if n == 0 {
+                break;
+            }
+            inflated += n as u64;
+            total += n as u64;
+            if inflated > cap {
+                return Err(too_big(what, cap));
+            }
+            if total > MAX_INFLATED_BYTES {
+                return Err(too_big("toàn bộ tệp", MAX_INFLATED_BYTES));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Opens an import workbook once its parts are within bounds ([`check_inflated`]).
+pub(crate) fn open(bytes: &[u8]) -> Result<Xlsx<Cursor<&[u8]>>, String> {
+    check_inflated(bytes)?;
+    open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsxError| {
+        tracing::debug!(error = %e, "an import workbook calamine cannot open");
+        unreadable()
+    })
+}
 
 /// The cells of a sheet holding formulas.
 #[derive(Default)]
@@ -27,7 +112,8 @@ impl Formulas {
     }
 }
 
-/// Reads a sheet cell by cell, within [`MAX_ROWS`] and [`MAX_COLUMNS`]: a cell beyond is
+/// Reads a sheet cell by cell, within [`MAX_ROWS`], [`MAX_COLUMNS`], [`MAX_CELLS`] and
+/// [`MAX_TEXT_BYTES`], no text longer than [`limit::TEXT`]: what passes a bound is
 /// refused as soon as it is met, and the grid is never sized from what the file declares
 /// (a 9 KB file can declare a sheet to its last cell, XFD1048576).
 pub(crate) fn bounded(
@@ -38,6 +124,9 @@ pub(crate) fn bounded(
         .worksheet_cells_reader(name)
         .map_err(|_| format!("Thiếu trang «{name}»."))?;
     let (mut cells, mut formulas) = (Vec::new(), Formulas::default());
+    // The area used so far (first and last row and column with data) and its text.
+    let (mut rows, mut columns) = ((u32::MAX, 0), (u32::MAX, 0));
+    let mut text_bytes = 0;
     loop {
         let cell = reader.next_cell_with_formula().map_err(|_| {
             format!("Trang «{name}» không đọc được; hãy lưu lại tệp bằng Excel rồi gửi lại.")
@@ -55,9 +144,52 @@ pub(crate) fn bounded(
             formulas.0.insert((row, col));
         }
         let value = Data::from(cell.value);
-        if value != Data::Empty {
-            cells.push(calamine::Cell::new((row, col), value));
+        if value == Data::Empty {
+            continue;
         }
+        let place = || {
+            format!(
+                "Trang «{name}», dòng {}, cột {}",
+                row + 1,
+                column_letter(col)
+            )
+        };
+        if let Data::String(s) = &value {
+            let length = s.chars().count() as u64;
+            if length > limit::TEXT {
+                return Err(format!(
+                    "{}: dài {length} ký tự, tối đa {} ký tự.",
+                    place(),
+                    limit::TEXT
+                ));
+            }
+            if multiline(s).is_err() {
+                return Err(format!(
+                    "{}: có ký tự điều khiển không được phép (chỉ được xuống dòng).",
+                    place()
+                ));
+            }
+            text_bytes += s.len();
+            if text_bytes > MAX_TEXT_BYTES {
+                return Err(format!(
+                    "Trang «{name}» chứa quá nhiều chữ (hơn {} MB, đến ô {}{}); hãy tách thành nhiều tệp.",
+                    MAX_TEXT_BYTES as u64 / MIB,
+                    column_letter(col),
+                    row + 1
+                ));
+            }
+        }
+        rows = (rows.0.min(row), rows.1.max(row));
+        columns = (columns.0.min(col), columns.1.max(col));
+        let area = u64::from(rows.1 - rows.0 + 1) * u64::from(columns.1 - columns.0 + 1);
+        if area > MAX_CELLS {
+            return Err(format!(
+                "Trang «{name}» dùng một vùng quá lớn (hơn {MAX_CELLS} ô, đến ô {}{}); hãy xóa các ô thừa hoặc tách thành nhiều tệp.",
+                column_letter(col),
+                row + 1
+            ));
+        }
+        cells.push(calamine::Cell::new((row, col), value));
     }
     Ok((calamine::Range::from_sparse(cells), formulas))
 }
@@ -65,7 +197,7 @@ pub(crate) fn bounded(
 /// A cell as text, refusing formulas (their cached value may be stale or absent).
 pub(crate) struct SheetReader {
     pub name: String,
-    pub rows: Vec<Vec<Data>>,
+    range: calamine::Range<Data>,
     formulas: Formulas,
     start: (u32, u32),
 }
@@ -76,10 +208,20 @@ impl SheetReader {
         let start = range.start().unwrap_or((0, 0));
         Ok(SheetReader {
             name: name.into(),
-            rows: range.rows().map(<[Data]>::to_vec).collect(),
+            range,
             formulas,
             start,
         })
+    }
+
+    /// Rows from the first with data to the last.
+    pub fn height(&self) -> usize {
+        self.range.height()
+    }
+
+    /// Columns from the first with data to the last.
+    pub fn width(&self) -> usize {
+        self.range.width()
     }
 
     pub fn place(&self, row: usize, col: usize) -> String {
@@ -100,7 +242,7 @@ impl SheetReader {
             ));
             return String::new();
         }
-        match self.rows.get(row).and_then(|r| r.get(col)) {
+        match self.range.get((row, col)) {
             None | Some(Data::Empty) => String::new(),
             // NFC: some Vietnamese keyboards type decomposed letters ("ệ" as e + two marks).
             Some(Data::String(s)) => {
@@ -173,18 +315,15 @@ impl SheetReader {
 
     /// The cell as read, empty when outside the used range.
     pub fn cell(&self, row: usize, col: usize) -> &Data {
-        self.rows
-            .get(row)
-            .and_then(|r| r.get(col))
-            .unwrap_or(&Data::Empty)
+        self.range.get((row, col)).unwrap_or(&Data::Empty)
     }
 
     /// Whether every cell of the row is empty.
     pub fn blank_row(&self, row: usize) -> bool {
-        self.rows.get(row).is_none_or(|r| {
-            r.iter().all(|d| {
-                matches!(d, Data::Empty) || matches!(d, Data::String(s) if s.trim().is_empty())
-            })
+        (0..self.width()).all(|col| match self.cell(row, col) {
+            Data::Empty => true,
+            Data::String(s) => s.trim().is_empty(),
+            _ => false,
         })
     }
 }

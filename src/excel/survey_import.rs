@@ -3,9 +3,8 @@
 //! row and column the way Excel shows them ("dòng 5, cột C").
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Data, Reader};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use crate::domain::Points;
@@ -58,8 +57,7 @@ pub fn read(
     bytes: &[u8],
     units: &HashMap<String, ImportUnit>,
 ) -> Result<Vec<SurveyScore>, Vec<String>> {
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e| vec![format!("Không đọc được tệp Excel (.xlsx): {e}")])?;
+    let mut workbook = super::sheet::open(bytes).map_err(|e| vec![e])?;
     let Some(sheet) = workbook.sheet_names().first().cloned() else {
         return Err(vec!["Tệp Excel không có trang tính nào.".into()]);
     };

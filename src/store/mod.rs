@@ -135,6 +135,73 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// The tables of the database (all but the migrations' own), by name.
+    pub async fn tables(&self) -> Result<Vec<String>> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "select name from sqlite_master where type = 'table' \
+                 and name not like 'sqlite_%' and name <> '_sqlx_migrations' order by name"
+            }
+            Backend::Postgres => {
+                "select table_name::text from information_schema.tables \
+                 where table_schema = current_schema() and table_type = 'BASE TABLE' \
+                 and table_name <> '_sqlx_migrations' order by 1"
+            }
+        };
+        Ok(sqlx::query_scalar(sql).fetch_all(&self.pool).await?)
+    }
+
+    /// A SHA-256 of each table's rows, whatever their order: two databases with the same
+    /// digests hold the same data (a restored backup, or a database a refused request
+    /// left untouched).
+    pub async fn table_digests(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        use sha2::{Digest, Sha256};
+        // Names come from the database's own catalogue, and only plain ones are quoted
+        // into SQL.
+        let plain = |name: &str| {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        };
+        let mut digests = std::collections::BTreeMap::new();
+        for table in self.tables().await?.into_iter().filter(|t| plain(t)) {
+            let sql = match self.backend {
+                Backend::Postgres => format!(
+                    "select coalesce(string_agg(t::text, E'\\n' order by t::text), '') from \"{table}\" t"
+                ),
+                Backend::Sqlite => {
+                    let columns: Vec<String> =
+                        sqlx::query_scalar("select name from pragma_table_info($1)")
+                            .bind(&table)
+                            .fetch_all(&self.pool)
+                            .await?;
+                    if !columns.iter().all(|c| plain(c)) {
+                        continue;
+                    }
+                    let row = columns
+                        .iter()
+                        .map(|c| format!("quote(\"{c}\")"))
+                        .collect::<Vec<_>>()
+                        .join(" || ',' || ");
+                    format!(
+                        "select coalesce(group_concat(r, char(10)), '') from \
+                         (select {row} as r from \"{table}\" order by r)"
+                    )
+                }
+            };
+            let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&self.pool)
+                .await?;
+            let digest: String = Sha256::digest(text.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            digests.insert(table, digest);
+        }
+        Ok(digests)
+    }
 }
 
 /// The sqlx URL of a SQLite file, created on first use.

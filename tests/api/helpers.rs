@@ -409,6 +409,16 @@ pub async fn audit_count(app: &TestApp) -> usize {
         .len()
 }
 
+/// A digest of every data table (sessions and sign-in failures, which a request may touch
+/// without writing anything, left out): equal before and after, nothing was written.
+pub async fn table_digest(app: &TestApp) -> std::collections::BTreeMap<String, String> {
+    let mut digests = app.store().table_digests().await.expect("digests");
+    digests.remove("sessions");
+    digests.remove("sign_in_failures");
+    assert!(digests.len() > 15, "{digests:?}");
+    digests
+}
+
 /// A request written by hand on its own connection: the head now, the body when the test
 /// says. For what a client can do slowly (a body that arrives late, or never whole).
 pub struct SlowRequest {
