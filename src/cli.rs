@@ -81,6 +81,12 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Write a backup of the database and the evidence files to FILE (a zip), consistent
+    /// while the server runs.
+    Backup { file: PathBuf },
+    /// Restore a backup into the configured database, which must be empty (either
+    /// backend: a SQLite backup restores into PostgreSQL), and its evidence files.
+    Restore { file: PathBuf },
     /// Print a round's results per tier.
     Results {
         /// Round id (see `GET /api/rounds`).
@@ -209,6 +215,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::bench::upload::run(parallel, mb).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { file } => {
+            let store = open_store(&config).await?;
+            let files = open_files(&config)?;
+            let summary = crate::backup::backup(&store, &files, &file).await?;
+            println!("Đã sao lưu vào {}: {summary}.", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let store = open_store(&config).await?;
+            let files = open_files(&config)?;
+            let summary = crate::backup::restore(&store, &files, &file).await?;
+            println!("Đã phục hồi từ {}: {summary}.", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User(command) => {
             let store = open_store(&config).await?;
             user_command(&store, command).await
@@ -237,13 +257,18 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
     })
 }
 
-async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<ExitCode> {
-    let files = match &config.s3 {
+/// The evidence file store the configuration names.
+fn open_files(config: &Config) -> anyhow::Result<FileStore> {
+    Ok(match &config.s3 {
         Some(s3) => FileStore::s3(s3),
         None => FileStore::local(&config.data_dir),
     }
     .context("không mở được kho tài liệu kiểm chứng")?
-    .with_max_upload_mb(config.max_upload_mb);
+    .with_max_upload_mb(config.max_upload_mb))
+}
+
+async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<ExitCode> {
+    let files = open_files(config)?;
     let app = Application::build(bind, store, Arc::new(SystemClock), files)
         .await
         .with_context(|| format!("không mở được địa chỉ {bind}"))?

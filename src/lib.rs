@@ -13,6 +13,7 @@
 //! Around them: [`config`], [`cli`] (the `parindex` command), [`demo`] (Cần Thơ sample
 //! data), [`bench`] (the export benchmark).
 
+pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -5,6 +5,7 @@
 //! seconds in `*_at` bigint columns, flags are bigint 0/1.
 
 mod audit;
+pub mod backup;
 mod criteria;
 mod entries;
 mod evidence;

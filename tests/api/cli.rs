@@ -236,3 +236,50 @@ fn the_server_stops_cleanly_on_sigterm() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test]
+async fn backup_and_restore_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = |name: &str| {
+        let path = dir.path().join(format!("{name}.toml"));
+        let data = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!("data_dir = {:?}\n", data.display().to_string()),
+        )
+        .expect("config");
+        (path.display().to_string(), data)
+    };
+    let (source, source_data) = config("nguon");
+    let (target, target_data) = config("dich");
+    let (ok, out) = parindex(&[
+        "--config",
+        &source,
+        "criteria",
+        "import",
+        "criteria/so-2023.toml",
+    ]);
+    assert!(ok, "{out}");
+    let file = dir.path().join("sao-luu.zip").display().to_string();
+    let (ok, out) = parindex(&["--config", &source, "backup", &file]);
+    assert!(ok, "{out}");
+    assert!(out.contains("Đã sao lưu vào"), "{out}");
+    let (ok, out) = parindex(&["--config", &target, "restore", &file]);
+    assert!(ok, "{out}");
+    assert!(out.contains("Đã phục hồi từ"), "{out}");
+    let (ok, out) = parindex(&["--config", &target, "restore", &file]);
+    assert!(!ok, "a second restore into the same database: {out}");
+    assert!(out.contains("đã có dữ liệu"), "{out}");
+
+    let digests = |data: std::path::PathBuf| async move {
+        let store = parindex::store::Store::open_data_dir(&data)
+            .await
+            .expect("store");
+        let digests = store.table_digests().await.expect("digests");
+        store.close().await;
+        digests
+    };
+    let restored = digests(target_data).await;
+    assert_eq!(restored, digests(source_data).await);
+    assert!(restored.contains_key("criteria_nodes"));
+}

@@ -50,15 +50,18 @@ impl TestDb {
                     postgres: Some((server, name)),
                 }
             }
-            None => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let store = Store::open_data_dir(dir.path()).await.expect("open SQLite");
-                TestDb {
-                    store,
-                    _dir: Some(dir),
-                    postgres: None,
-                }
-            }
+            None => TestDb::sqlite().await,
+        }
+    }
+
+    /// A SQLite database in a temporary folder, whatever the suite runs on.
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open_data_dir(dir.path()).await.expect("open SQLite");
+        TestDb {
+            store,
+            _dir: Some(dir),
+            postgres: None,
         }
     }
 }
