@@ -54,6 +54,15 @@ impl TestDb {
         }
     }
 
+    /// The address another process (the `parindex` binary) opens this database at.
+    pub fn url(&self) -> String {
+        match (&self.postgres, &self._dir) {
+            (Some((server, name)), _) => with_database(server, name),
+            (None, Some(dir)) => parindex::store::sqlite_url(&dir.path().join("parindex.db")),
+            (None, None) => unreachable!("a test database is on PostgreSQL or in a folder"),
+        }
+    }
+
     /// A SQLite database in a temporary folder, whatever the suite runs on.
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");

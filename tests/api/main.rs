@@ -5,6 +5,7 @@ mod backup;
 mod bad_input;
 mod browser;
 mod cli;
+mod crash;
 mod criteria_check;
 mod criteria_import;
 mod deadline;
