@@ -230,6 +230,7 @@ pub fn removed_session_cookie() -> Cookie<'static> {
 /// `T`. A value that does not fit its field is refused with the field named, never
 /// replaced by a default.
 pub fn parse_urlencoded<T: DeserializeOwned>(text: &[u8]) -> Result<T> {
+    refuse_invalid_utf8(text)?;
     let pairs =
         form_urlencoded::parse(text).map(|(k, v)| (k.into_owned(), FormValue(v.into_owned())));
     let de = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(pairs);
@@ -247,6 +248,32 @@ pub fn parse_urlencoded<T: DeserializeOwned>(text: &[u8]) -> Result<T> {
             HttpError::field(&field, "giá trị không hợp lệ.")
         }
     })
+}
+
+/// Refuses a form whose keys or values, once decoded, are not UTF-8 (the decoder would
+/// replace such bytes with «�» and store that instead of what was sent).
+fn refuse_invalid_utf8(text: &[u8]) -> Result<()> {
+    let decode = |part: &[u8]| {
+        let spaced: Vec<u8> = part
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+        String::from_utf8(bytes).ok()
+    };
+    for pair in text.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+        let mut parts = pair.splitn(2, |&b| b == b'=');
+        let key = decode(parts.next().unwrap_or_default());
+        let value = decode(parts.next().unwrap_or_default());
+        if key.is_none() || value.is_none() {
+            let field = key.unwrap_or_else(|| "?".into());
+            return Err(HttpError::field(
+                &field,
+                "có byte không phải chữ UTF-8; hãy gõ lại nội dung.",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One value of a form, as text; numbers, flags and choices are parsed from it when the
