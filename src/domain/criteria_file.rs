@@ -629,11 +629,12 @@ fn check_group(c: &mut Checker, group: Option<RawGroup>, field: &'static str) ->
     }
     let mut seen = HashSet::new();
     for item in &g.items {
-        if item.code.trim().is_empty() || !seen.insert(item.code.clone()) {
+        // "T1" and "t1" are one item to whoever reads the ranking: refused as a repeat.
+        if item.code.trim().is_empty() || !seen.insert(item.code.to_uppercase()) {
             c.report(
                 Some(&item.code),
                 Some(field),
-                "mã khoản điểm bị trống hoặc trùng",
+                "mã khoản điểm bị trống hoặc trùng (không phân biệt chữ hoa, chữ thường)",
             );
         }
         if item.text.trim().is_empty() {

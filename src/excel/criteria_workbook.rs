@@ -143,6 +143,29 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
+/// Keys of the information sheet whose values are numbers.
+const NUMBER_KEYS: [&str; 3] = ["Tổng điểm", "Điểm thưởng tối đa", "Điểm trừ tối đa"];
+
+/// Records why `value`, read from the cell, is not a number of points (with at most two
+/// decimals, either decimal mark), naming the cell.
+fn check_number(
+    sheet: &SheetReader,
+    row: usize,
+    col: usize,
+    value: &str,
+    errors: &mut Vec<String>,
+) {
+    if value.is_empty() {
+        return;
+    }
+    if let Err(e) = value.parse::<crate::domain::Points>() {
+        errors.push(format!(
+            "{}: «{value}» {e}; nhập một số, ví dụ 1,5.",
+            sheet.place(row, col)
+        ));
+    }
+}
+
 /// Reads a criteria workbook into the TOML text of `criteria/` and the set it describes.
 /// Problems name the sheet, row and column, or the node and the field.
 pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Vec<String>> {
@@ -156,6 +179,9 @@ pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Ve
     for r in 0..info.height() {
         let key = info.text(r, 0, &mut errors);
         let value = info.text(r, 1, &mut errors);
+        if NUMBER_KEYS.contains(&key.as_str()) {
+            check_number(&info, r, 1, &value, &mut errors);
+        }
         meta.insert(key, value);
     }
     let get = |k: &str| meta.get(k).cloned().unwrap_or_default();
@@ -190,7 +216,9 @@ pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Ve
         let mut node = toml::Table::new();
         node.insert("code".into(), toml::Value::String(code));
         node.insert("text".into(), toml::Value::String(cell(1, &mut errors)));
-        node.insert("max".into(), toml::Value::String(cell(2, &mut errors)));
+        let max = cell(2, &mut errors);
+        check_number(&nodes, r, 2, &max, &mut errors);
+        node.insert("max".into(), toml::Value::String(max));
         let method = cell(3, &mut errors);
         if !method.is_empty() {
             node.insert("method".into(), toml::Value::String(method));
@@ -200,6 +228,8 @@ pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Ve
                 for part in tiers.split(';').map(str::trim).filter(|p| !p.is_empty()) {
                     match part.split_once(':') {
                         Some((rate, fraction)) => {
+                            check_number(&nodes, r, 4, rate.trim(), &mut errors);
+                            check_number(&nodes, r, 4, fraction.trim(), &mut errors);
                             let mut t = toml::Table::new();
                             t.insert("min_rate".into(), toml::Value::String(rate.trim().into()));
                             t.insert(
@@ -227,6 +257,9 @@ pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Ve
                 (13, "evidence"),
             ] {
                 let v = cell(c, &mut errors);
+                if matches!(field, "step" | "per_occurrence") {
+                    check_number(&nodes, r, c, &v, &mut errors);
+                }
                 if !v.is_empty() {
                     node.insert(field.into(), toml::Value::String(v));
                 }
@@ -259,10 +292,9 @@ pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Ve
                     "text".into(),
                     toml::Value::String(extras.text(r, 2, &mut errors)),
                 );
-                item.insert(
-                    "points".into(),
-                    toml::Value::String(extras.text(r, 3, &mut errors)),
-                );
+                let points = extras.text(r, 3, &mut errors);
+                check_number(&extras, r, 3, &points, &mut errors);
+                item.insert("points".into(), toml::Value::String(points));
                 items.push(toml::Value::Table(item));
             }
             let cap = get(cap_key);
@@ -295,7 +327,18 @@ pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Ve
                                 .unwrap_or_default(),
                             p.message
                         ),
-                        None => p.to_string(),
+                        // Not one node's: a problem of the whole file, without the line
+                        // of the text made from it (no one has seen that text).
+                        None => format!(
+                            "Tệp «{file_name}»: {}",
+                            p.field
+                                .map(|f| format!("trường «{f}»: {}", p.message))
+                                .unwrap_or_else(|| if p.message.starts_with("không đọc được tệp") {
+                                    "có ô không đọc được; kiểm tra các ô số (ví dụ 1,5) và các ô chữ rồi gửi lại.".to_string()
+                                } else {
+                                    p.message.clone()
+                                })
+                        ),
                     },
                 )
                 .collect()

@@ -128,9 +128,20 @@ fn date_cell(sheet: &SheetReader, row: usize, col: usize) -> Result<Option<Naive
     let not_a_date = |what: String| {
         format!("{at}: {what} không phải là ngày; nhập ngày dạng dd/mm/yyyy, ví dụ 31/12/2024.")
     };
-    match sheet.cell(row, col) {
-        Data::Empty => Ok(None),
-        Data::String(s) if s.trim().is_empty() => Ok(None),
+    // A real Excel date obeys the same years as a typed one.
+    let in_range = |date: NaiveDate| {
+        if (2000..=2100).contains(&date.year()) {
+            Ok(Some(date))
+        } else {
+            Err(format!(
+                "{at}: ngày {} nằm ngoài các năm 2000–2100; kiểm tra lại năm.",
+                date.format("%d/%m/%Y")
+            ))
+        }
+    };
+    let date = match sheet.cell(row, col) {
+        Data::Empty => return Ok(None),
+        Data::String(s) if s.trim().is_empty() => return Ok(None),
         Data::String(s) => {
             let t = s.trim();
             // "31/12/2024" or "1/7/2024"; a year of four digits in a sensible range, so that
@@ -138,15 +149,13 @@ fn date_cell(sheet: &SheetReader, row: usize, col: usize) -> Result<Option<Naive
             NaiveDate::parse_from_str(t, "%d/%m/%Y")
                 .ok()
                 .filter(|d| (2000..=2100).contains(&d.year()) && t.ends_with(&d.year().to_string()))
-                .map(Some)
                 .ok_or_else(|| not_a_date(format!("«{t}»")))
         }
         Data::DateTime(d) if !d.is_duration() => d
             .as_datetime()
-            .map(|t| Some(t.date()))
+            .map(|t| t.date())
             .ok_or_else(|| not_a_date(format!("giá trị {}", d.as_f64()))),
         Data::DateTimeIso(s) => NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
-            .map(Some)
             .map_err(|_| not_a_date(format!("«{s}»"))),
         Data::Float(f) => Err(not_a_date(format!(
             "số {} (ô chưa định dạng ngày)",
@@ -154,7 +163,8 @@ fn date_cell(sheet: &SheetReader, row: usize, col: usize) -> Result<Option<Naive
         ))),
         Data::Int(i) => Err(not_a_date(format!("số {i} (ô chưa định dạng ngày)"))),
         other => Err(not_a_date(format!("«{other}»"))),
-    }
+    };
+    in_range(date?)
 }
 
 /// Checks a workbook and returns the units and users it holds, or every problem found.
@@ -513,6 +523,26 @@ mod tests {
             "hết năm",
         ] {
             assert!(read(wrong).is_err(), "{wrong}");
+        }
+        // Real Excel dates obey the same years as typed ones.
+        let excel_date = |date: NaiveDate| {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet();
+            sheet.set_name(USERS).expect("name");
+            let format = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+            sheet
+                .write_date_with_format(0, 0, date, &format)
+                .expect("write");
+            let bytes = workbook.save_to_buffer().expect("xlsx");
+            let mut xlsx = crate::excel::sheet::open(&bytes).expect("xlsx");
+            let sheet = SheetReader::open(&mut xlsx, USERS).expect("sheet");
+            date_cell(&sheet, 0, 0)
+        };
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        assert_eq!(excel_date(day(2025, 6, 30)), Ok(Some(day(2025, 6, 30))));
+        for far in [day(1999, 12, 31), day(2101, 1, 1), day(1900, 3, 1)] {
+            let refused = excel_date(far).expect_err("outside 2000–2100");
+            assert!(refused.contains("ngoài các năm 2000–2100"), "{refused}");
         }
     }
 

@@ -11,6 +11,8 @@ use crate::domain::Points;
 
 /// The column that holds the unit codes.
 pub const UNIT_CODE: &str = "Mã đơn vị";
+/// Columns read by people, not by the import (the template has the unit's name).
+const INFORMATIONAL: [&str; 3] = ["Tên đơn vị", "STT", "Ghi chú"];
 pub const SHEET: &str = "Điều tra XHH";
 
 /// A unit of the round as the import sees it: its survey leaves and their maxima.
@@ -100,6 +102,21 @@ pub fn read(
             "Trang «{sheet}», dòng {}: không có cột tiêu chí điều tra nào (ví dụ «8.1»).",
             header_row + 1
         ));
+    }
+    // A column whose heading is neither the unit, its name (as in the template) nor a
+    // survey leaf of the round would be dropped unread: say so instead.
+    for (i, d) in header.iter().enumerate() {
+        let heading = text(d);
+        let known = heading.is_empty()
+            || i == code_col
+            || INFORMATIONAL.contains(&heading.as_str())
+            || known_leaves.contains(&heading);
+        if !known {
+            errors.push(format!(
+                "{}: cột «{heading}» không phải tiêu chí điều tra xã hội học của kỳ đánh giá này; hãy sửa tiêu đề cho đúng mã tiêu chí (ví dụ «8.1») hoặc xóa cột.",
+                place(&sheet, header_row, col0 + i as u32)
+            ));
+        }
     }
 
     let mut scores = Vec::new();
@@ -211,7 +228,7 @@ pub fn template(units: &[(String, ImportUnit)]) -> Result<Vec<u8>, XlsxError> {
         .flat_map(|(_, u)| u.survey_leaves.keys())
         .collect();
     sheet.write_string_with_format(0, 0, UNIT_CODE, &bold)?;
-    sheet.write_string_with_format(0, 1, "Tên đơn vị", &bold)?;
+    sheet.write_string_with_format(0, 1, INFORMATIONAL[0], &bold)?;
     for (i, leaf) in leaves.iter().enumerate() {
         sheet.write_string_with_format(0, 2 + i as u16, leaf.as_str(), &bold)?;
     }

@@ -30,6 +30,19 @@ async fn import_plan(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     set: &CriteriaSet,
 ) -> Result<ImportPlan> {
+    // "cchc-so" beside "CCHC-SO" would be two sets to the database and one to people.
+    let other_case: Option<String> = sqlx::query_scalar(
+        "select code from criteria_sets where upper(code) = upper($1) and code <> $1 limit 1",
+    )
+    .bind(&set.code)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(stored) = other_case {
+        return Err(StoreError::Conflict(format!(
+            "Mã bộ tiêu chí «{}» trùng với bộ «{stored}» đã có (chỉ khác chữ hoa, chữ thường); hãy dùng đúng mã «{stored}».",
+            set.code
+        )));
+    }
     let existing: Option<(i64, String, Option<i64>)> = sqlx::query_as(
         "select id, content_hash, published_at from criteria_sets where code = $1 and version = $2",
     )

@@ -327,6 +327,16 @@ fn bonus_items_need_positive_points_and_unique_codes() {
             == "hong.toml, mục T1, trường «bonus»: số điểm mỗi lần phải lớn hơn 0"),
         "{p:#?}"
     );
+    // "t1" beside "T1" is the same item to whoever reads the ranking.
+    let p = problems(&VALID.replace(
+        "[penalty]",
+        "[[bonus.item]]\ncode = \"t1\"\ntext = \"Sáng kiến khác\"\npoints = 0.25\n\n[penalty]",
+    ));
+    assert!(
+        p.iter().any(|p| p.to_string()
+            == "hong.toml, mục t1, trường «bonus»: mã khoản điểm bị trống hoặc trùng (không phân biệt chữ hoa, chữ thường)"),
+        "{p:#?}"
+    );
 }
 
 #[test]

@@ -189,6 +189,27 @@ async fn the_criteria_page_imports_a_new_version_and_compares_it() {
         "{html}"
     );
 
+    // A number that is not one is named by its cell, never by a line of a file no one
+    // has seen.
+    let broken = rewritten(&exported, |sheet, first, col, text| {
+        match (sheet, first, col) {
+            (NODES, "1.2", 2) => "một rưỡi".into(),
+            _ => text.into(),
+        }
+    });
+    let (status, html) = upload(&app, &admin, &csrf, broken, true).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains(
+            "Trang «Tiêu chí», dòng 4, cột C: «một rưỡi» không phải là số; nhập một số, ví dụ 1,5."
+        ),
+        "{html}"
+    );
+    assert!(
+        !html.contains("dòng 4)") && !html.contains("(dòng"),
+        "{html}"
+    );
+
     // The template is the shipped sample set; it imports as a new set, 70 leaves.
     let response = admin
         .send(admin.get(app.url("/api/criteria-sets/template.xlsx")))

@@ -453,6 +453,26 @@ async fn survey_scores_import_all_or_nothing_with_a_dry_run() {
         assert_eq!(audit().await, before);
     }
 
+    // A column the import would not read is named, not dropped.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Điều tra XHH").expect("name");
+    for (col, heading) in ["Mã đơn vị", "Tên đơn vị", "3.1", "Điểm 3.2"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *heading).expect("write");
+    }
+    sheet.write_string(1, 0, "A").expect("write");
+    sheet.write_number(1, 2, 2.0).expect("write");
+    sheet.write_number(1, 3, 1.0).expect("write");
+    let (status, body) = import(book.save_to_buffer().expect("xlsx"), true).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["error"]["message"],
+        "Trang «Điều tra XHH», dòng 1, cột D: cột «Điểm 3.2» không phải tiêu chí điều tra xã hội học của kỳ đánh giá này; hãy sửa tiêu đề cho đúng mã tiêu chí (ví dụ «8.1») hoặc xóa cột."
+    );
+
     // A dry run lists the changes and writes nothing; the real run writes them all.
     // Codes as typed, whatever their case: "a" is unit A.
     let good = survey_workbook(&[("a", "", Some(2.5), None), ("B", "", None, Some("1,75"))]);

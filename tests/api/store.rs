@@ -152,3 +152,27 @@ async fn the_audit_log_is_append_only_in_the_database_itself() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn a_criteria_set_code_differing_only_in_case_is_refused() {
+    let db = TestDb::new().await;
+    let s = &db.store;
+    let set = criteria_file::parse("a.toml", VALID).expect("valid");
+    s.import_criteria_set(&set, VALID, system_audit(), t("01/11/2023"))
+        .await
+        .expect("import");
+    for version in ["1", "2"] {
+        let text = VALID
+            .replace("code = \"KIEM-THU\"", "code = \"kiem-thu\"")
+            .replace("version = \"1\"", &format!("version = \"{version}\""));
+        let lower = criteria_file::parse("b.toml", &text).expect("valid");
+        let err = s
+            .import_criteria_set(&lower, &text, system_audit(), t("02/11/2023"))
+            .await
+            .expect_err("the same code to people");
+        assert_eq!(
+            err.to_string(),
+            "Mã bộ tiêu chí «kiem-thu» trùng với bộ «KIEM-THU» đã có (chỉ khác chữ hoa, chữ thường); hãy dùng đúng mã «KIEM-THU»."
+        );
+    }
+}
