@@ -225,3 +225,87 @@ async fn no_evidence_is_stored_after_the_head_submits() {
         "evidence stored after the submission in races {late:?}"
     );
 }
+
+/// The administrator closes the self-assessment (moves its end before now) while the
+/// officer saves: no save is stored after the change, none acknowledged is lost.
+#[tokio::test]
+async fn no_save_is_stored_after_the_deadline_moves_before_it() {
+    use parindex::service::rounds::{PhaseSpec, set_phase};
+    let db = TestDb::new().await;
+    let r = round(&db).await;
+    let ctx = ctx(&db.store);
+    let unit = r.units[0];
+    let now = t("05/01/2024");
+    let officer = Who::new(r.officers[0].clone(), "127.0.0.1", now);
+    let admin = Who::new(r.admin.clone(), "127.0.0.1", now);
+    let window = |closes: &str| PhaseSpec {
+        phase: Phase::SelfAssessment,
+        opens: "01/12/2023".into(),
+        closes: closes.into(),
+    };
+    let (mut late, mut lost) = (Vec::new(), 0);
+    for race in 0..RACES {
+        set_phase(&ctx, &admin, r.round, window("07/01/2024"))
+            .await
+            .expect("reopened");
+        let version = ctx
+            .store
+            .self_entry(r.round, unit, "2.1")
+            .await
+            .expect("entry")
+            .map(|e| e.version);
+        let saves: Vec<_> = (0..4)
+            .map(|i| {
+                let (ctx, who) = (ctx.clone(), officer.clone());
+                let points = ["0.25", "0.5", "0.75", "1"][i];
+                tokio::spawn(async move {
+                    save_leaf(&ctx, &who, r.round, unit, judged(points, version)).await
+                })
+            })
+            .collect();
+        let closed = {
+            let (ctx, who) = (ctx.clone(), admin.clone());
+            tokio::spawn(async move { set_phase(&ctx, &who, r.round, window("04/01/2024")).await })
+        };
+        let mut acknowledged = Vec::new();
+        for s in saves {
+            if let Ok(v) = s.await.expect("join") {
+                acknowledged.push(v);
+            }
+        }
+        closed.await.expect("join").expect("closed");
+        let log = ctx
+            .store
+            .audit_log(&AuditFilter::default())
+            .await
+            .expect("audit");
+        let closed_at = log
+            .iter()
+            .filter(|e| e.action == "round.phase")
+            .map(|e| e.id)
+            .max()
+            .expect("the phase change");
+        let saves_after = audit_ids(&ctx, unit, "self_assessment.save")
+            .await
+            .into_iter()
+            .filter(|id| *id > closed_at)
+            .count();
+        if saves_after > 0 {
+            late.push(race);
+        }
+        let stored = ctx
+            .store
+            .self_entry(r.round, unit, "2.1")
+            .await
+            .expect("entry")
+            .map(|e| e.version);
+        if acknowledged.iter().any(|v| Some(*v) > stored) {
+            lost += 1;
+        }
+    }
+    assert_eq!(
+        (late.len(), lost),
+        (0, 0),
+        "saves stored after the deadline moved before them in races {late:?}"
+    );
+}
