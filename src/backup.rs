@@ -94,7 +94,13 @@ pub async fn backup(store: &Store, files: &FileStore, path: &Path) -> anyhow::Re
 }
 
 async fn write_backup(store: &Store, files: &FileStore, path: &Path) -> anyhow::Result<Summary> {
-    let out = std::fs::File::create(path)
+    // Password hashes and sessions are in it: readable by its owner only.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let out = options
+        .open(path)
         .with_context(|| format!("không tạo được {}", path.display()))?;
     let mut zip = zip::ZipWriter::new(out);
     let rows_options = SimpleFileOptions::default()
@@ -223,6 +229,7 @@ pub async fn restore(store: &Store, files: &FileStore, path: &Path) -> anyhow::R
 
     let mut total = 0;
     let mut later = Vec::new();
+    let mut named_files = std::collections::BTreeSet::new();
     let tables = store.tables_in_order().await?;
     for table in &tables {
         let expected = *manifest
@@ -249,6 +256,9 @@ pub async fn restore(store: &Store, files: &FileStore, path: &Path) -> anyhow::R
         // The target's types, in the backup's order.
         let columns: Vec<Column> = saved.iter().map(|c| target[&c.name].clone()).collect();
         let id_at = columns.iter().position(|c| c.name == "id");
+        let hash_at = (table == "evidence_files")
+            .then(|| columns.iter().position(|c| c.name == "content_hash"))
+            .flatten();
         let last_at: Vec<usize> = WRITTEN_LAST
             .iter()
             .filter(|(t, _)| t == table)
@@ -257,6 +267,16 @@ pub async fn restore(store: &Store, files: &FileStore, path: &Path) -> anyhow::R
         let mut count = 0;
         for line in lines {
             let mut row: Vec<serde_json::Value> = serde_json::from_str(&line?)?;
+            if row.len() != columns.len() {
+                bail!(
+                    "bảng {table}: một dòng có {} giá trị, cần {}; bản sao lưu bị hỏng",
+                    row.len(),
+                    columns.len()
+                );
+            }
+            if let Some(hash) = hash_at.and_then(|at| row[at].as_str()) {
+                named_files.insert(hash.to_string());
+            }
             for &at in &last_at {
                 let value = std::mem::take(&mut row[at]);
                 if let (Some(id), false) = (id_at.and_then(|i| row[i].as_i64()), value.is_null()) {
@@ -274,6 +294,10 @@ pub async fn restore(store: &Store, files: &FileStore, path: &Path) -> anyhow::R
     }
     for (table, column, id, value) in later {
         restore.set_later(&table, &column, id, &value).await?;
+    }
+    // No row may name a file the backup does not hold (the rows are not committed yet).
+    if let Some(missing) = named_files.iter().find(|h| !manifest.files.contains(h)) {
+        bail!("bản sao lưu thiếu tệp {missing} mà dữ liệu nhắc đến; bản sao lưu bị hỏng");
     }
     restore.commit().await?;
     Ok(Summary {

@@ -173,7 +173,16 @@ pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Ve
     let mut errors = Vec::new();
     let info = SheetReader::open(&mut book, INFO).map_err(|e| vec![e])?;
     let nodes = SheetReader::open(&mut book, NODES).map_err(|e| vec![e])?;
-    let extras = SheetReader::open(&mut book, EXTRAS).ok();
+    // The bonus and penalty sheet may be absent; present, it is read like the others (a
+    // refusal there is a refusal of the file, never a set without its bonus items).
+    let extras = if calamine::Reader::sheet_names(&book)
+        .iter()
+        .any(|n| n == EXTRAS)
+    {
+        Some(SheetReader::open(&mut book, EXTRAS).map_err(|e| vec![e])?)
+    } else {
+        None
+    };
 
     let mut meta: HashMap<String, String> = HashMap::new();
     for r in 0..info.height() {

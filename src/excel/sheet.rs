@@ -61,7 +61,13 @@ pub(crate) fn check_inflated(bytes: &[u8]) -> Result<(), String> {
     for i in 0..archive.len() {
         let mut part = archive.by_index(i).map_err(|_| unreadable())?;
         let name = part.name().map(|n| n.to_string()).unwrap_or_default();
-        let (cap, what) = if name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
+        // calamine finds the shared strings wherever the workbook's relationships put
+        // them, whatever the case and the slashes: so does the cap.
+        let shared_strings = name
+            .replace('\\', "/")
+            .to_lowercase()
+            .ends_with("sharedstrings.xml");
+        let (cap, what) = if shared_strings {
             (
                 MAX_SHARED_STRINGS_BYTES,
                 "phần chữ dùng chung (sharedStrings)",

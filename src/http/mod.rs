@@ -42,11 +42,12 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // The reference layer inside the headers' layer: a panic's 500 carries them too.
+        .layer(axum::middleware::from_fn(request_id::with_request_id))
         .layer(axum::middleware::map_response_with_state(
             state.secure_cookies,
             security_headers,
         ))
-        .layer(axum::middleware::from_fn(request_id::with_request_id))
         .with_state(state)
 }
 

@@ -77,8 +77,20 @@ pub async fn read_evidence(request: Request, max_bytes: u64) -> Result<(Upload, 
                         .map_err(|e| HttpError::internal(&e))?,
                 ));
             }
-            Some("leaf") => leaves.push(field.text().await.map_err(refused)?),
-            Some("csrf") => csrf = Some(field.text().await.map_err(refused)?),
+            Some("leaf") => {
+                if leaves.len() >= crate::domain::text::limit::LEAVES as usize {
+                    return Err(HttpError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_input",
+                        format!(
+                            "Một tệp chứng minh tối đa {} tiêu chí.",
+                            crate::domain::text::limit::LEAVES
+                        ),
+                    ));
+                }
+                leaves.push(small_part(&mut field, "leaf", max_bytes).await?);
+            }
+            Some("csrf") => csrf = Some(small_part(&mut field, "csrf", max_bytes).await?),
             // Other parts are skipped unread by the next `next_field`.
             _ => {}
         }
@@ -96,6 +108,33 @@ pub async fn read_evidence(request: Request, max_bytes: u64) -> Result<(Upload, 
         leaves,
     };
     Ok((upload, csrf))
+}
+
+/// The most bytes a text part of an upload (a leaf code, the CSRF token) may have.
+const SMALL_PART: usize = 1024;
+
+/// A text part of an upload, read chunk by chunk and refused past [`SMALL_PART`] bytes,
+/// so no part but the file is ever large in memory.
+async fn small_part(
+    field: &mut axum::extract::multipart::Field<'_>,
+    name: &str,
+    max_bytes: u64,
+) -> Result<String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| multipart_error(max_bytes, e))?
+    {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > SMALL_PART {
+            return Err(HttpError::field(
+                name,
+                format!("dài quá {SMALL_PART} byte."),
+            ));
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| HttpError::field(name, "không phải chữ UTF-8."))
 }
 
 /// The multipart body of `request`, cut off past `max_bytes` plus the framing.
@@ -210,5 +249,26 @@ mod tests {
             err.message
         );
         assert!(err.message.contains("(1 MB)"), "{}", err.message);
+    }
+
+    #[tokio::test]
+    async fn the_parts_beside_the_file_stay_small() {
+        let mb = 1024 * 1024;
+        let long_leaf = "1".repeat(10_000);
+        let err = read(multipart(b"%PDF-1.4", &[long_leaf.as_str()]), mb)
+            .await
+            .expect_err("a leaf part of 10 000 bytes");
+        assert_eq!((err.status.as_u16(), err.code), (422, "invalid_input"));
+        assert!(err.message.contains("«leaf»"), "{}", err.message);
+        let many: Vec<String> = (0..201).map(|i| format!("1.{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let err = read(multipart(b"%PDF-1.4", &many), mb)
+            .await
+            .expect_err("201 leaves");
+        assert!(
+            err.message.contains("tối đa 200 tiêu chí"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -288,7 +288,7 @@ impl Restore {
         let sql = format!("update {table} set {} = $1 where id = $2", column.name);
         let query = sqlx::query(AssertSqlSafe(sql));
         let query = match value {
-            Value::Number(n) if column.integer => query.bind(n.as_i64()),
+            Value::Number(n) if column.integer && n.as_i64().is_some() => query.bind(n.as_i64()),
             Value::String(s) if !column.integer => query.bind(s.clone()),
             _ => {
                 return Err(StoreError::Invalid(format!(

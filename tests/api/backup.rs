@@ -93,6 +93,10 @@ async fn a_restored_backup_has_the_same_rows_results_audit_and_files() {
         .await
         .expect("backup");
     assert_eq!(saved.files, 2, "{saved}");
+    // Password hashes are in it: its owner's only.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).expect("file").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
     assert!(saved.rows > 20, "{saved}");
 
     let target = TestDb::new().await;

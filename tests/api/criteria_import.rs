@@ -210,6 +210,22 @@ async fn the_criteria_page_imports_a_new_version_and_compares_it() {
         "{html}"
     );
 
+    // A refusal on the bonus and penalty sheet refuses the file; the set is never
+    // imported without its bonus items.
+    let broken = rewritten(&exported, |sheet, first, col, text| {
+        if sheet == EXTRAS && first.to_lowercase() == "thưởng" && col == 2 {
+            format!("{text}\u{7}")
+        } else {
+            text.into()
+        }
+    });
+    let (status, html) = upload(&app, &admin, &csrf, broken, true).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains("Trang «Thưởng, trừ», dòng 2, cột C: có ký tự điều khiển"),
+        "{html}"
+    );
+
     // The template is the shipped sample set; it imports as a new set, 70 leaves.
     let response = admin
         .send(admin.get(app.url("/api/criteria-sets/template.xlsx")))
