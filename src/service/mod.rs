@@ -93,6 +93,9 @@ pub enum ServiceError {
     Forbidden(String),
     #[error("{0}")]
     RateLimited(String),
+    /// A submission with gaps the head has not confirmed (the message names them).
+    #[error("{0}")]
+    Unconfirmed(String),
     /// An upload larger than the configured limit; the message gives the limit.
     #[error("{0}")]
     TooLarge(String),
@@ -118,6 +121,7 @@ impl ServiceError {
             ServiceError::Unauthenticated(_) => "unauthenticated",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::RateLimited(_) => "rate_limited",
+            ServiceError::Unconfirmed(_) => "gaps_not_confirmed",
             ServiceError::TooLarge(_) => "file_too_large",
             ServiceError::Files(_) | ServiceError::Internal(_) => "internal",
             ServiceError::Store(StoreError::NotFound(_)) => "not_found",

@@ -195,7 +195,16 @@ pub async fn save_leaf_and_read(
 }
 
 /// The head approves and submits the self-assessment (phê duyệt và gửi).
-pub async fn submit(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> Result<()> {
+/// The head approves and submits (phê duyệt và gửi). With gaps left (leaves not scored,
+/// or scored without an explanation or evidence), only when `confirm_gaps` says the head
+/// has seen them; otherwise the refusal names them.
+pub async fn submit(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    unit_id: i64,
+    confirm_gaps: bool,
+) -> Result<()> {
     let store = &ctx.store;
     let actor = &who.actor;
     if !actor.may_submit(unit_id) {
@@ -206,9 +215,103 @@ pub async fn submit(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> Re
     let now = who.now;
     let (round, unit, _) = unit_in_round(store, round_id, unit_id).await?;
     ensure_editable(store, &round, &unit, now).await?;
+    let review = review(ctx, who, round_id, unit_id).await?;
+    if review.gaps() > 0 && !confirm_gaps {
+        return Err(ServiceError::Unconfirmed(format!(
+            "Bản tự đánh giá còn thiếu: {}. Hãy xem lại danh sách trước khi gửi, hoặc xác nhận gửi khi còn thiếu.",
+            review.summary()
+        )));
+    }
     Ok(store
         .submit_self_assessment(&Guard::self_assessment(round_id, unit_id), who.audit(), now)
         .await?)
+}
+
+/// A leaf a review names: its code and its wording.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct LeafRef {
+    pub code: String,
+    pub text: String,
+}
+
+/// What the head reviews before submitting, and officers see as what is still missing.
+#[derive(Clone, Debug, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct Review {
+    /// Leaves the unit scores itself (survey leaves excluded).
+    pub leaves: usize,
+    pub self_total: crate::domain::Points,
+    pub applicable_max: crate::domain::Points,
+    /// Neither points nor a not-applicable claim.
+    pub not_scored: Vec<LeafRef>,
+    /// Scored, without an explanation.
+    pub without_explanation: Vec<LeafRef>,
+    /// Scored (not claimed not applicable), without any evidence file or citation.
+    pub without_evidence: Vec<LeafRef>,
+    /// Claimed not applicable: not a gap, but for the head to check.
+    pub not_applicable: Vec<LeafRef>,
+}
+
+impl Review {
+    /// How many gaps a submission would leave.
+    pub fn gaps(&self) -> usize {
+        self.not_scored.len() + self.without_explanation.len() + self.without_evidence.len()
+    }
+
+    /// The gaps in one sentence, e.g. "62 tiêu chí chưa chấm, 3 tiêu chí chưa có giải
+    /// trình".
+    pub fn summary(&self) -> String {
+        [
+            (self.not_scored.len(), "chưa chấm"),
+            (self.without_explanation.len(), "chưa có giải trình"),
+            (self.without_evidence.len(), "chưa có tài liệu kiểm chứng"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} tiêu chí {what}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}
+
+/// The review of a unit's self-assessment, for whoever may read it.
+pub async fn review(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> Result<Review> {
+    let view = view(ctx, who, round_id, unit_id).await?;
+    let evidence = ctx.store.evidence(round_id, unit_id).await?;
+    let supported: std::collections::HashSet<&String> = evidence
+        .files
+        .iter()
+        .flat_map(|f| &f.leaves)
+        .chain(evidence.citations.iter().flat_map(|c| &c.leaves))
+        .collect();
+    let mut review = Review {
+        leaves: view.progress.leaves,
+        self_total: view.progress.self_total,
+        applicable_max: view.progress.applicable_max,
+        ..Review::default()
+    };
+    for n in view
+        .nodes
+        .iter()
+        .filter(|n| n.node.is_leaf() && !n.node.is_survey())
+    {
+        let leaf = || LeafRef {
+            code: n.node.code.clone(),
+            text: n.node.text.clone(),
+        };
+        match &n.entry {
+            Some(e) if e.not_applicable => review.not_applicable.push(leaf()),
+            Some(e) if e.points.is_some() => {
+                if e.explanation.trim().is_empty() {
+                    review.without_explanation.push(leaf());
+                }
+                if !supported.contains(&n.node.code) {
+                    review.without_evidence.push(leaf());
+                }
+            }
+            _ => review.not_scored.push(leaf()),
+        }
+    }
+    Ok(review)
 }
 
 /// The head withdraws the submission to edit again, while the deadline allows.

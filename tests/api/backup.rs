@@ -58,7 +58,7 @@ async fn a_year_of_data(
             .await
             .expect("uploaded");
     }
-    submit(&ctx, &head, r.round, r.units[0])
+    submit(&ctx, &head, r.round, r.units[0], true)
         .await
         .expect("submitted");
     let admin = Who::new(r.admin.clone(), "127.0.0.1", t("20/01/2024"));

@@ -155,6 +155,16 @@ async fn fill(c: &Client, css: &str, value: &str) {
     field.send_keys(value).await.expect("type");
 }
 
+/// Clicks the element `css` finds.
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
 async fn save_leaf(c: &Client, leaf: &str) {
     let button = format!("[id='tc-{leaf}'] form > button[type=submit]");
     c.find(Locator::Css(&button))
@@ -306,21 +316,36 @@ async fn a_round_in_the_browser() {
     screenshot(c, "03b-tu-cham-diem-dien-thoai").await;
     c.set_window_size(1366, 768).await.expect("laptop size");
 
-    // The head approves and submits.
+    // The head reviews what is missing, then approves and submits, confirming the gaps.
     sign_in(c, &app, "a.thutruong").await;
     c.goto(&app.url(&format!("/ky/{round}/don-vi/{a}/tu-cham-diem")))
         .await
         .expect("goto");
+    click(c, &format!("a[href='/ky/{round}/don-vi/{a}/xem-lai']")).await;
+    let missing = wait_text(c, "main", "Còn thiếu:").await;
+    assert!(missing.contains("chưa có tài liệu kiểm chứng"), "{missing}");
+    // Each gap links to its leaf.
     c.find(Locator::Css(&format!(
-        "form[action='/ky/{round}/don-vi/{a}/gui'] button"
+        "#chua-tai-lieu a[href='/ky/{round}/don-vi/{a}/tu-cham-diem#tc-2.1']"
     )))
     .await
-    .expect("submit")
-    .click()
-    .await
-    .expect("click");
+    .expect("a link to leaf 2.1");
+    screenshot(c, "04-xem-lai-truoc-khi-gui").await;
+    let submit = format!("form[action='/ky/{round}/don-vi/{a}/gui']");
+    // Without the confirmation the browser does not send the form.
+    click(c, &format!("{submit} button")).await;
+    assert!(
+        app.store()
+            .submission(round, a)
+            .await
+            .expect("read")
+            .is_none(),
+        "submitted without confirming the gaps"
+    );
+    click(c, &format!("{submit} input[name=xac_nhan]")).await;
+    click(c, &format!("{submit} button")).await;
     wait_text(c, "main", "Đã phê duyệt và gửi bản tự đánh giá.").await;
-    screenshot(c, "04-phe-duyet-va-gui").await;
+    screenshot(c, "04b-phe-duyet-va-gui").await;
 
     // After the deadline the page shows the lock, with the reason and the time.
     app.clock.set(t("08/01/2024 08:00"));

@@ -74,7 +74,7 @@ async fn no_save_is_stored_after_the_head_submits() {
         let saves: Vec<_> = saves.collect();
         let submitted = {
             let (ctx, who) = (ctx.clone(), head.clone());
-            tokio::spawn(async move { submit(&ctx, &who, r.round, unit).await })
+            tokio::spawn(async move { submit(&ctx, &who, r.round, unit, true).await })
         };
         let mut acknowledged = Vec::new();
         for s in saves {
@@ -198,7 +198,7 @@ async fn no_evidence_is_stored_after_the_head_submits() {
             .collect();
         let submitted = {
             let (ctx, who) = (ctx.clone(), head.clone());
-            tokio::spawn(async move { submit(&ctx, &who, r.round, unit).await })
+            tokio::spawn(async move { submit(&ctx, &who, r.round, unit, true).await })
         };
         for u in uploads {
             let _ = u.await.expect("join");

@@ -128,7 +128,7 @@ async fn a_whole_round_through_the_api() {
             &head,
             &head_csrf,
             "POST",
-            &format!("{base}/submit"),
+            &format!("{base}/submit?confirm_gaps=true"),
             json!({})
         )
         .await
@@ -376,7 +376,7 @@ async fn authorization_matrix_of_every_write() {
         (
             "submit",
             "POST",
-            format!("{unit_a}/submit"),
+            format!("{unit_a}/submit?confirm_gaps=true"),
             json!({}),
             "20/12/2023",
             "08/01/2024 00:00",
@@ -818,7 +818,7 @@ async fn appraisers_see_only_what_was_submitted_and_published_results_stay_froze
             &head,
             &head_csrf,
             "POST",
-            &format!("/api/rounds/{round}/units/{a}/submit"),
+            &format!("/api/rounds/{round}/units/{a}/submit?confirm_gaps=true"),
             json!({})
         )
         .await

@@ -336,20 +336,20 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
     .await
     .expect("head scores");
     assert_eq!(
-        submit(&ctx(s), &who(&r.officers[0], &clock), r.round, unit)
+        submit(&ctx(s), &who(&r.officers[0], &clock), r.round, unit, true)
             .await
             .expect_err("officer")
             .code(),
         "forbidden"
     );
     assert_eq!(
-        submit(&ctx(s), &who(&r.heads[1], &clock), r.round, unit)
+        submit(&ctx(s), &who(&r.heads[1], &clock), r.round, unit, true)
             .await
             .expect_err("other head")
             .code(),
         "forbidden"
     );
-    submit(&ctx(s), &who(&r.heads[0], &clock), r.round, unit)
+    submit(&ctx(s), &who(&r.heads[0], &clock), r.round, unit, true)
         .await
         .expect("submit");
     assert!(
@@ -395,7 +395,7 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
     .expect("edit again");
 
     // After the deadline neither submitting nor withdrawing is possible.
-    submit(&ctx(s), &who(&r.heads[0], &clock), r.round, unit)
+    submit(&ctx(s), &who(&r.heads[0], &clock), r.round, unit, true)
         .await
         .expect("submit again");
     clock.set(t("08/01/2024 00:00"));
@@ -407,7 +407,7 @@ async fn only_the_units_own_people_write_and_only_its_head_submits() {
         "deadline_closed"
     );
     assert_eq!(
-        submit(&ctx(s), &who(&r.heads[1], &clock), r.round, other)
+        submit(&ctx(s), &who(&r.heads[1], &clock), r.round, other, true)
             .await
             .expect_err("late")
             .code(),
@@ -545,4 +545,80 @@ async fn concurrent_first_saves_of_one_leaf_keep_exactly_one() {
         (entry.points.map(|p| p.to_string()), entry.version),
         (Some(saved[0].to_string()), 1)
     );
+}
+
+/// The head's submission with gaps needs an explicit confirmation, over the API as on the
+/// page; the review lists the gaps leaf by leaf for the unit's people.
+#[tokio::test]
+async fn submitting_with_gaps_needs_a_confirmation_that_names_them() {
+    let app = crate::helpers::spawn_app().await;
+    let r =
+        crate::helpers::small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    app.clock.set(t("05/01/2024"));
+    let officer = crate::helpers::Browser::default();
+    let officer_csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let base = format!("/api/rounds/{round}/units/{unit}");
+    let save = reqwest::Client::new()
+        .put(app.url(&format!("{base}/self-assessment/2.1")))
+        .header("x-csrf-token", &officer_csrf)
+        .json(&serde_json::json!({"input": {"kind": "judged", "points": "1"}}));
+    assert_eq!(officer.send(save).await.status(), 200);
+
+    let (status, review) = crate::helpers::json_of(
+        officer
+            .send(officer.get(app.url(&format!("{base}/review"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{review}");
+    let codes = |list: &str| -> Vec<String> {
+        review[list]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|l| l["code"].as_str().expect("code").to_string())
+            .collect()
+    };
+    assert_eq!(codes("without_explanation"), ["2.1"]);
+    assert_eq!(codes("without_evidence"), ["2.1"]);
+    assert!(!codes("not_scored").contains(&"2.1".to_string()));
+    assert!(codes("not_scored").len() >= 3, "{review}");
+
+    let submitted = || async { app.store().submission(round, unit).await.expect("read") };
+    let head = crate::helpers::Browser::default();
+    let head_csrf = app.sign_in_with(&head, "a.thutruong").await;
+    let submit = |query: &str| {
+        head.post(app.url(&format!("{base}/submit{query}")))
+            .header("x-csrf-token", &head_csrf)
+    };
+    let refused = head.send(submit("")).await;
+    assert_eq!(refused.status(), 409);
+    let body: serde_json::Value = refused.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "gaps_not_confirmed");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("1 tiêu chí chưa có giải trình")
+            && message.contains("1 tiêu chí chưa có tài liệu kiểm chứng"),
+        "{message}"
+    );
+    assert!(submitted().await.is_none());
+
+    // The page's form refuses the same way without the box ticked, then submits with it.
+    let page = head
+        .send(
+            head.post(app.url(&format!("/ky/{round}/don-vi/{unit}/gui")))
+                .form(&[("csrf", head_csrf.as_str())]),
+        )
+        .await;
+    assert_eq!(page.status(), 409);
+    assert!(
+        page.text()
+            .await
+            .expect("page")
+            .contains("Bản tự đánh giá còn thiếu")
+    );
+    assert!(submitted().await.is_none());
+    assert_eq!(head.send(submit("?confirm_gaps=true")).await.status(), 204);
+    assert!(submitted().await.is_some());
 }

@@ -5,21 +5,22 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::routes;
 
 use super::{ApiRouter, ErrorBody, LeafPath, UnitPath};
 use crate::domain::LeafInput;
 use crate::http::AppState;
 use crate::http::error::{ApiJson, ApiPath, Result};
-use crate::http::extract::{Reader, Writer};
-use crate::service::self_assessment::{self as service, LeafSave, SelfAssessmentView};
+use crate::http::extract::{Query, Reader, Writer};
+use crate::service::self_assessment::{self as service, LeafSave, Review, SelfAssessmentView};
 use crate::store::{AuditEntry, SelfEntry};
 
 pub fn router() -> ApiRouter {
     ApiRouter::new()
         .routes(routes!(read_self_assessment))
         .routes(routes!(save_leaf))
+        .routes(routes!(review_self_assessment))
         .routes(routes!(submit_self_assessment))
         .routes(routes!(withdraw_submission))
         .routes(routes!(leaf_history))
@@ -110,28 +111,68 @@ async fn save_leaf(
     Ok(Json(Saved { version, entry }))
 }
 
+/// What is still missing before submitting (xem lại trước khi gửi)
+///
+/// Leaves not scored, scored without an explanation or without evidence, and those
+/// claimed not applicable, with the total; for whoever may read the unit.
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/units/{unit}/review",
+    tag = "self-assessment",
+    params(UnitPath),
+    responses(
+        (status = 200, description = "The gaps, leaf by leaf", body = Review),
+        (status = 400, description = "Not a round or unit id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "May not read this unit", body = ErrorBody),
+        (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
+    )
+)]
+async fn review_self_assessment(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+    ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
+) -> Result<Json<Review>> {
+    Ok(Json(
+        service::review(&state.ctx, &caller.who(), round, unit).await?,
+    ))
+}
+
+/// Whether the head has seen the gaps and submits anyway.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SubmitQuery {
+    /// Submit although leaves are not scored, or lack an explanation or evidence.
+    #[serde(default)]
+    confirm_gaps: bool,
+}
+
 /// Approve and submit (phê duyệt và gửi); the unit head only
+///
+/// With gaps left (see `review`), only with `confirm_gaps=true`; otherwise 409
+/// `gaps_not_confirmed`, the message naming them.
 #[utoipa::path(
     post,
     path = "/api/rounds/{round}/units/{unit}/submit",
     tag = "self-assessment",
     security(("session" = [], "csrf" = [])),
-    params(UnitPath),
+    params(UnitPath, SubmitQuery),
     responses(
         (status = 204, description = "Submitted"),
         (status = 400, description = "Not a round or unit id", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not the unit's head, deadline passed, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
-        (status = 409, description = "Already submitted, or published", body = ErrorBody),
+        (status = 409, description = "Gaps not confirmed, already submitted, or published", body = ErrorBody),
     )
 )]
 async fn submit_self_assessment(
     State(state): State<AppState>,
     Writer(caller): Writer,
     ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
+    Query(q): Query<SubmitQuery>,
 ) -> Result<StatusCode> {
-    service::submit(&state.ctx, &caller.who(), round, unit).await?;
+    service::submit(&state.ctx, &caller.who(), round, unit, q.confirm_gaps).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -16,6 +16,7 @@ mod import_form;
 mod leaf_form;
 mod password;
 mod results;
+mod review;
 mod self_assessment;
 mod sign_in;
 mod templates;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(password::router())
         .merge(home::router())
         .merge(self_assessment::router())
+        .merge(review::router())
         .merge(history::router())
         .merge(explanations::router())
         .merge(appraisal::router())

@@ -33,7 +33,6 @@ pub fn router() -> Router<AppState> {
             &format!("{base}/tai-lieu"),
             post(upload).layer(DefaultBodyLimit::disable()),
         )
-        .route(&format!("{base}/gui"), post(submit))
         .route(&format!("{base}/rut-lai"), post(withdraw))
 }
 
@@ -253,15 +252,6 @@ async fn upload(
         typed: None,
     };
     Ok(render_page(&who, &user, &view, Saved::default(), Some(error), evidence)?.into_response())
-}
-
-async fn submit(
-    State(state): State<AppState>,
-    ApiPath((round, unit)): ApiPath<(i64, i64)>,
-    PageForm { who, .. }: PageForm<NoFields>,
-) -> PageResult {
-    service::submit(&state.ctx, &who, round, unit).await?;
-    Ok(Redirect::to(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?tb=da-gui")).into_response())
 }
 
 async fn withdraw(

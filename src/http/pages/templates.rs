@@ -35,6 +35,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "sign_in.html",
         "home.html",
         "self_assessment.html",
+        "review.html",
         "_leaf.html",
         "_import_form.html",
         "results.html",
