@@ -8,7 +8,7 @@ use axum::routing::get;
 use super::AppState;
 use super::error::ApiPath;
 
-static ASSETS: [(&str, &str, &str); 3] = [
+static ASSETS: [(&str, &str, &str); 4] = [
     (
         "app.css",
         "text/css; charset=utf-8",
@@ -20,6 +20,11 @@ static ASSETS: [(&str, &str, &str); 3] = [
         include_str!("../../web/static/app.js"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../web/static/favicon.svg"),
+    ),
+    (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/static/htmx.min.js"),
@@ -27,7 +32,13 @@ static ASSETS: [(&str, &str, &str); 3] = [
 ];
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/static/{file}", get(asset))
+    Router::new()
+        .route("/static/{file}", get(asset))
+        // Browsers ask for it whatever the page says: the same icon, never a 404.
+        .route(
+            "/favicon.ico",
+            get(|| asset(ApiPath("favicon.svg".to_string()))),
+        )
 }
 
 async fn asset(ApiPath(file): ApiPath<String>) -> Response {
@@ -40,6 +51,13 @@ async fn asset(ApiPath(file): ApiPath<String>) -> Response {
             *body,
         )
             .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
+        None => super::refusal(
+            &axum::http::Uri::from_static("/static/"),
+            super::error::HttpError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Không có tệp này. Kiểm tra lại đường dẫn hoặc về trang chủ.",
+            ),
+        ),
     }
 }

@@ -534,3 +534,32 @@ async fn an_internal_failure_is_a_500_with_a_reference_that_the_answer_and_the_l
     let html = page.text().await.expect("page");
     assert!(html.contains("Mã tham chiếu:"), "{html}");
 }
+
+#[tokio::test]
+async fn the_icon_is_served_and_a_missing_asset_is_a_vietnamese_404() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    for path in ["/favicon.ico", "/static/favicon.svg"] {
+        let response = client.get(app.url(path)).send().await.expect("answer");
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "image/svg+xml",
+            "{path}"
+        );
+        assert!(response.text().await.expect("body").starts_with("<svg"));
+    }
+    let missing = client
+        .get(app.url("/static/khong-co.css"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(missing.status(), 404);
+    assert!(
+        missing
+            .text()
+            .await
+            .expect("page")
+            .contains("Không có tệp này")
+    );
+}
