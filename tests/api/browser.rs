@@ -316,6 +316,28 @@ async fn a_round_in_the_browser() {
     screenshot(c, "03b-tu-cham-diem-dien-thoai").await;
     c.set_window_size(1366, 768).await.expect("laptop size");
 
+    // The officer's evidence for 2.1 (uploaded through the service into the server's own
+    // file store; the page's upload form is tested elsewhere).
+    let files = parindex::files::FileStore::local(app.files_dir.path()).expect("files");
+    let ctx = parindex::service::Context::new(
+        app.store().clone(),
+        std::sync::Arc::new(app.clock.clone()),
+        files,
+    );
+    let officer =
+        parindex::service::Who::new(r.officers[0].clone(), "127.0.0.1", t("20/12/2023 10:00"));
+    let evidence_pdf = b"%PDF-1.4\n% Bao cao cap nhat cong thong tin thang 11\n%%EOF\n";
+    let upload = parindex::service::evidence::Upload {
+        file_name: "Báo cáo cổng thông tin tháng 11.pdf".into(),
+        file: parindex::files::Received::from_bytes(evidence_pdf)
+            .await
+            .expect("received"),
+        leaves: vec!["2.1".into()],
+    };
+    let stored = parindex::service::evidence::upload_file(&ctx, &officer, round, a, upload)
+        .await
+        .expect("uploaded");
+
     // The head reviews what is missing, then approves and submits, confirming the gaps.
     sign_in(c, &app, "a.thutruong").await;
     c.goto(&app.url(&format!("/ky/{round}/don-vi/{a}/tu-cham-diem")))
@@ -326,10 +348,10 @@ async fn a_round_in_the_browser() {
     assert!(missing.contains("chưa có tài liệu kiểm chứng"), "{missing}");
     // Each gap links to its leaf.
     c.find(Locator::Css(&format!(
-        "#chua-tai-lieu a[href='/ky/{round}/don-vi/{a}/tu-cham-diem#tc-2.1']"
+        "#chua-tai-lieu a[href='/ky/{round}/don-vi/{a}/tu-cham-diem#tc-2.2']"
     )))
     .await
-    .expect("a link to leaf 2.1");
+    .expect("a link to leaf 2.2");
     screenshot(c, "04-xem-lai-truoc-khi-gui").await;
     let submit = format!("form[action='/ky/{round}/don-vi/{a}/gui']");
     // Without the confirmation the browser does not send the form.
@@ -384,6 +406,37 @@ async fn a_round_in_the_browser() {
         .await
         .expect("click");
     wait_text(c, "[id='tc-2.1']", "Đã lưu").await;
+    // The unit's evidence beside the leaf, downloaded with the appraiser's session.
+    let link = format!(
+        "[id='tc-2.1'] .evidence a[href='/api/rounds/{round}/units/{a}/evidence/files/{}']",
+        stored.id
+    );
+    let name = c
+        .find(Locator::Css(&link))
+        .await
+        .expect("the evidence link")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(name, "Báo cáo cổng thông tin tháng 11.pdf");
+    let session = c
+        .get_named_cookie("parindex_session")
+        .await
+        .expect("the appraiser's session");
+    let download = reqwest::Client::new()
+        .get(app.url(&format!(
+            "/api/rounds/{round}/units/{a}/evidence/files/{}",
+            stored.id
+        )))
+        .header("cookie", format!("parindex_session={}", session.value()))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(download.status(), 200);
+    assert_eq!(
+        download.bytes().await.expect("bytes").as_ref(),
+        evidence_pdf.as_slice()
+    );
     screenshot(c, "06-tham-dinh").await;
 
     // The administrator publishes; the ranking shows.

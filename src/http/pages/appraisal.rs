@@ -42,6 +42,9 @@ async fn show(
     error: Option<(String, StatusCode, String)>,
 ) -> PageResult {
     let sheet = scores::appraisal_sheet(&state.ctx, who, round, unit).await?;
+    // The unit's evidence, as its people see it (the appraiser may read it once the
+    // self-assessment was submitted or locked, as the sheet itself).
+    let evidence = super::self_assessment::evidence_by_leaf(state, who, round, unit).await?;
     let status = status_with(&error.as_ref().map(|(_, s, m)| (*s, m.clone())));
     let html = render(
         "appraisal.html",
@@ -49,6 +52,7 @@ async fn show(
             user => user_ctx(user),
             view => Value::from_serialize(&sheet.view),
             explanations => sheet.explanations,
+            evidence,
             appraisals => Value::from_serialize(&sheet.appraisals),
             open_round => sheet.open_round,
             may_appraise => sheet.may_appraise,

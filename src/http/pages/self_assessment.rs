@@ -67,7 +67,7 @@ async fn page(
 }
 
 /// The unit's evidence files and citations, grouped by the leaves they support.
-async fn evidence_by_leaf(
+pub(crate) async fn evidence_by_leaf(
     state: &AppState,
     who: &Who,
     round: i64,

@@ -21,6 +21,19 @@ macro_rules! templates {
     };
 }
 
+/// A file's size as people read it: "850 byte", "12 KB", "3,4 MB".
+fn file_size(bytes: i64) -> String {
+    const KB: i64 = 1024;
+    if bytes < KB {
+        format!("{bytes} byte")
+    } else if bytes < KB * KB {
+        format!("{} KB", (bytes + KB / 2) / KB)
+    } else {
+        let tenths = (bytes * 10 + KB * KB / 2) / (KB * KB);
+        format!("{},{} MB", tenths / 10, tenths % 10)
+    }
+}
+
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| environment().0);
 
 /// The template environment, and the errors of any template that did not compile.
@@ -58,6 +71,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
     }
     env.add_filter("vn", |v: Value| vn_number(&v, false));
     env.add_filter("vn2", |v: Value| vn_number(&v, true));
+    env.add_filter("size", |bytes: i64| file_size(bytes));
     env.add_filter("instant", |v: Value| {
         v.as_str()
             .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
@@ -100,6 +114,13 @@ fn vn_number(v: &Value, fixed: bool) -> String {
 #[cfg(test)]
 mod tests {
     use minijinja::{Value, context};
+
+    #[test]
+    fn file_sizes_read_as_people_say_them() {
+        assert_eq!(super::file_size(850), "850 byte");
+        assert_eq!(super::file_size(12 * 1024 + 100), "12 KB");
+        assert_eq!(super::file_size(3_565_158), "3,4 MB");
+    }
 
     #[test]
     fn every_template_compiles() {
