@@ -116,7 +116,18 @@ pub struct RoundCard {
     pub published: bool,
     pub phases: Vec<PhaseLine>,
     pub unit: Option<super::self_assessment::SelfAssessmentView>,
+    /// For the unit's people: what the appraisers asked it to explain, if anything.
+    pub explanations: Option<ExplanationsDue>,
     pub units: Option<Vec<UnitProgress>>,
+}
+
+/// The explanations a unit was asked for, as its home page announces them.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExplanationsDue {
+    pub requested: usize,
+    pub answered: usize,
+    /// The explanation phase for this unit (with its extensions): open, until when.
+    pub access: crate::domain::deadline::Access,
 }
 
 /// Every round `who` takes part in, for the home page. A unit that does not take part in a
@@ -137,13 +148,25 @@ pub async fn home(ctx: &Context, who: &Who) -> Result<Vec<RoundCard>> {
                 current: w.contains(who.now),
             })
             .collect();
-        let (mut unit, mut units) = (None, None);
+        let (mut unit, mut units, mut explanations) = (None, None, None);
         match (who.actor.role, who.actor.unit_id) {
             (Role::Officer | Role::Head, Some(unit_id)) => {
                 match super::self_assessment::view(ctx, who, round_id, unit_id).await {
                     Ok(view) => unit = Some(view),
                     Err(super::ServiceError::Invalid(_)) => continue,
                     Err(e) => return Err(e),
+                }
+                let asked = super::explanations::view(ctx, who, round_id, unit_id).await?;
+                if !asked.requests.is_empty() {
+                    explanations = Some(ExplanationsDue {
+                        requested: asked.requests.len(),
+                        answered: asked
+                            .requests
+                            .iter()
+                            .filter(|r| r.answer.as_deref().is_some_and(|a| !a.trim().is_empty()))
+                            .count(),
+                        access: asked.access,
+                    });
                 }
             }
             _ => units = Some(round_progress(ctx, who, round_id).await?),
@@ -155,6 +178,7 @@ pub async fn home(ctx: &Context, who: &Who) -> Result<Vec<RoundCard>> {
             published: round.published_at.is_some(),
             phases,
             unit,
+            explanations,
             units,
         });
     }

@@ -89,6 +89,8 @@ pub async fn save_explanation(
 pub struct Request {
     pub leaf_code: String,
     pub leaf_text: String,
+    /// What the unit gave itself (none when not scored or claimed not applicable).
+    pub self_points: Option<crate::domain::Points>,
     pub appraised: Option<crate::domain::Points>,
     pub comment: String,
     pub answer: Option<String>,
@@ -97,6 +99,7 @@ pub struct Request {
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ExplanationView {
     pub round_id: i64,
+    pub round_title: String,
     pub unit_id: i64,
     pub unit_name: String,
     pub access: Access,
@@ -122,6 +125,7 @@ pub async fn view(
     // submitted or its deadline has passed.
     super::self_assessment::ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let appraisals = store.appraisal_entries(round_id, unit_id).await?;
+    let self_entries = store.self_entries(round_id, unit_id).await?;
     let mut answers = store.explanations(round_id, unit_id).await?;
     let requests = store
         .explanation_requests(round_id, unit_id)
@@ -131,6 +135,7 @@ pub async fn view(
             let round1 = appraisals.get(&(leaf.clone(), 1));
             Request {
                 leaf_text: set.node(&leaf).map(|n| n.text.clone()).unwrap_or_default(),
+                self_points: self_entries.get(&leaf).and_then(|e| e.points),
                 appraised: round1.and_then(|a| a.points),
                 comment: round1.map(|a| a.comment.clone()).unwrap_or_default(),
                 answer: answers.remove(&leaf),
@@ -140,6 +145,7 @@ pub async fn view(
         .collect();
     Ok(ExplanationView {
         round_id,
+        round_title: round.title.clone(),
         unit_id,
         unit_name: unit.name,
         access: explanation_access(store, round_id, unit_id, who.now).await?,

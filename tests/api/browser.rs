@@ -399,6 +399,7 @@ async fn a_round_in_the_browser() {
         "Thiếu minh chứng cập nhật tháng 11",
     )
     .await;
+    click(c, "[id='tc-2.1'] input[name=explanation_requested]").await;
     c.find(Locator::Css("[id='tc-2.1'] button[type=submit]"))
         .await
         .expect("button")
@@ -438,6 +439,36 @@ async fn a_round_in_the_browser() {
         evidence_pdf.as_slice()
     );
     screenshot(c, "06-tham-dinh").await;
+
+    // In the explanation window the officer's home page announces the request, with its
+    // deadline; the explanations page shows the self-score and the appraiser's comment.
+    app.clock.set(t("05/02/2024 09:00"));
+    sign_in(c, &app, "a.canbo").await;
+    let notice = wait_text(c, ".notice", "Yêu cầu giải trình").await;
+    assert!(
+        notice.contains("yêu cầu giải trình 1 tiêu chí, đơn vị đã trả lời 0"),
+        "{notice}"
+    );
+    screenshot(c, "06b-trang-chu-yeu-cau-giai-trinh").await;
+    click(c, ".notice a.button").await;
+    let asked = wait_text(c, "[id='tc-2.1']", "Nhận xét của thẩm định").await;
+    assert!(
+        asked.contains("Điểm tự chấm: 1,75")
+            && asked.contains("điểm thẩm định lần 1: 1,25")
+            && asked.contains("Thiếu minh chứng cập nhật tháng 11"),
+        "{asked}"
+    );
+    fill(
+        c,
+        "[id='tc-2.1'] textarea[name=text]",
+        "Đơn vị bổ sung báo cáo cập nhật cổng thông tin tháng 11.",
+    )
+    .await;
+    click(c, "[id='tc-2.1'] button[type=submit]").await;
+    wait_text(c, "[id='tc-2.1']", "Đã lưu").await;
+    screenshot(c, "06c-giai-trinh").await;
+    c.goto(&app.url("/")).await.expect("home");
+    wait_text(c, ".notice", "đơn vị đã trả lời 1").await;
 
     // The administrator publishes; the ranking shows.
     app.clock.set(t("01/04/2024 09:00"));
