@@ -28,7 +28,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::Locked(_) | ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
         ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ServiceError::Conflict(_) | ServiceError::Unconfirmed(_) => StatusCode::CONFLICT,
+        ServiceError::Conflict(_) | ServiceError::Unconfirmed { .. } => StatusCode::CONFLICT,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,

@@ -93,9 +93,10 @@ pub enum ServiceError {
     Forbidden(String),
     #[error("{0}")]
     RateLimited(String),
-    /// A submission with gaps the head has not confirmed (the message names them).
-    #[error("{0}")]
-    Unconfirmed(String),
+    /// An action that needs an explicit confirmation it did not get (a submission with
+    /// gaps, a publication): its stable code, and the message naming what to confirm.
+    #[error("{message}")]
+    Unconfirmed { code: &'static str, message: String },
     /// An upload larger than the configured limit; the message gives the limit.
     #[error("{0}")]
     TooLarge(String),
@@ -121,7 +122,7 @@ impl ServiceError {
             ServiceError::Unauthenticated(_) => "unauthenticated",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::RateLimited(_) => "rate_limited",
-            ServiceError::Unconfirmed(_) => "gaps_not_confirmed",
+            ServiceError::Unconfirmed { code, .. } => code,
             ServiceError::TooLarge(_) => "file_too_large",
             ServiceError::Files(_) | ServiceError::Internal(_) => "internal",
             ServiceError::Store(StoreError::NotFound(_)) => "not_found",

@@ -147,11 +147,167 @@ pub async fn set_phase(ctx: &Context, who: &Who, round_id: i64, spec: PhaseSpec)
         .await?)
 }
 
-/// Publishes a round's results (công bố), for administrators. Publishing twice keeps the
-/// first date.
-pub async fn publish(ctx: &Context, who: &Who, round_id: i64) -> Result<()> {
+/// How an administrator publishes: having confirmed, and whether the phases still open
+/// are closed now as part of it.
+#[derive(Clone, Copy, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PublishOptions {
+    /// The administrator has read the checklist and publishes.
+    #[serde(default)]
+    pub confirm: bool,
+    /// Close every phase not yet over (its end moved to now) and publish.
+    #[serde(default)]
+    pub close_open_phases: bool,
+}
+
+/// A phase not yet over.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PhaseNotOver {
+    pub phase: Phase,
+    pub name: &'static str,
+    /// When it ends, dd/mm/yyyy hh:mm, Vietnam time.
+    pub closes: String,
+}
+
+/// A unit and how many of something it has (leaves not appraised, questions unanswered).
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UnitCount {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub count: usize,
+}
+
+/// What the administrator checks before publishing a round.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PublicationCheck {
+    pub published_at: Option<DateTime<Utc>>,
+    /// Phases whose window has not ended: publishing closes them, or is refused.
+    pub phases_not_over: Vec<PhaseNotOver>,
+    /// Units that never submitted their self-assessment.
+    pub not_submitted: Vec<UnitCount>,
+    /// Units with leaves (not scored by survey) that no appraisal round scored.
+    pub not_appraised: Vec<UnitCount>,
+    /// Units with explanation requests they have not answered.
+    pub unanswered: Vec<UnitCount>,
+}
+
+/// The checklist of a round's publication, for administrators.
+pub async fn publication_check(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+) -> Result<PublicationCheck> {
     require_admin(&who.actor)?;
     let store = &ctx.store;
+    let round = store.round(round_id).await?;
+    let phases_not_over = Phase::ALL
+        .iter()
+        .filter_map(|p| round.phases.get(p).map(|w| (*p, w)))
+        .filter(|(_, w)| w.closes_at >= who.now)
+        .map(|(phase, w)| PhaseNotOver {
+            phase,
+            name: phase.activity(),
+            closes: crate::domain::deadline::format_instant(w.closes_at),
+        })
+        .collect();
+    let submitted = store.submissions(round_id).await?;
+    let (mut not_submitted, mut not_appraised, mut unanswered) =
+        (Vec::new(), Vec::new(), Vec::new());
+    for unit in super::dashboard::round_progress(ctx, who, round_id).await? {
+        let count = |count: usize| UnitCount {
+            unit_id: unit.unit_id,
+            unit_name: unit.unit_name.clone(),
+            count,
+        };
+        if !submitted.contains_key(&unit.unit_id) {
+            not_submitted.push(count(0));
+        }
+        let tier = round.tiers.iter().find(|t| t.tier_name == unit.tier_name);
+        if let Some(tier) = tier {
+            let set = store.criteria_set(tier.set_id).await?.set;
+            let appraised = store.appraisal_entries(round_id, unit.unit_id).await?;
+            let missing = set
+                .leaves()
+                .filter(|n| !n.is_survey())
+                .filter(|n| !(1..=2).any(|r| appraised.contains_key(&(n.code.clone(), r))))
+                .count();
+            if missing > 0 {
+                not_appraised.push(count(missing));
+            }
+        }
+        let answers = store.explanations(round_id, unit.unit_id).await?;
+        let open_questions = store
+            .explanation_requests(round_id, unit.unit_id)
+            .await?
+            .iter()
+            .filter(|leaf| answers.get(*leaf).is_none_or(|a| a.trim().is_empty()))
+            .count();
+        if open_questions > 0 {
+            unanswered.push(count(open_questions));
+        }
+    }
+    Ok(PublicationCheck {
+        published_at: round.published_at,
+        phases_not_over,
+        not_submitted,
+        not_appraised,
+        unanswered,
+    })
+}
+
+/// Publishes a round's results (công bố), for administrators, once they confirm having
+/// read the checklist ([`publication_check`]). While a phase is not over the publication
+/// is refused, unless `close_open_phases` closes them now. Publishing twice keeps the
+/// first date.
+pub async fn publish(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    options: PublishOptions,
+) -> Result<()> {
+    require_admin(&who.actor)?;
+    let store = &ctx.store;
+    let check = publication_check(ctx, who, round_id).await?;
+    if check.published_at.is_none() {
+        if !options.confirm {
+            return Err(ServiceError::Unconfirmed {
+                code: "not_confirmed",
+                message: "Công bố kết quả cần xác nhận: hãy xem danh sách kiểm tra trước khi công bố rồi xác nhận.".into(),
+            });
+        }
+        if !check.phases_not_over.is_empty() {
+            if !options.close_open_phases {
+                let names: Vec<String> = check
+                    .phases_not_over
+                    .iter()
+                    .map(|p| format!("{} (đến {})", p.name, p.closes))
+                    .collect();
+                return Err(ServiceError::Conflict(format!(
+                    "Chưa thể công bố: còn giai đoạn chưa kết thúc: {}. Hãy đóng các giai đoạn này (chọn «Đóng các giai đoạn còn mở và công bố») hoặc chờ đến khi kết thúc.",
+                    names.join("; ")
+                )));
+            }
+            let closes_at = who.now - chrono::Duration::seconds(1);
+            for p in &check.phases_not_over {
+                let opens_at = round_window(store, round_id, p.phase)
+                    .await?
+                    .map_or(closes_at, |w| w.opens_at)
+                    .min(closes_at - chrono::Duration::seconds(1));
+                store
+                    .set_phase(
+                        round_id,
+                        p.phase,
+                        Window {
+                            opens_at,
+                            closes_at,
+                        },
+                        who.audit(),
+                        who.now,
+                    )
+                    .await?;
+            }
+        }
+    }
     let results = async || {
         super::results::as_published(store, round_id, who.now)
             .await
@@ -160,6 +316,14 @@ pub async fn publish(ctx: &Context, who: &Who, round_id: i64) -> Result<()> {
     Ok(store
         .publish_round(round_id, who.audit(), who.now, results)
         .await?)
+}
+
+async fn round_window(
+    store: &crate::store::Store,
+    round_id: i64,
+    phase: Phase,
+) -> Result<Option<Window>> {
+    Ok(store.round(round_id).await?.phases.get(&phase).copied())
 }
 
 /// Grants one unit an extension (gia hạn) or a reopening (mở lại) of a phase. A reason is

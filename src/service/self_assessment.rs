@@ -217,10 +217,13 @@ pub async fn submit(
     ensure_editable(store, &round, &unit, now).await?;
     let review = review(ctx, who, round_id, unit_id).await?;
     if review.gaps() > 0 && !confirm_gaps {
-        return Err(ServiceError::Unconfirmed(format!(
-            "Bản tự đánh giá còn thiếu: {}. Hãy xem lại danh sách trước khi gửi, hoặc xác nhận gửi khi còn thiếu.",
-            review.summary()
-        )));
+        return Err(ServiceError::Unconfirmed {
+            code: "gaps_not_confirmed",
+            message: format!(
+                "Bản tự đánh giá còn thiếu: {}. Hãy xem lại danh sách trước khi gửi, hoặc xác nhận gửi khi còn thiếu.",
+                review.summary()
+            ),
+        });
     }
     Ok(store
         .submit_self_assessment(&Guard::self_assessment(round_id, unit_id), who.audit(), now)

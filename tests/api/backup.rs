@@ -74,9 +74,17 @@ async fn a_year_of_data(
     )
     .await
     .expect("phase moved");
-    parindex::service::rounds::publish(&ctx, &admin, r.round)
-        .await
-        .expect("published");
+    parindex::service::rounds::publish(
+        &ctx,
+        &admin,
+        r.round,
+        parindex::service::rounds::PublishOptions {
+            confirm: true,
+            close_open_phases: true,
+        },
+    )
+    .await
+    .expect("published");
     (r.round, big, r.admin)
 }
 

@@ -500,14 +500,14 @@ async fn a_round_in_the_browser() {
     .expect("click");
     wait_text(c, "main", "Đã lưu điểm điều tra xã hội học.").await;
     screenshot(c, "07-quan-tri").await;
-    c.find(Locator::Css(&format!(
-        "form[action='/quan-tri/ky/{round}/cong-bo'] button"
-    )))
-    .await
-    .expect("publish")
-    .click()
-    .await
-    .expect("click");
+    // The publication checklist: B never submitted; publishing needs a ticked confirmation.
+    click(c, &format!("a[href='/quan-tri/ky/{round}/cong-bo']")).await;
+    let checklist = wait_text(c, "#chua-gui", "Đơn vị chưa gửi tự đánh giá (1)").await;
+    assert!(checklist.contains("UBND phường Hưng Lợi"), "{checklist}");
+    screenshot(c, "07b-kiem-tra-cong-bo").await;
+    let publish = format!("form[action='/quan-tri/ky/{round}/cong-bo']");
+    click(c, &format!("{publish} input[name=xac_nhan]")).await;
+    click(c, &format!("{publish} button")).await;
     let table = wait_text(c, "table.ranking", "UBND phường An Khánh").await;
     // A: appraised 1 + 0,75 + 1,25 + 0,75 = 3,75 (1.3 not applicable); survey 2,5;
     // 6,25 / 8,5 = 73,529…% → 73,53%.

@@ -141,7 +141,13 @@ async fn no_appraisal_is_stored_after_publication() {
     let appraisals: Vec<_> = appraisals.collect();
     let published = {
         let (ctx, who) = (ctx.clone(), admin.clone());
-        tokio::spawn(async move { parindex::service::rounds::publish(&ctx, &who, r.round).await })
+        tokio::spawn(async move {
+            let options = parindex::service::rounds::PublishOptions {
+                confirm: true,
+                close_open_phases: true,
+            };
+            parindex::service::rounds::publish(&ctx, &who, r.round, options).await
+        })
     };
     for a in appraisals {
         let _ = a.await.expect("join");

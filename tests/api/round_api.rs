@@ -1,6 +1,7 @@
 //! The round end to end through the API against the real server, and the authorization
 //! matrix: every state-changing route × every role × own unit / other unit / wrong phase.
 
+use parindex::domain::deadline::Phase;
 use serde_json::{Value, json};
 
 use crate::helpers::{Browser, audit_count, json_of, send_json as send, small_round, spawn_app, t};
@@ -278,7 +279,7 @@ async fn a_whole_round_through_the_api() {
             &admin,
             &admin_csrf,
             "POST",
-            &format!("/api/rounds/{round}/publish"),
+            &format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true"),
             json!({})
         )
         .await
@@ -421,7 +422,7 @@ async fn authorization_matrix_of_every_write() {
         (
             "publish",
             "POST",
-            format!("/api/rounds/{round}/publish"),
+            format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true"),
             json!({}),
             "01/04/2024",
             "",
@@ -871,7 +872,7 @@ async fn appraisers_see_only_what_was_submitted_and_published_results_stay_froze
             &admin,
             &admin_csrf,
             "POST",
-            &format!("/api/rounds/{round}/publish"),
+            &format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true"),
             json!({})
         )
         .await
@@ -1139,7 +1140,10 @@ async fn a_published_ranking_never_changes() {
         &admin,
         &csrf,
         "POST",
-        &format!("/api/rounds/{}/publish", r.round),
+        &format!(
+            "/api/rounds/{}/publish?confirm=true&close_open_phases=true",
+            r.round
+        ),
         json!({}),
     )
     .await;
@@ -1206,4 +1210,110 @@ async fn a_published_ranking_never_changes() {
     assert_eq!(status, 201);
     assert_eq!(read().await.1, published, "the published results changed");
     assert_eq!(ranking().await, workbook, "the published workbook changed");
+}
+
+/// Publication goes through its checklist: refused without a confirmation, refused while
+/// a phase is not over unless the administrator closes it there; the checklist names the
+/// units that never submitted, the leaves not appraised and the questions unanswered.
+#[tokio::test]
+async fn publication_needs_a_confirmation_and_no_phase_left_open() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    let round = r.round;
+    // Appraisal round 1 is open.
+    app.clock.set(t("20/01/2024"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let (status, check) = json_of(
+        admin
+            .send(admin.get(app.url(&format!("/api/rounds/{round}/publication-check"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{check}");
+    let names = |list: &str| -> Vec<String> {
+        check[list]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|u| u["unit_name"].as_str().expect("name").to_string())
+            .collect()
+    };
+    assert_eq!(
+        names("not_submitted"),
+        ["UBND phường An Khánh", "UBND phường Hưng Lợi"]
+    );
+    assert_eq!(names("not_appraised").len(), 2);
+    let phases: Vec<&str> = check["phases_not_over"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .map(|p| p["phase"].as_str().expect("phase"))
+        .collect();
+    assert_eq!(
+        phases,
+        ["appraisal_round1", "explanation", "appraisal_round2"]
+    );
+
+    let publish = |query: &str| {
+        admin
+            .post(app.url(&format!("/api/rounds/{round}/publish{query}")))
+            .header("x-csrf-token", &csrf)
+    };
+    let (status, body) = json_of(admin.send(publish("")).await).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("not_confirmed"))
+    );
+    let (status, body) = json_of(admin.send(publish("?confirm=true")).await).await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(message.contains("còn giai đoạn chưa kết thúc"), "{message}");
+    assert!(
+        app.store()
+            .round(round)
+            .await
+            .expect("round")
+            .published_at
+            .is_none(),
+        "nothing published"
+    );
+    // The page's form says the same without its boxes ticked.
+    let page = admin
+        .send(
+            admin
+                .post(app.url(&format!("/quan-tri/ky/{round}/cong-bo")))
+                .form(&[("csrf", csrf.as_str()), ("xac_nhan", "co")]),
+        )
+        .await;
+    assert_eq!(page.status(), 409);
+    assert!(
+        page.text()
+            .await
+            .expect("page")
+            .contains("còn giai đoạn chưa kết thúc")
+    );
+
+    let response = admin
+        .send(publish("?confirm=true&close_open_phases=true"))
+        .await;
+    assert_eq!(response.status(), 204);
+    let stored = app.store().round(round).await.expect("round");
+    assert!(stored.published_at.is_some());
+    for phase in [
+        Phase::AppraisalRound1,
+        Phase::Explanation,
+        Phase::AppraisalRound2,
+    ] {
+        let window = stored.phases[&phase];
+        assert!(
+            window.closes_at < t("20/01/2024") && window.opens_at < window.closes_at,
+            "{phase:?}: {window:?}"
+        );
+    }
 }

@@ -264,9 +264,17 @@ async fn before_publication_a_unit_sees_only_its_own_line() {
         .expect("admin")
         .0;
     let who = parindex::service::Who::new(admin, "127.0.0.1", t("02/04/2024"));
-    parindex::service::rounds::publish(&crate::helpers::ctx(app.store()), &who, round)
-        .await
-        .expect("publish");
+    parindex::service::rounds::publish(
+        &crate::helpers::ctx(app.store()),
+        &who,
+        round,
+        parindex::service::rounds::PublishOptions {
+            confirm: true,
+            close_open_phases: true,
+        },
+    )
+    .await
+    .expect("publish");
     app.sign_in_as("a.canbo").await;
     let body = app.get_json(&path).await.1;
     let ranks: Vec<i64> = body["tiers"][0]["units"]

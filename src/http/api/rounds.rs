@@ -12,8 +12,9 @@ use super::{ApiRouter, Created, ErrorBody, RoundPath, UnitPath};
 use crate::domain::deadline::{OverrideKind, Phase, parse_deadline_or_explain};
 use crate::http::AppState;
 use crate::http::error::{ApiJson, ApiPath, HttpError, Result};
-use crate::http::extract::{Reader, Writer};
+use crate::http::extract::{Query, Reader, Writer};
 use crate::report::RoundResults;
+use crate::service::rounds::{PublicationCheck, PublishOptions};
 use crate::service::{ServiceError, results, rounds};
 use crate::store::NewOverride;
 
@@ -23,6 +24,7 @@ pub fn router() -> ApiRouter {
         .routes(routes!(create_round))
         .routes(routes!(round_results))
         .routes(routes!(set_phase))
+        .routes(routes!(publication_check))
         .routes(routes!(publish_round))
         .routes(routes!(grant_override))
 }
@@ -139,29 +141,60 @@ async fn set_phase(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// What to check before publishing (danh sách kiểm tra công bố); administrators only
+///
+/// Phases not yet over, units that never submitted, leaves no appraisal round scored,
+/// explanation requests not answered.
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/publication-check",
+    tag = "rounds",
+    params(RoundPath),
+    responses(
+        (status = 200, description = "The checklist", body = PublicationCheck),
+        (status = 400, description = "Not a round id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+async fn publication_check(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
+) -> Result<Json<PublicationCheck>> {
+    Ok(Json(
+        rounds::publication_check(&state.ctx, &caller.who(), round).await?,
+    ))
+}
+
 /// Publish the results (công bố); administrators only
 ///
-/// The results are then frozen; publishing twice keeps the first date.
+/// Only with `confirm=true` (409 `not_confirmed` otherwise); while a phase is not over,
+/// refused (409) unless `close_open_phases=true` ends them now. The results are then
+/// frozen; publishing twice keeps the first date.
 #[utoipa::path(
     post,
     path = "/api/rounds/{round}/publish",
     tag = "rounds",
     security(("session" = [], "csrf" = [])),
-    params(RoundPath),
+    params(RoundPath, PublishOptions),
     responses(
         (status = 204, description = "Published"),
         (status = 400, description = "Not a round id", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
+        (status = 409, description = "Not confirmed, or phases not over", body = ErrorBody),
     )
 )]
 async fn publish_round(
     State(state): State<AppState>,
     Writer(caller): Writer,
     ApiPath(RoundPath { round }): ApiPath<RoundPath>,
+    Query(options): Query<PublishOptions>,
 ) -> Result<StatusCode> {
-    rounds::publish(&state.ctx, &caller.who(), round).await?;
+    rounds::publish(&state.ctx, &caller.who(), round, options).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

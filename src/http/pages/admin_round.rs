@@ -18,7 +18,6 @@ use crate::domain::Points;
 use crate::domain::deadline::{OverrideKind, Phase, format_instant, parse_deadline_or_explain};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
-use crate::http::extract::NoFields;
 use crate::http::extract::SignedIn;
 use crate::http::upload::MAX_IMPORT_BYTES;
 use crate::service::imports::{self, ImportReport};
@@ -29,7 +28,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/quan-tri/ky/{round}", get(page))
         .route("/quan-tri/ky/{round}/gia-han", post(grant_override))
-        .route("/quan-tri/ky/{round}/cong-bo", post(publish))
         .route("/quan-tri/ky/{round}/dieu-tra", post(survey_score))
         .route(
             "/quan-tri/ky/{round}/nhap-dieu-tra",
@@ -213,15 +211,6 @@ async fn survey_score(
         outcome,
     )
     .await
-}
-
-async fn publish(
-    State(state): State<AppState>,
-    ApiPath(round): ApiPath<i64>,
-    PageForm { who, .. }: PageForm<NoFields>,
-) -> PageResult {
-    rounds::publish(&state.ctx, &who, round).await?;
-    Ok(Redirect::to(&format!("/ky/{round}/ket-qua")).into_response())
 }
 
 /// Survey scores from a workbook.

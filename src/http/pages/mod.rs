@@ -15,6 +15,7 @@ mod home;
 mod import_form;
 mod leaf_form;
 mod password;
+mod publication;
 mod results;
 mod review;
 mod self_assessment;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(home::router())
         .merge(self_assessment::router())
         .merge(review::router())
+        .merge(publication::router())
         .merge(history::router())
         .merge(explanations::router())
         .merge(appraisal::router())
@@ -112,6 +114,25 @@ pub(crate) fn refusal(e: ServiceError) -> PageResult<(StatusCode, String)> {
         | ServiceError::Files(_)
         | ServiceError::Internal(_) => Err(e.into()),
         other => Ok((status_of(&other), other.to_string())),
+    }
+}
+
+/// The end of a form's action: a redirect to `to` when it was done, or `page` again with
+/// the refusal beside the form (a failure that is not the user's is the error page).
+pub(crate) async fn redirect_or_show(
+    done: Result<(), ServiceError>,
+    to: &str,
+    page: impl AsyncFnOnce(
+        Option<(StatusCode, String)>,
+    ) -> PageResult<(StatusCode, axum::response::Html<String>)>,
+) -> PageResult {
+    use axum::response::IntoResponse;
+    match done {
+        Ok(()) => Ok(axum::response::Redirect::to(to).into_response()),
+        Err(e) => {
+            let error = refusal(e)?;
+            Ok(page(Some(error)).await?.into_response())
+        }
     }
 }
 

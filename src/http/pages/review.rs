@@ -5,12 +5,12 @@
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::{PageForm, PageResult, PageUser, refusal, render, status_with, user_ctx};
+use super::{PageForm, PageResult, PageUser, redirect_or_show, render, status_with, user_ctx};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
 use crate::http::extract::SignedIn;
@@ -74,16 +74,10 @@ async fn submit(
     PageForm { user, who, form }: PageForm<SubmitForm>,
 ) -> PageResult {
     let confirmed = form.xac_nhan.is_some();
-    match service::submit(&state.ctx, &who, round, unit, confirmed).await {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?tb=da-gui"))
-                .into_response(),
-        ),
-        Err(e) => {
-            let error = refusal(e)?;
-            Ok(render_page(&state, &who, &user, round, unit, Some(error))
-                .await?
-                .into_response())
-        }
-    }
+    let done = service::submit(&state.ctx, &who, round, unit, confirmed).await;
+    let to = format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?tb=da-gui");
+    redirect_or_show(done, &to, async |error| {
+        render_page(&state, &who, &user, round, unit, error).await
+    })
+    .await
 }

@@ -49,6 +49,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "home.html",
         "self_assessment.html",
         "review.html",
+        "publication.html",
         "_leaf.html",
         "_import_form.html",
         "results.html",
