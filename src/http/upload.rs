@@ -69,13 +69,14 @@ pub async fn read_evidence(request: Request, max_bytes: u64) -> Result<(Upload, 
                         return Err(too_large(max_bytes));
                     }
                 }
-                file = Some((
-                    name,
-                    incoming
-                        .finish()
-                        .await
-                        .map_err(|e| HttpError::internal(&e))?,
-                ));
+                let received = incoming
+                    .finish()
+                    .await
+                    .map_err(|e| HttpError::internal(&e))?;
+                // A browser sends an empty, unnamed part when no file was chosen.
+                if !(name.is_empty() && received.size() == 0) {
+                    file = Some((name, received));
+                }
             }
             Some("leaf") => {
                 if leaves.len() >= crate::domain::text::limit::LEAVES as usize {
@@ -99,7 +100,7 @@ pub async fn read_evidence(request: Request, max_bytes: u64) -> Result<(Upload, 
         HttpError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_input",
-            "Chưa có tệp: cần phần «file» chứa tệp tài liệu kiểm chứng.",
+            "Chưa chọn tệp nào: hãy chọn tệp tài liệu kiểm chứng (phần «file») rồi tải lên.",
         )
     })?;
     let upload = Upload {
@@ -249,6 +250,22 @@ mod tests {
             err.message
         );
         assert!(err.message.contains("(1 MB)"), "{}", err.message);
+    }
+
+    #[tokio::test]
+    async fn no_file_chosen_says_so() {
+        let body = "--B\r\ncontent-disposition: form-data; name=\"leaf\"\r\n\r\n1.1\r\n--B\r\ncontent-disposition: form-data; name=\"file\"; filename=\"\"\r\ncontent-type: application/octet-stream\r\n\r\n\r\n--B--\r\n";
+        let request = Request::builder()
+            .header("content-type", "multipart/form-data; boundary=B")
+            .body(Body::from(body))
+            .expect("request");
+        let err = read(request, 1024 * 1024).await.expect_err("no file");
+        assert_eq!((err.status.as_u16(), err.code), (422, "invalid_input"));
+        assert!(
+            err.message.starts_with("Chưa chọn tệp nào"),
+            "{}",
+            err.message
+        );
     }
 
     #[tokio::test]

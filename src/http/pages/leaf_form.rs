@@ -37,6 +37,40 @@ fn number(value: &str, label: &str) -> Result<Points, String> {
         .map_err(|e| format!("{label}: {e}."))
 }
 
+/// A figure as Vietnamese write it: thousands grouped by dots or spaces ("1.500",
+/// "12 345", "1.234,5"), the decimal after a comma. Returns the figure without its
+/// grouping ("1500", "1234,5"), or `None` when it is not written that way.
+fn ungrouped(value: &str) -> Option<String> {
+    let (whole, decimals) = match value.split_once(',') {
+        Some((w, d)) => (w, Some(d)),
+        None => (value, None),
+    };
+    let groups: Vec<&str> = whole.split(['.', ' ', '\u{a0}']).collect();
+    let digits = |g: &str| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit());
+    let grouped = groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups.iter().all(|g| digits(g))
+        && groups[1..].iter().all(|g| g.len() == 3);
+    if !grouped || decimals.is_some_and(|d| !digits(d)) {
+        return None;
+    }
+    let mut plain = groups.concat();
+    if let Some(d) = decimals {
+        plain = format!("{plain},{d}");
+    }
+    Some(plain)
+}
+
+/// A figure of a rate (numerator, denominator): "1.500" is one thousand five hundred,
+/// as people write it, never one and a half.
+fn figure(value: &str, label: &str) -> Result<Points, String> {
+    let typed = typed(value).ok_or_else(|| format!("Cần nhập {label}."))?;
+    let plain = ungrouped(typed).unwrap_or_else(|| typed.to_string());
+    plain.parse::<Points>().map_err(|e| {
+        format!("{label}: «{typed}» {e}; viết số như 1.500 hoặc 1500, phần thập phân sau dấu phẩy (12,5).")
+    })
+}
+
 impl LeafForm {
     /// The service's request for `leaf`, or the Vietnamese message of the first field that
     /// does not parse.
@@ -70,8 +104,8 @@ impl LeafForm {
             },
             "rate" if typed(&self.numerator).is_some() || typed(&self.denominator).is_some() => {
                 Some(LeafInput::Rate {
-                    numerator: number(&self.numerator, "Tử số")?,
-                    denominator: number(&self.denominator, "Mẫu số")?,
+                    numerator: figure(&self.numerator, "Tử số")?,
+                    denominator: figure(&self.denominator, "Mẫu số")?,
                 })
             }
             "rate" => None,
@@ -83,9 +117,15 @@ impl LeafForm {
             },
             "occurrences" => match typed(&self.count) {
                 Some(c) => Some(LeafInput::Occurrences {
-                    count: c
+                    count: ungrouped(c)
+                        .as_deref()
+                        .unwrap_or(c)
                         .parse::<i64>()
-                        .map_err(|_| "Số lần phải là số nguyên.".to_string())?,
+                        .map_err(|_| {
+                            format!(
+                                "Số lần phải là số nguyên, ví dụ 3 hoặc 1.500; «{c}» không phải."
+                            )
+                        })?,
                 }),
                 None => None,
             },
@@ -111,7 +151,12 @@ mod tests {
             f.numerator = "3".into();
             f.denominator = "bốn".into();
         });
-        assert_eq!(rate.err().as_deref(), Some("Mẫu số: không phải là số."));
+        assert_eq!(
+            rate.err().as_deref(),
+            Some(
+                "Mẫu số: «bốn» không phải là số; viết số như 1.500 hoặc 1500, phần thập phân sau dấu phẩy (12,5)."
+            )
+        );
         let version = form(|f| {
             f.kind = "judged".into();
             f.expected_version = "x".into();
@@ -121,7 +166,10 @@ mod tests {
             f.kind = "occurrences".into();
             f.count = "1,5".into();
         });
-        assert_eq!(count.err().as_deref(), Some("Số lần phải là số nguyên."));
+        assert_eq!(
+            count.err().as_deref(),
+            Some("Số lần phải là số nguyên, ví dụ 3 hoặc 1.500; «1,5» không phải.")
+        );
         let judged = form(|f| {
             f.kind = "judged".into();
             f.points = "1,75".into();
@@ -129,5 +177,54 @@ mod tests {
         })
         .expect("parses");
         assert_eq!(judged.expected_version, Some(3));
+    }
+
+    #[test]
+    fn figures_read_as_vietnamese_write_them() {
+        use crate::domain::{LeafInput, Points};
+        let rate = |numerator: &str, denominator: &str| {
+            let form = LeafForm {
+                kind: "rate".into(),
+                numerator: numerator.into(),
+                denominator: denominator.into(),
+                ..LeafForm::default()
+            };
+            form.parse("1.1").map(|s| s.input)
+        };
+        let whole = |n: i64| Points::whole(n);
+        for (numerator, expected) in [
+            ("1.500", whole(1500)),
+            ("1 500", whole(1500)),
+            ("1.234.567", whole(1_234_567)),
+            ("1.234,5", Points::from_hundredths(123_450)),
+            ("12,5", Points::from_hundredths(1250)),
+            ("1500", whole(1500)),
+        ] {
+            assert_eq!(
+                rate(numerator, "2.000"),
+                Ok(Some(LeafInput::Rate {
+                    numerator: expected,
+                    denominator: whole(2000)
+                })),
+                "{numerator}"
+            );
+        }
+        // Neither a grouping nor a number of two decimals: refused, saying how to write it.
+        let refused = rate("1.50.0", "2").expect_err("refused");
+        assert!(refused.contains("viết số như 1.500"), "{refused}");
+        let count = |count: &str| {
+            let form = LeafForm {
+                kind: "occurrences".into(),
+                count: count.into(),
+                ..LeafForm::default()
+            };
+            form.parse("2.2").map(|s| s.input)
+        };
+        assert_eq!(
+            count("1.500"),
+            Ok(Some(LeafInput::Occurrences { count: 1500 }))
+        );
+        assert_eq!(count("12"), Ok(Some(LeafInput::Occurrences { count: 12 })));
+        assert!(count("2,5").is_err());
     }
 }
