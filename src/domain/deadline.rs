@@ -151,6 +151,25 @@ pub struct Access {
     pub message: String,
 }
 
+impl Access {
+    /// The same access once the round's results are published (`published_at`): closed,
+    /// saying so, whatever a phase or an extension would still allow, so that no page
+    /// shows a form that its save would refuse.
+    pub fn unless_published(self, published_at: Option<DateTime<Utc>>) -> Access {
+        match published_at {
+            None => self,
+            Some(at) => Access {
+                open: false,
+                effective_deadline: self.effective_deadline,
+                message: format!(
+                    "Kết quả kỳ đánh giá đã công bố lúc {}; không thay đổi được nữa.",
+                    format_instant(at)
+                ),
+            },
+        }
+    }
+}
+
 /// Decides whether a unit may write in a phase at `now`.
 ///
 /// The latest override granted (by `granted_at`) replaces the phase's own deadline for

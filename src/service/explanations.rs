@@ -25,7 +25,8 @@ pub async fn explanation_access(
         round.phases.get(&Phase::Explanation),
         &overrides,
         now,
-    ))
+    )
+    .unless_published(round.published_at))
 }
 
 /// The unit answers one flagged leaf.

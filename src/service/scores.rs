@@ -224,7 +224,9 @@ pub async fn appraisal_sheet(
     }
     let view = super::self_assessment::view(ctx, who, round_id, unit_id).await?;
     let round = ctx.store.round(round_id).await?;
-    let open_round = super::rounds::open_appraisal_round(&round, who.now);
+    // Nothing is appraised once the results are published: the page shows no form.
+    let open_round = super::rounds::open_appraisal_round(&round, who.now)
+        .filter(|_| round.published_at.is_none());
     let appraisals = ctx
         .store
         .appraisal_entries(round_id, unit_id)

@@ -66,7 +66,8 @@ pub async fn self_assessment_access_at(
         round.phases.get(&Phase::SelfAssessment),
         &overrides,
         now,
-    ))
+    )
+    .unless_published(round.published_at))
 }
 
 /// Whether the unit may write its self-assessment now.

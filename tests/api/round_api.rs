@@ -1317,3 +1317,73 @@ async fn publication_needs_a_confirmation_and_no_phase_left_open() {
         );
     }
 }
+
+/// After publication the pages that can no longer change are read-only: no form that its
+/// save would refuse, even for a unit whose extension runs on.
+#[tokio::test]
+async fn after_publication_pages_are_read_only() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    app.clock.set(t("20/01/2024"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let extension = admin
+        .post(app.url(&format!("/api/rounds/{round}/units/{unit}/overrides")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"phase": "self_assessment", "kind": "extension", "until": "10/02/2024", "reason": "Mất điện kéo dài"}));
+    assert_eq!(admin.send(extension).await.status(), 204);
+    let officer = Browser::default();
+    app.sign_in_with(&officer, "a.canbo").await;
+    let leaf_form = format!("action=\"/ky/{round}/don-vi/{unit}/tu-cham-diem/2.1\"");
+    let page = |browser: &Browser, path: String| {
+        let browser = browser.clone();
+        let url = app.url(&path);
+        async move {
+            browser
+                .send(browser.get(url))
+                .await
+                .text()
+                .await
+                .expect("page")
+        }
+    };
+    let own = format!("/ky/{round}/don-vi/{unit}/tu-cham-diem");
+    assert!(
+        page(&officer, own.clone()).await.contains(&leaf_form),
+        "open before"
+    );
+
+    let publish = admin
+        .post(app.url(&format!(
+            "/api/rounds/{round}/publish?confirm=true&close_open_phases=true"
+        )))
+        .header("x-csrf-token", &csrf);
+    assert_eq!(admin.send(publish).await.status(), 204);
+
+    let html = page(&officer, own).await;
+    assert!(!html.contains(&leaf_form), "a form after publication");
+    assert!(
+        html.contains("Kết quả kỳ đánh giá đã công bố lúc"),
+        "{html}"
+    );
+    let (status, view) = json_of(
+        officer
+            .send(
+                officer.get(app.url(&format!("/api/rounds/{round}/units/{unit}/self-assessment"))),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, view["access"]["open"].as_bool()),
+        (200, Some(false))
+    );
+    let appraiser = Browser::default();
+    app.sign_in_with(&appraiser, "thamdinh").await;
+    let sheet = page(&appraiser, format!("/ky/{round}/don-vi/{unit}/tham-dinh")).await;
+    assert!(
+        !sheet.contains(&format!("action=\"/ky/{round}/don-vi/{unit}/tham-dinh/")),
+        "an appraisal form after publication"
+    );
+}
