@@ -42,6 +42,56 @@ async fn audit_ids(ctx: &Context, unit: i64, action: &str) -> Vec<i64> {
     ids
 }
 
+/// The version of leaf 2.1 stored now, if any.
+async fn stored_version(ctx: &Context, round: i64, unit: i64) -> Option<i64> {
+    ctx.store
+        .self_entry(round, unit, "2.1")
+        .await
+        .expect("entry")
+        .map(|e| e.version)
+}
+
+/// Four saves of leaf 2.1 at once, each expecting `version`.
+fn spawn_saves(
+    ctx: &Context,
+    officer: &Who,
+    round: i64,
+    unit: i64,
+    version: Option<i64>,
+) -> Vec<tokio::task::JoinHandle<parindex::service::Result<i64>>> {
+    ["0.25", "0.5", "0.75", "1"]
+        .into_iter()
+        .map(|points| {
+            let (ctx, who) = (ctx.clone(), officer.clone());
+            tokio::spawn(async move {
+                save_leaf(&ctx, &who, round, unit, judged(points, version)).await
+            })
+        })
+        .collect()
+}
+
+/// The versions the saves acknowledged.
+async fn acknowledged(
+    saves: Vec<tokio::task::JoinHandle<parindex::service::Result<i64>>>,
+) -> Vec<i64> {
+    let mut versions = Vec::new();
+    for s in saves {
+        if let Ok(v) = s.await.expect("join") {
+            versions.push(v);
+        }
+    }
+    versions
+}
+
+/// How many saves of the unit the audit log holds after entry `after`.
+async fn saves_after(ctx: &Context, unit: i64, after: i64) -> usize {
+    audit_ids(ctx, unit, "self_assessment.save")
+        .await
+        .into_iter()
+        .filter(|id| *id > after)
+        .count()
+}
+
 async fn round(db: &TestDb) -> SmallRound {
     small_round(&db.store, &[("A", "UBND phường An Khánh")], vec![]).await
 }
@@ -58,49 +108,22 @@ async fn no_save_is_stored_after_the_head_submits() {
     let mut late = Vec::new();
     let mut lost = 0;
     for race in 0..RACES {
-        let version = ctx
-            .store
-            .self_entry(r.round, unit, "2.1")
-            .await
-            .expect("entry")
-            .map(|e| e.version);
-        let saves = (0..4).map(|i| {
-            let (ctx, who) = (ctx.clone(), officer.clone());
-            let points = ["0.25", "0.5", "0.75", "1"][i];
-            tokio::spawn(async move {
-                save_leaf(&ctx, &who, r.round, unit, judged(points, version)).await
-            })
-        });
-        let saves: Vec<_> = saves.collect();
+        let version = stored_version(&ctx, r.round, unit).await;
+        let saves = spawn_saves(&ctx, &officer, r.round, unit, version);
         let submitted = {
             let (ctx, who) = (ctx.clone(), head.clone());
             tokio::spawn(async move { submit(&ctx, &who, r.round, unit, true).await })
         };
-        let mut acknowledged = Vec::new();
-        for s in saves {
-            if let Ok(v) = s.await.expect("join") {
-                acknowledged.push(v);
-            }
-        }
+        let acknowledged = acknowledged(saves).await;
         submitted.await.expect("join").expect("submit");
         let last_submit = *audit_ids(&ctx, unit, "self_assessment.submit")
             .await
             .last()
             .expect("submit");
-        let saves_after = audit_ids(&ctx, unit, "self_assessment.save")
-            .await
-            .into_iter()
-            .filter(|id| *id > last_submit)
-            .count();
-        if saves_after > 0 {
+        if saves_after(&ctx, unit, last_submit).await > 0 {
             late.push(race);
         }
-        let stored = ctx
-            .store
-            .self_entry(r.round, unit, "2.1")
-            .await
-            .expect("entry")
-            .map(|e| e.version);
+        let stored = stored_version(&ctx, r.round, unit).await;
         if acknowledged.iter().any(|v| Some(*v) > stored) {
             lost += 1;
         }
@@ -254,31 +277,13 @@ async fn no_save_is_stored_after_the_deadline_moves_before_it() {
         set_phase(&ctx, &admin, r.round, window("07/01/2024"))
             .await
             .expect("reopened");
-        let version = ctx
-            .store
-            .self_entry(r.round, unit, "2.1")
-            .await
-            .expect("entry")
-            .map(|e| e.version);
-        let saves: Vec<_> = (0..4)
-            .map(|i| {
-                let (ctx, who) = (ctx.clone(), officer.clone());
-                let points = ["0.25", "0.5", "0.75", "1"][i];
-                tokio::spawn(async move {
-                    save_leaf(&ctx, &who, r.round, unit, judged(points, version)).await
-                })
-            })
-            .collect();
+        let version = stored_version(&ctx, r.round, unit).await;
+        let saves = spawn_saves(&ctx, &officer, r.round, unit, version);
         let closed = {
             let (ctx, who) = (ctx.clone(), admin.clone());
             tokio::spawn(async move { set_phase(&ctx, &who, r.round, window("04/01/2024")).await })
         };
-        let mut acknowledged = Vec::new();
-        for s in saves {
-            if let Ok(v) = s.await.expect("join") {
-                acknowledged.push(v);
-            }
-        }
+        let acknowledged = acknowledged(saves).await;
         closed.await.expect("join").expect("closed");
         let log = ctx
             .store
@@ -291,20 +296,10 @@ async fn no_save_is_stored_after_the_deadline_moves_before_it() {
             .map(|e| e.id)
             .max()
             .expect("the phase change");
-        let saves_after = audit_ids(&ctx, unit, "self_assessment.save")
-            .await
-            .into_iter()
-            .filter(|id| *id > closed_at)
-            .count();
-        if saves_after > 0 {
+        if saves_after(&ctx, unit, closed_at).await > 0 {
             late.push(race);
         }
-        let stored = ctx
-            .store
-            .self_entry(r.round, unit, "2.1")
-            .await
-            .expect("entry")
-            .map(|e| e.version);
+        let stored = stored_version(&ctx, r.round, unit).await;
         if acknowledged.iter().any(|v| Some(*v) > stored) {
             lost += 1;
         }
