@@ -398,7 +398,7 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<Exi
             let id = store
                 .create_user(&username, &name, role.as_str(), unit_id, chrono::Utc::now())
                 .await?;
-            store.set_password_hash(id, &hash).await?;
+            store.set_password_hash(id, &hash, false).await?;
             println!("Đã tạo người dùng {username} ({}).", role.label());
         }
         UserCommand::Password { username } => {
@@ -407,7 +407,7 @@ async fn user_command(store: &Store, command: UserCommand) -> anyhow::Result<Exi
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("không có người dùng «{username}»"))?;
             let hash = hash_password(&read_password()?).await?;
-            store.set_password_hash(actor.user_id, &hash).await?;
+            store.set_password_hash(actor.user_id, &hash, false).await?;
             println!("Đã đặt mật khẩu mới cho {username}; các phiên đăng nhập cũ đã kết thúc.");
         }
     }

@@ -416,10 +416,10 @@ async fn load_users(store: &Store, now: DateTime<Utc>) -> Result<(), StoreError>
         let id = store
             .create_user(&username, &display_name, role, unit, now)
             .await?;
-        store.set_password_hash(id, &hash).await?;
+        store.set_password_hash(id, &hash, false).await?;
         if username == "thamdinh.khcn" {
             // The department for science and digital affairs appraises only e-government.
-            store.add_appraiser_scope(id, None, Some("7")).await?;
+            store.add_appraiser_scope(id, None, None, Some("7")).await?;
         }
     }
     Ok(())

@@ -28,8 +28,20 @@ pub const COOKIE: &str = "parindex_session";
 pub struct SignedIn {
     pub actor: Actor,
     pub csrf_token: String,
+    /// The password was set by an administrator and must be changed before anything else.
+    pub must_change_password: bool,
     pub(super) token: String,
 }
+
+/// What an account whose password must be changed may still reach: its own identity,
+/// the change itself and signing out.
+pub const ALLOWED_BEFORE_PASSWORD_CHANGE: &[&str] = &[
+    "/api/me",
+    "/api/me/password",
+    "/api/session",
+    "/doi-mat-khau",
+    "/dang-xuat",
+];
 
 fn csrf_refused() -> HttpError {
     HttpError::new(
@@ -67,6 +79,7 @@ impl SignedIn {
         Ok(record.map(|r| SignedIn {
             actor: r.actor,
             csrf_token: r.csrf_token,
+            must_change_password: r.must_change_password,
             token,
         }))
     }
@@ -95,9 +108,18 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let jar = CookieJar::from_headers(&parts.headers);
-        SignedIn::from_cookies(state, &jar)
+        let user = SignedIn::from_cookies(state, &jar)
             .await?
-            .ok_or_else(unauthenticated)
+            .ok_or_else(unauthenticated)?;
+        if user.must_change_password && !ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&parts.uri.path())
+        {
+            return Err(HttpError::new(
+                StatusCode::FORBIDDEN,
+                "password_change_required",
+                "Mật khẩu này do quản trị viên đặt: cần đổi mật khẩu trước khi tiếp tục.",
+            ));
+        }
+        Ok(user)
     }
 }
 

@@ -81,24 +81,59 @@ pub async fn save_unit(ctx: &Context, who: &Who, unit: NewUnit) -> Result<i64> {
     Ok(id)
 }
 
-/// A new account, with its password.
+/// A new account. Without a role it is a viewer («Chỉ xem»), the least a role may do;
+/// without a password one is made. Either way the password is the administrator's
+/// choice, not the user's: it must be changed at the first sign-in.
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct NewUser {
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub username: String,
     #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub display_name: String,
-    /// admin, officer, head, appraiser or viewer.
+    /// admin, officer, head, appraiser or viewer; viewer when absent.
     #[validate(length(max = limit::CODE), custom(function = one_line))]
-    pub role: String,
+    pub role: Option<String>,
     /// Code of the unit of an officer or head.
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub unit_code: Option<String>,
+    /// The first password; absent: one is made and returned once.
     #[validate(length(max = limit::PASSWORD), custom(function = one_line))]
-    pub password: String,
+    pub password: Option<String>,
 }
 
-pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<i64> {
+/// An account created: its id, and the first password when the server made it (shown
+/// once, never stored in clear).
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CreatedUser {
+    pub id: i64,
+    pub first_password: Option<String>,
+}
+
+fn parse_role(text: &str) -> Result<Role> {
+    Role::parse(text.trim()).ok_or_else(|| {
+        ServiceError::Invalid(
+            "Vai trò phải là một trong: admin, officer, head, appraiser, viewer.".into(),
+        )
+    })
+}
+
+/// The unit an account of `role` belongs to, from the code typed: officers and heads
+/// need one, nobody else may have one.
+async fn unit_for(ctx: &Context, role: Role, unit_code: Option<&str>) -> Result<Option<i64>> {
+    let unit_code = unit_code.map(str::trim).filter(|c| !c.is_empty());
+    match (unit_code, role.is_unit_role()) {
+        (Some(code), true) => Ok(Some(ctx.store.unit_by_code(code).await?.id)),
+        (None, true) => Err(ServiceError::Invalid(
+            "Cán bộ và thủ trưởng đơn vị cần chọn đơn vị.".into(),
+        )),
+        (Some(_), false) => Err(ServiceError::Invalid(
+            "Chỉ cán bộ và thủ trưởng đơn vị mới gắn với một đơn vị.".into(),
+        )),
+        (None, false) => Ok(None),
+    }
+}
+
+pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<CreatedUser> {
     let store = &ctx.store;
     let actor = &who.actor;
     require_admin(actor)?;
@@ -115,35 +150,22 @@ pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<i64> 
         )));
     }
     let display_name = required(&new.display_name, "họ tên")?;
-    let role = Role::parse(new.role.trim()).ok_or_else(|| {
-        ServiceError::Invalid(
-            "Vai trò phải là một trong: admin, officer, head, appraiser, viewer.".into(),
-        )
-    })?;
-    let unit_code = new
-        .unit_code
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    let unit_id = match (unit_code, role.is_unit_role()) {
-        (Some(code), true) => Some(store.unit_by_code(code).await?.id),
-        (None, true) => {
-            return Err(ServiceError::Invalid(
-                "Cán bộ và thủ trưởng đơn vị cần chọn đơn vị.".into(),
-            ));
-        }
-        (Some(_), false) => {
-            return Err(ServiceError::Invalid(
-                "Chỉ cán bộ và thủ trưởng đơn vị mới gắn với một đơn vị.".into(),
-            ));
-        }
-        (None, false) => None,
+    let role = match new.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        Some(text) => parse_role(text)?,
+        None => Role::Viewer,
     };
-    let hash = super::auth::hash_password(&new.password).await?;
+    let unit_id = unit_for(ctx, role, new.unit_code.as_deref()).await?;
+    let given = new.password.as_deref().filter(|p| !p.is_empty());
+    let first_password = match given {
+        Some(_) => None,
+        None => Some(super::imports::first_password()?),
+    };
+    let password = given.or(first_password.as_deref()).unwrap_or_default();
+    let hash = super::auth::hash_password(password).await?;
     let id = store
         .create_user(&username, &display_name, role.as_str(), unit_id, who.now)
         .await?;
-    store.set_password_hash(id, &hash).await?;
+    store.set_password_hash(id, &hash, true).await?;
     audit(
         ctx,
         who,
@@ -151,48 +173,256 @@ pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<i64> 
         format!("{username} ({})", role.label()),
     )
     .await?;
-    Ok(id)
+    Ok(CreatedUser { id, first_password })
 }
 
-/// What an appraiser may appraise: a unit, an area, or both (unset means every one).
+/// An account as the administrator edits it: everything but its username and password.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
+pub struct UserEdit {
+    #[validate(length(max = limit::NAME), custom(function = one_line))]
+    pub display_name: String,
+    /// admin, officer, head, appraiser or viewer.
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
+    pub role: String,
+    /// Code of the unit of an officer or head.
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
+    pub unit_code: Option<String>,
+    /// The last day the account may be used («31/03/2025», Vietnam time); empty: no end.
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
+    pub valid_until: Option<String>,
+    /// Whether the account may sign in; a disabled account's sessions end.
+    pub active: bool,
+}
+
+/// Changes an account. Administrators cannot disable themselves or take away their own
+/// role: the province would be left without anyone to undo it.
+pub async fn update_user(ctx: &Context, who: &Who, id: i64, edit: UserEdit) -> Result<()> {
+    let store = &ctx.store;
+    require_admin(&who.actor)?;
+    super::check(&edit)?;
+    let old = store.user(id).await?;
+    let display_name = required(&edit.display_name, "họ tên")?;
+    let role = parse_role(&edit.role)?;
+    if id == who.actor.user_id && (!edit.active || role != Role::Admin) {
+        return Err(ServiceError::Invalid(
+            "Không thể tự khóa tài khoản của mình hay bỏ vai trò quản trị của mình.".into(),
+        ));
+    }
+    let unit_id = unit_for(ctx, role, edit.unit_code.as_deref()).await?;
+    let expires_at = match edit.valid_until.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(
+            crate::domain::deadline::parse_deadline_or_explain(text)
+                .map_err(ServiceError::Invalid)?
+                .timestamp(),
+        ),
+    };
+    let until = |t: Option<i64>| {
+        t.map_or("không thời hạn".to_string(), |t| {
+            crate::domain::deadline::vn_date(t)
+                .format("%d/%m/%Y")
+                .to_string()
+        })
+    };
+    let old_role = Role::parse(&old.role).map_or(old.role.clone(), |r| r.label().to_string());
+    let state = |active: bool| if active { "đang dùng" } else { "đã khóa" };
+    let entry = crate::store::NewAudit {
+        action: "user.update".into(),
+        old_value: Some(format!(
+            "{}: {}, {}, hiệu lực đến {}, {}",
+            old.username,
+            old.display_name,
+            old_role,
+            until(old.expires_at),
+            state(old.active != 0)
+        )),
+        new_value: Some(format!(
+            "{}: {}, {}, hiệu lực đến {}, {}",
+            old.username,
+            display_name,
+            role.label(),
+            until(expires_at),
+            state(edit.active)
+        )),
+        ..who.audit()
+    };
+    let update = crate::store::UserUpdate {
+        display_name,
+        role: role.as_str().to_string(),
+        unit_id,
+        expires_at,
+        active: edit.active,
+    };
+    Ok(store.update_user(id, &update, entry, who.now).await?)
+}
+
+/// An administrator resets a user's password to one made here, returned to be shown once;
+/// the user's sessions end and they must change it at their next sign-in.
+pub async fn reset_password(ctx: &Context, who: &Who, user_id: i64) -> Result<String> {
+    require_admin(&who.actor)?;
+    let password = super::imports::first_password()?;
+    super::auth::reset_password(ctx, who, user_id, &password).await?;
+    Ok(password)
+}
+
+/// What an appraiser may appraise: a unit, a whole tier, an area, or a unit or tier with
+/// an area (unset means every one).
 #[derive(Clone, Debug, Default, validator::Validate)]
 pub struct Scope {
     pub unit_id: Option<i64>,
     #[validate(length(max = limit::CODE), custom(function = one_line))]
+    pub tier_code: Option<String>,
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub area_code: Option<String>,
 }
 
-/// Limits an appraiser to a unit and/or an area (each scope widens what they may appraise).
+/// The scope typed, checked: what it names exists, and it names a unit or a tier, not
+/// both. Returns (unit, tier, area).
+async fn scope_parts(
+    ctx: &Context,
+    scope: &Scope,
+) -> Result<(Option<i64>, Option<i64>, Option<String>)> {
+    let filled = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+    };
+    let area_code = filled(&scope.area_code);
+    let tier_id = match filled(&scope.tier_code) {
+        Some(code) => Some(ctx.store.tier_by_code(&code).await?.id),
+        None => None,
+    };
+    if scope.unit_id.is_some() && tier_id.is_some() {
+        return Err(ServiceError::Invalid(
+            "Chọn một đơn vị hoặc cả một khối, không chọn cả hai.".into(),
+        ));
+    }
+    if let Some(unit_id) = scope.unit_id
+        && !ctx.store.all_units().await?.iter().any(|u| u.id == unit_id)
+    {
+        return Err(ServiceError::NotFound(format!("đơn vị #{unit_id}")));
+    }
+    if scope.unit_id.is_none() && tier_id.is_none() && area_code.is_none() {
+        return Err(ServiceError::Invalid(
+            "Chọn đơn vị, khối hoặc lĩnh vực cần giới hạn.".into(),
+        ));
+    }
+    Ok((scope.unit_id, tier_id, area_code))
+}
+
+fn scope_text(username: &str, unit: Option<i64>, tier: Option<&str>, area: Option<&str>) -> String {
+    let place = match (unit, tier) {
+        (Some(u), _) => format!("đơn vị #{u}"),
+        (None, Some(t)) => format!("cả khối {t}"),
+        (None, None) => "mọi đơn vị".into(),
+    };
+    format!("{username}: {place}, lĩnh vực {}", area.unwrap_or("mọi"))
+}
+
+/// Limits an appraiser to a unit, a tier and/or an area (each scope widens what they may
+/// appraise).
 pub async fn add_scope(ctx: &Context, who: &Who, user_id: i64, scope: Scope) -> Result<()> {
     let store = &ctx.store;
     require_admin(&who.actor)?;
     super::check(&scope)?;
-    let Scope { unit_id, area_code } = scope;
     let target = store.actor(user_id).await?;
     if target.role != Role::Appraiser {
         return Err(ServiceError::Invalid(
             "Chỉ giới hạn phạm vi cho thành viên thẩm định.".into(),
         ));
     }
-    let area_code = area_code
+    let (unit_id, tier_id, area_code) = scope_parts(ctx, &scope).await?;
+    store
+        .add_appraiser_scope(user_id, unit_id, tier_id, area_code.as_deref())
+        .await?;
+    let tier = scope
+        .tier_code
         .as_deref()
         .map(str::trim)
-        .filter(|a| !a.is_empty());
-    store
-        .add_appraiser_scope(user_id, unit_id, area_code)
-        .await?;
+        .filter(|_| tier_id.is_some());
     audit(
         ctx,
         who,
         "user.scope",
-        format!(
-            "{}: đơn vị {}, lĩnh vực {}",
-            target.username,
-            unit_id.map_or("mọi".into(), |u| format!("#{u}")),
-            area_code.unwrap_or("mọi")
-        ),
+        scope_text(&target.username, unit_id, tier, area_code.as_deref()),
     )
     .await
+}
+
+/// Removes one scope of an appraiser; when none is left they may appraise every unit
+/// again, which the page says before it is done.
+pub async fn remove_scope(ctx: &Context, who: &Who, user_id: i64, scope: Scope) -> Result<()> {
+    let store = &ctx.store;
+    require_admin(&who.actor)?;
+    super::check(&scope)?;
+    let target = store.user(user_id).await?;
+    let (unit_id, tier_id, area_code) = scope_parts(ctx, &scope).await?;
+    let tier = scope
+        .tier_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|_| tier_id.is_some());
+    let row = crate::store::ScopeRow {
+        unit_id,
+        unit_name: None,
+        tier_id,
+        tier_name: None,
+        area_code: area_code.clone(),
+    };
+    let entry = crate::store::NewAudit {
+        action: "user.scope_remove".into(),
+        old_value: Some(scope_text(
+            &target.username,
+            unit_id,
+            tier,
+            area_code.as_deref(),
+        )),
+        ..who.audit()
+    };
+    let removed = store
+        .remove_appraiser_scope(user_id, &row, entry, who.now)
+        .await?;
+    if removed == 0 {
+        return Err(ServiceError::NotFound("phạm vi này của người dùng".into()));
+    }
+    Ok(())
+}
+
+/// One account for its page: the account, its scopes, the units and tiers to choose from.
+pub struct UserPage {
+    pub user: User,
+    pub scopes: Vec<crate::store::ScopeRow>,
+    pub tiers: Vec<Tier>,
+    pub units: Vec<Unit>,
+    /// (code, name) of the areas of the newest round's criteria sets.
+    pub areas: Vec<(String, String)>,
+}
+
+pub async fn user_page(ctx: &Context, who: &Who, id: i64) -> Result<UserPage> {
+    let store = &ctx.store;
+    require_admin(&who.actor)?;
+    let user = store.user(id).await?;
+    let mut units = store.units(None).await?;
+    sort_vi(&mut units, |u| &u.name);
+    let mut areas: Vec<(String, String)> = Vec::new();
+    if let Some((round_id, _, _)) = store.rounds().await?.first() {
+        for tier in store.round(*round_id).await?.tiers {
+            let set = store.criteria_set(tier.set_id).await?.set;
+            for area in set.areas() {
+                if !areas.iter().any(|(code, _)| *code == area.code) {
+                    areas.push((area.code.clone(), area.text.clone()));
+                }
+            }
+        }
+    }
+    Ok(UserPage {
+        areas,
+        scopes: store.user_scopes(id).await?,
+        tiers: store.tiers().await?,
+        units,
+        user,
+    })
 }
 
 /// Tiers, units (Vietnamese order) and users, for the administrator.

@@ -187,7 +187,7 @@ pub async fn change_password(ctx: &Context, who: &Who, current: &str, new: &str)
         ));
     }
     let hash = hash_password(new).await?;
-    Ok(store.set_password_hash(actor.user_id, &hash).await?)
+    Ok(store.set_password_hash(actor.user_id, &hash, false).await?)
 }
 
 /// An administrator sets a user's password; every session of that user ends.

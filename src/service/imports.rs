@@ -416,7 +416,7 @@ pub fn criteria_template(who: &Who) -> Result<crate::domain::CriteriaSet> {
 /// A first password people can read out and type: 12 characters from 55 (no 0/O, 1/l/I),
 /// about 69 bits. Bytes beyond the largest multiple of 55 are drawn again, so that every
 /// character is equally likely.
-fn first_password() -> Result<String> {
+pub(super) fn first_password() -> Result<String> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     const LIMIT: u8 = (256 / ALPHABET.len() * ALPHABET.len()) as u8;
     let mut out = String::with_capacity(12);

@@ -29,7 +29,7 @@ pub use evidence::{EvidenceCitation, EvidenceFile, EvidenceList, NewEvidenceFile
 pub use guard::{Guard, Refusal};
 pub use rounds::{NewOverride, NewRound, Round, RoundTier};
 pub use sessions::SessionRecord;
-pub use units::{Tier, Unit, UnitWrite, User, UserWrite};
+pub use units::{ScopeRow, Tier, Unit, UnitWrite, User, UserUpdate, UserWrite};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");

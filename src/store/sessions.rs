@@ -13,6 +13,8 @@ pub struct SessionRecord {
     pub actor: Actor,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+    /// The password was set by someone else: it must be changed before anything else.
+    pub must_change_password: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -37,6 +39,7 @@ struct SessionRow {
     user: ActorRow,
     csrf_token: String,
     expires_at: i64,
+    must_change_password: i64,
 }
 
 impl Store {
@@ -50,11 +53,20 @@ impl Store {
         } = row;
         let role = Role::parse(&role)
             .ok_or_else(|| StoreError::Invalid(format!("vai trò không hợp lệ: {role}")))?;
-        let scopes: Vec<(Option<i64>, Option<String>)> =
-            sqlx::query_as("select unit_id, area_code from appraiser_scopes where user_id = $1")
-                .bind(user_id)
-                .fetch_all(&self.pool)
-                .await?;
+        // A tier's scope stands for every unit of the tier now (units added later too). A
+        // tier with no unit yet gives unit 0, which no unit has: the scope limits without
+        // allowing anything, never «no scope», which would mean every unit.
+        let scopes: Vec<(Option<i64>, Option<String>)> = sqlx::query_as(
+            r"select s.unit_id, s.area_code from appraiser_scopes s
+              where s.user_id = $1 and s.tier_id is null
+              union all
+              select coalesce(u.id, 0), s.area_code from appraiser_scopes s
+              left join units u on u.tier_id = s.tier_id
+              where s.user_id = $1 and s.tier_id is not null",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(Actor {
             user_id,
             username,
@@ -102,16 +114,22 @@ impl Store {
         .await
     }
 
-    /// Stores a new password hash and ends every session of the user.
-    pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<()> {
+    /// Stores a new password hash and ends every session of the user; `must_change`: the
+    /// password is someone else's choice (a first password), to be changed at sign-in.
+    pub async fn set_password_hash(
+        &self,
+        user_id: i64,
+        hash: &str,
+        must_change: bool,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        write_password(&mut tx, user_id, hash).await?;
+        write_password(&mut tx, user_id, hash, must_change).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// An administrator's reset of a user's password, its audit entry in the same
-    /// transaction; the user's sessions end.
+    /// transaction; the user's sessions end and they must change it at their next sign-in.
     pub async fn reset_password(
         &self,
         user_id: i64,
@@ -120,7 +138,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        write_password(&mut tx, user_id, hash).await?;
+        write_password(&mut tx, user_id, hash, true).await?;
         let entry = NewAudit {
             action: "user.password_reset".into(),
             new_value: Some(format!("người dùng #{user_id}")),
@@ -137,13 +155,16 @@ async fn write_password(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     user_id: i64,
     hash: &str,
+    must_change: bool,
 ) -> Result<()> {
-    let changed = sqlx::query("update users set password_hash = $2 where id = $1")
-        .bind(user_id)
-        .bind(hash)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+    let changed =
+        sqlx::query("update users set password_hash = $2, must_change_password = $3 where id = $1")
+            .bind(user_id)
+            .bind(hash)
+            .bind(i64::from(must_change))
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
     if changed == 0 {
         return Err(StoreError::NotFound(format!("người dùng #{user_id}")));
     }
@@ -155,17 +176,20 @@ async fn write_password(
 }
 
 impl Store {
+    /// Adds a scope row: a unit, a tier, or neither, with an area or not.
     pub async fn add_appraiser_scope(
         &self,
         user_id: i64,
         unit_id: Option<i64>,
+        tier_id: Option<i64>,
         area_code: Option<&str>,
     ) -> Result<()> {
         sqlx::query(
-            "insert into appraiser_scopes (user_id, unit_id, area_code) values ($1, $2, $3)",
+            "insert into appraiser_scopes (user_id, unit_id, tier_id, area_code) values ($1, $2, $3, $4)",
         )
         .bind(user_id)
         .bind(unit_id)
+        .bind(tier_id)
         .bind(area_code)
         .execute(&self.pool)
         .await?;
@@ -223,7 +247,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<SessionRecord>> {
         let row: Option<SessionRow> = sqlx::query_as(
-            r"select u.id, u.username, u.display_name, u.role, u.unit_id, s.csrf_token, s.expires_at
+            r"select u.id, u.username, u.display_name, u.role, u.unit_id, s.csrf_token, s.expires_at,
+                     u.must_change_password
               from sessions s join users u on u.id = s.user_id
               where s.token_hash = $1 and s.expires_at > $2 and u.active = 1
                 and (u.expires_at is null or u.expires_at >= $2)",
@@ -238,6 +263,7 @@ impl Store {
                 actor: self.actor_from_row(row.user).await?,
                 csrf_token: row.csrf_token,
                 expires_at: super::from_ts(row.expires_at),
+                must_change_password: row.must_change_password != 0,
             })),
         }
     }

@@ -33,6 +33,30 @@ pub struct User {
     pub unit_id: Option<i64>,
     /// The last second (unix time) the account may be used; none: no end.
     pub expires_at: Option<i64>,
+    /// 1 while the account may sign in, 0 once disabled.
+    pub active: i64,
+    /// 1 when its password was set by someone else and must be changed at sign-in.
+    pub must_change_password: i64,
+}
+
+/// An account's attributes as an administrator edits them.
+#[derive(Clone, Debug)]
+pub struct UserUpdate {
+    pub display_name: String,
+    pub role: String,
+    pub unit_id: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub active: bool,
+}
+
+/// One row of an appraiser's scope, with the names of what it names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, FromRow, utoipa::ToSchema)]
+pub struct ScopeRow {
+    pub unit_id: Option<i64>,
+    pub unit_name: Option<String>,
+    pub tier_id: Option<i64>,
+    pub tier_name: Option<String>,
+    pub area_code: Option<String>,
 }
 
 impl Store {
@@ -161,10 +185,102 @@ impl Store {
 
     pub async fn users(&self) -> Result<Vec<User>> {
         Ok(sqlx::query_as(
-            "select id, username, display_name, role, unit_id, expires_at from users order by id",
+            r"select id, username, display_name, role, unit_id, expires_at, active, must_change_password
+              from users order by id",
         )
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    pub async fn user(&self, id: i64) -> Result<User> {
+        sqlx::query_as(
+            r"select id, username, display_name, role, unit_id, expires_at, active, must_change_password
+              from users where id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("người dùng #{id}")))
+    }
+
+    /// Changes an account, its audit entry in the same transaction. A disabled account's
+    /// sessions end.
+    pub async fn update_user(
+        &self,
+        id: i64,
+        update: &UserUpdate,
+        audit: super::NewAudit,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            r"update users set display_name = $2, role = $3, unit_id = $4, expires_at = $5, active = $6
+              where id = $1",
+        )
+        .bind(id)
+        .bind(&update.display_name)
+        .bind(&update.role)
+        .bind(update.unit_id)
+        .bind(update.expires_at)
+        .bind(i64::from(update.active))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("người dùng #{id}")));
+        }
+        if !update.active {
+            sqlx::query("delete from sessions where user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        super::audit::append(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An appraiser's scope rows, units and tiers named.
+    pub async fn user_scopes(&self, user_id: i64) -> Result<Vec<ScopeRow>> {
+        Ok(sqlx::query_as(
+            r"select s.unit_id, u.name as unit_name, s.tier_id, t.name as tier_name, s.area_code
+              from appraiser_scopes s
+              left join units u on u.id = s.unit_id
+              left join tiers t on t.id = s.tier_id
+              where s.user_id = $1
+              order by t.name, u.name, s.area_code",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Removes the scope rows equal to this one; how many were removed.
+    pub async fn remove_appraiser_scope(
+        &self,
+        user_id: i64,
+        scope: &ScopeRow,
+        audit: super::NewAudit,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let removed = sqlx::query(
+            r"delete from appraiser_scopes where user_id = $1
+              and unit_id is not distinct from $2 and tier_id is not distinct from $3
+              and area_code is not distinct from $4",
+        )
+        .bind(user_id)
+        .bind(scope.unit_id)
+        .bind(scope.tier_id)
+        .bind(scope.area_code.as_deref())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if removed > 0 {
+            super::audit::append(&mut tx, &audit, now).await?;
+        }
+        tx.commit().await?;
+        Ok(removed)
     }
 
     /// Writes a whole directory import in one transaction, each change audited: units

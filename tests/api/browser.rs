@@ -596,3 +596,107 @@ async fn a_round_in_the_browser() {
     wait_text(c, "header.top", "Đăng xuất").await;
     chrome.client.clone().close().await.expect("close browser");
 }
+
+/// Signs in through the page with `password`, whatever page follows.
+async fn sign_in_typing(c: &Client, app: &TestApp, username: &str, password: &str) {
+    c.delete_all_cookies().await.expect("cookies");
+    c.goto(&app.url("/dang-nhap")).await.expect("goto");
+    fill(c, "#username", username).await;
+    fill(c, "#password", password).await;
+    click(c, "form button[type=submit]").await;
+    wait_text(c, "header.top", "Đăng xuất").await;
+}
+
+#[tokio::test]
+async fn the_administrator_runs_accounts_from_pages() {
+    let Some(chrome) = chrome().await else { return };
+    let c = &chrome.client;
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.sign_in_as("quantri").await;
+    sign_in(c, &app, "quantri").await;
+
+    // A new account: the role offered first is the least privileged one.
+    c.goto(&app.url("/quan-tri")).await.expect("goto");
+    let role = c
+        .find(Locator::Id("n-role"))
+        .await
+        .expect("role")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(role.as_deref(), Some("viewer"), "default role");
+    fill(c, "#n-user", "tran.thamdinh").await;
+    fill(c, "#n-name", "Trần Thẩm Định").await;
+    c.find(Locator::Id("n-role"))
+        .await
+        .expect("role")
+        .select_by_value("appraiser")
+        .await
+        .expect("select");
+    click(c, "form[action='/quan-tri/nguoi-dung'] button[type=submit]").await;
+    wait_text(c, "main", "Đã tạo tài khoản").await;
+    let first = text_of(c, "code.password").await;
+    assert_eq!(first.chars().count(), 12, "{first}");
+
+    // Its scope: the whole tier.
+    c.find(Locator::Id("s-tier"))
+        .await
+        .expect("tier")
+        .select_by_value("t")
+        .await
+        .expect("select");
+    click(c, "#pham-vi form[action$='/pham-vi'] button[type=submit]").await;
+    let scope = wait_text(c, "#pham-vi", "Cả khối Khối kiểm thử").await;
+    assert!(scope.contains("Mọi lĩnh vực"), "{scope}");
+
+    // A reset: another password, shown once, and a change forced at sign-in.
+    click(c, "form[action$='/mat-khau'] button").await;
+    wait_text(c, "#mat-khau-moi", "Chỉ hiển thị một lần").await;
+    let reset = text_of(c, "code.password").await;
+    assert_ne!(reset, first);
+    screenshot(c, "20-nguoi-dung").await;
+
+    sign_in_typing(c, &app, "tran.thamdinh", &reset).await;
+    assert_eq!(c.current_url().await.expect("url").path(), "/doi-mat-khau");
+    wait_text(c, "main", "do quản trị viên đặt").await;
+    screenshot(c, "21-doi-mat-khau-bat-buoc").await;
+    fill(c, "#current_password", &reset).await;
+    fill(c, "#new_password", "mat-khau-rieng-2024").await;
+    fill(c, "#confirm", "mat-khau-rieng-2024").await;
+    click(c, "form[action='/doi-mat-khau'] button").await;
+    wait_text(c, "main", "Đăng nhập").await;
+    sign_in_typing(c, &app, "tran.thamdinh", "mat-khau-rieng-2024").await;
+    assert_eq!(c.current_url().await.expect("url").path(), "/");
+
+    // Disabled by the administrator: the account is shown locked and cannot sign in.
+    sign_in(c, &app, "quantri").await;
+    let id = app
+        .store()
+        .user_for_sign_in("tran.thamdinh")
+        .await
+        .expect("lookup")
+        .expect("user")
+        .0
+        .user_id;
+    c.goto(&app.url(&format!("/quan-tri/nguoi-dung/{id}")))
+        .await
+        .expect("goto");
+    click(c, "input[name=active]").await;
+    fill(c, "#e-until", "31/03/2024").await;
+    click(
+        c,
+        "form[action$='/nguoi-dung/{id}'] button[type=submit]"
+            .replace("{id}", &id.to_string())
+            .as_str(),
+    )
+    .await;
+    let page = wait_text(c, "main", "Đã lưu").await;
+    assert!(page.contains("Đã khóa"), "{page}");
+    c.delete_all_cookies().await.expect("cookies");
+    c.goto(&app.url("/dang-nhap")).await.expect("goto");
+    fill(c, "#username", "tran.thamdinh").await;
+    fill(c, "#password", "mat-khau-rieng-2024").await;
+    click(c, "form button[type=submit]").await;
+    wait_text(c, ".alert", "không đúng").await;
+}

@@ -132,7 +132,7 @@ async fn a_kill_9_during_a_burst_of_saves_loses_none_acknowledged() {
         .expect("hash");
     for officer in &r.officers {
         db.store
-            .set_password_hash(officer.user_id, &hash)
+            .set_password_hash(officer.user_id, &hash, false)
             .await
             .expect("password");
     }

@@ -219,7 +219,7 @@ impl TestApp {
                 .await
                 .expect("hash");
             self.store()
-                .set_password_hash(user.user_id, &hash)
+                .set_password_hash(user.user_id, &hash, false)
                 .await
                 .expect("password");
         }
@@ -487,8 +487,8 @@ impl SlowRequest {
     }
 }
 
-/// Sends a JSON body with the CSRF header (PUT, or POST for any other method) and reads
-/// the JSON answer.
+/// Sends a JSON body with the CSRF header (PUT, DELETE, or POST for any other method) and
+/// reads the JSON answer.
 pub async fn send_json(
     app: &TestApp,
     browser: &Browser,
@@ -500,6 +500,7 @@ pub async fn send_json(
     let url = app.url(path);
     let request = match method {
         "PUT" => reqwest::Client::new().put(url),
+        "DELETE" => browser.delete(url),
         _ => browser.post(url),
     };
     json_of(

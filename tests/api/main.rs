@@ -17,6 +17,7 @@ mod fixture;
 mod forms;
 mod helpers;
 mod limits;
+mod people;
 mod races;
 mod round_api;
 mod self_assessment;

@@ -25,3 +25,10 @@
 document.querySelectorAll("select[data-submit-on-change]").forEach(function (el) {
   el.addEventListener("change", function () { el.form.submit(); });
 });
+
+// A button whose action is hard to take back asks first (data-confirm holds the question).
+document.querySelectorAll("[data-confirm]").forEach(function (el) {
+  el.addEventListener("click", function (event) {
+    if (!window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
+  });
+});

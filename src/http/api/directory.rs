@@ -15,7 +15,7 @@ use crate::http::download::xlsx_download;
 use crate::http::error::{ApiJson, ApiPath, Result};
 use crate::http::extract::{AdminWriter, Query, Reader, Writer};
 use crate::http::upload::MAX_IMPORT_BYTES;
-use crate::service::admin::{self, NewTier, NewUnit, NewUser, Scope};
+use crate::service::admin::{self, CreatedUser, NewTier, NewUnit, NewUser, Scope, UserEdit};
 use crate::service::imports::{self, DirectoryReport};
 use crate::store::{Tier, Unit, User};
 
@@ -27,7 +27,8 @@ pub fn router() -> ApiRouter {
         .routes(routes!(save_tier))
         .routes(routes!(save_unit))
         .routes(routes!(create_user))
-        .routes(routes!(add_scope))
+        .routes(routes!(add_scope, remove_scope))
+        .routes(routes!(update_user))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -113,6 +114,9 @@ async fn save_unit(
 }
 
 /// Create a user with a role (and a unit for officers and heads); administrators only
+///
+/// Without a role the account is a viewer; without a password one is made and returned
+/// once. The user must change it at their first sign-in.
 #[utoipa::path(
     post,
     path = "/api/users",
@@ -120,7 +124,7 @@ async fn save_unit(
     security(("session" = [], "csrf" = [])),
     request_body = NewUser,
     responses(
-        (status = 201, description = "Created: the user's id", body = Created),
+        (status = 201, description = "Created: the user's id, and the first password if made here", body = CreatedUser),
         (status = 400, description = "Not a JSON body of this shape", body = ErrorBody),
         (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
@@ -134,16 +138,60 @@ async fn create_user(
     State(state): State<AppState>,
     Writer(caller): Writer,
     ApiJson(body): ApiJson<NewUser>,
-) -> Result<(StatusCode, Json<Created>)> {
-    let id = admin::create_user(&state.ctx, &caller.who(), body).await?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+) -> Result<(StatusCode, Json<CreatedUser>)> {
+    let created = admin::create_user(&state.ctx, &caller.who(), body).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// A unit and/or an area an appraiser may appraise; none means every one.
+/// Change a user's name, role, unit, expiry, or disable or enable the account;
+/// administrators only
+///
+/// A disabled account's sessions end. Administrators cannot disable themselves or drop
+/// their own role.
+#[utoipa::path(
+    put,
+    path = "/api/users/{id}",
+    tag = "directory",
+    security(("session" = [], "csrf" = [])),
+    params(IdPath),
+    request_body = UserEdit,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "Bad id or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such user or unit", body = ErrorBody),
+        (status = 422, description = "A bad role, unit or date, or an administrator's own account", body = ErrorBody),
+    )
+)]
+async fn update_user(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+    ApiJson(body): ApiJson<UserEdit>,
+) -> Result<StatusCode> {
+    admin::update_user(&state.ctx, &caller.who(), id, body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A unit or a whole tier, and/or an area, an appraiser may appraise.
 #[derive(Deserialize, ToSchema)]
 struct ScopeBody {
     unit_id: Option<i64>,
+    /// Every unit of this tier, those added later too.
+    tier_code: Option<String>,
     area_code: Option<String>,
+}
+
+impl From<ScopeBody> for Scope {
+    fn from(body: ScopeBody) -> Self {
+        Scope {
+            unit_id: body.unit_id,
+            tier_code: body.tier_code,
+            area_code: body.area_code,
+        }
+    }
 }
 
 /// Limit an appraiser to a unit and/or an area; administrators only
@@ -163,7 +211,8 @@ struct ScopeBody {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
-        (status = 422, description = "The user is not an appraiser", body = ErrorBody),
+        (status = 404, description = "No such unit or tier", body = ErrorBody),
+        (status = 422, description = "The user is not an appraiser, or a unit and a tier at once", body = ErrorBody),
     )
 )]
 async fn add_scope(
@@ -172,11 +221,36 @@ async fn add_scope(
     ApiPath(IdPath { id }): ApiPath<IdPath>,
     ApiJson(body): ApiJson<ScopeBody>,
 ) -> Result<StatusCode> {
-    let scope = Scope {
-        unit_id: body.unit_id,
-        area_code: body.area_code,
-    };
-    admin::add_scope(&state.ctx, &caller.who(), id, scope).await?;
+    admin::add_scope(&state.ctx, &caller.who(), id, body.into()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove one of an appraiser's scopes; administrators only
+///
+/// With no scope left the appraiser may appraise every unit.
+#[utoipa::path(
+    delete,
+    path = "/api/users/{id}/scopes",
+    tag = "directory",
+    security(("session" = [], "csrf" = [])),
+    params(IdPath),
+    request_body = ScopeBody,
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "Bad id or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such user, or no such scope", body = ErrorBody),
+    )
+)]
+async fn remove_scope(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+    ApiJson(body): ApiJson<ScopeBody>,
+) -> Result<StatusCode> {
+    admin::remove_scope(&state.ctx, &caller.who(), id, body.into()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

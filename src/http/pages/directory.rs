@@ -71,9 +71,11 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageR
         .iter()
         .map(|u| {
             context! {
+                id => u.id,
                 username => &u.username,
                 display_name => &u.display_name,
                 role => &u.role,
+                active => u.active != 0,
                 valid_until => u.expires_at.map(|t| vn_date(t).format("%d/%m/%Y").to_string()),
             }
         })
@@ -106,7 +108,7 @@ async fn after(
     state: &AppState,
     (user, who): (&SignedIn, &Who),
     typed: &impl Serialize,
-    outcome: Result<i64, ServiceError>,
+    outcome: Result<impl Sized, ServiceError>,
 ) -> PageResult {
     let error = match outcome {
         Ok(_) => return Ok(Redirect::to("/quan-tri?tb=da-luu").into_response()),
@@ -207,11 +209,22 @@ async fn add_user(
     let new = NewUser {
         username: form.username.clone(),
         display_name: form.display_name.clone(),
-        role: form.role.clone(),
+        role: Some(form.role.clone()),
         unit_code: Some(form.unit_code.clone()),
-        password: form.password.clone(),
+        password: Some(form.password.clone()),
     };
-    let outcome = admin::create_user(&state.ctx, &who, new).await;
+    // Created: the account's page, with the first password made here shown this once.
+    let outcome: Result<(), ServiceError> = match admin::create_user(&state.ctx, &who, new).await {
+        Ok(created) => {
+            let outcome = super::user::Outcome {
+                password: created.first_password,
+                created: true,
+                ..Default::default()
+            };
+            return super::user::show(&state, (&user, &who), created.id, outcome).await;
+        }
+        Err(e) => Err(e),
+    };
     let typed = UserTyped {
         username: &form.username,
         display_name: &form.display_name,

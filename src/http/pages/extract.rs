@@ -29,6 +29,11 @@ async fn caller(parts: &mut Parts, state: &AppState) -> PageResult<(SignedIn, Ca
     let user = SignedIn::from_cookies(state, &jar)
         .await?
         .ok_or(PageError::SignIn)?;
+    if user.must_change_password
+        && !crate::http::extract::ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&parts.uri.path())
+    {
+        return Err(PageError::ChangePassword);
+    }
     let address = ClientAddress::from_request_parts(parts, state).await;
     let caller = user.caller(state, address.unwrap_or_else(|never| match never {}));
     Ok((user, caller))

@@ -21,6 +21,7 @@ mod review;
 mod self_assessment;
 mod sign_in;
 mod templates;
+mod user;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin_round::router())
         .merge(audit::router())
         .merge(directory::router())
+        .merge(user::router())
         .merge(criteria_sets::router())
 }
 
@@ -57,6 +59,8 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug)]
 pub enum PageError {
     SignIn,
+    /// The password was set by an administrator: the change page first.
+    ChangePassword,
     Http(HttpError),
 }
 
@@ -88,6 +92,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             PageError::SignIn => Redirect::to("/dang-nhap").into_response(),
+            PageError::ChangePassword => Redirect::to("/doi-mat-khau").into_response(),
             PageError::Http(e) => {
                 let body = render(
                     "error.html",

@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
 async fn page(PageUser { user, .. }: PageUser) -> PageResult {
     let html = render(
         "password.html",
-        context! { user => user_ctx(&user), error => Value::UNDEFINED },
+        context! { user => user_ctx(&user), forced => user.must_change_password, error => Value::UNDEFINED },
     )?;
     Ok(html.into_response())
 }
@@ -61,7 +61,11 @@ async fn change(
         )
             .into_response()),
         Err((status, error)) => {
-            let html = render("password.html", context! { user => user_ctx(&user), error })?;
+            let forced = user.must_change_password;
+            let html = render(
+                "password.html",
+                context! { user => user_ctx(&user), forced, error },
+            )?;
             Ok((status, html).into_response())
         }
     }

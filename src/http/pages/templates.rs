@@ -58,6 +58,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "explanations.html",
         "audit.html",
         "history.html",
+        "user.html",
         "directory.html",
         "criteria_sets.html",
         "password.html",
