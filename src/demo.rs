@@ -242,6 +242,7 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
                     .iter()
                     .map(|(t, _)| (t.to_string(), bands.clone()))
                     .collect(),
+                opened: true,
             },
             audit("Sở Nội vụ (dữ liệu mẫu)"),
             now,
@@ -293,6 +294,7 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
                     .iter()
                     .map(|(t, _)| (t.to_string(), bands.clone()))
                     .collect(),
+                opened: true,
             },
             audit("Sở Nội vụ (dữ liệu mẫu)"),
             now,

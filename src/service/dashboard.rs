@@ -114,6 +114,8 @@ pub struct RoundCard {
     pub year: i64,
     pub title: String,
     pub published: bool,
+    /// Opened to units; an administrator also sees the rounds in preparation.
+    pub opened: bool,
     pub phases: Vec<PhaseLine>,
     pub unit: Option<super::self_assessment::SelfAssessmentView>,
     /// For the unit's people: what the appraisers asked it to explain, if anything.
@@ -136,7 +138,7 @@ pub async fn home(ctx: &Context, who: &Who) -> Result<Vec<RoundCard>> {
     use crate::domain::access::Role;
     use crate::domain::deadline::format_instant;
     let mut cards = Vec::new();
-    for (round_id, year, title) in ctx.store.rounds().await? {
+    for (round_id, year, title) in super::rounds::list(ctx, who).await? {
         let round = ctx.store.round(round_id).await?;
         let phases = Phase::ALL
             .iter()
@@ -176,6 +178,7 @@ pub async fn home(ctx: &Context, who: &Who) -> Result<Vec<RoundCard>> {
             year,
             title,
             published: round.published_at.is_some(),
+            opened: round.opened_at.is_some(),
             phases,
             unit,
             explanations,

@@ -11,6 +11,7 @@ pub mod explanations;
 pub mod exports;
 pub mod imports;
 pub mod results;
+pub mod round_setup;
 pub mod rounds;
 pub mod scores;
 pub mod self_assessment;

@@ -29,6 +29,14 @@ pub struct RoundSpec {
     #[serde(default)]
     #[validate(nested)]
     pub bands: Vec<BandSpec>,
+    /// Opened to units at once (the default); false keeps it in preparation, invisible to
+    /// units, until `POST /api/rounds/{round}/open`.
+    #[serde(default = "opened_by_default")]
+    pub open: bool,
+}
+
+fn opened_by_default() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema, Validate)]
@@ -127,8 +135,21 @@ pub async fn create_round(ctx: &Context, who: &Who, spec: RoundSpec) -> Result<i
         sets,
         phases,
         bands,
+        opened: spec.open,
     };
     Ok(store.create_round(&round, who.audit(), who.now).await?)
+}
+
+/// Opens a round in preparation to units: from now on they see it, within its phases.
+pub async fn open_round(ctx: &Context, who: &Who, round_id: i64) -> Result<()> {
+    require_admin(&who.actor)?;
+    if !ctx.store.open_round(round_id, who.audit(), who.now).await? {
+        ctx.store.round(round_id).await?;
+        return Err(ServiceError::Conflict(
+            "Kỳ đánh giá đã mở cho các đơn vị.".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Moves a phase's window for everyone (per-unit changes are extensions and reopenings).
@@ -145,6 +166,19 @@ pub async fn set_phase(ctx: &Context, who: &Who, round_id: i64, spec: PhaseSpec)
     Ok(store
         .set_phase(round_id, spec.phase, w, who.audit(), who.now)
         .await?)
+}
+
+/// What moving a phase's window to `spec` would change for each unit; nothing is saved.
+pub async fn preview_phase(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    spec: PhaseSpec,
+) -> Result<super::round_setup::PhasePreview> {
+    require_admin(&who.actor)?;
+    super::check(&spec)?;
+    let w = window(&spec)?;
+    super::round_setup::phase_preview(ctx, who, round_id, spec.phase, w).await
 }
 
 /// How an administrator publishes: having confirmed, and whether the phases still open
@@ -372,9 +406,14 @@ pub async fn grant_override(
         .await?)
 }
 
-/// Every round (id, year, title), newest first, for anyone signed in.
-pub async fn list(ctx: &Context, _who: &Who) -> Result<Vec<(i64, i64, String)>> {
-    Ok(ctx.store.rounds().await?)
+/// Every round (id, year, title), newest first: all of them for administrators, those
+/// opened to units for everyone else.
+pub async fn list(ctx: &Context, who: &Who) -> Result<Vec<(i64, i64, String)>> {
+    if who.actor.is_admin() {
+        Ok(ctx.store.rounds().await?)
+    } else {
+        Ok(ctx.store.opened_rounds().await?)
+    }
 }
 
 /// The appraisal round (1 or 2) whose window is open at `now`, if any.

@@ -36,6 +36,12 @@ pub(crate) async fn unit_in_round(
     unit_id: i64,
 ) -> Result<(Round, Unit, CriteriaSet)> {
     let round = store.round(round_id).await?;
+    if round.opened_at.is_none() {
+        return Err(ServiceError::Invalid(format!(
+            "Kỳ đánh giá «{}» đang chuẩn bị, chưa mở cho các đơn vị.",
+            round.title
+        )));
+    }
     let unit = store.unit(unit_id).await?;
     let tier = round
         .tiers

@@ -297,4 +297,17 @@ impl Store {
             .map(|(i, c, v, t, p)| (i, c, v, t, p.is_some()))
             .collect())
     }
+
+    /// (id, code, version, title) of the sets written for a tier, newest version last.
+    pub async fn criteria_sets_for_tier(
+        &self,
+        tier_code: &str,
+    ) -> Result<Vec<(i64, String, String, String)>> {
+        Ok(sqlx::query_as(
+            "select id, code, version, title from criteria_sets where tier_code = $1 order by code, created_at, id",
+        )
+        .bind(tier_code)
+        .fetch_all(&self.pool)
+        .await?)
+    }
 }

@@ -35,6 +35,8 @@ pub struct NewRound {
     pub phases: Vec<(Phase, Window)>,
     /// (tier code, bands) for every tier that is classified.
     pub bands: Vec<(String, Vec<Band>)>,
+    /// Opened to units at once; otherwise in preparation until opened.
+    pub opened: bool,
 }
 
 /// A round as stored.
@@ -45,6 +47,8 @@ pub struct Round {
     pub title: String,
     pub tie_break: TieBreak,
     pub published_at: Option<DateTime<Utc>>,
+    /// When the administrator opened it to units; none: in preparation, invisible to them.
+    pub opened_at: Option<DateTime<Utc>>,
     pub tiers: Vec<RoundTier>,
     pub phases: BTreeMap<Phase, Window>,
 }
@@ -101,12 +105,13 @@ impl Store {
 
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "insert into rounds (year, title, tie_break, created_at) values ($1, $2, $3, $4) returning id",
+            "insert into rounds (year, title, tie_break, created_at, opened_at) values ($1, $2, $3, $4, $5) returning id",
         )
         .bind(round.year)
         .bind(&round.title)
         .bind(round.tie_break.as_str())
         .bind(to_ts(now))
+        .bind(round.opened.then(|| to_ts(now)))
         .fetch_one(&mut *tx)
         .await?;
         for (tier_id, set_id, _) in &pinned {
@@ -177,13 +182,13 @@ impl Store {
     }
 
     pub async fn round(&self, id: i64) -> Result<Round> {
-        let row: Option<(i64, i64, String, String, Option<i64>)> = sqlx::query_as(
-            "select id, year, title, tie_break, published_at from rounds where id = $1",
+        let row: Option<(i64, i64, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "select id, year, title, tie_break, published_at, opened_at from rounds where id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        let (id, year, title, tie_break, published_at) =
+        let (id, year, title, tie_break, published_at, opened_at) =
             row.ok_or_else(|| StoreError::NotFound(format!("kỳ đánh giá #{id}")))?;
         let tiers: Vec<(i64, String, String, i64)> = sqlx::query_as(
             r"select t.id, t.code, t.name, rs.set_id from round_sets rs join tiers t on t.id = rs.tier_id
@@ -209,6 +214,7 @@ impl Store {
             title,
             tie_break: TieBreak::parse(&tie_break).unwrap_or_default(),
             published_at: published_at.map(from_ts),
+            opened_at: opened_at.map(from_ts),
             tiers: tiers
                 .into_iter()
                 .map(|(tier_id, tier_code, tier_name, set_id)| RoundTier {
@@ -250,6 +256,37 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?,
         )
+    }
+
+    /// (id, year, title) of the rounds opened to units, newest first.
+    pub async fn opened_rounds(&self) -> Result<Vec<(i64, i64, String)>> {
+        Ok(sqlx::query_as(
+            "select id, year, title from rounds where opened_at is not null order by year desc, id desc",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Opens a round in preparation to units, audited; false if it was open already.
+    pub async fn open_round(&self, id: i64, audit: NewAudit, now: DateTime<Utc>) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let opened =
+            sqlx::query("update rounds set opened_at = $2 where id = $1 and opened_at is null")
+                .bind(id)
+                .bind(to_ts(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if opened > 0 {
+            let entry = NewAudit {
+                action: "round.open".into(),
+                round_id: Some(id),
+                ..audit
+            };
+            append(&mut tx, &entry, now).await?;
+        }
+        tx.commit().await?;
+        Ok(opened > 0)
     }
 
     /// Sets or moves the window of one phase of a round, for every unit.

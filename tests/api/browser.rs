@@ -700,3 +700,100 @@ async fn the_administrator_runs_accounts_from_pages() {
     click(c, "form button[type=submit]").await;
     wait_text(c, ".alert", "không đúng").await;
 }
+
+#[tokio::test]
+async fn the_administrator_starts_next_years_round_from_pages() {
+    let Some(chrome) = chrome().await else { return };
+    let c = &chrome.client;
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[
+            ("A", "UBND phường An Khánh"),
+            ("B", "UBND phường Bình Thủy"),
+        ],
+        vec![],
+    )
+    .await;
+    for who in ["quantri", "a.canbo"] {
+        app.sign_in_as(who).await;
+    }
+    app.clock.set(t("20/12/2023 09:00"));
+    sign_in(c, &app, "quantri").await;
+
+    // Copied from 2023: the year, the title and every window moved on; one end edited.
+    click(c, "a[href='/quan-tri/ky/moi']").await;
+    wait_text(c, "main", "Tạo kỳ đánh giá mới").await;
+    let title = c
+        .find(Locator::Id("title"))
+        .await
+        .expect("title")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(title.as_deref(), Some("Chỉ số CCHC năm 2024"));
+    let closes = c
+        .find(Locator::Id("closes_self_assessment"))
+        .await
+        .expect("closes")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(closes.as_deref(), Some("07/01/2025 23:59"));
+    fill(c, "#closes_self_assessment", "10/01/2025 17:00").await;
+    screenshot(c, "22-tao-ky-moi").await;
+    click(c, "form[action='/quan-tri/ky/moi'] button[type=submit]").await;
+    let page = wait_text(c, "main", "Đã tạo kỳ đánh giá").await;
+    assert!(page.contains("Kỳ đánh giá đang chuẩn bị"), "{page}");
+    let next: i64 = c
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("round id");
+    let round = app.store().round(next).await.expect("round");
+    assert_eq!(round.opened_at, None);
+    assert_eq!(
+        round.phases[&parindex::domain::deadline::Phase::SelfAssessment].closes_at,
+        t("10/01/2025 17:00")
+    );
+
+    // Move the 2023 self-assessment a week on: previewed unit by unit, then saved.
+    c.goto(&app.url(&format!("/quan-tri/ky/{}/giai-doan", r.round)))
+        .await
+        .expect("goto");
+    fill(c, "#closes-self_assessment", "14/01/2024 23:59").await;
+    click(c, "#gd-self_assessment button[value=xem-truoc]").await;
+    let preview = wait_text(c, "#xem-truoc", "được thêm thời gian").await;
+    assert!(
+        preview.contains("2 đơn vị được thêm thời gian, 0 đơn vị bị bớt"),
+        "{preview}"
+    );
+    screenshot(c, "23-xem-truoc-thoi-gian").await;
+    click(c, "#gd-self_assessment button[value=luu]").await;
+    wait_text(c, "main", "Đã lưu thời gian mới").await;
+    let round = app.store().round(r.round).await.expect("round");
+    assert_eq!(
+        round.phases[&parindex::domain::deadline::Phase::SelfAssessment].closes_at,
+        t("14/01/2024 23:59")
+    );
+
+    // The officer does not see the 2024 round until it is opened.
+    sign_in(c, &app, "a.canbo").await;
+    let home = text_of(c, "main").await;
+    assert!(!home.contains("năm 2024"), "{home}");
+    sign_in(c, &app, "quantri").await;
+    c.goto(&app.url(&format!("/quan-tri/ky/{next}")))
+        .await
+        .expect("goto");
+    c.execute("window.confirm = function () { return true; };", vec![])
+        .await
+        .expect("confirm");
+    click(c, "#chuan-bi button").await;
+    wait_text(c, "main", "Đã mở kỳ đánh giá").await;
+    sign_in(c, &app, "a.canbo").await;
+    wait_text(c, "main", "Chỉ số CCHC năm 2024").await;
+}

@@ -113,7 +113,9 @@ async fn a_malformed_value_in_any_page_form_is_a_422_naming_the_field_and_writes
     ];
     expect_refused(&app, &appraiser, &csrf, appraisals).await;
 
-    // The administrator: an extension, a survey score, a tier.
+    // The administrator: an extension, a survey score, a tier, a new round, a phase, an
+    // account, a scope.
+    let r_round = &round.to_string();
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;
     let unit_id = unit.to_string();
@@ -161,6 +163,41 @@ async fn a_malformed_value_in_any_page_form_is_a_422_naming_the_field_and_writes
             "/quan-tri/khoi".to_string(),
             vec![("code", "x"), ("name", "Khối X"), ("position", "đầu")],
             "«position»",
+        ),
+        (
+            "/quan-tri/ky/moi".to_string(),
+            vec![
+                ("tu", r_round),
+                ("year", "hai nghìn"),
+                ("title", "Kỳ mới"),
+                ("set_t", "KIEM-THU|1"),
+            ],
+            "«year»",
+        ),
+        (
+            format!("/quan-tri/ky/{round}/giai-doan"),
+            vec![
+                ("phase", "self_assessment"),
+                ("opens", "01/12/2023"),
+                ("closes", "14/13/2024"),
+                ("action", "luu"),
+            ],
+            "14/13/2024",
+        ),
+        (
+            format!("/quan-tri/nguoi-dung/{}", r.officers[0].user_id),
+            vec![
+                ("display_name", "A"),
+                ("role", "officer"),
+                ("unit_code", "A"),
+                ("valid_until", "sang năm"),
+            ],
+            "sang năm",
+        ),
+        (
+            format!("/quan-tri/nguoi-dung/{}/pham-vi", r.appraiser.user_id),
+            vec![("unit_id", "mot")],
+            "«unit_id»",
         ),
     ];
     expect_refused(&app, &admin, &csrf, admin_forms).await;

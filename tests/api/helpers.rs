@@ -385,6 +385,7 @@ pub async fn small_round(
                     (Phase::AppraisalRound2, window("16/02/2024", "15/03/2024")),
                 ],
                 bands: vec![("t".into(), bands)],
+                opened: true,
             },
             system_audit(),
             now,

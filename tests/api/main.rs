@@ -20,6 +20,7 @@ mod limits;
 mod people;
 mod races;
 mod round_api;
+mod round_setup;
 mod self_assessment;
 mod server;
 mod sign_in;

@@ -24,6 +24,9 @@ pub fn router() -> ApiRouter {
         .routes(routes!(create_round))
         .routes(routes!(round_results))
         .routes(routes!(set_phase))
+        .routes(routes!(preview_phase))
+        .routes(routes!(open_round))
+        .routes(routes!(round_draft))
         .routes(routes!(publication_check))
         .routes(routes!(publish_round))
         .routes(routes!(grant_override))
@@ -37,6 +40,8 @@ struct RoundSummary {
 }
 
 /// Rounds (kỳ đánh giá), newest first
+///
+/// Administrators see every round; everyone else only those opened to units.
 #[utoipa::path(
     get,
     path = "/api/rounds",
@@ -87,6 +92,7 @@ async fn round_results(
 /// Create a round (kỳ đánh giá); administrators only
 ///
 /// The set version per tier, the phase windows, tie-break and classification bands.
+/// With `open: false` it is in preparation, invisible to units until opened.
 #[utoipa::path(
     post,
     path = "/api/rounds/new",
@@ -139,6 +145,90 @@ async fn set_phase(
 ) -> Result<StatusCode> {
     rounds::set_phase(&state.ctx, &caller.who(), round, body).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What moving one phase's window would change for each unit; administrators only
+///
+/// Nothing is saved: each unit's deadline now and after, extensions included.
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/phases/preview",
+    tag = "rounds",
+    security(("session" = [], "csrf" = [])),
+    params(RoundPath),
+    request_body = rounds::PhaseSpec,
+    responses(
+        (status = 200, description = "The preview", body = crate::service::round_setup::PhasePreview),
+        (status = 400, description = "Bad round id or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+        (status = 422, description = "Invalid dates", body = ErrorBody),
+    )
+)]
+async fn preview_phase(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
+    ApiJson(body): ApiJson<rounds::PhaseSpec>,
+) -> Result<Json<crate::service::round_setup::PhasePreview>> {
+    Ok(Json(
+        rounds::preview_phase(&state.ctx, &caller.who(), round, body).await?,
+    ))
+}
+
+/// Open a round in preparation to units; administrators only
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/open",
+    tag = "rounds",
+    security(("session" = [], "csrf" = [])),
+    params(RoundPath),
+    responses(
+        (status = 204, description = "Opened: units see it from now on"),
+        (status = 400, description = "Not a round id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+        (status = 409, description = "Opened already", body = ErrorBody),
+    )
+)]
+async fn open_round(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
+) -> Result<StatusCode> {
+    rounds::open_round(&state.ctx, &caller.who(), round).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The next round drafted from this one; administrators only
+///
+/// A year on: the same tiers, set versions (with the versions each tier may choose),
+/// bands and tie-break, every phase window a year later. Nothing is created: send it,
+/// edited, to `POST /api/rounds/new`.
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/next-draft",
+    tag = "rounds",
+    params(RoundPath),
+    responses(
+        (status = 200, description = "The draft", body = crate::service::round_setup::RoundDraft),
+        (status = 400, description = "Not a round id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+async fn round_draft(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
+) -> Result<Json<crate::service::round_setup::RoundDraft>> {
+    Ok(Json(
+        crate::service::round_setup::draft_from(&state.ctx, &caller.who(), round).await?,
+    ))
 }
 
 /// What to check before publishing (danh sách kiểm tra công bố); administrators only

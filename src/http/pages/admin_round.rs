@@ -78,7 +78,7 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, round: i64, o: Outco
         "admin_round.html",
         context! {
             user => user_ctx(user),
-            round => context! { id => stored.id, title => stored.title.clone(), published => stored.published_at.map(format_instant) },
+            round => context! { id => stored.id, title => stored.title.clone(), published => stored.published_at.map(format_instant), opened => stored.opened_at.map(format_instant) },
             progress => Value::from_serialize(&progress),
             tiers,
             tier => o.params.tier,

@@ -18,6 +18,7 @@ mod password;
 mod publication;
 mod results;
 mod review;
+mod round_setup;
 mod self_assessment;
 mod sign_in;
 mod templates;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(appraisal::router())
         .merge(results::router())
         .merge(admin_round::router())
+        .merge(round_setup::router())
         .merge(audit::router())
         .merge(directory::router())
         .merge(user::router())

@@ -59,6 +59,8 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "audit.html",
         "history.html",
         "user.html",
+        "round_new.html",
+        "round_phases.html",
         "directory.html",
         "criteria_sets.html",
         "password.html",

@@ -1,0 +1,193 @@
+//! Setting a round up over the API, as the pages do: the next round drafted from the last,
+//! created in preparation and invisible to units until opened, and a phase's move previewed
+//! unit by unit before it is saved.
+
+use serde_json::json;
+
+use crate::helpers::{Browser, audit_count, json_of, send_json, small_round, spawn_app, t};
+
+#[tokio::test]
+async fn the_next_round_is_drafted_a_year_on_and_stays_hidden_from_units_until_opened() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let officer = Browser::default();
+    app.sign_in_with(&officer, "a.canbo").await;
+
+    let (status, draft) = json_of(
+        admin
+            .send(admin.get(app.url(&format!("/api/rounds/{}/next-draft", r.round))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{draft}");
+    assert_eq!(draft["year"], 2024);
+    assert_eq!(draft["title"], "Chỉ số CCHC năm 2024");
+    assert_eq!(draft["tiers"][0]["set_code"], "KIEM-THU");
+    assert_eq!(draft["phases"][0]["opens"], "01/12/2024 00:00");
+    assert_eq!(draft["phases"][0]["closes"], "07/01/2025 23:59");
+    assert_eq!(draft["phases"][3]["closes"], "15/03/2025 23:59");
+    let (status, _) = json_of(
+        officer
+            .send(officer.get(app.url(&format!("/api/rounds/{}/next-draft", r.round))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403, "administrators only");
+
+    // Created as drafted, in preparation.
+    let phases: Vec<serde_json::Value> = draft["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .map(|p| json!({ "phase": p["phase"], "opens": p["opens"], "closes": p["closes"] }))
+        .collect();
+    let spec = json!({
+        "year": draft["year"], "title": draft["title"], "open": false,
+        "sets": [{ "tier_code": "t", "set_code": draft["tiers"][0]["set_code"], "set_version": draft["tiers"][0]["set_version"] }],
+        "phases": phases,
+    });
+    let (status, created) = send_json(&app, &admin, &csrf, "POST", "/api/rounds/new", spec).await;
+    assert_eq!(status, 201, "{created}");
+    let next = created["id"].as_i64().expect("id");
+
+    let listed = |browser: Browser| {
+        let url = app.url("/api/rounds");
+        async move {
+            let (_, rounds) = json_of(browser.send(browser.get(url)).await).await;
+            rounds
+                .as_array()
+                .expect("rounds")
+                .iter()
+                .map(|r| r["id"].as_i64().expect("id"))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(admin.clone()).await, vec![next, r.round]);
+    assert_eq!(
+        listed(officer.clone()).await,
+        vec![r.round],
+        "hidden from units"
+    );
+    let unit_url = app.url(&format!(
+        "/api/rounds/{next}/units/{}/self-assessment",
+        r.units[0]
+    ));
+    let (status, body) = json_of(officer.send(officer.get(unit_url.clone())).await).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("đang chuẩn bị")),
+        "{body}"
+    );
+    let home = officer
+        .send(officer.get(app.url("/")))
+        .await
+        .text()
+        .await
+        .expect("home");
+    assert!(!home.contains("năm 2024"), "not on the unit's home page");
+
+    // Opened: the unit sees it; opening twice is refused.
+    let open = format!("/api/rounds/{next}/open");
+    let (status, _) = send_json(&app, &officer, "x", "POST", &open, json!({})).await;
+    assert_eq!(status, 403);
+    let (status, _) = send_json(&app, &admin, &csrf, "POST", &open, json!({})).await;
+    assert_eq!(status, 204);
+    assert_eq!(listed(officer.clone()).await, vec![next, r.round]);
+    let (status, _) = json_of(officer.send(officer.get(unit_url)).await).await;
+    assert_eq!(status, 200);
+    let (status, body) = send_json(&app, &admin, &csrf, "POST", &open, json!({})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conflict"))
+    );
+}
+
+#[tokio::test]
+async fn moving_a_phase_is_previewed_unit_by_unit_with_extensions_kept_and_nothing_saved() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[
+            ("A", "UBND phường An Khánh"),
+            ("B", "UBND phường Bình Thủy"),
+        ],
+        vec![],
+    )
+    .await;
+    app.clock.set(t("20/12/2023 09:00"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let (status, body) = send_json(
+        &app,
+        &admin,
+        &csrf,
+        "POST",
+        &format!("/api/rounds/{}/units/{}/overrides", r.round, r.units[1]),
+        json!({ "phase": "self_assessment", "kind": "extension", "until": "20/01/2024", "reason": "Công văn số 5/UBND" }),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+
+    let preview = |closes: &'static str| {
+        let (app, admin, csrf) = (&app, &admin, &csrf);
+        async move {
+            let (status, body) = send_json(
+                app,
+                admin,
+                csrf,
+                "POST",
+                &format!("/api/rounds/{}/phases/preview", r.round),
+                json!({ "phase": "self_assessment", "opens": "01/12/2023", "closes": closes }),
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            body
+        }
+    };
+    let before = audit_count(&app).await;
+    let later = preview("14/01/2024").await;
+    assert_eq!(
+        (later["gaining"].as_i64(), later["losing"].as_i64()),
+        (Some(1), Some(0))
+    );
+    let units = later["units"].as_array().expect("units");
+    assert_eq!(units[0]["unit_name"], "UBND phường An Khánh");
+    assert_eq!(units[0]["change"], "gains");
+    assert_eq!(units[0]["before"], "23:59 ngày 07/01/2024");
+    assert_eq!(units[0]["after"], "23:59 ngày 14/01/2024");
+    assert_eq!(units[1]["change"], "same", "its extension runs past both");
+    assert_eq!(
+        units[1]["own_deadline"],
+        "Gia hạn đến 23:59 ngày 20/01/2024"
+    );
+
+    let earlier = preview("03/01/2024").await;
+    assert_eq!(
+        (earlier["gaining"].as_i64(), earlier["losing"].as_i64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(earlier["units"][0]["change"], "loses");
+    assert_eq!(earlier["units"][1]["change"], "same");
+
+    // A preview saves nothing; a window ending before it starts is refused.
+    assert_eq!(audit_count(&app).await, before);
+    let round = app.store().round(r.round).await.expect("round");
+    assert_eq!(
+        round.phases[&parindex::domain::deadline::Phase::SelfAssessment].closes_at,
+        t("07/01/2024")
+    );
+    let (status, _) = send_json(
+        &app,
+        &admin,
+        &csrf,
+        "POST",
+        &format!("/api/rounds/{}/phases/preview", r.round),
+        json!({ "phase": "self_assessment", "opens": "10/01/2024", "closes": "03/01/2024" }),
+    )
+    .await;
+    assert_eq!(status, 422);
+}
