@@ -182,14 +182,29 @@ impl Store {
     }
 
     pub async fn round(&self, id: i64) -> Result<Round> {
-        let row: Option<(i64, i64, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        #[derive(sqlx::FromRow)]
+        struct RoundRow {
+            id: i64,
+            year: i64,
+            title: String,
+            tie_break: String,
+            published_at: Option<i64>,
+            opened_at: Option<i64>,
+        }
+        let row: Option<RoundRow> = sqlx::query_as(
             "select id, year, title, tie_break, published_at, opened_at from rounds where id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        let (id, year, title, tie_break, published_at, opened_at) =
-            row.ok_or_else(|| StoreError::NotFound(format!("kỳ đánh giá #{id}")))?;
+        let RoundRow {
+            id,
+            year,
+            title,
+            tie_break,
+            published_at,
+            opened_at,
+        } = row.ok_or_else(|| StoreError::NotFound(format!("kỳ đánh giá #{id}")))?;
         let tiers: Vec<(i64, String, String, i64)> = sqlx::query_as(
             r"select t.id, t.code, t.name, rs.set_id from round_sets rs join tiers t on t.id = rs.tier_id
               where rs.round_id = $1 order by t.position, t.id",
