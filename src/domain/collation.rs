@@ -41,8 +41,41 @@ pub fn sort_vi<T>(items: &mut [T], name: impl Fn(&T) -> &str) {
     items.sort_by(|x, y| compare_vi(name(x), name(y)));
 }
 
+/// A name as a search matches it: lower case, without tones or marks, «đ» as «d», so that
+/// «an khanh», «An Khánh» and «AN KHÁNH» find «UBND phường An Khánh».
+pub fn search_key(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    fold_lookalikes(s)
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            c => c,
+        })
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// Whether `name` matches what was typed in a search box (every word, in any order).
+pub fn matches_search(name: &str, typed: &str) -> bool {
+    let name = search_key(name);
+    search_key(typed)
+        .split_whitespace()
+        .all(|word| name.contains(word))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_search_ignores_tones_case_and_order() {
+        assert!(super::matches_search("UBND phường An Khánh", "an khanh"));
+        assert!(super::matches_search("Sở Tư pháp", "TƯ PHÁP sở"));
+        assert!(super::matches_search("Sở Nội vụ Đồng Tháp", "dong"));
+        assert!(!super::matches_search("UBND phường An Khánh", "an bình"));
+        assert!(super::matches_search("UBND phường An Khánh", "  "));
+    }
+
     use super::*;
 
     #[test]

@@ -706,6 +706,38 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
+    /// Every appraisal row of a round that scored a leaf or asked for an explanation:
+    /// (unit, appraisal round, leaf, scored, explanation requested).
+    pub async fn appraisal_marks(
+        &self,
+        round_id: i64,
+    ) -> Result<Vec<(i64, i64, String, bool, bool)>> {
+        let rows: Vec<(i64, i64, String, i64, i64)> = sqlx::query_as(
+            r"select unit_id, appraisal_round, leaf_code,
+                     case when points_h is not null or not_applicable = 1 then 1 else 0 end,
+                     explanation_requested
+              from appraisal_entries
+              where round_id = $1 and (points_h is not null or not_applicable = 1 or explanation_requested = 1)",
+        )
+        .bind(round_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(u, n, leaf, scored, asked)| (u, n, leaf, scored != 0, asked != 0))
+            .collect())
+    }
+
+    /// (unit, leaf) of every explanation a round's units wrote.
+    pub async fn explanations_written(&self, round_id: i64) -> Result<Vec<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "select unit_id, leaf_code from explanations where round_id = $1 and text <> ''",
+        )
+        .bind(round_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// When each unit of a round submitted.
     pub async fn submissions(&self, round_id: i64) -> Result<BTreeMap<i64, DateTime<Utc>>> {
         let rows: Vec<(i64, i64)> =

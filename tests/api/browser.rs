@@ -386,12 +386,20 @@ async fn a_round_in_the_browser() {
     );
     screenshot(c, "05-da-khoa").await;
 
-    // The appraiser lowers 2.1 with a comment.
+    // The appraiser works from the queue: the submitted unit waits, then its page.
     app.clock.set(t("20/01/2024 09:00"));
     sign_in(c, &app, "thamdinh").await;
-    c.goto(&app.url(&format!("/ky/{round}/don-vi/{a}/tham-dinh")))
-        .await
-        .expect("goto");
+    click(c, &format!("a[href='/ky/{round}/tham-dinh']")).await;
+    let queue = wait_text(c, "#hang-doi", "UBND phường An Khánh").await;
+    assert!(queue.contains("Đã gửi, chờ thẩm định"), "{queue}");
+    screenshot(c, "24-danh-sach-tham-dinh").await;
+    click(
+        c,
+        &format!("#hang-doi a[href='/ky/{round}/don-vi/{a}/tham-dinh']"),
+    )
+    .await;
+    wait_text(c, "main", "Thẩm định").await;
+    // The appraiser lowers 2.1 with a comment.
     fill(c, "[id='tc-2.1'] input[name=points]", "1,25").await;
     fill(
         c,
@@ -439,6 +447,11 @@ async fn a_round_in_the_browser() {
         evidence_pdf.as_slice()
     );
     screenshot(c, "06-tham-dinh").await;
+    c.goto(&app.url(&format!("/ky/{round}/tham-dinh")))
+        .await
+        .expect("goto");
+    let queue = wait_text(c, "#hang-doi", "Đang thẩm định lần 1").await;
+    assert!(queue.contains("UBND phường An Khánh"), "{queue}");
 
     // In the explanation window the officer's home page announces the request, with its
     // deadline; the explanations page shows the self-score and the appraiser's comment.

@@ -18,6 +18,7 @@ mod forms;
 mod helpers;
 mod limits;
 mod people;
+mod queue;
 mod races;
 mod round_api;
 mod round_setup;

@@ -20,6 +20,52 @@ pub fn router() -> ApiRouter {
         .routes(routes!(save_appraisal))
         .routes(routes!(set_survey_score))
         .routes(routes!(set_extra))
+        .routes(routes!(appraisal_queue))
+}
+
+/// The appraiser's queue: the units in scope with where each stands
+///
+/// Each unit's status (not submitted, submitted, in round 1, explanation requested,
+/// answered, in round 2, done), the leaves of the appraiser's areas left for the current
+/// stage, and the explanations asked and answered; `counts` gives every status's number
+/// before the status filter. Appraisers (their scope) and administrators (every unit).
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/appraisal-queue",
+    tag = "appraisal",
+    params(super::RoundPath, crate::service::queue::QueueFilter),
+    responses(
+        (status = 200, description = "The queue", body = Queue),
+        (status = 400, description = "Not a round id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an appraiser or administrator", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+        (status = 422, description = "An unknown status", body = ErrorBody),
+    )
+)]
+async fn appraisal_queue(
+    State(state): State<AppState>,
+    crate::http::extract::Reader(caller): crate::http::extract::Reader,
+    ApiPath(super::RoundPath { round }): ApiPath<super::RoundPath>,
+    crate::http::extract::Query(filter): crate::http::extract::Query<
+        crate::service::queue::QueueFilter,
+    >,
+) -> Result<axum::Json<Queue>> {
+    let (units, counts) =
+        crate::service::queue::queue(&state.ctx, &caller.who(), round, &filter).await?;
+    Ok(axum::Json(Queue {
+        units,
+        counts: counts
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    }))
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct Queue {
+    units: Vec<crate::service::queue::QueueLine>,
+    counts: std::collections::BTreeMap<String, usize>,
 }
 
 /// `/api/rounds/{round}/units/{unit}/appraisal/{n}/{leaf}`

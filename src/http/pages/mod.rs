@@ -16,6 +16,7 @@ mod import_form;
 mod leaf_form;
 mod password;
 mod publication;
+mod queue;
 mod results;
 mod review;
 mod round_setup;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(history::router())
         .merge(explanations::router())
         .merge(appraisal::router())
+        .merge(queue::router())
         .merge(results::router())
         .merge(admin_round::router())
         .merge(round_setup::router())

@@ -59,6 +59,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "audit.html",
         "history.html",
         "user.html",
+        "queue.html",
         "round_new.html",
         "round_phases.html",
         "directory.html",

@@ -1,0 +1,54 @@
+//! The appraiser's queue (`queue.html`): the units in their scope with where each stands,
+//! filtered by status, tier and name, each linked to its appraisal page.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use minijinja::{Value, context};
+
+use super::{PageQuery, PageResult, PageUser, render, user_ctx};
+use crate::http::AppState;
+use crate::http::error::ApiPath;
+use crate::service::queue::{self, QueueFilter, QueueStatus};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ky/{round}/tham-dinh", get(page))
+}
+
+async fn page(
+    State(state): State<AppState>,
+    PageUser { user, who }: PageUser,
+    ApiPath(round_id): ApiPath<i64>,
+    PageQuery(filter): PageQuery<QueueFilter>,
+) -> PageResult {
+    let (lines, counts) = queue::queue(&state.ctx, &who, round_id, &filter).await?;
+    let round = state.ctx.store.round(round_id).await?;
+    let statuses: Vec<Value> = QueueStatus::ALL
+        .iter()
+        .map(|s| {
+            context! {
+                code => s.as_str(),
+                label => s.label(),
+                count => counts.get(s.as_str()).copied().unwrap_or(0),
+            }
+        })
+        .collect();
+    let tiers: Vec<String> = round.tiers.iter().map(|t| t.tier_name.clone()).collect();
+    let html = render(
+        "queue.html",
+        context! {
+            user => user_ctx(&user),
+            round => context! { id => round.id, title => round.title.clone() },
+            lines => Value::from_serialize(&lines),
+            statuses,
+            tiers,
+            filter => context! {
+                status => filter.status.unwrap_or_default(),
+                tier => filter.tier.unwrap_or_default(),
+                q => filter.q.unwrap_or_default(),
+            },
+        },
+    )?;
+    Ok(html.into_response())
+}

@@ -1,0 +1,216 @@
+//! The appraiser's queue (danh sách thẩm định): the units in their scope, where each stands
+//! in the appraisal, and how many leaves are left for them to appraise.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::{Context, Result, ServiceError, Who};
+use crate::domain::access::Role;
+use crate::domain::collation::sort_vi;
+use crate::domain::criteria::area_of;
+use crate::domain::deadline::Phase;
+
+/// Where a unit stands for its appraisers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueStatus {
+    /// Still self-assessing: nothing to appraise yet.
+    NotSubmitted,
+    /// Submitted (or locked by the deadline), not yet appraised.
+    Submitted,
+    InRound1,
+    /// Round 1 asked for explanations the unit has not all answered.
+    ExplanationRequested,
+    /// Every explanation asked for is answered: round 2 may look at them.
+    Answered,
+    InRound2,
+    Done,
+}
+
+impl QueueStatus {
+    pub const ALL: [QueueStatus; 7] = [
+        QueueStatus::NotSubmitted,
+        QueueStatus::Submitted,
+        QueueStatus::InRound1,
+        QueueStatus::ExplanationRequested,
+        QueueStatus::Answered,
+        QueueStatus::InRound2,
+        QueueStatus::Done,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueStatus::NotSubmitted => "not_submitted",
+            QueueStatus::Submitted => "submitted",
+            QueueStatus::InRound1 => "in_round1",
+            QueueStatus::ExplanationRequested => "explanation_requested",
+            QueueStatus::Answered => "answered",
+            QueueStatus::InRound2 => "in_round2",
+            QueueStatus::Done => "done",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QueueStatus::NotSubmitted => "Chưa gửi tự đánh giá",
+            QueueStatus::Submitted => "Đã gửi, chờ thẩm định",
+            QueueStatus::InRound1 => "Đang thẩm định lần 1",
+            QueueStatus::ExplanationRequested => "Đã yêu cầu giải trình",
+            QueueStatus::Answered => "Đã giải trình",
+            QueueStatus::InRound2 => "Đang thẩm định lần 2",
+            QueueStatus::Done => "Đã thẩm định xong",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct QueueLine {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub tier_name: String,
+    pub status: QueueStatus,
+    pub status_label: &'static str,
+    /// Leaves in the appraiser's scope (their areas) that are scored by the unit.
+    pub leaves: usize,
+    /// Of those, how many still wait for this stage of the appraisal.
+    pub left: usize,
+    pub explanations_requested: usize,
+    pub explanations_answered: usize,
+}
+
+/// Narrows the queue: a status, a tier (by name), words of a unit's name.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueFilter {
+    pub status: Option<String>,
+    pub tier: Option<String>,
+    pub q: Option<String>,
+}
+
+/// The queue of round `round_id` for an appraiser (their scope) or an administrator
+/// (every unit), filtered; with the count of every status before the status filter.
+pub async fn queue(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    filter: &QueueFilter,
+) -> Result<(Vec<QueueLine>, BTreeMap<&'static str, usize>)> {
+    let (store, actor) = (&ctx.store, &who.actor);
+    if !matches!(actor.role, Role::Appraiser | Role::Admin) {
+        return Err(ServiceError::Forbidden(
+            "Danh sách thẩm định dành cho thành viên thẩm định.".into(),
+        ));
+    }
+    let round = store.round(round_id).await?;
+    if round.opened_at.is_none() && !actor.is_admin() {
+        return Err(ServiceError::NotFound(format!("kỳ đánh giá #{round_id}")));
+    }
+    let submitted = store.submissions(round_id).await?;
+    let self_closed = round
+        .phases
+        .get(&Phase::SelfAssessment)
+        .is_some_and(|w| who.now > w.closes_at);
+    let mut marks: BTreeMap<i64, Vec<(i64, String, bool, bool)>> = BTreeMap::new();
+    for (unit, n, leaf, scored, asked) in store.appraisal_marks(round_id).await? {
+        marks
+            .entry(unit)
+            .or_default()
+            .push((n, leaf, scored, asked));
+    }
+    let written: BTreeSet<(i64, String)> = store
+        .explanations_written(round_id)
+        .await?
+        .into_iter()
+        .collect();
+
+    let mut lines = Vec::new();
+    for tier in &round.tiers {
+        let set = store.criteria_set(tier.set_id).await?.set;
+        let mut units = store.units(Some(tier.tier_id)).await?;
+        units.retain(|u| actor.is_admin() || actor.may_appraise_unit(u.id));
+        sort_vi(&mut units, |u| &u.name);
+        for unit in units {
+            let in_scope: BTreeSet<&str> = set
+                .leaves()
+                .filter(|n| !n.is_survey())
+                .filter(|n| actor.is_admin() || actor.may_appraise(unit.id, area_of(&n.code)))
+                .map(|n| n.code.as_str())
+                .collect();
+            let mine = marks.get(&unit.id).map(Vec::as_slice).unwrap_or_default();
+            let of = |round: i64, want: fn(&(i64, String, bool, bool)) -> bool| -> BTreeSet<&str> {
+                mine.iter()
+                    .filter(|m| m.0 == round && want(m) && in_scope.contains(m.1.as_str()))
+                    .map(|m| m.1.as_str())
+                    .collect()
+            };
+            let round1 = of(1, |m| m.2);
+            let asked = of(1, |m| m.3);
+            let round2 = of(2, |m| m.2);
+            let answered = asked
+                .iter()
+                .filter(|leaf| written.contains(&(unit.id, leaf.to_string())))
+                .count();
+            let reappraised = asked.iter().filter(|l| round2.contains(*l)).count();
+            let round1_done = !in_scope.is_empty() && round1.len() >= in_scope.len();
+            let status = if round1_done && reappraised >= asked.len() {
+                QueueStatus::Done
+            } else if !round2.is_empty() {
+                QueueStatus::InRound2
+            } else if !round1.is_empty() && !round1_done {
+                // Leaves of round 1 still wait, whatever was already sent back.
+                QueueStatus::InRound1
+            } else if !asked.is_empty() && answered >= asked.len() {
+                QueueStatus::Answered
+            } else if !asked.is_empty() {
+                QueueStatus::ExplanationRequested
+            } else if submitted.contains_key(&unit.id) || self_closed {
+                QueueStatus::Submitted
+            } else {
+                QueueStatus::NotSubmitted
+            };
+            let left = if round1_done {
+                asked.len() - reappraised
+            } else {
+                in_scope.len() - round1.len()
+            };
+            lines.push(QueueLine {
+                unit_id: unit.id,
+                unit_name: unit.name,
+                tier_name: tier.tier_name.clone(),
+                status,
+                status_label: status.label(),
+                leaves: in_scope.len(),
+                left,
+                explanations_requested: asked.len(),
+                explanations_answered: answered,
+            });
+        }
+    }
+    let filled = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    if let Some(tier) = filled(&filter.tier) {
+        lines.retain(|l| l.tier_name == tier);
+    }
+    if let Some(q) = filled(&filter.q) {
+        lines.retain(|l| crate::domain::collation::matches_search(&l.unit_name, &q));
+    }
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for line in &lines {
+        *counts.entry(line.status.as_str()).or_default() += 1;
+    }
+    if let Some(status) = filled(&filter.status) {
+        let known = QueueStatus::ALL.iter().any(|s| s.as_str() == status);
+        if !known {
+            return Err(ServiceError::Invalid(format!(
+                "Trạng thái «{status}» không có trong danh sách (trường «status»)."
+            )));
+        }
+        lines.retain(|l| l.status.as_str() == status);
+    }
+    Ok((lines, counts))
+}
