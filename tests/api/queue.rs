@@ -72,7 +72,7 @@ async fn the_queue_follows_a_unit_from_submission_to_done_within_the_appraisers_
     .await;
     assert_eq!(status, 204, "{body}");
     let appraiser = Browser::default();
-    let csrf = app.sign_in_with(&appraiser, "thamdinh").await;
+    app.sign_in_with(&appraiser, "thamdinh").await;
     let (status, body) = queue(&app, &appraiser, round, "").await;
     assert_eq!(status, 200, "{body}");
     let area_1 = 3; // leaves 1.1, 1.2, 1.3: the appraiser's area only
