@@ -91,7 +91,6 @@ pub async fn upload_file(
     upload: Upload,
 ) -> Result<EvidenceFile> {
     let store = &ctx.store;
-    let files = &ctx.files;
     let actor = &who.actor;
     refuse_writer(actor, unit_id)?;
     super::check(&upload)?;
@@ -99,6 +98,22 @@ pub async fn upload_file(
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_editable(store, &round, &unit, now).await?;
     let leaves = checked_leaves(&set, &upload.leaves)?;
+    let file = checked_and_stored(ctx, &upload).await?;
+    Ok(store
+        .add_evidence_file(
+            &Guard::self_assessment(round_id, unit_id),
+            &file,
+            &leaves,
+            who.audit(),
+            now,
+        )
+        .await?)
+}
+
+/// The file checked (its kind read from its bytes, its size within the limit) and its
+/// bytes in the file store; the row to record it by.
+async fn checked_and_stored(ctx: &Context, upload: &Upload) -> Result<NewEvidenceFile> {
+    let files = &ctx.files;
     let received = &upload.file;
     let kind = received.kind().await.map_err(FileStoreError::from)?;
     let checked = check_file(
@@ -114,19 +129,54 @@ pub async fn upload_file(
     // Bytes first, then the row: a failure in between leaves an unreferenced object
     // (harmless, and reused if the same file comes again), never a row without bytes.
     files.put(received).await?;
-    let file = NewEvidenceFile {
+    Ok(NewEvidenceFile {
         content_hash: received.hash().to_string(),
         original_name: checked.name,
         media_type: checked.kind.media_type().to_string(),
         size_bytes: i64::try_from(checked.size_bytes).unwrap_or(i64::MAX),
-    };
-    Ok(store
+    })
+}
+
+/// Whether `who` may add a file to the unit's explanation of `leaf` now: the checks of
+/// [`upload_supplementary`] that need no file.
+pub async fn may_upload_supplementary(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    unit_id: i64,
+    leaf: &str,
+) -> Result<()> {
+    refuse_writer(&who.actor, unit_id)?;
+    super::explanations::ensure_answerable(&ctx.store, round_id, unit_id, leaf, who.now).await
+}
+
+/// Supplementary evidence (tài liệu bổ sung) with an explanation: a file supporting a
+/// leaf the appraisers asked about, added while the unit may still answer them, after
+/// its self-assessment has closed.
+pub async fn upload_supplementary(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    unit_id: i64,
+    leaf: &str,
+    upload: Upload,
+) -> Result<EvidenceFile> {
+    refuse_writer(&who.actor, unit_id)?;
+    super::check(&upload)?;
+    super::explanations::ensure_answerable(&ctx.store, round_id, unit_id, leaf, who.now).await?;
+    let file = checked_and_stored(ctx, &upload).await?;
+    Ok(ctx
+        .store
         .add_evidence_file(
-            &Guard::self_assessment(round_id, unit_id),
+            &Guard::in_phase(
+                round_id,
+                unit_id,
+                crate::domain::deadline::Phase::Explanation,
+            ),
             &file,
-            &leaves,
+            &[leaf.to_string()],
             who.audit(),
-            now,
+            who.now,
         )
         .await?)
 }

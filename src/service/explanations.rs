@@ -29,6 +29,38 @@ pub async fn explanation_access(
     .unless_published(round.published_at))
 }
 
+/// Refuses an answer (or a file with it) about `leaf_code` unless the unit was asked about
+/// it, the explanation window is open for the unit, and the results are not published.
+pub(super) async fn ensure_answerable(
+    store: &Store,
+    round_id: i64,
+    unit_id: i64,
+    leaf_code: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (round, _, _) = unit_in_round(store, round_id, unit_id).await?;
+    if round.published_at.is_some() {
+        return Err(ServiceError::Conflict(
+            "Kết quả kỳ đánh giá đã công bố; không thể giải trình thêm.".into(),
+        ));
+    }
+    let gate = explanation_access(store, round_id, unit_id, now).await?;
+    if !gate.open {
+        return Err(ServiceError::Locked(gate.message));
+    }
+    if !store
+        .explanation_requests(round_id, unit_id)
+        .await?
+        .iter()
+        .any(|l| l == leaf_code)
+    {
+        return Err(ServiceError::Invalid(format!(
+            "Tiêu chí {leaf_code} không có yêu cầu giải trình; chỉ giải trình các tiêu chí được yêu cầu."
+        )));
+    }
+    Ok(())
+}
+
 /// The unit answers one flagged leaf.
 pub async fn save_explanation(
     ctx: &Context,
@@ -46,26 +78,7 @@ pub async fn save_explanation(
         ));
     }
     let now = who.now;
-    let (round, _, _) = unit_in_round(store, round_id, unit_id).await?;
-    if round.published_at.is_some() {
-        return Err(ServiceError::Conflict(
-            "Kết quả kỳ đánh giá đã công bố; không thể giải trình thêm.".into(),
-        ));
-    }
-    let gate = explanation_access(store, round_id, unit_id, who.now).await?;
-    if !gate.open {
-        return Err(ServiceError::Locked(gate.message));
-    }
-    if !store
-        .explanation_requests(round_id, unit_id)
-        .await?
-        .iter()
-        .any(|l| l == leaf_code)
-    {
-        return Err(ServiceError::Invalid(format!(
-            "Tiêu chí {leaf_code} không có yêu cầu giải trình; chỉ giải trình các tiêu chí được yêu cầu."
-        )));
-    }
+    ensure_answerable(store, round_id, unit_id, leaf_code, now).await?;
     super::check_field("text", crate::domain::text::answer(text))?;
     let text = text.trim();
     if text.is_empty() {

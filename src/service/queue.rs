@@ -83,8 +83,11 @@ pub struct QueueLine {
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct QueueFilter {
+    /// Only units in this status (`submitted`, `in_round1`, `done`, …).
     pub status: Option<String>,
+    /// Only units of this tier (its name).
     pub tier: Option<String>,
+    /// Words of a unit's name, with or without tones.
     pub q: Option<String>,
 }
 

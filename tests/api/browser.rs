@@ -477,8 +477,19 @@ async fn a_round_in_the_browser() {
         "Đơn vị bổ sung báo cáo cập nhật cổng thông tin tháng 11.",
     )
     .await;
-    click(c, "[id='tc-2.1'] button[type=submit]").await;
+    click(c, "[id='tc-2.1'] form:not(.upload) button[type=submit]").await;
     wait_text(c, "[id='tc-2.1']", "Đã lưu").await;
+    // A supplementary file with the answer, listed with the leaf.
+    let extra = dir.path().join("Bổ sung giải trình 2.1.pdf");
+    std::fs::write(&extra, b"%PDF-1.4\n% bo sung thang 11\n%%EOF\n").expect("pdf");
+    c.find(Locator::Css("[id='tc-2.1'] form.upload input[type=file]"))
+        .await
+        .expect("file input")
+        .send_keys(extra.to_str().expect("path"))
+        .await
+        .expect("choose file");
+    click(c, "[id='tc-2.1'] form.upload button").await;
+    wait_text(c, "[id='tc-2.1'] .evidence", "Bổ sung giải trình 2.1.pdf").await;
     screenshot(c, "06c-giai-trinh").await;
     c.goto(&app.url("/")).await.expect("home");
     wait_text(c, ".notice", "đơn vị đã trả lời 1").await;
@@ -809,4 +820,73 @@ async fn the_administrator_starts_next_years_round_from_pages() {
     wait_text(c, "main", "Đã mở kỳ đánh giá").await;
     sign_in(c, &app, "a.canbo").await;
     wait_text(c, "main", "Chỉ số CCHC năm 2024").await;
+}
+
+#[tokio::test]
+async fn a_session_that_ends_mid_edit_keeps_what_was_typed_through_sign_in() {
+    let Some(chrome) = chrome().await else { return };
+    let c = &chrome.client;
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.sign_in_as("a.canbo").await;
+    let (round, a) = (r.round, r.units[0]);
+    app.clock.set(t("20/12/2023 09:00"));
+    sign_in(c, &app, "a.canbo").await;
+    let page = format!("/ky/{round}/don-vi/{a}/tu-cham-diem");
+    c.goto(&app.url(&page)).await.expect("goto");
+
+    // Typed, then the session ends (12 hours later) before the save.
+    fill(c, "[id='tc-1.2'] input[name=numerator]", "37").await;
+    fill(c, "[id='tc-1.2'] input[name=denominator]", "40").await;
+    app.clock.set(t("21/12/2023 08:00"));
+    click(c, "[id='tc-1.2'] form > button[type=submit]").await;
+    let notice = wait_text(c, "#phien-het-han", "Phiên đăng nhập đã hết hạn").await;
+    assert!(notice.contains("đăng nhập lại"), "{notice}");
+    let kept = c
+        .find(Locator::Css("[id='tc-1.2'] input[name=numerator]"))
+        .await
+        .expect("field")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(kept.as_deref(), Some("37"), "the page is not replaced");
+    let main = text_of(c, "main").await;
+    assert!(
+        !main.contains("Tên đăng nhập"),
+        "no sign-in page inside the page"
+    );
+    screenshot(c, "25-phien-het-han").await;
+
+    // Signing in again comes back to the same page with the typed values.
+    click(c, "#phien-het-han a").await;
+    wait_text(c, "main", "Phiên đăng nhập đã hết hạn").await;
+    fill(c, "#username", "a.canbo").await;
+    fill(c, "#password", PASSWORD).await;
+    click(c, "form button[type=submit]").await;
+    wait_text(c, "[id='tc-1.2']", "Đã khôi phục").await;
+    assert_eq!(c.current_url().await.expect("url").path(), page);
+    let restored = c
+        .find(Locator::Css("[id='tc-1.2'] input[name=numerator]"))
+        .await
+        .expect("field")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(restored.as_deref(), Some("37"));
+    save_leaf(c, "1.2").await;
+    let entry = app
+        .store()
+        .self_entries(round, a)
+        .await
+        .expect("entries")
+        .into_iter()
+        .find(|(leaf, _)| leaf == "1.2")
+        .expect("saved")
+        .1;
+    match entry.input {
+        Some(parindex::domain::criteria::LeafInput::Rate { numerator, .. }) => {
+            assert_eq!(numerator.to_string(), "37")
+        }
+        other => panic!("saved as {other:?}"),
+    }
 }

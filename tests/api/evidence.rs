@@ -516,3 +516,89 @@ async fn evidence_citations_name_the_document_and_need_a_real_date() {
     assert_eq!(citations[0]["pages"], "3-5");
     assert_eq!(citations[0]["leaves"], json!(["1.1", "1.2"]));
 }
+
+/// Posts a supplementary file with the explanation of `leaf`.
+async fn supplement(
+    app: &TestApp,
+    browser: &Browser,
+    csrf: &str,
+    base: &str,
+    leaf: &str,
+    bytes: Vec<u8>,
+) -> (u16, Value) {
+    let form = Form::new().part("file", Part::bytes(bytes).file_name("Báo cáo bổ sung.pdf"));
+    let request = browser
+        .post(app.url(&format!("{base}/explanations/{leaf}/files")))
+        .header("x-csrf-token", csrf)
+        .multipart(form);
+    json_of(browser.send(request).await).await
+}
+
+#[tokio::test]
+async fn a_supplementary_file_comes_with_an_explanation_only_for_a_leaf_asked_about_in_its_window()
+{
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, a) = (r.round, r.units[0]);
+    let base = format!("/api/rounds/{round}/units/{a}");
+    let pdf = b"%PDF-1.4\n% bo sung\n%%EOF\n".to_vec();
+
+    // Round 1 asks about 2.1.
+    app.clock.set(t("10/01/2024"));
+    let appraiser = Browser::default();
+    let csrf = app.sign_in_with(&appraiser, "thamdinh").await;
+    let (status, body) = crate::helpers::send_json(
+        &app,
+        &appraiser,
+        &csrf,
+        "PUT",
+        &format!("{base}/appraisal/1/2.1"),
+        json!({ "points": "0", "comment": "Thiếu minh chứng", "explanation_requested": true }),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+
+    // Before the explanation window: refused, nothing stored.
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let before = audit_count(&app).await;
+    let (status, _) = supplement(&app, &officer, &csrf, &base, "2.1", pdf.clone()).await;
+    assert_eq!(status, 403, "not yet the explanation window");
+
+    app.clock.set(t("05/02/2024"));
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let (status, _) = supplement(&app, &officer, &csrf, &base, "1.1", pdf.clone()).await;
+    assert_eq!(status, 422, "a leaf nobody asked about");
+    let (status, _) = supplement(
+        &app,
+        &officer,
+        &csrf,
+        &base,
+        "2.1",
+        b"MZ not a document".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 422, "a type not accepted");
+    assert_eq!(audit_count(&app).await, before, "refusals store nothing");
+
+    let (status, stored) = supplement(&app, &officer, &csrf, &base, "2.1", pdf.clone()).await;
+    assert_eq!(status, 201, "{stored}");
+    assert_eq!(stored["leaves"], json!(["2.1"]));
+    assert_eq!(stored["original_name"], "Báo cáo bổ sung.pdf");
+    // The appraiser sees it with the leaf, and the self-assessment upload stays closed.
+    let (_, list) = json_of(
+        officer
+            .send(officer.get(app.url(&format!("{base}/evidence"))))
+            .await,
+    )
+    .await;
+    assert_eq!(list["files"][0]["id"], stored["id"]);
+    let (status, _) = upload(&app, &officer, &csrf, &base, "x.pdf", pdf.clone(), &["2.1"]).await;
+    assert_eq!(status, 403, "the self-assessment is closed");
+
+    // Only the unit's own people.
+    let other = Browser::default();
+    let other_csrf = app.sign_in_with(&other, "thamdinh").await;
+    let (status, _) = supplement(&app, &other, &other_csrf, &base, "2.1", pdf).await;
+    assert_eq!(status, 403);
+}

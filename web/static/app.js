@@ -32,3 +32,92 @@ document.querySelectorAll("[data-confirm]").forEach(function (el) {
     if (!window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
   });
 });
+
+// What was typed and not yet saved is kept across an ended session: when a save (or a
+// computed preview) comes back 401, every changed form's fields go to sessionStorage, a
+// notice offers the sign-in page that returns here, and on return the fields are filled
+// again for the user to save. Leaving the page with unsaved typing asks first.
+(function () {
+  var KEY = "parindex-chua-luu:" + location.pathname;
+  var dirty = new Set();
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrf" && el.name !== "expected_version" &&
+        ["hidden", "file", "password", "submit", "button"].indexOf(el.type) < 0;
+    });
+  }
+  function keyOf(form) { return form.getAttribute("action") || ""; }
+  document.addEventListener("input", function (e) {
+    var form = e.target.form;
+    if (form && form.method === "post" && keyOf(form)) { dirty.add(form); }
+  });
+  document.addEventListener("change", function (e) {
+    var form = e.target.form;
+    if (form && form.method === "post" && keyOf(form)) { dirty.add(form); }
+  });
+  // A form sent the ordinary way leaves the page; one sent by htmx stays unsaved until
+  // its answer comes back.
+  document.addEventListener("submit", function (e) {
+    if (!e.target.hasAttribute("hx-post")) { dirty.delete(e.target); }
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("form");
+    if (e.detail.successful && form && e.detail.elt === form) { dirty.delete(form); }
+  });
+  window.addEventListener("beforeunload", function (e) {
+    if (dirty.size > 0) { e.preventDefault(); e.returnValue = ""; }
+  });
+  function keep() {
+    var drafts = {};
+    dirty.forEach(function (form) {
+      var values = {};
+      fields(form).forEach(function (el) {
+        values[el.name] = el.type === "checkbox" ? (el.checked ? el.value : "") : el.value;
+      });
+      drafts[keyOf(form)] = values;
+    });
+    if (Object.keys(drafts).length > 0) {
+      try { sessionStorage.setItem(KEY, JSON.stringify(drafts)); } catch (err) { /* full */ }
+    }
+    dirty.clear(); // kept: leaving for the sign-in page must not ask
+  }
+  function expired() {
+    keep();
+    if (document.getElementById("phien-het-han")) { return; }
+    var back = location.pathname + location.search;
+    var box = document.createElement("div");
+    box.id = "phien-het-han";
+    box.className = "alert session-ended";
+    box.setAttribute("role", "alert");
+    box.appendChild(document.createTextNode("Phiên đăng nhập đã hết hạn — "));
+    var link = document.createElement("a");
+    link.href = "/dang-nhap?tiep=" + encodeURIComponent(back);
+    link.textContent = "đăng nhập lại";
+    box.appendChild(link);
+    box.appendChild(document.createTextNode(". Những gì bạn vừa nhập được giữ lại và sẽ hiện lại sau khi đăng nhập."));
+    document.querySelector("main").prepend(box);
+  }
+  document.addEventListener("htmx:responseError", function (e) {
+    if (e.detail.xhr && e.detail.xhr.status === 401) { expired(); }
+  });
+  // Back after signing in: what was typed, filled again, each form marked.
+  var saved = null;
+  try { saved = JSON.parse(sessionStorage.getItem(KEY) || "null"); } catch (err) { saved = null; }
+  if (saved) {
+    sessionStorage.removeItem(KEY);
+    document.querySelectorAll("form[action]").forEach(function (form) {
+      var values = saved[keyOf(form)];
+      if (!values) { return; }
+      fields(form).forEach(function (el) {
+        if (!(el.name in values)) { return; }
+        if (el.type === "checkbox") { el.checked = values[el.name] !== ""; } else { el.value = values[el.name]; }
+      });
+      var note = document.createElement("p");
+      note.className = "notice restored";
+      note.setAttribute("role", "status");
+      note.textContent = "Đã khôi phục nội dung bạn nhập trước khi phiên hết hạn — hãy kiểm tra rồi bấm Lưu.";
+      form.prepend(note);
+      dirty.add(form);
+    });
+  }
+})();

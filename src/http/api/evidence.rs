@@ -27,6 +27,7 @@ pub fn router() -> ApiRouter {
         // axum's default 2 MB limit is lifted here: `read_evidence` applies the configured
         // one.
         .routes(routes!(upload_evidence_file).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(upload_supplementary_file).layer(DefaultBodyLimit::disable()))
         .routes(routes!(download_evidence_file))
         .routes(routes!(add_citation))
 }
@@ -99,6 +100,45 @@ async fn upload_evidence_file(
     service::may_upload(&state.ctx, &caller.who(), round, unit).await?;
     let (upload, _) = read_evidence(request, state.ctx.files.max_upload_bytes()).await?;
     let stored = service::upload_file(&state.ctx, &caller.who(), round, unit, upload).await?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// Upload a supplementary file with an explanation (tài liệu bổ sung)
+///
+/// Multipart: a `file` part. It supports the leaf the appraisers asked about, and is
+/// accepted while the unit may answer them (the explanation window, with its extensions),
+/// after its self-assessment has closed.
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/units/{unit}/explanations/{leaf}/files",
+    tag = "explanations",
+    security(("session" = [], "csrf" = [])),
+    params(super::LeafPath),
+    request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored", body = EvidenceFile),
+        (status = 400, description = "Bad ids", body = ErrorBody),
+        (status = 415, description = "Not multipart/form-data", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the unit's officer or head, the explanation window closed, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
+        (status = 409, description = "Published", body = ErrorBody),
+        (status = 413, description = "Larger than the configured limit", body = ErrorBody),
+        (status = 422, description = "A leaf not asked about, a type not accepted, or no file", body = ErrorBody),
+    )
+)]
+async fn upload_supplementary_file(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(super::LeafPath { round, unit, leaf }): ApiPath<super::LeafPath>,
+    request: Request,
+) -> Result<(StatusCode, Json<EvidenceFile>)> {
+    let who = caller.who();
+    service::may_upload_supplementary(&state.ctx, &who, round, unit, &leaf).await?;
+    let (upload, _) = read_evidence(request, state.ctx.files.max_upload_bytes()).await?;
+    let stored =
+        service::upload_supplementary(&state.ctx, &caller.who(), round, unit, &leaf, upload)
+            .await?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 

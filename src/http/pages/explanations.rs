@@ -20,6 +20,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/ky/{round}/don-vi/{unit}/giai-trinh", get(page))
         .route("/ky/{round}/don-vi/{unit}/giai-trinh/{leaf}", post(save))
+        .route(
+            "/ky/{round}/don-vi/{unit}/giai-trinh/{leaf}/tai-lieu",
+            post(upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
 }
 
 /// An answer refused: the leaf, the status and message, and the text typed.
@@ -48,12 +52,14 @@ async fn show(
     refused: Option<Refused>,
 ) -> PageResult {
     let view = explanations::view(&state.ctx, who, round, unit).await?;
+    let evidence = crate::service::evidence::list(&state.ctx, who, round, unit).await?;
     let status = refused.as_ref().map_or(StatusCode::OK, |r| r.status);
     let html = render(
         "explanations.html",
         context! {
             user => user_ctx(user),
             view => Value::from_serialize(&view),
+            files => Value::from_serialize(&evidence.files),
             editable => user.actor.may_edit_self_assessment(unit) && view.access.open,
             saved_leaf,
             error_leaf => refused.as_ref().map(|r| r.leaf.clone()),
@@ -87,6 +93,31 @@ async fn save(
                 status,
                 message,
                 text: form.text,
+            };
+            show(&state, &user, &who, (round, unit), None, Some(refused)).await
+        }
+    }
+}
+
+/// A supplementary file with the answer about `leaf`.
+async fn upload(
+    State(state): State<AppState>,
+    ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
+    super::PageUpload { user, who, upload }: super::PageUpload,
+) -> PageResult {
+    use crate::service::evidence;
+    match evidence::upload_supplementary(&state.ctx, &who, round, unit, &leaf, upload).await {
+        Ok(_) => {
+            let to = format!("/ky/{round}/don-vi/{unit}/giai-trinh?luu={leaf}#tc-{leaf}");
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(e) => {
+            let (status, message) = refusal(e)?;
+            let refused = Refused {
+                leaf,
+                status,
+                message,
+                text: String::new(),
             };
             show(&state, &user, &who, (round, unit), None, Some(refused)).await
         }

@@ -83,11 +83,17 @@ impl FromRequest<AppState> for PageUpload {
     async fn from_request(request: Request, state: &AppState) -> PageResult<Self> {
         let (mut parts, body) = request.into_parts();
         let (user, caller) = caller(&mut parts, state).await?;
-        // Refused before the body is read when it would be refused after.
-        if let Ok(Path((round, unit))) =
+        // Refused before the body is read when it would be refused after: a file with an
+        // explanation of a leaf (three path parameters), or for the self-assessment.
+        use crate::service::evidence::{may_upload, may_upload_supplementary};
+        if let Ok(Path((round, unit, leaf))) =
+            Path::<(i64, i64, String)>::from_request_parts(&mut parts, state).await
+        {
+            may_upload_supplementary(&state.ctx, &caller.who(), round, unit, &leaf).await?;
+        } else if let Ok(Path((round, unit))) =
             Path::<(i64, i64)>::from_request_parts(&mut parts, state).await
         {
-            crate::service::evidence::may_upload(&state.ctx, &caller.who(), round, unit).await?;
+            may_upload(&state.ctx, &caller.who(), round, unit).await?;
         }
         let max = state.ctx.files.max_upload_bytes();
         let (upload, csrf) = read_evidence(Request::from_parts(parts, body), max).await?;

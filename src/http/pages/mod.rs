@@ -56,6 +56,66 @@ pub fn router() -> Router<AppState> {
         .merge(directory::router())
         .merge(user::router())
         .merge(criteria_sets::router())
+        .layer(axum::middleware::from_fn(session_ended))
+}
+
+/// Where a page that needs a session sends a request without one: the sign-in page, told
+/// where to come back to. A request made by htmx from an open page (a save, a computed
+/// preview) gets a 401 instead, so the page is not replaced by the sign-in form: the
+/// page's script keeps what was typed and offers the sign-in link.
+async fn session_ended(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let htmx = request.headers().contains_key("hx-request");
+    let method = request.method().clone();
+    let here = request
+        .uri()
+        .path_and_query()
+        .map_or("/".to_string(), |p| p.to_string());
+    let referer = request
+        .headers()
+        .get(axum::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.parse::<axum::http::Uri>().ok())
+        .and_then(|u| u.path_and_query().map(|p| p.to_string()));
+    let response = next.run(request).await;
+    let to_sign_in = response.status().is_redirection()
+        && response
+            .headers()
+            .get(axum::http::header::LOCATION)
+            .is_some_and(|l| l == "/dang-nhap");
+    if !to_sign_in {
+        return response;
+    }
+    if htmx {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "Phiên đăng nhập đã hết hạn — đăng nhập lại.",
+        )
+            .into_response();
+    }
+    // A form posted without a session: back to the page it was posted from.
+    let back = if method == axum::http::Method::GET {
+        Some(here)
+    } else {
+        referer
+    };
+    match back.filter(|b| sign_in::safe_return(b).is_some() && b != "/") {
+        Some(back) => {
+            Redirect::to(&format!("/dang-nhap?tiep={}", url_encode(&back))).into_response()
+        }
+        None => response,
+    }
+}
+
+/// `text` for a query string: every byte but letters, digits and `-._~` percent-encoded.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Why a page could not be shown: not signed in (go sign in) or an error to explain, with

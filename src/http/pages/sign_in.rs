@@ -22,13 +22,37 @@ pub fn router() -> Router<AppState> {
         .route("/dang-xuat", post(sign_out))
 }
 
-async fn page(State(state): State<AppState>, jar: CookieJar) -> PageResult {
+/// Where to go after signing in (`tiep`): a page of this site, never another site.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Return {
+    tiep: String,
+}
+
+/// `to` if it is a path on this site («/ky/1/…»), not «//host» or «/\host», which a
+/// browser reads as another site, nor anything with control characters.
+pub(super) fn safe_return(to: &str) -> Option<&str> {
+    let ok = to.starts_with('/')
+        && !to.starts_with("//")
+        && !to.starts_with("/\\")
+        && to.len() <= 2000
+        && !to.chars().any(char::is_control);
+    ok.then_some(to)
+}
+
+async fn page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    axum::extract::Query(back): axum::extract::Query<Return>,
+) -> PageResult {
+    let back = safe_return(&back.tiep).unwrap_or("/");
     if let Ok(Some(_)) = SignedIn::from_cookies(&state, &jar).await {
-        return Ok(Redirect::to("/").into_response());
+        return Ok(Redirect::to(back).into_response());
     }
+    let expired = back != "/";
     let html = render(
         "sign_in.html",
-        context! { username => "", error => Value::UNDEFINED },
+        context! { username => "", error => Value::UNDEFINED, back, expired },
     )?;
     Ok(html.into_response())
 }
@@ -38,6 +62,7 @@ async fn page(State(state): State<AppState>, jar: CookieJar) -> PageResult {
 struct Credentials {
     username: String,
     password: String,
+    tiep: String,
 }
 
 async fn sign_in(
@@ -48,17 +73,18 @@ async fn sign_in(
     Form(form): Form<Credentials>,
 ) -> PageResult<Response> {
     same_site(&headers)?;
+    let back = safe_return(&form.tiep).unwrap_or("/").to_string();
     match auth::sign_in(&state.ctx, &form.username, &form.password, &address).await {
         Ok(session) => Ok((
             jar.add(session_cookie(&state, session.token)),
-            Redirect::to("/"),
+            Redirect::to(&back),
         )
             .into_response()),
         Err(e) => {
             let e = HttpError::from(e);
             let html = render(
                 "sign_in.html",
-                context! { username => form.username, error => e.message },
+                context! { username => form.username, error => e.message, back, expired => false },
             )?;
             Ok((e.status, html).into_response())
         }
