@@ -211,6 +211,67 @@ pub async fn add_citation(
         .await?)
 }
 
+/// Takes a file or a citation (`citation`) of the unit off `leaf`, or off every leaf;
+/// one supporting no leaf any more is removed from the unit's evidence. Only while the
+/// unit may still write its self-assessment, audited per leaf. The bytes stay in the file
+/// store: other rows (another leaf, another unit, an answer) may hold the same content.
+pub async fn remove(
+    ctx: &Context,
+    who: &Who,
+    (round_id, unit_id): (i64, i64),
+    (citation, id): (bool, i64),
+    leaf: Option<&str>,
+) -> Result<()> {
+    let store = &ctx.store;
+    refuse_writer(&who.actor, unit_id)?;
+    let (round, unit, _) = unit_in_round(store, round_id, unit_id).await?;
+    ensure_editable(store, &round, &unit, who.now).await?;
+    let leaf = leaf.map(str::trim).filter(|l| !l.is_empty());
+    let removed = store
+        .unlink_evidence(
+            &Guard::self_assessment(round_id, unit_id),
+            (citation, id),
+            leaf,
+            who.audit(),
+            who.now,
+        )
+        .await?;
+    if removed == 0 {
+        let what = if citation {
+            "văn bản trích dẫn"
+        } else {
+            "tệp"
+        };
+        return Err(ServiceError::NotFound(match leaf {
+            Some(leaf) => format!("{what} số {id} gắn với tiêu chí {leaf} của đơn vị"),
+            None => format!("{what} số {id} của đơn vị"),
+        }));
+    }
+    Ok(())
+}
+
+/// Replaces a file by another supporting the same leaves: the new file is stored and
+/// linked first, then the old one taken off, so that a failure in between leaves both,
+/// never neither.
+pub async fn replace_file(
+    ctx: &Context,
+    who: &Who,
+    (round_id, unit_id): (i64, i64),
+    old_id: i64,
+    mut upload: Upload,
+) -> Result<EvidenceFile> {
+    refuse_writer(&who.actor, unit_id)?;
+    let old = ctx
+        .store
+        .evidence_file(round_id, unit_id, old_id)
+        .await
+        .map_err(|_| ServiceError::NotFound(format!("tệp số {old_id} của đơn vị")))?;
+    upload.leaves = old.leaves.clone();
+    let stored = upload_file(ctx, who, round_id, unit_id, upload).await?;
+    remove(ctx, who, (round_id, unit_id), (false, old_id), None).await?;
+    Ok(stored)
+}
+
 /// A unit's evidence, for whoever may read its self-assessment.
 pub async fn list(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> Result<EvidenceList> {
     let store = &ctx.store;

@@ -263,6 +263,89 @@ impl Store {
         })
     }
 
+    /// Unlinks a file or a citation (`citation`) of the unit from `leaf`, or from every
+    /// leaf; an item left supporting no leaf is removed. One audit entry per leaf, in the
+    /// guard's transaction. Returns how many links were removed (0: no such item there).
+    pub(crate) async fn unlink_evidence(
+        &self,
+        guard: &Guard,
+        (citation, id): (bool, i64),
+        leaf: Option<&str>,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let (round_id, unit_id) = (guard.round_id, guard.unit_id);
+        let (links, unlink, delete) = if citation {
+            (
+                "select leaf_code from evidence_links where citation_id = $1 order by leaf_code",
+                "delete from evidence_links where citation_id = $1 and leaf_code = $2",
+                "delete from evidence_citations where id = $1",
+            )
+        } else {
+            (
+                "select leaf_code from evidence_links where file_id = $1 order by leaf_code",
+                "delete from evidence_links where file_id = $1 and leaf_code = $2",
+                "delete from evidence_files where id = $1",
+            )
+        };
+        let mut tx = self.pool.begin().await?;
+        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
+        let described: Option<String> = if citation {
+            sqlx::query_scalar(
+                r"select 'văn bản số ' || document_number || ' ngày ' || issued_on || ': ' || summary
+                  from evidence_citations where id = $1 and round_id = $2 and unit_id = $3",
+            )
+        } else {
+            sqlx::query_scalar(
+                r"select 'tệp số ' || cast(id as text) || ' «' || original_name || '»'
+                  from evidence_files where id = $1 and round_id = $2 and unit_id = $3",
+            )
+        }
+        .bind(id)
+        .bind(round_id)
+        .bind(unit_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(described) = described else {
+            return Ok(0);
+        };
+        let linked: Vec<String> = sqlx::query_scalar(links)
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let removed: Vec<String> = linked
+            .iter()
+            .filter(|l| leaf.is_none_or(|wanted| wanted == l.as_str()))
+            .cloned()
+            .collect();
+        for code in &removed {
+            sqlx::query(unlink)
+                .bind(id)
+                .bind(code)
+                .execute(&mut *tx)
+                .await?;
+            let entry = NewAudit {
+                action: if citation {
+                    "evidence.citation.remove"
+                } else {
+                    "evidence.file.remove"
+                }
+                .into(),
+                round_id: Some(round_id),
+                unit_id: Some(unit_id),
+                leaf_code: Some(code.clone()),
+                old_value: Some(described.clone()),
+                ..audit.clone()
+            };
+            append(&mut tx, &entry, now).await?;
+        }
+        if removed.len() == linked.len() {
+            sqlx::query(delete).bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(removed.len())
+    }
+
     /// A unit's files and citations in a round, each with the leaves it supports.
     /// How many evidence items (files and citations) each unit linked to each leaf of a
     /// round, by (unit, leaf): one query for an export of the whole round.

@@ -257,6 +257,26 @@ async fn a_round_in_the_browser() {
         .expect("click");
     wait_text(c, "[id='tc-1.1'] .evidence", "Kế hoạch CCHC 2023.pdf").await;
 
+    // A citation typed beside the leaf, then removed again.
+    click(c, "[id='tc-1.1'] details.cite summary").await;
+    fill(c, "[id='tc-1.1'] input[name=document_number]", "15/QĐ-UBND").await;
+    fill(c, "[id='tc-1.1'] input[name=issued_on]", "05/01/2023").await;
+    fill(
+        c,
+        "[id='tc-1.1'] input[name=summary]",
+        "Quyết định ban hành kế hoạch CCHC",
+    )
+    .await;
+    click(c, "[id='tc-1.1'] form.citation button").await;
+    wait_text(c, "[id='tc-1.1'] .evidence", "15/QĐ-UBND ngày 05/01/2023").await;
+    click(c, "[id='tc-1.1'] form[action*='/tai-lieu/van-ban/'] button").await;
+    wait_text(c, "[id='tc-1.1'] .evidence", "Kế hoạch CCHC 2023.pdf").await;
+    assert!(
+        !text_of(c, "[id='tc-1.1'] .evidence")
+            .await
+            .contains("15/QĐ-UBND")
+    );
+
     fill(c, "[id='tc-1.2'] input[name=numerator]", "111").await;
     fill(c, "[id='tc-1.2'] input[name=denominator]", "125").await;
     // The computed points show as the user types (server-side, via htmx).

@@ -602,3 +602,85 @@ async fn a_supplementary_file_comes_with_an_explanation_only_for_a_leaf_asked_ab
     let (status, _) = supplement(&app, &other, &other_csrf, &base, "2.1", pdf).await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn evidence_is_taken_off_a_leaf_removed_or_replaced_only_while_the_unit_may_write() {
+    let (app, round, a, _) = open_round().await;
+    let base = format!("/api/rounds/{round}/units/{a}");
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let (status, file) = upload(
+        &app,
+        &officer,
+        &csrf,
+        &base,
+        KE_HOACH,
+        PDF.to_vec(),
+        &["1.1", "1.2"],
+    )
+    .await;
+    assert_eq!(status, 201, "{file}");
+    let id = file["id"].as_i64().expect("id");
+    let (status, cited) = cite(&app, &officer, &csrf, &base, json!({ "document_number": "12/KH-UBND", "issued_on": "20/12/2022", "summary": "Kế hoạch CCHC năm 2023", "pages": "", "leaves": ["1.1"] })).await;
+    assert_eq!(status, 201, "{cited}");
+    let delete = |path: String| {
+        let (officer, csrf, app) = (&officer, &csrf, &app);
+        async move {
+            let request = officer
+                .delete(app.url(&path))
+                .header("x-csrf-token", csrf.as_str());
+            json_of(officer.send(request).await).await
+        }
+    };
+    let list = || async {
+        json_of(
+            officer
+                .send(officer.get(app.url(&format!("{base}/evidence"))))
+                .await,
+        )
+        .await
+        .1
+    };
+
+    // Off 1.2 only: still on 1.1, audited with the leaf.
+    let before = audit_count(&app).await;
+    let (status, body) = delete(format!("{base}/evidence/files/{id}?leaf=1.2")).await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(list().await["files"][0]["leaves"], json!(["1.1"]));
+    assert_eq!(audit_count(&app).await, before + 1);
+    let (status, _) = delete(format!("{base}/evidence/files/{id}?leaf=1.2")).await;
+    assert_eq!(status, 404, "not on 1.2 any more");
+
+    // Replaced: the new file on the same leaves, the old one gone.
+    let form = Form::new().part("file", Part::bytes(PNG.to_vec()).file_name("Ảnh chụp.png"));
+    let request = officer
+        .post(app.url(&format!("{base}/evidence/files/{id}/replace")))
+        .header("x-csrf-token", &csrf)
+        .multipart(form);
+    let (status, new) = json_of(officer.send(request).await).await;
+    assert_eq!(status, 201, "{new}");
+    assert_eq!(new["leaves"], json!(["1.1"]));
+    let files = list().await["files"].clone();
+    assert_eq!(files.as_array().map(Vec::len), Some(1));
+    assert_eq!(files[0]["original_name"], "Ảnh chụp.png");
+
+    // The citation removed from its only leaf is gone.
+    let (status, _) = delete(format!("{base}/evidence/citations/{}", cited["id"])).await;
+    assert_eq!(status, 204);
+    assert_eq!(list().await["citations"], json!([]));
+
+    // Another unit's officer cannot; after the deadline nobody can.
+    let other = Browser::default();
+    let other_csrf = app.sign_in_with(&other, "b.canbo").await;
+    let request = other
+        .delete(app.url(&format!("{base}/evidence/files/{}", new["id"])))
+        .header("x-csrf-token", &other_csrf);
+    assert_eq!(other.send(request).await.status().as_u16(), 403);
+    app.clock.set(t("08/01/2024 08:00"));
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let request = officer
+        .delete(app.url(&format!("{base}/evidence/files/{}", new["id"])))
+        .header("x-csrf-token", &csrf);
+    assert_eq!(officer.send(request).await.status().as_u16(), 403, "locked");
+    assert_eq!(list().await["files"].as_array().map(Vec::len), Some(1));
+}

@@ -28,7 +28,9 @@ pub fn router() -> ApiRouter {
         // one.
         .routes(routes!(upload_evidence_file).layer(DefaultBodyLimit::disable()))
         .routes(routes!(upload_supplementary_file).layer(DefaultBodyLimit::disable()))
-        .routes(routes!(download_evidence_file))
+        .routes(routes!(download_evidence_file, remove_evidence_file))
+        .routes(routes!(replace_evidence_file).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(remove_citation))
         .routes(routes!(add_citation))
 }
 
@@ -142,6 +144,119 @@ async fn upload_supplementary_file(
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
+/// Which leaf to take an item off.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct LeafQuery {
+    /// Take it off this leaf only; absent: off every leaf, which removes it.
+    leaf: Option<String>,
+}
+
+/// Take an evidence file off a leaf, or remove it
+///
+/// While the unit may write its self-assessment; audited per leaf. A file left supporting
+/// no leaf is removed from the unit's evidence.
+#[utoipa::path(
+    delete,
+    path = "/api/rounds/{round}/units/{unit}/evidence/files/{id}",
+    tag = "evidence",
+    security(("session" = [], "csrf" = [])),
+    params(FilePath, LeafQuery),
+    responses(
+        (status = 204, description = "Taken off"),
+        (status = 400, description = "Bad ids", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the unit's officer or head, deadline passed, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such file of the unit, or not on that leaf", body = ErrorBody),
+        (status = 409, description = "Submitted, or published", body = ErrorBody),
+    )
+)]
+async fn remove_evidence_file(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(FilePath { round, unit, id }): ApiPath<FilePath>,
+    crate::http::extract::Query(q): crate::http::extract::Query<LeafQuery>,
+) -> Result<StatusCode> {
+    service::remove(
+        &state.ctx,
+        &caller.who(),
+        (round, unit),
+        (false, id),
+        q.leaf.as_deref(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Take a citation off a leaf, or remove it
+#[utoipa::path(
+    delete,
+    path = "/api/rounds/{round}/units/{unit}/evidence/citations/{id}",
+    tag = "evidence",
+    security(("session" = [], "csrf" = [])),
+    params(FilePath, LeafQuery),
+    responses(
+        (status = 204, description = "Taken off"),
+        (status = 400, description = "Bad ids", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the unit's officer or head, deadline passed, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such citation of the unit, or not on that leaf", body = ErrorBody),
+        (status = 409, description = "Submitted, or published", body = ErrorBody),
+    )
+)]
+async fn remove_citation(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(FilePath { round, unit, id }): ApiPath<FilePath>,
+    crate::http::extract::Query(q): crate::http::extract::Query<LeafQuery>,
+) -> Result<StatusCode> {
+    service::remove(
+        &state.ctx,
+        &caller.who(),
+        (round, unit),
+        (true, id),
+        q.leaf.as_deref(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Replace an evidence file by another supporting the same leaves
+///
+/// Multipart: a `file` part. The new file is stored and linked first, then the old one
+/// removed.
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/units/{unit}/evidence/files/{id}/replace",
+    tag = "evidence",
+    security(("session" = [], "csrf" = [])),
+    params(FilePath),
+    request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The new file", body = EvidenceFile),
+        (status = 400, description = "Bad ids", body = ErrorBody),
+        (status = 415, description = "Not multipart/form-data", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the unit's officer or head, deadline passed, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such file of the unit", body = ErrorBody),
+        (status = 409, description = "Submitted, or published", body = ErrorBody),
+        (status = 413, description = "Larger than the configured limit", body = ErrorBody),
+        (status = 422, description = "A type not accepted, or no file", body = ErrorBody),
+    )
+)]
+async fn replace_evidence_file(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(FilePath { round, unit, id }): ApiPath<FilePath>,
+    request: Request,
+) -> Result<(StatusCode, Json<EvidenceFile>)> {
+    service::may_upload(&state.ctx, &caller.who(), round, unit).await?;
+    let (upload, _) = read_evidence(request, state.ctx.files.max_upload_bytes()).await?;
+    let stored =
+        service::replace_file(&state.ctx, &caller.who(), (round, unit), id, upload).await?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
 #[derive(Deserialize, ToSchema)]
 struct CitationBody {
     /// Số ký hiệu.
@@ -195,7 +310,7 @@ async fn add_citation(
     Ok((StatusCode::CREATED, Json(citation)))
 }
 
-/// `/api/rounds/{round}/units/{unit}/evidence/files/{id}`
+/// `/api/rounds/{round}/units/{unit}/evidence/{files|citations}/{id}`
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]
 struct FilePath {
@@ -203,7 +318,7 @@ struct FilePath {
     round: i64,
     /// Đơn vị (id).
     unit: i64,
-    /// The file's id (`EvidenceFile.id`).
+    /// The file's or citation's id (`EvidenceFile.id`, `EvidenceCitation.id`).
     id: i64,
 }
 

@@ -86,14 +86,22 @@ impl FromRequest<AppState> for PageUpload {
         // Refused before the body is read when it would be refused after: a file with an
         // explanation of a leaf (three path parameters), or for the self-assessment.
         use crate::service::evidence::{may_upload, may_upload_supplementary};
-        if let Ok(Path((round, unit, leaf))) =
-            Path::<(i64, i64, String)>::from_request_parts(&mut parts, state).await
+        if let Ok(Path(params)) =
+            Path::<std::collections::BTreeMap<String, String>>::from_request_parts(
+                &mut parts, state,
+            )
+            .await
         {
-            may_upload_supplementary(&state.ctx, &caller.who(), round, unit, &leaf).await?;
-        } else if let Ok(Path((round, unit))) =
-            Path::<(i64, i64)>::from_request_parts(&mut parts, state).await
-        {
-            may_upload(&state.ctx, &caller.who(), round, unit).await?;
+            let id = |name: &str| params.get(name).and_then(|v| v.parse::<i64>().ok());
+            if let (Some(round), Some(unit)) = (id("round"), id("unit")) {
+                match params.get("leaf") {
+                    Some(leaf) => {
+                        may_upload_supplementary(&state.ctx, &caller.who(), round, unit, leaf)
+                            .await?
+                    }
+                    None => may_upload(&state.ctx, &caller.who(), round, unit).await?,
+                }
+            }
         }
         let max = state.ctx.files.max_upload_bytes();
         let (upload, csrf) = read_evidence(Request::from_parts(parts, body), max).await?;

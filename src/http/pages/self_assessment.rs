@@ -34,6 +34,109 @@ pub fn router() -> Router<AppState> {
             post(upload).layer(DefaultBodyLimit::disable()),
         )
         .route(&format!("{base}/rut-lai"), post(withdraw))
+        .route(&format!("{base}/van-ban"), post(cite))
+        .route(&format!("{base}/tai-lieu/{{kind}}/{{id}}/go"), post(remove))
+        .route(
+            &format!("{base}/tai-lieu/tep/{{id}}/thay"),
+            post(replace).layer(DefaultBodyLimit::disable()),
+        )
+}
+
+/// A citation typed beside a leaf.
+#[derive(Deserialize, serde::Serialize, Default)]
+#[serde(default)]
+struct CitationForm {
+    leaf: String,
+    document_number: String,
+    issued_on: String,
+    summary: String,
+    pages: String,
+}
+
+/// After a change to a leaf's evidence: back to the leaf, or the page with the refusal
+/// beside it.
+async fn evidence_outcome(
+    state: &AppState,
+    (user, who): (&SignedIn, &Who),
+    (round, unit): (i64, i64),
+    leaf: String,
+    outcome: Result<(), ServiceError>,
+) -> PageResult {
+    let (status, message) = match outcome {
+        Ok(()) => {
+            let to = format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?luu={leaf}#tc-{leaf}");
+            return Ok(Redirect::to(&to).into_response());
+        }
+        Err(e) => refusal(e)?,
+    };
+    let view = service::view(&state.ctx, who, round, unit).await?;
+    let evidence = evidence_by_leaf(state, who, round, unit).await?;
+    let error = LeafError {
+        leaf,
+        status,
+        message,
+        typed: None,
+    };
+    Ok(render_page(who, user, &view, Saved::default(), Some(error), evidence)?.into_response())
+}
+
+async fn cite(
+    State(state): State<AppState>,
+    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    PageForm { user, who, form }: PageForm<CitationForm>,
+) -> PageResult {
+    let draft = crate::domain::evidence::CitationDraft {
+        document_number: form.document_number.clone(),
+        issued_on: form.issued_on.clone(),
+        summary: form.summary.clone(),
+        pages: form.pages.clone(),
+    };
+    let leaves = [form.leaf.clone()];
+    let outcome = evidence::add_citation(&state.ctx, &who, round, unit, draft, &leaves)
+        .await
+        .map(|_| ());
+    evidence_outcome(&state, (&user, &who), (round, unit), form.leaf, outcome).await
+}
+
+/// Which leaf to take the item off; absent: every leaf (the item is removed).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RemoveForm {
+    leaf: String,
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    ApiPath((round, unit, kind, id)): ApiPath<(i64, i64, String, i64)>,
+    PageForm { user, who, form }: PageForm<RemoveForm>,
+) -> PageResult {
+    let citation = match kind.as_str() {
+        "tep" => false,
+        "van-ban" => true,
+        _ => return Err(ServiceError::NotFound(format!("loại tài liệu «{kind}»")).into()),
+    };
+    let leaf = (!form.leaf.trim().is_empty()).then(|| form.leaf.trim().to_string());
+    let outcome = evidence::remove(
+        &state.ctx,
+        &who,
+        (round, unit),
+        (citation, id),
+        leaf.as_deref(),
+    )
+    .await;
+    evidence_outcome(&state, (&user, &who), (round, unit), form.leaf, outcome).await
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    ApiPath((round, unit, id)): ApiPath<(i64, i64, i64)>,
+    PageUpload { user, who, upload }: PageUpload,
+) -> PageResult {
+    let leaf = upload.leaves.first().cloned().unwrap_or_default();
+    let outcome = evidence::replace_file(&state.ctx, &who, (round, unit), id, upload)
+        .await
+        .map(|_| ());
+    evidence_outcome(&state, (&user, &who), (round, unit), leaf, outcome).await
 }
 
 /// What the page says after a change, from its query string.
