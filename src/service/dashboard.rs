@@ -10,23 +10,49 @@ use crate::domain::deadline::{Phase, access};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// Đã gửi.
-    Submitted,
-    /// Đang chấm.
-    InProgress,
     /// Chưa bắt đầu.
     NotStarted,
+    /// Đang chấm.
+    InProgress,
+    /// Every leaf scored, not yet submitted: the head's approval is what is missing.
+    WaitingForHead,
+    /// Đã gửi.
+    Submitted,
     /// Quá hạn: not submitted and locked.
     Late,
+    /// Not submitted, still open only thanks to its own extension or reopening.
+    Extended,
 }
 
 impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::NotStarted,
+        Status::InProgress,
+        Status::WaitingForHead,
+        Status::Submitted,
+        Status::Late,
+        Status::Extended,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::NotStarted => "not_started",
+            Status::InProgress => "in_progress",
+            Status::WaitingForHead => "waiting_for_head",
+            Status::Submitted => "submitted",
+            Status::Late => "late",
+            Status::Extended => "extended",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Status::Submitted => "Đã gửi",
             Status::InProgress => "Đang chấm",
+            Status::WaitingForHead => "Chờ thủ trưởng duyệt",
             Status::NotStarted => "Chưa bắt đầu",
             Status::Late => "Quá hạn",
+            Status::Extended => "Đang gia hạn",
         }
     }
 }
@@ -43,6 +69,10 @@ pub struct UnitProgress {
     pub leaves: i64,
     /// The unit's own deadline message (extensions included).
     pub deadline: String,
+    /// When it submitted («10:00 ngày 05/01/2024»).
+    pub submitted_at: Option<String>,
+    /// Its own extension or reopening, if any («Gia hạn đến 17:00 ngày 09/01/2024»).
+    pub extension: Option<String>,
 }
 
 /// Every unit of the round that `actor` may see, by tier, in Vietnamese name order.
@@ -71,15 +101,33 @@ pub async fn round_progress(ctx: &Context, who: &Who, round_id: i64) -> Result<V
                 now,
             );
             let count = scored.get(&unit.id).copied().unwrap_or(0);
+            let window_open = round
+                .phases
+                .get(&Phase::SelfAssessment)
+                .is_some_and(|w| w.contains(now));
             let status = if submitted.contains_key(&unit.id) {
                 Status::Submitted
             } else if !gate.open && gate.effective_deadline.is_some_and(|d| now > d) {
                 Status::Late
+            } else if gate.open && !window_open && !overrides.is_empty() {
+                Status::Extended
+            } else if count >= leaves && leaves > 0 {
+                Status::WaitingForHead
             } else if count > 0 {
                 Status::InProgress
             } else {
                 Status::NotStarted
             };
+            let extension = overrides.iter().max_by_key(|o| o.until).map(|o| {
+                let kind = match o.kind {
+                    crate::domain::deadline::OverrideKind::Extension => "Gia hạn",
+                    crate::domain::deadline::OverrideKind::Reopening => "Mở lại",
+                };
+                format!(
+                    "{kind} đến {}",
+                    crate::domain::deadline::format_instant(o.until)
+                )
+            });
             out.push(UnitProgress {
                 unit_id: unit.id,
                 unit_code: unit.code,
@@ -90,6 +138,11 @@ pub async fn round_progress(ctx: &Context, who: &Who, round_id: i64) -> Result<V
                 scored: count,
                 leaves,
                 deadline: gate.message,
+                submitted_at: submitted
+                    .get(&unit.id)
+                    .copied()
+                    .map(crate::domain::deadline::format_instant),
+                extension,
             });
         }
     }

@@ -191,3 +191,81 @@ async fn moving_a_phase_is_previewed_unit_by_unit_with_extensions_kept_and_nothi
     .await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test]
+async fn the_progress_page_counts_units_by_status_and_filters_them() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[
+            ("A", "UBND phường An Khánh"),
+            ("B", "UBND phường Bình Thủy"),
+            ("C", "UBND phường Cái Khế"),
+            ("D", "UBND phường Hưng Lợi"),
+        ],
+        vec![],
+    )
+    .await;
+    let round = r.round;
+    app.clock.set(t("05/01/2024"));
+    let head = Browser::default();
+    let csrf = app.sign_in_with(&head, "a.thutruong").await;
+    let path = format!(
+        "/api/rounds/{round}/units/{}/submit?confirm_gaps=true",
+        r.units[0]
+    );
+    assert_eq!(
+        send_json(&app, &head, &csrf, "POST", &path, json!({}))
+            .await
+            .0,
+        204
+    );
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "b.canbo").await;
+    let path = format!(
+        "/api/rounds/{round}/units/{}/self-assessment/2.1",
+        r.units[1]
+    );
+    let (status, _) = send_json(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &path,
+        json!({ "input": { "kind": "judged", "points": "1" } }),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // After the deadline, C is extended; B and D are late.
+    app.clock.set(t("08/01/2024 09:00"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let path = format!("/api/rounds/{round}/units/{}/overrides", r.units[2]);
+    let (status, _) = send_json(&app, &admin, &csrf, "POST", &path, json!({ "phase": "self_assessment", "kind": "reopening", "until": "12/01/2024 17:00", "reason": "Công văn 7/UBND" })).await;
+    assert_eq!(status, 204);
+    let page = |query: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let url = app.url(&format!("/quan-tri/ky/{round}{query}"));
+            let response = admin.send(admin.get(url)).await;
+            assert_eq!(response.status(), 200);
+            response.text().await.expect("page").replace("&#x2f;", "/")
+        }
+    };
+    let all = page("").await;
+    for expected in [
+        "Đã gửi: <strong>1</strong>",
+        "Quá hạn: <strong>2</strong>",
+        "Đang gia hạn: <strong>1</strong>",
+        "Mở lại đến 17:00 ngày 12/01/2024",
+    ] {
+        assert!(all.contains(expected), "«{expected}» missing");
+    }
+    let late = page("?trang_thai=late").await;
+    assert!(late.contains("UBND phường Bình Thủy") && late.contains("UBND phường Hưng Lợi"));
+    assert!(!late.contains(">UBND phường An Khánh<"));
+    let found = page("?tim=cai%20khe").await;
+    assert!(found.contains(">UBND phường Cái Khế<"));
+    assert!(!found.contains(">UBND phường Bình Thủy<"));
+}

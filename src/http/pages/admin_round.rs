@@ -40,6 +40,12 @@ struct PageParams {
     /// Only this tier's units.
     #[serde(rename = "khoi")]
     tier: Option<String>,
+    /// Only units in this status (`late`, `submitted`, …).
+    #[serde(rename = "trang_thai")]
+    status: Option<String>,
+    /// Words of a unit's name, with or without tones.
+    #[serde(rename = "tim")]
+    search: Option<String>,
     /// What was just done (`da-gia-han`, `da-luu-dieu-tra`).
     #[serde(rename = "tb")]
     notice: Option<String>,
@@ -74,6 +80,27 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, round: i64, o: Outco
     if let Some(tier) = o.params.tier.as_deref().filter(|t| !t.is_empty()) {
         progress.retain(|p| p.tier_name == tier);
     }
+    if let Some(q) = o.params.search.as_deref().filter(|q| !q.trim().is_empty()) {
+        progress.retain(|p| crate::domain::collation::matches_search(&p.unit_name, q));
+    }
+    let counts: Vec<Value> = crate::service::dashboard::Status::ALL
+        .iter()
+        .map(|s| {
+            context! {
+                code => s.as_str(),
+                label => s.label(),
+                count => progress.iter().filter(|p| p.status == *s).count(),
+            }
+        })
+        .collect();
+    let shown = progress.len();
+    if let Some(status) = o.params.status.as_deref().filter(|s| !s.is_empty()) {
+        progress.retain(|p| p.status.as_str() == status);
+    }
+    let deadline = stored
+        .phases
+        .get(&Phase::SelfAssessment)
+        .map(|w| format_instant(w.closes_at));
     let html = render(
         "admin_round.html",
         context! {
@@ -81,7 +108,12 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, round: i64, o: Outco
             round => context! { id => stored.id, title => stored.title.clone(), published => stored.published_at.map(format_instant), opened => stored.opened_at.map(format_instant) },
             progress => Value::from_serialize(&progress),
             tiers,
+            counts,
+            shown,
+            deadline,
             tier => o.params.tier,
+            status => o.params.status.unwrap_or_default(),
+            search => o.params.search.unwrap_or_default(),
             notice => o.params.notice,
             error_lines => lines(&o.error),
             error => o.error.as_ref().map(|e| e.1.clone()),
