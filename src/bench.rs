@@ -86,6 +86,7 @@ fn synthetic(units: usize, leaves: usize) -> (RoundResults, Vec<UnitDetail>) {
         let index = 6000 + (i as i64 * 7919) % 4000; // 60,00% .. 99,99%
         let name = format!("UBND xã Thử Nghiệm số {i:05}");
         tier_results[i % 3].units.push(UnitResult {
+            note: None,
             unit_id: i as i64,
             unit_code: format!("U{i:05}"),
             unit_name: name.clone(),

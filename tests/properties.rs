@@ -58,6 +58,7 @@ fn scores_for(set: &CriteriaSet) -> impl Strategy<Value = UnitScores> + use<> {
 
 fn result(index: i64, name: &str) -> UnitResult {
     UnitResult {
+        note: None,
         unit_id: 0,
         unit_code: name.into(),
         unit_name: name.into(),

@@ -51,6 +51,10 @@ pub struct UnitResult {
     /// Xếp hạng; 0 where it is hidden (a unit's own view before publication).
     pub rank: u32,
     pub classification: Option<String>,
+    /// What a reader of the ranking must know about the line: «Không gửi tự đánh giá» for a
+    /// unit that never submitted (it is ranked on its appraised scores all the same).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -135,6 +139,7 @@ pub fn compute(set: &CriteriaSet, scores: &UnitScores) -> UnitResult {
     let penalty = scores.penalty.min(set.penalty.cap).max(Points::ZERO);
     let final_total = (appraised_total + survey_total + bonus - penalty).max(Points::ZERO);
     UnitResult {
+        note: None,
         unit_id: scores.unit_id,
         unit_code: scores.unit_code.clone(),
         unit_name: scores.unit_name.clone(),

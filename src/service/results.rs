@@ -40,6 +40,9 @@ pub(crate) async fn as_published(
         .map_err(|e| super::ServiceError::Internal(format!("published results: {e}")))
 }
 
+/// The note on a ranked unit that never submitted its self-assessment.
+pub const NOT_SUBMITTED: &str = "Không gửi tự đánh giá";
+
 /// The results of every tier of `round` as the stored scores give them at `now`.
 async fn compute(
     store: &Store,
@@ -51,6 +54,7 @@ async fn compute(
         .get(&Phase::AppraisalRound1)
         .is_some_and(|w| now > w.closes_at);
     let provisional = round.published_at.is_none() && !appraised;
+    let submitted = store.submissions(round.id).await?;
     let mut tiers = Vec::with_capacity(round.tiers.len());
     for tier in &round.tiers {
         let stored = store.criteria_set(tier.set_id).await?;
@@ -62,7 +66,12 @@ async fn compute(
             bands: &tier.bands,
             provisional,
         };
-        let units = tier_results(&stored.set, &scores, ranking, compare_vi);
+        let mut units = tier_results(&stored.set, &scores, ranking, compare_vi);
+        for unit in &mut units {
+            if !submitted.contains_key(&unit.unit_id) {
+                unit.note = Some(NOT_SUBMITTED.into());
+            }
+        }
         tiers.push(TierResults {
             tier_code: tier.tier_code.clone(),
             tier_name: tier.tier_name.clone(),

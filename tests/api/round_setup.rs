@@ -268,4 +268,43 @@ async fn the_progress_page_counts_units_by_status_and_filters_them() {
     let found = page("?tim=cai%20khe").await;
     assert!(found.contains(">UBND phường Cái Khế<"));
     assert!(!found.contains(">UBND phường Bình Thủy<"));
+
+    // The ranking says which units never submitted, beside their rank.
+    let (status, results) = json_of(
+        admin
+            .send(admin.get(app.url(&format!("/api/rounds/{round}/results"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let notes: Vec<(String, serde_json::Value)> = results["tiers"][0]["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| {
+            (
+                u["unit_code"].as_str().expect("code").to_string(),
+                u["note"].clone(),
+            )
+        })
+        .collect();
+    for (code, note) in notes {
+        let expected = if code == "A" {
+            json!(null)
+        } else {
+            json!("Không gửi tự đánh giá")
+        };
+        assert_eq!(note, expected, "{code}");
+    }
+    let ranking = page_of(&app, &admin, &format!("/ky/{round}/ket-qua")).await;
+    assert!(ranking.contains("Không gửi tự đánh giá"));
+}
+
+async fn page_of(app: &crate::helpers::TestApp, browser: &Browser, path: &str) -> String {
+    browser
+        .send(browser.get(app.url(path)))
+        .await
+        .text()
+        .await
+        .expect("page")
 }
