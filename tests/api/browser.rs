@@ -282,6 +282,12 @@ async fn a_round_in_the_browser() {
     // The computed points show as the user types (server-side, via htmx).
     wait_text(c, "[id='tc-1.2'] output", "0,75 điểm").await;
     save_leaf(c, "1.2").await;
+    // The running totals follow the save, and point to the next leaf not yet scored.
+    let summary = wait_text(c, "#tong-diem", "Đã chấm 2/5").await;
+    assert!(
+        summary.contains("Tiêu chí chưa chấm tiếp theo: 1.3"),
+        "{summary}"
+    );
 
     c.find(Locator::Css("[id='tc-1.3'] input[name=not_applicable]"))
         .await
@@ -289,6 +295,16 @@ async fn a_round_in_the_browser() {
         .click()
         .await
         .expect("click");
+    let disabled = c
+        .find(Locator::Css(
+            "[id='tc-1.3'] .inputs input:not([type=hidden])",
+        ))
+        .await
+        .expect("input")
+        .prop("disabled")
+        .await
+        .expect("prop");
+    assert_eq!(disabled.as_deref(), Some("true"), "N/A disables the score");
     fill(
         c,
         "[id='tc-1.3'] input[name=na_reason]",

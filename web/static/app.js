@@ -121,3 +121,23 @@ document.querySelectorAll("[data-confirm]").forEach(function (el) {
     });
   }
 })();
+
+// «Không áp dụng» ticked: the leaf's score inputs do not apply, so they are disabled (the
+// server ignores them for such a leaf); unticked, they come back.
+(function () {
+  function sync(box) {
+    var form = box.form;
+    if (!form) { return; }
+    form.querySelectorAll(".inputs input:not([type=hidden]), .inputs select").forEach(function (el) {
+      el.disabled = box.checked;
+    });
+  }
+  function all(root) {
+    root.querySelectorAll("input[name=not_applicable]").forEach(sync);
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.name === "not_applicable") { sync(e.target); }
+  });
+  all(document);
+  document.addEventListener("htmx:afterSwap", function () { all(document); });
+})();

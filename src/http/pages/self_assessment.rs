@@ -306,6 +306,8 @@ fn leaf_fragment(
             errors,
             typed,
             evidence,
+            // The running totals at the top of the page, swapped in beside the leaf.
+            oob => true,
         },
     )
 }

@@ -51,6 +51,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "review.html",
         "publication.html",
         "_leaf.html",
+        "_summary.html",
         "_import_form.html",
         "results.html",
         "appraisal.html",
