@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(compression())
         // The reference layer inside the headers' layer: a panic's 500 carries them too.
         .layer(axum::middleware::from_fn(request_id::with_request_id))
         .layer(axum::middleware::map_response_with_state(
@@ -49,6 +50,20 @@ pub fn router(state: AppState) -> Router {
             security_headers,
         ))
         .with_state(state)
+}
+
+/// Gzip for what compresses (pages, JSON, scripts, styles) when the browser accepts it;
+/// never for workbooks, documents and images, which are compressed already.
+fn compression()
+-> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    let predicate = DefaultPredicate::new()
+        .and(NotForContentType::const_new("application/vnd"))
+        .and(NotForContentType::const_new("application/pdf"))
+        .and(NotForContentType::const_new("application/zip"))
+        .and(NotForContentType::const_new("application/msword"))
+        .and(NotForContentType::const_new("application/octet-stream"));
+    tower_http::compression::CompressionLayer::new().compress_when(predicate)
 }
 
 /// What a page may load and run: only the application's own scripts, styles, images and

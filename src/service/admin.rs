@@ -434,6 +434,50 @@ pub async fn directory(ctx: &Context, who: &Who) -> Result<(Vec<Tier>, Vec<Unit>
     Ok((store.tiers().await?, units, store.users().await?))
 }
 
+/// The actions of the audit log, by code, as people read them.
+pub const ACTIONS: &[(&str, &str)] = &[
+    ("self_assessment.save", "Lưu tự chấm điểm"),
+    ("self_assessment.submit", "Phê duyệt và gửi"),
+    ("self_assessment.withdraw", "Rút lại bản tự đánh giá"),
+    ("evidence.file.add", "Thêm tệp kiểm chứng"),
+    ("evidence.file.remove", "Gỡ tệp kiểm chứng"),
+    ("evidence.citation.add", "Thêm văn bản trích dẫn"),
+    ("evidence.citation.remove", "Gỡ văn bản trích dẫn"),
+    ("appraisal.round1.save", "Thẩm định lần 1"),
+    ("appraisal.round2.save", "Thẩm định lần 2"),
+    ("explanation.save", "Giải trình"),
+    ("survey.set", "Nhập điểm điều tra XHH"),
+    ("survey.import", "Nhập điểm điều tra XHH từ Excel"),
+    ("bonus.set", "Điểm thưởng"),
+    ("penalty.set", "Điểm trừ"),
+    ("override.extension", "Gia hạn"),
+    ("override.reopening", "Mở lại"),
+    ("round.create", "Tạo kỳ đánh giá"),
+    ("round.open", "Mở kỳ đánh giá cho đơn vị"),
+    ("round.phase", "Đổi thời gian giai đoạn"),
+    ("round.publish", "Công bố kết quả"),
+    ("criteria.import", "Nhập bộ tiêu chí"),
+    ("criteria.publish", "Phát hành bộ tiêu chí"),
+    ("tier.save", "Lưu khối"),
+    ("unit.save", "Lưu đơn vị"),
+    ("unit.import", "Nhập đơn vị từ Excel"),
+    ("user.create", "Tạo người dùng"),
+    ("user.update", "Sửa người dùng"),
+    ("user.import.create", "Tạo người dùng từ Excel"),
+    ("user.import.update", "Sửa người dùng từ Excel"),
+    ("user.password_reset", "Đặt lại mật khẩu"),
+    ("user.scope", "Thêm phạm vi thẩm định"),
+    ("user.scope_remove", "Bỏ phạm vi thẩm định"),
+];
+
+/// An action's name in Vietnamese; its code when it has none.
+pub fn action_label(code: &str) -> &str {
+    ACTIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, label)| label)
+}
+
 /// The audit log as filtered, and every unit (Vietnamese order) to filter by; for
 /// administrators.
 pub async fn audit_log(

@@ -491,6 +491,7 @@ pub async fn leaf_history(
     let filter = crate::store::AuditFilter {
         unit_id: Some(unit_id),
         leaf_code: Some(leaf_code.to_string()),
+        ..Default::default()
     };
     let mut entries = store.audit_log(&filter).await?;
     entries.retain(|e| e.round_id == Some(round_id));

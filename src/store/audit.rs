@@ -51,6 +51,17 @@ pub struct AuditEntry {
 pub struct AuditFilter {
     pub unit_id: Option<i64>,
     pub leaf_code: Option<String>,
+    /// Entries by this account (its username, or a name given by a command).
+    pub actor: Option<String>,
+    /// This action's code, or every code starting with it and a dot («user» for user.*).
+    pub action: Option<String>,
+    /// Unix seconds: entries at or after `from`, before `until`.
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+    /// Entries older than this id (the page after one ending there).
+    pub before_id: Option<i64>,
+    /// At most this many, newest first; none: all.
+    pub limit: Option<i64>,
 }
 
 pub(super) async fn append(
@@ -106,10 +117,21 @@ impl Store {
             r"select id, at, actor, action, round_id, unit_id, leaf_code, old_value, new_value, address
               from audit_log
               where ($1 is null or unit_id = $1) and ($2 is null or leaf_code = $2)
-              order by id desc",
+                and ($3 is null or actor = $3)
+                and ($4 is null or action = $4 or action like $4 || '.%')
+                and ($5 is null or at >= $5) and ($6 is null or at < $6)
+                and ($7 is null or id < $7)
+              order by id desc
+              limit $8",
         )
         .bind(filter.unit_id)
         .bind(&filter.leaf_code)
+        .bind(&filter.actor)
+        .bind(&filter.action)
+        .bind(filter.from)
+        .bind(filter.until)
+        .bind(filter.before_id)
+        .bind(filter.limit.unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows

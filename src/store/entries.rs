@@ -152,7 +152,7 @@ fn input_columns(input: Option<LeafInput>) -> InputColumns {
 fn describe(points: Option<Points>, not_applicable: bool) -> String {
     match (not_applicable, points) {
         (true, _) => "không áp dụng".to_string(),
-        (false, Some(p)) => p.to_string(),
+        (false, Some(p)) => format!("{} điểm", p.to_vn()),
         (false, None) => "chưa chấm".to_string(),
     }
 }
@@ -165,7 +165,7 @@ fn describe_self(e: &SelfEntry) -> String {
         Some(LeafInput::Rate {
             numerator,
             denominator,
-        }) => text.push_str(&format!(" ({numerator}/{denominator})")),
+        }) => text.push_str(&format!(" ({}/{})", numerator.to_vn(), denominator.to_vn())),
         Some(LeafInput::Occurrences { count: n }) => text.push_str(&format!(" ({n} lần)")),
         Some(LeafInput::YesNo { met }) => {
             text.push_str(if met { " (đạt)" } else { " (không đạt)" })
@@ -898,8 +898,8 @@ async fn write_survey_score(
         round_id: Some(round_id),
         unit_id: Some(unit_id),
         leaf_code: Some(leaf_code.to_string()),
-        old_value: old.map(|h| Points::from_hundredths(h).to_string()),
-        new_value: Some(points.to_string()),
+        old_value: old.map(|h| format!("{} điểm", Points::from_hundredths(h).to_vn())),
+        new_value: Some(format!("{} điểm", points.to_vn())),
         ..audit.clone()
     };
     append(tx, &entry, now).await

@@ -28,6 +28,7 @@ async fn audit_ids(ctx: &Context, unit: i64, action: &str) -> Vec<i64> {
     let filter = AuditFilter {
         unit_id: Some(unit),
         leaf_code: None,
+        ..Default::default()
     };
     let mut ids: Vec<i64> = ctx
         .store

@@ -177,6 +177,7 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
         .audit_log(&AuditFilter {
             unit_id: Some(unit),
             leaf_code: Some("2.1".into()),
+            ..Default::default()
         })
         .await
         .expect("audit");
@@ -201,7 +202,7 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     let unit_log = s
         .audit_log(&AuditFilter {
             unit_id: Some(unit),
-            leaf_code: None,
+            ..Default::default()
         })
         .await
         .expect("audit");

@@ -99,23 +99,13 @@ async fn session_ended(request: axum::extract::Request, next: axum::middleware::
         referer
     };
     match back.filter(|b| sign_in::safe_return(b).is_some() && b != "/") {
-        Some(back) => {
-            Redirect::to(&format!("/dang-nhap?tiep={}", url_encode(&back))).into_response()
-        }
+        Some(back) => Redirect::to(&format!(
+            "/dang-nhap?tiep={}",
+            percent_encoding::utf8_percent_encode(&back, percent_encoding::NON_ALPHANUMERIC)
+        ))
+        .into_response(),
         None => response,
     }
-}
-
-/// `text` for a query string: every byte but letters, digits and `-._~` percent-encoded.
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Why a page could not be shown: not signed in (go sign in) or an error to explain, with

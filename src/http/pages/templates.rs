@@ -78,6 +78,10 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
     env.add_filter("vn", |v: Value| vn_number(&v, false));
     env.add_filter("vn2", |v: Value| vn_number(&v, true));
     env.add_filter("size", |bytes: i64| file_size(bytes));
+    // A value for a link's query string.
+    env.add_filter("urlencode", |text: String| {
+        percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    });
     env.add_filter("instant", |v: Value| {
         v.as_str()
             .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
