@@ -669,7 +669,10 @@ async fn a_leafs_history_is_visible_to_its_unit_and_not_to_another() {
         .iter()
         .map(|e| (e["old_value"].as_str(), e["new_value"].as_str()))
         .collect();
-    assert_eq!(changes, [(Some("1"), Some("1.5")), (None, Some("1"))]);
+    assert_eq!(
+        changes,
+        [(Some("1 điểm"), Some("1,5 điểm")), (None, Some("1 điểm"))]
+    );
     app.sign_in_as("b.canbo").await;
     assert_eq!(app.get_json(&format!("{base}/history/2.1")).await.0, 403);
 }

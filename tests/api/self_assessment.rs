@@ -189,9 +189,9 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     assert_eq!(
         changes,
         vec![
-            (None, Some("1.5")),
-            (Some("1.5"), Some("2")),
-            (Some("2"), Some("1"))
+            (None, Some("1,5 điểm")),
+            (Some("1,5 điểm"), Some("2 điểm")),
+            (Some("2 điểm"), Some("1 điểm"))
         ]
     );
     assert!(
@@ -489,13 +489,19 @@ async fn inputs_must_fit_the_leaf_and_a_second_editor_never_overwrites_the_first
     save(judged("2.1", "1.5", None)).await.expect("first");
     let err = save(judged("2.1", "0.5", None)).await.expect_err("second");
     assert_eq!(err.code(), "conflict");
-    assert!(err.to_string().contains("giá trị hiện tại: 1.5"), "{err}");
+    assert!(
+        err.to_string().contains("giá trị hiện tại: 1,5 điểm"),
+        "{err}"
+    );
     // The same for an edit from a stale version.
     save(judged("2.1", "1.75", Some(1))).await.expect("edit");
     let err = save(judged("2.1", "0.25", Some(1)))
         .await
         .expect_err("stale");
-    assert!(err.to_string().contains("giá trị hiện tại: 1.75"), "{err}");
+    assert!(
+        err.to_string().contains("giá trị hiện tại: 1,75 điểm"),
+        "{err}"
+    );
     assert_eq!(
         s.self_entries(r.round, unit).await.expect("entries")["2.1"].points,
         Some("1.75".parse().expect("p"))

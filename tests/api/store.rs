@@ -131,7 +131,7 @@ async fn the_audit_log_is_append_only_in_the_database_itself() {
             after[0].new_value.as_deref(),
             after[0].address.as_deref()
         ),
-        ("survey.set", Some("2"), Some("10.0.0.9"))
+        ("survey.set", Some("2 điểm"), Some("10.0.0.9"))
     );
     for sql in [
         "update audit_log set actor = 'someone else'",
