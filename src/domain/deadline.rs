@@ -142,6 +142,17 @@ pub struct Override {
     pub granted_at: DateTime<Utc>,
 }
 
+impl Override {
+    /// As a list shows it: «Gia hạn đến 17:00 ngày 09/01/2024».
+    pub fn describe(&self) -> String {
+        let kind = match self.kind {
+            OverrideKind::Extension => "Gia hạn",
+            OverrideKind::Reopening => "Mở lại",
+        };
+        format!("{kind} đến {}", format_instant(self.until))
+    }
+}
+
 /// The answer of the engine. `message` is the sentence shown to the user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Access {

@@ -217,6 +217,11 @@ pub async fn update_user(ctx: &Context, who: &Who, id: i64, edit: UserEdit) -> R
                 .timestamp(),
         ),
     };
+    if id == who.actor.user_id && expires_at.is_some_and(|t| t < who.now.timestamp()) {
+        return Err(ServiceError::Invalid(
+            "Không thể đặt hạn tài khoản của chính mình vào ngày đã qua.".into(),
+        ));
+    }
     let until = |t: Option<i64>| {
         t.map_or("không thời hạn".to_string(), |t| {
             crate::domain::deadline::vn_date(t)
@@ -281,6 +286,7 @@ pub struct Scope {
 async fn scope_parts(
     ctx: &Context,
     scope: &Scope,
+    removing: bool,
 ) -> Result<(Option<i64>, Option<i64>, Option<String>)> {
     let filled = |v: &Option<String>| {
         v.as_deref()
@@ -303,7 +309,9 @@ async fn scope_parts(
     {
         return Err(ServiceError::NotFound(format!("đơn vị #{unit_id}")));
     }
-    if scope.unit_id.is_none() && tier_id.is_none() && area_code.is_none() {
+    // Adding a row that names nothing would mean «every unit»: refused. An old such row
+    // may still be removed.
+    if !removing && scope.unit_id.is_none() && tier_id.is_none() && area_code.is_none() {
         return Err(ServiceError::Invalid(
             "Chọn đơn vị, khối hoặc lĩnh vực cần giới hạn.".into(),
         ));
@@ -332,7 +340,7 @@ pub async fn add_scope(ctx: &Context, who: &Who, user_id: i64, scope: Scope) -> 
             "Chỉ giới hạn phạm vi cho thành viên thẩm định.".into(),
         ));
     }
-    let (unit_id, tier_id, area_code) = scope_parts(ctx, &scope).await?;
+    let (unit_id, tier_id, area_code) = scope_parts(ctx, &scope, false).await?;
     store
         .add_appraiser_scope(user_id, unit_id, tier_id, area_code.as_deref())
         .await?;
@@ -357,7 +365,7 @@ pub async fn remove_scope(ctx: &Context, who: &Who, user_id: i64, scope: Scope) 
     require_admin(&who.actor)?;
     super::check(&scope)?;
     let target = store.user(user_id).await?;
-    let (unit_id, tier_id, area_code) = scope_parts(ctx, &scope).await?;
+    let (unit_id, tier_id, area_code) = scope_parts(ctx, &scope, true).await?;
     let tier = scope
         .tier_code
         .as_deref()

@@ -118,16 +118,10 @@ pub async fn round_progress(ctx: &Context, who: &Who, round_id: i64) -> Result<V
             } else {
                 Status::NotStarted
             };
-            let extension = overrides.iter().max_by_key(|o| o.until).map(|o| {
-                let kind = match o.kind {
-                    crate::domain::deadline::OverrideKind::Extension => "Gia hạn",
-                    crate::domain::deadline::OverrideKind::Reopening => "Mở lại",
-                };
-                format!(
-                    "{kind} đến {}",
-                    crate::domain::deadline::format_instant(o.until)
-                )
-            });
+            let extension = overrides
+                .iter()
+                .max_by_key(|o| o.until)
+                .map(|o| o.describe());
             out.push(UnitProgress {
                 unit_id: unit.id,
                 unit_code: unit.code,

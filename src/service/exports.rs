@@ -149,6 +149,7 @@ fn detail(round: &Round, unit: Unit, set: &CriteriaSet, data: UnitData) -> UnitD
 /// everyone signed in once the round is published.
 async fn exportable_results(ctx: &Context, who: &Who, round_id: i64) -> Result<RoundResults> {
     use crate::domain::access::Role;
+    super::rounds::ensure_opened(&ctx.store.round(round_id).await?, &who.actor)?;
     let results = super::results::round_results(&ctx.store, round_id, who.now).await?;
     if results.published_at.is_none() && !matches!(who.actor.role, Role::Admin | Role::Viewer) {
         return Err(super::ServiceError::Forbidden(

@@ -9,7 +9,6 @@ use super::{Context, Result, ServiceError, Who};
 use crate::domain::access::Role;
 use crate::domain::collation::sort_vi;
 use crate::domain::criteria::area_of;
-use crate::domain::deadline::Phase;
 
 /// Where a unit stands for its appraisers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -110,10 +109,6 @@ pub async fn queue(
         return Err(ServiceError::NotFound(format!("kỳ đánh giá #{round_id}")));
     }
     let submitted = store.submissions(round_id).await?;
-    let self_closed = round
-        .phases
-        .get(&Phase::SelfAssessment)
-        .is_some_and(|w| who.now > w.closes_at);
     let mut marks: BTreeMap<i64, Vec<(i64, String, bool, bool)>> = BTreeMap::new();
     for (unit, n, leaf, scored, asked) in store.appraisal_marks(round_id).await? {
         marks
@@ -127,6 +122,13 @@ pub async fn queue(
         .into_iter()
         .collect();
 
+    // Past its own deadline (extensions included) without submitting: to appraise as is.
+    let locked = async |round: &crate::store::Round, unit_id: i64| -> Result<bool> {
+        let gate =
+            super::self_assessment::self_assessment_access_at(store, round, unit_id, who.now)
+                .await?;
+        Ok(!gate.open && gate.effective_deadline.is_some_and(|d| who.now > d))
+    };
     let mut lines = Vec::new();
     for tier in &round.tiers {
         let set = store.criteria_set(tier.set_id).await?.set;
@@ -167,7 +169,8 @@ pub async fn queue(
                 QueueStatus::Answered
             } else if !asked.is_empty() {
                 QueueStatus::ExplanationRequested
-            } else if submitted.contains_key(&unit.id) || self_closed {
+            } else if submitted.contains_key(&unit.id) || locked(&round, unit.id).await? {
+                // Submitted, or locked by its deadline (its own extension included).
                 QueueStatus::Submitted
             } else {
                 QueueStatus::NotSubmitted

@@ -55,6 +55,12 @@ async fn compute(
         .is_some_and(|w| now > w.closes_at);
     let provisional = round.published_at.is_none() && !appraised;
     let submitted = store.submissions(round.id).await?;
+    // Not submitted means never submitted once the self-assessment is over.
+    let self_over = round.published_at.is_some()
+        || round
+            .phases
+            .get(&Phase::SelfAssessment)
+            .is_some_and(|w| now > w.closes_at);
     let mut tiers = Vec::with_capacity(round.tiers.len());
     for tier in &round.tiers {
         let stored = store.criteria_set(tier.set_id).await?;
@@ -68,7 +74,7 @@ async fn compute(
         };
         let mut units = tier_results(&stored.set, &scores, ranking, compare_vi);
         for unit in &mut units {
-            if !submitted.contains_key(&unit.unit_id) {
+            if self_over && !submitted.contains_key(&unit.unit_id) {
                 unit.note = Some(NOT_SUBMITTED.into());
             }
         }
@@ -143,6 +149,7 @@ pub async fn visible_to(
 
 /// A round's results as computed now, cut to what `who` may see.
 pub async fn visible(ctx: &Context, who: &Who, round_id: i64) -> Result<RoundResults> {
+    super::rounds::ensure_opened(&ctx.store.round(round_id).await?, &who.actor)?;
     let results = round_results(&ctx.store, round_id, who.now).await?;
     visible_to(&ctx.store, who.now, results, &who.actor).await
 }

@@ -208,16 +208,10 @@ pub async fn phase_preview(
                 (None, Some(_)) => Change::Gains,
                 _ => Change::Same,
             };
-            let own_deadline = overrides.iter().max_by_key(|o| o.until).map(|o| {
-                format!(
-                    "{} đến {}",
-                    match o.kind {
-                        crate::domain::deadline::OverrideKind::Extension => "Gia hạn",
-                        crate::domain::deadline::OverrideKind::Reopening => "Mở lại",
-                    },
-                    format_instant(o.until)
-                )
-            });
+            let own_deadline = overrides
+                .iter()
+                .max_by_key(|o| o.until)
+                .map(|o| o.describe());
             units.push(UnitChange {
                 unit_id: unit.id,
                 unit_name: unit.name,

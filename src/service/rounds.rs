@@ -140,6 +140,14 @@ pub async fn create_round(ctx: &Context, who: &Who, spec: RoundSpec) -> Result<i
     Ok(store.create_round(&round, who.audit(), who.now).await?)
 }
 
+/// Refuses a round in preparation to anyone but an administrator, as if it did not exist.
+pub fn ensure_opened(round: &Round, actor: &crate::domain::access::Actor) -> Result<()> {
+    if round.opened_at.is_none() && !actor.is_admin() {
+        return Err(ServiceError::NotFound(format!("kỳ đánh giá #{}", round.id)));
+    }
+    Ok(())
+}
+
 /// Opens a round in preparation to units: from now on they see it, within its phases.
 pub async fn open_round(ctx: &Context, who: &Who, round_id: i64) -> Result<()> {
     require_admin(&who.actor)?;

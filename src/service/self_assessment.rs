@@ -36,10 +36,10 @@ pub(crate) async fn unit_in_round(
     unit_id: i64,
 ) -> Result<(Round, Unit, CriteriaSet)> {
     let round = store.round(round_id).await?;
+    // A round in preparation has no unit data to read or write yet, for anyone.
     if round.opened_at.is_none() {
-        return Err(ServiceError::Invalid(format!(
-            "Kỳ đánh giá «{}» đang chuẩn bị, chưa mở cho các đơn vị.",
-            round.title
+        return Err(ServiceError::NotFound(format!(
+            "kỳ đánh giá #{round_id} (đang chuẩn bị, chưa mở cho các đơn vị)"
         )));
     }
     let unit = store.unit(unit_id).await?;
@@ -486,6 +486,7 @@ pub async fn leaf_history(
     let store = &ctx.store;
     let actor = &who.actor;
     let round = store.round(round_id).await?;
+    super::rounds::ensure_opened(&round, actor)?;
     // The same gate as the self-assessment itself: appraisers only once submitted or locked.
     ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let filter = crate::store::AuditFilter {

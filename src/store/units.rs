@@ -332,8 +332,10 @@ impl Store {
             };
             let written = match &u.password_hash {
                 Some(hash) => sqlx::query(
-                    r"insert into users (username, display_name, role, unit_id, expires_at, password_hash, created_at)
-                      values ($1, $2, $3, $4, $5, $6, $7) on conflict (username) do nothing",
+                    // A first password made by the import: to be changed at the first sign-in.
+                    r"insert into users (username, display_name, role, unit_id, expires_at, password_hash, created_at,
+                          must_change_password)
+                      values ($1, $2, $3, $4, $5, $6, $7, 1) on conflict (username) do nothing",
                 )
                 .bind(&u.username)
                 .bind(&u.display_name)

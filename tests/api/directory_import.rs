@@ -451,6 +451,12 @@ async fn units_and_users_import_all_or_nothing_with_a_dry_run() {
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["user"]["unit_id"], unit_c.id, "{me}");
     assert_eq!(me["user"]["display_name"], "Trần Thị Cúc", "{me}");
+    // The first password is the import's: it must be changed before anything else.
+    let (status, body) = json_of(officer.send(officer.get(app.url("/api/rounds"))).await).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("password_change_required"))
+    );
 
     // The same file again changes nothing and makes no password.
     let (status, report) = import(&app, &admin, &csrf, good, false).await;

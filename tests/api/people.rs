@@ -178,6 +178,10 @@ async fn an_administrator_edits_disables_and_enables_accounts_but_not_their_own(
     assert_eq!(status, 422);
     assert_eq!(audit_count(&app).await, before, "refusals change nothing");
 
+    // Nor can an administrator end their own account's validity.
+    let (status, body) = send_json(&app, &admin, &csrf, "PUT", &own, json!({ "display_name": "Quản trị", "role": "admin", "valid_until": "30/11/2023", "active": true })).await;
+    assert_eq!(status, 422, "{body}");
+
     // Only an administrator edits accounts.
     let head = Browser::default();
     let head_csrf = app.sign_in_with(&head, "a.thutruong").await;
@@ -355,4 +359,84 @@ async fn an_appraiser_limited_to_a_tier_sees_its_units_and_those_added_later_onl
             .expect("scopes")
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn signing_out_ends_at_the_plain_sign_in_page_and_an_ended_session_comes_back() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let page = app.url("/ky/1/don-vi/1/tu-cham-diem");
+    let response = officer
+        .send(
+            no_redirects
+                .post(app.url("/dang-xuat"))
+                .header("referer", page.as_str())
+                .form(&[("csrf", csrf.as_str())]),
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/dang-nhap"),
+        "a sign-out is no ended session"
+    );
+    assert!(officer.cookie().is_none(), "the session cookie is removed");
+
+    // Without a session, a page sends to the sign-in page, which brings back to it.
+    let response = officer.send(no_redirects.get(page.clone())).await;
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/dang-nhap?tiep=%2Fky%2F1%2Fdon%2Dvi%2F1%2Ftu%2Dcham%2Ddiem")
+    );
+    // An htmx request gets a 401, never the sign-in page to put inside the page.
+    let response = officer
+        .send(
+            no_redirects
+                .post(app.url("/ky/1/don-vi/1/tu-cham-diem/1.1"))
+                .header("hx-request", "true"),
+        )
+        .await;
+    assert_eq!(response.status(), 401);
+    // The return address stays on this site; a page of it is where sign-in leads.
+    let request = no_redirects.post(app.url("/dang-nhap")).form(&[
+        ("username", "a.canbo"),
+        ("password", crate::helpers::PASSWORD),
+        ("tiep", "/ky/1/don-vi/1/giai-trinh"),
+    ]);
+    let response = officer.send(request).await;
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/ky/1/don-vi/1/giai-trinh")
+    );
+    for outside in ["//example.com", "/\\example.com", "https://example.com"] {
+        let request = no_redirects.post(app.url("/dang-nhap")).form(&[
+            ("username", "a.canbo"),
+            ("password", crate::helpers::PASSWORD),
+            ("tiep", outside),
+        ]);
+        let response = officer.send(request).await;
+        assert_eq!(
+            response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok()),
+            Some("/"),
+            "{outside}"
+        );
+    }
 }

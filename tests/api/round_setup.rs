@@ -75,13 +75,28 @@ async fn the_next_round_is_drafted_a_year_on_and_stays_hidden_from_units_until_o
         r.units[0]
     ));
     let (status, body) = json_of(officer.send(officer.get(unit_url.clone())).await).await;
-    assert_eq!(status, 422, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("đang chuẩn bị")),
-        "{body}"
-    );
+    assert_eq!(status, 404, "{body}");
+    // Neither its results, its workbooks nor a leaf's history show to anyone but the
+    // administrator.
+    let viewer = Browser::default();
+    app.sign_in_with(&viewer, "lanhdao").await;
+    for (who, path) in [
+        (&officer, format!("/api/rounds/{next}/results")),
+        (&viewer, format!("/api/rounds/{next}/results")),
+        (&viewer, format!("/api/rounds/{next}/export/ranking.xlsx")),
+        (
+            &officer,
+            format!("/api/rounds/{next}/units/{}/history/1.1", r.units[0]),
+        ),
+    ] {
+        let status = who.send(who.get(app.url(&path))).await.status().as_u16();
+        assert_eq!(status, 404, "{path}");
+    }
+    let status = admin
+        .send(admin.get(app.url(&format!("/api/rounds/{next}/results"))))
+        .await
+        .status();
+    assert_eq!(status, 200, "the administrator prepares it");
     let home = officer
         .send(officer.get(app.url("/")))
         .await

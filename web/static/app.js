@@ -27,10 +27,10 @@ document.querySelectorAll("select[data-submit-on-change]").forEach(function (el)
 });
 
 // A button whose action is hard to take back asks first (data-confirm holds the question).
-document.querySelectorAll("[data-confirm]").forEach(function (el) {
-  el.addEventListener("click", function (event) {
-    if (!window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
-  });
+// Listened for on the document, so that buttons htmx swaps in later ask too.
+document.addEventListener("click", function (event) {
+  var el = event.target.closest && event.target.closest("[data-confirm]");
+  if (el && !window.confirm(el.getAttribute("data-confirm"))) { event.preventDefault(); }
 });
 
 // What was typed and not yet saved is kept across an ended session: when a save (or a
@@ -46,43 +46,53 @@ document.querySelectorAll("[data-confirm]").forEach(function (el) {
         ["hidden", "file", "password", "submit", "button"].indexOf(el.type) < 0;
     });
   }
-  function keyOf(form) { return form.getAttribute("action") || ""; }
-  document.addEventListener("input", function (e) {
+  // Several forms post to one address (a citation for each leaf): the leaf tells them apart.
+  function keyOf(form) {
+    var leaf = form.elements.leaf;
+    return (form.getAttribute("action") || "") + (leaf && leaf.value ? "#" + leaf.value : "");
+  }
+  function typedIn(e) {
     var form = e.target.form;
-    if (form && form.method === "post" && keyOf(form)) { dirty.add(form); }
-  });
-  document.addEventListener("change", function (e) {
-    var form = e.target.form;
-    if (form && form.method === "post" && keyOf(form)) { dirty.add(form); }
-  });
-  // A form sent the ordinary way leaves the page; one sent by htmx stays unsaved until
-  // its answer comes back.
+    if (form && form.method === "post" && e.target.type !== "file" && keyOf(form)) { dirty.add(form); }
+  }
+  document.addEventListener("input", typedIn);
+  document.addEventListener("change", typedIn);
+  // A form sent the ordinary way leaves the page: what it carries is kept in case the
+  // session has ended and the answer is the sign-in page. One sent by htmx stays unsaved
+  // until its answer comes back.
   document.addEventListener("submit", function (e) {
-    if (!e.target.hasAttribute("hx-post")) { dirty.delete(e.target); }
+    if (!e.target.hasAttribute("hx-post")) {
+      if (dirty.has(e.target)) { keep([e.target]); }
+      dirty.delete(e.target);
+    }
   });
   document.addEventListener("htmx:afterRequest", function (e) {
     var form = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("form");
     if (e.detail.successful && form && e.detail.elt === form) { dirty.delete(form); }
   });
+  // A save refused beside its field comes back with what was typed: still unsaved.
+  document.addEventListener("htmx:afterSwap", function () {
+    document.querySelectorAll(".has-error form[hx-post]").forEach(function (form) { dirty.add(form); });
+  });
   window.addEventListener("beforeunload", function (e) {
     if (dirty.size > 0) { e.preventDefault(); e.returnValue = ""; }
   });
-  function keep() {
+  function keep(forms) {
     var drafts = {};
-    dirty.forEach(function (form) {
+    forms.forEach(function (form) {
       var values = {};
       fields(form).forEach(function (el) {
         values[el.name] = el.type === "checkbox" ? (el.checked ? el.value : "") : el.value;
       });
-      drafts[keyOf(form)] = values;
+      if (Object.keys(values).length > 0) { drafts[keyOf(form)] = values; }
     });
     if (Object.keys(drafts).length > 0) {
       try { sessionStorage.setItem(KEY, JSON.stringify(drafts)); } catch (err) { /* full */ }
     }
-    dirty.clear(); // kept: leaving for the sign-in page must not ask
   }
   function expired() {
-    keep();
+    keep(Array.from(dirty));
+    dirty.clear(); // kept: leaving for the sign-in page must not ask
     if (document.getElementById("phien-het-han")) { return; }
     var back = location.pathname + location.search;
     var box = document.createElement("div");
@@ -100,11 +110,13 @@ document.querySelectorAll("[data-confirm]").forEach(function (el) {
   document.addEventListener("htmx:responseError", function (e) {
     if (e.detail.xhr && e.detail.xhr.status === 401) { expired(); }
   });
-  // Back after signing in: what was typed, filled again, each form marked.
+  // Back after signing in: what was typed, filled again, each form marked. Arriving any
+  // other way (the form was saved), what was kept is dropped.
   var saved = null;
   try { saved = JSON.parse(sessionStorage.getItem(KEY) || "null"); } catch (err) { saved = null; }
-  if (saved) {
-    sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(KEY);
+  var fromSignIn = document.referrer.indexOf("/dang-nhap") >= 0;
+  if (saved && fromSignIn) {
     document.querySelectorAll("form[action]").forEach(function (form) {
       var values = saved[keyOf(form)];
       if (!values) { return; }

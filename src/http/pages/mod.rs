@@ -59,6 +59,11 @@ pub fn router() -> Router<AppState> {
         .layer(axum::middleware::from_fn(session_ended))
 }
 
+/// Marks the redirect of a request that needed a session and had none (not a sign-out or
+/// a password change, which also end at the sign-in page).
+#[derive(Clone, Copy)]
+struct NoSession;
+
 /// Where a page that needs a session sends a request without one: the sign-in page, told
 /// where to come back to. A request made by htmx from an open page (a save, a computed
 /// preview) gets a 401 instead, so the page is not replaced by the sign-in form: the
@@ -77,12 +82,7 @@ async fn session_ended(request: axum::extract::Request, next: axum::middleware::
         .and_then(|r| r.parse::<axum::http::Uri>().ok())
         .and_then(|u| u.path_and_query().map(|p| p.to_string()));
     let response = next.run(request).await;
-    let to_sign_in = response.status().is_redirection()
-        && response
-            .headers()
-            .get(axum::http::header::LOCATION)
-            .is_some_and(|l| l == "/dang-nhap");
-    if !to_sign_in {
+    if response.extensions().get::<NoSession>().is_none() {
         return response;
     }
     if htmx {
@@ -145,7 +145,11 @@ impl From<crate::store::StoreError> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
-            PageError::SignIn => Redirect::to("/dang-nhap").into_response(),
+            PageError::SignIn => {
+                let mut response = Redirect::to("/dang-nhap").into_response();
+                response.extensions_mut().insert(NoSession);
+                response
+            }
             PageError::ChangePassword => Redirect::to("/doi-mat-khau").into_response(),
             PageError::Http(e) => {
                 let body = render(

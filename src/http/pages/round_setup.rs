@@ -16,7 +16,7 @@ use super::{PageForm, PageQuery, PageResult, PageUser, refusal, render, status_w
 use crate::domain::deadline::{Phase, format_instant};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
-use crate::http::extract::SignedIn;
+use crate::http::extract::{NoFields, SignedIn};
 use crate::service::round_setup::{self, RoundDraft};
 use crate::service::rounds::{self, BandSpec, PhaseSpec, RoundSpec, SetPin};
 use crate::service::{ServiceError, Who};
@@ -197,9 +197,6 @@ async fn create(
         }
     }
 }
-
-#[derive(Deserialize, Default)]
-struct NoFields {}
 
 async fn open(
     State(state): State<AppState>,

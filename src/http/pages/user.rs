@@ -15,7 +15,7 @@ use crate::domain::access::Role;
 use crate::domain::deadline::vn_date;
 use crate::http::AppState;
 use crate::http::error::{ApiPath, status_of};
-use crate::http::extract::SignedIn;
+use crate::http::extract::{NoFields, SignedIn};
 use crate::service::admin::{self, Scope, UserEdit};
 use crate::service::{ServiceError, Who};
 
@@ -200,9 +200,6 @@ async fn save(
     };
     after(&state, (&user, &who), id, "da-luu", Some(typed), outcome).await
 }
-
-#[derive(Deserialize, Default)]
-struct NoFields {}
 
 /// A new password made here, shown once on the page answered (never in an address).
 async fn reset_password(
