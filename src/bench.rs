@@ -217,7 +217,7 @@ pub fn run(units: usize, leaves: usize) -> Result<(), XlsxError> {
     // Only the sizes are kept, so that one step's file does not weigh on the next.
     let ranking = measure(
         "Bảng xếp hạng (tổng hợp, 3 khối, biểu đồ) — parindex",
-        || excel::ranking_workbook(&results, &[], "Sở Nội vụ"),
+        || excel::ranking_workbook(&results, "Sở Nội vụ", &Default::default()),
     )?
     .len();
     let plain = measure("Cùng các ô, chỉ rust_xlsxwriter", || {
@@ -236,7 +236,13 @@ pub fn run(units: usize, leaves: usize) -> Result<(), XlsxError> {
     // What the server does: build, then stream the zip to the client as it is written.
     let streamed_ranking = measure(
         "Bảng xếp hạng — tải về (ghi thẳng ra luồng)",
-        || streamed(excel::build_ranking_workbook(&results, None, "Sở Nội vụ")?),
+        || {
+            streamed(excel::build_ranking_workbook(
+                &results,
+                "Sở Nội vụ",
+                &Default::default(),
+            )?)
+        },
     )?;
     let streamed_detail = measure(
         "Chi tiết từng đơn vị — tải về (ghi thẳng ra luồng)",

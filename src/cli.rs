@@ -274,7 +274,8 @@ async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<Exit
         .with_context(|| format!("không mở được địa chỉ {bind}"))?
         .with_secure_cookies(config.secure_cookies)
         .with_trusted_proxies(config.trusted_proxies.clone())
-        .with_issuer(&config.issuer);
+        .with_issuer(&config.issuer)
+        .with_annex(config.annex.clone());
     let stop = crate::startup::stop_requested();
     println!(
         "parindex đang chạy tại http://{} (Ctrl-C hoặc SIGTERM để dừng)",

@@ -9,6 +9,7 @@
 //! | `max_upload_mb`| `PARINDEX_MAX_UPLOAD_MB` | `20`                 |
 //! | `issuer` | `PARINDEX_ISSUER` | `Sở Nội vụ` (above exported tables) |
 //! | `secure_cookies` | `PARINDEX_SECURE_COOKIES` | `false` (set behind HTTPS) |
+//! | `[annex]` `parent`, `decision`, `place`, `signer_title`, `signer_name` | (file only) | the ranking annex's letterhead: no parent body, a decision line to fill in, dots for the place, «GIÁM ĐỐC» |
 //! | `trusted_proxies` | `PARINDEX_TRUSTED_PROXIES` (comma-separated) | none: the peer's address is the client's |
 //! | `[s3]` `bucket`, `endpoint`, `region`, `access_key_id`, `secret_access_key` | `PARINDEX_S3_BUCKET`, `PARINDEX_S3_ENDPOINT`, `PARINDEX_S3_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` | unset: evidence files in `data_dir/evidence` |
 
@@ -37,6 +38,9 @@ pub struct Config {
     /// address the sign-in limits and the audit log use. Requests from anywhere else are
     /// taken at their own address, whatever they claim.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The ranking annex's letterhead and signature (`[annex]`: `parent`, `decision`,
+    /// `place`, `signer_title`, `signer_name`).
+    pub annex: crate::excel::annex::Annex,
 }
 
 impl Default for Config {
@@ -50,6 +54,7 @@ impl Default for Config {
             secure_cookies: false,
             issuer: "Sở Nội vụ".into(),
             trusted_proxies: Vec::new(),
+            annex: Default::default(),
         }
     }
 }

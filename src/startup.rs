@@ -31,6 +31,7 @@ impl Application {
                 secure_cookies: false,
                 trusted_proxies: Arc::new(Vec::new()),
                 issuer: "Sở Nội vụ".into(),
+                annex: Arc::new(Default::default()),
             },
         })
     }
@@ -38,6 +39,12 @@ impl Application {
     /// The issuing body printed above exported tables.
     pub fn with_issuer(mut self, issuer: &str) -> Application {
         self.state.issuer = issuer.to_string();
+        self
+    }
+
+    /// The ranking annex's letterhead and signature.
+    pub fn with_annex(mut self, annex: crate::excel::annex::Annex) -> Application {
+        self.state.annex = Arc::new(annex);
         self
     }
 

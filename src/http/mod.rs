@@ -29,6 +29,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The issuing body printed above exported tables ("Sở Nội vụ thành phố Cần Thơ").
     pub issuer: String,
+    /// The ranking annex's letterhead and signature.
+    pub annex: std::sync::Arc<crate::excel::annex::Annex>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: std::sync::Arc<Vec<std::net::IpAddr>>,
 }

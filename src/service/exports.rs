@@ -159,22 +159,9 @@ async fn exportable_results(ctx: &Context, who: &Who, round_id: i64) -> Result<R
     Ok(results)
 }
 
-/// What the ranking workbook shows: the results, and up to
-/// [`crate::excel::DETAIL_SHEETS_IN_RANKING`] units each unit's detail (beyond, those go
-/// to the detail workbook).
-pub async fn ranking(
-    ctx: &Context,
-    who: &Who,
-    round_id: i64,
-) -> Result<(RoundResults, Option<Vec<UnitDetail>>)> {
-    let results = exportable_results(ctx, who, round_id).await?;
-    let units: usize = results.tiers.iter().map(|t| t.units.len()).sum();
-    let details = if units <= crate::excel::DETAIL_SHEETS_IN_RANKING {
-        Some(round_details(&ctx.store, &results).await?)
-    } else {
-        None
-    };
-    Ok((results, details))
+/// What the ranking workbook shows: the results.
+pub async fn ranking(ctx: &Context, who: &Who, round_id: i64) -> Result<RoundResults> {
+    exportable_results(ctx, who, round_id).await
 }
 
 /// What the detail workbook shows: every unit's detail, in ranking order.

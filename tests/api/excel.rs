@@ -61,70 +61,79 @@ async fn the_ranking_workbook_matches_the_published_table() {
     let bytes = response.bytes().await.expect("body").to_vec();
 
     let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).expect("xlsx");
-    // The summary, the tier, then one detail sheet per unit in rank order.
+    // The annex only: the ranking of each tier, the component indexes, the charts.
     assert_eq!(
         workbook.sheet_names(),
-        [
-            "Tổng hợp",
-            "Khối kiểm thử",
-            "A UBND phường An Khánh",
-            "C UBND xã Ân Hòa",
-            "B UBND xã Bình Hòa"
-        ]
+        ["Phụ lục I.1", "Phụ lục II", "Biểu đồ"]
     );
-    let sheet = workbook
-        .worksheet_range("Khối kiểm thử")
-        .expect("tier sheet");
+    let sheet = workbook.worksheet_range("Phụ lục I.1").expect("tier sheet");
     let rows: Vec<String> = sheet
         .rows()
         .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
         .collect();
-    assert_eq!(rows[0].split(" | ").next(), Some("«SỞ NỘI VỤ»"));
+    let text = rows.join("\n");
+    for expected in [
+        "«SỞ NỘI VỤ»",
+        "«CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM»",
+        "«Độc lập - Tự do - Hạnh phúc»",
+        "«PHỤ LỤC I.1»",
+        "«KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2023 CỦA CÁC KIỂM THỬ»",
+        "«(Kèm theo Quyết định số",
+        "«GIÁM ĐỐC»",
+    ] {
+        assert!(text.contains(expected), "«{expected}» missing from {text}");
+    }
+    let header = rows
+        .iter()
+        .position(|r| r.starts_with("«STT»"))
+        .expect("the table's header");
     assert_eq!(
-        rows[1].split(" | ").next(),
-        Some("«KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2023 CỦA CÁC KIỂM THỬ»")
-    );
-    assert_eq!(
-        rows[3],
-        "«STT» | «Tên cơ quan, đơn vị» | «Điểm tự đánh giá» | «Điểm thẩm định» | «Điểm điều tra XHH» | «Điểm thưởng» | «Điểm trừ» | «Tổng điểm» | «Chỉ số CCHC (%)» | «Xếp hạng» | «Xếp loại» | «Chỉ số thành phần LV1 (%)» | «Chỉ số thành phần LV2 (%)» | «Chỉ số thành phần LV3 (%)»"
+        rows[header],
+        "«STT» | «Tên cơ quan, đơn vị» | «Điểm tự đánh giá» | «Điểm thẩm định» | «Điểm điều tra XHH» | «Điểm thưởng» | «Điểm trừ» | «Tổng điểm» | «Chỉ số CCHC (%)» | «Xếp hạng» | «Xếp loại» | «Ghi chú»"
     );
     // Numbers are numbers; equal ranks in Vietnamese name order (Ân before Bình); no band
-    // is configured, so the classification cell is empty.
+    // is configured; none of them submitted, and the ranking says so.
     assert_eq!(
-        &rows[4..7],
+        &rows[header + 1..header + 4],
         [
-            "1 | «UBND phường An Khánh» | 0 | 0 | 2.5 | 0 | 0 | 2.5 | 25 | 1 | ∅ | 0 | 0 | 83.33",
-            "2 | «UBND xã Ân Hòa» | 0 | 0 | 1.5 | 0 | 0 | 1.5 | 15 | 2 | ∅ | 0 | 0 | 50",
-            "3 | «UBND xã Bình Hòa» | 0 | 0 | 1.5 | 0 | 0 | 1.5 | 15 | 2 | ∅ | 0 | 0 | 50",
+            "1 | «UBND phường An Khánh» | 0 | 0 | 2.5 | 0 | 0 | 2.5 | 25 | 1 | ∅ | «Không gửi tự đánh giá»",
+            "2 | «UBND xã Ân Hòa» | 0 | 0 | 1.5 | 0 | 0 | 1.5 | 15 | 2 | ∅ | «Không gửi tự đánh giá»",
+            "3 | «UBND xã Bình Hòa» | 0 | 0 | 1.5 | 0 | 0 | 1.5 | 15 | 2 | ∅ | «Không gửi tự đánh giá»",
         ]
     );
-    let summary = workbook.worksheet_range("Tổng hợp").expect("summary");
-    let line: Vec<String> = summary
+    // The component indexes, the areas named.
+    let areas = workbook.worksheet_range("Phụ lục II").expect("annex II");
+    let rows: Vec<String> = areas
         .rows()
-        .nth(4)
-        .expect("tier line")
-        .iter()
-        .map(cell)
+        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
         .collect();
-    assert_eq!(line, ["«Khối kiểm thử»", "3", "25", "15", "18.33"]);
+    let header = rows
+        .iter()
+        .position(|r| r.starts_with("«STT»"))
+        .expect("the table's header");
+    assert!(
+        rows[header].contains("«3. Tác động của CCHC»"),
+        "{}",
+        rows[header]
+    );
+    assert_eq!(
+        rows[header + 1],
+        "1 | «UBND phường An Khánh» | 0 | 0 | 83.33"
+    );
 
-    // Print set-up, read from the sheet's XML: frozen panes below the header, landscape A4,
-    // repeated header rows, autofilter, Times New Roman.
+    // Print set-up, read from the sheet's XML: landscape A4 one page wide, the header row
+    // repeated, page x/y at the foot, Times New Roman.
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
     let mut xml = String::new();
-    zip.by_name("xl/worksheets/sheet2.xml")
+    zip.by_name("xl/worksheets/sheet1.xml")
         .expect("sheet xml")
         .read_to_string(&mut xml)
         .expect("read");
     assert!(
-        xml.contains(r#"<pane xSplit="2" ySplit="4" topLeftCell="C5""#),
-        "{xml}"
-    );
-    assert!(
         xml.contains(r#"orientation="landscape""#) && xml.contains(r#"paperSize="9""#),
         "{xml}"
     );
-    assert!(xml.contains("<autoFilter ref=\"A4:N7\""), "{xml}");
+    assert!(xml.contains("Trang &amp;P/&amp;N"), "{xml}");
     let mut styles = String::new();
     zip.by_name("xl/styles.xml")
         .expect("styles")
@@ -140,7 +149,7 @@ async fn the_ranking_workbook_matches_the_published_table() {
 }
 
 #[tokio::test]
-async fn a_units_score_sheet_and_its_detail_in_the_ranking_workbook() {
+async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
     let app = spawn_app().await;
     let r = small_round(
         app.store(),
@@ -236,34 +245,9 @@ async fn a_units_score_sheet_and_its_detail_in_the_ranking_workbook() {
     assert_eq!(appraiser.send(request).await.status(), 204);
     let admin = Browser::default();
     app.sign_in_with(&admin, "quantri").await;
-    let bytes = admin
-        .send(admin.get(app.url(&format!("/api/rounds/{round}/export/ranking.xlsx"))))
-        .await
-        .bytes()
-        .await
-        .expect("body")
-        .to_vec();
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
-    assert_eq!(
-        workbook.sheet_names(),
-        [
-            "Tổng hợp",
-            "Khối kiểm thử",
-            "A UBND phường An Khánh",
-            "B UBND phường Hưng Lợi"
-        ]
-    );
-    let detail = workbook
-        .worksheet_range("A UBND phường An Khánh")
-        .expect("detail");
-    let rows: Vec<String> = detail
-        .rows()
-        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
-        .collect();
     let row_2_1 = "«2.1» | «  Cung cấp thông tin trên cổng thông tin điện tử» | 2 | 1.75 | 1.25 | -0.5 | ∅ | «Thiếu minh chứng tháng 11» | 1";
-    assert!(rows.contains(&row_2_1.to_string()), "{rows:#?}");
 
-    // The same detail sheets, alone in their own (streamed) workbook.
+    // Each unit's detail sheet, in its own (streamed) workbook.
     let response = admin
         .send(admin.get(app.url(&format!("/api/rounds/{round}/export/details.xlsx"))))
         .await;
@@ -300,22 +284,16 @@ async fn a_units_score_sheet_and_its_detail_in_the_ranking_workbook() {
         assert_eq!(status, 403, "{file}");
     }
 
-    // At national scale the ranking workbook leaves the details to that workbook and says so.
+    // The ranking workbook is the annex alone: no unit's detail in it.
     let results = parindex::service::results::round_results(app.store(), round, t("20/01/2024"))
         .await
         .expect("results");
-    let bytes = parindex::excel::build_ranking_workbook(&results, None, "UBND THÀNH PHỐ CẦN THƠ")
-        .expect("build")
-        .save_to_buffer()
-        .expect("save");
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
-    assert_eq!(workbook.sheet_names(), ["Tổng hợp", "Khối kiểm thử"]);
-    let summary = workbook.worksheet_range("Tổng hợp").expect("summary");
-    assert!(
-        summary
-            .used_cells()
-            .any(|(_, _, v)| *v == Data::String(parindex::excel::DETAILS_APART_NOTE.into())),
-        "the summary points to the detail workbook"
+    let bytes = parindex::excel::ranking_workbook(&results, "Sở Nội vụ", &Default::default())
+        .expect("build");
+    let workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
+    assert_eq!(
+        workbook.sheet_names(),
+        ["Phụ lục I.1", "Phụ lục II", "Biểu đồ"]
     );
 }
 
@@ -691,43 +669,4 @@ async fn a_criteria_set_goes_out_to_excel_and_back_through_the_api() {
         .send(officer.get(app.url(&format!("/api/criteria-sets/{}/export.xlsx", r.set_id))))
         .await;
     assert_eq!(response.status(), 403);
-}
-
-#[tokio::test]
-async fn beyond_two_hundred_units_the_ranking_workbook_leaves_details_to_their_own_file() {
-    let app = spawn_app().await;
-    let units: Vec<(String, String)> = (1..=parindex::excel::DETAIL_SHEETS_IN_RANKING + 1)
-        .map(|i| (format!("X{i:03}"), format!("UBND xã số {i}")))
-        .collect();
-    let refs: Vec<(&str, &str)> = units
-        .iter()
-        .map(|(c, n)| (c.as_str(), n.as_str()))
-        .collect();
-    let r = small_round(app.store(), &refs, vec![]).await;
-    let admin = Browser::default();
-    app.sign_in_with(&admin, "quantri").await;
-    let get = |file: &str| {
-        let url = app.url(&format!("/api/rounds/{}/export/{file}.xlsx", r.round));
-        let admin = admin.clone();
-        async move {
-            let response = admin.send(admin.get(url)).await;
-            assert_eq!(response.status(), 200);
-            let bytes = response.bytes().await.expect("body").to_vec();
-            let book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
-            book
-        }
-    };
-    let mut ranking = get("ranking").await;
-    assert_eq!(ranking.sheet_names(), ["Tổng hợp", "Khối kiểm thử"]);
-    let summary = ranking.worksheet_range("Tổng hợp").expect("summary");
-    assert!(
-        summary
-            .used_cells()
-            .any(|(_, _, v)| *v == Data::String(parindex::excel::DETAILS_APART_NOTE.into()))
-    );
-    let details = get("details").await;
-    assert_eq!(
-        details.sheet_names().len(),
-        parindex::excel::DETAIL_SHEETS_IN_RANKING + 1
-    );
 }

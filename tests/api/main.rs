@@ -19,6 +19,7 @@ mod forms;
 mod helpers;
 mod limits;
 mod people;
+mod print;
 mod queue;
 mod races;
 mod round_api;

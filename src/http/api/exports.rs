@@ -34,10 +34,10 @@ enum RoundWorkbookRefusals {
 
 /// The ranking workbook (Excel), streamed
 ///
-/// A summary sheet and one sheet per tier in the published annex layout, with a chart;
-/// for administrators and viewers at any time, for everyone signed in after publication.
-/// Up to 200 units it also carries a detail sheet per unit; beyond, those go to
-/// `details.xlsx` and the summary sheet says so.
+/// The annex as it is signed: «Phụ lục I.n», the ranking of each tier; «Phụ lục II», the
+/// component index of each unit by area; «Biểu đồ», a chart per tier. For administrators
+/// and viewers at any time, for everyone signed in after publication. Each unit's detail
+/// is in `details.xlsx`.
 #[utoipa::path(
     get,
     path = "/api/rounds/{round}/export/ranking.xlsx",
@@ -50,11 +50,11 @@ async fn export_ranking(
     Reader(caller): Reader,
     ApiPath(RoundPath { round }): ApiPath<RoundPath>,
 ) -> Result<Response> {
-    let (results, details) = exports::ranking(&state.ctx, &caller.who(), round).await?;
-    let issuer = state.issuer.clone();
+    let results = exports::ranking(&state.ctx, &caller.who(), round).await?;
+    let (issuer, annex) = (state.issuer.clone(), state.annex.clone());
     let file_name = format!("Xếp hạng {}.xlsx", results.title);
     xlsx_stream(&file_name, move || {
-        crate::excel::build_ranking_workbook(&results, details.as_deref(), &issuer)
+        crate::excel::build_ranking_workbook(&results, &issuer, &annex)
     })
     .await
 }

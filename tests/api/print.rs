@@ -1,0 +1,204 @@
+//! The annex printed as the Sở Nội vụ officer prints it: the demo round's ranking workbook
+//! converted to PDF by LibreOffice (Debian's `libreoffice-calc-nogui`), read back with
+//! poppler's `pdftotext -bbox`, its pages saved as images under
+//! target/test-output/print. Without LibreOffice the test says so and passes, except in
+//! CI (`CI` set), where `.ci/run` installs it.
+
+use std::process::Command;
+
+use parindex::domain::SystemClock;
+use parindex::service::results::round_results;
+
+use crate::helpers::TestDb;
+
+/// One word of the PDF: its page (from 1), text and height in points.
+struct Word {
+    page: usize,
+    text: String,
+    height: f64,
+}
+
+fn tool(name: &str) -> bool {
+    Command::new("which")
+        .arg(name)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The words of a PDF, page by page, from `pdftotext -bbox`'s XHTML.
+fn words(pdf: &std::path::Path) -> Vec<Word> {
+    let out = Command::new("pdftotext")
+        .arg("-bbox")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    assert!(out.status.success(), "pdftotext failed");
+    let html = String::from_utf8_lossy(&out.stdout);
+    let mut page = 0;
+    let mut found = Vec::new();
+    for line in html.lines() {
+        let line = line.trim();
+        if line.starts_with("<page ") {
+            page += 1;
+        }
+        if let Some(rest) = line.strip_prefix("<word ") {
+            let attr = |name: &str| -> f64 {
+                rest.split(&format!("{name}=\""))
+                    .nth(1)
+                    .and_then(|v| v.split('"').next())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0.0)
+            };
+            let text = rest
+                .split('>')
+                .nth(1)
+                .and_then(|t| t.split('<').next())
+                .unwrap_or_default()
+                .replace("&amp;", "&");
+            found.push(Word {
+                page,
+                text,
+                height: attr("yMax") - attr("yMin"),
+            });
+        }
+    }
+    found
+}
+
+fn page_text(words: &[Word], page: usize) -> String {
+    words
+        .iter()
+        .filter(|w| w.page == page)
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn the_demo_rounds_annex_prints_as_a_signed_document() {
+    if !tool("soffice") || !tool("pdftotext") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "LibreOffice or poppler is missing: .ci/run installs libreoffice-calc-nogui and poppler-utils"
+        );
+        eprintln!("SKIPPED: no soffice or pdftotext on this machine");
+        return;
+    }
+    let db = TestDb::new().await;
+    let store = &db.store;
+    parindex::demo::load(store, &SystemClock)
+        .await
+        .expect("demo");
+    let rounds = store.rounds().await.expect("rounds");
+    let round = rounds.iter().find(|r| r.1 == 2023).expect("2023").0;
+    let results = round_results(store, round, chrono::Utc::now())
+        .await
+        .expect("results");
+    let annex = parindex::excel::annex::Annex {
+        parent: "UBND thành phố Cần Thơ".into(),
+        place: "Cần Thơ".into(),
+        signer_name: "Nguyễn Văn A".into(),
+        ..Default::default()
+    };
+    let bytes = parindex::excel::ranking_workbook(&results, "Sở Nội vụ", &annex).expect("annex");
+
+    let dir = tempfile::tempdir().expect("dir");
+    let xlsx = dir.path().join("phu-luc.xlsx");
+    std::fs::write(&xlsx, &bytes).expect("write");
+    // A profile of its own: a LibreOffice left open elsewhere does not take the job.
+    let profile = format!("-env:UserInstallation=file://{}/lo", dir.path().display());
+    let status = Command::new("soffice")
+        .args([
+            profile.as_str(),
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&xlsx)
+        .output()
+        .expect("soffice");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let pdf = dir.path().join("phu-luc.pdf");
+    assert!(
+        pdf.exists(),
+        "no PDF: {}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+
+    // The page images, to look at.
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-output/print");
+    std::fs::create_dir_all(&out).expect("print dir");
+    let status = Command::new("pdftoppm")
+        .args(["-png", "-r", "70"])
+        .arg(&pdf)
+        .arg(out.join("phu-luc"))
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+
+    let words = words(&pdf);
+    let pages = words.iter().map(|w| w.page).max().unwrap_or(0);
+    let texts: Vec<String> = (1..=pages).map(|p| page_text(&words, p)).collect();
+    let starts = |title: &str| texts.iter().position(|t| t.contains(title)).map(|i| i + 1);
+    let i1 = starts("PHỤ LỤC I.1").expect("Phụ lục I.1");
+    let i2 = starts("PHỤ LỤC I.2").expect("Phụ lục I.2");
+    let ii = starts("PHỤ LỤC II").expect("Phụ lục II");
+    let charts = texts
+        .iter()
+        .position(|t| t.contains("Chỉ số CCHC năm 2023 —"))
+        .map_or(pages + 1, |i| i + 1);
+    let annex_pages = charts - 1;
+    eprintln!(
+        "Phụ lục I.1 (20 đơn vị): {} trang; Phụ lục I và II: {annex_pages} trang; cả tệp: {pages} trang",
+        i2 - i1
+    );
+    assert_eq!(i2 - i1, 1, "the 20-unit tier's annex on one page");
+    // A page per tier for each annex: 51 units at a readable size do not fit on fewer.
+    assert!(annex_pages <= 6, "the annex on {annex_pages} pages");
+    assert!(
+        texts.iter().any(|t| t.contains("Không gửi tự đánh giá")),
+        "the unit that never submitted is noted"
+    );
+
+    // The first page: the letterhead, the title, the signature, the page number.
+    let first = &texts[i1 - 1];
+    for expected in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "UBND THÀNH PHỐ CẦN THƠ",
+        "SỞ NỘI VỤ",
+        "KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2023",
+        "Kèm theo Quyết định số",
+        "Cần Thơ, ngày",
+        "GIÁM ĐỐC",
+        "Nguyễn Văn A",
+        "Trang 1/",
+    ] {
+        assert!(
+            first.contains(expected),
+            "«{expected}» not on the first page: {first}"
+        );
+    }
+    // Readable: the smallest word of the annex's tables is at least 10 pt high.
+    let smallest = words
+        .iter()
+        .filter(|w| w.page < charts && w.text.chars().any(char::is_alphanumeric))
+        .map(|w| w.height)
+        .fold(f64::MAX, f64::min);
+    eprintln!("chữ nhỏ nhất: {smallest:.1} pt");
+    assert!(smallest >= 10.0, "text {smallest:.1} pt high");
+    assert!(ii > i2);
+    // Phụ lục II: the areas named in the header.
+    assert!(
+        texts[ii - 1].contains("Cải cách thủ tục hành chính"),
+        "{}",
+        texts[ii - 1]
+    );
+}
