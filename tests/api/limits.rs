@@ -217,7 +217,11 @@ async fn the_longest_texts_accepted_still_go_into_every_export() {
                     .any(|(_, _, cell)| cell.to_string().chars().count() >= limit::TEXT as usize)
             })
         });
-        assert!(found, "{path}: the longest text is in the workbook");
+        // The ranking annex holds no explanation or comment: it only has to open.
+        assert!(
+            found || path.ends_with("ranking.xlsx"),
+            "{path}: the longest text is in the workbook"
+        );
     }
 }
 
