@@ -48,6 +48,8 @@ pub struct DetailRow {
     pub self_points: Option<Points>,
     pub appraised: Option<Points>,
     pub not_applicable: bool,
+    /// The figures the unit entered behind its points («111/125», «3 lần», «Đạt»).
+    pub figures: String,
     pub unit_note: String,
     pub appraiser_note: String,
     pub evidence_count: usize,

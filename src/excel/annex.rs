@@ -112,7 +112,7 @@ fn tier_title(tier_name: &str) -> String {
 
 /// Lines a text takes in a column `width` characters wide (a rough measure for row
 /// heights: LibreOffice does not grow rows to wrapped text by itself when printing).
-fn lines(text: &str, width: f64) -> f64 {
+pub(super) fn lines(text: &str, width: f64) -> f64 {
     let per_line = (width * 1.05).max(1.0);
     text.split('\n')
         .map(|l| (l.chars().count() as f64 / per_line).ceil().max(1.0))

@@ -23,6 +23,9 @@ struct Formats {
     text: Format,
     number: Format,
     whole: Format,
+    /// An area's line and the total: bold.
+    area_text: Format,
+    area_number: Format,
 }
 
 impl Formats {
@@ -37,9 +40,25 @@ impl Formats {
                 .set_text_wrap()
                 .set_align(FormatAlign::Center)
                 .set_align(FormatAlign::VerticalCenter),
-            text: cell.clone().set_text_wrap(),
-            number: cell.clone().set_num_format("0.00"),
-            whole: cell.set_num_format("0").set_align(FormatAlign::Center),
+            text: cell.clone().set_text_wrap().set_align(FormatAlign::Top),
+            number: cell
+                .clone()
+                .set_num_format("0.00")
+                .set_align(FormatAlign::Top),
+            whole: cell
+                .clone()
+                .set_num_format("0")
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::Top),
+            area_text: cell
+                .clone()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Top),
+            area_number: cell
+                .set_bold()
+                .set_num_format("0.00")
+                .set_align(FormatAlign::Top),
         }
     }
 }
@@ -142,8 +161,26 @@ fn optional(
     Ok(())
 }
 
-/// Leaf by leaf: code, text, maximum, self-score (and, with appraisal, the appraised score,
-/// the difference and the appraiser's note), the unit's note and the evidence count.
+/// Lines a text takes in a column `width` characters wide, for row heights: neither Excel
+/// nor LibreOffice grows a row to wrapped text written by a program, so a row too short
+/// prints its text over the next ones.
+fn lines(text: &str, width: f64) -> f64 {
+    annex::lines(text, width)
+}
+
+/// The height of a row whose cells hold these texts in columns of these widths; Excel's
+/// largest is 409 points.
+fn row_height(cells: &[(&str, f64)]) -> f64 {
+    let most = cells
+        .iter()
+        .map(|(text, width)| lines(text, *width))
+        .fold(1.0, f64::max);
+    (most * 16.0).min(409.0)
+}
+
+/// Leaf by leaf: code, text, maximum, the figures the unit entered, self-score (and, with
+/// appraisal, the appraised score, the difference and the appraiser's note), the unit's
+/// note and the evidence count; each area with its subtotal, then the total.
 fn detail_sheet(
     workbook: &mut Workbook,
     name: &str,
@@ -152,46 +189,38 @@ fn detail_sheet(
     f: &Formats,
     with_appraisal: bool,
 ) -> Result<(), XlsxError> {
-    let headers: Vec<&str> = if with_appraisal {
+    let columns: Vec<(&str, f64)> = if with_appraisal {
         vec![
-            "STT",
-            "Tiêu chí",
-            "Điểm tối đa",
-            "Điểm tự chấm",
-            "Điểm thẩm định",
-            "Chênh lệch",
-            "Ghi chú của đơn vị",
-            "Ghi chú của thẩm định",
-            "Số tài liệu kiểm chứng",
+            ("Mã", 7.0),
+            ("Tiêu chí", 44.0),
+            ("Điểm tối đa", 8.0),
+            ("Số liệu", 11.0),
+            ("Điểm tự chấm", 8.0),
+            ("Điểm thẩm định", 9.0),
+            ("Chênh lệch", 8.0),
+            ("Ghi chú của đơn vị", 28.0),
+            ("Ghi chú của thẩm định", 28.0),
+            ("Số tài liệu kiểm chứng", 9.0),
         ]
     } else {
         vec![
-            "STT",
-            "Tiêu chí",
-            "Điểm tối đa",
-            "Điểm tự chấm",
-            "Giải thích, căn cứ chấm điểm",
-            "Số tài liệu kiểm chứng",
+            ("Mã", 7.0),
+            ("Tiêu chí", 50.0),
+            ("Điểm tối đa", 9.0),
+            ("Số liệu", 13.0),
+            ("Điểm tự chấm", 9.0),
+            ("Giải thích, căn cứ chấm điểm", 44.0),
+            ("Số tài liệu kiểm chứng", 10.0),
         ]
     };
-    let last_col = (headers.len() - 1) as u16;
+    let width = |i: usize| columns[i].1;
+    let last_col = (columns.len() - 1) as u16;
     // Rows are written in order, so each detail sheet streams to a temporary file instead of
     // staying in memory: a national round has thousands of them.
     let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name(name)?;
-    sheet.set_column_width(0, 8)?;
-    sheet.set_column_width(1, 60)?;
-    for col in 2..=last_col {
-        sheet.set_column_width(
-            col,
-            if headers[col as usize].starts_with("Ghi chú")
-                || headers[col as usize].starts_with("Giải thích")
-            {
-                36
-            } else {
-                11
-            },
-        )?;
+    for (col, (_, w)) in columns.iter().enumerate() {
+        sheet.set_column_width(col as u16, *w)?;
     }
     sheet.merge_range(0, 0, 0, last_col, &issuer.to_uppercase(), &f.title)?;
     let title = if with_appraisal {
@@ -220,39 +249,106 @@ fn detail_sheet(
         },
         &f.title,
     )?;
-    for (col, header) in headers.iter().enumerate() {
+    let header_height = row_height(&columns.iter().map(|(h, w)| (*h, *w)).collect::<Vec<_>>());
+    sheet.set_row_height(HEADER_ROW, header_height)?;
+    for (col, (header, _)) in columns.iter().enumerate() {
         sheet.write_string_with_format(HEADER_ROW, col as u16, *header, &f.header)?;
     }
+    // Each area's subtotal: the points of its leaves.
+    let sum = |area: &str, pick: fn(&crate::report::DetailRow) -> Option<Points>| {
+        let prefix = format!("{area}.");
+        let picked: Vec<Points> = d
+            .rows
+            .iter()
+            .filter(|r| r.is_leaf && r.code.starts_with(&prefix))
+            .filter_map(pick)
+            .collect();
+        (!picked.is_empty()).then(|| picked.into_iter().fold(Points::default(), |a, b| a + b))
+    };
+    let (mut total_max, mut total_self, mut total_appraised) =
+        (Points::default(), Points::default(), None::<Points>);
     let mut row = HEADER_ROW;
     for r in &d.rows {
         row += 1;
-        sheet.write_string_with_format(row, 0, &r.code, &f.text)?;
         let indent = "  ".repeat(r.depth.saturating_sub(1));
-        sheet.write_string_with_format(row, 1, format!("{indent}{}", r.text), &f.text)?;
-        sheet.write_number_with_format(row, 2, points(r.max), &f.number)?;
+        let text = format!("{indent}{}", r.text);
+        let notes_col = if with_appraisal { 7 } else { 5 };
+        let mut cells = vec![
+            (text.as_str(), width(1)),
+            (r.unit_note.as_str(), width(notes_col)),
+        ];
+        if with_appraisal {
+            cells.push((r.appraiser_note.as_str(), width(8)));
+        }
+        sheet.set_row_height(row, row_height(&cells))?;
+        let area = r.depth == 1;
+        let (text_format, number_format) = if area {
+            (&f.area_text, &f.area_number)
+        } else {
+            (&f.text, &f.number)
+        };
+        sheet.write_string_with_format(row, 0, &r.code, text_format)?;
+        sheet.write_string_with_format(row, 1, &text, text_format)?;
+        sheet.write_number_with_format(row, 2, points(r.max), number_format)?;
         if !r.is_leaf {
+            let (own, appraised) = if area {
+                (
+                    sum(&r.code, |r| r.self_points),
+                    sum(&r.code, |r| r.appraised),
+                )
+            } else {
+                (None, None)
+            };
+            if area {
+                total_max = total_max + r.max;
+                total_self = total_self + own.unwrap_or_default();
+                if let Some(a) = appraised {
+                    total_appraised = Some(total_appraised.unwrap_or_default() + a);
+                }
+            }
             for col in 3..=last_col {
-                sheet.write_blank(row, col, &f.text)?;
+                sheet.write_blank(row, col, text_format)?;
+            }
+            if let Some(own) = own {
+                sheet.write_number_with_format(row, 4, points(own), number_format)?;
+            }
+            if with_appraisal && let Some(a) = appraised {
+                sheet.write_number_with_format(row, 5, points(a), number_format)?;
             }
             continue;
         }
-        optional(sheet, row, 3, r.self_points, f)?;
+        sheet.write_string_with_format(row, 3, &r.figures, &f.text)?;
+        optional(sheet, row, 4, r.self_points, f)?;
         if with_appraisal {
-            optional(sheet, row, 4, r.appraised, f)?;
+            optional(sheet, row, 5, r.appraised, f)?;
             let difference = match (r.appraised, r.self_points) {
                 (Some(a), s) => Some(a - s.unwrap_or_default()),
                 _ => None,
             };
-            optional(sheet, row, 5, difference, f)?;
-            sheet.write_string_with_format(row, 6, &r.unit_note, &f.text)?;
-            sheet.write_string_with_format(row, 7, &r.appraiser_note, &f.text)?;
-            sheet.write_number_with_format(row, 8, r.evidence_count as f64, &f.whole)?;
+            optional(sheet, row, 6, difference, f)?;
+            sheet.write_string_with_format(row, 7, &r.unit_note, &f.text)?;
+            sheet.write_string_with_format(row, 8, &r.appraiser_note, &f.text)?;
+            sheet.write_number_with_format(row, 9, r.evidence_count as f64, &f.whole)?;
         } else {
-            sheet.write_string_with_format(row, 4, &r.unit_note, &f.text)?;
-            sheet.write_number_with_format(row, 5, r.evidence_count as f64, &f.whole)?;
+            sheet.write_string_with_format(row, 5, &r.unit_note, &f.text)?;
+            sheet.write_number_with_format(row, 6, r.evidence_count as f64, &f.whole)?;
         }
     }
+    row += 1;
+    sheet.set_row_height(row, 16.0)?;
+    sheet.write_string_with_format(row, 0, "", &f.area_text)?;
+    sheet.write_string_with_format(row, 1, "TỔNG CỘNG", &f.area_text)?;
+    sheet.write_number_with_format(row, 2, points(total_max), &f.area_number)?;
+    sheet.write_blank(row, 3, &f.area_text)?;
+    sheet.write_number_with_format(row, 4, points(total_self), &f.area_number)?;
+    for col in 5..=last_col {
+        sheet.write_blank(row, col, &f.area_text)?;
+    }
+    if with_appraisal && let Some(a) = total_appraised {
+        sheet.write_number_with_format(row, 5, points(a), &f.area_number)?;
+    }
     print_setup(sheet, last_col, row)?;
+    sheet.set_footer("&C&\"Times New Roman\"&11Trang &P/&N");
     if !with_appraisal {
         // The signature block, as the head signs the paper form.
         sheet.merge_range(

@@ -83,6 +83,23 @@ impl UnitData {
 }
 
 /// One unit's detail, without checking who asks.
+/// The figures behind a self-score as the score sheet shows them.
+fn figures(e: &crate::store::SelfEntry) -> String {
+    use crate::domain::criteria::LeafInput;
+    if e.not_applicable {
+        return "Không áp dụng".into();
+    }
+    match e.input {
+        Some(LeafInput::Rate {
+            numerator,
+            denominator,
+        }) => format!("{}/{}", numerator.to_vn(), denominator.to_vn()),
+        Some(LeafInput::Occurrences { count }) => format!("{count} lần"),
+        Some(LeafInput::YesNo { met }) => if met { "Đạt" } else { "Không đạt" }.into(),
+        _ => String::new(),
+    }
+}
+
 fn detail(round: &Round, unit: Unit, set: &CriteriaSet, data: UnitData) -> UnitDetail {
     let UnitData {
         entries,
@@ -117,6 +134,7 @@ fn detail(round: &Round, unit: Unit, set: &CriteriaSet, data: UnitData) -> UnitD
                 not_applicable: latest
                     .map(|a| a.not_applicable)
                     .unwrap_or(entry.is_some_and(|e| e.not_applicable)),
+                figures: entry.map(figures).unwrap_or_default(),
                 unit_note: entry
                     .map(|e| {
                         if e.not_applicable {

@@ -201,12 +201,14 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
         rows[2].split(" | ").next(),
         Some("«(Chưa phê duyệt và gửi)»")
     );
-    assert!(rows.contains(&"«1.2» | «  Mức độ hoàn thành kế hoạch CCHC» | 1.5 | 0.75 | «Báo cáo số 5/BC-UBND» | 0".to_string()), "{rows:#?}");
-    assert!(
-        rows.iter()
-            .any(|r| r.starts_with("«1» | «Chỉ đạo, điều hành CCHC» | 4 |")),
-        "{rows:#?}"
-    );
+    // The figures entered beside the points; each area with its subtotal; the total.
+    for line in [
+        "«1.2» | «  Mức độ hoàn thành kế hoạch CCHC» | 1.5 | «111/125» | 0.75 | «Báo cáo số 5/BC-UBND» | 0",
+        "«1» | «Chỉ đạo, điều hành CCHC» | 4 | ∅ | 0.75 | ∅ | ∅",
+        "∅ | «TỔNG CỘNG» | 10 | ∅ | 2.5 | ∅ | ∅",
+    ] {
+        assert!(rows.contains(&line.to_string()), "{line} not in {rows:#?}");
+    }
     assert!(
         rows.iter().any(|r| r.contains("«THỦ TRƯỞNG ĐƠN VỊ»")),
         "signature block"
@@ -245,7 +247,7 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
     assert_eq!(appraiser.send(request).await.status(), 204);
     let admin = Browser::default();
     app.sign_in_with(&admin, "quantri").await;
-    let row_2_1 = "«2.1» | «  Cung cấp thông tin trên cổng thông tin điện tử» | 2 | 1.75 | 1.25 | -0.5 | ∅ | «Thiếu minh chứng tháng 11» | 1";
+    let row_2_1 = "«2.1» | «  Cung cấp thông tin trên cổng thông tin điện tử» | 2 | ∅ | 1.75 | 1.25 | -0.5 | ∅ | «Thiếu minh chứng tháng 11» | 1";
 
     // Each unit's detail sheet, in its own (streamed) workbook.
     let response = admin

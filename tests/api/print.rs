@@ -11,11 +11,13 @@ use parindex::service::results::round_results;
 
 use crate::helpers::TestDb;
 
-/// One word of the PDF: its page (from 1), text and height in points.
+/// One word of the PDF: its page (from 1), text, height and box in points.
 struct Word {
     page: usize,
     text: String,
     height: f64,
+    x: (f64, f64),
+    y: (f64, f64),
 }
 
 fn tool(name: &str) -> bool {
@@ -60,7 +62,70 @@ fn words(pdf: &std::path::Path) -> Vec<Word> {
                 page,
                 text,
                 height: attr("yMax") - attr("yMin"),
+                x: (attr("xMin"), attr("xMax")),
+                y: (attr("yMin"), attr("yMax")),
             });
+        }
+    }
+    found
+}
+
+/// Converts a workbook to PDF with LibreOffice, its pages saved as images named `name`.
+fn print(bytes: &[u8], name: &str) -> std::path::PathBuf {
+    let dir = tempfile::tempdir().expect("dir").keep();
+    let xlsx = dir.join(format!("{name}.xlsx"));
+    std::fs::write(&xlsx, bytes).expect("write");
+    // A profile of its own: a LibreOffice left open elsewhere does not take the job.
+    let profile = format!("-env:UserInstallation=file://{}/lo", dir.display());
+    let status = Command::new("soffice")
+        .args([
+            profile.as_str(),
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(&dir)
+        .arg(&xlsx)
+        .output()
+        .expect("soffice");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let pdf = dir.join(format!("{name}.pdf"));
+    assert!(
+        pdf.exists(),
+        "no PDF: {}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-output/print");
+    std::fs::create_dir_all(&out).expect("print dir");
+    let status = Command::new("pdftoppm")
+        .args(["-png", "-r", "70"])
+        .arg(&pdf)
+        .arg(out.join(name))
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+    pdf
+}
+
+/// Words of different lines whose boxes overlap: text printed over other text.
+fn overlapping(words: &[Word]) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (i, a) in words.iter().enumerate() {
+        for b in &words[i + 1..] {
+            let same_line = (a.y.0 - b.y.0).abs() < 1.0;
+            let across = a.x.0 < b.x.1 - 0.5 && b.x.0 < a.x.1 - 0.5;
+            // Lines of one wrapped cell touch (a box holds the accents above the letters);
+            // text printed over other text covers more than half of it.
+            let shared = a.y.1.min(b.y.1) - a.y.0.max(b.y.0);
+            let down = shared > 0.5 * a.height.min(b.height);
+            if a.page == b.page && !same_line && across && down {
+                found.push((a.text.clone(), b.text.clone()));
+            }
         }
     }
     found
@@ -103,46 +168,7 @@ async fn the_demo_rounds_annex_prints_as_a_signed_document() {
     };
     let bytes = parindex::excel::ranking_workbook(&results, "Sở Nội vụ", &annex).expect("annex");
 
-    let dir = tempfile::tempdir().expect("dir");
-    let xlsx = dir.path().join("phu-luc.xlsx");
-    std::fs::write(&xlsx, &bytes).expect("write");
-    // A profile of its own: a LibreOffice left open elsewhere does not take the job.
-    let profile = format!("-env:UserInstallation=file://{}/lo", dir.path().display());
-    let status = Command::new("soffice")
-        .args([
-            profile.as_str(),
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-        ])
-        .arg(dir.path())
-        .arg(&xlsx)
-        .output()
-        .expect("soffice");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    let pdf = dir.path().join("phu-luc.pdf");
-    assert!(
-        pdf.exists(),
-        "no PDF: {}",
-        String::from_utf8_lossy(&status.stdout)
-    );
-
-    // The page images, to look at.
-    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-output/print");
-    std::fs::create_dir_all(&out).expect("print dir");
-    let status = Command::new("pdftoppm")
-        .args(["-png", "-r", "70"])
-        .arg(&pdf)
-        .arg(out.join("phu-luc"))
-        .status()
-        .expect("pdftoppm");
-    assert!(status.success());
-
+    let pdf = print(&bytes, "phu-luc");
     let words = words(&pdf);
     let pages = words.iter().map(|w| w.page).max().unwrap_or(0);
     let texts: Vec<String> = (1..=pages).map(|p| page_text(&words, p)).collect();
@@ -195,6 +221,47 @@ async fn the_demo_rounds_annex_prints_as_a_signed_document() {
     eprintln!("chữ nhỏ nhất: {smallest:.1} pt");
     assert!(smallest >= 10.0, "text {smallest:.1} pt high");
     assert!(ii > i2);
+    assert!(overlapping(&words).is_empty(), "{:?}", overlapping(&words));
+
+    // A unit's score sheet: every line readable, nothing printed over anything, the
+    // figures, the area subtotals and the total, the head's signature.
+    let units = store.units(None).await.expect("units");
+    let unit = units.iter().find(|u| u.name == "Sở Tư pháp").expect("unit");
+    let admin = store
+        .user_for_sign_in("quantri")
+        .await
+        .expect("lookup")
+        .expect("the demo's administrator")
+        .0;
+    let who = parindex::service::Who::new(admin, "127.0.0.1", chrono::Utc::now());
+    let data =
+        parindex::service::exports::unit_detail(&crate::helpers::ctx(store), &who, round, unit.id)
+            .await
+            .expect("detail");
+    let bytes = parindex::excel::self_assessment_workbook(&data, "Sở Tư pháp").expect("sheet");
+    let pdf = print(&bytes, "bieu-tu-cham-diem");
+    let words = self::words(&pdf);
+    let all = (1..=words.iter().map(|w| w.page).max().unwrap_or(0))
+        .map(|p| page_text(&words, p))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for expected in [
+        "BIỂU TỰ CHẤM ĐIỂM",
+        "TỔNG CỘNG",
+        "THỦ TRƯỞNG ĐƠN VỊ",
+        "Trang 1/",
+    ] {
+        assert!(
+            all.contains(expected),
+            "«{expected}» not in the score sheet"
+        );
+    }
+    let overlaps = overlapping(&words);
+    assert!(overlaps.is_empty(), "text printed over text: {overlaps:?}");
+    eprintln!(
+        "Biểu tự chấm điểm: {} trang",
+        words.iter().map(|w| w.page).max().unwrap_or(0)
+    );
     // Phụ lục II: the areas named in the header.
     assert!(
         texts[ii - 1].contains("Cải cách thủ tục hành chính"),
