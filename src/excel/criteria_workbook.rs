@@ -16,7 +16,7 @@ pub const INFO: &str = "Thông tin";
 pub const NODES: &str = "Tiêu chí";
 pub const EXTRAS: &str = "Thưởng, trừ";
 
-const NODE_COLUMNS: [&str; 14] = [
+const NODE_COLUMNS: [&str; 15] = [
     "Mã",
     "Nội dung",
     "Điểm tối đa",
@@ -31,15 +31,47 @@ const NODE_COLUMNS: [&str; 14] = [
     "Ghi chú không áp dụng",
     "Hướng dẫn chấm điểm",
     "Tài liệu kiểm chứng",
+    // The method's code, for the import; the method is named in Vietnamese in column D.
+    "Mã phương pháp",
 ];
+
+/// The column of the method's code.
+const METHOD_CODE: usize = 14;
+
+/// A method as column D names it, or its code: the code.
+fn method_code(text: &str) -> String {
+    const METHODS: [(&str, &str); 6] = [
+        ("yes_no", "Đạt / không đạt"),
+        ("tiered", "Theo mức tỷ lệ"),
+        ("proportional", "Theo tỷ lệ"),
+        ("judged", "Đánh giá theo bước điểm"),
+        ("deduction", "Trừ điểm theo số lần"),
+        ("survey", "Điều tra xã hội học"),
+    ];
+    METHODS
+        .iter()
+        .find(|(code, label)| label.eq_ignore_ascii_case(text) || *code == text)
+        .map_or(text.to_string(), |(code, _)| code.to_string())
+}
+
+/// A number of points as the cell holds it: a number, read back as the same points.
+fn number(p: crate::domain::Points) -> f64 {
+    p.hundredths() as f64 / 100.0
+}
 
 /// Writes a set to a workbook.
 pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let bold = Format::new().set_bold().set_font_name("Times New Roman");
+    let bold = Format::new()
+        .set_bold()
+        .set_font_name("Times New Roman")
+        .set_text_wrap()
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
     let plain = Format::new()
         .set_font_name("Times New Roman")
-        .set_text_wrap();
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
+    let numeric = plain.clone().set_num_format("0.##");
     let info = workbook.add_worksheet();
     info.set_name(INFO)?;
     let rows = [
@@ -54,7 +86,14 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
     ];
     for (r, (key, value)) in rows.iter().enumerate() {
         info.write_string_with_format(r as u32, 0, *key, &bold)?;
-        info.write_string_with_format(r as u32, 1, value, &plain)?;
+        // Numbers stay numbers: the reader's settings show them (a comma in vi-VN).
+        match NUMBER_KEYS
+            .contains(key)
+            .then(|| value.parse::<crate::domain::Points>())
+        {
+            Some(Ok(p)) => info.write_number_with_format(r as u32, 1, number(p), &numeric)?,
+            _ => info.write_string_with_format(r as u32, 1, value, &plain)?,
+        };
     }
     info.set_column_width(0, 24)?;
     info.set_column_width(1, 80)?;
@@ -66,10 +105,12 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
     }
     for (i, n) in set.nodes.iter().enumerate() {
         let r = 1 + i as u32;
-        let mut cells: Vec<String> = vec![n.code.clone(), n.text.clone(), n.max.to_string()];
+        let mut cells: Vec<String> = vec![n.code.clone(), n.text.clone(), String::new()];
         cells.resize(NODE_COLUMNS.len(), String::new());
+        sheet.write_number_with_format(r, 2, number(n.max), &numeric)?;
         if let Some(leaf) = &n.leaf {
-            cells[3] = leaf.method.name().to_string();
+            cells[3] = leaf.method.label().to_string();
+            cells[METHOD_CODE] = leaf.method.name().to_string();
             match &leaf.method {
                 Method::Tiered {
                     numerator,
@@ -91,12 +132,14 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
                     cells[8] = numerator.clone();
                     cells[9] = denominator.clone();
                 }
-                Method::Judged { step } => cells[5] = step.to_string(),
+                Method::Judged { step } => {
+                    sheet.write_number_with_format(r, 5, number(*step), &numeric)?;
+                }
                 Method::Deduction {
                     per_occurrence,
                     occurrence,
                 } => {
-                    cells[6] = per_occurrence.to_string();
+                    sheet.write_number_with_format(r, 6, number(*per_occurrence), &numeric)?;
                     cells[7] = occurrence.clone();
                 }
                 Method::YesNo | Method::Survey => {}
@@ -116,10 +159,32 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
             }
         }
     }
-    sheet.set_column_width(1, 60)?;
-    sheet.set_column_width(12, 60)?;
-    sheet.set_column_width(13, 40)?;
+    for (col, width) in [
+        (0, 7.0),
+        (1, 44.0),
+        (2, 8.0),
+        (3, 14.0),
+        (4, 14.0),
+        (5, 7.0),
+        (6, 8.0),
+        (7, 12.0),
+        (8, 14.0),
+        (9, 14.0),
+        (10, 9.0),
+        (11, 14.0),
+        (12, 44.0),
+        (13, 30.0),
+        (14, 10.0),
+    ] {
+        sheet.set_column_width(col, width)?;
+    }
     sheet.set_freeze_panes(1, 2)?;
+    // Printed: A4 landscape, one page wide, the header on every page.
+    sheet.set_landscape();
+    sheet.set_paper_size(9);
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0)?;
+    sheet.set_footer("&C&\"Times New Roman\"&10Trang &P/&N");
 
     let extras = workbook.add_worksheet();
     extras.set_name(EXTRAS)?;
@@ -135,7 +200,7 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
             extras.write_string_with_format(r, 0, kind, &plain)?;
             extras.write_string_with_format(r, 1, &item.code, &plain)?;
             extras.write_string_with_format(r, 2, &item.text, &plain)?;
-            extras.write_string_with_format(r, 3, item.points.to_string(), &plain)?;
+            extras.write_number_with_format(r, 3, number(item.points), &numeric)?;
             r += 1;
         }
     }
@@ -228,7 +293,11 @@ pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Ve
         let max = cell(2, &mut errors);
         check_number(&nodes, r, 2, &max, &mut errors);
         node.insert("max".into(), toml::Value::String(max));
-        let method = cell(3, &mut errors);
+        // The code column when the file has it; else column D, a name or a code.
+        let method = match cell(METHOD_CODE, &mut errors) {
+            code if !code.is_empty() => code,
+            _ => method_code(&cell(3, &mut errors)),
+        };
         if !method.is_empty() {
             node.insert("method".into(), toml::Value::String(method));
             let tiers = cell(4, &mut errors);

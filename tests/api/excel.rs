@@ -584,14 +584,27 @@ fn a_broken_criteria_workbook_names_the_row_and_field() {
             sheet.set_name(name).expect("name");
             for (r, row) in range.rows().enumerate() {
                 for (c, v) in row.iter().enumerate() {
-                    if let Data::String(s) = v {
-                        sheet.write_string(r as u32, c as u16, s).expect("write");
+                    match v {
+                        Data::String(s) => sheet.write_string(r as u32, c as u16, s),
+                        Data::Float(f) => sheet.write_number(r as u32, c as u16, *f),
+                        _ => continue,
                     }
+                    .expect("write");
                 }
             }
             if name == criteria_workbook::NODES {
                 // Rows: 0 header, 1 "1", 2 "1.1", 3 "1.2", 4 "1.3", 5 "2", 6 "2.1".
                 assert_eq!(range.get_value((3, 0)), Some(&Data::String("1.2".into())));
+                // Numbers are numbers; the method is named in Vietnamese, its code apart.
+                assert_eq!(range.get_value((3, 2)), Some(&Data::Float(1.5)));
+                assert_eq!(
+                    range.get_value((3, 3)),
+                    Some(&Data::String("Theo mức tỷ lệ".into()))
+                );
+                assert_eq!(
+                    range.get_value((3, 14)),
+                    Some(&Data::String("tiered".into()))
+                );
                 if let Some(max) = max_of_1_2 {
                     sheet.write_string(3, 2, max).expect("write");
                 }
