@@ -21,6 +21,12 @@ pub struct ImportUnit {
     pub id: i64,
     pub name: String,
     pub survey_leaves: BTreeMap<String, Points>,
+    /// Its tier's name: the template has a sheet per tier.
+    pub tier_name: String,
+    /// Its survey scores as stored now, by leaf: the template is filled with them.
+    pub scores: BTreeMap<String, Points>,
+    /// The survey leaves' texts, by code, for the template's header.
+    pub leaf_texts: BTreeMap<String, String>,
 }
 
 /// One score to write.
@@ -54,16 +60,41 @@ fn place(sheet: &str, row: u32, col: u32) -> String {
     )
 }
 
-/// Checks a workbook and returns the scores it holds, or every problem found.
+/// Checks a workbook and returns the scores it holds, or every problem found: every sheet
+/// (the template has one per tier), a unit at most once in the whole file.
 pub fn read(
     bytes: &[u8],
     units: &HashMap<String, ImportUnit>,
 ) -> Result<Vec<SurveyScore>, Vec<String>> {
     let mut workbook = super::sheet::open(bytes).map_err(|e| vec![e])?;
-    let Some(sheet) = workbook.sheet_names().first().cloned() else {
+    let names = workbook.sheet_names();
+    if names.is_empty() {
         return Err(vec!["Tệp Excel không có trang tính nào.".into()]);
-    };
-    let (range, formulas) = super::sheet::bounded(&mut workbook, &sheet).map_err(|e| vec![e])?;
+    }
+    let (mut scores, mut errors) = (Vec::new(), Vec::new());
+    let mut seen: HashMap<String, (String, u32)> = HashMap::new();
+    for sheet in names {
+        match read_sheet(&mut workbook, &sheet, units, &mut seen) {
+            Ok(found) => scores.extend(found),
+            Err(problems) => errors.extend(problems),
+        }
+    }
+    if errors.is_empty() {
+        Ok(scores)
+    } else {
+        Err(errors)
+    }
+}
+
+/// One sheet of a survey workbook; `seen` holds the units of the sheets read before.
+fn read_sheet(
+    workbook: &mut calamine::Xlsx<std::io::Cursor<&[u8]>>,
+    sheet: &str,
+    units: &HashMap<String, ImportUnit>,
+    seen: &mut HashMap<String, (String, u32)>,
+) -> Result<Vec<SurveyScore>, Vec<String>> {
+    let sheet = sheet.to_string();
+    let (range, formulas) = super::sheet::bounded(workbook, &sheet).map_err(|e| vec![e])?;
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let mut errors = Vec::new();
     let mut rows = range.rows().enumerate().map(|(i, r)| (row0 + i as u32, r));
@@ -120,7 +151,6 @@ pub fn read(
     }
 
     let mut scores = Vec::new();
-    let mut seen: HashMap<String, u32> = HashMap::new();
     // Unit codes are matched whatever their case ("snv" is "SNV").
     let by_key: HashMap<String, (&String, &ImportUnit)> = units
         .iter()
@@ -128,7 +158,13 @@ pub fn read(
         .collect();
     for (row, cells) in rows {
         let typed = cells.get(code_col).map(text).unwrap_or_default();
-        if typed.is_empty() && cells.iter().all(|d| matches!(d, Data::Empty)) {
+        // An empty row, or one without a unit and without numbers (the template's line
+        // naming the leaves), is read by people only.
+        if typed.is_empty()
+            && cells
+                .iter()
+                .all(|d| matches!(d, Data::Empty | Data::String(_)))
+        {
             continue;
         }
         let abs_col = |i: usize| col0 + i as u32;
@@ -148,9 +184,14 @@ pub fn read(
             continue;
         };
         let code = (*code).clone();
-        if let Some(first) = seen.insert(code.clone(), row) {
+        if let Some((first_sheet, first)) = seen.insert(code.clone(), (sheet.clone(), row)) {
+            let there = if first_sheet == sheet {
+                String::new()
+            } else {
+                format!(" của trang «{first_sheet}»")
+            };
             errors.push(format!(
-                "{}: đơn vị «{code}» đã có ở dòng {}; mỗi đơn vị một dòng.",
+                "{}: đơn vị «{code}» đã có ở dòng {}{there}; mỗi đơn vị một dòng.",
                 place(&sheet, row, abs_col(code_col)),
                 first + 1
             ));
@@ -216,28 +257,70 @@ pub fn read(
     }
 }
 
-/// The template: one row per unit of the round, one column per survey leaf.
+/// The template: a sheet per tier, a row per unit with its scores as stored now, a column
+/// per survey leaf headed by its code, with its text and maximum in the line below.
 pub fn template(units: &[(String, ImportUnit)]) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(SHEET)?;
-    let bold = Format::new().set_bold().set_font_name("Times New Roman");
+    let bold = Format::new()
+        .set_bold()
+        .set_font_name("Times New Roman")
+        .set_text_wrap()
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let note = Format::new()
+        .set_italic()
+        .set_font_name("Times New Roman")
+        .set_text_wrap()
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
     let plain = Format::new().set_font_name("Times New Roman");
-    let leaves: std::collections::BTreeSet<&String> = units
-        .iter()
-        .flat_map(|(_, u)| u.survey_leaves.keys())
-        .collect();
-    sheet.write_string_with_format(0, 0, UNIT_CODE, &bold)?;
-    sheet.write_string_with_format(0, 1, INFORMATIONAL[0], &bold)?;
-    for (i, leaf) in leaves.iter().enumerate() {
-        sheet.write_string_with_format(0, 2 + i as u16, leaf.as_str(), &bold)?;
+    let number = plain.clone().set_num_format("0.00");
+    let mut tiers: Vec<&str> = Vec::new();
+    for (_, u) in units {
+        if !tiers.contains(&u.tier_name.as_str()) {
+            tiers.push(&u.tier_name);
+        }
     }
-    for (r, (code, unit)) in units.iter().enumerate() {
-        sheet.write_string_with_format(1 + r as u32, 0, code, &plain)?;
-        sheet.write_string_with_format(1 + r as u32, 1, &unit.name, &plain)?;
+    for tier in tiers {
+        let members: Vec<&(String, ImportUnit)> =
+            units.iter().filter(|(_, u)| u.tier_name == tier).collect();
+        let Some((_, first)) = members.first() else {
+            continue;
+        };
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(super::sheet_name(tier))?;
+        sheet.write_string_with_format(0, 0, UNIT_CODE, &bold)?;
+        sheet.write_string_with_format(0, 1, INFORMATIONAL[0], &bold)?;
+        sheet.write_string_with_format(1, 0, "", &note)?;
+        sheet.write_string_with_format(1, 1, "Tiêu chí (điểm tối đa)", &note)?;
+        let leaves: Vec<(&String, &Points)> = first.survey_leaves.iter().collect();
+        for (i, (leaf, max)) in leaves.iter().enumerate() {
+            let col = 2 + i as u16;
+            sheet.write_string_with_format(0, col, leaf.as_str(), &bold)?;
+            let text = first.leaf_texts.get(*leaf).cloned().unwrap_or_default();
+            let heading = format!("{text} (tối đa {})", max.to_vn());
+            sheet.write_string_with_format(1, col, heading, &note)?;
+            sheet.set_column_width(col, 22)?;
+        }
+        sheet.set_row_height(1, 64)?;
+        for (r, (code, unit)) in members.iter().enumerate() {
+            let row = 2 + r as u32;
+            sheet.write_string_with_format(row, 0, code, &plain)?;
+            sheet.write_string_with_format(row, 1, &unit.name, &plain)?;
+            for (i, (leaf, _)) in leaves.iter().enumerate() {
+                if let Some(p) = unit.scores.get(*leaf) {
+                    let value = p.hundredths() as f64 / 100.0;
+                    sheet.write_number_with_format(row, 2 + i as u16, value, &number)?;
+                }
+            }
+        }
+        sheet.set_column_width(0, 12)?;
+        sheet.set_column_width(1, 45)?;
+        sheet.set_freeze_panes(2, 2)?;
     }
-    sheet.set_column_width(1, 45)?;
-    sheet.set_freeze_panes(1, 2)?;
+    if units.is_empty() {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(SHEET)?;
+        sheet.write_string_with_format(0, 0, UNIT_CODE, &bold)?;
+    }
     workbook.save_to_buffer()
 }
 

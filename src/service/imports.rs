@@ -29,6 +29,7 @@ pub struct ImportReport {
 /// The units of a round with their survey leaves, by unit code.
 async fn round_units(store: &Store, round_id: i64) -> Result<Vec<(String, ImportUnit)>> {
     let round = store.round(round_id).await?;
+    let stored = store.survey_scores(round_id).await?;
     let mut out = Vec::new();
     for tier in &round.tiers {
         let set = store.criteria_set(tier.set_id).await?.set;
@@ -37,15 +38,27 @@ async fn round_units(store: &Store, round_id: i64) -> Result<Vec<(String, Import
             .filter(|n| n.is_survey())
             .map(|n| (n.code.clone(), n.max))
             .collect();
+        let leaf_texts: std::collections::BTreeMap<String, String> = set
+            .leaves()
+            .filter(|n| n.is_survey())
+            .map(|n| (n.code.clone(), n.text.clone()))
+            .collect();
         let mut units = store.units(Some(tier.tier_id)).await?;
         crate::domain::collation::sort_vi(&mut units, |u| &u.name);
         for u in units {
             out.push((
                 u.code.clone(),
                 ImportUnit {
+                    scores: stored
+                        .range((u.id, String::new())..)
+                        .take_while(|((unit, _), _)| *unit == u.id)
+                        .map(|((_, leaf), p)| (leaf.clone(), *p))
+                        .collect(),
                     id: u.id,
                     name: u.name,
                     survey_leaves: survey_leaves.clone(),
+                    tier_name: tier.tier_name.clone(),
+                    leaf_texts: leaf_texts.clone(),
                 },
             ));
         }

@@ -369,7 +369,9 @@ async fn survey_scores_import_all_or_nothing_with_a_dry_run() {
     let mut book: Xlsx<_> =
         open_workbook_from_rs(Cursor::new(template.bytes().await.expect("body").to_vec()))
             .expect("xlsx");
-    let range = book.worksheet_range("Điều tra XHH").expect("sheet");
+    // A sheet per tier, the leaf named with its maximum under its code.
+    assert_eq!(book.sheet_names(), ["Khối kiểm thử"]);
+    let range = book.worksheet_range("Khối kiểm thử").expect("sheet");
     let rows: Vec<String> = range
         .rows()
         .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
@@ -378,6 +380,7 @@ async fn survey_scores_import_all_or_nothing_with_a_dry_run() {
         rows,
         [
             "«Mã đơn vị» | «Tên đơn vị» | «3.1»",
+            "∅ | «Tiêu chí (điểm tối đa)» | «Mức độ hài lòng của người dân, tổ chức (tối đa 3)»",
             "«A» | «UBND phường An Khánh» | ∅",
             "«B» | «UBND phường Hưng Lợi» | ∅"
         ]
@@ -479,6 +482,33 @@ async fn survey_scores_import_all_or_nothing_with_a_dry_run() {
         .collect();
     assert_eq!(scores, ["2.5", "1.75"]);
     assert_eq!(audit().await, before + 2);
+
+    // The template now holds the scores; sent back as it is, it changes nothing.
+    let template = admin
+        .send(admin.get(app.url(&format!("/api/rounds/{round}/import/survey/template.xlsx"))))
+        .await
+        .bytes()
+        .await
+        .expect("body")
+        .to_vec();
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(template.clone())).expect("xlsx");
+    let rows: Vec<String> = book
+        .worksheet_range("Khối kiểm thử")
+        .expect("sheet")
+        .rows()
+        .skip(2)
+        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "«A» | «UBND phường An Khánh» | 2.5",
+            "«B» | «UBND phường Hưng Lợi» | 1.75"
+        ]
+    );
+    let (status, report) = import(template, true).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["changes"], serde_json::json!([]));
 }
 
 #[tokio::test]

@@ -22,7 +22,9 @@ pub fn router() -> ApiRouter {
 
 /// The template for importing survey scores
 ///
-/// One row per unit of the round, one column per survey leaf. Administrators only.
+/// A sheet per tier: one row per unit with its survey scores as stored now, one column
+/// per survey leaf headed by its code, its text and maximum in the line below. The import
+/// reads every sheet. Administrators only.
 #[utoipa::path(
     get,
     path = "/api/rounds/{round}/import/survey/template.xlsx",
