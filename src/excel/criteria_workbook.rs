@@ -65,13 +65,16 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
     let bold = Format::new()
         .set_bold()
         .set_font_name("Times New Roman")
+        .set_font_size(12)
         .set_text_wrap()
         .set_border(rust_xlsxwriter::FormatBorder::Thin);
     let plain = Format::new()
         .set_font_name("Times New Roman")
+        .set_font_size(12)
         .set_text_wrap()
         .set_align(rust_xlsxwriter::FormatAlign::Top);
     let numeric = plain.clone().set_num_format("0.##");
+    let code = Format::new().set_font_name("Times New Roman");
     let info = workbook.add_worksheet();
     info.set_name(INFO)?;
     let rows = [
@@ -97,6 +100,9 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
     }
     info.set_column_width(0, 24)?;
     info.set_column_width(1, 80)?;
+    info.set_landscape();
+    info.set_paper_size(9);
+    info.set_print_fit_to_pages(1, 0);
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(NODES)?;
@@ -155,15 +161,25 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
         }
         for (c, v) in cells.iter().enumerate() {
             if !v.is_empty() {
-                sheet.write_string_with_format(r, c as u16, v, &plain)?;
+                // The hidden code column does not wrap: a code in a column printed with
+                // no width would stack letter over letter.
+                let format = if c == METHOD_CODE { &code } else { &plain };
+                sheet.write_string_with_format(r, c as u16, v, format)?;
             }
         }
+        // As tall as the longest wrapped text it prints: neither Excel nor LibreOffice
+        // grows a row written by a program, and a short row prints over the next.
+        let lines = [(1, 40.0), (12, 40.0), (13, 26.0)]
+            .iter()
+            .map(|(c, w)| super::annex::lines(&cells[*c], *w))
+            .fold(1.0, f64::max);
+        sheet.set_row_height(r, (lines * 16.0).min(409.0))?;
     }
     for (col, width) in [
         (0, 7.0),
-        (1, 44.0),
+        (1, 40.0),
         (2, 8.0),
-        (3, 14.0),
+        (3, 12.0),
         (4, 14.0),
         (5, 7.0),
         (6, 8.0),
@@ -172,13 +188,21 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
         (9, 14.0),
         (10, 9.0),
         (11, 14.0),
-        (12, 44.0),
-        (13, 30.0),
+        (12, 40.0),
+        (13, 26.0),
         (14, 10.0),
     ] {
         sheet.set_column_width(col, width)?;
     }
+    sheet.set_row_height(0, 32)?;
     sheet.set_freeze_panes(1, 2)?;
+    // The method's parameters (E–L) and its code (O) in collapsed groups: a click on «+»
+    // shows them for editing; printed, the sheet is what people read (code, text, maximum,
+    // method, guidance, evidence) at a readable size.
+    sheet.group_columns_collapsed(4, 11)?;
+    sheet.group_columns_collapsed(METHOD_CODE as u16, METHOD_CODE as u16)?;
+    // LibreOffice prints a lone collapsed last column: hidden outright as well.
+    sheet.set_column_hidden(METHOD_CODE as u16)?;
     // Printed: A4 landscape, one page wide, the header on every page.
     sheet.set_landscape();
     sheet.set_paper_size(9);

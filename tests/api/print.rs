@@ -262,6 +262,34 @@ async fn the_demo_rounds_annex_prints_as_a_signed_document() {
         "Biểu tự chấm điểm: {} trang",
         words.iter().map(|w| w.page).max().unwrap_or(0)
     );
+
+    // A criteria set as published: landscape, readable, the columns people read.
+    let stored = store
+        .criteria_set_by_version("SO", "2022")
+        .await
+        .or(store.criteria_set(1).await)
+        .expect("a criteria set");
+    let bytes = parindex::excel::criteria_workbook::export(&stored.set).expect("workbook");
+    let pdf = print(&bytes, "bo-tieu-chi");
+    let words = self::words(&pdf);
+    let pages = words.iter().map(|w| w.page).max().unwrap_or(0);
+    let smallest = words
+        .iter()
+        .filter(|w| w.text.chars().any(char::is_alphanumeric))
+        .map(|w| w.height)
+        .fold(f64::MAX, f64::min);
+    eprintln!("Bộ tiêu chí: {pages} trang, chữ nhỏ nhất {smallest:.1} pt");
+    let all = (1..=pages)
+        .map(|p| page_text(&words, p))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        all.contains("Hướng dẫn chấm điểm"),
+        "the guidance is printed"
+    );
+    assert!(!all.contains("yes_no"), "method codes are not printed");
+    assert!(smallest >= 9.5, "criteria printed {smallest:.1} pt high");
+    assert!(overlapping(&words).is_empty(), "{:?}", overlapping(&words));
     // Phụ lục II: the areas named in the header.
     assert!(
         texts[ii - 1].contains("Cải cách thủ tục hành chính"),
