@@ -184,13 +184,15 @@ fn signature(
 
 /// A4 landscape, one page wide, margins for binding, the header rows on every page and
 /// «Trang x/y» at the foot.
-fn print_setup(sheet: &mut Worksheet, header_row: u32) -> Result<(), XlsxError> {
+fn print_setup(sheet: &mut Worksheet, header_row: Option<u32>) -> Result<(), XlsxError> {
     sheet.set_landscape();
     sheet.set_paper_size(9);
     sheet.set_margins(0.6, 0.4, 0.5, 0.5, 0.2, 0.25);
     sheet.set_print_center_horizontally(true);
     sheet.set_print_fit_to_pages(1, 0);
-    sheet.set_repeat_rows(header_row, header_row)?;
+    if let Some(row) = header_row {
+        sheet.set_repeat_rows(row, row)?;
+    }
     sheet.set_footer("&C&\"Times New Roman\"&11Trang &P/&N");
     Ok(())
 }
@@ -279,7 +281,7 @@ fn ranking_sheet(
     }
     let end = header + tier.units.len() as u32;
     signature(sheet, end + 2, (7, last), (annex, results.year), f)?;
-    print_setup(sheet, header)?;
+    print_setup(sheet, Some(header))?;
     sheet.set_freeze_panes(header + 1, 2)?;
     Ok(())
 }
@@ -305,7 +307,8 @@ fn areas_sheet(
     } else {
         (96.0 / widest as f64).clamp(9.0, 24.0)
     };
-    let last = (1 + widest.max(1)) as u16;
+    // At least four columns: the letterhead and the signature are merged across some.
+    let last = (1 + widest.max(1)).max(3) as u16;
     sheet.set_column_width(0, 5)?;
     sheet.set_column_width(1, 36)?;
     for col in 2..=last {
@@ -322,7 +325,6 @@ fn areas_sheet(
         ("PHỤ LỤC II", &subject, ""),
         f,
     )?;
-    let first_header = row;
     // Each tier after the first starts a page: a tier's heading never ends a page.
     let mut breaks = Vec::new();
     for (t, tier) in results.tiers.iter().enumerate() {
@@ -373,9 +375,8 @@ fn areas_sheet(
         (annex, results.year),
         f,
     )?;
-    print_setup(sheet, first_header)?;
     // Each tier's own header row names its areas: nothing to repeat across tiers.
-    sheet.set_repeat_rows(0, 0)?;
+    print_setup(sheet, None)?;
     sheet.set_page_breaks(&breaks)?;
     Ok(())
 }
@@ -437,6 +438,32 @@ mod tests {
     #[test]
     fn a_tier_is_named_in_capitals_without_its_kind() {
         assert_eq!(super::tier_title("Khối sở, ban, ngành"), "SỞ, BAN, NGÀNH");
+    }
+
+    #[test]
+    fn a_set_of_one_area_still_has_room_for_the_letterhead() {
+        let results = crate::report::RoundResults {
+            round_id: 1,
+            year: 2024,
+            title: "Kỳ thử".into(),
+            published_at: None,
+            tiers: vec![crate::report::TierResults {
+                tier_code: "t".into(),
+                tier_name: "Khối thử".into(),
+                set_code: "T".into(),
+                set_version: "1".into(),
+                areas: vec![crate::report::AreaHeading {
+                    code: "1".into(),
+                    text: "Một lĩnh vực".into(),
+                    max: crate::domain::Points::from_hundredths(10_000),
+                }],
+                provisional: true,
+                units: vec![],
+            }],
+        };
+        let built = super::build_annex(&results, "Sở Nội vụ", &Default::default());
+        assert!(built.is_ok(), "{:?}", built.err());
+        assert!(built.expect("built").save_to_buffer().is_ok());
     }
 
     #[test]

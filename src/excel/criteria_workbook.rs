@@ -50,7 +50,7 @@ fn method_code(text: &str) -> String {
     ];
     METHODS
         .iter()
-        .find(|(code, label)| label.eq_ignore_ascii_case(text) || *code == text)
+        .find(|(code, label)| label.to_lowercase() == text.to_lowercase() || *code == text)
         .map_or(text.to_string(), |(code, _)| code.to_string())
 }
 
@@ -73,7 +73,8 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
         .set_font_size(12)
         .set_text_wrap()
         .set_align(rust_xlsxwriter::FormatAlign::Top);
-    let numeric = plain.clone().set_num_format("0.##");
+    // General: 10 shows as «10», 1.5 as «1,5» in vi-VN.
+    let numeric = plain.clone();
     let code = Format::new().set_font_name("Times New Roman");
     let info = workbook.add_worksheet();
     info.set_name(INFO)?;
@@ -317,10 +318,11 @@ pub fn import(file_name: &str, bytes: &[u8]) -> Result<(CriteriaSet, String), Ve
         let max = cell(2, &mut errors);
         check_number(&nodes, r, 2, &max, &mut errors);
         node.insert("max".into(), toml::Value::String(max));
-        // The code column when the file has it; else column D, a name or a code.
-        let method = match cell(METHOD_CODE, &mut errors) {
-            code if !code.is_empty() => code,
-            _ => method_code(&cell(3, &mut errors)),
+        // Column D, a name or a code, is what people see and edit: it wins. The hidden
+        // code column counts only where D is empty.
+        let method = match cell(3, &mut errors) {
+            named if !named.is_empty() => method_code(&named),
+            _ => cell(METHOD_CODE, &mut errors),
         };
         if !method.is_empty() {
             node.insert("method".into(), toml::Value::String(method));

@@ -254,13 +254,14 @@ fn detail_sheet(
     for (col, (header, _)) in columns.iter().enumerate() {
         sheet.write_string_with_format(HEADER_ROW, col as u16, *header, &f.header)?;
     }
-    // Each area's subtotal: the points of its leaves.
+    // Each area's subtotal: the points of its leaves that apply. Appraised, a leaf not yet
+    // appraised counts with its self-score, as in the ranking.
     let sum = |area: &str, pick: fn(&crate::report::DetailRow) -> Option<Points>| {
         let prefix = format!("{area}.");
         let picked: Vec<Points> = d
             .rows
             .iter()
-            .filter(|r| r.is_leaf && r.code.starts_with(&prefix))
+            .filter(|r| r.is_leaf && !r.not_applicable && r.code.starts_with(&prefix))
             .filter_map(pick)
             .collect();
         (!picked.is_empty()).then(|| picked.into_iter().fold(Points::default(), |a, b| a + b))
@@ -294,7 +295,7 @@ fn detail_sheet(
             let (own, appraised) = if area {
                 (
                     sum(&r.code, |r| r.self_points),
-                    sum(&r.code, |r| r.appraised),
+                    sum(&r.code, |r| r.appraised.or(r.self_points)),
                 )
             } else {
                 (None, None)
@@ -316,6 +317,16 @@ fn detail_sheet(
                 sheet.write_number_with_format(row, 5, points(a), number_format)?;
             }
             continue;
+        }
+        if area {
+            // An area that is itself a leaf counts in the total as it is.
+            total_max = total_max + r.max;
+            if !r.not_applicable {
+                total_self = total_self + r.self_points.unwrap_or_default();
+                if let Some(a) = r.appraised.or(r.self_points) {
+                    total_appraised = Some(total_appraised.unwrap_or_default() + a);
+                }
+            }
         }
         sheet.write_string_with_format(row, 3, &r.figures, &f.text)?;
         optional(sheet, row, 4, r.self_points, f)?;

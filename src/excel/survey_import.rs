@@ -73,11 +73,24 @@ pub fn read(
     }
     let (mut scores, mut errors) = (Vec::new(), Vec::new());
     let mut seen: HashMap<String, (String, u32)> = HashMap::new();
+    // Sheets that hold no scores (notes, instructions, an empty one) are passed over; the
+    // file is refused only when none holds any, for the first sheet's reason.
+    let (mut passed_over, mut read) = (Vec::new(), 0);
     for sheet in names {
         match read_sheet(&mut workbook, &sheet, units, &mut seen) {
-            Ok(found) => scores.extend(found),
-            Err(problems) => errors.extend(problems),
+            Ok(Sheet::Scores(found)) => {
+                read += 1;
+                scores.extend(found);
+            }
+            Ok(Sheet::NoScores(why)) => passed_over.push(why),
+            Err(problems) => {
+                read += 1;
+                errors.extend(problems);
+            }
         }
+    }
+    if read == 0 {
+        return Err(passed_over.into_iter().take(1).collect());
     }
     if errors.is_empty() {
         Ok(scores)
@@ -86,13 +99,19 @@ pub fn read(
     }
 }
 
+/// What one sheet holds: scores, or nothing to import (and why, should no sheet hold any).
+enum Sheet {
+    Scores(Vec<SurveyScore>),
+    NoScores(String),
+}
+
 /// One sheet of a survey workbook; `seen` holds the units of the sheets read before.
 fn read_sheet(
     workbook: &mut calamine::Xlsx<std::io::Cursor<&[u8]>>,
     sheet: &str,
     units: &HashMap<String, ImportUnit>,
     seen: &mut HashMap<String, (String, u32)>,
-) -> Result<Vec<SurveyScore>, Vec<String>> {
+) -> Result<Sheet, Vec<String>> {
     let sheet = sheet.to_string();
     let (range, formulas) = super::sheet::bounded(workbook, &sheet).map_err(|e| vec![e])?;
     let (row0, col0) = range.start().unwrap_or((0, 0));
@@ -101,7 +120,7 @@ fn read_sheet(
 
     // The header row: the unit code column and one column per survey leaf.
     let Some((header_row, header)) = rows.next() else {
-        return Err(vec![format!("Trang «{sheet}» trống.")]);
+        return Ok(Sheet::NoScores(format!("Trang «{sheet}» trống.")));
     };
     let text = |d: &Data| match d {
         Data::String(s) => s.trim().to_string(),
@@ -111,10 +130,10 @@ fn read_sheet(
     };
     let code_col = header.iter().position(|d| text(d) == UNIT_CODE);
     let Some(code_col) = code_col else {
-        return Err(vec![format!(
+        return Ok(Sheet::NoScores(format!(
             "Trang «{sheet}», dòng {}: thiếu cột «{UNIT_CODE}».",
             header_row + 1
-        )]);
+        )));
     };
     let known_leaves: HashSet<&String> = units
         .values()
@@ -158,13 +177,13 @@ fn read_sheet(
         .collect();
     for (row, cells) in rows {
         let typed = cells.get(code_col).map(text).unwrap_or_default();
-        // An empty row, or one without a unit and without numbers (the template's line
-        // naming the leaves), is read by people only.
-        if typed.is_empty()
+        // An empty row, or the template's line naming the leaves (right under the
+        // header, without a unit and without numbers), is read by people only.
+        let naming_line = row == header_row + 1
             && cells
                 .iter()
-                .all(|d| matches!(d, Data::Empty | Data::String(_)))
-        {
+                .all(|d| matches!(d, Data::Empty | Data::String(_)));
+        if typed.is_empty() && (naming_line || cells.iter().all(|d| matches!(d, Data::Empty))) {
             continue;
         }
         let abs_col = |i: usize| col0 + i as u32;
@@ -251,7 +270,7 @@ fn read_sheet(
         }
     }
     if errors.is_empty() {
-        Ok(scores)
+        Ok(Sheet::Scores(scores))
     } else {
         Err(errors)
     }
@@ -273,6 +292,7 @@ pub fn template(units: &[(String, ImportUnit)]) -> Result<Vec<u8>, XlsxError> {
         .set_border(rust_xlsxwriter::FormatBorder::Thin);
     let plain = Format::new().set_font_name("Times New Roman");
     let number = plain.clone().set_num_format("0.00");
+    let mut names = super::SheetNames::default();
     let mut tiers: Vec<&str> = Vec::new();
     for (_, u) in units {
         if !tiers.contains(&u.tier_name.as_str()) {
@@ -285,8 +305,12 @@ pub fn template(units: &[(String, ImportUnit)]) -> Result<Vec<u8>, XlsxError> {
         let Some((_, first)) = members.first() else {
             continue;
         };
+        // A tier scored without a survey has nothing to fill in.
+        if first.survey_leaves.is_empty() {
+            continue;
+        }
         let sheet = workbook.add_worksheet();
-        sheet.set_name(super::sheet_name(tier))?;
+        sheet.set_name(names.unique(tier))?;
         sheet.write_string_with_format(0, 0, UNIT_CODE, &bold)?;
         sheet.write_string_with_format(0, 1, INFORMATIONAL[0], &bold)?;
         sheet.write_string_with_format(1, 0, "", &note)?;
@@ -316,7 +340,7 @@ pub fn template(units: &[(String, ImportUnit)]) -> Result<Vec<u8>, XlsxError> {
         sheet.set_column_width(1, 45)?;
         sheet.set_freeze_panes(2, 2)?;
     }
-    if units.is_empty() {
+    if workbook.worksheets().is_empty() {
         let sheet = workbook.add_worksheet();
         sheet.set_name(SHEET)?;
         sheet.write_string_with_format(0, 0, UNIT_CODE, &bold)?;

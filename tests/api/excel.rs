@@ -483,6 +483,27 @@ async fn survey_scores_import_all_or_nothing_with_a_dry_run() {
     assert_eq!(scores, ["2.5", "1.75"]);
     assert_eq!(audit().await, before + 2);
 
+    // A sheet of notes beside the scores is passed over.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet()
+        .set_name("Ghi chú")
+        .expect("name")
+        .write_string(0, 0, "Điểm do Viện Nghiên cứu cung cấp ngày 10/01/2024")
+        .expect("write");
+    let sheet = book.add_worksheet();
+    sheet.set_name("Điểm").expect("name");
+    sheet.write_string(0, 0, "Mã đơn vị").expect("write");
+    sheet.write_string(0, 1, "3.1").expect("write");
+    sheet.write_string(1, 0, "A").expect("write");
+    sheet.write_number(1, 1, 2.5).expect("write");
+    let (status, report) = import(book.save_to_buffer().expect("xlsx"), true).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        report["changes"],
+        serde_json::json!([]),
+        "2,5 is stored already"
+    );
+
     // The template now holds the scores; sent back as it is, it changes nothing.
     let template = admin
         .send(admin.get(app.url(&format!("/api/rounds/{round}/import/survey/template.xlsx"))))
