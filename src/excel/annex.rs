@@ -25,11 +25,12 @@ const ROW: f64 = 17.0;
 pub struct Annex {
     /// The body above the issuer («UBND THÀNH PHỐ CẦN THƠ»); empty for none.
     pub parent: String,
-    /// The line under the title: «(Kèm theo Quyết định số …/QĐ-SNV ngày … của …)».
+    /// The line under the title: «(Kèm theo Quyết định số …/QĐ-SNV ngày … của …)»; empty:
+    /// one with blanks to fill in, naming the issuer.
     pub decision: String,
     /// Where it is signed («Cần Thơ»); empty leaves dots to fill in by hand.
     pub place: String,
-    /// «GIÁM ĐỐC», «KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC».
+    /// «GIÁM ĐỐC»; «KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC» is printed on two lines.
     pub signer_title: String,
     pub signer_name: String,
 }
@@ -38,7 +39,7 @@ impl Default for Annex {
     fn default() -> Self {
         Annex {
             parent: String::new(),
-            decision: "(Kèm theo Quyết định số        /QĐ-SNV ngày      tháng      năm        của Giám đốc Sở Nội vụ)".into(),
+            decision: String::new(),
             place: String::new(),
             signer_title: "GIÁM ĐỐC".into(),
             signer_name: String::new(),
@@ -47,6 +48,7 @@ impl Default for Annex {
 }
 
 struct Formats {
+    body: Format,
     body_bold: Format,
     motto: Format,
     heading: Format,
@@ -72,6 +74,7 @@ impl Formats {
             .set_border(FormatBorder::Thin)
             .set_align(FormatAlign::VerticalCenter);
         Formats {
+            body: centered.clone(),
             body_bold: centered.clone().set_bold(),
             motto: centered.clone().set_bold(),
             heading: centered
@@ -129,7 +132,8 @@ fn letterhead(
     f: &Formats,
 ) -> Result<u32, XlsxError> {
     let split = (last / 3).max(1);
-    sheet.merge_range(0, 0, 0, split, &annex.parent.to_uppercase(), &f.body_bold)?;
+    // The body above the issuer in regular type, the issuer in bold (Nghị định 30/2020).
+    sheet.merge_range(0, 0, 0, split, &annex.parent.to_uppercase(), &f.body)?;
     sheet.merge_range(1, 0, 1, split, &issuer.to_uppercase(), &f.body_bold)?;
     sheet.merge_range(
         0,
@@ -149,7 +153,14 @@ fn letterhead(
     )?;
     sheet.merge_range(3, 0, 3, last, number, &f.heading)?;
     sheet.merge_range(4, 0, 4, last, subject, &f.heading)?;
-    sheet.merge_range(5, 0, 5, last, &annex.decision, &f.italic)?;
+    let decision = if annex.decision.trim().is_empty() {
+        format!(
+            "(Kèm theo Quyết định số          /QĐ-       ngày       tháng       năm         của {issuer})"
+        )
+    } else {
+        annex.decision.clone()
+    };
+    sheet.merge_range(5, 0, 5, last, &decision, &f.italic)?;
     let mut row = 6;
     if !note.is_empty() {
         sheet.merge_range(row, 0, row, last, note, &f.italic)?;
@@ -177,8 +188,14 @@ fn signature(
     };
     let date = format!("{place}, ngày      tháng      năm {}", year + 1);
     sheet.merge_range(row, from, row, last, &date, &f.sign_italic)?;
-    sheet.merge_range(row + 1, from, row + 1, last, &annex.signer_title, &f.sign)?;
-    sheet.merge_range(row + 4, from, row + 4, last, &annex.signer_name, &f.sign)?;
+    // «KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC»: a line each.
+    let titles: Vec<&str> = annex.signer_title.split('/').map(str::trim).collect();
+    for (i, title) in titles.iter().enumerate() {
+        let at = row + 1 + i as u32;
+        sheet.merge_range(at, from, at, last, title, &f.sign)?;
+    }
+    let name_row = row + titles.len() as u32 + 3;
+    sheet.merge_range(name_row, from, name_row, last, &annex.signer_name, &f.sign)?;
     Ok(())
 }
 
@@ -318,11 +335,16 @@ fn areas_sheet(
         "CHỈ SỐ THÀNH PHẦN THEO TỪNG LĨNH VỰC CẢI CÁCH HÀNH CHÍNH NĂM {} (%)",
         results.year
     );
+    let note = if results.tiers.iter().any(|t| t.provisional) {
+        "(Kết quả tạm tính, chưa công bố)"
+    } else {
+        ""
+    };
     let mut row = letterhead(
         sheet,
         last,
         (annex, issuer),
-        ("PHỤ LỤC II", &subject, ""),
+        ("PHỤ LỤC II", &subject, note),
         f,
     )?;
     // Each tier after the first starts a page: a tier's heading never ends a page.

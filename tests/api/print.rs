@@ -163,6 +163,7 @@ async fn the_demo_rounds_annex_prints_as_a_signed_document() {
     let annex = parindex::excel::annex::Annex {
         parent: "UBND thành phố Cần Thơ".into(),
         place: "Cần Thơ".into(),
+        signer_title: "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC".into(),
         signer_name: "Nguyễn Văn A".into(),
         ..Default::default()
     };
@@ -203,7 +204,10 @@ async fn the_demo_rounds_annex_prints_as_a_signed_document() {
         "KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2023",
         "Kèm theo Quyết định số",
         "Cần Thơ, ngày",
-        "GIÁM ĐỐC",
+        "KT. GIÁM ĐỐC",
+        "PHÓ GIÁM ĐỐC",
+        "Kèm theo Quyết định số",
+        "của Sở Nội vụ",
         "Nguyễn Văn A",
         "Trang 1/",
     ] {
