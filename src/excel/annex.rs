@@ -375,8 +375,13 @@ fn areas_sheet(
             sheet.set_row_height(row, ROW * lines(&u.unit_name, 36.0))?;
             sheet.write_number_with_format(row, 0, (i + 1) as f64, &f.whole)?;
             sheet.write_string_with_format(row, 1, &u.unit_name, &f.text)?;
-            for (j, area) in u.areas.iter().enumerate() {
+            // Each area under its own heading, found by its code: «10» is not before «2».
+            for (j, heading) in tier.areas.iter().enumerate() {
                 let col = 2 + j as u16;
+                let Some(area) = u.areas.iter().find(|a| a.code == heading.code) else {
+                    sheet.write_blank(row, col, &f.text)?;
+                    continue;
+                };
                 match area.index {
                     Some(index) => sheet.write_number_with_format(
                         row,
@@ -486,6 +491,73 @@ mod tests {
         let built = super::build_annex(&results, "Sở Nội vụ", &Default::default());
         assert!(built.is_ok(), "{:?}", built.err());
         assert!(built.expect("built").save_to_buffer().is_ok());
+    }
+
+    #[test]
+    fn each_area_goes_under_its_own_heading_whatever_the_order_of_its_code() {
+        use crate::domain::Points;
+        use crate::domain::results::{AreaResult, UnitResult};
+        use calamine::Reader;
+        let area = |code: &str, index: i64| AreaResult {
+            code: code.into(),
+            points: Points::default(),
+            max: Points::default(),
+            index: Some(crate::domain::Percent::from_hundredths(index)),
+        };
+        let heading = |code: &str| crate::report::AreaHeading {
+            code: code.into(),
+            text: format!("Lĩnh vực {code}"),
+            max: Points::from_hundredths(1_000),
+        };
+        let unit = UnitResult {
+            note: None,
+            unit_id: 1,
+            unit_code: "A".into(),
+            unit_name: "UBND xã A".into(),
+            self_total: Points::default(),
+            appraised_total: Points::default(),
+            survey_total: Points::default(),
+            bonus: Points::default(),
+            penalty: Points::default(),
+            final_total: Points::default(),
+            applicable_max: Points::default(),
+            index: crate::domain::Percent::from_hundredths(0),
+            // As the results give them: in the order of their codes as text.
+            areas: vec![area("10", 5_000), area("2", 8_000)],
+            provisional: false,
+            rank: 1,
+            classification: None,
+        };
+        let results = crate::report::RoundResults {
+            round_id: 1,
+            year: 2024,
+            title: "Kỳ thử".into(),
+            published_at: None,
+            tiers: vec![crate::report::TierResults {
+                tier_code: "t".into(),
+                tier_name: "Khối thử".into(),
+                set_code: "T".into(),
+                set_version: "1".into(),
+                areas: vec![heading("2"), heading("10")],
+                provisional: false,
+                units: vec![unit],
+            }],
+        };
+        let bytes = super::build_annex(&results, "Sở Nội vụ", &Default::default())
+            .expect("built")
+            .save_to_buffer()
+            .expect("saved");
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+        let range = book.worksheet_range("Phụ lục II").expect("sheet");
+        let row = range
+            .rows()
+            .find(|r| r.get(1).is_some_and(|c| c.to_string() == "UBND xã A"))
+            .expect("the unit's row");
+        assert_eq!(
+            (row[2].to_string(), row[3].to_string()),
+            ("80".into(), "50".into())
+        );
     }
 
     #[test]
