@@ -552,7 +552,10 @@ mod tests {
         let range = book.worksheet_range("Phụ lục II").expect("sheet");
         let row = range
             .rows()
-            .find(|r| r.get(1).is_some_and(|c| c.to_string() == "UBND xã A"))
+            .find(|r| {
+                r.get(1)
+                    .is_some_and(|c| *c == calamine::Data::String("UBND xã A".into()))
+            })
             .expect("the unit's row");
         assert_eq!(
             (row[2].to_string(), row[3].to_string()),
