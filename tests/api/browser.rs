@@ -155,6 +155,16 @@ async fn fill(c: &Client, css: &str, value: &str) {
     field.send_keys(value).await.expect("type");
 }
 
+/// A property of the element `css` finds (an input's `value`, `disabled`).
+async fn prop_of(c: &Client, css: &str, name: &str) -> Option<String> {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .prop(name)
+        .await
+        .expect("property")
+}
+
 /// Clicks the element `css` finds.
 async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
@@ -295,15 +305,12 @@ async fn a_round_in_the_browser() {
         .click()
         .await
         .expect("click");
-    let disabled = c
-        .find(Locator::Css(
-            "[id='tc-1.3'] .inputs input:not([type=hidden])",
-        ))
-        .await
-        .expect("input")
-        .prop("disabled")
-        .await
-        .expect("prop");
+    let disabled = prop_of(
+        c,
+        "[id='tc-1.3'] .inputs input:not([type=hidden])",
+        "disabled",
+    )
+    .await;
     assert_eq!(disabled.as_deref(), Some("true"), "N/A disables the score");
     fill(
         c,
@@ -327,13 +334,7 @@ async fn a_round_in_the_browser() {
         "Điểm phải từ 0 đến 2 và là bội số của 0,25.",
     )
     .await;
-    let kept = c
-        .find(Locator::Css("[id='tc-2.1'] input[name=points]"))
-        .await
-        .expect("field")
-        .prop("value")
-        .await
-        .expect("value");
+    let kept = prop_of(c, "[id='tc-2.1'] input[name=points]", "value").await;
     assert_eq!(kept.as_deref(), Some("1,3"));
     fill(c, "[id='tc-2.1'] input[name=points]", "1,75").await;
     save_leaf(c, "2.1").await;
@@ -678,13 +679,7 @@ async fn the_administrator_runs_accounts_from_pages() {
 
     // A new account: the role offered first is the least privileged one.
     c.goto(&app.url("/quan-tri")).await.expect("goto");
-    let role = c
-        .find(Locator::Id("n-role"))
-        .await
-        .expect("role")
-        .prop("value")
-        .await
-        .expect("value");
+    let role = prop_of(c, "#n-role", "value").await;
     assert_eq!(role.as_deref(), Some("viewer"), "default role");
     fill(c, "#n-user", "tran.thamdinh").await;
     fill(c, "#n-name", "Trần Thẩm Định").await;
@@ -784,21 +779,9 @@ async fn the_administrator_starts_next_years_round_from_pages() {
     // Copied from 2023: the year, the title and every window moved on; one end edited.
     click(c, "a[href='/quan-tri/ky/moi']").await;
     wait_text(c, "main", "Tạo kỳ đánh giá mới").await;
-    let title = c
-        .find(Locator::Id("title"))
-        .await
-        .expect("title")
-        .prop("value")
-        .await
-        .expect("value");
+    let title = prop_of(c, "#title", "value").await;
     assert_eq!(title.as_deref(), Some("Chỉ số CCHC năm 2024"));
-    let closes = c
-        .find(Locator::Id("closes_self_assessment"))
-        .await
-        .expect("closes")
-        .prop("value")
-        .await
-        .expect("value");
+    let closes = prop_of(c, "#closes_self_assessment", "value").await;
     assert_eq!(closes.as_deref(), Some("07/01/2025 23:59"));
     fill(c, "#closes_self_assessment", "10/01/2025 17:00").await;
     screenshot(c, "22-tao-ky-moi").await;
@@ -878,13 +861,7 @@ async fn a_session_that_ends_mid_edit_keeps_what_was_typed_through_sign_in() {
     click(c, "[id='tc-1.2'] form > button[type=submit]").await;
     let notice = wait_text(c, "#phien-het-han", "Phiên đăng nhập đã hết hạn").await;
     assert!(notice.contains("đăng nhập lại"), "{notice}");
-    let kept = c
-        .find(Locator::Css("[id='tc-1.2'] input[name=numerator]"))
-        .await
-        .expect("field")
-        .prop("value")
-        .await
-        .expect("value");
+    let kept = prop_of(c, "[id='tc-1.2'] input[name=numerator]", "value").await;
     assert_eq!(kept.as_deref(), Some("37"), "the page is not replaced");
     let main = text_of(c, "main").await;
     assert!(
@@ -901,13 +878,7 @@ async fn a_session_that_ends_mid_edit_keeps_what_was_typed_through_sign_in() {
     click(c, "form button[type=submit]").await;
     wait_text(c, "[id='tc-1.2']", "Đã khôi phục").await;
     assert_eq!(c.current_url().await.expect("url").path(), page);
-    let restored = c
-        .find(Locator::Css("[id='tc-1.2'] input[name=numerator]"))
-        .await
-        .expect("field")
-        .prop("value")
-        .await
-        .expect("value");
+    let restored = prop_of(c, "[id='tc-1.2'] input[name=numerator]", "value").await;
     assert_eq!(restored.as_deref(), Some("37"));
     save_leaf(c, "1.2").await;
     let entry = app
