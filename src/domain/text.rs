@@ -41,6 +41,14 @@ fn forbidden(c: char) -> ValidationError {
 }
 
 /// Text that may run over several lines: no control characters but line breaks and tabs.
+/// A text a form or query may leave out: trimmed, and none when nothing is left.
+pub fn filled(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
 pub fn multiline(value: &str) -> Result<(), ValidationError> {
     first_forbidden(value, true).map_or(Ok(()), |c| Err(forbidden(c)))
 }

@@ -288,12 +288,7 @@ async fn scope_parts(
     scope: &Scope,
     removing: bool,
 ) -> Result<(Option<i64>, Option<i64>, Option<String>)> {
-    let filled = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .map(str::to_string)
-    };
+    let filled = crate::domain::text::filled;
     let area_code = filled(&scope.area_code);
     let tier_id = match filled(&scope.tier_code) {
         Some(code) => Some(ctx.store.tier_by_code(&code).await?.id),

@@ -193,12 +193,7 @@ pub async fn queue(
             });
         }
     }
-    let filled = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-    };
+    let filled = crate::domain::text::filled;
     if let Some(tier) = filled(&filter.tier) {
         lines.retain(|l| l.tier_name == tier);
     }

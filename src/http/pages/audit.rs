@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::{PageQuery, PageResult, PageUser, render, user_ctx};
 use crate::domain::deadline::{parse_deadline_or_explain, parse_opening_or_explain};
+use crate::domain::text::filled;
 use crate::http::AppState;
 use crate::service::{ServiceError, admin};
 use crate::store::AuditFilter;
@@ -54,13 +55,6 @@ fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, 
         "" => Ok(None),
         t => t.parse().map(Some).map_err(serde::de::Error::custom),
     }
-}
-
-fn filled(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
 }
 
 /// A day typed in a filter, checked: the field is named when it is no date.
