@@ -121,6 +121,7 @@ fn synthetic(units: usize, leaves: usize) -> (RoundResults, Vec<UnitDetail>) {
                 self_points: Some(Points::from_hundredths(75)),
                 appraised: Some(Points::from_hundredths(50)),
                 not_applicable: false,
+                survey: false,
                 unit_note: "Có tài liệu kiểm chứng".into(),
                 appraiser_note: String::new(),
                 evidence_count: 1,

@@ -41,6 +41,14 @@ const TIERS: [(&str, &str); 3] = [
     ("xa", "Khối UBND xã, phường, thị trấn"),
 ];
 
+/// The name of a tier of the demo (and of the sample sets), by its code.
+pub fn tier_name(code: &str) -> Option<&'static str> {
+    TIERS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, name)| *name)
+}
+
 const DEPARTMENTS: [&str; 20] = [
     "Sở Nội vụ",
     "Sở Tư pháp",

@@ -48,6 +48,8 @@ pub struct DetailRow {
     pub self_points: Option<Points>,
     pub appraised: Option<Points>,
     pub not_applicable: bool,
+    /// Scored by the Department from the survey, not by the unit: `appraised` holds it.
+    pub survey: bool,
     /// The figures the unit entered behind its points («111/125», «3 lần», «Đạt»).
     pub figures: String,
     pub unit_note: String,

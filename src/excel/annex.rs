@@ -11,6 +11,7 @@ use rust_xlsxwriter::{
     Chart, ChartType, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
+use super::TextCells;
 use crate::report::{RoundResults, TierResults};
 
 const FONT: &str = "Times New Roman";
@@ -133,26 +134,18 @@ fn letterhead(
 ) -> Result<u32, XlsxError> {
     let split = (last / 3).max(1);
     // The body above the issuer in regular type, the issuer in bold (Nghị định 30/2020).
-    sheet.merge_range(0, 0, 0, split, &annex.parent.to_uppercase(), &f.body)?;
-    sheet.merge_range(1, 0, 1, split, &issuer.to_uppercase(), &f.body_bold)?;
-    sheet.merge_range(
+    sheet.merge_text(0, 0, split, &annex.parent.to_uppercase(), &f.body)?;
+    sheet.merge_text(1, 0, split, &issuer.to_uppercase(), &f.body_bold)?;
+    sheet.merge_text(
         0,
         split + 1,
-        0,
         last,
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         &f.motto,
     )?;
-    sheet.merge_range(
-        1,
-        split + 1,
-        1,
-        last,
-        "Độc lập - Tự do - Hạnh phúc",
-        &f.motto,
-    )?;
-    sheet.merge_range(3, 0, 3, last, number, &f.heading)?;
-    sheet.merge_range(4, 0, 4, last, subject, &f.heading)?;
+    sheet.merge_text(1, split + 1, last, "Độc lập - Tự do - Hạnh phúc", &f.motto)?;
+    sheet.merge_text(3, 0, last, number, &f.heading)?;
+    sheet.merge_text(4, 0, last, subject, &f.heading)?;
     let decision = if annex.decision.trim().is_empty() {
         format!(
             "(Kèm theo Quyết định số          /QĐ-       ngày       tháng       năm         của {issuer})"
@@ -160,10 +153,10 @@ fn letterhead(
     } else {
         annex.decision.clone()
     };
-    sheet.merge_range(5, 0, 5, last, &decision, &f.italic)?;
+    sheet.merge_text(5, 0, last, &decision, &f.italic)?;
     let mut row = 6;
     if !note.is_empty() {
-        sheet.merge_range(row, 0, row, last, note, &f.italic)?;
+        sheet.merge_text(row, 0, last, note, &f.italic)?;
         row += 1;
     }
     for r in 0..row {
@@ -187,15 +180,15 @@ fn signature(
         annex.place.as_str()
     };
     let date = format!("{place}, ngày      tháng      năm {}", year + 1);
-    sheet.merge_range(row, from, row, last, &date, &f.sign_italic)?;
+    sheet.merge_text(row, from, last, &date, &f.sign_italic)?;
     // «KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC»: a line each.
     let titles: Vec<&str> = annex.signer_title.split('/').map(str::trim).collect();
     for (i, title) in titles.iter().enumerate() {
         let at = row + 1 + i as u32;
-        sheet.merge_range(at, from, at, last, title, &f.sign)?;
+        sheet.merge_text(at, from, last, title, &f.sign)?;
     }
     let name_row = row + titles.len() as u32 + 3;
-    sheet.merge_range(name_row, from, name_row, last, &annex.signer_name, &f.sign)?;
+    sheet.merge_text(name_row, from, last, &annex.signer_name, &f.sign)?;
     Ok(())
 }
 
@@ -265,7 +258,7 @@ fn ranking_sheet(
         .fold(1.0, f64::max);
     sheet.set_row_height(header, ROW * header_lines)?;
     for (col, (name, _)) in RANKING_COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(header, col as u16, *name, &f.header)?;
+        sheet.write_text(header, col as u16, name, &f.header)?;
     }
     for (i, u) in tier.units.iter().enumerate() {
         let row = header + 1 + i as u32;
@@ -275,7 +268,7 @@ fn ranking_sheet(
         ));
         sheet.set_row_height(row, ROW * height)?;
         sheet.write_number_with_format(row, 0, (i + 1) as f64, &f.whole)?;
-        sheet.write_string_with_format(row, 1, &u.unit_name, &f.text)?;
+        sheet.write_text(row, 1, &u.unit_name, &f.text)?;
         for (col, value) in [
             (2, u.self_total),
             (3, u.appraised_total),
@@ -288,13 +281,8 @@ fn ranking_sheet(
         }
         sheet.write_number_with_format(row, 8, u.index.hundredths() as f64 / 100.0, &f.number)?;
         sheet.write_number_with_format(row, 9, f64::from(u.rank), &f.whole)?;
-        sheet.write_string_with_format(
-            row,
-            10,
-            u.classification.as_deref().unwrap_or(""),
-            &f.text,
-        )?;
-        sheet.write_string_with_format(row, 11, u.note.as_deref().unwrap_or(""), &f.note)?;
+        sheet.write_text(row, 10, u.classification.as_deref().unwrap_or(""), &f.text)?;
+        sheet.write_text(row, 11, u.note.as_deref().unwrap_or(""), &f.note)?;
     }
     let end = header + tier.units.len() as u32;
     signature(sheet, end + 2, (7, last), (annex, results.year), f)?;
@@ -353,7 +341,7 @@ fn areas_sheet(
         if t > 0 {
             breaks.push(row);
         }
-        sheet.merge_range(row, 0, row, last, &tier.tier_name.to_uppercase(), &f.header)?;
+        sheet.merge_text(row, 0, last, &tier.tier_name.to_uppercase(), &f.header)?;
         sheet.set_row_height(row, ROW)?;
         row += 1;
         let mut headers: Vec<String> = vec!["STT".into(), "Tên cơ quan, đơn vị".into()];
@@ -365,7 +353,7 @@ fn areas_sheet(
             .fold(1.0, f64::max);
         sheet.set_row_height(row, ROW * height)?;
         for (col, h) in headers.iter().enumerate() {
-            sheet.write_string_with_format(row, col as u16, h, &f.header)?;
+            sheet.write_text(row, col as u16, h, &f.header)?;
         }
         for col in headers.len() as u16..=last {
             sheet.write_blank(row, col, &f.header)?;
@@ -374,7 +362,7 @@ fn areas_sheet(
         for (i, u) in tier.units.iter().enumerate() {
             sheet.set_row_height(row, ROW * lines(&u.unit_name, 36.0))?;
             sheet.write_number_with_format(row, 0, (i + 1) as f64, &f.whole)?;
-            sheet.write_string_with_format(row, 1, &u.unit_name, &f.text)?;
+            sheet.write_text(row, 1, &u.unit_name, &f.text)?;
             // Each area under its own heading, found by its code: «10» is not before «2».
             for (j, heading) in tier.areas.iter().enumerate() {
                 let col = 2 + j as u16;
@@ -389,7 +377,7 @@ fn areas_sheet(
                         index.hundredths() as f64 / 100.0,
                         &f.number,
                     )?,
-                    None => sheet.write_string_with_format(row, col, "—", &f.text)?,
+                    None => sheet.write_text(row, col, "—", &f.text)?,
                 };
             }
             row += 1;

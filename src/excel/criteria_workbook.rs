@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
+use super::TextCells;
 use super::sheet::SheetReader;
 use crate::domain::criteria::{CriteriaSet, Method};
 use crate::domain::criteria_file;
@@ -59,8 +60,8 @@ fn number(p: crate::domain::Points) -> f64 {
     p.hundredths() as f64 / 100.0
 }
 
-/// Writes a set to a workbook.
-pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
+/// Writes a set to a workbook; `tier_name` names the set's tier beside its code.
+pub fn export(set: &CriteriaSet, tier_name: Option<&str>) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let bold = Format::new()
         .set_bold()
@@ -83,20 +84,22 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
         ("Phiên bản", set.version.clone()),
         ("Tên bộ tiêu chí", set.title.clone()),
         ("Khối", set.tier.clone()),
+        // For the reader: the import goes by the code above.
+        ("Tên khối", tier_name.unwrap_or_default().to_string()),
         ("Tổng điểm", set.total.to_string()),
         ("Căn cứ ban hành", set.issued_by.clone().unwrap_or_default()),
         ("Điểm thưởng tối đa", set.bonus.cap.to_string()),
         ("Điểm trừ tối đa", set.penalty.cap.to_string()),
     ];
     for (r, (key, value)) in rows.iter().enumerate() {
-        info.write_string_with_format(r as u32, 0, *key, &bold)?;
+        info.write_text(r as u32, 0, key, &bold)?;
         // Numbers stay numbers: the reader's settings show them (a comma in vi-VN).
         match NUMBER_KEYS
             .contains(key)
             .then(|| value.parse::<crate::domain::Points>())
         {
             Some(Ok(p)) => info.write_number_with_format(r as u32, 1, number(p), &numeric)?,
-            _ => info.write_string_with_format(r as u32, 1, value, &plain)?,
+            _ => info.write_text(r as u32, 1, value, &plain)?,
         };
     }
     info.set_column_width(0, 24)?;
@@ -108,7 +111,7 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
     let sheet = workbook.add_worksheet();
     sheet.set_name(NODES)?;
     for (c, h) in NODE_COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+        sheet.write_text(0, c as u16, h, &bold)?;
     }
     for (i, n) in set.nodes.iter().enumerate() {
         let r = 1 + i as u32;
@@ -165,7 +168,7 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
                 // The hidden code column does not wrap: a code in a column printed with
                 // no width would stack letter over letter.
                 let format = if c == METHOD_CODE { &code } else { &plain };
-                sheet.write_string_with_format(r, c as u16, v, format)?;
+                sheet.write_text(r, c as u16, v, format)?;
             }
         }
         // As tall as the longest wrapped text it prints: neither Excel nor LibreOffice
@@ -217,14 +220,14 @@ pub fn export(set: &CriteriaSet) -> Result<Vec<u8>, XlsxError> {
         .iter()
         .enumerate()
     {
-        extras.write_string_with_format(0, c as u16, *h, &bold)?;
+        extras.write_text(0, c as u16, h, &bold)?;
     }
     let mut r = 1;
     for (kind, group) in [("thưởng", &set.bonus), ("trừ", &set.penalty)] {
         for item in &group.items {
-            extras.write_string_with_format(r, 0, kind, &plain)?;
-            extras.write_string_with_format(r, 1, &item.code, &plain)?;
-            extras.write_string_with_format(r, 2, &item.text, &plain)?;
+            extras.write_text(r, 0, kind, &plain)?;
+            extras.write_text(r, 1, &item.code, &plain)?;
+            extras.write_text(r, 2, &item.text, &plain)?;
             extras.write_number_with_format(r, 3, number(item.points), &numeric)?;
             r += 1;
         }

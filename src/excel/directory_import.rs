@@ -12,6 +12,7 @@ use calamine::{Data, Reader};
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{DataValidation, Format, Workbook, XlsxError};
 
+use super::TextCells;
 use super::sheet::SheetReader;
 use crate::domain::access::{Role, valid_username};
 use crate::domain::text::limit;
@@ -428,13 +429,13 @@ pub fn template(
     let sheet = workbook.add_worksheet();
     sheet.set_name(UNITS)?;
     for (c, h) in [UNIT_CODE, UNIT_NAME, TIER].iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+        sheet.write_text(0, c as u16, h, &bold)?;
     }
     for (r, (code, name, tier)) in units.iter().enumerate() {
         let r = 1 + r as u32;
-        sheet.write_string_with_format(r, 0, code, &text)?;
-        sheet.write_string_with_format(r, 1, name, &plain)?;
-        sheet.write_string_with_format(r, 2, tier, &text)?;
+        sheet.write_text(r, 0, code, &text)?;
+        sheet.write_text(r, 1, name, &plain)?;
+        sheet.write_text(r, 2, tier, &text)?;
     }
     sheet.set_column_format(0, &text)?;
     sheet.set_column_width(0, 14)?;
@@ -453,15 +454,15 @@ pub fn template(
         .iter()
         .enumerate()
     {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+        sheet.write_text(0, c as u16, h, &bold)?;
     }
     for (r, u) in users.iter().enumerate() {
         let r = 1 + r as u32;
-        sheet.write_string_with_format(r, 0, &u.username, &text)?;
-        sheet.write_string_with_format(r, 1, &u.display_name, &plain)?;
-        sheet.write_string_with_format(r, 2, u.role.label(), &plain)?;
+        sheet.write_text(r, 0, &u.username, &text)?;
+        sheet.write_text(r, 1, &u.display_name, &plain)?;
+        sheet.write_text(r, 2, u.role.label(), &plain)?;
         if let Some(code) = &u.unit_code {
-            sheet.write_string_with_format(r, 3, code, &text)?;
+            sheet.write_text(r, 3, code, &text)?;
         }
         if let Some(d) = u.valid_until {
             sheet.write_date_with_format(r, 4, d, &date)?;

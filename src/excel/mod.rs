@@ -13,6 +13,68 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, Xl
 use crate::domain::Points;
 use crate::report::{RoundResults, UnitDetail};
 
+/// Writing text that a spreadsheet must never take for a formula: a cell whose text starts
+/// with `=`, `+`, `-` or `@` (an explanation «=HYPERLINK(…)», a name «-» typed by a unit)
+/// is marked quoted, as Excel marks text typed after an apostrophe. The text itself is
+/// unchanged, so imports read back exactly what was written.
+pub(crate) trait TextCells {
+    fn write_text(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: &str,
+        format: &Format,
+    ) -> Result<&mut Worksheet, XlsxError>;
+
+    fn merge_text(
+        &mut self,
+        row: u32,
+        first_col: u16,
+        last_col: u16,
+        text: &str,
+        format: &Format,
+    ) -> Result<&mut Worksheet, XlsxError>;
+}
+
+/// `format`, quoted when `text` would otherwise read as a formula.
+fn quoted_if_needed<'a>(text: &str, format: &'a Format) -> std::borrow::Cow<'a, Format> {
+    if text.starts_with(['=', '+', '-', '@']) {
+        std::borrow::Cow::Owned(format.clone().set_quote_prefix())
+    } else {
+        std::borrow::Cow::Borrowed(format)
+    }
+}
+
+impl TextCells for Worksheet {
+    fn write_text(
+        &mut self,
+        row: u32,
+        col: u16,
+        text: &str,
+        format: &Format,
+    ) -> Result<&mut Worksheet, XlsxError> {
+        self.write_string_with_format(row, col, text, &quoted_if_needed(text, format))
+    }
+
+    fn merge_text(
+        &mut self,
+        row: u32,
+        first_col: u16,
+        last_col: u16,
+        text: &str,
+        format: &Format,
+    ) -> Result<&mut Worksheet, XlsxError> {
+        self.merge_range(
+            row,
+            first_col,
+            row,
+            last_col,
+            text,
+            &quoted_if_needed(text, format),
+        )
+    }
+}
+
 const FONT: &str = "Times New Roman";
 /// The first row of the table (after the title rows), 0-based.
 const HEADER_ROW: u32 = 3;
@@ -222,7 +284,7 @@ fn detail_sheet(
     for (col, (_, w)) in columns.iter().enumerate() {
         sheet.set_column_width(col as u16, *w)?;
     }
-    sheet.merge_range(0, 0, 0, last_col, &issuer.to_uppercase(), &f.title)?;
+    sheet.merge_text(0, 0, last_col, &issuer.to_uppercase(), &f.title)?;
     let title = if with_appraisal {
         format!(
             "KẾT QUẢ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM {} — {}",
@@ -236,11 +298,10 @@ fn detail_sheet(
             d.unit_name.to_uppercase()
         )
     };
-    sheet.merge_range(1, 0, 1, last_col, &title, &f.title)?;
-    sheet.merge_range(
+    sheet.merge_text(1, 0, last_col, &title, &f.title)?;
+    sheet.merge_text(
         2,
         0,
-        2,
         last_col,
         if d.submitted {
             ""
@@ -252,7 +313,7 @@ fn detail_sheet(
     let header_height = row_height(&columns.iter().map(|(h, w)| (*h, *w)).collect::<Vec<_>>());
     sheet.set_row_height(HEADER_ROW, header_height)?;
     for (col, (header, _)) in columns.iter().enumerate() {
-        sheet.write_string_with_format(HEADER_ROW, col as u16, *header, &f.header)?;
+        sheet.write_text(HEADER_ROW, col as u16, header, &f.header)?;
     }
     // Each area's subtotal: the points of its leaves that apply. Appraised, a leaf not yet
     // appraised counts with its self-score, as in the ranking.
@@ -288,8 +349,8 @@ fn detail_sheet(
         } else {
             (&f.text, &f.number)
         };
-        sheet.write_string_with_format(row, 0, &r.code, text_format)?;
-        sheet.write_string_with_format(row, 1, &text, text_format)?;
+        sheet.write_text(row, 0, &r.code, text_format)?;
+        sheet.write_text(row, 1, &text, text_format)?;
         sheet.write_number_with_format(row, 2, points(r.max), number_format)?;
         if !r.is_leaf {
             let (own, appraised) = if area {
@@ -328,27 +389,29 @@ fn detail_sheet(
                 }
             }
         }
-        sheet.write_string_with_format(row, 3, &r.figures, &f.text)?;
+        sheet.write_text(row, 3, &r.figures, &f.text)?;
         optional(sheet, row, 4, r.self_points, f)?;
         if with_appraisal {
             optional(sheet, row, 5, r.appraised, f)?;
             let difference = match (r.appraised, r.self_points) {
+                // Survey points are the Department's alone: nothing to compare them with.
+                _ if r.survey => None,
                 (Some(a), s) => Some(a - s.unwrap_or_default()),
                 _ => None,
             };
             optional(sheet, row, 6, difference, f)?;
-            sheet.write_string_with_format(row, 7, &r.unit_note, &f.text)?;
-            sheet.write_string_with_format(row, 8, &r.appraiser_note, &f.text)?;
+            sheet.write_text(row, 7, &r.unit_note, &f.text)?;
+            sheet.write_text(row, 8, &r.appraiser_note, &f.text)?;
             sheet.write_number_with_format(row, 9, r.evidence_count as f64, &f.whole)?;
         } else {
-            sheet.write_string_with_format(row, 5, &r.unit_note, &f.text)?;
+            sheet.write_text(row, 5, &r.unit_note, &f.text)?;
             sheet.write_number_with_format(row, 6, r.evidence_count as f64, &f.whole)?;
         }
     }
     row += 1;
     sheet.set_row_height(row, 16.0)?;
-    sheet.write_string_with_format(row, 0, "", &f.area_text)?;
-    sheet.write_string_with_format(row, 1, "TỔNG CỘNG", &f.area_text)?;
+    sheet.write_text(row, 0, "", &f.area_text)?;
+    sheet.write_text(row, 1, "TỔNG CỘNG", &f.area_text)?;
     sheet.write_number_with_format(row, 2, points(total_max), &f.area_number)?;
     sheet.write_blank(row, 3, &f.area_text)?;
     sheet.write_number_with_format(row, 4, points(total_self), &f.area_number)?;
@@ -362,18 +425,16 @@ fn detail_sheet(
     sheet.set_footer("&C&\"Times New Roman\"&11Trang &P/&N");
     if !with_appraisal {
         // The signature block, as the head signs the paper form.
-        sheet.merge_range(
+        sheet.merge_text(
             row + 2,
             last_col - 2,
-            row + 2,
             last_col,
             "THỦ TRƯỞNG ĐƠN VỊ",
             &f.title,
         )?;
-        sheet.merge_range(
+        sheet.merge_text(
             row + 3,
             last_col - 2,
-            row + 3,
             last_col,
             "(Ký, ghi rõ họ tên và đóng dấu)",
             &f.title,

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::TextCells;
 use calamine::{Data, Reader};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -311,24 +312,24 @@ pub fn template(units: &[(String, ImportUnit)]) -> Result<Vec<u8>, XlsxError> {
         }
         let sheet = workbook.add_worksheet();
         sheet.set_name(names.unique(tier))?;
-        sheet.write_string_with_format(0, 0, UNIT_CODE, &bold)?;
-        sheet.write_string_with_format(0, 1, INFORMATIONAL[0], &bold)?;
-        sheet.write_string_with_format(1, 0, "", &note)?;
-        sheet.write_string_with_format(1, 1, "Tiêu chí (điểm tối đa)", &note)?;
+        sheet.write_text(0, 0, UNIT_CODE, &bold)?;
+        sheet.write_text(0, 1, INFORMATIONAL[0], &bold)?;
+        sheet.write_text(1, 0, "", &note)?;
+        sheet.write_text(1, 1, "Tiêu chí (điểm tối đa)", &note)?;
         let leaves: Vec<(&String, &Points)> = first.survey_leaves.iter().collect();
         for (i, (leaf, max)) in leaves.iter().enumerate() {
             let col = 2 + i as u16;
-            sheet.write_string_with_format(0, col, leaf.as_str(), &bold)?;
+            sheet.write_text(0, col, leaf.as_str(), &bold)?;
             let text = first.leaf_texts.get(*leaf).cloned().unwrap_or_default();
             let heading = format!("{text} (tối đa {})", max.to_vn());
-            sheet.write_string_with_format(1, col, heading, &note)?;
+            sheet.write_text(1, col, &heading, &note)?;
             sheet.set_column_width(col, 22)?;
         }
         sheet.set_row_height(1, 64)?;
         for (r, (code, unit)) in members.iter().enumerate() {
             let row = 2 + r as u32;
-            sheet.write_string_with_format(row, 0, code, &plain)?;
-            sheet.write_string_with_format(row, 1, &unit.name, &plain)?;
+            sheet.write_text(row, 0, code, &plain)?;
+            sheet.write_text(row, 1, &unit.name, &plain)?;
             for (i, (leaf, _)) in leaves.iter().enumerate() {
                 if let Some(p) = unit.scores.get(*leaf) {
                     let value = p.hundredths() as f64 / 100.0;
@@ -343,7 +344,7 @@ pub fn template(units: &[(String, ImportUnit)]) -> Result<Vec<u8>, XlsxError> {
     if workbook.worksheets().is_empty() {
         let sheet = workbook.add_worksheet();
         sheet.set_name(SHEET)?;
-        sheet.write_string_with_format(0, 0, UNIT_CODE, &bold)?;
+        sheet.write_text(0, 0, UNIT_CODE, &bold)?;
     }
     workbook.save_to_buffer()
 }

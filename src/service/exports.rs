@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::self_assessment::{ensure_viewable, unit_in_round};
 use super::{Context, Result, Who};
-use crate::domain::CriteriaSet;
+use crate::domain::{CriteriaSet, Points};
 use crate::report::{DetailRow, RoundResults, UnitDetail};
 use crate::store::{Round, Store, Unit};
 
@@ -21,6 +21,7 @@ pub(crate) async fn round_details(
     let mut appraisals = store.round_appraisal_entries(round.id).await?;
     let evidence = store.round_evidence_counts(round.id).await?;
     let submissions = store.submissions(round.id).await?;
+    let mut survey = store.survey_scores(round.id).await?;
     let mut units: std::collections::HashMap<i64, Unit> = store
         .all_units()
         .await?
@@ -45,6 +46,14 @@ pub(crate) async fn round_details(
                     .map(|((_, leaf), n)| (leaf.clone(), *n))
                     .collect(),
                 submitted: submissions.contains_key(&u.unit_id),
+                survey: set
+                    .leaves()
+                    .filter(|n| n.is_survey())
+                    .filter_map(|n| {
+                        let points = survey.remove(&(u.unit_id, n.code.clone()))?;
+                        Some((n.code.clone(), points))
+                    })
+                    .collect(),
             };
             details.push(detail(&round, unit, &set, data));
         }
@@ -59,6 +68,8 @@ struct UnitData {
     /// Files and citations linked to each leaf.
     evidence_count: BTreeMap<String, usize>,
     submitted: bool,
+    /// The survey points set by the Department, by survey leaf.
+    survey: BTreeMap<String, Points>,
 }
 
 impl UnitData {
@@ -78,6 +89,7 @@ impl UnitData {
             appraisals: store.appraisal_entries(round_id, unit_id).await?,
             evidence_count,
             submitted: store.submission(round_id, unit_id).await?.is_some(),
+            survey: store.unit_survey_scores(round_id, unit_id).await?,
         })
     }
 }
@@ -106,6 +118,7 @@ fn detail(round: &Round, unit: Unit, set: &CriteriaSet, data: UnitData) -> UnitD
         appraisals,
         evidence_count,
         submitted,
+        survey,
     } = data;
     let rows = set
         .nodes
@@ -123,6 +136,24 @@ fn detail(round: &Round, unit: Unit, set: &CriteriaSet, data: UnitData) -> UnitD
                 .map(|a| a.comment.as_str())
                 .filter(|c| !c.is_empty())
                 .collect();
+            if n.is_survey() {
+                // Not self-scored: the points are the Department's, from the survey.
+                return DetailRow {
+                    code: n.code.clone(),
+                    text: n.text.clone(),
+                    depth: n.depth(),
+                    is_leaf: true,
+                    max: n.max,
+                    self_points: None,
+                    appraised: survey.get(&n.code).copied(),
+                    not_applicable: false,
+                    survey: true,
+                    figures: "Điều tra XHH".into(),
+                    unit_note: String::new(),
+                    appraiser_note: String::new(),
+                    evidence_count: 0,
+                };
+            }
             DetailRow {
                 code: n.code.clone(),
                 text: n.text.clone(),
@@ -134,6 +165,7 @@ fn detail(round: &Round, unit: Unit, set: &CriteriaSet, data: UnitData) -> UnitD
                 not_applicable: latest
                     .map(|a| a.not_applicable)
                     .unwrap_or(entry.is_some_and(|e| e.not_applicable)),
+                survey: false,
                 figures: entry.map(figures).unwrap_or_default(),
                 unit_note: entry
                     .map(|e| {

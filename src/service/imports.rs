@@ -155,7 +155,7 @@ pub async fn criteria_set_for_export(
     ctx: &Context,
     who: &Who,
     set_id: i64,
-) -> Result<crate::domain::CriteriaSet> {
+) -> Result<(crate::domain::CriteriaSet, Option<String>)> {
     let store = &ctx.store;
     let actor = &who.actor;
     if !matches!(
@@ -166,7 +166,10 @@ pub async fn criteria_set_for_export(
             "Chỉ quản trị và người xem mới tải được bộ tiêu chí.".into(),
         ));
     }
-    Ok(store.criteria_set(set_id).await?.set)
+    let set = store.criteria_set(set_id).await?.set;
+    // A set may be imported before its tier exists: then the code alone names it.
+    let tier = store.tier_by_code(&set.tier).await.ok().map(|t| t.name);
+    Ok((set, tier))
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -418,12 +421,14 @@ fn tier_codes(tiers: &[crate::store::Tier]) -> HashMap<i64, String> {
 
 /// The criteria template: the sample set shipped with parindex (CCHC-SO 2023), in the
 /// import layout; for administrators.
-pub fn criteria_template(who: &Who) -> Result<crate::domain::CriteriaSet> {
+pub fn criteria_template(who: &Who) -> Result<(crate::domain::CriteriaSet, Option<String>)> {
     require_admin(&who.actor)?;
     let (name, text) = crate::demo::CRITERIA_FILES[1];
-    crate::domain::criteria_file::parse(name, text).map_err(|_| {
+    let set = crate::domain::criteria_file::parse(name, text).map_err(|_| {
         ServiceError::Internal("the shipped sample criteria set does not parse".into())
-    })
+    })?;
+    let tier = crate::demo::tier_name(&set.tier).map(str::to_string);
+    Ok((set, tier))
 }
 
 /// A first password people can read out and type: 12 characters from 55 (no 0/O, 1/l/I),

@@ -762,6 +762,25 @@ impl Store {
             .collect())
     }
 
+    /// The survey scores of one unit in a round, by leaf.
+    pub async fn unit_survey_scores(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+    ) -> Result<BTreeMap<String, Points>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "select leaf_code, points_h from survey_scores where round_id = $1 and unit_id = $2",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(l, h)| (l, Points::from_hundredths(h)))
+            .collect())
+    }
+
     /// The appraisal entries of a unit in a round, by (leaf code, appraisal round).
     pub async fn appraisal_entries(
         &self,

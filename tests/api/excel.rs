@@ -248,6 +248,13 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
     let admin = Browser::default();
     app.sign_in_with(&admin, "quantri").await;
     let row_2_1 = "«2.1» | «  Cung cấp thông tin trên cổng thông tin điện tử» | 2 | ∅ | 1.75 | 1.25 | -0.5 | ∅ | «Thiếu minh chứng tháng 11» | 1";
+    // The survey points, the Department's, count in the appraised column and the total.
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let request = reqwest::Client::new()
+        .put(app.url(&format!("{base}/survey/3.1")))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({ "points": "2.5" }));
+    assert_eq!(admin.send(request).await.status(), 204);
 
     // Each unit's detail sheet, in its own (streamed) workbook.
     let response = admin
@@ -276,6 +283,12 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
         .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
         .collect();
     assert!(rows.contains(&row_2_1.to_string()), "{rows:#?}");
+    for line in [
+        "«3.1» | «  Mức độ hài lòng của người dân, tổ chức» | 3 | «Điều tra XHH» | ∅ | 2.5 | ∅ | ∅ | ∅ | 0",
+        "∅ | «TỔNG CỘNG» | 10 | ∅ | 2.5 | 4.5 | ∅ | ∅ | ∅ | ∅",
+    ] {
+        assert!(rows.contains(&line.to_string()), "{line} not in {rows:#?}");
+    }
     // Before publication an officer has neither.
     app.sign_in_with(&officer, "a.canbo").await;
     for file in ["ranking", "details"] {
@@ -605,7 +618,7 @@ fn every_shipped_criteria_set_survives_an_excel_round_trip() {
     use parindex::excel::criteria_workbook;
     for (file, text) in parindex::demo::CRITERIA_FILES {
         let set = criteria_file::parse(file, text).expect("valid");
-        let bytes = criteria_workbook::export(&set).expect("export");
+        let bytes = criteria_workbook::export(&set, None).expect("export");
         let (back, toml_text) = criteria_workbook::import("bo-tieu-chi.xlsx", &bytes)
             .unwrap_or_else(|p| panic!("{file}: {p:#?}"));
         assert_eq!(back.content_hash(), set.content_hash(), "{file}");
@@ -620,7 +633,7 @@ fn a_broken_criteria_workbook_names_the_row_and_field() {
     use parindex::excel::criteria_workbook;
     let set = parindex::domain::criteria_file::parse("t.toml", crate::criteria_check::VALID)
         .expect("valid");
-    let bytes = criteria_workbook::export(&set).expect("export");
+    let bytes = criteria_workbook::export(&set, None).expect("export");
     // Edits the exported workbook the way a person would, then imports it.
     let edited = |max_of_1_2: Option<&str>, formula_in_2_1: bool| {
         let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).expect("xlsx");
@@ -697,6 +710,21 @@ async fn a_criteria_set_goes_out_to_excel_and_back_through_the_api() {
         .await;
     assert_eq!(response.status(), 200);
     let bytes = response.bytes().await.expect("body").to_vec();
+    // The tier is named beside its code (the import goes by the code).
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).expect("xlsx");
+    let info: Vec<String> = book
+        .worksheet_range("Thông tin")
+        .expect("info sheet")
+        .rows()
+        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
+        .collect();
+    for line in [
+        "«Khối» | «t»",
+        "«Tên khối» | «Khối kiểm thử»",
+        "«Tổng điểm» | 10",
+    ] {
+        assert!(info.contains(&line.to_string()), "{line} not in {info:#?}");
+    }
     let import = |bytes: Vec<u8>, dry_run: bool| {
         let request = admin
             .post(app.url(&format!("/api/criteria-sets/import?dry_run={dry_run}")))
@@ -735,4 +763,175 @@ async fn a_criteria_set_goes_out_to_excel_and_back_through_the_api() {
         .send(officer.get(app.url(&format!("/api/criteria-sets/{}/export.xlsx", r.set_id))))
         .await;
     assert_eq!(response.status(), 403);
+}
+
+/// Every cell of an .xlsx whose text starts with `=`, `+`, `-` or `@`, with whether its
+/// style marks it quoted (text typed after an apostrophe); and whether any cell holds a
+/// formula. Read from the parts themselves: shared or inline strings, `quotePrefix`.
+fn formula_like_cells(bytes: &[u8]) -> (Vec<(String, bool)>, bool) {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    let mut part = |name: &str| {
+        let mut text = String::new();
+        if let Ok(mut file) = zip.by_name(name) {
+            file.read_to_string(&mut text).expect("utf-8 part");
+        }
+        text
+    };
+    // The value inside the first `<tag …>…</tag>` of `xml`.
+    fn inner<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+        let open = xml.find(&format!("<{tag}"))?;
+        let start = open + xml[open..].find('>')? + 1;
+        let end = start + xml[start..].find(&format!("</{tag}>"))?;
+        Some(&xml[start..end])
+    }
+    fn attribute<'a>(element: &'a str, name: &str) -> Option<&'a str> {
+        let start = element.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(&element[start..start + element[start..].find('"')?])
+    }
+    let styles = part("xl/styles.xml");
+    let cell_xfs = inner(&styles, "cellXfs").unwrap_or_default();
+    let quoted: Vec<bool> = cell_xfs
+        .split("<xf ")
+        .skip(1)
+        .map(|xf| {
+            xf.split('>')
+                .next()
+                .unwrap_or("")
+                .contains("quotePrefix=\"1\"")
+        })
+        .collect();
+    let shared = part("xl/sharedStrings.xml");
+    let strings: Vec<String> = shared
+        .split("<si>")
+        .skip(1)
+        .map(|si| inner(si, "t").unwrap_or_default().to_string())
+        .collect();
+    let mut sheets = Vec::new();
+    for i in 1.. {
+        let xml = part(&format!("xl/worksheets/sheet{i}.xml"));
+        if xml.is_empty() {
+            break;
+        }
+        sheets.push(xml);
+    }
+    assert!(!sheets.is_empty(), "no worksheet read");
+    let (mut found, mut formulas) = (Vec::new(), false);
+    for xml in &sheets {
+        for c in xml.split("<c ").skip(1) {
+            let head = c.split('>').next().unwrap_or("");
+            let body = c.split("</c>").next().unwrap_or("");
+            formulas |= body.contains("<f>") || body.contains("<f ");
+            let text = match attribute(head, "t") {
+                Some("s") => inner(body, "v")
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .and_then(|i| strings.get(i).cloned()),
+                Some("inlineStr") => inner(body, "t").map(str::to_string),
+                _ => None,
+            };
+            let Some(text) = text.map(|t| {
+                t.replace("&quot;", "\"")
+                    .replace("&apos;", "'")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&amp;", "&")
+            }) else {
+                continue;
+            };
+            if text.starts_with(['=', '+', '-', '@']) {
+                let style: usize = attribute(head, "s")
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                found.push((text, quoted.get(style).copied().unwrap_or(false)));
+            }
+        }
+    }
+    (found, formulas)
+}
+
+#[tokio::test]
+async fn text_that_looks_like_a_formula_stays_text_in_every_export() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, a) = (r.round, r.units[0]);
+    // A unit name, explanations and a comment a spreadsheet could take for formulas.
+    app.store()
+        .upsert_unit("A", "=HYPERLINK(\"http://x\";\"Phường\")", "t")
+        .await
+        .expect("rename");
+    app.clock.set(t("20/12/2023"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let base = format!("/api/rounds/{round}/units/{a}");
+    for (leaf, input, explanation) in [
+        (
+            "1.1",
+            serde_json::json!({ "kind": "yes_no", "met": true }),
+            "+84 912 345 678",
+        ),
+        (
+            "2.1",
+            serde_json::json!({ "kind": "judged", "points": "1" }),
+            "-1 vì thiếu",
+        ),
+    ] {
+        let request = reqwest::Client::new()
+            .put(app.url(&format!("{base}/self-assessment/{leaf}")))
+            .header("x-csrf-token", &csrf)
+            .json(&serde_json::json!({ "input": input, "explanation": explanation }));
+        assert_eq!(officer.send(request).await.status(), 200, "{leaf}");
+    }
+    app.clock.set(t("20/01/2024"));
+    let appraiser = Browser::default();
+    let a_csrf = app.sign_in_with(&appraiser, "thamdinh").await;
+    let request = reqwest::Client::new()
+        .put(app.url(&format!("{base}/appraisal/1/2.1")))
+        .header("x-csrf-token", &a_csrf)
+        .json(&serde_json::json!({ "points": "0.5", "comment": "@cmd|' /C calc'!A0" }));
+    assert_eq!(appraiser.send(request).await.status(), 204);
+
+    let admin = Browser::default();
+    app.sign_in_with(&admin, "quantri").await;
+    for (path, expected) in [
+        (
+            format!("{base}/export/self-assessment.xlsx"),
+            &["+84 912 345 678", "-1 vì thiếu"][..],
+        ),
+        (
+            format!("/api/rounds/{round}/export/details.xlsx"),
+            &["+84 912 345 678", "-1 vì thiếu", "@cmd|' /C calc'!A0"][..],
+        ),
+        (
+            format!("/api/rounds/{round}/export/ranking.xlsx"),
+            &["=HYPERLINK(\"http://x\";\"Phường\")"][..],
+        ),
+        (
+            format!("/api/rounds/{round}/import/survey/template.xlsx"),
+            &["=HYPERLINK(\"http://x\";\"Phường\")"][..],
+        ),
+    ] {
+        let response = admin.send(admin.get(app.url(&path))).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let bytes = response.bytes().await.expect("body").to_vec();
+        let (cells, formulas) = formula_like_cells(&bytes);
+        assert!(!formulas, "{path}: a cell holds a formula");
+        for text in expected {
+            assert!(
+                cells.iter().any(|(t, _)| t == text),
+                "{path}: «{text}» not written: {cells:?}"
+            );
+        }
+        for (text, quoted) in &cells {
+            assert!(quoted, "{path}: «{text}» is not quoted as text");
+        }
+        // Read back, the text is what was written, not a value or an error.
+        let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
+        let first = workbook.sheet_names()[0].clone();
+        let range = workbook.worksheet_range(&first).expect("sheet");
+        let text: Vec<String> = range.rows().flatten().map(cell).collect();
+        assert!(
+            text.iter()
+                .any(|c| expected.iter().any(|e| c == &format!("«{e}»"))),
+            "{path}: {text:?}"
+        );
+    }
 }

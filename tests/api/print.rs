@@ -189,6 +189,13 @@ async fn the_demo_rounds_annex_prints_as_a_signed_document() {
     assert_eq!(i2 - i1, 1, "the 20-unit tier's annex on one page");
     // A page per tier for each annex: 51 units at a readable size do not fit on fewer.
     assert!(annex_pages <= 6, "the annex on {annex_pages} pages");
+    // Every unit named whole, in Phụ lục I and again in Phụ lục II: no name cut short by
+    // a row too low for its wrapped lines.
+    let annex_text = texts[..annex_pages].join(" ");
+    for unit in results.tiers.iter().flat_map(|t| &t.units) {
+        let seen = annex_text.matches(unit.unit_name.as_str()).count();
+        assert!(seen >= 2, "«{}» printed whole {seen} times", unit.unit_name);
+    }
     assert!(
         texts.iter().any(|t| t.contains("Không gửi tự đánh giá")),
         "the unit that never submitted is noted"
@@ -273,7 +280,8 @@ async fn the_demo_rounds_annex_prints_as_a_signed_document() {
         .await
         .or(store.criteria_set(1).await)
         .expect("a criteria set");
-    let bytes = parindex::excel::criteria_workbook::export(&stored.set).expect("workbook");
+    let tier = parindex::demo::tier_name(&stored.set.tier);
+    let bytes = parindex::excel::criteria_workbook::export(&stored.set, tier).expect("workbook");
     let pdf = print(&bytes, "bo-tieu-chi");
     let words = self::words(&pdf);
     let pages = words.iter().map(|w| w.page).max().unwrap_or(0);

@@ -43,10 +43,10 @@ async fn export_criteria_set(
     Reader(caller): Reader,
     ApiPath(IdPath { id }): ApiPath<IdPath>,
 ) -> Result<Response> {
-    let set = imports::criteria_set_for_export(&state.ctx, &caller.who(), id).await?;
+    let (set, tier) = imports::criteria_set_for_export(&state.ctx, &caller.who(), id).await?;
     let file_name = format!("Bộ tiêu chí {} {}.xlsx", set.code, set.version);
     xlsx_download(&file_name, move || {
-        crate::excel::criteria_workbook::export(&set)
+        crate::excel::criteria_workbook::export(&set, tier.as_deref())
     })
     .await
 }
@@ -66,9 +66,9 @@ async fn export_criteria_set(
     )
 )]
 async fn criteria_template(Reader(caller): Reader) -> Result<Response> {
-    let set = imports::criteria_template(&caller.who())?;
+    let (set, tier) = imports::criteria_template(&caller.who())?;
     xlsx_download("Mẫu bộ tiêu chí.xlsx", move || {
-        crate::excel::criteria_workbook::export(&set)
+        crate::excel::criteria_workbook::export(&set, tier.as_deref())
     })
     .await
 }
