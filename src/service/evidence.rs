@@ -313,7 +313,26 @@ pub async fn download(
     let (round, _, _) = unit_in_round(store, round_id, unit_id).await?;
     ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let file = store.evidence_file(round_id, unit_id, file_id).await?;
-    let bytes = files.stream(&file.content_hash).await?;
+    let bytes = match files.stream(&file.content_hash).await {
+        Ok(bytes) => bytes,
+        // Recorded, but its bytes are gone from the disk or the bucket: not the reader's
+        // doing, yet something they can act on, so said plainly rather than as a 500.
+        Err(FileStoreError::Missing(hash)) => {
+            tracing::error!(
+                file_id,
+                round_id,
+                unit_id,
+                hash,
+                "evidence object missing from the file store"
+            );
+            return Err(ServiceError::NotFound(format!(
+                "nội dung của tệp «{}» trong kho lưu trữ (tệp có thể đã bị xoá khỏi kho). \
+                 Vui lòng tải tệp lên lại hoặc báo quản trị hệ thống",
+                file.original_name
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     Ok((file, bytes))
 }
 

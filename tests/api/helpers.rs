@@ -256,20 +256,33 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
-    spawn_app_with(now, Vec::new()).await
+    spawn_app_with(now, Vec::new(), None).await
+}
+
+/// The app keeping evidence in `files` (an S3 bucket, say) instead of a local folder;
+/// `files_dir` is then left empty.
+pub async fn spawn_app_with_files(files: parindex::files::FileStore) -> TestApp {
+    spawn_app_with(t("01/12/2023 08:00"), Vec::new(), Some(files)).await
 }
 
 /// The app behind a reverse proxy at `proxies` (this test's loopback address, say), whose
 /// `X-Forwarded-For` it trusts.
 pub async fn spawn_app_behind(proxies: Vec<std::net::IpAddr>) -> TestApp {
-    spawn_app_with(t("01/12/2023 08:00"), proxies).await
+    spawn_app_with(t("01/12/2023 08:00"), proxies, None).await
 }
 
-async fn spawn_app_with(now: DateTime<Utc>, proxies: Vec<std::net::IpAddr>) -> TestApp {
+async fn spawn_app_with(
+    now: DateTime<Utc>,
+    proxies: Vec<std::net::IpAddr>,
+    files: Option<parindex::files::FileStore>,
+) -> TestApp {
     let db = TestDb::new().await;
     let clock = ManualClock::at(now);
     let files_dir = tempfile::tempdir().expect("temp dir for evidence files");
-    let files = parindex::files::FileStore::local(files_dir.path()).expect("file store");
+    let files = match files {
+        Some(files) => files,
+        None => parindex::files::FileStore::local(files_dir.path()).expect("file store"),
+    };
     let app = Application::build(
         "127.0.0.1:0",
         db.store.clone(),

@@ -24,6 +24,7 @@ mod queue;
 mod races;
 mod round_api;
 mod round_setup;
+mod s3;
 mod self_assessment;
 mod server;
 mod sign_in;
