@@ -1,10 +1,13 @@
 //! `parindex bench-export`: the ranking workbook of a synthetic national-scale round,
 //! timed and measured beside rust_xlsxwriter writing the same cells with nothing else;
 //! `parindex bench-upload` ([`upload`]): the server's memory during parallel evidence
-//! uploads and downloads. A benchmark prints figures; it asserts nothing (machines are
+//! uploads and downloads; `parindex bench-save` and `bench-results` ([`scale`]): the hot
+//! paths on a national round ([`national`]) beside their floors. A benchmark prints figures; it asserts nothing (machines are
 //! shared and noisy).
 
 pub mod hostile;
+pub mod national;
+pub mod scale;
 pub mod upload;
 
 use std::time::Instant;

@@ -56,6 +56,34 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         leaves: usize,
     },
+    /// Benchmark: saving a leaf on a national-scale round (5,000 units × 100 leaves) through
+    /// the real server beside a bare axum endpoint upserting one row, the same closed-loop
+    /// client for both (prints saves/s, p50, p99 and the ratio).
+    BenchSave {
+        #[arg(long, default_value_t = 5000)]
+        units: usize,
+        #[arg(long, default_value_t = 100)]
+        leaves: usize,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// A PostgreSQL server (postgres://…): a fresh database is made there and dropped
+        /// after. Without it, a SQLite file in a temporary folder.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Benchmark: the results of a national-scale round beside a bare SQL aggregate over the
+    /// same rows; the home, progress and results pages; memory during the exports.
+    BenchResults {
+        #[arg(long, default_value_t = 5000)]
+        units: usize,
+        #[arg(long, default_value_t = 100)]
+        leaves: usize,
+        /// As for bench-save.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Benchmark: the server's memory during parallel evidence uploads and downloads (runs
     /// `parindex demo` in a temporary folder; prints figures).
     BenchUpload {
@@ -209,6 +237,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 _ => crate::bench::run_imports(),
             })
             .await??;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchSave {
+            units,
+            leaves,
+            connections,
+            seconds,
+            database_url,
+        } => {
+            crate::bench::scale::save(database_url.as_deref(), units, leaves, connections, seconds)
+                .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchResults {
+            units,
+            leaves,
+            database_url,
+        } => {
+            crate::bench::scale::results(database_url.as_deref(), units, leaves).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchUpload { parallel, mb } => {

@@ -103,7 +103,7 @@ impl Store {
         round_id: i64,
     ) -> Result<()> {
         let sql = match self.backend {
-            Backend::Sqlite => "update rounds set id = id where id = $1",
+            Backend::Sqlite => "update rounds set year = year where id = $1",
             Backend::Postgres => "select id from rounds where id = $1 for update",
         };
         sqlx::query(sql).bind(round_id).execute(&mut **tx).await?;
@@ -121,8 +121,10 @@ impl Store {
     ) -> Result<()> {
         match self.backend {
             Backend::Sqlite => {
-                // A write first: the transaction holds the write lock from here on.
-                sqlx::query("update rounds set id = id where id = $1")
+                // A write first: the transaction holds the write lock from here on. Not
+                // of the key: writing `id`, even to itself, makes SQLite check every row
+                // that refers to the round (the whole round's scores) on each save.
+                sqlx::query("update rounds set year = year where id = $1")
                     .bind(guard.round_id)
                     .execute(&mut **tx)
                     .await?;

@@ -6,6 +6,7 @@
 
 mod audit;
 pub mod backup;
+pub mod bench;
 mod criteria;
 mod entries;
 mod evidence;
