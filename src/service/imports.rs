@@ -155,7 +155,7 @@ pub async fn criteria_set_for_export(
     ctx: &Context,
     who: &Who,
     set_id: i64,
-) -> Result<(crate::domain::CriteriaSet, Option<String>)> {
+) -> Result<(std::sync::Arc<crate::domain::CriteriaSet>, Option<String>)> {
     let store = &ctx.store;
     let actor = &who.actor;
     if !matches!(
@@ -291,10 +291,10 @@ pub async fn criteria_sets(ctx: &Context, who: &Who) -> Result<Vec<CriteriaSetSu
                 .published_at
                 .map(crate::domain::deadline::format_date),
             content_hash: stored.content_hash,
-            code: stored.set.code,
-            version: stored.set.version,
-            title: stored.set.title,
-            tier: stored.set.tier,
+            code: stored.set.code.clone(),
+            version: stored.set.version.clone(),
+            title: stored.set.title.clone(),
+            tier: stored.set.tier.clone(),
         });
     }
     out.sort_by(|a, b| a.code.cmp(&b.code).then(b.version.cmp(&a.version)));

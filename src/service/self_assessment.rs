@@ -34,7 +34,7 @@ pub(crate) async fn unit_in_round(
     store: &Store,
     round_id: i64,
     unit_id: i64,
-) -> Result<(Round, Unit, CriteriaSet)> {
+) -> Result<(Round, Unit, std::sync::Arc<CriteriaSet>)> {
     let round = store.round(round_id).await?;
     // A round in preparation has no unit data to read or write yet, for anyone.
     if round.opened_at.is_none() {
@@ -110,14 +110,14 @@ pub(crate) async fn ensure_editable(
     Ok(())
 }
 
-/// Saves one leaf; returns the new version.
+/// Saves one leaf; returns the entry as stored, with its new version.
 pub async fn save_leaf(
     ctx: &Context,
     who: &Who,
     round_id: i64,
     unit_id: i64,
     save: LeafSave,
-) -> Result<i64> {
+) -> Result<crate::store::SelfEntry> {
     let store = &ctx.store;
     let actor = &who.actor;
     if !actor.may_edit_self_assessment(unit_id) {
@@ -128,8 +128,9 @@ pub async fn save_leaf(
     super::check(&save)?;
     // One instant for the whole request: the check and the stored time agree.
     let now = who.now;
-    let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
-    ensure_editable(store, &round, &unit, now).await?;
+    // Whether the unit may still write is decided once, inside the write's transaction
+    // (`Guard::self_assessment`), with the same refusals as `ensure_editable`.
+    let (_, _, set) = unit_in_round(store, round_id, unit_id).await?;
 
     let node = set
         .node(&save.leaf_code)
@@ -185,20 +186,6 @@ pub async fn save_leaf(
             now,
         )
         .await?)
-}
-
-/// Saves one leaf; returns the new version and the entry as stored.
-pub async fn save_leaf_and_read(
-    ctx: &Context,
-    who: &Who,
-    round_id: i64,
-    unit_id: i64,
-    save: LeafSave,
-) -> Result<(i64, Option<crate::store::SelfEntry>)> {
-    let leaf = save.leaf_code.clone();
-    let version = save_leaf(ctx, who, round_id, unit_id, save).await?;
-    let entry = ctx.store.self_entry(round_id, unit_id, &leaf).await?;
-    Ok((version, entry))
 }
 
 /// The head approves and submits the self-assessment (phê duyệt và gửi).

@@ -1,5 +1,8 @@
 //! Criteria sets: import (a published version never changes), load, publish.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -13,7 +16,27 @@ pub struct StoredSet {
     pub id: i64,
     pub content_hash: String,
     pub published_at: Option<DateTime<Utc>>,
-    pub set: CriteriaSet,
+    /// Parsed once per content and shared: the set is read on every save and page.
+    pub set: Arc<CriteriaSet>,
+}
+
+/// Sets parsed so far, by id. A published set never changes, so it is served from here
+/// without a query; a draft is checked against its stored hash first, and parsed again
+/// only when its content changed. Every instance keeps its own: nothing here can differ
+/// between instances but the time of a draft's first parse.
+#[derive(Debug, Default)]
+pub(super) struct SetCache(std::sync::RwLock<HashMap<i64, StoredSet>>);
+
+impl SetCache {
+    fn get(&self, id: i64) -> Option<StoredSet> {
+        self.0.read().ok()?.get(&id).cloned()
+    }
+
+    fn put(&self, set: &StoredSet) {
+        if let Ok(mut sets) = self.0.write() {
+            sets.insert(set.id, set.clone());
+        }
+    }
 }
 
 /// What importing a file would do.
@@ -240,6 +263,32 @@ impl Store {
     }
 
     pub async fn criteria_set(&self, set_id: i64) -> Result<StoredSet> {
+        let cached = self.sets.get(set_id);
+        if let Some(stored) = cached.as_ref().filter(|s| s.published_at.is_some()) {
+            return Ok(stored.clone());
+        }
+        let row: Option<(String, Option<i64>)> =
+            sqlx::query_as("select content_hash, published_at from criteria_sets where id = $1")
+                .bind(set_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let (content_hash, published_at) =
+            row.ok_or_else(|| StoreError::NotFound(format!("bộ tiêu chí #{set_id}")))?;
+        if let Some(stored) = cached.filter(|s| s.content_hash == content_hash) {
+            let stored = StoredSet {
+                published_at: published_at.map(from_ts),
+                ..stored
+            };
+            self.sets.put(&stored);
+            return Ok(stored);
+        }
+        let stored = self.parse_criteria_set(set_id).await?;
+        self.sets.put(&stored);
+        Ok(stored)
+    }
+
+    /// Reads and parses a stored set, checking that it still hashes as stored.
+    async fn parse_criteria_set(&self, set_id: i64) -> Result<StoredSet> {
         let row: Option<(i64, String, Option<i64>, String, String, String)> = sqlx::query_as(
             "select id, content_hash, published_at, source, code, version from criteria_sets where id = $1",
         )
@@ -258,8 +307,8 @@ impl Store {
                         .unwrap_or_default()
                 ))
             })?;
-        // The file is parsed again on every load; if the parser's reading of it ever drifted
-        // from what was stored, a published set would change silently. Refuse instead.
+        // If the parser's reading of a file ever drifted from what was stored, a published
+        // set would change silently. Refuse instead.
         if set.content_hash() != content_hash {
             return Err(StoreError::Invalid(format!(
                 "bộ tiêu chí {code} {version} đọc lại không còn khớp mã băm đã lưu; cần kiểm tra phiên bản phần mềm"
@@ -269,7 +318,7 @@ impl Store {
             id,
             content_hash,
             published_at: published_at.map(from_ts),
-            set,
+            set: Arc::new(set),
         })
     }
 

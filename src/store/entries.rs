@@ -240,7 +240,7 @@ impl Store {
         expected_version: Option<i64>,
         audit: NewAudit,
         now: DateTime<Utc>,
-    ) -> Result<i64> {
+    ) -> Result<SelfEntry> {
         let (round_id, unit_id) = (guard.round_id, guard.unit_id);
         // Read before the transaction, then write only if the version is still the one read:
         // the condition in the write makes the check atomic on both backends, and a
@@ -328,7 +328,7 @@ impl Store {
         };
         append(&mut tx, &audit, now).await?;
         tx.commit().await?;
-        Ok(version)
+        Ok(new_entry)
     }
 
     /// Records that the unit head approved and submitted the self-assessment.

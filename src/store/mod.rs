@@ -70,6 +70,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Criteria sets parsed so far, shared by the clones of this store.
+    sets: std::sync::Arc<criteria::SetCache>,
 }
 
 impl Store {
@@ -111,7 +113,11 @@ impl Store {
         } else {
             POSTGRES_MIGRATIONS.run(&pool).await?;
         }
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            sets: Default::default(),
+        })
     }
 
     /// Opens (creating if needed) the SQLite database in `data_dir`.

@@ -56,17 +56,22 @@ impl Store {
         // A tier's scope stands for every unit of the tier now (units added later too). A
         // tier with no unit yet gives unit 0, which no unit has: the scope limits without
         // allowing anything, never «no scope», which would mean every unit.
-        let scopes: Vec<(Option<i64>, Option<String>)> = sqlx::query_as(
-            r"select s.unit_id, s.area_code from appraiser_scopes s
+        // Only an appraiser's access depends on scopes: no query for anyone else.
+        let scopes: Vec<(Option<i64>, Option<String>)> = if role != Role::Appraiser {
+            Vec::new()
+        } else {
+            sqlx::query_as(
+                r"select s.unit_id, s.area_code from appraiser_scopes s
               where s.user_id = $1 and s.tier_id is null
               union all
               select coalesce(u.id, 0), s.area_code from appraiser_scopes s
               left join units u on u.tier_id = s.tier_id
               where s.user_id = $1 and s.tier_id is not null",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await?;
+            )
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?
+        };
         Ok(Actor {
             user_id,
             username,

@@ -65,7 +65,9 @@ fn spawn_saves(
         .map(|points| {
             let (ctx, who) = (ctx.clone(), officer.clone());
             tokio::spawn(async move {
-                save_leaf(&ctx, &who, round, unit, judged(points, version)).await
+                save_leaf(&ctx, &who, round, unit, judged(points, version))
+                    .await
+                    .map(|e| e.version)
             })
         })
         .collect()

@@ -60,7 +60,7 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
     )
     .await
     .expect("on time");
-    assert_eq!(v1, 1);
+    assert_eq!(v1.version, 1);
 
     // One second later: locked, with the reason and the time.
     clock.advance(Duration::seconds(1));

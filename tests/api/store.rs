@@ -69,7 +69,7 @@ async fn a_published_criteria_set_version_never_changes() {
         assert!(result.is_err(), "{sql} must be refused");
     }
     let stored = s.criteria_set(id).await.expect("load");
-    assert_eq!(stored.set, edited);
+    assert_eq!(*stored.set, edited);
     assert_eq!(stored.content_hash, edited.content_hash());
 
     // A new version is a new set, and the diff names what changed.

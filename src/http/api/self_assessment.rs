@@ -106,9 +106,11 @@ async fn save_leaf(
         na_reason: body.na_reason,
         expected_version: body.expected_version,
     };
-    let (version, entry) =
-        service::save_leaf_and_read(&state.ctx, &caller.who(), round, unit, save).await?;
-    Ok(Json(Saved { version, entry }))
+    let entry = service::save_leaf(&state.ctx, &caller.who(), round, unit, save).await?;
+    Ok(Json(Saved {
+        version: entry.version,
+        entry: Some(entry),
+    }))
 }
 
 /// What is still missing before submitting (xem lại trước khi gửi)
