@@ -83,6 +83,9 @@ pub async fn round_progress(ctx: &Context, who: &Who, round_id: i64) -> Result<V
     let round = store.round(round_id).await?;
     let scored = store.scored_counts(round_id).await?;
     let submitted = store.submissions(round_id).await?;
+    let mut overrides = store
+        .round_overrides(round_id, Phase::SelfAssessment)
+        .await?;
     let mut out = Vec::new();
     for tier in &round.tiers {
         let set = store.criteria_set(tier.set_id).await?.set;
@@ -91,9 +94,7 @@ pub async fn round_progress(ctx: &Context, who: &Who, round_id: i64) -> Result<V
         units.retain(|u| actor.may_view_unit(u.id));
         units.sort_by(|a, b| compare_vi(&a.name, &b.name));
         for unit in units {
-            let overrides = store
-                .overrides(round_id, unit.id, Phase::SelfAssessment)
-                .await?;
+            let overrides = overrides.remove(&unit.id).unwrap_or_default();
             let gate = access(
                 Phase::SelfAssessment,
                 round.phases.get(&Phase::SelfAssessment),

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::{Context, Result, ServiceError, Who};
+use crate::domain::Phase;
 use crate::domain::access::Role;
 use crate::domain::collation::sort_vi;
 use crate::domain::criteria::area_of;
@@ -123,11 +124,19 @@ pub async fn queue(
         .collect();
 
     // Past its own deadline (extensions included) without submitting: to appraise as is.
-    let locked = async |round: &crate::store::Round, unit_id: i64| -> Result<bool> {
-        let gate =
-            super::self_assessment::self_assessment_access_at(store, round, unit_id, who.now)
-                .await?;
-        Ok(!gate.open && gate.effective_deadline.is_some_and(|d| who.now > d))
+    let mut granted = store
+        .round_overrides(round.id, Phase::SelfAssessment)
+        .await?;
+    let mut locked = |unit_id: i64| {
+        let overrides = granted.remove(&unit_id).unwrap_or_default();
+        let gate = crate::domain::deadline::access(
+            Phase::SelfAssessment,
+            round.phases.get(&Phase::SelfAssessment),
+            &overrides,
+            who.now,
+        )
+        .unless_published(round.published_at);
+        !gate.open && gate.effective_deadline.is_some_and(|d| who.now > d)
     };
     let mut lines = Vec::new();
     for tier in &round.tiers {
@@ -169,7 +178,7 @@ pub async fn queue(
                 QueueStatus::Answered
             } else if !asked.is_empty() {
                 QueueStatus::ExplanationRequested
-            } else if submitted.contains_key(&unit.id) || locked(&round, unit.id).await? {
+            } else if submitted.contains_key(&unit.id) || locked(unit.id) {
                 // Submitted, or locked by its deadline (its own extension included).
                 QueueStatus::Submitted
             } else {

@@ -195,11 +195,12 @@ pub async fn phase_preview(
         )
     };
     let mut units = Vec::new();
+    let mut granted = store.round_overrides(round_id, phase).await?;
     for tier in &round.tiers {
         let mut members = store.units(Some(tier.tier_id)).await?;
         sort_vi(&mut members, |u| &u.name);
         for unit in members {
-            let overrides = store.overrides(round_id, unit.id, phase).await?;
+            let overrides = granted.remove(&unit.id).unwrap_or_default();
             let before = access(phase, old, &overrides, who.now);
             let after = access(phase, Some(&new), &overrides, who.now);
             let change = match (before.effective_deadline, after.effective_deadline) {

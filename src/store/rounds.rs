@@ -468,6 +468,46 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every extension and reopening granted in a phase of a round, by unit: one query
+    /// for pages that list every unit.
+    pub async fn round_overrides(
+        &self,
+        round_id: i64,
+        phase: Phase,
+    ) -> Result<std::collections::HashMap<i64, Vec<Override>>> {
+        let rows: Vec<(i64, String, i64, String, i64)> = sqlx::query_as(
+            r"select unit_id, kind, until_at, reason, granted_at from unit_overrides
+              where round_id = $1 and phase = $2 order by id",
+        )
+        .bind(round_id)
+        .bind(phase.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_unit: std::collections::HashMap<i64, Vec<Override>> = Default::default();
+        for (unit, kind, until, reason, granted) in rows {
+            by_unit
+                .entry(unit)
+                .or_default()
+                .push(override_of(kind, until, reason, granted));
+        }
+        Ok(by_unit)
+    }
+}
+
+fn override_of(kind: String, until: i64, reason: String, granted: i64) -> Override {
+    Override {
+        kind: if kind == "reopening" {
+            OverrideKind::Reopening
+        } else {
+            OverrideKind::Extension
+        },
+        until: from_ts(until),
+        reason,
+        granted_at: from_ts(granted),
+    }
+}
+
 /// Every extension and reopening granted to a unit in a phase, read through `executor` (the
 /// pool, or a transaction that must see them as it writes).
 pub(super) async fn read_overrides<'e>(
@@ -487,15 +527,6 @@ pub(super) async fn read_overrides<'e>(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(kind, until, reason, granted)| Override {
-            kind: if kind == "reopening" {
-                OverrideKind::Reopening
-            } else {
-                OverrideKind::Extension
-            },
-            until: from_ts(until),
-            reason,
-            granted_at: from_ts(granted),
-        })
+        .map(|(kind, until, reason, granted)| override_of(kind, until, reason, granted))
         .collect())
 }
