@@ -186,12 +186,23 @@ pub fn ranking_workbook(
 
 /// The per-unit detail sheets alone, each in constant memory; not yet saved.
 pub fn build_details_workbook(details: &[UnitDetail], issuer: &str) -> Result<Workbook, XlsxError> {
+    build_details_workbook_from(std::iter::once(Ok(details.to_vec())), issuer)
+}
+
+/// The per-unit detail sheets, written chunk by chunk as `chunks` reads them (a national
+/// round's details are never held whole), each sheet in constant memory; not yet saved.
+pub fn build_details_workbook_from(
+    chunks: impl Iterator<Item = Result<Vec<UnitDetail>, XlsxError>>,
+    issuer: &str,
+) -> Result<Workbook, XlsxError> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
     let mut names = SheetNames::default();
-    for detail in details {
-        let name = names.unique(&format!("{} {}", detail.unit_code, detail.unit_name));
-        detail_sheet(&mut workbook, &name, detail, issuer, &formats, true)?;
+    for chunk in chunks {
+        for detail in chunk? {
+            let name = names.unique(&format!("{} {}", detail.unit_code, detail.unit_name));
+            detail_sheet(&mut workbook, &name, &detail, issuer, &formats, true)?;
+        }
     }
     Ok(workbook)
 }

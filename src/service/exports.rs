@@ -9,54 +9,72 @@ use crate::domain::{CriteriaSet, Points};
 use crate::report::{DetailRow, RoundResults, UnitDetail};
 use crate::store::{Round, Store, Unit};
 
-/// The detail of every unit in a round's results, in their order. A handful of queries
-/// for the whole round (entries, appraisals, evidence counts, submissions, units), not
-/// several per unit: a national round has thousands of units.
-pub(crate) async fn round_details(
+/// How many units' details are read and written at a time: a national round's detail
+/// workbook is written chunk by chunk, never gathered whole in memory.
+pub const DETAIL_CHUNK: usize = 200;
+
+/// The units of a round's results in ranking order, tier by tier, in chunks of
+/// [`DETAIL_CHUNK`] (a chunk never spans two tiers).
+pub fn detail_chunks(results: &RoundResults) -> Vec<(String, Vec<i64>)> {
+    results
+        .tiers
+        .iter()
+        .flat_map(|tier| {
+            let ids: Vec<i64> = tier.units.iter().map(|u| u.unit_id).collect();
+            ids.chunks(DETAIL_CHUNK)
+                .map(|c| (tier.tier_code.clone(), c.to_vec()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The detail of `units` (of tier `tier_code`) in the given order: a handful of queries
+/// for the whole chunk (entries, appraisals, evidence counts, survey scores, units), not
+/// several per unit.
+pub async fn details_of(
     store: &Store,
-    results: &RoundResults,
+    round: &Round,
+    tier_code: &str,
+    units: &[i64],
 ) -> Result<Vec<UnitDetail>> {
-    let round = store.round(results.round_id).await?;
-    let mut entries = store.round_self_entries(round.id).await?;
-    let mut appraisals = store.round_appraisal_entries(round.id).await?;
-    let evidence = store.round_evidence_counts(round.id).await?;
+    let Some(pinned) = round.tiers.iter().find(|t| t.tier_code == tier_code) else {
+        return Ok(Vec::new());
+    };
+    let set = store.criteria_set(pinned.set_id).await?.set;
+    let mut entries = store.round_self_entries(round.id, units).await?;
+    let mut appraisals = store.round_appraisal_entries(round.id, units).await?;
+    let evidence = store.round_evidence_counts(round.id, units).await?;
+    let mut survey = store.units_survey_scores(round.id, units).await?;
     let submissions = store.submissions(round.id).await?;
-    let mut survey = store.survey_scores(round.id).await?;
-    let mut units: std::collections::HashMap<i64, Unit> = store
-        .all_units()
+    let mut found: std::collections::HashMap<i64, Unit> = store
+        .units_by_id(units)
         .await?
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
-    let mut details = Vec::new();
-    for tier in &results.tiers {
-        let Some(pinned) = round.tiers.iter().find(|t| t.tier_code == tier.tier_code) else {
+    let mut details = Vec::with_capacity(units.len());
+    for &id in units {
+        let Some(unit) = found.remove(&id) else {
             continue;
         };
-        let set = store.criteria_set(pinned.set_id).await?.set;
-        for u in &tier.units {
-            let Some(unit) = units.remove(&u.unit_id) else {
-                continue;
-            };
-            let data = UnitData {
-                entries: entries.remove(&u.unit_id).unwrap_or_default(),
-                appraisals: appraisals.remove(&u.unit_id).unwrap_or_default(),
-                evidence_count: evidence
-                    .range((u.unit_id, String::new())..(u.unit_id + 1, String::new()))
-                    .map(|((_, leaf), n)| (leaf.clone(), *n))
-                    .collect(),
-                submitted: submissions.contains_key(&u.unit_id),
-                survey: set
-                    .leaves()
-                    .filter(|n| n.is_survey())
-                    .filter_map(|n| {
-                        let points = survey.remove(&(u.unit_id, n.code.clone()))?;
-                        Some((n.code.clone(), points))
-                    })
-                    .collect(),
-            };
-            details.push(detail(&round, unit, &set, data));
-        }
+        let data = UnitData {
+            entries: entries.remove(&id).unwrap_or_default(),
+            appraisals: appraisals.remove(&id).unwrap_or_default(),
+            evidence_count: evidence
+                .range((id, String::new())..(id + 1, String::new()))
+                .map(|((_, leaf), n)| (leaf.clone(), *n))
+                .collect(),
+            submitted: submissions.contains_key(&id),
+            survey: set
+                .leaves()
+                .filter(|n| n.is_survey())
+                .filter_map(|n| {
+                    let points = survey.remove(&(id, n.code.clone()))?;
+                    Some((n.code.clone(), points))
+                })
+                .collect(),
+        };
+        details.push(detail(round, unit, &set, data));
     }
     Ok(details)
 }
@@ -214,15 +232,12 @@ pub async fn ranking(ctx: &Context, who: &Who, round_id: i64) -> Result<RoundRes
     exportable_results(ctx, who, round_id).await
 }
 
-/// What the detail workbook shows: every unit's detail, in ranking order.
-pub async fn details(
-    ctx: &Context,
-    who: &Who,
-    round_id: i64,
-) -> Result<(RoundResults, Vec<UnitDetail>)> {
+/// What the detail workbook shows: the results, whose units' details are then read
+/// chunk by chunk ([`detail_chunks`], [`details_of`]) as the workbook is written.
+pub async fn details(ctx: &Context, who: &Who, round_id: i64) -> Result<(RoundResults, Round)> {
     let results = exportable_results(ctx, who, round_id).await?;
-    let details = round_details(&ctx.store, &results).await?;
-    Ok((results, details))
+    let round = ctx.store.round(round_id).await?;
+    Ok((results, round))
 }
 
 /// A unit's detail for whoever may read its self-assessment.

@@ -813,16 +813,20 @@ impl Store {
             .collect())
     }
 
-    /// Every unit's self-assessment entries in a round, by unit then leaf: one query for
-    /// an export of the whole round.
+    /// The self-assessment entries of `units` in a round, by unit then leaf: one query for
+    /// a chunk of an export.
     pub async fn round_self_entries(
         &self,
         round_id: i64,
+        units: &[i64],
     ) -> Result<BTreeMap<i64, BTreeMap<String, SelfEntry>>> {
+        let list = self.unit_list("unit_id", units);
         let rows: Vec<UnitSelfRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select unit_id, {SELF_COLUMNS} from self_entries where round_id = $1"
+            "select unit_id, {SELF_COLUMNS} from self_entries where round_id = $1 and {}",
+            list.clause
         )))
         .bind(round_id)
+        .bind(list.param)
         .fetch_all(&self.pool)
         .await?;
         let mut out: BTreeMap<i64, BTreeMap<String, SelfEntry>> = BTreeMap::new();
@@ -834,16 +838,20 @@ impl Store {
         Ok(out)
     }
 
-    /// Every unit's appraisal entries in a round, by unit then (leaf, appraisal round).
+    /// The appraisal entries of `units` in a round, by unit then (leaf, appraisal round).
     pub async fn round_appraisal_entries(
         &self,
         round_id: i64,
+        units: &[i64],
     ) -> Result<BTreeMap<i64, BTreeMap<(String, i64), AppraisalEntry>>> {
-        let rows: Vec<UnitAppraisalRow> = sqlx::query_as(
+        let list = self.unit_list("unit_id", units);
+        let rows: Vec<UnitAppraisalRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             r"select unit_id, leaf_code, appraisal_round, points_h, not_applicable, comment, explanation_requested
-              from appraisal_entries where round_id = $1",
-        )
+              from appraisal_entries where round_id = $1 and {}",
+            list.clause
+        )))
         .bind(round_id)
+        .bind(list.param)
         .fetch_all(&self.pool)
         .await?;
         let mut out: BTreeMap<i64, BTreeMap<(String, i64), AppraisalEntry>> = BTreeMap::new();
@@ -861,6 +869,27 @@ impl Store {
             );
         }
         Ok(out)
+    }
+
+    /// The survey scores of `units` in a round, by (unit, leaf).
+    pub async fn units_survey_scores(
+        &self,
+        round_id: i64,
+        units: &[i64],
+    ) -> Result<BTreeMap<(i64, String), Points>> {
+        let list = self.unit_list("unit_id", units);
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select unit_id, leaf_code, points_h from survey_scores where round_id = $1 and {}",
+            list.clause
+        )))
+        .bind(round_id)
+        .bind(list.param)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(u, l, h)| ((u, l), Points::from_hundredths(h)))
+            .collect())
     }
 }
 

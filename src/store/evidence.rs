@@ -346,18 +346,21 @@ impl Store {
         Ok(removed.len())
     }
 
-    /// A unit's files and citations in a round, each with the leaves it supports.
-    /// How many evidence items (files and citations) each unit linked to each leaf of a
-    /// round, by (unit, leaf): one query for an export of the whole round.
+    /// How many evidence items (files and citations) each of `units` linked to each leaf
+    /// of a round, by (unit, leaf): one query for a chunk of an export.
     pub async fn round_evidence_counts(
         &self,
         round_id: i64,
+        units: &[i64],
     ) -> Result<BTreeMap<(i64, String), usize>> {
-        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        let list = self.unit_list("unit_id", units);
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             r"select unit_id, leaf_code, count(*) from evidence_links
-              where round_id = $1 group by unit_id, leaf_code",
-        )
+              where round_id = $1 and {} group by unit_id, leaf_code",
+            list.clause
+        )))
         .bind(round_id)
+        .bind(list.param)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -366,6 +369,7 @@ impl Store {
             .collect())
     }
 
+    /// A unit's files and citations in a round, each with the leaves it supports.
     pub async fn evidence(&self, round_id: i64, unit_id: i64) -> Result<EvidenceList> {
         let links: Vec<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
             r"select leaf_code, file_id, citation_id from evidence_links

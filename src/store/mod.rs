@@ -212,6 +212,31 @@ impl Store {
     }
 }
 
+/// A few units named in one bound parameter, for the exports that read a round chunk by
+/// chunk: `clause` is the condition on the column (by the parameter `$2`) for this backend,
+/// `param` the list to bind to it. Index lookups on both backends.
+pub(crate) struct UnitList {
+    pub clause: String,
+    pub param: String,
+}
+
+impl Store {
+    /// The condition `column` is one of `units`, as parameter `$2`.
+    pub(crate) fn unit_list(&self, column: &str, units: &[i64]) -> UnitList {
+        let ids: Vec<String> = units.iter().map(i64::to_string).collect();
+        match self.backend {
+            Backend::Sqlite => UnitList {
+                clause: format!("{column} in (select value from json_each($2))"),
+                param: format!("[{}]", ids.join(",")),
+            },
+            Backend::Postgres => UnitList {
+                clause: format!("{column} = any(string_to_array($2, ',')::bigint[])"),
+                param: ids.join(","),
+            },
+        }
+    }
+}
+
 /// The sqlx URL of a SQLite file, created on first use.
 pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())

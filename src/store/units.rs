@@ -128,6 +128,19 @@ impl Store {
         )
     }
 
+    /// The units of `ids` (in no particular order): one query for a chunk of an export.
+    pub async fn units_by_id(&self, ids: &[i64]) -> Result<Vec<Unit>> {
+        let list = self.unit_list("id", ids);
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select id, code, name, tier_id, active from units where $1 = 1 and {}",
+            list.clause
+        )))
+        .bind(1_i64)
+        .bind(list.param)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub async fn unit(&self, id: i64) -> Result<Unit> {
         sqlx::query_as("select id, code, name, tier_id, active from units where id = $1")
             .bind(id)

@@ -75,11 +75,21 @@ async fn export_details(
     Reader(caller): Reader,
     ApiPath(RoundPath { round }): ApiPath<RoundPath>,
 ) -> Result<Response> {
-    let (results, details) = exports::details(&state.ctx, &caller.who(), round).await?;
+    let (results, round) = exports::details(&state.ctx, &caller.who(), round).await?;
     let issuer = state.issuer.clone();
     let file_name = format!("Chi tiết từng đơn vị {}.xlsx", results.title);
+    let store = state.ctx.store.clone();
+    let runtime = tokio::runtime::Handle::current();
     xlsx_stream(&file_name, move || {
-        crate::excel::build_details_workbook(&details, &issuer)
+        // On the blocking thread: each chunk of units is read, written, then dropped.
+        let chunks = exports::detail_chunks(&results)
+            .into_iter()
+            .map(|(tier, units)| {
+                runtime
+                    .block_on(exports::details_of(&store, &round, &tier, &units))
+                    .map_err(|e| rust_xlsxwriter::XlsxError::IoError(std::io::Error::other(e)))
+            });
+        crate::excel::build_details_workbook_from(chunks, &issuer)
     })
     .await
 }
