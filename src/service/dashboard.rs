@@ -168,7 +168,23 @@ pub struct RoundCard {
     pub unit: Option<super::self_assessment::SelfAssessmentView>,
     /// For the unit's people: what the appraisers asked it to explain, if anything.
     pub explanations: Option<ExplanationsDue>,
+    /// The units' progress, listed when there are at most [`HOME_LIST`] of them; the
+    /// counts below are always given.
     pub units: Option<Vec<UnitProgress>>,
+    /// How many units the user sees in the round, and how many in each status.
+    pub units_total: usize,
+    pub counts: Vec<StatusCount>,
+}
+
+/// Units listed on the home page; a larger round shows its counts and links the round's
+/// own pages (the progress page, the appraisal queue), which list a page at a time.
+pub const HOME_LIST: usize = 100;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StatusCount {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub count: usize,
 }
 
 /// The explanations a unit was asked for, as its home page announces them.
@@ -199,6 +215,7 @@ pub async fn home(ctx: &Context, who: &Who) -> Result<Vec<RoundCard>> {
             })
             .collect();
         let (mut unit, mut units, mut explanations) = (None, None, None);
+        let (mut units_total, mut counts) = (0, Vec::new());
         match (who.actor.role, who.actor.unit_id) {
             (Role::Officer | Role::Head, Some(unit_id)) => {
                 match super::self_assessment::view(ctx, who, round_id, unit_id).await {
@@ -219,7 +236,20 @@ pub async fn home(ctx: &Context, who: &Who) -> Result<Vec<RoundCard>> {
                     });
                 }
             }
-            _ => units = Some(round_progress(ctx, who, round_id).await?),
+            _ => {
+                let progress = round_progress(ctx, who, round_id).await?;
+                units_total = progress.len();
+                counts = Status::ALL
+                    .iter()
+                    .map(|s| StatusCount {
+                        code: s.as_str(),
+                        label: s.label(),
+                        count: progress.iter().filter(|p| p.status == *s).count(),
+                    })
+                    .filter(|c| c.count > 0)
+                    .collect();
+                units = (progress.len() <= HOME_LIST).then_some(progress);
+            }
         }
         cards.push(RoundCard {
             id: round_id,
@@ -231,6 +261,8 @@ pub async fn home(ctx: &Context, who: &Who) -> Result<Vec<RoundCard>> {
             unit,
             explanations,
             units,
+            units_total,
+            counts,
         });
     }
     Ok(cards)

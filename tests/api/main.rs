@@ -25,6 +25,7 @@ mod races;
 mod round_api;
 mod round_setup;
 mod s3;
+mod scale;
 mod self_assessment;
 mod server;
 mod sign_in;

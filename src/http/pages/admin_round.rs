@@ -49,7 +49,16 @@ struct PageParams {
     /// What was just done (`da-gia-han`, `da-luu-dieu-tra`).
     #[serde(rename = "tb")]
     notice: Option<String>,
+    /// Which page of the list (from 1).
+    #[serde(rename = "trang")]
+    page: Option<usize>,
 }
+
+/// Units listed on one page of the progress table.
+const PER_PAGE: usize = 100;
+/// Up to this many units (after the filters), the forms' unit lists hold them all; beyond,
+/// only those of the page shown, and the page says to filter or search for the others.
+const FORM_CHOICES: usize = 300;
 
 /// What the page shows beyond the round: a notice, a refusal with what was typed, or the
 /// report of an import.
@@ -97,6 +106,19 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, round: i64, o: Outco
     if let Some(status) = o.params.status.as_deref().filter(|s| !s.is_empty()) {
         progress.retain(|p| p.status.as_str() == status);
     }
+    // A national round lists thousands of units: a page at a time, the counts above for
+    // all of them.
+    let matching = progress.len();
+    let pages = matching.div_ceil(PER_PAGE).max(1);
+    let page = o.params.page.unwrap_or(1).clamp(1, pages);
+    let choices_limited = matching > FORM_CHOICES;
+    let listed: Vec<_> = progress
+        .iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .cloned()
+        .collect();
+    let choices = if choices_limited { &listed } else { &progress };
     let deadline = stored
         .phases
         .get(&Phase::SelfAssessment)
@@ -106,7 +128,12 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, round: i64, o: Outco
         context! {
             user => user_ctx(user),
             round => context! { id => stored.id, title => stored.title.clone(), published => stored.published_at.map(format_instant), opened => stored.opened_at.map(format_instant) },
-            progress => Value::from_serialize(&progress),
+            progress => Value::from_serialize(&listed),
+            choices => Value::from_serialize(choices),
+            choices_limited,
+            matching,
+            page,
+            pages,
             tiers,
             counts,
             shown,

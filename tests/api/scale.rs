@@ -1,0 +1,75 @@
+//! Pages of a round with more units than one page lists: the progress page a hundred at a
+//! time with the counts of all, the home page with the counts alone.
+
+use crate::helpers::{Browser, small_round, spawn_app};
+
+#[tokio::test]
+async fn a_large_round_is_listed_a_page_at_a_time() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    for i in 2..=320 {
+        app.store()
+            .upsert_unit(&format!("X{i:03}"), &format!("UBND xã Số {i:03}"), "t")
+            .await
+            .expect("unit");
+    }
+    let admin = Browser::default();
+    app.sign_in_with(&admin, "quantri").await;
+    let page = |query: &str| {
+        let url = app.url(&format!("/quan-tri/ky/{}{query}", r.round));
+        let admin = admin.clone();
+        async move {
+            let response = admin.send(admin.get(url)).await;
+            assert_eq!(response.status(), 200);
+            response.text().await.expect("html")
+        }
+    };
+    let rows = |html: &str| html.matches("/tu-cham-diem\">").count();
+
+    let first = page("").await;
+    assert_eq!(rows(&first), 100, "a hundred units on the first page");
+    assert!(first.contains("Trang 1/4 (320 đơn vị)"), "{first}");
+    assert!(
+        first.contains("Tất cả: <strong>320</strong>"),
+        "counts of all"
+    );
+    assert!(
+        first.contains("Chưa bắt đầu: <strong>320</strong>"),
+        "{first}"
+    );
+    assert!(first.contains("&amp;trang=2#tien-do") || first.contains("&trang=2#tien-do"));
+    // The forms' unit lists follow the page shown, and say so.
+    assert!(first.contains("Danh sách chỉ gồm các đơn vị của trang 1"));
+    // A hundred units in the table, the same hundred in each of the two forms.
+    assert_eq!(
+        first.matches("UBND xã Số").count(),
+        3 * 99,
+        "An Khánh is first"
+    );
+
+    let last = page("?trang=4").await;
+    assert_eq!(rows(&last), 20);
+    assert!(last.contains("Trang 4/4"));
+    // A page past the end is the last page.
+    assert_eq!(rows(&page("?trang=99").await), 20);
+    // A search narrows the list to one page: all of it, and every unit in the forms.
+    let found = page("?tim=xa%20so%2012").await;
+    assert_eq!(rows(&found), 14, "Số 012, 112, 120–129, 212 and 312");
+    assert!(!found.contains("Trang 1/"));
+    assert!(!found.contains("Danh sách chỉ gồm"));
+    // A bad page number is refused with a clear message, not a 500.
+    let response = admin
+        .send(admin.get(app.url(&format!("/quan-tri/ky/{}?trang=abc", r.round))))
+        .await;
+    assert_eq!(response.status(), 422);
+    let refusal = response.text().await.expect("html");
+    assert!(refusal.contains("trang"), "{refusal}");
+
+    // The home page gives the counts and links the progress page instead of 250 rows.
+    let response = admin.send(admin.get(app.url("/"))).await;
+    let home = response.text().await.expect("html");
+    assert!(home.contains("Tất cả: <strong>320</strong>"), "{home}");
+    assert!(home.contains("trang quản trị kỳ đánh giá"), "{home}");
+    assert_eq!(rows(&home), 0);
+    assert!(!home.contains("Tiến độ của 320 đơn vị"));
+}
