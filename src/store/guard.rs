@@ -119,21 +119,25 @@ impl Store {
         now: DateTime<Utc>,
         unit: UnitHold,
     ) -> Result<()> {
-        match self.backend {
+        // The round's lock and its publication in one statement.
+        let published: Option<Option<i64>> = match self.backend {
             Backend::Sqlite => {
                 // A write first: the transaction holds the write lock from here on. Not
                 // of the key: writing `id`, even to itself, makes SQLite check every row
                 // that refers to the round (the whole round's scores) on each save.
-                sqlx::query("update rounds set year = year where id = $1")
-                    .bind(guard.round_id)
-                    .execute(&mut **tx)
-                    .await?;
+                sqlx::query_scalar(
+                    "update rounds set year = year where id = $1 returning published_at",
+                )
+                .bind(guard.round_id)
+                .fetch_optional(&mut **tx)
+                .await?
             }
             Backend::Postgres => {
-                sqlx::query("select id from rounds where id = $1 for share")
-                    .bind(guard.round_id)
-                    .execute(&mut **tx)
-                    .await?;
+                let published =
+                    sqlx::query_scalar("select published_at from rounds where id = $1 for share")
+                        .bind(guard.round_id)
+                        .fetch_optional(&mut **tx)
+                        .await?;
                 let sql = match unit {
                     UnitHold::Shared => "select id from units where id = $1 for share",
                     UnitHold::Exclusive => "select id from units where id = $1 for update",
@@ -142,9 +146,19 @@ impl Store {
                     .bind(guard.unit_id)
                     .execute(&mut **tx)
                     .await?;
+                published
             }
+        };
+        match published {
+            None => {
+                return Err(StoreError::NotFound(format!(
+                    "kỳ đánh giá #{}",
+                    guard.round_id
+                )));
+            }
+            Some(Some(at)) => return Err(StoreError::Refused(Refusal::Published(from_ts(at)))),
+            Some(None) => {}
         }
-        self.unpublished(tx, guard.round_id).await?;
         if let Some(phase) = guard.phase {
             let gate = phase_access(tx, guard, phase, now).await?;
             if !gate.open {
