@@ -70,6 +70,11 @@ pub async fn seed_scores(
             .await?;
     }
     tx.commit().await?;
+    if store.backend == super::Backend::Postgres {
+        // Fresh statistics, as autovacuum would gather after a bulk load: without them the
+        // planner takes half a million rows for none and joins them row by row.
+        sqlx::query("analyze").execute(pool).await?;
+    }
     Ok(entries as i64)
 }
 
