@@ -3,6 +3,8 @@
 //! leaf's method, a not-applicable claim is allowed and explained, the head has not
 //! submitted it, and the deadline engine lets the unit write now.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::domain::access::Actor;
@@ -34,7 +36,7 @@ pub(crate) async fn unit_in_round(
     store: &Store,
     round_id: i64,
     unit_id: i64,
-) -> Result<(Round, Unit, std::sync::Arc<CriteriaSet>)> {
+) -> Result<(Round, Unit, Arc<CriteriaSet>)> {
     let round = store.round(round_id).await?;
     // A round in preparation has no unit data to read or write yet, for anyone.
     if round.opened_at.is_none() {
@@ -55,6 +57,17 @@ pub(crate) async fn unit_in_round(
         })?;
     let set = store.criteria_set(tier.set_id).await?.set;
     Ok((round, unit, set))
+}
+
+/// The criteria set the unit is scored on in the round, for a write: one query when the
+/// round is open to the unit, and the refusals of [`unit_in_round`] otherwise.
+async fn unit_set(store: &Store, round_id: i64, unit_id: i64) -> Result<Arc<CriteriaSet>> {
+    match store.unit_set_in_round(round_id, unit_id).await? {
+        Some((true, Some(set_id))) => Ok(store.criteria_set(set_id).await?.set),
+        // No such round or unit, a round in preparation, a tier outside the round: the
+        // full reading says which, in its words.
+        _ => Ok(unit_in_round(store, round_id, unit_id).await?.2),
+    }
 }
 
 /// Whether the unit may write its self-assessment at `now`, and the sentence that says so.
@@ -130,7 +143,7 @@ pub async fn save_leaf(
     let now = who.now;
     // Whether the unit may still write is decided once, inside the write's transaction
     // (`Guard::self_assessment`), with the same refusals as `ensure_editable`.
-    let (_, _, set) = unit_in_round(store, round_id, unit_id).await?;
+    let set = unit_set(store, round_id, unit_id).await?;
 
     let node = set
         .node(&save.leaf_code)

@@ -469,6 +469,29 @@ impl Store {
 }
 
 impl Store {
+    /// For a write on the hot path: whether the round is opened to units, and the criteria
+    /// set the unit is scored on in it (`None` when its tier takes no part), in one query;
+    /// `None` when there is no such round or unit.
+    pub async fn unit_set_in_round(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+    ) -> Result<Option<(bool, Option<i64>)>> {
+        let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
+            r"select r.opened_at, rs.set_id
+              from rounds r cross join units u
+              left join round_sets rs on rs.round_id = r.id and rs.tier_id = u.tier_id
+              where r.id = $1 and u.id = $2",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(opened, set)| (opened.is_some(), set)))
+    }
+}
+
+impl Store {
     /// Every extension and reopening granted in a phase of a round, by unit: one query
     /// for pages that list every unit.
     pub async fn round_overrides(
