@@ -289,7 +289,7 @@ async fn closed_loop(
             let mut n = 0u64;
             while Instant::now() < until {
                 n += 1;
-                let points = if n % 2 == 0 { "0.75" } else { "0.5" };
+                let points = if n.is_multiple_of(2) { "0.75" } else { "0.5" };
                 let body = json!({
                     "input": { "kind": "judged", "points": points },
                     "explanation": "Báo cáo kết quả thực hiện số 12/BC-UBND",

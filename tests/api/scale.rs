@@ -73,3 +73,33 @@ async fn a_large_round_is_listed_a_page_at_a_time() {
     assert_eq!(rows(&home), 0);
     assert!(!home.contains("Tiến độ của 320 đơn vị"));
 }
+
+/// The benchmarks' generator and floor, checked against the application on a small
+/// national round: every unit's self and appraised totals from the results equal the bare
+/// aggregate's sums over the same rows.
+#[tokio::test]
+async fn the_benchmark_round_and_its_floor_agree_with_the_results() {
+    let db = crate::helpers::TestDb::new().await;
+    let now = chrono::Utc::now();
+    let seeded = parindex::bench::national::seed(&db.store, 60, 12, 3, now)
+        .await
+        .expect("seed");
+    assert_eq!((seeded.units, seeded.leaves, seeded.entries), (60, 12, 720));
+    assert_eq!(seeded.officers.len(), 3);
+    let floor = parindex::store::bench::bare_aggregate(&db.store, seeded.round_id)
+        .await
+        .expect("aggregate");
+    assert_eq!(floor.len(), 60);
+    let results = parindex::service::results::round_results(&db.store, seeded.round_id, now)
+        .await
+        .expect("results");
+    let units: Vec<_> = results.tiers.iter().flat_map(|t| &t.units).collect();
+    assert_eq!(units.len(), 60);
+    for (unit, own, appraised) in floor {
+        let r = units.iter().find(|u| u.unit_id == unit).expect("ranked");
+        assert_eq!(r.self_total.hundredths(), own, "unit {unit}");
+        assert_eq!(r.appraised_total.hundredths(), appraised, "unit {unit}");
+    }
+    // Every leaf appraised differs from its self-score somewhere: the floor reads both.
+    assert!(units.iter().any(|u| u.self_total != u.appraised_total));
+}
