@@ -217,15 +217,7 @@ impl Store {
         unit_id: i64,
         leaf_code: &str,
     ) -> Result<Option<SelfEntry>> {
-        let row: Option<SelfRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {SELF_COLUMNS} from self_entries where round_id = $1 and unit_id = $2 and leaf_code = $3"
-        )))
-        .bind(round_id)
-        .bind(unit_id)
-        .bind(leaf_code)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(SelfEntry::from))
+        read_self_entry(&self.pool, round_id, unit_id, leaf_code).await
     }
 
     /// Saves one leaf of a unit's self-assessment, with its audit entry, in one transaction.
@@ -242,10 +234,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<SelfEntry> {
         let (round_id, unit_id) = (guard.round_id, guard.unit_id);
-        // Read before the transaction, then write only if the version is still the one read:
-        // the condition in the write makes the check atomic on both backends, and a
-        // transaction that starts with its write never trips on a stale SQLite snapshot.
-        let current = self.self_entry(round_id, unit_id, &entry.leaf_code).await?;
+        // The guard first, so that a late save hears of the deadline, not of a version;
+        // then the current entry, read under the guard's locks (on SQLite the write lock,
+        // so never from a stale snapshot); the write's own version condition keeps the
+        // check atomic on both backends.
+        let mut tx = self.pool.begin().await?;
+        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
+        let current = read_self_entry(&mut *tx, round_id, unit_id, &entry.leaf_code).await?;
         let conflict = |current: Option<SelfEntry>| {
             StoreError::Conflict(format!(
                 "Tiêu chí {} vừa được người khác lưu{}; giá trị hiện tại: {}. Hãy xem lại trước khi lưu.",
@@ -267,8 +262,6 @@ impl Store {
             return Err(conflict(current));
         }
         let (kind, met, num, den, judged, occ) = input_columns(entry.input);
-        let mut tx = self.pool.begin().await?;
-        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
         let sql = if expected_version.is_none() {
             r"insert into self_entries (round_id, unit_id, leaf_code, input_kind, met, numerator_h, denominator_h,
                   judged_h, occurrences, points_h, explanation, not_applicable, na_reason, version, updated_by, updated_at)
@@ -891,6 +884,24 @@ impl Store {
             .map(|(u, l, h)| ((u, l), Points::from_hundredths(h)))
             .collect())
     }
+}
+
+/// One self-assessment entry, read through `executor` (the pool, or a transaction).
+async fn read_self_entry<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    round_id: i64,
+    unit_id: i64,
+    leaf_code: &str,
+) -> Result<Option<SelfEntry>> {
+    let row: Option<SelfRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {SELF_COLUMNS} from self_entries where round_id = $1 and unit_id = $2 and leaf_code = $3"
+    )))
+    .bind(round_id)
+    .bind(unit_id)
+    .bind(leaf_code)
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(SelfEntry::from))
 }
 
 #[derive(FromRow)]

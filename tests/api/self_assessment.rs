@@ -79,6 +79,18 @@ async fn a_unit_cannot_write_after_the_deadline_unless_an_extension_was_granted(
         err.to_string(),
         "Đã hết hạn tự chấm điểm lúc 23:59 ngày 07/01/2024. Liên hệ Sở Nội vụ nếu cần gia hạn."
     );
+    // A late save from a page left open, naming an older version, hears of the deadline
+    // too, not of someone else's save.
+    let err = save_leaf(
+        &ctx(s),
+        &who(officer, &clock),
+        r.round,
+        unit,
+        judged("2.1", "2", None),
+    )
+    .await
+    .expect_err("locked");
+    assert_eq!(err.code(), "deadline_closed", "{err}");
     // Nothing changed.
     let entries = s.self_entries(r.round, unit).await.expect("entries");
     assert_eq!(
