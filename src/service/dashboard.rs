@@ -177,7 +177,7 @@ pub struct RoundCard {
 }
 
 /// Units listed on the home page; a larger round shows its counts and links the round's
-/// own pages (the progress page, the appraisal queue), which list a page at a time.
+/// own pages: the progress page (a hundred units a page), the appraisal queue, the results.
 pub const HOME_LIST: usize = 100;
 
 #[derive(Clone, Debug, Serialize)]

@@ -308,7 +308,8 @@ impl Store {
             not_applicable: entry.not_applicable,
             na_reason: entry.na_reason.clone(),
             version,
-            updated_at: now,
+            // As stored: whole seconds, as a later read gives it.
+            updated_at: super::from_ts(to_ts(now)),
         };
         let audit = NewAudit {
             action: "self_assessment.save".into(),

@@ -14,7 +14,7 @@ async fn a_large_round_is_listed_a_page_at_a_time() {
             .expect("unit");
     }
     let admin = Browser::default();
-    app.sign_in_with(&admin, "quantri").await;
+    let csrf = app.sign_in_with(&admin, "quantri").await;
     let page = |query: &str| {
         let url = app.url(&format!("/quan-tri/ky/{}{query}", r.round));
         let admin = admin.clone();
@@ -65,7 +65,49 @@ async fn a_large_round_is_listed_a_page_at_a_time() {
     let refusal = response.text().await.expect("html");
     assert!(refusal.contains("trang"), "{refusal}");
 
-    // The home page gives the counts and links the progress page instead of 250 rows.
+    // A refused form comes back on its own address: the links lead back to the page, and
+    // the unit chosen (here on the last page) stays chosen.
+    let last_unit = app
+        .store()
+        .unit_by_code("X320")
+        .await
+        .expect("unit")
+        .id
+        .to_string();
+    let response = admin
+        .send(
+            admin
+                .post(app.url(&format!("/quan-tri/ky/{}/gia-han", r.round)))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("unit", last_unit.as_str()),
+                    ("phase", "self_assessment"),
+                    ("kind", "extension"),
+                    ("until", "31/02/2024"),
+                    ("reason", "Mất điện"),
+                ]),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let refused = response.text().await.expect("html").replace("&#x2f;", "/");
+    assert!(
+        refused.contains(&format!(
+            "<option value=\"{last_unit}\" selected>UBND xã Số 320"
+        )),
+        "{refused}"
+    );
+    let round = r.round;
+    assert!(
+        refused.contains(&format!("href=\"/quan-tri/ky/{round}?trang_thai=")),
+        "{refused}"
+    );
+    assert!(refused.contains(&format!("action=\"/quan-tri/ky/{round}#tien-do\"")));
+    assert!(
+        !refused.contains("href=\"?"),
+        "a link relative to the form's address"
+    );
+
+    // The home page gives the counts and links the progress page instead of 320 rows.
     let response = admin.send(admin.get(app.url("/"))).await;
     let home = response.text().await.expect("html");
     assert!(home.contains("Tất cả: <strong>320</strong>"), "{home}");

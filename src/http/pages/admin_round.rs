@@ -118,7 +118,23 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, round: i64, o: Outco
         .take(PER_PAGE)
         .cloned()
         .collect();
-    let choices = if choices_limited { &listed } else { &progress };
+    // A unit chosen in a refused form stays chosen, wherever it is in the list.
+    let typed_units: Vec<String> = ["unit", "survey_unit"]
+        .iter()
+        .filter_map(|k| o.typed.get_attr(k).ok())
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let mut limited = listed.clone();
+    limited.extend(
+        progress
+            .iter()
+            .filter(|p| {
+                typed_units.contains(&p.unit_id.to_string())
+                    && !listed.iter().any(|l| l.unit_id == p.unit_id)
+            })
+            .cloned(),
+    );
+    let choices = if choices_limited { &limited } else { &progress };
     let deadline = stored
         .phases
         .get(&Phase::SelfAssessment)
