@@ -7,7 +7,7 @@ use std::path::Path;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use crate::helpers::{Browser, TestApp, audit_count, json_of, small_round, spawn_app, t};
+use crate::helpers::{Browser, TestApp, audit_count, json_of, small_round, spawn_app, t, upload};
 
 /// A one-page PDF, well formed (cross-reference offsets included).
 const PDF: &[u8] = b"%PDF-1.4\n\
@@ -39,26 +39,6 @@ async fn open_round() -> (TestApp, i64, i64, i64) {
     .await;
     app.clock.set(t("20/12/2023"));
     (app, r.round, r.units[0], r.units[1])
-}
-
-async fn upload(
-    app: &TestApp,
-    browser: &Browser,
-    csrf: &str,
-    base: &str,
-    name: &str,
-    bytes: Vec<u8>,
-    leaves: &[&str],
-) -> (u16, Value) {
-    let mut form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
-    for leaf in leaves {
-        form = form.text("leaf", leaf.to_string());
-    }
-    let request = browser
-        .post(app.url(&format!("{base}/evidence/files")))
-        .header("x-csrf-token", csrf)
-        .multipart(form);
-    json_of(browser.send(request).await).await
 }
 
 async fn cite(

@@ -524,3 +524,26 @@ pub async fn send_json(
     )
     .await
 }
+
+/// Uploads an evidence file for `leaves` of the unit at `base` (`/api/rounds/{r}/units/{u}`):
+/// the status and the JSON answer.
+pub async fn upload(
+    app: &TestApp,
+    browser: &Browser,
+    csrf: &str,
+    base: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    leaves: &[&str],
+) -> (u16, serde_json::Value) {
+    use reqwest::multipart::{Form, Part};
+    let mut form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
+    for leaf in leaves {
+        form = form.text("leaf", leaf.to_string());
+    }
+    let request = browser
+        .post(app.url(&format!("{base}/evidence/files")))
+        .header("x-csrf-token", csrf)
+        .multipart(form);
+    json_of(browser.send(request).await).await
+}

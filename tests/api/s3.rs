@@ -13,10 +13,11 @@ use futures_util::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::{ObjectStore, ObjectStoreExt};
 use parindex::files::{FileStore, S3Settings, content_hash};
-use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-use crate::helpers::{Browser, TestApp, json_of, small_round, spawn_app, spawn_app_with_files, t};
+use crate::helpers::{
+    Browser, TestApp, json_of, small_round, spawn_app, spawn_app_with_files, t, upload,
+};
 
 /// A one-page PDF, well formed.
 const PDF: &[u8] = b"%PDF-1.4\n\
@@ -55,26 +56,6 @@ async fn stored(objects: &dyn ObjectStore) -> Vec<(String, u64)> {
         .expect("list the store's objects");
     found.sort();
     found
-}
-
-async fn upload(
-    app: &TestApp,
-    browser: &Browser,
-    csrf: &str,
-    base: &str,
-    name: &str,
-    bytes: Vec<u8>,
-    leaves: &[&str],
-) -> (u16, Value) {
-    let mut form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
-    for leaf in leaves {
-        form = form.text("leaf", leaf.to_string());
-    }
-    let request = browser
-        .post(app.url(&format!("{base}/evidence/files")))
-        .header("x-csrf-token", csrf)
-        .multipart(form);
-    json_of(browser.send(request).await).await
 }
 
 /// Downloads a file: its status and its bytes.
