@@ -762,16 +762,11 @@ impl Store {
         round_id: i64,
         unit_id: i64,
     ) -> Result<BTreeMap<String, Points>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "select leaf_code, points_h from survey_scores where round_id = $1 and unit_id = $2",
-        )
-        .bind(round_id)
-        .bind(unit_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
+        Ok(self
+            .units_survey_scores(round_id, &[unit_id])
+            .await?
             .into_iter()
-            .map(|(l, h)| (l, Points::from_hundredths(h)))
+            .map(|((_, leaf), points)| (leaf, points))
             .collect())
     }
 
