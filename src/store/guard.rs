@@ -119,66 +119,108 @@ impl Store {
         now: DateTime<Utc>,
         unit: UnitHold,
     ) -> Result<()> {
-        // The round's lock and its publication in one statement.
-        let published: Option<Option<i64>> = match self.backend {
+        // What the guard depends on, as one row: the round's publication, the phase's
+        // window, whether the unit has extensions or reopenings in that phase (read only
+        // where it has), and its submission.
+        let phase = guard.phase.map(Phase::as_str).unwrap_or_default();
+        let state: Option<HeldState> = match self.backend {
             Backend::Sqlite => {
-                // A write first: the transaction holds the write lock from here on. Not
-                // of the key: writing `id`, even to itself, makes SQLite check every row
-                // that refers to the round (the whole round's scores) on each save.
-                sqlx::query_scalar(
-                    "update rounds set year = year where id = $1 returning published_at",
-                )
+                // A write first: the transaction holds the write lock from here on, so the
+                // subqueries read the latest data. Not of the key: writing `id`, even to
+                // itself, makes SQLite check every row that refers to the round (the whole
+                // round's scores) on each save.
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "update rounds set year = year where id = $1 returning {STATE}"
+                )))
                 .bind(guard.round_id)
+                .bind(guard.unit_id)
+                .bind(phase)
                 .fetch_optional(&mut **tx)
                 .await?
             }
             Backend::Postgres => {
-                let published =
-                    sqlx::query_scalar("select published_at from rounds where id = $1 for share")
-                        .bind(guard.round_id)
-                        .fetch_optional(&mut **tx)
-                        .await?;
+                // The locks first, in a statement of their own: a statement that waited
+                // for a lock reads the other tables as they were before it waited, so the
+                // state is read by the next one, which sees what the lock holder wrote.
                 let sql = match unit {
-                    UnitHold::Shared => "select id from units where id = $1 for share",
-                    UnitHold::Exclusive => "select id from units where id = $1 for update",
+                    UnitHold::Shared => {
+                        "select r.id from rounds r, units u where r.id = $1 and u.id = $2 for share"
+                    }
+                    UnitHold::Exclusive => {
+                        "select r.id from rounds r, units u where r.id = $1 and u.id = $2 for share of r for update of u"
+                    }
                 };
-                sqlx::query(sql)
+                let held: Option<i64> = sqlx::query_scalar(sql)
+                    .bind(guard.round_id)
                     .bind(guard.unit_id)
-                    .execute(&mut **tx)
+                    .fetch_optional(&mut **tx)
                     .await?;
-                published
+                match held {
+                    None => None,
+                    Some(_) => {
+                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                            "select {STATE} from rounds where id = $1"
+                        )))
+                        .bind(guard.round_id)
+                        .bind(guard.unit_id)
+                        .bind(phase)
+                        .fetch_optional(&mut **tx)
+                        .await?
+                    }
+                }
             }
         };
-        match published {
-            None => {
-                return Err(StoreError::NotFound(format!(
-                    "kỳ đánh giá #{}",
-                    guard.round_id
-                )));
-            }
-            Some(Some(at)) => return Err(StoreError::Refused(Refusal::Published(from_ts(at)))),
-            Some(None) => {}
+        let Some(state) = state else {
+            return Err(StoreError::NotFound(format!(
+                "kỳ đánh giá #{} hoặc đơn vị #{}",
+                guard.round_id, guard.unit_id
+            )));
+        };
+        if let Some(at) = state.published_at {
+            return Err(StoreError::Refused(Refusal::Published(from_ts(at))));
         }
         if let Some(phase) = guard.phase {
-            let gate = phase_access(tx, guard, phase, now).await?;
+            let window = state
+                .opens_at
+                .zip(state.closes_at)
+                .map(|(opens, closes)| Window {
+                    opens_at: from_ts(opens),
+                    closes_at: from_ts(closes),
+                });
+            let overrides = if state.overridden != 0 {
+                read_overrides(&mut **tx, guard.round_id, guard.unit_id, phase).await?
+            } else {
+                Vec::new()
+            };
+            let gate = access(phase, window.as_ref(), &overrides, now);
             if !gate.open {
                 return Err(StoreError::Refused(Refusal::Closed(gate)));
             }
         }
-        if guard.unsubmitted {
-            let submitted: Option<i64> = sqlx::query_scalar(
-                "select submitted_at from submissions where round_id = $1 and unit_id = $2",
-            )
-            .bind(guard.round_id)
-            .bind(guard.unit_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-            if let Some(at) = submitted {
-                return Err(StoreError::Refused(Refusal::Submitted(from_ts(at))));
-            }
+        if guard.unsubmitted
+            && let Some(at) = state.submitted_at
+        {
+            return Err(StoreError::Refused(Refusal::Submitted(from_ts(at))));
         }
         Ok(())
     }
+}
+
+/// The state a guarded write depends on, read in one row of `rounds` (`$1` the round, `$2`
+/// the unit, `$3` the phase or an empty text).
+const STATE: &str = r"published_at,
+    (select opens_at from round_phases where round_id = $1 and phase = $3) as opens_at,
+    (select closes_at from round_phases where round_id = $1 and phase = $3) as closes_at,
+    (select count(*) from unit_overrides where round_id = $1 and unit_id = $2 and phase = $3) as overridden,
+    (select submitted_at from submissions where round_id = $1 and unit_id = $2) as submitted_at";
+
+#[derive(sqlx::FromRow)]
+struct HeldState {
+    published_at: Option<i64>,
+    opens_at: Option<i64>,
+    closes_at: Option<i64>,
+    overridden: i64,
+    submitted_at: Option<i64>,
 }
 
 impl Store {
@@ -199,26 +241,4 @@ impl Store {
             Some(None) => Ok(()),
         }
     }
-}
-
-/// Whether the unit may write in `phase` at `now`, read inside the transaction.
-async fn phase_access(
-    tx: &mut Transaction<'_, Any>,
-    guard: &Guard,
-    phase: Phase,
-    now: DateTime<Utc>,
-) -> Result<Access> {
-    let window: Option<(i64, i64)> = sqlx::query_as(
-        "select opens_at, closes_at from round_phases where round_id = $1 and phase = $2",
-    )
-    .bind(guard.round_id)
-    .bind(phase.as_str())
-    .fetch_optional(&mut **tx)
-    .await?;
-    let window = window.map(|(opens, closes)| Window {
-        opens_at: from_ts(opens),
-        closes_at: from_ts(closes),
-    });
-    let overrides = read_overrides(&mut **tx, guard.round_id, guard.unit_id, phase).await?;
-    Ok(access(phase, window.as_ref(), &overrides, now))
 }

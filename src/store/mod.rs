@@ -91,6 +91,9 @@ impl Store {
         let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            // A SQLite connection is a file handle in this process: pinging it before each
+            // use checks nothing and costs a hop to its worker thread.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
