@@ -176,3 +176,153 @@ async fn a_criteria_set_code_differing_only_in_case_is_refused() {
         );
     }
 }
+
+/// The results add each unit's scores up per area in the database. Those sums follow the
+/// leaf-by-leaf rules exactly: on the demo's appraised round, with a unit given every case
+/// a leaf can be in (a later appraisal over an earlier one, a comment that decides nothing,
+/// not-applicable claimed by the unit or decided by an appraiser and undone in round 2, an
+/// appraisal of a leaf the unit left empty, a survey leaf set aside, an entry for a code
+/// the set does not have), every unit's result is the same both ways.
+#[tokio::test]
+async fn results_added_up_in_the_database_follow_the_leaf_by_leaf_rules() {
+    use parindex::domain::results::{compute, compute_sums};
+    let db = TestDb::new().await;
+    let s = &db.store;
+    parindex::demo::load(s, &parindex::domain::SystemClock)
+        .await
+        .expect("demo");
+    let rounds = s.rounds().await.expect("rounds");
+    let round_id = rounds.iter().find(|r| r.1 == 2023).expect("2023").0;
+    let round = s.round(round_id).await.expect("round");
+    let tier = &round.tiers[0];
+    let set = s.criteria_set(tier.set_id).await.expect("set").set.clone();
+    let unit = s.units(Some(tier.tier_id)).await.expect("units")[0].id;
+    let line = |results: &parindex::report::RoundResults| {
+        results.tiers[0]
+            .units
+            .iter()
+            .find(|u| u.unit_id == unit)
+            .expect("line")
+            .clone()
+    };
+    let before = line(
+        &parindex::service::results::round_results(s, round_id, chrono::Utc::now())
+            .await
+            .expect("results"),
+    );
+    // Leaves that apply to the unit as the demo left it.
+    let own = s
+        .unit_scores(round_id, tier.tier_id, tier.set_id)
+        .await
+        .expect("scores")
+        .into_iter()
+        .find(|u| u.unit_id == unit)
+        .expect("unit");
+    let applies = |l: &&parindex::domain::criteria::Node| !own.not_applicable.contains(&l.code);
+    let leaves: Vec<String> = set
+        .leaves()
+        .filter(|l| !l.is_survey())
+        .filter(applies)
+        .map(|l| l.code.clone())
+        .collect();
+    let survey = set
+        .leaves()
+        .filter(|l| l.is_survey())
+        .find(applies)
+        .expect("a survey leaf")
+        .code
+        .clone();
+    let pool = s.pool();
+    let run = |sql: &'static str, leaf: String, a: Option<i64>, b: i64| async move {
+        sqlx::query(sql)
+            .bind(round_id)
+            .bind(unit)
+            .bind(leaf)
+            .bind(a)
+            .bind(b)
+            .execute(pool)
+            .await
+            .expect(sql);
+    };
+    let delete = |sql: &'static str, leaf: String| async move {
+        sqlx::query(sql)
+            .bind(round_id)
+            .bind(unit)
+            .bind(leaf)
+            .execute(pool)
+            .await
+            .expect(sql);
+    };
+    const CLEAR: &str =
+        "delete from appraisal_entries where round_id = $1 and unit_id = $2 and leaf_code = $3";
+    const APPRAISE: &str = "insert into appraisal_entries (round_id, unit_id, leaf_code, appraisal_round, points_h, not_applicable, updated_at) values ($1, $2, $3, 1, $4, $5, 0)";
+    const APPRAISE_AGAIN: &str = "insert into appraisal_entries (round_id, unit_id, leaf_code, appraisal_round, points_h, not_applicable, updated_at) values ($1, $2, $3, 2, $4, $5, 0)";
+    const SELF_NA: &str = "update self_entries set not_applicable = $5, points_h = $4 where round_id = $1 and unit_id = $2 and leaf_code = $3";
+    const NO_SELF: &str =
+        "delete from self_entries where round_id = $1 and unit_id = $2 and leaf_code = $3";
+    const STALE: &str = "insert into self_entries (round_id, unit_id, leaf_code, points_h, not_applicable, updated_at) values ($1, $2, $3, $4, $5, 0)";
+    for leaf in leaves.iter().take(6).chain([&survey]) {
+        delete(CLEAR, leaf.clone()).await;
+    }
+    // Not applicable, decided by the appraiser.
+    run(APPRAISE, leaves[0].clone(), None, 1).await;
+    // Decided not applicable in round 1, scored in round 2.
+    run(APPRAISE, leaves[1].clone(), None, 1).await;
+    run(APPRAISE_AGAIN, leaves[1].clone(), Some(50), 0).await;
+    // Scored in round 1; round 2 only commented.
+    run(APPRAISE, leaves[2].clone(), Some(25), 0).await;
+    run(APPRAISE_AGAIN, leaves[2].clone(), None, 0).await;
+    // Not applicable, claimed by the unit.
+    run(SELF_NA, leaves[3].clone(), None, 1).await;
+    // Left empty by the unit, scored by the appraiser.
+    delete(NO_SELF, leaves[4].clone()).await;
+    run(APPRAISE, leaves[4].clone(), Some(75), 0).await;
+    // Claimed not applicable with points, scored in round 2.
+    run(SELF_NA, leaves[5].clone(), Some(40), 1).await;
+    run(APPRAISE_AGAIN, leaves[5].clone(), Some(100), 0).await;
+    // A survey leaf set aside, and a code the set does not have.
+    run(APPRAISE, survey.clone(), None, 1).await;
+    run(STALE, "99.9".into(), Some(300), 0).await;
+
+    let tier_ids: Vec<i64> = round.tiers.iter().map(|t| t.tier_id).collect();
+    let mut sums = s.round_sums(round_id, &tier_ids).await.expect("sums");
+    let mut compared = 0;
+    for tier in &round.tiers {
+        let set = s.criteria_set(tier.set_id).await.expect("set").set.clone();
+        let leaf_by_leaf = s
+            .unit_scores(round_id, tier.tier_id, tier.set_id)
+            .await
+            .expect("scores");
+        let summed = sums.remove(&tier.tier_id).expect("tier");
+        assert_eq!(summed.len(), leaf_by_leaf.len(), "{}", tier.tier_code);
+        for scores in &leaf_by_leaf {
+            let sum = summed
+                .iter()
+                .find(|x| x.unit_id == scores.unit_id)
+                .expect("unit summed");
+            assert_eq!(
+                compute_sums(&set, sum),
+                compute(&set, scores),
+                "unit {}",
+                scores.unit_code
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 51);
+    // The cases were there to be counted: two leaves and the survey leaf left out.
+    let after = line(
+        &parindex::service::results::round_results(s, round_id, chrono::Utc::now())
+            .await
+            .expect("results"),
+    );
+    let out: parindex::domain::Points = [&leaves[0], &leaves[3], &survey]
+        .iter()
+        .map(|c| set.node(c).expect("leaf").max)
+        .fold(parindex::domain::Points::ZERO, |a, b| a + b);
+    assert_eq!(
+        after.applicable_max + out,
+        before.applicable_max,
+        "{after:?}"
+    );
+}
