@@ -82,10 +82,13 @@ impl Database {
         }
     }
 
+    /// Drops the database made for the run, unless `PARINDEX_BENCH_KEEP` is set (to look
+    /// at its plans afterwards).
     async fn remove(self) {
         use sqlx::Connection as _;
         self.store.close().await;
         if let Some((url, name)) = self.drop_on
+            && std::env::var_os("PARINDEX_BENCH_KEEP").is_none()
             && let Ok(mut admin) = sqlx::AnyConnection::connect(&url).await
         {
             let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(

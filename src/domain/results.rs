@@ -100,104 +100,49 @@ pub struct Band {
     pub min_index: Percent,
 }
 
-/// One unit's scores summed per area: what the results need, without the leaf-by-leaf
-/// detail. The store adds them up in SQL (`Store::round_sums`); [`UnitScores::sums`] adds
-/// them up from the leaves with the same rules.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct UnitSums {
-    pub unit_id: i64,
-    pub unit_code: String,
-    pub unit_name: String,
-    /// Per area code: the unit's own points and the appraised points, over the leaves that
-    /// apply to the unit (survey leaves apart). An area with nothing scored may be absent.
-    pub areas: BTreeMap<String, (Points, Points)>,
-    /// Leaves that do not apply to this unit (the appraisers' decision where they made one).
-    pub not_applicable: BTreeSet<String>,
-    /// Survey (điều tra xã hội học) points per survey leaf.
-    pub survey: BTreeMap<String, Points>,
-    /// Sum of bonus items before the set's cap.
-    pub bonus: Points,
-    /// Sum of penalty items before the set's cap.
-    pub penalty: Points,
-}
-
-impl UnitScores {
-    /// The per-area sums of these scores: a leaf that applies counts with the unit's own
-    /// points, and with the latest appraised points where an appraiser gave some, else
-    /// again the unit's own.
-    pub fn sums(&self, set: &CriteriaSet) -> UnitSums {
-        let mut areas: BTreeMap<String, (Points, Points)> = BTreeMap::new();
-        for leaf in set.leaves() {
-            if leaf.is_survey() || self.not_applicable.contains(&leaf.code) {
-                continue;
-            }
-            let own = self
-                .self_scores
-                .get(&leaf.code)
-                .copied()
-                .unwrap_or_default();
-            // An appraiser's score defaults to the unit's own until the appraiser changes it.
-            let appraised = self.appraised.get(&leaf.code).copied().unwrap_or(own);
-            let area = areas.entry(leaf.area_code().to_string()).or_default();
-            area.0 = area.0 + own;
-            area.1 = area.1 + appraised;
-        }
-        UnitSums {
-            unit_id: self.unit_id,
-            unit_code: self.unit_code.clone(),
-            unit_name: self.unit_name.clone(),
-            areas,
-            not_applicable: self.not_applicable.clone(),
-            survey: self.survey.clone(),
-            bonus: self.bonus,
-            penalty: self.penalty,
-        }
-    }
-}
-
 /// Computes one unit's totals and indexes from its scores.
 pub fn compute(set: &CriteriaSet, scores: &UnitScores) -> UnitResult {
-    compute_sums(set, &scores.sums(set))
-}
-
-/// Computes one unit's totals and indexes from its per-area sums.
-pub fn compute_sums(set: &CriteriaSet, sums: &UnitSums) -> UnitResult {
     let mut self_total = Points::ZERO;
     let mut appraised_total = Points::ZERO;
     let mut survey_total = Points::ZERO;
     let mut applicable_max = Points::ZERO;
-    // Per area: points, maximum of the leaves that apply.
     let mut areas: BTreeMap<&str, (Points, Points)> = BTreeMap::new();
     for area in set.areas() {
         areas.insert(area.code.as_str(), (Points::ZERO, Points::ZERO));
     }
     for leaf in set.leaves() {
-        if sums.not_applicable.contains(&leaf.code) {
+        if scores.not_applicable.contains(&leaf.code) {
             continue;
         }
         applicable_max = applicable_max + leaf.max;
-        let area = areas.entry(leaf.area_code()).or_default();
-        area.1 = area.1 + leaf.max;
-        if leaf.is_survey() {
-            let s = sums.survey.get(&leaf.code).copied().unwrap_or_default();
+        let points = if leaf.is_survey() {
+            let s = scores.survey.get(&leaf.code).copied().unwrap_or_default();
             survey_total = survey_total + s;
-            area.0 = area.0 + s;
-        }
+            s
+        } else {
+            let own = scores
+                .self_scores
+                .get(&leaf.code)
+                .copied()
+                .unwrap_or_default();
+            self_total = self_total + own;
+            // An appraiser's score defaults to the unit's own until the appraiser changes it.
+            let appraised = scores.appraised.get(&leaf.code).copied().unwrap_or(own);
+            appraised_total = appraised_total + appraised;
+            appraised
+        };
+        let area = areas.entry(leaf.area_code()).or_default();
+        area.0 = area.0 + points;
+        area.1 = area.1 + leaf.max;
     }
-    for (code, (own, appraised)) in &sums.areas {
-        self_total = self_total + *own;
-        appraised_total = appraised_total + *appraised;
-        let area = areas.entry(code.as_str()).or_default();
-        area.0 = area.0 + *appraised;
-    }
-    let bonus = sums.bonus.min(set.bonus.cap).max(Points::ZERO);
-    let penalty = sums.penalty.min(set.penalty.cap).max(Points::ZERO);
+    let bonus = scores.bonus.min(set.bonus.cap).max(Points::ZERO);
+    let penalty = scores.penalty.min(set.penalty.cap).max(Points::ZERO);
     let final_total = (appraised_total + survey_total + bonus - penalty).max(Points::ZERO);
     UnitResult {
         note: None,
-        unit_id: sums.unit_id,
-        unit_code: sums.unit_code.clone(),
-        unit_name: sums.unit_name.clone(),
+        unit_id: scores.unit_id,
+        unit_code: scores.unit_code.clone(),
+        unit_name: scores.unit_name.clone(),
         self_total,
         appraised_total,
         survey_total,
@@ -271,18 +216,7 @@ pub fn tier_results(
     ranking: Ranking<'_>,
     name_order: impl Fn(&str, &str) -> std::cmp::Ordering,
 ) -> Vec<UnitResult> {
-    let sums: Vec<UnitSums> = units.iter().map(|u| u.sums(set)).collect();
-    tier_results_from_sums(set, &sums, ranking, name_order)
-}
-
-/// Computes, ranks and classifies the units of one tier from their per-area sums.
-pub fn tier_results_from_sums(
-    set: &CriteriaSet,
-    units: &[UnitSums],
-    ranking: Ranking<'_>,
-    name_order: impl Fn(&str, &str) -> std::cmp::Ordering,
-) -> Vec<UnitResult> {
-    let mut results: Vec<UnitResult> = units.iter().map(|u| compute_sums(set, u)).collect();
+    let mut results: Vec<UnitResult> = units.iter().map(|u| compute(set, u)).collect();
     rank(&mut results, ranking.tie_break, name_order);
     for r in &mut results {
         r.classification = classify(r.index, ranking.bands);

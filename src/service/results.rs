@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::{Context, Result, Who};
 use crate::domain::collation::compare_vi;
 use crate::domain::deadline::Phase;
-use crate::domain::results::{Ranking, tier_results_from_sums};
+use crate::domain::results::{Ranking, tier_results};
 use crate::report::{AreaHeading, RoundResults, TierResults};
 use crate::store::Store;
 
@@ -61,18 +61,18 @@ async fn compute(
             .phases
             .get(&Phase::SelfAssessment)
             .is_some_and(|w| now > w.closes_at);
-    let tier_ids: Vec<i64> = round.tiers.iter().map(|t| t.tier_id).collect();
-    let mut sums = store.round_sums(round.id, &tier_ids).await?;
     let mut tiers = Vec::with_capacity(round.tiers.len());
     for tier in &round.tiers {
         let stored = store.criteria_set(tier.set_id).await?;
-        let scores = sums.remove(&tier.tier_id).unwrap_or_default();
+        let scores = store
+            .unit_scores(round.id, tier.tier_id, tier.set_id)
+            .await?;
         let ranking = Ranking {
             tie_break: round.tie_break,
             bands: &tier.bands,
             provisional,
         };
-        let mut units = tier_results_from_sums(&stored.set, &scores, ranking, compare_vi);
+        let mut units = tier_results(&stored.set, &scores, ranking, compare_vi);
         for unit in &mut units {
             if self_over && !submitted.contains_key(&unit.unit_id) {
                 unit.note = Some(NOT_SUBMITTED.into());

@@ -10,7 +10,7 @@ use sqlx::FromRow;
 use super::audit::{NewAudit, append};
 use super::guard::{Guard, UnitHold};
 use super::{Result, Store, StoreError, flag, from_ts, to_ts};
-use crate::domain::results::{UnitScores, UnitSums};
+use crate::domain::results::UnitScores;
 use crate::domain::text::{limit, multiline, one_line};
 use crate::domain::{LeafInput, Points};
 
@@ -683,137 +683,6 @@ impl Store {
             }
         }
         Ok(by_unit.into_values().collect())
-    }
-}
-
-/// Per unit and area of a round, over the leaves of the unit's tier's criteria set (survey
-/// leaves apart): the unit's own points and the appraised points of the leaves that apply,
-/// and the leaves that do not apply. A leaf's effective state is its latest appraisal that
-/// decided something (points, or not applicable), else the unit's own entry; the same
-/// rules as `UnitScores::sums`, which the tests hold it to. `{AREA}` is the backend's
-/// expression for a leaf code's first segment, `{LIST}` its text aggregate.
-const ROUND_SUMS: &str = r"
-with decided as (
-    select a.unit_id, a.leaf_code, a.points_h, a.not_applicable
-    from appraisal_entries a
-    where a.round_id = $1 and (a.not_applicable <> 0 or a.points_h is not null)
-      and not exists (
-        select 1 from appraisal_entries b
-        where b.round_id = a.round_id and b.unit_id = a.unit_id and b.leaf_code = a.leaf_code
-          and b.appraisal_round > a.appraisal_round
-          and (b.not_applicable <> 0 or b.points_h is not null))
-),
-effective as (
-    select s.unit_id, s.leaf_code, s.points_h as own,
-           coalesce(d.not_applicable, s.not_applicable) as na, d.points_h as appraised
-    from self_entries s
-    left join decided d on d.unit_id = s.unit_id and d.leaf_code = s.leaf_code
-    where s.round_id = $1
-    union all
-    select d.unit_id, d.leaf_code, null, d.not_applicable, d.points_h
-    from decided d
-    where not exists (
-        select 1 from self_entries s
-        where s.round_id = $1 and s.unit_id = d.unit_id and s.leaf_code = d.leaf_code)
-)
-select e.unit_id, {AREA} as area,
-    cast(sum(case when e.na = 0 and n.method <> 'survey' then coalesce(e.own, 0) else 0 end) as bigint),
-    cast(sum(case when e.na = 0 and n.method <> 'survey' then coalesce(e.appraised, e.own, 0) else 0 end) as bigint),
-    {LIST}
-from effective e
-join units u on u.id = e.unit_id
-join round_sets rs on rs.round_id = $1 and rs.tier_id = u.tier_id
-join criteria_nodes n on n.set_id = rs.set_id and n.code = e.leaf_code and n.method is not null
-group by e.unit_id, {AREA}";
-
-impl Store {
-    /// The per-area sums of every active unit of a round's tiers, by tier: what the results
-    /// are computed from, added up in the database (the leaf-by-leaf scores of a national
-    /// round are half a million rows).
-    pub async fn round_sums(
-        &self,
-        round_id: i64,
-        tier_ids: &[i64],
-    ) -> Result<BTreeMap<i64, Vec<UnitSums>>> {
-        let (area, list) = match self.backend {
-            super::Backend::Sqlite => (
-                "substr(e.leaf_code, 1, instr(e.leaf_code || '.', '.') - 1)",
-                "group_concat(case when e.na <> 0 then e.leaf_code end, ',')",
-            ),
-            super::Backend::Postgres => (
-                "split_part(e.leaf_code, '.', 1)",
-                "string_agg(case when e.na <> 0 then e.leaf_code end, ',')",
-            ),
-        };
-        let sql = ROUND_SUMS.replace("{AREA}", area).replace("{LIST}", list);
-        let rows: Vec<(i64, String, i64, i64, Option<String>)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(round_id)
-                .fetch_all(&self.pool)
-                .await?;
-        let mut by_unit: BTreeMap<i64, UnitSums> = BTreeMap::new();
-        for (unit, area, own, appraised, not_applicable) in rows {
-            let sums = by_unit.entry(unit).or_default();
-            sums.areas.insert(
-                area,
-                (
-                    Points::from_hundredths(own),
-                    Points::from_hundredths(appraised),
-                ),
-            );
-            // Leaf codes are digits and dots: a comma never occurs in one.
-            for code in not_applicable.iter().flat_map(|l| l.split(',')) {
-                sums.not_applicable.insert(code.to_string());
-            }
-        }
-        let survey_rows: Vec<(i64, String, i64)> = sqlx::query_as(
-            "select unit_id, leaf_code, points_h from survey_scores where round_id = $1",
-        )
-        .bind(round_id)
-        .fetch_all(&self.pool)
-        .await?;
-        for (unit, leaf, points) in survey_rows {
-            by_unit
-                .entry(unit)
-                .or_default()
-                .survey
-                .insert(leaf, Points::from_hundredths(points));
-        }
-        let extra_rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-            r"select e.unit_id, e.kind, e.occurrences, x.points_h
-              from extra_entries e
-              join units u on u.id = e.unit_id
-              join round_sets rs on rs.round_id = $1 and rs.tier_id = u.tier_id
-              join criteria_extras x on x.set_id = rs.set_id and x.kind = e.kind and x.code = e.item_code
-              where e.round_id = $1",
-        )
-        .bind(round_id)
-        .fetch_all(&self.pool)
-        .await?;
-        for (unit, kind, occurrences, points) in extra_rows {
-            let sums = by_unit.entry(unit).or_default();
-            let amount = Points::from_hundredths(points).times(occurrences);
-            if kind == "bonus" {
-                sums.bonus = sums.bonus + amount;
-            } else {
-                sums.penalty = sums.penalty + amount;
-            }
-        }
-        let mut tiers = BTreeMap::new();
-        for &tier_id in tier_ids {
-            let units = self.units(Some(tier_id)).await?;
-            let sums: Vec<UnitSums> = units
-                .into_iter()
-                .map(|u| UnitSums {
-                    unit_id: u.id,
-                    unit_code: u.code,
-                    unit_name: u.name,
-                    ..by_unit.remove(&u.id).unwrap_or_default()
-                })
-                .collect();
-            tiers.insert(tier_id, sums);
-        }
-        Ok(tiers)
     }
 }
 
