@@ -6,8 +6,10 @@
 //!
 //! On SQLite the first statement is a write, so the transaction holds the database's write
 //! lock from its start and reads the latest data. On PostgreSQL, writes to a unit share the
-//! round's row (`for share`) and the unit's row; publication, phases and extensions take
-//! the round's row exclusively, submission and withdrawal the unit's row.
+//! round's advisory lock and the unit's row (`for share`); publication, phases and
+//! extensions take the round's advisory lock and its row exclusively, submission and
+//! withdrawal the unit's row. The state is then read by a statement of its own, which sees
+//! what the holder of a lock it waited for wrote.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Any, Transaction};
@@ -104,7 +106,11 @@ impl Store {
     ) -> Result<()> {
         let sql = match self.backend {
             Backend::Sqlite => "update rounds set year = year where id = $1",
-            Backend::Postgres => "select id from rounds where id = $1 for update",
+            // Its advisory lock too, which the writes to its units share (`hold`).
+            Backend::Postgres => {
+                "with l as (select pg_advisory_xact_lock(7, cast(mod($1, 2147483647) as integer)))
+                 select r.id from rounds r, l where r.id = $1 for update of r"
+            }
         };
         sqlx::query(sql).bind(round_id).execute(&mut **tx).await?;
         Ok(())
@@ -143,11 +149,16 @@ impl Store {
                 // for a lock reads the other tables as they were before it waited, so the
                 // state is read by the next one, which sees what the lock holder wrote.
                 let sql = match unit {
+                    // The round is shared through its advisory lock, not its row: when
+                    // dozens of writers share one row lock, PostgreSQL rewrites the row's
+                    // list of lockers (a multixact) for each of them.
                     UnitHold::Shared => {
-                        "select r.id from rounds r, units u where r.id = $1 and u.id = $2 for share"
+                        "with l as (select pg_advisory_xact_lock_shared(7, cast(mod($1, 2147483647) as integer)))
+                         select u.id from units u, l where u.id = $2 for share of u"
                     }
                     UnitHold::Exclusive => {
-                        "select r.id from rounds r, units u where r.id = $1 and u.id = $2 for share of r for update of u"
+                        "with l as (select pg_advisory_xact_lock_shared(7, cast(mod($1, 2147483647) as integer)))
+                         select u.id from units u, l where u.id = $2 for update of u"
                     }
                 };
                 let held: Option<i64> = sqlx::query_scalar(sql)
