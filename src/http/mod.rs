@@ -155,10 +155,21 @@ pub(crate) fn refusal(uri: &axum::http::Uri, e: error::HttpError) -> axum::respo
     }
 }
 
-async fn health(State(state): State<AppState>) -> Json<Value> {
-    let database = sqlx::query_scalar::<_, i64>("select 1")
-        .fetch_one(state.ctx.store.pool())
-        .await
-        .is_ok();
-    Json(json!({ "status": if database { "ok" } else { "degraded" }, "database": database }))
+/// Whether the instance can serve: 200 when its database answers within two seconds, 503
+/// otherwise, so that a load balancer or a monitor reading only the status takes it out.
+async fn health(State(state): State<AppState>) -> (axum::http::StatusCode, Json<Value>) {
+    let check = sqlx::query_scalar::<_, i64>("select 1").fetch_one(state.ctx.store.pool());
+    let database = matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(2), check).await,
+        Ok(Ok(_))
+    );
+    let status = if database {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({ "status": if database { "ok" } else { "degraded" }, "database": database })),
+    )
 }

@@ -23,6 +23,13 @@ async fn health_check_answers_with_the_database_state() {
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], true);
+    // Without its database the instance says so in the status too: a load balancer or a
+    // monitor that reads only the status takes it out.
+    app.store().close().await;
+    let (status, body) = app.get_json("/health").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["status"], "degraded");
+    assert_eq!(body["database"], false);
 }
 
 #[tokio::test]
