@@ -114,6 +114,42 @@ async fn a_large_round_is_listed_a_page_at_a_time() {
     assert!(home.contains("trang quản trị kỳ đánh giá"), "{home}");
     assert_eq!(rows(&home), 0);
     assert!(!home.contains("Tiến độ của 320 đơn vị"));
+
+    // The appraisal queue too lists a hundred units a page, the counts above for all.
+    let queue = |query: &str| {
+        let url = app.url(&format!("/ky/{}/tham-dinh{query}", r.round));
+        let admin = admin.clone();
+        async move {
+            let response = admin.send(admin.get(url)).await;
+            assert_eq!(response.status(), 200);
+            response.text().await.expect("html")
+        }
+    };
+    let lines = |html: &str| html.matches("<td><span class=\"status ").count();
+    let first = queue("").await;
+    assert_eq!(lines(&first), 100, "a hundred units on the first page");
+    assert!(first.contains("Trang 1/4 (320 đơn vị)"), "{first}");
+    assert!(
+        first.contains(": <strong>320</strong>"),
+        "the count of all: {first}"
+    );
+    assert!(first.contains("&amp;trang=2#hang-doi") || first.contains("&trang=2#hang-doi"));
+    assert_eq!(lines(&queue("?trang=4").await), 20);
+    assert_eq!(
+        lines(&queue("?trang=99").await),
+        20,
+        "past the end: the last page"
+    );
+    // A search narrows it to one page, and the pages keep the filter.
+    let found = queue("?q=xa%20so%2012").await;
+    assert_eq!(lines(&found), 14);
+    assert!(!found.contains("Trang 1/"));
+    let second = queue("?q=xa%20so&trang=2").await;
+    assert!(second.contains("Trang 2/4 (319 đơn vị)"), "{second}");
+    assert!(
+        second.contains("q=xa%20so&amp;trang=3") || second.contains("q=xa%20so&trang=3"),
+        "{second}"
+    );
 }
 
 /// The benchmarks' generator and floor, checked against the application on a small

@@ -16,13 +16,40 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/ky/{round}/tham-dinh", get(page))
 }
 
+/// Units listed on one page of the queue: an appraiser of a whole tier has thousands.
+const PER_PAGE: usize = 100;
+
+/// The queue's filter, and which page of the list to show.
+#[derive(Debug, Default, serde::Deserialize)]
+struct QueueParams {
+    status: Option<String>,
+    tier: Option<String>,
+    q: Option<String>,
+    /// Which page of the list (from 1); past the end, the last.
+    #[serde(rename = "trang")]
+    page: Option<usize>,
+}
+
 async fn page(
     State(state): State<AppState>,
     PageUser { user, who }: PageUser,
     ApiPath(round_id): ApiPath<i64>,
-    PageQuery(filter): PageQuery<QueueFilter>,
+    PageQuery(params): PageQuery<QueueParams>,
 ) -> PageResult {
+    let filter = QueueFilter {
+        status: params.status,
+        tier: params.tier,
+        q: params.q,
+    };
     let (lines, counts) = queue::queue(&state.ctx, &who, round_id, &filter).await?;
+    let matching = lines.len();
+    let pages = matching.div_ceil(PER_PAGE).max(1);
+    let page = params.page.unwrap_or(1).clamp(1, pages);
+    let listed: Vec<_> = lines
+        .into_iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .collect();
     let round = state.ctx.store.round(round_id).await?;
     let statuses: Vec<Value> = QueueStatus::ALL
         .iter()
@@ -40,7 +67,10 @@ async fn page(
         context! {
             user => user_ctx(&user),
             round => context! { id => round.id, title => round.title.clone() },
-            lines => Value::from_serialize(&lines),
+            lines => Value::from_serialize(&listed),
+            matching,
+            page,
+            pages,
             statuses,
             tiers,
             filter => context! {
