@@ -133,12 +133,16 @@ fn synthetic(units: usize, leaves: usize) -> (RoundResults, Vec<UnitDetail>) {
         details.push(UnitDetail {
             round_title: "Chỉ số CCHC năm 2025".into(),
             year: 2025,
+            tier_code: tiers[i % 3].to_string(),
+            tier_name: tiers[i % 3].to_string(),
             unit_code: format!("U{i:05}"),
             unit_name: name,
             submitted: true,
             rows,
         });
     }
+    // Tier by tier, as the server reads them for the detail workbook.
+    details.sort_by_key(|d| tiers.iter().position(|t| *t == d.tier_code));
     for tier in &mut tier_results {
         crate::domain::results::rank(&mut tier.units, Default::default(), |a, b| a.cmp(b));
     }
@@ -173,20 +177,25 @@ fn plain_ranking(results: &RoundResults) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
-/// The same cells as the detail workbook, with rust_xlsxwriter alone (constant memory).
+/// The same cells as the detail workbook, with rust_xlsxwriter alone (constant memory, a
+/// sheet per tier, the units one below the other).
 fn plain_details(details: &[UnitDetail]) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    for d in details {
+    for tier in details.chunk_by(|a, b| a.tier_code == b.tier_code) {
         let sheet = workbook.add_worksheet_with_constant_memory()?;
-        for (r, row) in d.rows.iter().enumerate() {
-            let r = r as u32 + 4;
-            sheet.write_string(r, 0, &row.code)?;
-            sheet.write_string(r, 1, &row.text)?;
-            for c in 2..6 {
-                sheet.write_number(r, c, 0.75)?;
+        let mut r = 0;
+        for d in tier {
+            r += 4;
+            for row in &d.rows {
+                sheet.write_string(r, 0, &row.code)?;
+                sheet.write_string(r, 1, &row.text)?;
+                for c in 2..6 {
+                    sheet.write_number(r, c, 0.75)?;
+                }
+                sheet.write_string(r, 6, &row.unit_note)?;
+                sheet.write_number(r, 8, 1.0)?;
+                r += 1;
             }
-            sheet.write_string(r, 6, &row.unit_note)?;
-            sheet.write_number(r, 8, 1.0)?;
         }
     }
     workbook.save_to_buffer()

@@ -61,6 +61,9 @@ pub struct DetailRow {
 pub struct UnitDetail {
     pub round_title: String,
     pub year: i64,
+    /// The tier the unit is ranked in, in the round: the detail workbook has a sheet per tier.
+    pub tier_code: String,
+    pub tier_name: String,
     pub unit_code: String,
     pub unit_name: String,
     pub submitted: bool,

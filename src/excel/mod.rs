@@ -184,40 +184,199 @@ pub fn ranking_workbook(
     build_ranking_workbook(results, issuer, annex)?.save_to_buffer()
 }
 
-/// The per-unit detail sheets alone, each in constant memory; not yet saved.
+/// The detail workbook alone, in constant memory; not yet saved. `details` come tier by
+/// tier, as [`build_details_workbook_from`] needs them.
 pub fn build_details_workbook(details: &[UnitDetail], issuer: &str) -> Result<Workbook, XlsxError> {
     build_details_workbook_from(std::iter::once(Ok(details.to_vec())), issuer)
 }
 
-/// The per-unit detail sheets, written chunk by chunk as `chunks` reads them (a national
-/// round's details are never held whole), each sheet in constant memory; not yet saved.
+/// Units on one tier sheet at most: each unit after the first starts a new page with a
+/// manual break, and Excel allows 1 023 of them on a sheet.
+const UNITS_PER_SHEET: usize = 1000;
+
+/// The tier sheet being written.
+struct TierSheet {
+    index: usize,
+    tier_code: String,
+    /// 1 for the tier's first sheet, 2 for «… (2)», …
+    part: usize,
+    units: usize,
+    next_row: u32,
+    /// The first row of every unit's block but the first: each starts a page.
+    breaks: Vec<u32>,
+}
+
+impl TierSheet {
+    fn finish(self, workbook: &mut Workbook) -> Result<(), XlsxError> {
+        if !self.breaks.is_empty() {
+            workbook
+                .worksheet_from_index(self.index)?
+                .set_page_breaks(&self.breaks)?;
+        }
+        Ok(())
+    }
+}
+
+/// The detail workbook: a sheet per tier, in the order the details come (the round's tier
+/// order, ranking order within a tier), each unit's block below the previous one and
+/// starting a printed page; a tier of more than [`UNITS_PER_SHEET`] units goes on over
+/// «<tier> (2)», «(3)», …. Written chunk by chunk as `chunks` reads them (a national
+/// round's details are never held whole), each sheet in constant memory: a handful of
+/// sheets, not one per unit; not yet saved.
 pub fn build_details_workbook_from(
     chunks: impl Iterator<Item = Result<Vec<UnitDetail>, XlsxError>>,
     issuer: &str,
 ) -> Result<Workbook, XlsxError> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
+    let columns = detail_columns(true);
     let mut names = SheetNames::default();
+    let mut current: Option<TierSheet> = None;
     for chunk in chunks {
         for detail in chunk? {
-            let name = names.unique(&format!("{} {}", detail.unit_code, detail.unit_name));
-            detail_sheet(&mut workbook, &name, &detail, issuer, &formats, true)?;
+            let same_tier = current
+                .as_ref()
+                .is_some_and(|s| s.tier_code == detail.tier_code);
+            if !same_tier || current.as_ref().is_some_and(|s| s.units >= UNITS_PER_SHEET) {
+                let part = match &current {
+                    Some(s) if same_tier => s.part + 1,
+                    _ => 1,
+                };
+                if let Some(done) = current.take() {
+                    done.finish(&mut workbook)?;
+                }
+                let name = names.unique(&part_name(&detail.tier_name, part));
+                let sheet = workbook.add_worksheet_with_constant_memory()?;
+                sheet.set_name(&name)?;
+                set_columns(sheet, &columns)?;
+                page_setup(sheet)?;
+                current = Some(TierSheet {
+                    index: workbook.worksheets().len() - 1,
+                    tier_code: detail.tier_code.clone(),
+                    part,
+                    units: 0,
+                    next_row: 0,
+                    breaks: Vec::new(),
+                });
+            }
+            let Some(tier) = current.as_mut() else {
+                unreachable!("a tier sheet was just opened");
+            };
+            let first = if tier.units == 0 {
+                0
+            } else {
+                // A row left empty between two units, for whoever reads it on screen.
+                let first = tier.next_row + 1;
+                tier.breaks.push(first);
+                first
+            };
+            let sheet = workbook.worksheet_from_index(tier.index)?;
+            tier.next_row = detail_block(sheet, first, &detail, issuer, &formats, true)? + 1;
+            tier.units += 1;
         }
+    }
+    if let Some(done) = current.take() {
+        done.finish(&mut workbook)?;
     }
     Ok(workbook)
 }
 
-/// The per-unit detail sheets alone, in memory.
+/// The name of a tier's `part`-th sheet: its name, then «<name> (2)», … within 31 characters.
+fn part_name(tier_name: &str, part: usize) -> String {
+    let base = match sheet_name(tier_name) {
+        name if name.trim().is_empty() => "Khối".to_string(),
+        name => name,
+    };
+    if part == 1 {
+        return base;
+    }
+    let suffix = format!(" ({part})");
+    let room = 31 - suffix.chars().count();
+    format!("{}{suffix}", base.chars().take(room).collect::<String>())
+}
+
+/// The detail workbook alone, in memory.
 pub fn details_workbook(details: &[UnitDetail], issuer: &str) -> Result<Vec<u8>, XlsxError> {
     build_details_workbook(details, issuer)?.save_to_buffer()
 }
 
 /// A unit's own score sheet (Biểu tự chấm điểm), as its head signs it.
 pub fn self_assessment_workbook(detail: &UnitDetail, issuer: &str) -> Result<Vec<u8>, XlsxError> {
+    let f = Formats::new();
+    let columns = detail_columns(false);
+    let last_col = (columns.len() - 1) as u16;
     let mut workbook = Workbook::new();
     let name = sheet_name(&format!("{} {}", detail.unit_code, detail.unit_name));
-    detail_sheet(&mut workbook, &name, detail, issuer, &Formats::new(), false)?;
+    let sheet = workbook.add_worksheet_with_constant_memory()?;
+    sheet.set_name(&name)?;
+    set_columns(sheet, &columns)?;
+    let total_row = detail_block(sheet, 0, detail, issuer, &f, false)?;
+    print_setup(sheet, last_col, total_row)?;
+    sheet.set_footer(FOOTER);
+    // The signature block, as the head signs the paper form.
+    sheet.merge_text(
+        total_row + 2,
+        last_col - 2,
+        last_col,
+        "THỦ TRƯỞNG ĐƠN VỊ",
+        &f.title,
+    )?;
+    sheet.merge_text(
+        total_row + 3,
+        last_col - 2,
+        last_col,
+        "(Ký, ghi rõ họ tên và đóng dấu)",
+        &f.title,
+    )?;
     workbook.save_to_buffer()
+}
+
+const FOOTER: &str = "&C&\"Times New Roman\"&11Trang &P/&N";
+
+/// A tier sheet's page: A4 landscape, one page wide, numbered at the foot. No repeated
+/// rows, frozen panes or filter: each unit's block has its own title and header rows.
+fn page_setup(sheet: &mut Worksheet) -> Result<(), XlsxError> {
+    sheet.set_landscape();
+    sheet.set_paper_size(9); // A4
+    sheet.set_print_fit_to_pages(1, 0); // one page wide, as many tall as needed
+    sheet.set_footer(FOOTER);
+    Ok(())
+}
+
+/// The detail columns: heading and width. With appraisal (the detail workbook) or without
+/// (a unit's own score sheet, with its explanations).
+fn detail_columns(with_appraisal: bool) -> Vec<(&'static str, f64)> {
+    if with_appraisal {
+        vec![
+            ("Mã", 7.0),
+            ("Tiêu chí", 44.0),
+            ("Điểm tối đa", 8.0),
+            ("Số liệu", 11.0),
+            ("Điểm tự chấm", 8.0),
+            ("Điểm thẩm định", 9.0),
+            ("Chênh lệch", 8.0),
+            ("Ghi chú của đơn vị", 28.0),
+            ("Ghi chú của thẩm định", 28.0),
+            ("Số tài liệu kiểm chứng", 9.0),
+        ]
+    } else {
+        vec![
+            ("Mã", 7.0),
+            ("Tiêu chí", 50.0),
+            ("Điểm tối đa", 9.0),
+            ("Số liệu", 13.0),
+            ("Điểm tự chấm", 9.0),
+            ("Giải thích, căn cứ chấm điểm", 44.0),
+            ("Số tài liệu kiểm chứng", 10.0),
+        ]
+    }
+}
+
+fn set_columns(sheet: &mut Worksheet, columns: &[(&str, f64)]) -> Result<(), XlsxError> {
+    for (col, (_, w)) in columns.iter().enumerate() {
+        sheet.set_column_width(col as u16, *w)?;
+    }
+    Ok(())
 }
 
 fn optional(
@@ -251,51 +410,24 @@ fn row_height(cells: &[(&str, f64)]) -> f64 {
     (most * 16.0).min(409.0)
 }
 
-/// Leaf by leaf: code, text, maximum, the figures the unit entered, self-score (and, with
-/// appraisal, the appraised score, the difference and the appraiser's note), the unit's
-/// note and the evidence count; each area with its subtotal, then the total.
-fn detail_sheet(
-    workbook: &mut Workbook,
-    name: &str,
+/// One unit's block from row `first` down: the issuer, the title, whether the unit has
+/// sent its self-assessment, the header row, then leaf by leaf: code, text, maximum, the
+/// figures the unit entered, self-score (and, with appraisal, the appraised score, the
+/// difference and the appraiser's note), the unit's note and the evidence count; each area
+/// with its subtotal, then the total. Rows are written top to bottom, each row's height set
+/// before its cells, as a constant-memory sheet needs. Returns the row of the total.
+fn detail_block(
+    sheet: &mut Worksheet,
+    first: u32,
     d: &UnitDetail,
     issuer: &str,
     f: &Formats,
     with_appraisal: bool,
-) -> Result<(), XlsxError> {
-    let columns: Vec<(&str, f64)> = if with_appraisal {
-        vec![
-            ("Mã", 7.0),
-            ("Tiêu chí", 44.0),
-            ("Điểm tối đa", 8.0),
-            ("Số liệu", 11.0),
-            ("Điểm tự chấm", 8.0),
-            ("Điểm thẩm định", 9.0),
-            ("Chênh lệch", 8.0),
-            ("Ghi chú của đơn vị", 28.0),
-            ("Ghi chú của thẩm định", 28.0),
-            ("Số tài liệu kiểm chứng", 9.0),
-        ]
-    } else {
-        vec![
-            ("Mã", 7.0),
-            ("Tiêu chí", 50.0),
-            ("Điểm tối đa", 9.0),
-            ("Số liệu", 13.0),
-            ("Điểm tự chấm", 9.0),
-            ("Giải thích, căn cứ chấm điểm", 44.0),
-            ("Số tài liệu kiểm chứng", 10.0),
-        ]
-    };
+) -> Result<u32, XlsxError> {
+    let columns = detail_columns(with_appraisal);
     let width = |i: usize| columns[i].1;
     let last_col = (columns.len() - 1) as u16;
-    // Rows are written in order, so each detail sheet streams to a temporary file instead of
-    // staying in memory: a national round has thousands of them.
-    let sheet = workbook.add_worksheet_with_constant_memory()?;
-    sheet.set_name(name)?;
-    for (col, (_, w)) in columns.iter().enumerate() {
-        sheet.set_column_width(col as u16, *w)?;
-    }
-    sheet.merge_text(0, 0, last_col, &issuer.to_uppercase(), &f.title)?;
+    sheet.merge_text(first, 0, last_col, &issuer.to_uppercase(), &f.title)?;
     let title = if with_appraisal {
         format!(
             "KẾT QUẢ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM {} — {}",
@@ -309,9 +441,9 @@ fn detail_sheet(
             d.unit_name.to_uppercase()
         )
     };
-    sheet.merge_text(1, 0, last_col, &title, &f.title)?;
+    sheet.merge_text(first + 1, 0, last_col, &title, &f.title)?;
     sheet.merge_text(
-        2,
+        first + 2,
         0,
         last_col,
         if d.submitted {
@@ -321,10 +453,11 @@ fn detail_sheet(
         },
         &f.title,
     )?;
+    let header_row = first + HEADER_ROW;
     let header_height = row_height(&columns.iter().map(|(h, w)| (*h, *w)).collect::<Vec<_>>());
-    sheet.set_row_height(HEADER_ROW, header_height)?;
+    sheet.set_row_height(header_row, header_height)?;
     for (col, (header, _)) in columns.iter().enumerate() {
-        sheet.write_text(HEADER_ROW, col as u16, header, &f.header)?;
+        sheet.write_text(header_row, col as u16, header, &f.header)?;
     }
     // Each area's subtotal: the points of its leaves that apply. Appraised, a leaf not yet
     // appraised counts with its self-score, as in the ranking.
@@ -340,7 +473,7 @@ fn detail_sheet(
     };
     let (mut total_max, mut total_self, mut total_appraised) =
         (Points::default(), Points::default(), None::<Points>);
-    let mut row = HEADER_ROW;
+    let mut row = header_row;
     for r in &d.rows {
         row += 1;
         let indent = "  ".repeat(r.depth.saturating_sub(1));
@@ -432,28 +565,8 @@ fn detail_sheet(
     if with_appraisal && let Some(a) = total_appraised {
         sheet.write_number_with_format(row, 5, points(a), &f.area_number)?;
     }
-    print_setup(sheet, last_col, row)?;
-    sheet.set_footer("&C&\"Times New Roman\"&11Trang &P/&N");
-    if !with_appraisal {
-        // The signature block, as the head signs the paper form.
-        sheet.merge_text(
-            row + 2,
-            last_col - 2,
-            last_col,
-            "THỦ TRƯỞNG ĐƠN VỊ",
-            &f.title,
-        )?;
-        sheet.merge_text(
-            row + 3,
-            last_col - 2,
-            last_col,
-            "(Ký, ghi rõ họ tên và đóng dấu)",
-            &f.title,
-        )?;
-    }
-    Ok(())
+    Ok(row)
 }
-
 #[cfg(test)]
 mod sheet_name_tests {
     #[test]
@@ -469,6 +582,63 @@ mod sheet_name_tests {
 
 #[cfg(test)]
 mod tests {
+    use crate::report::UnitDetail;
+
+    fn unit(tier: &str, i: usize) -> UnitDetail {
+        UnitDetail {
+            round_title: "Chỉ số CCHC năm 2025".into(),
+            year: 2025,
+            tier_code: tier.into(),
+            tier_name: match tier {
+                "xa" => "Khối UBND xã, phường, thị trấn",
+                _ => "Khối sở, ban, ngành",
+            }
+            .into(),
+            unit_code: format!("U{i}"),
+            unit_name: format!("UBND xã số {i}"),
+            submitted: true,
+            rows: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_tier_of_more_than_a_thousand_units_goes_on_over_a_second_sheet() {
+        let details: Vec<UnitDetail> = (0..1001)
+            .map(|i| unit("xa", i))
+            .chain((0..3).map(|i| unit("so", i)))
+            .collect();
+        let mut workbook = super::build_details_workbook(&details, "Sở Nội vụ").expect("build");
+        let names: Vec<String> = workbook.worksheets().iter().map(|s| s.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "Khối UBND xã, phường, thị trấn",
+                "Khối UBND xã, phường, thị t (2)",
+                "Khối sở, ban, ngành",
+            ]
+        );
+        let bytes = workbook.save_to_buffer().expect("save");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+        let breaks: Vec<Option<String>> = (1..=3)
+            .map(|n| {
+                let mut xml = String::new();
+                std::io::Read::read_to_string(
+                    &mut zip
+                        .by_name(&format!("xl/worksheets/sheet{n}.xml"))
+                        .expect("sheet"),
+                    &mut xml,
+                )
+                .expect("read");
+                let (_, rest) = xml.split_once("<rowBreaks count=\"")?;
+                rest.split('"').next().map(str::to_string)
+            })
+            .collect();
+        assert_eq!(
+            breaks,
+            [Some("999".to_string()), None, Some("2".to_string())]
+        );
+    }
+
     #[test]
     fn sheet_names_fit_excel() {
         assert_eq!(

@@ -7,7 +7,7 @@ use super::self_assessment::{ensure_viewable, unit_in_round};
 use super::{Context, Result, Who};
 use crate::domain::{CriteriaSet, Points};
 use crate::report::{DetailRow, RoundResults, UnitDetail};
-use crate::store::{Round, Store, Unit};
+use crate::store::{Round, RoundTier, Store, Unit};
 
 /// How many units' details are read and written at a time: a national round's detail
 /// workbook is written chunk by chunk, never gathered whole in memory.
@@ -74,7 +74,7 @@ pub async fn details_of(
                 })
                 .collect(),
         };
-        details.push(detail(round, unit, &set, data));
+        details.push(detail(round, pinned, unit, &set, data));
     }
     Ok(details)
 }
@@ -130,7 +130,13 @@ fn figures(e: &crate::store::SelfEntry) -> String {
     }
 }
 
-fn detail(round: &Round, unit: Unit, set: &CriteriaSet, data: UnitData) -> UnitDetail {
+fn detail(
+    round: &Round,
+    tier: &RoundTier,
+    unit: Unit,
+    set: &CriteriaSet,
+    data: UnitData,
+) -> UnitDetail {
     let UnitData {
         entries,
         appraisals,
@@ -206,6 +212,8 @@ fn detail(round: &Round, unit: Unit, set: &CriteriaSet, data: UnitData) -> UnitD
     UnitDetail {
         round_title: round.title.clone(),
         year: round.year,
+        tier_code: tier.tier_code.clone(),
+        tier_name: tier.tier_name.clone(),
         unit_code: unit.code,
         unit_name: unit.name,
         submitted,
@@ -252,5 +260,15 @@ pub async fn unit_detail(
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let data = UnitData::read(store, round_id, unit_id).await?;
-    Ok(detail(&round, unit, &set, data))
+    let tier = round
+        .tiers
+        .iter()
+        .find(|t| t.tier_id == unit.tier_id)
+        .ok_or_else(|| {
+            super::ServiceError::Invalid(format!(
+                "Đơn vị {} không tham gia kỳ đánh giá này.",
+                unit.name
+            ))
+        })?;
+    Ok(detail(&round, tier, unit, &set, data))
 }

@@ -236,7 +236,7 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
         }));
     assert_eq!(officer.send(request).await.status(), 201);
 
-    // The ranking workbook has a detail sheet per unit with the appraisal columns.
+    // The detail workbook shows each unit with the appraisal columns.
     app.clock.set(t("20/01/2024"));
     let appraiser = Browser::default();
     let a_csrf = app.sign_in_with(&appraiser, "thamdinh").await;
@@ -256,7 +256,7 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
         .json(&serde_json::json!({ "points": "2.5" }));
     assert_eq!(admin.send(request).await.status(), 204);
 
-    // Each unit's detail sheet, in its own (streamed) workbook.
+    // Each unit's detail, in its own (streamed) workbook.
     let response = admin
         .send(admin.get(app.url(&format!("/api/rounds/{round}/export/details.xlsx"))))
         .await;
@@ -272,17 +272,36 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
     );
     let bytes = response.bytes().await.expect("body").to_vec();
     let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
-    assert_eq!(
-        workbook.sheet_names(),
-        ["A UBND phường An Khánh", "B UBND phường Hưng Lợi"]
-    );
-    let rows: Vec<String> = workbook
-        .worksheet_range("A UBND phường An Khánh")
+    // One sheet for the tier, the units one below the other in ranking order.
+    assert_eq!(workbook.sheet_names(), ["Khối kiểm thử"]);
+    let all: Vec<String> = workbook
+        .worksheet_range("Khối kiểm thử")
         .expect("detail")
         .rows()
         .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
         .collect();
+    let blocks = unit_blocks(&all);
+    let titles: Vec<&str> = blocks.iter().map(|(title, _)| title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "KẾT QUẢ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM 2023 — UBND PHƯỜNG AN KHÁNH",
+            "KẾT QUẢ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM 2023 — UBND PHƯỜNG HƯNG LỢI"
+        ]
+    );
+    let rows = &blocks[0].1;
     assert!(rows.contains(&row_2_1.to_string()), "{rows:#?}");
+    // B's block has its own header and total, none of A's figures.
+    let b = &blocks[1].1;
+    assert!(
+        b.iter().any(|r| r.starts_with("«Mã» | «Tiêu chí»")),
+        "{b:#?}"
+    );
+    assert!(!b.contains(&row_2_1.to_string()), "{b:#?}");
+    assert!(
+        b.iter().any(|r| r.starts_with("∅ | «TỔNG CỘNG» | 10 |")),
+        "{b:#?}"
+    );
     for line in [
         "«3.1» | «  Mức độ hài lòng của người dân, tổ chức» | 3 | «Điều tra XHH» | ∅ | 2.5 | ∅ | ∅ | ∅ | 0",
         "∅ | «TỔNG CỘNG» | 10 | ∅ | 2.5 | 4.5 | ∅ | ∅ | ∅ | ∅",
@@ -310,6 +329,106 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
         workbook.sheet_names(),
         ["Phụ lục I.1", "Phụ lục II", "Biểu đồ"]
     );
+}
+
+/// A detail sheet's rows cut into the units' blocks: each unit's title (without «»), then
+/// its rows from the title down to the next unit's title.
+fn unit_blocks(rows: &[String]) -> Vec<(String, Vec<String>)> {
+    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
+    for row in rows {
+        let first = row.split(" | ").next().unwrap_or_default();
+        if let Some(title) = first
+            .strip_prefix("«KẾT QUẢ CHẤM ĐIỂM")
+            .and_then(|t| t.strip_suffix('»'))
+        {
+            blocks.push((format!("KẾT QUẢ CHẤM ĐIỂM{title}"), Vec::new()));
+        }
+        if let Some((_, block)) = blocks.last_mut() {
+            block.push(row.clone());
+        }
+    }
+    blocks
+}
+
+/// The manual page breaks of a workbook's `n`-th sheet (from 1), read from its XML.
+fn row_breaks(bytes: &[u8], n: usize) -> usize {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    let mut xml = String::new();
+    zip.by_name(&format!("xl/worksheets/sheet{n}.xml"))
+        .expect("sheet xml")
+        .read_to_string(&mut xml)
+        .expect("read");
+    match xml.split_once("<rowBreaks count=\"") {
+        None => 0,
+        Some((_, rest)) => rest
+            .split('"')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("rowBreaks count"),
+    }
+}
+
+#[tokio::test]
+async fn the_demo_detail_workbook_has_a_sheet_per_tier_and_a_page_per_unit() {
+    let app = spawn_app().await;
+    parindex::demo::load(app.store(), &parindex::domain::SystemClock)
+        .await
+        .expect("demo");
+    let now = chrono::Utc::now();
+    app.clock.set(now);
+    let rounds = app.store().rounds().await.expect("rounds");
+    let round = rounds.iter().find(|r| r.1 == 2023).expect("2023").0;
+    let results = parindex::service::results::round_results(app.store(), round, now)
+        .await
+        .expect("results");
+    let admin = Browser::default();
+    app.sign_in_with_password(&admin, "quantri", parindex::demo::DEMO_PASSWORD)
+        .await;
+    let response = admin
+        .send(admin.get(app.url(&format!("/api/rounds/{round}/export/details.xlsx"))))
+        .await;
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.expect("body").to_vec();
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).expect("xlsx");
+    // A sheet per tier, named after it, in the round's order.
+    let tiers: Vec<&str> = results.tiers.iter().map(|t| t.tier_name.as_str()).collect();
+    assert_eq!(tiers.len(), 3);
+    assert_eq!(workbook.sheet_names(), tiers);
+    let title = |name: &str| {
+        format!(
+            "KẾT QUẢ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM 2023 — {}",
+            name.to_uppercase()
+        )
+    };
+    for (n, tier) in results.tiers.iter().enumerate() {
+        let rows: Vec<String> = workbook
+            .worksheet_range(&tier.tier_name)
+            .expect("tier sheet")
+            .rows()
+            .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
+            .collect();
+        // Every unit of the tier, in ranking order, each with its own header and total;
+        // no unit of another tier.
+        let blocks = unit_blocks(&rows);
+        let titles: Vec<&str> = blocks.iter().map(|(title, _)| title.as_str()).collect();
+        let expected: Vec<String> = tier.units.iter().map(|u| title(&u.unit_name)).collect();
+        assert_eq!(titles, expected, "{}", tier.tier_name);
+        for (unit, (_, block)) in tier.units.iter().zip(&blocks) {
+            let header = block
+                .iter()
+                .filter(|r| r.starts_with("«Mã» | «Tiêu chí» | «Điểm tối đa»"))
+                .count();
+            let totals = block.iter().filter(|r| r.contains("«TỔNG CỘNG»")).count();
+            assert_eq!((header, totals), (1, 1), "{}: {block:#?}", unit.unit_name);
+        }
+        // Each unit but the first starts a new page.
+        assert_eq!(
+            row_breaks(&bytes, n + 1),
+            tier.units.len() - 1,
+            "{}",
+            tier.tier_name
+        );
+    }
 }
 
 /// (unit code, unit name, a number in 3.1, or a text / "=formula" in 3.1)

@@ -12,6 +12,7 @@ use parindex::service::results::round_results;
 use crate::helpers::TestDb;
 
 /// One word of the PDF: its page (from 1), text, height and box in points.
+#[derive(Clone)]
 struct Word {
     page: usize,
     text: String,
@@ -72,6 +73,12 @@ fn words(pdf: &std::path::Path) -> Vec<Word> {
 
 /// Converts a workbook to PDF with LibreOffice, its pages saved as images named `name`.
 fn print(bytes: &[u8], name: &str) -> std::path::PathBuf {
+    print_pages(bytes, name, None)
+}
+
+/// Prints like [`print`], with page images of the first `images` pages only (all when
+/// `None`): a long document is checked from its text, looked at from its first pages.
+fn print_pages(bytes: &[u8], name: &str, images: Option<usize>) -> std::path::PathBuf {
     let dir = tempfile::tempdir().expect("dir").keep();
     let xlsx = dir.join(format!("{name}.xlsx"));
     std::fs::write(&xlsx, bytes).expect("write");
@@ -102,8 +109,12 @@ fn print(bytes: &[u8], name: &str) -> std::path::PathBuf {
     );
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-output/print");
     std::fs::create_dir_all(&out).expect("print dir");
-    let status = Command::new("pdftoppm")
-        .args(["-png", "-r", "70"])
+    let mut render = Command::new("pdftoppm");
+    render.args(["-png", "-r", "70"]);
+    if let Some(last) = images {
+        render.args(["-l", &last.to_string()]);
+    }
+    let status = render
         .arg(&pdf)
         .arg(out.join(name))
         .status()
@@ -273,6 +284,67 @@ async fn the_demo_rounds_annex_prints_as_a_signed_document() {
         "Biểu tự chấm điểm: {} trang",
         words.iter().map(|w| w.page).max().unwrap_or(0)
     );
+
+    // The detail workbook: a sheet per tier, every unit starting a page of its own, its
+    // columns on that page, nothing printed over anything. Printed for the districts' tier
+    // (9 units): the whole demo is 410 pages, which LibreOffice takes minutes to print.
+    let round_row = store.round(round).await.expect("round");
+    let mut chunks = Vec::new();
+    for (tier, ids) in parindex::service::exports::detail_chunks(&results)
+        .into_iter()
+        .filter(|(tier, _)| tier == "huyen")
+    {
+        let details = parindex::service::exports::details_of(store, &round_row, &tier, &ids)
+            .await
+            .expect("details");
+        chunks.push(Ok(details));
+    }
+    let bytes = parindex::excel::build_details_workbook_from(chunks.into_iter(), "Sở Nội vụ")
+        .expect("details")
+        .save_to_buffer()
+        .expect("save");
+    let pdf = print_pages(&bytes, "chi-tiet", Some(12));
+    let words = self::words(&pdf);
+    let pages = words.iter().map(|w| w.page).max().unwrap_or(0);
+    let units: usize = results
+        .tiers
+        .iter()
+        .filter(|t| t.tier_code == "huyen")
+        .map(|t| t.units.len())
+        .sum();
+    assert_eq!(units, 9);
+    let mut starts = 0;
+    for page in 1..=pages {
+        let text = page_text(&words, page);
+        let titles = text.matches("KẾT QUẢ CHẤM ĐIỂM").count();
+        assert!(titles <= 1, "page {page} holds {titles} units: {text}");
+        if titles == 1 {
+            starts += 1;
+            // The unit's page begins with its title rows and has all its columns.
+            let top = words
+                .iter()
+                .filter(|w| w.page == page && w.text.chars().any(char::is_alphanumeric))
+                .min_by(|a, b| a.y.0.total_cmp(&b.y.0))
+                .expect("a word");
+            assert_eq!(top.text, "SỞ", "page {page} starts with «{}»", top.text);
+            for header in ["Mã", "Tiêu", "thẩm", "kiểm"] {
+                assert!(
+                    text.contains(header),
+                    "«{header}» not on page {page}: {text}"
+                );
+            }
+        }
+    }
+    assert_eq!(starts, units, "a page per unit");
+    for page in 1..=pages {
+        let on_page: Vec<Word> = words.iter().filter(|w| w.page == page).cloned().collect();
+        assert!(
+            overlapping(&on_page).is_empty(),
+            "page {page}: {:?}",
+            overlapping(&on_page)
+        );
+    }
+    eprintln!("Chi tiết từng đơn vị: {units} đơn vị, {pages} trang");
 
     // A criteria set as published: landscape, readable, the columns people read.
     let stored = store

@@ -61,8 +61,9 @@ async fn export_ranking(
 
 /// Every unit's detail, leaf by leaf (Excel), streamed
 ///
-/// One sheet per unit in ranking order: code, text, maximum, self, appraised, difference,
-/// notes, evidence count. Same access as the ranking workbook.
+/// One sheet per tier, its units in ranking order, each starting a printed page: code,
+/// text, maximum, self, appraised, difference, notes, evidence count. Same access as the
+/// ranking workbook.
 #[utoipa::path(
     get,
     path = "/api/rounds/{round}/export/details.xlsx",
