@@ -62,6 +62,26 @@ type Chunk = std::io::Result<Bytes>;
 /// Sends each chunk the zip writer produces to the response body. The channel is bounded:
 /// the writer waits while the client is slower, gives up after [`STALLED_DOWNLOAD`], and
 /// stops when the client leaves. The first chunk also says "the file is under way".
+/// What a workbook's builder can ask while it works: whether the client is still waiting.
+/// A national round's workbook takes its builder half a minute; one nobody will read
+/// should stop there, not hold an export slot to the end.
+pub struct Watch(tokio::sync::mpsc::Sender<Chunk>);
+
+impl Watch {
+    /// The client left (closed the connection, or the request was dropped).
+    pub fn left(&self) -> bool {
+        self.0.is_closed()
+    }
+
+    /// An error for a builder to stop with once the client left.
+    pub fn gone() -> rust_xlsxwriter::XlsxError {
+        rust_xlsxwriter::XlsxError::IoError(std::io::Error::new(
+            std::io::ErrorKind::BrokenPipe,
+            "the client left",
+        ))
+    }
+}
+
 struct ChannelWriter {
     tx: tokio::sync::mpsc::Sender<Chunk>,
     runtime: tokio::runtime::Handle,
@@ -109,7 +129,10 @@ impl std::io::Write for ChannelWriter {
 /// looks whole but is not.
 pub async fn xlsx_stream(
     file_name: &str,
-    build: impl FnOnce() -> std::result::Result<rust_xlsxwriter::Workbook, rust_xlsxwriter::XlsxError>
+    build: impl FnOnce(
+        &Watch,
+    )
+        -> std::result::Result<rust_xlsxwriter::Workbook, rust_xlsxwriter::XlsxError>
     + Send
     + 'static,
 ) -> Result<Response> {
@@ -133,8 +156,9 @@ pub async fn xlsx_stream(
                 started: Some(started_tx),
             },
         );
+        let watch = Watch(writer.get_ref().tx.clone());
         let saved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            build()
+            build(&watch)
                 .and_then(|mut workbook| workbook.save_to_writer(&mut writer))
                 .map_err(|e| e.to_string())
                 .and_then(|()| writer.flush().map_err(|e| e.to_string()))
@@ -210,7 +234,7 @@ mod tests {
     async fn a_workbook_that_fails_before_its_first_byte_is_an_error_not_a_cut_download() {
         // Excel refuses two sheets whose names differ only in case; rust_xlsxwriter finds
         // out on saving, after the workbook was built.
-        let duplicate = super::xlsx_stream("x.xlsx", || {
+        let duplicate = super::xlsx_stream("x.xlsx", |_| {
             let mut workbook = rust_xlsxwriter::Workbook::new();
             workbook.add_worksheet().set_name("Phường 1")?;
             workbook.add_worksheet().set_name("PHƯỜNG 1")?;
@@ -221,7 +245,7 @@ mod tests {
             duplicate.err().map(|e| (e.status.as_u16(), e.code)),
             Some((500, "internal"))
         );
-        let panicked = super::xlsx_stream("x.xlsx", || panic!("a bug while building")).await;
+        let panicked = super::xlsx_stream("x.xlsx", |_| panic!("a bug while building")).await;
         assert_eq!(
             panicked.err().map(|e| (e.status.as_u16(), e.code)),
             Some((500, "internal"))
@@ -230,7 +254,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_good_workbook_streams_whole() {
-        let response = super::xlsx_stream("Xếp hạng.xlsx", || {
+        let response = super::xlsx_stream("Xếp hạng.xlsx", |_| {
             let mut workbook = rust_xlsxwriter::Workbook::new();
             let sheet = workbook.add_worksheet();
             for row in 0..20_000 {
@@ -251,6 +275,33 @@ mod tests {
         assert!(bytes.len() > 64 * 1024, "{}", bytes.len());
         let tail = &bytes[bytes.len() - 22..];
         assert_eq!(&tail[..4], b"PK\x05\x06");
+    }
+
+    #[tokio::test]
+    async fn a_builder_hears_that_the_client_left() {
+        use std::time::{Duration, Instant};
+        let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+        let download = tokio::spawn(super::xlsx_stream("x.xlsx", move |watch| {
+            // A long build, as a national round's: it looks up between chunks.
+            let start = Instant::now();
+            while !watch.left() && start.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = seen_tx.send((watch.left(), start.elapsed()));
+            Err(super::Watch::gone())
+        }));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // The client goes: the request's future is dropped.
+        download.abort();
+        let (left, after) = tokio::task::spawn_blocking(move || {
+            seen_rx
+                .recv_timeout(Duration::from_secs(15))
+                .expect("build ended")
+        })
+        .await
+        .expect("join");
+        assert!(left, "the builder saw the client leave");
+        assert!(after < Duration::from_secs(10), "{after:?}");
     }
 
     #[test]

@@ -53,7 +53,7 @@ async fn export_ranking(
     let results = exports::ranking(&state.ctx, &caller.who(), round).await?;
     let (issuer, annex) = (state.issuer.clone(), state.annex.clone());
     let file_name = format!("Xếp hạng {}.xlsx", results.title);
-    xlsx_stream(&file_name, move || {
+    xlsx_stream(&file_name, move |_| {
         crate::excel::build_ranking_workbook(&results, &issuer, &annex)
     })
     .await
@@ -81,11 +81,15 @@ async fn export_details(
     let file_name = format!("Chi tiết từng đơn vị {}.xlsx", results.title);
     let store = state.ctx.store.clone();
     let runtime = tokio::runtime::Handle::current();
-    xlsx_stream(&file_name, move || {
-        // On the blocking thread: each chunk of units is read, written, then dropped.
+    xlsx_stream(&file_name, move |watch| {
+        // On the blocking thread: each chunk of units is read, written, then dropped; the
+        // work stops at the next chunk once the client has left.
         let chunks = exports::detail_chunks(&results)
             .into_iter()
             .map(|(tier, units)| {
+                if watch.left() {
+                    return Err(crate::http::download::Watch::gone());
+                }
                 runtime
                     .block_on(exports::details_of(&store, &round, &tier, &units))
                     .map_err(|e| rust_xlsxwriter::XlsxError::IoError(std::io::Error::other(e)))
