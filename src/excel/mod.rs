@@ -338,7 +338,11 @@ const FOOTER: &str = "&C&\"Times New Roman\"&11Trang &P/&N";
 fn page_setup(sheet: &mut Worksheet) -> Result<(), XlsxError> {
     sheet.set_landscape();
     sheet.set_paper_size(9); // A4
-    sheet.set_print_fit_to_pages(1, 0); // one page wide, as many tall as needed
+    // A fixed scale at which the ten columns fit across the page, not «fit to one page
+    // wide»: Excel ignores manual page breaks under «fit to», and each unit's block must
+    // start a page.
+    sheet.set_print_scale(60);
+    sheet.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
     sheet.set_footer(FOOTER);
     Ok(())
 }
