@@ -129,29 +129,28 @@ impl Store {
         // window, whether the unit has extensions or reopenings in that phase (read only
         // where it has), and its submission.
         let phase = guard.phase.map(Phase::as_str).unwrap_or_default();
-        let state: Option<HeldState> = match self.backend {
+        let not_found = || {
+            StoreError::NotFound(format!(
+                "kỳ đánh giá #{} hoặc đơn vị #{}",
+                guard.round_id, guard.unit_id
+            ))
+        };
+        let read = match self.backend {
+            // A write first: the transaction holds the write lock from here on, so the
+            // subqueries read the latest data. Not of the key: writing `id`, even to
+            // itself, makes SQLite check every row that refers to the round (the whole
+            // round's scores) on each save.
             Backend::Sqlite => {
-                // A write first: the transaction holds the write lock from here on, so the
-                // subqueries read the latest data. Not of the key: writing `id`, even to
-                // itself, makes SQLite check every row that refers to the round (the whole
-                // round's scores) on each save.
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "update rounds set year = year where id = $1 returning {STATE}"
-                )))
-                .bind(guard.round_id)
-                .bind(guard.unit_id)
-                .bind(phase)
-                .fetch_optional(&mut **tx)
-                .await?
+                format!("update rounds set year = year where id = $1 returning {STATE}")
             }
             Backend::Postgres => {
                 // The locks first, in a statement of their own: a statement that waited
                 // for a lock reads the other tables as they were before it waited, so the
                 // state is read by the next one, which sees what the lock holder wrote.
+                // The round is shared through its advisory lock, not its row: when dozens
+                // of writers share one row lock, PostgreSQL rewrites the row's list of
+                // lockers (a multixact) for each of them.
                 let sql = match unit {
-                    // The round is shared through its advisory lock, not its row: when
-                    // dozens of writers share one row lock, PostgreSQL rewrites the row's
-                    // list of lockers (a multixact) for each of them.
                     UnitHold::Shared => {
                         "with l as (select pg_advisory_xact_lock_shared(7, cast(mod($1, 2147483647) as integer)))
                          select u.id from units u, l where u.id = $2 for share of u"
@@ -166,27 +165,17 @@ impl Store {
                     .bind(guard.unit_id)
                     .fetch_optional(&mut **tx)
                     .await?;
-                match held {
-                    None => None,
-                    Some(_) => {
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "select {STATE} from rounds where id = $1"
-                        )))
-                        .bind(guard.round_id)
-                        .bind(guard.unit_id)
-                        .bind(phase)
-                        .fetch_optional(&mut **tx)
-                        .await?
-                    }
-                }
+                held.ok_or_else(not_found)?;
+                format!("select {STATE} from rounds where id = $1")
             }
         };
-        let Some(state) = state else {
-            return Err(StoreError::NotFound(format!(
-                "kỳ đánh giá #{} hoặc đơn vị #{}",
-                guard.round_id, guard.unit_id
-            )));
-        };
+        let state: Option<HeldState> = sqlx::query_as(sqlx::AssertSqlSafe(read))
+            .bind(guard.round_id)
+            .bind(guard.unit_id)
+            .bind(phase)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let state = state.ok_or_else(not_found)?;
         if let Some(at) = state.published_at {
             return Err(StoreError::Refused(Refusal::Published(from_ts(at))));
         }

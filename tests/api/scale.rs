@@ -15,8 +15,8 @@ async fn a_large_round_is_listed_a_page_at_a_time() {
     }
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;
-    let page = |query: &str| {
-        let url = app.url(&format!("/quan-tri/ky/{}{query}", r.round));
+    let html = |path: String| {
+        let url = app.url(&path);
         let admin = admin.clone();
         async move {
             let response = admin.send(admin.get(url)).await;
@@ -24,6 +24,7 @@ async fn a_large_round_is_listed_a_page_at_a_time() {
             response.text().await.expect("html")
         }
     };
+    let page = |query: &str| html(format!("/quan-tri/ky/{}{query}", r.round));
     let rows = |html: &str| html.matches("/tu-cham-diem\">").count();
 
     let first = page("").await;
@@ -116,15 +117,7 @@ async fn a_large_round_is_listed_a_page_at_a_time() {
     assert!(!home.contains("Tiến độ của 320 đơn vị"));
 
     // The appraisal queue too lists a hundred units a page, the counts above for all.
-    let queue = |query: &str| {
-        let url = app.url(&format!("/ky/{}/tham-dinh{query}", r.round));
-        let admin = admin.clone();
-        async move {
-            let response = admin.send(admin.get(url)).await;
-            assert_eq!(response.status(), 200);
-            response.text().await.expect("html")
-        }
-    };
+    let queue = |query: &str| html(format!("/ky/{}/tham-dinh{query}", r.round));
     let lines = |html: &str| html.matches("<td><span class=\"status ").count();
     let first = queue("").await;
     assert_eq!(lines(&first), 100, "a hundred units on the first page");
