@@ -350,15 +350,20 @@ fn unit_blocks(rows: &[String]) -> Vec<(String, Vec<String>)> {
     blocks
 }
 
-/// The manual page breaks of a workbook's `n`-th sheet (from 1), read from its XML.
-fn row_breaks(bytes: &[u8], n: usize) -> usize {
+/// The XML of a workbook's `n`-th sheet (from 1).
+fn sheet_xml(bytes: &[u8], n: usize) -> String {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
     let mut xml = String::new();
     zip.by_name(&format!("xl/worksheets/sheet{n}.xml"))
         .expect("sheet xml")
         .read_to_string(&mut xml)
         .expect("read");
-    match xml.split_once("<rowBreaks count=\"") {
+    xml
+}
+
+/// The manual page breaks of a workbook's `n`-th sheet (from 1), read from its XML.
+fn row_breaks(bytes: &[u8], n: usize) -> usize {
+    match sheet_xml(bytes, n).split_once("<rowBreaks count=\"") {
         None => 0,
         Some((_, rest)) => rest
             .split('"')
@@ -421,6 +426,26 @@ async fn the_demo_detail_workbook_has_a_sheet_per_tier_and_a_page_per_unit() {
             let totals = block.iter().filter(|r| r.contains("«TỔNG CỘNG»")).count();
             assert_eq!((header, totals), (1, 1), "{}: {block:#?}", unit.unit_name);
         }
+        // Every row from a unit's column headings to its total is as tall as its wrapped
+        // text: the row heights reach the file (no program-written row grows by itself).
+        let tall: usize = blocks
+            .iter()
+            .map(|(_, block)| {
+                let header = block
+                    .iter()
+                    .position(|r| r.starts_with("«Mã» | «Tiêu chí»"));
+                let total = block.iter().position(|r| r.contains("«TỔNG CỘNG»"));
+                total.expect("total") - header.expect("header") + 1
+            })
+            .sum();
+        assert_eq!(
+            sheet_xml(&bytes, n + 1)
+                .matches("customHeight=\"1\"")
+                .count(),
+            tall,
+            "{}",
+            tier.tier_name
+        );
         // Each unit but the first starts a new page.
         assert_eq!(
             row_breaks(&bytes, n + 1),
