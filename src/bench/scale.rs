@@ -453,31 +453,34 @@ pub async fn results(url: Option<&str>, units: usize, leaves: usize) -> anyhow::
 
     let (address, _files) = serve(store).await?;
     let admin = sign_in(address, &seeded.admin).await?;
-    for (label, path) in [
-        ("trang chủ", "/".to_string()),
-        ("tiến độ (quản trị)", format!("/quan-tri/ky/{round}")),
-        ("kết quả", format!("/ky/{round}/ket-qua")),
-    ] {
-        let (time, length) = median(3, || {
-            let (admin, path) = (admin.clone(), path.clone());
-            async move {
-                let mut sender = connect(address).await?;
-                let (status, _, length, _) =
-                    send(&mut sender, Method::GET, &path, &admin, None, true).await?;
-                if status != 200 {
-                    bail!("{path}: {status}");
+    let page = |label: &'static str, path: String| {
+        let admin = admin.clone();
+        async move {
+            let (time, length) = median(3, || {
+                let (admin, path) = (admin.clone(), path.clone());
+                async move {
+                    let mut sender = connect(address).await?;
+                    let (status, _, length, _) =
+                        send(&mut sender, Method::GET, &path, &admin, None, true).await?;
+                    if status != 200 {
+                        bail!("{path}: {status}");
+                    }
+                    Ok(length)
                 }
-                Ok(length)
-            }
-        })
-        .await?;
-        println!(
-            "{}: trang {label:<20} {:>8.1} ms ({} KiB)",
-            db.label,
-            time.as_secs_f64() * 1000.0,
-            length / 1024
-        );
-    }
+            })
+            .await?;
+            println!(
+                "{}: trang {label:<20} {:>8.1} ms ({} KiB)",
+                db.label,
+                time.as_secs_f64() * 1000.0,
+                length / 1024
+            );
+            anyhow::Ok(())
+        }
+    };
+    page("trang chủ", "/".to_string()).await?;
+    page("tiến độ (quản trị)", format!("/quan-tri/ky/{round}")).await?;
+    page("kết quả", format!("/ky/{round}/ket-qua")).await?;
     for file in ["ranking", "details"] {
         let path = format!("/api/rounds/{round}/export/{file}.xlsx");
         super::reset_peak();
@@ -499,6 +502,15 @@ pub async fn results(url: Option<&str>, units: usize, leaves: usize) -> anyhow::
             peak
         );
     }
+    // Once published, the results page reads what publication kept instead of computing.
+    let mut sender = connect(address).await?;
+    let publish = format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true");
+    let (status, body, _, _) =
+        send(&mut sender, Method::POST, &publish, &admin, None, false).await?;
+    if status != 204 {
+        bail!("{publish}: {status} {}", String::from_utf8_lossy(&body));
+    }
+    page("kết quả (đã công bố)", format!("/ky/{round}/ket-qua")).await?;
     db.remove().await;
     Ok(())
 }

@@ -176,3 +176,110 @@ async fn a_criteria_set_code_differing_only_in_case_is_refused() {
         );
     }
 }
+
+/// What the results read of a unit's entries follows the rules leaf by leaf, on both
+/// backends (SQLite reads them packed one row per unit, PostgreSQL row by row): the latest
+/// appraisal that decides something counts, a comment decides nothing, not-applicable can
+/// be claimed by the unit and decided or undone by an appraiser.
+#[tokio::test]
+async fn the_scores_read_for_results_apply_the_latest_deciding_appraisal() {
+    use parindex::domain::Points;
+    let db = TestDb::new().await;
+    let s = &db.store;
+    parindex::demo::load(s, &parindex::domain::SystemClock)
+        .await
+        .expect("demo");
+    let rounds = s.rounds().await.expect("rounds");
+    let round_id = rounds.iter().find(|r| r.1 == 2023).expect("2023").0;
+    let round = s.round(round_id).await.expect("round");
+    let tier = &round.tiers[0];
+    let set = s.criteria_set(tier.set_id).await.expect("set").set.clone();
+    let unit = s.units(Some(tier.tier_id)).await.expect("units")[0].id;
+    let scores = || async {
+        s.unit_scores(round_id, tier.tier_id, tier.set_id)
+            .await
+            .expect("scores")
+            .into_iter()
+            .find(|u| u.unit_id == unit)
+            .expect("unit")
+    };
+    let before = scores().await;
+    let leaves: Vec<String> = set
+        .leaves()
+        .filter(|l| !l.is_survey() && !before.not_applicable.contains(&l.code))
+        .map(|l| l.code.clone())
+        .take(6)
+        .collect();
+    assert_eq!(leaves.len(), 6);
+    let pool = s.pool();
+    let run = |sql: &'static str, leaf: &str, points: Option<i64>, na: i64| {
+        let leaf = leaf.to_string();
+        async move {
+            sqlx::query(sql)
+                .bind(round_id)
+                .bind(unit)
+                .bind(leaf)
+                .bind(points)
+                .bind(na)
+                .execute(pool)
+                .await
+                .expect(sql);
+        }
+    };
+    const APPRAISE: &str = "insert into appraisal_entries (round_id, unit_id, leaf_code, appraisal_round, points_h, not_applicable, updated_at) values ($1, $2, $3, 1, $4, $5, 0)";
+    const APPRAISE_AGAIN: &str = "insert into appraisal_entries (round_id, unit_id, leaf_code, appraisal_round, points_h, not_applicable, updated_at) values ($1, $2, $3, 2, $4, $5, 0)";
+    const SELF: &str = "update self_entries set points_h = $4, not_applicable = $5 where round_id = $1 and unit_id = $2 and leaf_code = $3";
+    // No appraisal of the unit at all, then the cases, written round 2 first.
+    sqlx::query("delete from appraisal_entries where round_id = $1 and unit_id = $2")
+        .bind(round_id)
+        .bind(unit)
+        .execute(pool)
+        .await
+        .expect("clear");
+    run(SELF, &leaves[0], Some(100), 0).await;
+    run(APPRAISE, &leaves[0], None, 1).await;
+    run(APPRAISE_AGAIN, &leaves[1], Some(50), 0).await;
+    run(APPRAISE, &leaves[1], None, 1).await;
+    run(APPRAISE_AGAIN, &leaves[2], None, 0).await;
+    run(APPRAISE, &leaves[2], Some(25), 0).await;
+    run(SELF, &leaves[3], None, 1).await;
+    run(SELF, &leaves[4], None, 0).await;
+    run(APPRAISE, &leaves[4], Some(75), 0).await;
+    run(SELF, &leaves[5], Some(40), 1).await;
+    run(APPRAISE_AGAIN, &leaves[5], Some(100), 0).await;
+    let after = scores().await;
+    let p = |h: i64| Some(Points::from_hundredths(h));
+    let got = |leaf: &String| {
+        (
+            after.self_scores.get(leaf).copied(),
+            after.appraised.get(leaf).copied(),
+            after.not_applicable.contains(leaf),
+        )
+    };
+    // Decided not applicable by the appraiser: nothing counts, whatever the unit gave.
+    assert_eq!(got(&leaves[0]), (p(100), p(0), true));
+    let own = |leaf: &String| before.self_scores.get(leaf).copied();
+    // Not applicable in round 1, scored in round 2: round 2 counts.
+    assert_eq!(got(&leaves[1]), (own(&leaves[1]), p(50), false));
+    // Scored in round 1, only commented in round 2: round 1 stands.
+    assert_eq!(got(&leaves[2]), (own(&leaves[2]), p(25), false));
+    // Claimed not applicable by the unit, no appraisal.
+    assert_eq!(got(&leaves[3]), (None, None, true));
+    // Left empty by the unit, scored by the appraiser.
+    assert_eq!(got(&leaves[4]), (None, p(75), false));
+    // Claimed not applicable with points, scored in round 2: it applies again.
+    assert_eq!(got(&leaves[5]), (p(40), p(100), false));
+    // The rest of the unit's scores are read as they were.
+    for leaf in set
+        .leaves()
+        .map(|l| &l.code)
+        .filter(|c| !leaves.contains(c))
+    {
+        assert_eq!(
+            after.self_scores.get(leaf),
+            before.self_scores.get(leaf),
+            "{leaf}"
+        );
+        assert_eq!(after.appraised.get(leaf), None, "{leaf}");
+    }
+}
