@@ -143,6 +143,37 @@ async fn a_large_round_is_listed_a_page_at_a_time() {
         second.contains("q=xa%20so&amp;trang=3") || second.contains("q=xa%20so&trang=3"),
         "{second}"
     );
+
+    // The results list a tier a hundred units a page as well, ranked over all of them.
+    let results = |query: &str| html(format!("/ky/{}/ket-qua{query}", r.round));
+    let ranked = |html: &str| html.matches("<span class=\"bar\"").count();
+    let first = results("").await;
+    assert_eq!(ranked(&first), 100, "a hundred units on the first page");
+    assert!(first.contains("Trang 1/4 (320 đơn vị)"), "{first}");
+    assert!(first.contains("UBND phường An Khánh"));
+    assert!(
+        first.contains("khoi=t&amp;trang=2#khoi-t") || first.contains("khoi=t&trang=2#khoi-t"),
+        "{first}"
+    );
+    let last = results("?khoi=t&trang=4").await;
+    assert_eq!(ranked(&last), 20);
+    assert!(last.contains("UBND xã Số 320") && !last.contains("UBND phường An Khánh"));
+    assert_eq!(ranked(&results("?khoi=t&trang=99").await), 20, "the last");
+    // A page of another tier leaves this one on its first.
+    let other = results("?khoi=khac&trang=4").await;
+    assert!(other.contains("Trang 1/4") && other.contains("UBND phường An Khánh"));
+    // A search, without diacritics, narrows every tier and keeps the ranks.
+    let found = results("?tim=xa%20so%2012").await;
+    assert_eq!(ranked(&found), 14, "{found}");
+    assert!(found.contains("14/320 đơn vị có tên khớp"), "{found}");
+    assert!(!found.contains("Trang 1/"));
+    let none = results("?tim=khong%20co%20ten%20nay").await;
+    assert_eq!(ranked(&none), 0);
+    assert!(none.contains("Không có đơn vị nào có tên khớp"), "{none}");
+    let response = admin
+        .send(admin.get(app.url(&format!("/ky/{}/ket-qua?trang=abc", r.round))))
+        .await;
+    assert_eq!(response.status(), 422);
 }
 
 /// The benchmarks' generator and floor, checked against the application on a small
