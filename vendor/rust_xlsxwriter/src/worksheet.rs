@@ -19449,10 +19449,12 @@ impl Worksheet {
         self.current_row = next_row;
     }
 
-    // parindex patch: once a row is on disk its options are never read again, so
-    // keep no copy. Upstream keeps every one until the workbook is saved: a few
-    // hundred bytes (an `Option<Format>`) per row given a height, which is most of
-    // the memory of a large constant-memory workbook. The row was written, so the
+    // parindex patch: once a row is on disk, keep no copy of its options. Upstream
+    // keeps every one until the workbook is saved: a few hundred bytes (an
+    // `Option<Format>`) per row given a height, which is most of the memory of a
+    // large constant-memory workbook. Only the positioning of images, charts, notes
+    // and buttons at save time would still read them (parindex puts none on a
+    // constant-memory sheet; see vendor/README.md). The row was written, so the
     // sheet has data even if nothing else is left in memory.
     #[cfg(feature = "constant_memory")]
     fn forget_flushed_row_options(&mut self, row: RowNum) {
