@@ -17,6 +17,11 @@ fn cell(v: &Data) -> String {
     }
 }
 
+/// A sheet row as one line of its cells (see [`cell`]), « | » between them.
+fn line(row: &[Data]) -> String {
+    row.iter().map(cell).collect::<Vec<_>>().join(" | ")
+}
+
 #[tokio::test]
 async fn the_ranking_workbook_matches_the_published_table() {
     let app = spawn_app().await;
@@ -67,10 +72,7 @@ async fn the_ranking_workbook_matches_the_published_table() {
         ["Phụ lục I.1", "Phụ lục II", "Biểu đồ"]
     );
     let sheet = workbook.worksheet_range("Phụ lục I.1").expect("tier sheet");
-    let rows: Vec<String> = sheet
-        .rows()
-        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
-        .collect();
+    let rows: Vec<String> = sheet.rows().map(line).collect();
     let text = rows.join("\n");
     for expected in [
         "«SỞ NỘI VỤ»",
@@ -103,10 +105,7 @@ async fn the_ranking_workbook_matches_the_published_table() {
     );
     // The component indexes, the areas named.
     let areas = workbook.worksheet_range("Phụ lục II").expect("annex II");
-    let rows: Vec<String> = areas
-        .rows()
-        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
-        .collect();
+    let rows: Vec<String> = areas.rows().map(line).collect();
     let header = rows
         .iter()
         .position(|r| r.starts_with("«STT»"))
@@ -189,10 +188,7 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
     let sheet = workbook
         .worksheet_range("A UBND phường An Khánh")
         .expect("sheet");
-    let rows: Vec<String> = sheet
-        .rows()
-        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
-        .collect();
+    let rows: Vec<String> = sheet.rows().map(line).collect();
     assert_eq!(
         rows[1].split(" | ").next(),
         Some("«BIỂU TỰ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM 2023 — UBND PHƯỜNG AN KHÁNH»")
@@ -278,7 +274,7 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
         .worksheet_range("Khối kiểm thử")
         .expect("detail")
         .rows()
-        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
+        .map(line)
         .collect();
     let blocks = unit_blocks(&all);
     let titles: Vec<&str> = blocks.iter().map(|(title, _)| title.as_str()).collect();
@@ -410,7 +406,7 @@ async fn the_demo_detail_workbook_has_a_sheet_per_tier_and_a_page_per_unit() {
             .worksheet_range(&tier.tier_name)
             .expect("tier sheet")
             .rows()
-            .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
+            .map(line)
             .collect();
         // Every unit of the tier, in ranking order, each with its own header and total;
         // no unit of another tier.
@@ -529,10 +525,7 @@ async fn survey_scores_import_all_or_nothing_with_a_dry_run() {
     // A sheet per tier, the leaf named with its maximum under its code.
     assert_eq!(book.sheet_names(), ["Khối kiểm thử"]);
     let range = book.worksheet_range("Khối kiểm thử").expect("sheet");
-    let rows: Vec<String> = range
-        .rows()
-        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
-        .collect();
+    let rows: Vec<String> = range.rows().map(line).collect();
     assert_eq!(
         rows,
         [
@@ -675,7 +668,7 @@ async fn survey_scores_import_all_or_nothing_with_a_dry_run() {
         .expect("sheet")
         .rows()
         .skip(2)
-        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
+        .map(line)
         .collect();
     assert_eq!(
         rows,
@@ -860,7 +853,7 @@ async fn a_criteria_set_goes_out_to_excel_and_back_through_the_api() {
         .worksheet_range("Thông tin")
         .expect("info sheet")
         .rows()
-        .map(|row| row.iter().map(cell).collect::<Vec<_>>().join(" | "))
+        .map(line)
         .collect();
     for line in [
         "«Khối» | «t»",
