@@ -11,9 +11,9 @@ use fantoccini::{Client, ClientBuilder, Locator};
 
 use crate::helpers::{PASSWORD, TestApp, small_round, spawn_app, t};
 
-struct Chrome {
+pub(crate) struct Chrome {
     driver: Child,
-    client: Client,
+    pub(crate) client: Client,
     _profile: tempfile::TempDir,
 }
 
@@ -24,7 +24,7 @@ impl Drop for Chrome {
     }
 }
 
-async fn chrome() -> Option<Chrome> {
+pub(crate) async fn chrome() -> Option<Chrome> {
     let driver_path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists());
@@ -85,19 +85,19 @@ async fn chrome() -> Option<Chrome> {
     panic!("chromedriver did not start: {last_error}");
 }
 
-fn screenshots_dir() -> std::path::PathBuf {
+pub(crate) fn screenshots_dir() -> std::path::PathBuf {
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-output/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot dir");
     dir
 }
 
-async fn screenshot(c: &Client, name: &str) {
+pub(crate) async fn screenshot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("screenshot");
     std::fs::write(screenshots_dir().join(format!("{name}.png")), png).expect("write screenshot");
 }
 
-async fn text_of(c: &Client, css: &str) -> String {
+pub(crate) async fn text_of(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
@@ -107,7 +107,7 @@ async fn text_of(c: &Client, css: &str) -> String {
 }
 
 /// Waits until the element's text contains `needle` (htmx swaps arrive asynchronously).
-async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
+pub(crate) async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
     let mut last = String::new();
     for _ in 0..50 {
         if let Ok(el) = c.find(Locator::Css(css)).await {
@@ -121,7 +121,7 @@ async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
     panic!("«{needle}» never appeared in {css}; last text: {last}");
 }
 
-async fn sign_in(c: &Client, app: &TestApp, username: &str) {
+pub(crate) async fn sign_in(c: &Client, app: &TestApp, username: &str) {
     // Sessions last 12 hours and the test moves the clock by weeks: start clean each time.
     c.delete_all_cookies().await.expect("cookies");
     c.goto(&app.url("/dang-nhap")).await.expect("goto");
@@ -146,7 +146,7 @@ async fn sign_in(c: &Client, app: &TestApp, username: &str) {
     wait_text(c, "header.top", "Đăng xuất").await;
 }
 
-async fn fill(c: &Client, css: &str, value: &str) {
+pub(crate) async fn fill(c: &Client, css: &str, value: &str) {
     let field = c
         .find(Locator::Css(css))
         .await
@@ -156,7 +156,7 @@ async fn fill(c: &Client, css: &str, value: &str) {
 }
 
 /// A property of the element `css` finds (an input's `value`, `disabled`).
-async fn prop_of(c: &Client, css: &str, name: &str) -> Option<String> {
+pub(crate) async fn prop_of(c: &Client, css: &str, name: &str) -> Option<String> {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
@@ -166,7 +166,7 @@ async fn prop_of(c: &Client, css: &str, name: &str) -> Option<String> {
 }
 
 /// Clicks the element `css` finds.
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
@@ -175,7 +175,7 @@ async fn click(c: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
-async fn save_leaf(c: &Client, leaf: &str) {
+pub(crate) async fn save_leaf(c: &Client, leaf: &str) {
     let button = format!("[id='tc-{leaf}'] form > button[type=submit]");
     c.find(Locator::Css(&button))
         .await
@@ -659,7 +659,7 @@ async fn a_round_in_the_browser() {
 }
 
 /// Signs in through the page with `password`, whatever page follows.
-async fn sign_in_typing(c: &Client, app: &TestApp, username: &str, password: &str) {
+pub(crate) async fn sign_in_typing(c: &Client, app: &TestApp, username: &str, password: &str) {
     c.delete_all_cookies().await.expect("cookies");
     c.goto(&app.url("/dang-nhap")).await.expect("goto");
     fill(c, "#username", username).await;
