@@ -314,7 +314,7 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
     let mut scored = 0usize;
     for (tier, _, set) in &pinned {
         for unit in store
-            .units(Some(store.tier_by_code(tier).await?.id))
+            .round_units(round_2023, Some(store.tier_by_code(tier).await?.id))
             .await?
         {
             let seed_name = TWINS

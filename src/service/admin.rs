@@ -60,9 +60,15 @@ pub struct NewUnit {
     pub name: String,
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub tier_code: String,
+    /// For a new unit: whether it joins the rounds still open to changes that rank its
+    /// tier (see [`super::members::joinable`]); absent: it does. A unit never joins a
+    /// round whose self-assessment has closed this way.
+    #[serde(default)]
+    pub join_open_rounds: Option<bool>,
 }
 
-/// Creates a unit or updates its name and tier.
+/// Creates a unit or updates its name and tier. A new unit joins the rounds still open to
+/// changes unless asked not to; an existing one keeps its rounds (and its tier in them).
 pub async fn save_unit(ctx: &Context, who: &Who, unit: NewUnit) -> Result<i64> {
     let store = &ctx.store;
     require_admin(&who.actor)?;
@@ -70,6 +76,11 @@ pub async fn save_unit(ctx: &Context, who: &Who, unit: NewUnit) -> Result<i64> {
     let code = required(&unit.code, "mã đơn vị")?;
     let name = required(&unit.name, "tên đơn vị")?;
     let tier_code = unit.tier_code.trim();
+    let is_new = match store.unit_by_code(&code).await {
+        Ok(_) => false,
+        Err(crate::store::StoreError::NotFound(_)) => true,
+        Err(e) => return Err(e.into()),
+    };
     let id = store.upsert_unit(&code, &name, tier_code).await?;
     audit(
         ctx,
@@ -78,6 +89,9 @@ pub async fn save_unit(ctx: &Context, who: &Who, unit: NewUnit) -> Result<i64> {
         format!("{code}: {name} ({tier_code})"),
     )
     .await?;
+    if is_new && unit.join_open_rounds.unwrap_or(true) {
+        super::members::join_open_rounds(ctx, who, id).await?;
+    }
     Ok(id)
 }
 

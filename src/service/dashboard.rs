@@ -90,7 +90,7 @@ pub async fn round_progress(ctx: &Context, who: &Who, round_id: i64) -> Result<V
     for tier in &round.tiers {
         let set = store.criteria_set(tier.set_id).await?.set;
         let leaves = set.leaves().filter(|n| !n.is_survey()).count() as i64;
-        let mut units = store.units(Some(tier.tier_id)).await?;
+        let mut units = store.round_units(round_id, Some(tier.tier_id)).await?;
         units.retain(|u| actor.may_view_unit(u.id));
         units.sort_by(|a, b| compare_vi(&a.name, &b.name));
         for unit in units {

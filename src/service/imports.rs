@@ -43,7 +43,7 @@ async fn round_units(store: &Store, round_id: i64) -> Result<Vec<(String, Import
             .filter(|n| n.is_survey())
             .map(|n| (n.code.clone(), n.text.clone()))
             .collect();
-        let mut units = store.units(Some(tier.tier_id)).await?;
+        let mut units = store.round_units(round_id, Some(tier.tier_id)).await?;
         crate::domain::collation::sort_vi(&mut units, |u| &u.name);
         for u in units {
             out.push((
@@ -359,6 +359,9 @@ pub struct DirectoryReport {
     pub unchanged: usize,
     /// Only after a real import: the first password of each new account.
     pub passwords: Vec<NewPassword>,
+    /// The rounds still open to changes that each new unit joins (a sentence per unit);
+    /// rounds whose self-assessment has closed never take new units this way.
+    pub joins: Vec<String>,
 }
 
 /// What the units-and-users template holds: the directory as it is now (tier codes, units
@@ -543,6 +546,24 @@ pub async fn import_directory(
         });
     }
 
+    // New units join the rounds still open to changes that rank their tier.
+    let joinable = super::members::joinable(ctx, who.now).await?;
+    let mut new_units = Vec::new();
+    let mut joins = Vec::new();
+    for w in &unit_writes {
+        if unit_by_code.contains_key(w.code.as_str()) {
+            continue;
+        }
+        let rounds: Vec<&str> = (joinable.iter())
+            .filter(|r| r.tiers.iter().any(|(code, _)| *code == w.tier_code))
+            .map(|r| r.title.as_str())
+            .collect();
+        if !rounds.is_empty() {
+            joins.push(format!("{} ({}): {}", w.name, w.code, rounds.join(", ")));
+            new_units.push(w.code.clone());
+        }
+    }
+
     let users = store.users().await?;
     // Usernames are matched whatever their case: "NguyenA" stored is "nguyena" in the file.
     let user_by_name: HashMap<String, &crate::store::User> = users
@@ -696,12 +717,17 @@ pub async fn import_directory(
         store
             .apply_directory(&unit_writes, &user_writes, who.audit(), who.now)
             .await?;
+        for code in &new_units {
+            let unit = store.unit_by_code(code).await?;
+            super::members::join_open_rounds(ctx, who, unit.id).await?;
+        }
     }
     Ok(DirectoryReport {
         dry_run,
         changes,
         unchanged,
         passwords,
+        joins,
     })
 }
 

@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod explanations;
 pub mod exports;
 pub mod imports;
+pub mod members;
 pub mod queue;
 pub mod results;
 pub mod round_setup;

@@ -141,7 +141,7 @@ pub async fn queue(
     let mut lines = Vec::new();
     for tier in &round.tiers {
         let set = store.criteria_set(tier.set_id).await?.set;
-        let mut units = store.units(Some(tier.tier_id)).await?;
+        let mut units = store.round_units(round.id, Some(tier.tier_id)).await?;
         units.retain(|u| actor.is_admin() || actor.may_appraise_unit(u.id));
         sort_vi(&mut units, |u| &u.name);
         for unit in units {

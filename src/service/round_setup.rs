@@ -197,7 +197,7 @@ pub async fn phase_preview(
     let mut units = Vec::new();
     let mut granted = store.round_overrides(round_id, phase).await?;
     for tier in &round.tiers {
-        let mut members = store.units(Some(tier.tier_id)).await?;
+        let mut members = store.round_units(round_id, Some(tier.tier_id)).await?;
         sort_vi(&mut members, |u| &u.name);
         for unit in members {
             let overrides = granted.remove(&unit.id).unwrap_or_default();

@@ -44,17 +44,19 @@ pub(crate) async fn unit_in_round(
             "kỳ đánh giá #{round_id} (đang chuẩn bị, chưa mở cho các đơn vị)"
         )));
     }
-    let unit = store.unit(unit_id).await?;
-    let tier = round
-        .tiers
-        .iter()
-        .find(|t| t.tier_id == unit.tier_id)
+    let mut unit = store.unit(unit_id).await?;
+    // The round's own members, in the tier each is ranked in there: not the directory's
+    // units of today (a unit created or moved later is not in a round it did not join).
+    let member_tier = store.member_tier(round_id, unit_id).await?;
+    let tier = member_tier
+        .and_then(|id| round.tiers.iter().find(|t| t.tier_id == id))
         .ok_or_else(|| {
             ServiceError::Invalid(format!(
                 "Đơn vị {} không tham gia kỳ đánh giá này.",
                 unit.name
             ))
         })?;
+    unit.tier_id = tier.tier_id;
     let set = store.criteria_set(tier.set_id).await?.set;
     Ok((round, unit, set))
 }

@@ -580,7 +580,7 @@ impl Store {
         tier_id: i64,
         set_id: i64,
     ) -> Result<Vec<UnitScores>> {
-        let units = self.units(Some(tier_id)).await?;
+        let units = self.round_units(round_id, Some(tier_id)).await?;
         let mut by_unit: BTreeMap<i64, UnitScores> = units
             .into_iter()
             .map(|u| {
@@ -627,8 +627,9 @@ impl Store {
 
         let survey_rows: Vec<(i64, String, i64)> = sqlx::query_as(
             r"select s.unit_id, s.leaf_code, s.points_h
-              from survey_scores s join units u on u.id = s.unit_id
-              where s.round_id = $1 and u.tier_id = $2",
+              from survey_scores s
+              join round_members m on m.round_id = s.round_id and m.unit_id = s.unit_id
+              where s.round_id = $1 and m.tier_id = $2",
         )
         .bind(round_id)
         .bind(tier_id)
@@ -643,9 +644,9 @@ impl Store {
         let extra_rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
             r"select e.unit_id, e.kind, e.occurrences, x.points_h
               from extra_entries e
-              join units u on u.id = e.unit_id
+              join round_members m on m.round_id = e.round_id and m.unit_id = e.unit_id
               join criteria_extras x on x.set_id = $3 and x.kind = e.kind and x.code = e.item_code
-              where e.round_id = $1 and u.tier_id = $2",
+              where e.round_id = $1 and m.tier_id = $2",
         )
         .bind(round_id)
         .bind(tier_id)
@@ -695,14 +696,16 @@ impl Store {
         let sql = match (self.backend, which) {
             (Backend::Postgres, Entries::Own) => {
                 r"select e.unit_id, e.leaf_code, e.points_h, e.not_applicable
-                  from self_entries e join units u on u.id = e.unit_id
-                  where e.round_id = $1 and u.tier_id = $2
+                  from self_entries e
+                  join round_members m on m.round_id = e.round_id and m.unit_id = e.unit_id
+                  where e.round_id = $1 and m.tier_id = $2
                   order by e.unit_id"
             }
             (Backend::Postgres, Entries::Appraisal) => {
                 r"select a.unit_id, a.leaf_code, a.points_h, a.not_applicable
-                  from appraisal_entries a join units u on u.id = a.unit_id
-                  where a.round_id = $1 and u.tier_id = $2
+                  from appraisal_entries a
+                  join round_members m on m.round_id = a.round_id and m.unit_id = a.unit_id
+                  where a.round_id = $1 and m.tier_id = $2
                     and (a.points_h is not null or a.not_applicable <> 0)
                   order by a.unit_id, a.appraisal_round"
             }
@@ -710,16 +713,18 @@ impl Store {
                 r"select e.unit_id, string_agg(e.leaf_code || ' '
                       || coalesce(cast(e.points_h as text), '-') || ' '
                       || cast(e.not_applicable as text), ',')
-                  from self_entries e join units u on u.id = e.unit_id
-                  where e.round_id = $1 and u.tier_id = $2
+                  from self_entries e
+                  join round_members m on m.round_id = e.round_id and m.unit_id = e.unit_id
+                  where e.round_id = $1 and m.tier_id = $2
                   group by e.unit_id"
             }
             (Backend::Sqlite, Entries::Appraisal) => {
                 r"select a.unit_id, string_agg(a.leaf_code || ' '
                       || coalesce(cast(a.points_h as text), '-') || ' '
                       || cast(a.not_applicable as text), ',' order by a.appraisal_round)
-                  from appraisal_entries a join units u on u.id = a.unit_id
-                  where a.round_id = $1 and u.tier_id = $2
+                  from appraisal_entries a
+                  join round_members m on m.round_id = a.round_id and m.unit_id = a.unit_id
+                  where a.round_id = $1 and m.tier_id = $2
                     and (a.points_h is not null or a.not_applicable <> 0)
                   group by a.unit_id"
             }

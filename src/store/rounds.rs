@@ -129,6 +129,17 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        // Its members: every unit of its tiers taking part today (see `members`).
+        sqlx::query(
+            r"insert into round_members (round_id, unit_id, tier_id, joined_at)
+              select rs.round_id, u.id, u.tier_id, $2
+              from round_sets rs join units u on u.tier_id = rs.tier_id
+              where rs.round_id = $1 and u.active = 1",
+        )
+        .bind(id)
+        .bind(to_ts(now))
+        .execute(&mut *tx)
+        .await?;
         for (phase, w) in &round.phases {
             sqlx::query("insert into round_phases (round_id, phase, opens_at, closes_at) values ($1, $2, $3, $4)")
                 .bind(id)
@@ -470,8 +481,8 @@ impl Store {
 
 impl Store {
     /// For a write on the hot path: whether the round is opened to units, and the criteria
-    /// set the unit is scored on in it (`None` when its tier takes no part), in one query;
-    /// `None` when there is no such round or unit.
+    /// set the unit is scored on in it, in one query; `None` when there is no such round or
+    /// the unit is not one of its members.
     pub async fn unit_set_in_round(
         &self,
         round_id: i64,
@@ -479,9 +490,9 @@ impl Store {
     ) -> Result<Option<(bool, Option<i64>)>> {
         let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
             r"select r.opened_at, rs.set_id
-              from rounds r cross join units u
-              left join round_sets rs on rs.round_id = r.id and rs.tier_id = u.tier_id
-              where r.id = $1 and u.id = $2",
+              from rounds r join round_members m on m.round_id = r.id
+              left join round_sets rs on rs.round_id = r.id and rs.tier_id = m.tier_id
+              where r.id = $1 and m.unit_id = $2",
         )
         .bind(round_id)
         .bind(unit_id)

@@ -18,6 +18,7 @@ mod fixture;
 mod forms;
 mod helpers;
 mod limits;
+mod membership;
 mod people;
 mod print;
 mod queue;

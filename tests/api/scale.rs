@@ -1,17 +1,31 @@
 //! Pages of a round with more units than one page lists: the progress page a hundred at a
 //! time with the counts of all, the home page with the counts alone.
 
-use crate::helpers::{Browser, small_round, spawn_app};
+use parindex::store::MemberChange;
+
+use crate::helpers::{Browser, small_round, spawn_app, system_audit, t};
 
 #[tokio::test]
 async fn a_large_round_is_listed_a_page_at_a_time() {
     let app = spawn_app().await;
     let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
     for i in 2..=320 {
-        app.store()
+        let id = app
+            .store()
             .upsert_unit(&format!("X{i:03}"), &format!("UBND xã Số {i:03}"), "t")
             .await
             .expect("unit");
+        // Created after the round: it takes part once added to it.
+        app.store()
+            .change_member(
+                r.round,
+                id,
+                MemberChange::Add,
+                system_audit(),
+                t("01/12/2023"),
+            )
+            .await
+            .expect("member");
     }
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;

@@ -18,6 +18,7 @@ mod documented;
 mod evidence;
 mod explanations;
 mod exports;
+mod members;
 mod rounds;
 mod self_assessment;
 mod session;
@@ -60,6 +61,7 @@ fn build() -> (Router<AppState>, OpenApi) {
         [
             session::router(),
             rounds::router(),
+            members::router(),
             exports::router(),
             self_assessment::router(),
             explanations::router(),

@@ -67,6 +67,7 @@ async fn page(
 
 async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageResult {
     let (tiers, units, users) = admin::directory(&state.ctx, who).await?;
+    let joinable = crate::service::members::joinable(&state.ctx, who.now).await?;
     let users: Vec<Value> = users
         .iter()
         .map(|u| {
@@ -97,6 +98,7 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageR
             error => o.error.as_ref().map(|e| e.1.clone()),
             typed => o.typed.unwrap_or_else(|| Value::from(BTreeMap::<String, Value>::new())),
             report => o.report.as_ref().map(Value::from_serialize),
+            joinable => Value::from_serialize(&joinable),
         },
     )?;
     Ok((status_with(&o.error), html).into_response())
@@ -170,9 +172,11 @@ async fn add_unit(
         code: form.code.clone(),
         name: form.name.clone(),
         tier_code: form.tier_code.clone(),
+        join_open_rounds: Some(form.vao_ky.is_some()),
     };
     let outcome = admin::save_unit(&state.ctx, &who, unit).await;
-    after(&state, (&user, &who), &form, outcome).await
+    let typed = BTreeMap::from([("unit", &form)]);
+    after(&state, (&user, &who), &typed, outcome).await
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -181,6 +185,8 @@ struct UnitForm {
     code: String,
     name: String,
     tier_code: String,
+    /// Ticked: a new unit joins the rounds still open to changes (listed beside the box).
+    vao_ky: Option<String>,
 }
 
 /// A new account as typed (the password is never shown again).

@@ -19,6 +19,7 @@ mod publication;
 mod queue;
 mod results;
 mod review;
+mod round_members;
 mod round_setup;
 mod self_assessment;
 mod sign_in;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(results::router())
         .merge(admin_round::router())
         .merge(round_setup::router())
+        .merge(round_members::router())
         .merge(audit::router())
         .merge(directory::router())
         .merge(user::router())

@@ -63,6 +63,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "queue.html",
         "round_new.html",
         "round_phases.html",
+        "round_members.html",
         "directory.html",
         "criteria_sets.html",
         "password.html",

@@ -1,0 +1,143 @@
+//! A round's members: the fixed list of units it evaluates, each in the tier it is ranked
+//! in for that round (see migration 0009). Every page, export and computation of a round
+//! reads this list, never the directory's current units.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Any, Transaction};
+
+use super::audit::{NewAudit, append};
+use super::units::Unit;
+use super::{Result, Store, StoreError, to_ts};
+
+/// A change of a round's members, as the administrator asks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemberChange {
+    Add,
+    Remove,
+}
+
+impl Store {
+    /// The units of a round, optionally of one of its tiers, in no particular order (sort
+    /// for display with [`crate::domain::collation`]). A unit's tier is the one it is
+    /// ranked in for this round; retired units stay.
+    pub async fn round_units(&self, round_id: i64, tier_id: Option<i64>) -> Result<Vec<Unit>> {
+        Ok(sqlx::query_as(
+            r"select u.id, u.code, u.name, m.tier_id, u.active
+              from round_members m join units u on u.id = m.unit_id
+              where m.round_id = $1 and ($2 is null or m.tier_id = $2)
+              order by u.id",
+        )
+        .bind(round_id)
+        .bind(tier_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The tier a unit is ranked in for a round; `None` when it is not one of its members.
+    pub async fn member_tier(&self, round_id: i64, unit_id: i64) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "select tier_id from round_members where round_id = $1 and unit_id = $2",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Adds a unit to a round (in its current tier) or takes it out, with the audit entry
+    /// that records why (`reason`). The round is held while it changes, so a publication
+    /// cannot come between: a published round's members never change. The phase rules
+    /// are the service's.
+    pub async fn change_member(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+        change: MemberChange,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let unit = self.unit(unit_id).await?;
+        let mut tx = self.pool.begin().await?;
+        self.hold_round(&mut tx, round_id).await?;
+        let published: Option<Option<i64>> =
+            sqlx::query_scalar("select published_at from rounds where id = $1")
+                .bind(round_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match published {
+            None => return Err(StoreError::NotFound(format!("kỳ đánh giá #{round_id}"))),
+            Some(Some(_)) => {
+                return Err(StoreError::Conflict(
+                    "Kết quả kỳ đánh giá đã công bố; danh sách đơn vị không thay đổi được nữa."
+                        .into(),
+                ));
+            }
+            Some(None) => {}
+        }
+        let changed = match change {
+            MemberChange::Add => {
+                let in_round: Option<i64> = sqlx::query_scalar(
+                    "select set_id from round_sets where round_id = $1 and tier_id = $2",
+                )
+                .bind(round_id)
+                .bind(unit.tier_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if in_round.is_none() {
+                    return Err(StoreError::Invalid(format!(
+                        "Khối của {} không tham gia kỳ đánh giá này.",
+                        unit.name
+                    )));
+                }
+                insert_member(&mut tx, round_id, &unit, now).await?
+            }
+            MemberChange::Remove => {
+                sqlx::query("delete from round_members where round_id = $1 and unit_id = $2")
+                    .bind(round_id)
+                    .bind(unit_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+            }
+        };
+        if changed == 0 {
+            return Err(StoreError::Conflict(match change {
+                MemberChange::Add => format!("{} đã có trong kỳ đánh giá.", unit.name),
+                MemberChange::Remove => format!("{} không có trong kỳ đánh giá.", unit.name),
+            }));
+        }
+        let entry = NewAudit {
+            action: match change {
+                MemberChange::Add => "round.member_add".into(),
+                MemberChange::Remove => "round.member_remove".into(),
+            },
+            round_id: Some(round_id),
+            unit_id: Some(unit_id),
+            new_value: audit.new_value.clone().or_else(|| Some(unit.name.clone())),
+            ..audit
+        };
+        append(&mut tx, &entry, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Puts `unit`, in its current tier, in a round; 0 when it was in it already.
+pub(super) async fn insert_member(
+    tx: &mut Transaction<'_, Any>,
+    round_id: i64,
+    unit: &Unit,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    Ok(sqlx::query(
+        r"insert into round_members (round_id, unit_id, tier_id, joined_at)
+          values ($1, $2, $3, $4) on conflict (round_id, unit_id) do nothing",
+    )
+    .bind(round_id)
+    .bind(unit.id)
+    .bind(unit.tier_id)
+    .bind(to_ts(now))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}

@@ -1,0 +1,353 @@
+//! A round holds exactly its units: the list taken when it was created, changed only by
+//! the administrator's audited acts, by the phase rules (a reason while the round is in
+//! preparation or its self-assessment is open, a decision afterwards, never after
+//! publication). Results, progress, the queue, the publication checklist and the exports
+//! read that list.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use serde_json::json;
+
+use crate::helpers::{json_of, small_round, spawn_app, t};
+
+/// Every text cell of every sheet of a workbook.
+fn workbook_text(bytes: &[u8]) -> String {
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("xlsx");
+    let mut out = String::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).expect("sheet");
+        for row in range.rows() {
+            for cell in row {
+                if let Data::String(s) = cell {
+                    out.push_str(s);
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
+async fn audit_actions(app: &crate::helpers::TestApp, round: i64) -> Vec<(String, String)> {
+    use sqlx::Row;
+    sqlx::query(
+        "select action, coalesce(new_value, '') from audit_log where round_id = $1 order by id",
+    )
+    .bind(round)
+    .fetch_all(app.store().pool())
+    .await
+    .expect("audit")
+    .into_iter()
+    .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
+    .collect()
+}
+
+#[tokio::test]
+async fn a_unit_created_after_the_self_assessment_closed_is_not_in_the_round() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    let round = r.round;
+    // A new unit while the self-assessment is open joins (the form says so, and asks).
+    let csrf = app.sign_in_as("quantri").await;
+    let (status, _) = app
+        .post_json(
+            "/api/units",
+            Some(&csrf),
+            json!({"code": "C", "name": "UBND phường Cái Khế", "tier_code": "t"}),
+        )
+        .await;
+    assert!(status < 300, "{status}");
+    // Asked not to, it does not.
+    let (status, _) = app
+        .post_json(
+            "/api/units",
+            Some(&csrf),
+            json!({"code": "E", "name": "UBND phường Tân An", "tier_code": "t", "join_open_rounds": false}),
+        )
+        .await;
+    assert!(status < 300, "{status}");
+    let (_, members) = app.get_json(&format!("/api/rounds/{round}/members")).await;
+    let names: Vec<&str> = members["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "UBND phường An Khánh",
+            "UBND phường Cái Khế",
+            "UBND phường Hưng Lợi"
+        ]
+    );
+    assert_eq!(members["others"][0]["name"], "UBND phường Tân An");
+
+    // The self-assessment closed on 07/01/2024; appraisal round 1 runs.
+    app.clock.set(t("10/01/2024"));
+    let csrf = app.sign_in_as("quantri").await;
+    let results = format!("/api/rounds/{round}/results");
+    let (status, before) = app.get_json(&results).await;
+    assert_eq!(status, 200, "{before}");
+    let export = |path: String| {
+        let app = &app;
+        async move {
+            let response = app.browser.send(app.browser.get(app.url(&path))).await;
+            let status = response.status();
+            assert_eq!(
+                status,
+                200,
+                "{path}: {}",
+                response.text().await.unwrap_or_default()
+            );
+            workbook_text(&response.bytes().await.expect("bytes"))
+        }
+    };
+    let ranking_before = export(format!("/api/rounds/{round}/export/ranking.xlsx")).await;
+    assert!(ranking_before.contains("UBND phường Cái Khế"));
+
+    let (status, _) = app
+        .post_json(
+            "/api/units",
+            Some(&csrf),
+            json!({"code": "D", "name": "UBND phường Thới Bình", "tier_code": "t"}),
+        )
+        .await;
+    assert!(status < 300, "{status}");
+
+    let (_, after) = app.get_json(&results).await;
+    assert_eq!(
+        after, before,
+        "a unit created after the close changed the results"
+    );
+    for path in [
+        format!("/api/rounds/{round}/export/ranking.xlsx"),
+        format!("/api/rounds/{round}/export/details.xlsx"),
+    ] {
+        // The detail workbook writes names in capitals in its titles.
+        let text = export(path.clone()).await.to_lowercase();
+        let leak: Vec<&str> = text.lines().filter(|l| l.contains("thới bình")).collect();
+        assert!(leak.is_empty(), "{path} lists the new unit: {leak:?}");
+        assert!(text.contains("ubnd phường an khánh"), "{path}");
+    }
+    let (_, queue) = app
+        .get_json(&format!("/api/rounds/{round}/appraisal-queue"))
+        .await;
+    assert!(!queue.to_string().contains("Thới Bình"), "{queue}");
+    let (_, check) = app
+        .get_json(&format!("/api/rounds/{round}/publication-check"))
+        .await;
+    assert!(!check.to_string().contains("Thới Bình"), "{check}");
+    let progress = app
+        .browser
+        .send(app.browser.get(app.url(&format!("/quan-tri/ky/{round}"))))
+        .await;
+    let progress = progress.text().await.expect("page");
+    assert!(progress.contains("UBND phường An Khánh"));
+    assert!(
+        !progress.contains("Thới Bình"),
+        "the progress page lists it"
+    );
+
+    // Its officer cannot write in a round it is not in.
+    let d = app.store().unit_by_code("D").await.expect("unit").id;
+    let (_, members) = app.get_json(&format!("/api/rounds/{round}/members")).await;
+    assert!(members["others"].to_string().contains("Thới Bình"));
+
+    // After the close, a change needs a decision; with one it is made and audited.
+    let add = format!("/api/rounds/{round}/members");
+    let (status, body) = app
+        .post_json(
+            &add,
+            Some(&csrf),
+            json!({"unit_id": d, "reason": "Đơn vị mới"}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "decision_required");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("quyết định")
+    );
+    let (_, unchanged) = app.get_json(&results).await;
+    assert_eq!(unchanged, before);
+    let (status, body) = app
+        .post_json(
+            &add,
+            Some(&csrf),
+            json!({"unit_id": d, "reason": "Đơn vị mới", "decision": "Quyết định số 15/QĐ-SNV ngày 10/01/2024"}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let (_, with_d) = app.get_json(&results).await;
+    assert!(with_d.to_string().contains("Thới Bình"));
+    let audit = audit_actions(&app, round).await;
+    let last = audit.last().expect("audit");
+    assert_eq!(last.0, "round.member_add");
+    assert!(last.1.contains("Quyết định số 15/QĐ-SNV"), "{last:?}");
+
+    // Taken out again (by a decision), the results are what they were.
+    let remove = format!("/api/rounds/{round}/members/{d}/remove");
+    let (status, body) = app
+        .post_json(&remove, Some(&csrf), json!({"reason": "Nhầm"}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("decision_required"))
+    );
+    let (status, _) = app
+        .post_json(
+            &remove,
+            Some(&csrf),
+            json!({"reason": "Nhầm", "decision": "Quyết định số 16/QĐ-SNV"}),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (_, again) = app.get_json(&results).await;
+    assert_eq!(again, before);
+    assert_eq!(
+        audit_actions(&app, round).await.last().map(|a| a.0.clone()),
+        Some("round.member_remove".into())
+    );
+
+    // Not an administrator: refused.
+    let appraiser = crate::helpers::Browser::default();
+    let token = app.sign_in_with(&appraiser, "thamdinh").await;
+    let request = appraiser
+        .post(app.url(&add))
+        .header("x-csrf-token", token)
+        .json(&json!({"unit_id": d, "reason": "x", "decision": "y"}));
+    let (status, _) = json_of(appraiser.send(request).await).await;
+    assert_eq!(status, 403);
+
+    // Published: never again.
+    let (status, body) = app
+        .post_json(
+            &format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true"),
+            Some(&csrf),
+            json!({}),
+        )
+        .await;
+    assert!(status < 300, "{status} {body}");
+    let (status, body) = app
+        .post_json(
+            &add,
+            Some(&csrf),
+            json!({"unit_id": d, "reason": "x", "decision": "Quyết định số 17"}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("công bố")
+    );
+}
+
+#[tokio::test]
+async fn while_the_self_assessment_is_open_a_unit_is_added_or_taken_out_with_a_reason() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    let round = r.round;
+    let b = r.units[1];
+    let csrf = app.sign_in_as("quantri").await;
+    let remove = format!("/api/rounds/{round}/members/{b}/remove");
+    let (status, body) = app
+        .post_json(&remove, Some(&csrf), json!({"reason": "  "}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("lý do")
+    );
+    let (status, body) = app
+        .post_json(
+            &remove,
+            Some(&csrf),
+            json!({"reason": "Sáp nhập vào phường An Khánh"}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let audit = audit_actions(&app, round).await;
+    let last = audit.last().expect("audit");
+    assert_eq!(last.0, "round.member_remove");
+    assert!(last.1.contains("Sáp nhập vào phường An Khánh"), "{last:?}");
+    let (status, body) = app
+        .post_json(&remove, Some(&csrf), json!({"reason": "lần nữa"}))
+        .await;
+    assert_eq!(status, 409, "{body}");
+
+    // B's officer no longer reaches the round; B's home page does not list it.
+    let officer = crate::helpers::Browser::default();
+    app.sign_in_with(&officer, "b.canbo").await;
+    let response = officer
+        .send(officer.get(app.url(&format!("/api/rounds/{round}/units/{b}/self-assessment"))))
+        .await;
+    assert!(response.status().is_client_error(), "{}", response.status());
+    let results = app
+        .get_json(&format!("/api/rounds/{round}/results"))
+        .await
+        .1;
+    assert!(!results.to_string().contains("Hưng Lợi"), "{results}");
+
+    // Back in, from the page: the confirmation page first, then the add form.
+    let page = app
+        .browser
+        .send(
+            app.browser
+                .get(app.url(&format!("/quan-tri/ky/{round}/don-vi?bo={}", r.units[0]))),
+        )
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("Đưa UBND phường An Khánh ra khỏi kỳ đánh giá?"),
+        "{page}"
+    );
+    let b_text = b.to_string();
+    let add = |reason: &'static str| {
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("unit_id", &b_text),
+            ("reason", reason),
+        ];
+        let request = (app
+            .browser
+            .post(app.url(&format!("/quan-tri/ky/{round}/don-vi/them"))))
+        .form(&form);
+        app.browser.send(request)
+    };
+    // Refused without a reason: the page comes back with the unit chosen, beside the error.
+    let response = add("").await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.expect("page");
+    assert!(
+        page.contains(&format!("<option value=\"{b}\" selected>")),
+        "{page}"
+    );
+    assert!(page.contains("Cần ghi lý do thêm đơn vị"), "{page}");
+    let response = add("Tách lại").await;
+    assert!(response.status().is_success(), "{}", response.status());
+    let results = app
+        .get_json(&format!("/api/rounds/{round}/results"))
+        .await
+        .1;
+    assert!(results.to_string().contains("Hưng Lợi"), "{results}");
+}
