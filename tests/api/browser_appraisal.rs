@@ -150,4 +150,42 @@ async fn an_appraiser_limited_to_one_area_in_the_browser() {
         "the search box"
     );
     screenshot(c, "34-ket-qua").await;
+
+    // The bonus and penalty page: a count that is not a number comes back beside its field.
+    c.goto(&app.url(&format!("/quan-tri/ky/{round}")))
+        .await
+        .expect("goto");
+    click(
+        c,
+        &format!("a[href='/quan-tri/ky/{round}/diem-thuong-tru']"),
+    )
+    .await;
+    c.find(Locator::Css("#don_vi"))
+        .await
+        .expect("unit list")
+        .select_by_value(&a.to_string())
+        .await
+        .expect("choose the unit");
+    wait_text(c, "[id='kt-bonus-T1']", "Sáng kiến CCHC được công nhận").await;
+    fill(c, "[id='kt-bonus-T1'] input[name=occurrences]", "hai").await;
+    fill(
+        c,
+        "[id='kt-bonus-T1'] textarea[name=note]",
+        "QĐ 15/QĐ-UBND công nhận sáng kiến",
+    )
+    .await;
+    click(c, "[id='kt-bonus-T1'] button[type=submit]").await;
+    wait_text(c, "[id='kt-bonus-T1']", "Số lần phải là số nguyên").await;
+    assert_eq!(
+        prop_of(c, "[id='kt-bonus-T1'] textarea[name=note]", "value")
+            .await
+            .as_deref(),
+        Some("QĐ 15/QĐ-UBND công nhận sáng kiến")
+    );
+    screenshot(c, "35-diem-thuong-tru-tu-choi").await;
+    fill(c, "[id='kt-bonus-T1'] input[name=occurrences]", "1").await;
+    click(c, "[id='kt-bonus-T1'] button[type=submit]").await;
+    wait_text(c, "[id='kt-bonus-T1']", "Đã lưu").await;
+    wait_text(c, "#bonus", "Tính vào tổng điểm: 0,5 điểm").await;
+    screenshot(c, "36-diem-thuong-tru").await;
 }

@@ -99,12 +99,18 @@ async fn the_administrator_counts_bonus_and_penalty_items_from_a_page() {
     assert_eq!(status, 303, "{page}");
     assert_eq!(
         location.as_deref(),
-        Some(format!("{path}?don_vi={a}&tb=da-luu#kt-bonus-T1").as_str())
+        Some(format!("{path}?don_vi={a}&tb=da-luu&luu=bonus-T1#kt-bonus-T1").as_str())
     );
     assert_eq!(audit_count(&app).await, before + 1, "audited");
-    let (_, page) = get_page(&app, &admin, &format!("{path}?don_vi={a}&tb=da-luu")).await;
-    assert!(page.contains("Đã lưu"));
+    let (_, page) = get_page(
+        &app,
+        &admin,
+        &format!("{path}?don_vi={a}&tb=da-luu&luu=bonus-T1"),
+    )
+    .await;
     let bonus = item(&page, "bonus", "T1");
+    assert!(bonus.contains("Đã lưu"), "beside the item saved: {bonus}");
+    assert!(!item(&page, "penalty", "D1").contains("Đã lưu"));
     assert!(bonus.contains("value=\"3\""), "{bonus}");
     assert!(bonus.contains("QĐ 15/QĐ-UBND công nhận ba sáng kiến</textarea>"));
     // 3 × 0,5 = 1,5, capped at 1 in the total.

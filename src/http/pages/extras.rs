@@ -40,6 +40,9 @@ struct PageParams {
     /// What was just done (`da-luu`).
     #[serde(rename = "tb")]
     notice: Option<String>,
+    /// The item just saved (`bonus-T1`), to say so beside it.
+    #[serde(rename = "luu")]
+    saved: Option<String>,
 }
 
 async fn page(
@@ -110,12 +113,12 @@ async fn save(
     let (status, message, field) = match form.parse() {
         Err((field, message)) => (StatusCode::UNPROCESSABLE_ENTITY, message, field),
         Ok((unit, extra)) => {
-            let anchor = format!("kt-{}-{}", extra.kind, extra.item_code);
+            let item = format!("{}-{}", extra.kind, extra.item_code);
             match scores::set_extra(&state.ctx, &who, round, unit, extra).await {
                 Ok(()) => {
                     let to = format!(
-                        "/quan-tri/ky/{round}/diem-thuong-tru?don_vi={unit}&tb=da-luu#{}",
-                        percent_encoding::utf8_percent_encode(&anchor, ANCHOR)
+                        "/quan-tri/ky/{round}/diem-thuong-tru?don_vi={unit}&tb=da-luu&luu={0}#kt-{0}",
+                        percent_encoding::utf8_percent_encode(&item, ANCHOR)
                     );
                     return Ok(Redirect::to(&to).into_response());
                 }
@@ -179,6 +182,7 @@ async fn show(
             sheet => sheet.map(|s| Value::from_serialize(&s)),
             search,
             notice => params.notice,
+            saved => params.saved,
             error => refused.as_ref().map(|r| r.message.clone()),
             error_field => refused.as_ref().map(|r| r.field),
             typed => refused.as_ref().map(|r| Value::from_serialize(&r.typed)),
