@@ -15,9 +15,11 @@ use crate::domain::criteria::area_of;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QueueStatus {
-    /// Still self-assessing: nothing to appraise yet.
+    /// The unit has not submitted its self-assessment, whatever was appraised: still
+    /// self-assessing, withdrawn or reopened, or locked by its deadline without
+    /// submitting (then it is appraised as it stands; see [`QueueLine::locked`]).
     NotSubmitted,
-    /// Submitted (or locked by the deadline), not yet appraised.
+    /// Submitted, not yet appraised.
     Submitted,
     InRound1,
     /// Round 1 asked for explanations the unit has not all answered.
@@ -71,6 +73,9 @@ pub struct QueueLine {
     pub tier_name: String,
     pub status: QueueStatus,
     pub status_label: &'static str,
+    /// Not submitted and past its own deadline (extensions included): locked as it
+    /// stands, and appraised so (its leaves left empty count zero).
+    pub locked: bool,
     /// Leaves in the appraiser's scope (their areas) that are scored by the unit.
     pub leaves: usize,
     /// Of those, how many still wait for this stage of the appraisal.
@@ -127,7 +132,7 @@ pub async fn queue(
     let mut granted = store
         .round_overrides(round.id, Phase::SelfAssessment)
         .await?;
-    let mut locked = |unit_id: i64| {
+    let mut past_deadline = |unit_id: i64| {
         let overrides = granted.remove(&unit_id).unwrap_or_default();
         let gate = crate::domain::deadline::access(
             Phase::SelfAssessment,
@@ -167,7 +172,13 @@ pub async fn queue(
                 .count();
             let reappraised = asked.iter().filter(|l| round2.contains(*l)).count();
             let round1_done = !in_scope.is_empty() && round1.len() >= in_scope.len();
-            let status = if round1_done && reappraised >= asked.len() {
+            let has_submitted = submitted.contains_key(&unit.id);
+            let locked = !has_submitted && past_deadline(unit.id);
+            // What was appraised never makes a unit that did not submit look submitted
+            // or done: it may have withdrawn, been reopened, or been locked as it stood.
+            let status = if !has_submitted {
+                QueueStatus::NotSubmitted
+            } else if round1_done && reappraised >= asked.len() {
                 QueueStatus::Done
             } else if !round2.is_empty() {
                 QueueStatus::InRound2
@@ -178,11 +189,8 @@ pub async fn queue(
                 QueueStatus::Answered
             } else if !asked.is_empty() {
                 QueueStatus::ExplanationRequested
-            } else if submitted.contains_key(&unit.id) || locked(unit.id) {
-                // Submitted, or locked by its deadline (its own extension included).
-                QueueStatus::Submitted
             } else {
-                QueueStatus::NotSubmitted
+                QueueStatus::Submitted
             };
             let left = if round1_done {
                 asked.len() - reappraised
@@ -195,6 +203,7 @@ pub async fn queue(
                 tier_name: tier.tier_name.clone(),
                 status,
                 status_label: status.label(),
+                locked,
                 leaves: in_scope.len(),
                 left,
                 explanations_requested: asked.len(),

@@ -206,8 +206,59 @@ pub struct AppraisalSheet {
     pub appraisals: std::collections::BTreeMap<String, AppraisalEntry>,
     pub explanations: std::collections::BTreeMap<String, String>,
     pub open_round: Option<i64>,
-    /// Whether `who` may appraise this unit now.
+    /// Whether `who` may appraise this unit now (some leaf of it).
     pub may_appraise: bool,
+    /// The leaves `who` may appraise now: those of the areas and units in their scope,
+    /// while an appraisal round is open. The others are shown read-only.
+    pub editable: std::collections::BTreeSet<String>,
+    /// The appraised totals beside the self-assessed ones.
+    pub totals: AppraisedTotals,
+}
+
+/// The appraised total of a unit's self-scored leaves, as the results count it: the
+/// latest appraisal that decided a leaf (round 2 over round 1), else the unit's own score;
+/// a leaf the appraisers (or, where they said nothing, the unit) declared not applicable
+/// leaves the total and the maximum.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct AppraisedTotals {
+    pub appraised_total: Points,
+    pub appraised_max: Points,
+    /// Self-scored leaves, and how many of them an appraiser has decided.
+    pub leaves: usize,
+    pub appraised_leaves: usize,
+}
+
+fn appraised_totals(
+    view: &super::self_assessment::SelfAssessmentView,
+    appraisals: &std::collections::BTreeMap<String, AppraisalEntry>,
+) -> AppraisedTotals {
+    let mut totals = AppraisedTotals::default();
+    let decided = |e: &&AppraisalEntry| e.points.is_some() || e.not_applicable;
+    for n in view
+        .nodes
+        .iter()
+        .filter(|n| n.node.is_leaf() && !n.node.is_survey())
+    {
+        totals.leaves += 1;
+        let code = &n.node.code;
+        let latest = [2, 1]
+            .iter()
+            .find_map(|r| appraisals.get(&format!("{code}#{r}")).filter(decided));
+        let (points, not_applicable) = match latest {
+            Some(a) => {
+                totals.appraised_leaves += 1;
+                (a.points.unwrap_or_default(), a.not_applicable)
+            }
+            None => n.entry.as_ref().map_or((Points::ZERO, false), |e| {
+                (e.points.unwrap_or_default(), e.not_applicable)
+            }),
+        };
+        if !not_applicable {
+            totals.appraised_total = totals.appraised_total + points;
+            totals.appraised_max = totals.appraised_max + n.node.max;
+        }
+    }
+    totals
 }
 
 /// A unit's appraisal sheet, for appraisers and administrators.
@@ -234,11 +285,112 @@ pub async fn appraisal_sheet(
         .into_iter()
         .map(|((leaf, n), e)| (format!("{leaf}#{n}"), e))
         .collect();
+    let may_appraise = who.actor.may_appraise_unit(unit_id) && open_round.is_some();
+    let editable = view
+        .nodes
+        .iter()
+        .filter(|n| may_appraise && n.node.is_leaf() && !n.node.is_survey())
+        .filter(|n| who.actor.may_appraise(unit_id, n.node.area_code()))
+        .map(|n| n.node.code.clone())
+        .collect();
+    let totals = appraised_totals(&view, &appraisals);
     Ok(AppraisalSheet {
         view,
         appraisals,
         explanations: ctx.store.explanations(round_id, unit_id).await?,
         open_round,
-        may_appraise: who.actor.may_appraise_unit(unit_id) && open_round.is_some(),
+        may_appraise,
+        editable,
+        totals,
+    })
+}
+
+/// One bonus or penalty item of a unit's criteria set, with what was counted for it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ExtraLine {
+    pub code: String,
+    pub text: String,
+    /// Points per occurrence.
+    pub points: Points,
+    pub occurrences: i64,
+    pub note: String,
+    /// Points × occurrences.
+    pub amount: Points,
+}
+
+/// The bonus (or penalty) items of a unit's criteria set: the cap, each item, their sum,
+/// and what counts in the final total (the sum, at most the cap).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ExtraGroupSheet {
+    /// `bonus` or `penalty`.
+    pub kind: &'static str,
+    pub cap: Points,
+    pub items: Vec<ExtraLine>,
+    pub total: Points,
+    pub counted: Points,
+}
+
+/// What the administrator's bonus and penalty page shows of one unit.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ExtrasSheet {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub set_code: String,
+    pub set_version: String,
+    /// Published results never change: the page shows no form.
+    pub published: bool,
+    pub groups: Vec<ExtraGroupSheet>,
+}
+
+/// A unit's bonus and penalty items in a round, for the administrator.
+pub async fn extras_sheet(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    unit_id: i64,
+) -> Result<ExtrasSheet> {
+    require_admin(&who.actor)?;
+    let store = &ctx.store;
+    let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
+    let mut counts = store.extra_counts(round_id, unit_id).await?;
+    let groups = [("bonus", &set.bonus), ("penalty", &set.penalty)]
+        .into_iter()
+        .map(|(kind, group)| {
+            let items: Vec<ExtraLine> = group
+                .items
+                .iter()
+                .map(|item| {
+                    let counted = counts.remove(&(kind.to_string(), item.code.clone()));
+                    let (occurrences, note) =
+                        counted.map_or((0, String::new()), |c| (c.occurrences, c.note));
+                    ExtraLine {
+                        code: item.code.clone(),
+                        text: item.text.clone(),
+                        points: item.points,
+                        occurrences,
+                        note,
+                        amount: item.points.times(occurrences),
+                    }
+                })
+                .collect();
+            let total = items
+                .iter()
+                .fold(Points::ZERO, |sum, item| sum + item.amount);
+            ExtraGroupSheet {
+                kind,
+                cap: group.cap,
+                counted: total.min(group.cap).max(Points::ZERO),
+                total,
+                items,
+            }
+        })
+        .collect();
+    Ok(ExtrasSheet {
+        unit_id: unit.id,
+        unit_name: unit.name,
+        set_code: set.code.clone(),
+        set_version: set.version.clone(),
+        published: round.published_at.is_some(),
+        groups,
     })
 }

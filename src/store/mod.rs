@@ -11,6 +11,7 @@ mod criteria;
 mod entries;
 mod evidence;
 mod explanations;
+mod extras;
 mod guard;
 mod members;
 mod rounds;

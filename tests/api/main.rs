@@ -1,10 +1,12 @@
 //! The integration suite: one binary, run against SQLite by default and against
 //! PostgreSQL when PARINDEX_TEST_DATABASE_URL is set (see the README).
 
+mod appraisal_pages;
 mod audit;
 mod backup;
 mod bad_input;
 mod browser;
+mod browser_appraisal;
 mod cli;
 mod crash;
 mod criteria_check;
@@ -14,6 +16,7 @@ mod demo;
 mod directory_import;
 mod evidence;
 mod excel;
+mod extras_page;
 mod fixture;
 mod forms;
 mod helpers;

@@ -153,3 +153,14 @@ document.addEventListener("click", function (event) {
   all(document);
   document.addEventListener("htmx:afterSwap", function () { all(document); });
 })();
+
+// A refused form sent by htmx comes back under the refusal's status (403, 409, 422) with
+// the form again, what was typed and the message beside the field; the server marks such
+// an answer with how to swap it (HX-Reswap), and it is shown in place. Other error
+// answers (an error page) are not swapped into the form.
+document.addEventListener("htmx:beforeSwap", function (e) {
+  var xhr = e.detail.xhr;
+  if (xhr && xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("HX-Reswap")) {
+    e.detail.shouldSwap = true;
+  }
+});

@@ -1,21 +1,24 @@
 //! The appraisal page of a unit (`appraisal.html`): its self-assessment beside the
-//! appraised scores of rounds 1 and 2, the explanations, and the form of the open round.
+//! appraised scores of rounds 1 and 2, the explanations, and the form of the open round
+//! for each leaf in the appraiser's scope (`_appraisal_row.html`). A refused appraisal
+//! comes back with what was typed and the message beside the field; with htmx the row
+//! alone, under the status the API gives the same refusal.
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
 use super::self_assessment::Saved;
-use super::{PageForm, PageQuery, PageResult, PageUser, refusal, render, status_with, user_ctx};
+use super::{PageForm, PageQuery, PageResult, PageUser, render, user_ctx};
 use crate::domain::Points;
 use crate::http::AppState;
-use crate::http::error::ApiPath;
+use crate::http::error::{ApiPath, HttpError};
 use crate::http::extract::SignedIn;
-use crate::service::{Who, scores};
+use crate::service::{ServiceError, Who, scores};
 use crate::store::AppraisalEntry;
 
 pub fn router() -> Router<AppState> {
@@ -30,43 +33,18 @@ async fn page(
     ApiPath((round, unit)): ApiPath<(i64, i64)>,
     PageQuery(saved): PageQuery<Saved>,
 ) -> PageResult {
-    show(&state, &user, &who, (round, unit), saved.saved_leaf, None).await
-}
-
-async fn show(
-    state: &AppState,
-    user: &SignedIn,
-    who: &Who,
-    (round, unit): (i64, i64),
-    saved_leaf: Option<String>,
-    error: Option<(String, StatusCode, String)>,
-) -> PageResult {
-    let sheet = scores::appraisal_sheet(&state.ctx, who, round, unit).await?;
-    // The unit's evidence, as its people see it (the appraiser may read it once the
-    // self-assessment was submitted or locked, as the sheet itself).
-    let evidence = super::self_assessment::evidence_by_leaf(state, who, round, unit).await?;
-    let status = status_with(&error.as_ref().map(|(_, s, m)| (*s, m.clone())));
+    let sheet = scores::appraisal_sheet(&state.ctx, &who, round, unit).await?;
+    let evidence = super::self_assessment::evidence_by_leaf(&state, &who, round, unit).await?;
     let html = render(
         "appraisal.html",
-        context! {
-            user => user_ctx(user),
-            view => Value::from_serialize(&sheet.view),
-            explanations => sheet.explanations,
-            evidence,
-            appraisals => Value::from_serialize(&sheet.appraisals),
-            open_round => sheet.open_round,
-            may_appraise => sheet.may_appraise,
-            saved_leaf,
-            error_leaf => error.as_ref().map(|e| e.0.clone()),
-            error => error.map(|e| e.2),
-        },
+        sheet_context(&user, &sheet, evidence, saved.saved_leaf, None),
     )?;
-    Ok((status, html).into_response())
+    Ok(html.into_response())
 }
 
 /// An appraised score as typed: the round (1 or 2) and the points are refused with their
-/// field named when they do not parse.
-#[derive(Deserialize, Serialize)]
+/// field named when they do not parse. Kept as text to show again beside a refusal.
+#[derive(Clone, Debug, Deserialize, Serialize)]
 struct AppraisalForm {
     appraisal_round: i64,
     #[serde(default)]
@@ -79,46 +57,152 @@ struct AppraisalForm {
     explanation_requested: Option<String>,
 }
 
+/// A refused appraisal: the leaf, the status the API gives the same refusal, the message,
+/// the field it concerns (`points`, `comment`, `not_applicable`, or `form` for the whole
+/// form), and what was typed.
+struct Refused {
+    leaf: String,
+    status: StatusCode,
+    message: String,
+    field: &'static str,
+    typed: AppraisalForm,
+}
+
+/// The field a refusal of the appraisal service concerns, from its message: the service
+/// names what is wrong in words (the comment, not applicable, the score).
+fn field_of(e: &ServiceError, message: &str) -> &'static str {
+    match e {
+        ServiceError::Invalid(_) if message.contains("nhận xét") => "comment",
+        ServiceError::Invalid(_) if message.contains("Không áp dụng") => "not_applicable",
+        ServiceError::Invalid(_) if message.contains("không áp dụng") => "points",
+        ServiceError::Invalid(m) if m.contains("Điểm") => "points",
+        _ => "form",
+    }
+}
+
+/// The page's context; `refused` fills the refused leaf's form with what was typed.
+fn sheet_context(
+    user: &SignedIn,
+    sheet: &scores::AppraisalSheet,
+    evidence: std::collections::BTreeMap<String, Value>,
+    saved_leaf: Option<String>,
+    refused: Option<&Refused>,
+) -> Value {
+    context! {
+        user => user_ctx(user),
+        view => Value::from_serialize(&sheet.view),
+        explanations => sheet.explanations.clone(),
+        evidence,
+        appraisals => Value::from_serialize(&sheet.appraisals),
+        open_round => sheet.open_round,
+        may_appraise => sheet.may_appraise,
+        editable => Value::from_serialize(&sheet.editable),
+        totals => Value::from_serialize(&sheet.totals),
+        saved_leaf,
+        error_leaf => refused.map(|r| r.leaf.clone()),
+        error_field => refused.map(|r| r.field),
+        error => refused.map(|r| r.message.clone()),
+        typed => refused.map(|r| Value::from_serialize(&r.typed)),
+    }
+}
+
 async fn appraise(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
     PageForm { user, who, form }: PageForm<AppraisalForm>,
 ) -> PageResult {
+    let htmx = headers.contains_key("hx-request");
+    let outcome = save(&state, &who, (round, unit), &leaf, &form).await?;
+    let refused = match outcome {
+        Ok(()) if !htmx => {
+            let to = format!("/ky/{round}/don-vi/{unit}/tham-dinh?luu={leaf}#tc-{leaf}");
+            return Ok(Redirect::to(&to).into_response());
+        }
+        Ok(()) => None,
+        Err((status, message, field)) => Some(Refused {
+            leaf: leaf.clone(),
+            status,
+            message,
+            field,
+            typed: form,
+        }),
+    };
+    let status = refused.as_ref().map_or(StatusCode::OK, |r| r.status);
+    let sheet = scores::appraisal_sheet(&state.ctx, &who, round, unit).await?;
+    let evidence = super::self_assessment::evidence_by_leaf(&state, &who, round, unit).await?;
+    let saved_leaf = refused.is_none().then(|| leaf.clone());
+    let context = sheet_context(&user, &sheet, evidence, saved_leaf, refused.as_ref());
+    if !htmx {
+        // The form posts to its leaf's anchor: the page comes back at the refused leaf.
+        return Ok((status, render("appraisal.html", context)?).into_response());
+    }
+    // The row alone, to swap in place, and the totals beside it.
+    let node = sheet
+        .view
+        .nodes
+        .iter()
+        .find(|n| n.node.code == leaf && n.node.is_leaf() && !n.node.is_survey());
+    let Some(node) = node else {
+        return Err(ServiceError::NotFound(format!("tiêu chí thành phần {leaf}")).into());
+    };
+    let row = render(
+        "_appraisal_row.html",
+        context! { n => Value::from_serialize(node), oob => true, ..context },
+    )?;
+    Ok(fragment(status, row))
+}
+
+/// A row for htmx: a refusal says how to swap it, so the page's script shows it in place
+/// (htmx leaves error statuses unswapped unless told).
+fn fragment(status: StatusCode, row: Html<String>) -> axum::response::Response {
+    if status.is_success() {
+        return (status, row).into_response();
+    }
+    (status, [("hx-reswap", "outerHTML")], row).into_response()
+}
+
+/// Parses the form and saves it; a refusal as (status, message, field), with the status
+/// the API gives the same refusal. What is not the user's to fix (an unknown unit or
+/// leaf, a failure of the server) is the error page.
+async fn save(
+    state: &AppState,
+    who: &Who,
+    (round, unit): (i64, i64),
+    leaf: &str,
+    form: &AppraisalForm,
+) -> PageResult<Result<(), (StatusCode, String, &'static str)>> {
     let points = match Some(form.points.trim()).filter(|p| !p.is_empty()) {
         None => None,
         Some(text) => match text.parse::<Points>() {
             Ok(p) => Some(p),
             Err(e) => {
                 let message = format!("Điểm thẩm định: {e}.");
-                let error = (leaf, StatusCode::UNPROCESSABLE_ENTITY, message);
-                return show(&state, &user, &who, (round, unit), None, Some(error)).await;
+                return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, message, "points")));
             }
         },
     };
     let entry = AppraisalEntry {
-        leaf_code: leaf.clone(),
+        leaf_code: leaf.to_string(),
         appraisal_round: form.appraisal_round,
         points,
         not_applicable: form.not_applicable.is_some(),
-        comment: form.comment,
+        comment: form.comment.clone(),
         explanation_requested: form.explanation_requested.is_some(),
     };
-    match scores::save_appraisal(&state.ctx, &who, round, unit, entry).await {
-        Ok(()) => {
-            let to = format!("/ky/{round}/don-vi/{unit}/tham-dinh?luu={leaf}#tc-{leaf}");
-            Ok(Redirect::to(&to).into_response())
-        }
+    match scores::save_appraisal(&state.ctx, who, round, unit, entry).await {
+        Ok(()) => Ok(Ok(())),
         Err(e) => {
-            let (status, message) = refusal(e)?;
-            show(
-                &state,
-                &user,
-                &who,
-                (round, unit),
-                None,
-                Some((leaf, status, message)),
-            )
-            .await
+            let field = field_of(&e, &e.to_string());
+            let http = HttpError::from(e);
+            let status = http.status;
+            if status.is_server_error()
+                || status == StatusCode::NOT_FOUND
+                || status == StatusCode::UNAUTHORIZED
+            {
+                return Err(http.into());
+            }
+            Ok(Err((status, http.message, field)))
         }
     }
 }

@@ -10,6 +10,7 @@ mod criteria_sets;
 mod directory;
 mod explanations;
 mod extract;
+mod extras;
 mod history;
 mod home;
 mod import_form;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(queue::router())
         .merge(results::router())
         .merge(admin_round::router())
+        .merge(extras::router())
         .merge(round_setup::router())
         .merge(round_members::router())
         .merge(audit::router())

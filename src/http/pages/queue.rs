@@ -42,6 +42,8 @@ async fn page(
         q: params.q,
     };
     let (lines, counts) = queue::queue(&state.ctx, &who, round_id, &filter).await?;
+    // Every unit the filters of tier and name keep has one status: the counts add up.
+    let total: usize = counts.values().sum();
     let matching = lines.len();
     let pages = matching.div_ceil(PER_PAGE).max(1);
     let page = params.page.unwrap_or(1).clamp(1, pages);
@@ -69,6 +71,7 @@ async fn page(
             round => context! { id => round.id, title => round.title.clone() },
             lines => Value::from_serialize(&listed),
             matching,
+            total,
             page,
             pages,
             statuses,

@@ -44,8 +44,9 @@ async fn page(
     let mut visible = results::visible(&state.ctx, &who, round).await?;
     let search = params.search.unwrap_or_default();
     let search = search.trim();
-    // The search is offered where there are pages to search through.
-    let searchable = !search.is_empty() || visible.tiers.iter().any(|t| t.units.len() > PER_PAGE);
+    // The search is offered whenever there is a unit to find, however short the table:
+    // on a phone even a few dozen lines are long to scroll through.
+    let searchable = !search.is_empty() || visible.tiers.iter().any(|t| !t.units.is_empty());
     let mut tiers = Vec::with_capacity(visible.tiers.len());
     for tier in std::mem::take(&mut visible.tiers) {
         let count = tier.units.len();
