@@ -263,6 +263,54 @@ impl Store {
         })
     }
 
+    /// Links a file of the unit, already uploaded for other leaves, to `leaf` too (the
+    /// same file reused: «Dùng tệp đã tải lên»), with its audit entry, in the guard's
+    /// transaction. `Ok(false)`: no such file of the unit in the round; linked already is
+    /// not an error (a retried request).
+    pub(crate) async fn link_evidence_file(
+        &self,
+        guard: &Guard,
+        id: i64,
+        leaf: &str,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let (round_id, unit_id) = (guard.round_id, guard.unit_id);
+        let mut tx = self.pool.begin().await?;
+        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
+        let described: Option<String> = sqlx::query_scalar(
+            r"select 'tệp số ' || cast(id as text) || ' «' || original_name || '»'
+              from evidence_files where id = $1 and round_id = $2 and unit_id = $3",
+        )
+        .bind(id)
+        .bind(round_id)
+        .bind(unit_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(described) = described else {
+            return Ok(false);
+        };
+        let linked: Option<i64> = sqlx::query_scalar(
+            "select 1 from evidence_links where file_id = $1 and leaf_code = $2",
+        )
+        .bind(id)
+        .bind(leaf)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if linked.is_none() {
+            let audit = NewAudit {
+                action: "evidence.file.link".into(),
+                new_value: Some(described),
+                ..audit
+            };
+            let leaves = [leaf.to_string()];
+            link_leaves(&mut tx, round_id, unit_id, (Some(id), None), &leaves, &audit, now)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Unlinks a file or a citation (`citation`) of the unit from `leaf`, or from every
     /// leaf; an item left supporting no leaf is removed. One audit entry per leaf, in the
     /// guard's transaction. Returns how many links were removed (0: no such item there).
