@@ -30,3 +30,4 @@ mod self_assessment;
 mod server;
 mod sign_in;
 mod store;
+mod typed_back;
