@@ -5,6 +5,7 @@ mod audit;
 mod backup;
 mod bad_input;
 mod browser;
+mod browser_forms;
 mod cli;
 mod crash;
 mod criteria_check;
