@@ -556,3 +556,49 @@ async fn a_save_retried_after_its_answer_was_lost_succeeds_once_and_a_real_confl
     );
     assert_eq!(saves_of_leaf().await, 2);
 }
+
+#[tokio::test]
+async fn the_page_indexes_its_areas_with_progress_and_the_review_shows_not_applicable_reasons() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    app.clock.set(t("05/01/2024"));
+    let head = Browser::default();
+    let csrf = app.sign_in_with(&head, "a.thutruong").await;
+    let saved = post(
+        &app,
+        &head,
+        &format!("/ky/{round}/don-vi/{unit}/tu-cham-diem/1.3"),
+        &[
+            ("csrf", &csrf),
+            ("kind", "rate"),
+            ("not_applicable", "on"),
+            ("na_reason", "Năm 2023 không có hồ sơ trễ hạn"),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = |path: String| {
+        let head = head.clone();
+        let url = app.url(&path);
+        async move { unescape(&head.send(head.get(url)).await.text().await.expect("page")) }
+    };
+    let html = page(format!("/ky/{round}/don-vi/{unit}/tu-cham-diem")).await;
+    assert!(
+        html.contains("href=\"#lv-1\">1. Chỉ đạo, điều hành CCHC</a>"),
+        "{html}"
+    );
+    assert!(html.contains("đã chấm 1/3"), "{html}");
+    assert!(html.contains("đã chấm 0/2"));
+    assert!(html.contains("id=\"lv-2\""));
+    // From the sticky bar: what is missing, and the review before submitting.
+    let bar = &html[html.find("id=\"tong-diem\"").expect("bar")..];
+    let bar = &bar[..bar.find("</div>").expect("end")];
+    assert!(bar.contains("Còn thiếu gì? Xem lại và gửi"), "{bar}");
+    let review = page(format!("/ky/{round}/don-vi/{unit}/xem-lai")).await;
+    assert!(
+        review.contains("Lý do:</em> Năm 2023 không có hồ sơ trễ hạn"),
+        "{review}"
+    );
+}

@@ -393,6 +393,30 @@ fn render_page(
 ) -> PageResult<(StatusCode, Html<String>)> {
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
     let errors = beside(&error);
+    // The index at the top: each area with its leaves scored (or claimed not applicable)
+    // out of those the unit scores itself.
+    let areas: Vec<Value> = view
+        .nodes
+        .iter()
+        .filter(|a| a.depth == 1)
+        .map(|a| {
+            let prefix = format!("{}.", a.node.code);
+            let leaves = view.nodes.iter().filter(|n| {
+                n.node.code.starts_with(&prefix) && n.node.is_leaf() && !n.node.is_survey()
+            });
+            let (mut total, mut scored) = (0, 0);
+            for n in leaves {
+                total += 1;
+                if n.entry
+                    .as_ref()
+                    .is_some_and(|e| e.points.is_some() || e.not_applicable)
+                {
+                    scored += 1;
+                }
+            }
+            context! { code => a.node.code.clone(), text => a.node.text.clone(), total, scored }
+        })
+        .collect();
     let html = render(
         "self_assessment.html",
         context! {
@@ -405,6 +429,7 @@ fn render_page(
             notice => saved.notice,
             errors,
             evidence,
+            areas,
             now => who.now.to_rfc3339(),
         },
     )?;
