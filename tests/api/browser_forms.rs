@@ -227,6 +227,32 @@ async fn nothing_typed_is_lost_on_the_self_assessment_page() {
     );
     screenshot(c, "browser-forms-4-da-tai-len").await;
 
+    // On a phone the controls an official taps are at least 44 px tall.
+    c.set_window_size(390, 844).await.expect("phone size");
+    c.goto(&page).await.expect("reload");
+    let heights = js(
+        c,
+        r#"var leaf = document.getElementById("tc-1.3");
+           var sizes = {};
+           [["Lưu", "form.leaf-form > button[type=submit]"], ["Tải lên", "form.upload button"],
+            ["Lịch sử thay đổi", "a.history"], ["Không áp dụng", "label.check"],
+            ["Hướng dẫn", "details.guide summary"], ["Điểm", "input[name=numerator]"]
+           ].forEach(function (p) {
+             sizes[p[0]] = leaf.querySelector(p[1]).getBoundingClientRect().height;
+           });
+           sizes["Xóa"] = document.querySelector("[id='tc-2.2'] .evidence button.link").getBoundingClientRect().height;
+           return sizes;"#,
+    )
+    .await;
+    for (control, height) in heights.as_object().expect("sizes") {
+        let height = height.as_f64().expect("height");
+        assert!(height >= 44.0, "{control}: {height} px on a phone");
+    }
+    js(c, "document.getElementById('tc-1.3').scrollIntoView()").await;
+    screenshot(c, "browser-forms-4b-dien-thoai").await;
+    c.set_window_size(1366, 768).await.expect("desktop size");
+    c.goto(&page).await.expect("reload");
+
     // The head submits while the officer's page is open; the officer's save then says so
     // and keeps what was typed, to copy.
     let head = Browser::default();
