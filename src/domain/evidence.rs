@@ -287,34 +287,92 @@ pub fn parse_issued_on(s: &str) -> Option<NaiveDate> {
         .filter(|d| d.year() >= 1945)
 }
 
-impl TryFrom<CitationDraft> for Citation {
-    /// The message for the user.
-    type Error = String;
+/// A citation refused: the field it concerns (as the API names it: `document_number`,
+/// `issued_on`, `summary`, `pages`) and the message for the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CitationRefusal {
+    pub field: &'static str,
+    pub message: String,
+}
 
-    fn try_from(d: CitationDraft) -> Result<Citation, String> {
+impl CitationRefusal {
+    fn new(field: &'static str, message: impl Into<String>) -> CitationRefusal {
+        CitationRefusal {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// The earliest date of issue accepted: evidence of a year's reform is recent, and a date
+/// before this is a typing slip (01/01/1020 for 01/01/2020).
+pub const EARLIEST_ISSUED_ON: (i32, u32, u32) = (2000, 1, 1);
+
+impl Citation {
+    /// Checks a citation as typed on `today` (the day in Vietnam): a document number, a
+    /// real date of issue between 01/01/2000 and today, a summary.
+    pub fn check(d: CitationDraft, today: NaiveDate) -> Result<Citation, CitationRefusal> {
         let document_number = clean_text(&d.document_number);
         if document_number.is_empty() {
-            return Err("Cần ghi số ký hiệu của văn bản (ví dụ 12/KH-UBND).".into());
+            return Err(CitationRefusal::new(
+                "document_number",
+                "Cần ghi số ký hiệu của văn bản (ví dụ 12/KH-UBND).",
+            ));
         }
         if document_number.chars().count() > 100 {
-            return Err("Số ký hiệu văn bản dài quá 100 ký tự.".into());
+            return Err(CitationRefusal::new(
+                "document_number",
+                "Số ký hiệu văn bản dài quá 100 ký tự.",
+            ));
         }
-        let issued_on = parse_issued_on(&d.issued_on).ok_or_else(|| {
-            format!(
-                "Ngày ban hành «{}» không hợp lệ: cần một ngày có thật, viết theo dạng ngày/tháng/năm (dd/mm/yyyy), ví dụ 20/12/2022.",
-                d.issued_on.trim()
+        let typed = d.issued_on.trim();
+        let issued_on = parse_issued_on(typed).ok_or_else(|| {
+            CitationRefusal::new(
+                "issued_on",
+                format!(
+                    "Ngày ban hành «{typed}» không hợp lệ: cần một ngày có thật, viết theo dạng ngày/tháng/năm (dd/mm/yyyy), ví dụ 20/12/2022."
+                ),
             )
         })?;
+        let (y, m, day) = EARLIEST_ISSUED_ON;
+        let earliest = NaiveDate::from_ymd_opt(y, m, day).unwrap_or(NaiveDate::MIN);
+        if issued_on > today {
+            return Err(CitationRefusal::new(
+                "issued_on",
+                format!(
+                    "Ngày ban hành {typed} chưa tới (hôm nay là {}): văn bản làm tài liệu kiểm chứng phải đã được ban hành. Kiểm tra lại ngày, tháng, năm.",
+                    today.format("%d/%m/%Y")
+                ),
+            ));
+        }
+        if issued_on < earliest {
+            return Err(CitationRefusal::new(
+                "issued_on",
+                format!(
+                    "Ngày ban hành {typed} trước ngày {}: kiểm tra lại năm ban hành của văn bản.",
+                    earliest.format("%d/%m/%Y")
+                ),
+            ));
+        }
         let summary = clean_text(&d.summary);
         if summary.is_empty() {
-            return Err("Cần ghi trích yếu của văn bản.".into());
+            return Err(CitationRefusal::new(
+                "summary",
+                "Cần ghi trích yếu của văn bản.",
+            ));
         }
         if summary.chars().count() > 2000 {
-            return Err("Trích yếu dài quá 2.000 ký tự.".into());
+            return Err(CitationRefusal::new(
+                "summary",
+                "Trích yếu dài quá 2.000 ký tự.",
+            ));
         }
         let pages = clean_text(&d.pages);
         if pages.chars().count() > 100 {
-            return Err("Phần «trang» dài quá 100 ký tự.".into());
+            return Err(CitationRefusal::new(
+                "pages",
+                "Phần «trang» dài quá 100 ký tự.",
+            ));
         }
         Ok(Citation {
             document_number,
@@ -441,5 +499,32 @@ mod tests {
         ] {
             assert_eq!(parse_issued_on(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_date_of_issue_is_neither_in_the_future_nor_before_2000() {
+        let today = NaiveDate::from_ymd_opt(2024, 1, 5).expect("date");
+        let draft = |issued_on: &str| CitationDraft {
+            document_number: "12/KH-UBND".into(),
+            issued_on: issued_on.into(),
+            summary: "Kế hoạch CCHC năm 2023".into(),
+            pages: "3".into(),
+        };
+        for ok in ["05/01/2024", "01/01/2000", "20/12/2022"] {
+            assert!(Citation::check(draft(ok), today).is_ok(), "{ok}");
+        }
+        for bad in ["06/01/2024", "01/01/2999", "31/12/1999", "31/11/2023"] {
+            let refused = Citation::check(draft(bad), today).expect_err(bad);
+            assert_eq!(refused.field, "issued_on", "{bad}");
+            assert!(refused.message.contains(bad), "{}", refused.message);
+        }
+        let no_summary = CitationDraft {
+            summary: " ".into(),
+            ..draft("20/12/2022")
+        };
+        assert_eq!(
+            Citation::check(no_summary, today).map_err(|r| r.field),
+            Err("summary")
+        );
     }
 }

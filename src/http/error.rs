@@ -19,6 +19,8 @@ pub struct HttpError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The field of the request the error concerns, when one does (`"field"` in the JSON).
+    pub field: Option<&'static str>,
 }
 
 pub type Result<T, E = HttpError> = std::result::Result<T, E>;
@@ -27,7 +29,9 @@ pub type Result<T, E = HttpError> = std::result::Result<T, E>;
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::Locked(_) | ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Invalid(_) | ServiceError::InvalidField { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         ServiceError::Conflict(_) | ServiceError::Unconfirmed { .. } => StatusCode::CONFLICT,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
@@ -45,6 +49,7 @@ impl HttpError {
             status,
             code,
             message: message.into(),
+            field: None,
         }
     }
 
@@ -74,7 +79,10 @@ impl From<ServiceError> for HttpError {
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             return HttpError::internal(&e);
         }
-        HttpError::new(status, e.code(), e.to_string())
+        HttpError {
+            field: e.field(),
+            ..HttpError::new(status, e.code(), e.to_string())
+        }
     }
 }
 
@@ -86,11 +94,11 @@ impl From<StoreError> for HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": { "code": self.code, "message": self.message } })),
-        )
-            .into_response()
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let Some(field) = self.field {
+            error["field"] = json!(field);
+        }
+        (self.status, Json(json!({ "error": error }))).into_response()
     }
 }
 

@@ -199,7 +199,12 @@ pub async fn add_citation(
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_editable(store, &round, &unit, now).await?;
     let leaves = checked_leaves(&set, leaves)?;
-    let citation = Citation::try_from(draft).map_err(ServiceError::Invalid)?;
+    // A date of issue is judged against the day in Vietnam, where the document was issued.
+    let today = crate::domain::deadline::vn_date(now.timestamp());
+    let citation = Citation::check(draft, today).map_err(|r| ServiceError::InvalidField {
+        field: r.field,
+        message: r.message,
+    })?;
     Ok(store
         .add_evidence_citation(
             &Guard::self_assessment(round_id, unit_id),

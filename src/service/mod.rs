@@ -84,6 +84,13 @@ pub enum ServiceError {
     Locked(String),
     #[error("{0}")]
     Invalid(String),
+    /// Invalid input of one field, named as the API names it (`issued_on`, `na_reason`):
+    /// the pages show the message beside that field, the API names it.
+    #[error("{message}")]
+    InvalidField {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("Không tìm thấy {0}.")]
@@ -119,7 +126,7 @@ impl ServiceError {
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::Locked(_) => "deadline_closed",
-            ServiceError::Invalid(_) => "invalid_input",
+            ServiceError::Invalid(_) | ServiceError::InvalidField { .. } => "invalid_input",
             ServiceError::Conflict(_) => "conflict",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Unauthenticated(_) => "unauthenticated",
@@ -154,6 +161,16 @@ impl From<StoreError> for ServiceError {
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+impl ServiceError {
+    /// The field an invalid input concerns, when one does.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ServiceError::InvalidField { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
 
 /// Refuses a request whose fields break the rules they declare (lengths, characters; see
 /// [`crate::domain::text`]), with a sentence per field in Vietnamese.

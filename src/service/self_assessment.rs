@@ -111,18 +111,44 @@ pub(crate) async fn ensure_editable(
 ) -> Result<()> {
     // The same refusals, in the same words, as the write's own check in its transaction
     // (`store::Guard`); this one answers before any work is done.
-    let refused = |r: Refusal| Err(ServiceError::from(StoreError::Refused(r)));
+    match why_locked(store, round, unit.id, now).await? {
+        Some(r) => Err(ServiceError::from(StoreError::Refused(r))),
+        None => Ok(()),
+    }
+}
+
+/// Why the unit's self-assessment cannot be written at `now` (published, closed,
+/// submitted, in the order the write's guard checks them), or `None` when it can.
+async fn why_locked(
+    store: &Store,
+    round: &Round,
+    unit_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<Refusal>> {
     if let Some(at) = round.published_at {
-        return refused(Refusal::Published(at));
+        return Ok(Some(Refusal::Published(at)));
     }
-    let gate = self_assessment_access_at(store, round, unit.id, now).await?;
+    let gate = self_assessment_access_at(store, round, unit_id, now).await?;
     if !gate.open {
-        return refused(Refusal::Closed(gate));
+        return Ok(Some(Refusal::Closed(gate)));
     }
-    if let Some(at) = store.submission(round.id, unit.id).await? {
-        return refused(Refusal::Submitted(at));
-    }
-    Ok(())
+    Ok(store
+        .submission(round.id, unit_id)
+        .await?
+        .map(Refusal::Submitted))
+}
+
+/// Why the unit's self-assessment is locked now, for a page that must tell someone whose
+/// save was refused; `None` when it is open. For whoever may read the unit.
+pub async fn lock(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    unit_id: i64,
+) -> Result<Option<Refusal>> {
+    let (round, _, _) = unit_in_round(&ctx.store, round_id, unit_id).await?;
+    ensure_viewable(&ctx.store, &who.actor, &round, unit_id, who.now).await?;
+    why_locked(&ctx.store, &round, unit_id, who.now).await
 }
 
 /// Saves one leaf; returns the entry as stored, with its new version.
@@ -140,7 +166,20 @@ pub async fn save_leaf(
             "Chỉ cán bộ và thủ trưởng của đơn vị mới được tự chấm điểm.".into(),
         ));
     }
-    super::check(&save)?;
+    // A text too long or with forbidden characters: refused beside its field.
+    if let Err(e) = validator::Validate::validate(&save) {
+        let message = crate::domain::text::explain(&e);
+        let fields = e.field_errors();
+        return Err(
+            match ["explanation", "na_reason"]
+                .into_iter()
+                .find(|f| fields.keys().any(|k| k == f))
+            {
+                Some(field) => ServiceError::InvalidField { field, message },
+                None => ServiceError::Invalid(message),
+            },
+        );
+    }
     // One instant for the whole request: the check and the stored time agree.
     let now = who.now;
     // Whether the unit may still write is decided once, inside the write's transaction
@@ -162,21 +201,27 @@ pub async fn save_leaf(
     }
     let points = if save.not_applicable {
         if !leaf.na_allowed {
-            return Err(ServiceError::Invalid(format!(
-                "Tiêu chí {} không được khai báo «Không áp dụng».",
-                node.code
-            )));
+            return Err(ServiceError::InvalidField {
+                field: "not_applicable",
+                message: format!(
+                    "Tiêu chí {} không được khai báo «Không áp dụng».",
+                    node.code
+                ),
+            });
         }
         if save.na_reason.trim().is_empty() {
-            return Err(ServiceError::Invalid("Cần ghi lý do không áp dụng.".into()));
+            return Err(ServiceError::InvalidField {
+                field: "na_reason",
+                message: "Cần ghi lý do không áp dụng.".into(),
+            });
         }
         None
     } else {
         match save.input {
-            Some(input) => Some(
-                node.score(input)
-                    .map_err(|e| ServiceError::Invalid(e.to_string()))?,
-            ),
+            Some(input) => Some(node.score(input).map_err(|e| ServiceError::InvalidField {
+                field: input_field(&input, &e),
+                message: e.to_string(),
+            })?),
             None => None,
         }
     };
@@ -201,6 +246,18 @@ pub async fn save_leaf(
             now,
         )
         .await?)
+}
+
+/// The field of a leaf's form that a score refusal concerns (as the form names it).
+fn input_field(input: &LeafInput, e: &crate::domain::criteria::ScoreError) -> &'static str {
+    use crate::domain::criteria::ScoreError;
+    match (input, e) {
+        (LeafInput::Rate { .. }, ScoreError::ZeroDenominator) => "denominator",
+        (LeafInput::Rate { .. }, _) => "numerator",
+        (LeafInput::YesNo { .. }, _) => "met",
+        (LeafInput::Judged { .. }, _) => "points",
+        (LeafInput::Occurrences { .. }, _) => "count",
+    }
 }
 
 /// The head approves and submits the self-assessment (phê duyệt và gửi).

@@ -280,6 +280,10 @@ async fn a_round_in_the_browser() {
     click(c, "[id='tc-1.1'] form.citation button").await;
     wait_text(c, "[id='tc-1.1'] .evidence", "15/QĐ-UBND ngày 05/01/2023").await;
     click(c, "[id='tc-1.1'] form[action*='/tai-lieu/van-ban/'] button").await;
+    // Deleting evidence asks first.
+    c.accept_alert()
+        .await
+        .expect("the deletion asks to confirm");
     wait_text(c, "[id='tc-1.1'] .evidence", "Kế hoạch CCHC 2023.pdf").await;
     assert!(
         !text_of(c, "[id='tc-1.1'] .evidence")

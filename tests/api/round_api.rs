@@ -1338,7 +1338,7 @@ async fn after_publication_pages_are_read_only() {
     assert_eq!(admin.send(extension).await.status(), 204);
     let officer = Browser::default();
     app.sign_in_with(&officer, "a.canbo").await;
-    let leaf_form = format!("action=\"/ky/{round}/don-vi/{unit}/tu-cham-diem/2.1\"");
+    let leaf_form = format!("action=\"/ky/{round}/don-vi/{unit}/tu-cham-diem/2.1#tc-2.1\"");
     let page = |browser: &Browser, path: String| {
         let browser = browser.clone();
         let url = app.url(&path);

@@ -66,16 +66,23 @@ document.addEventListener("click", function (event) {
       dirty.delete(e.target);
     }
   });
+  // The form that sent a request is in requestConfig: htmx reports the event on the
+  // element it swapped (the leaf around the form), not on the form.
   document.addEventListener("htmx:afterRequest", function (e) {
-    var form = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("form");
-    if (e.detail.successful && form && e.detail.elt === form) { dirty.delete(form); }
+    var form = e.detail.requestConfig && e.detail.requestConfig.elt;
+    if (e.detail.successful && form && form.tagName === "FORM") { dirty.delete(form); }
   });
   // A save refused beside its field comes back with what was typed: still unsaved.
   document.addEventListener("htmx:afterSwap", function () {
     document.querySelectorAll(".has-error form[hx-post]").forEach(function (form) { dirty.add(form); });
   });
+  // A form replaced by its saved self is no longer on the page: nothing of it is unsaved.
+  function unsaved() {
+    dirty.forEach(function (form) { if (!document.contains(form)) { dirty.delete(form); } });
+    return dirty.size > 0;
+  }
   window.addEventListener("beforeunload", function (e) {
-    if (dirty.size > 0) { e.preventDefault(); e.returnValue = ""; }
+    if (unsaved()) { e.preventDefault(); e.returnValue = ""; }
   });
   function keep(forms) {
     var drafts = {};
@@ -154,13 +161,129 @@ document.addEventListener("click", function (event) {
   document.addEventListener("htmx:afterSwap", function () { all(document); });
 })();
 
-// A refused form sent by htmx comes back under the refusal's status (403, 409, 422) with
-// the form again, what was typed and the message beside the field; the server marks such
-// an answer with how to swap it (HX-Reswap), and it is shown in place. Other error
-// answers (an error page) are not swapped into the form.
-document.addEventListener("htmx:beforeSwap", function (e) {
-  var xhr = e.detail.xhr;
-  if (xhr && xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("HX-Reswap")) {
-    e.detail.shouldSwap = true;
+// Saving in place (htmx): what a request is doing, said beside its form's button; the
+// button locked while it runs; a refusal's fragment (marked by the server) swapped in
+// with its status (422, 409, 403) so the message shows beside the field with what was
+// typed; a failure of the network or the server said in words, the typing left as it was.
+(function () {
+  if (!window.htmx) { return; }
+  var SAVE_TIMEOUT = 30000;
+  // A refused form comes back with its status (403, 409, 422) and the form again, what
+  // was typed and the message beside the field; the server marks such an answer (the
+  // self-assessment's with parindex-fragment, the appraisal's with HX-Reswap) and it is
+  // shown in place. Other error answers (an error page) are never swapped into a form.
+  function refusedForm(xhr) {
+    return xhr.getResponseHeader("parindex-fragment") || xhr.getResponseHeader("HX-Reswap");
   }
-});
+  function formOf(e) {
+    var elt = e.detail.requestConfig ? e.detail.requestConfig.elt : e.detail.elt;
+    return elt && elt.tagName === "FORM" ? elt : null;
+  }
+  function isUpload(form) { return form.enctype === "multipart/form-data"; }
+  function say(form, text, failed) {
+    var box = form.querySelector(".save-state");
+    if (!box || !document.contains(form)) { return; }
+    box.textContent = "";
+    var span = document.createElement("span");
+    span.className = failed ? "alert" : "pending";
+    span.textContent = text;
+    box.appendChild(span);
+  }
+  function unlock(form) {
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+    var bar = form.querySelector("progress.upload-progress");
+    if (bar) { bar.hidden = true; }
+  }
+  // An upload may take minutes on a slow line; a save should answer within seconds.
+  document.addEventListener("htmx:configRequest", function (e) {
+    var form = formOf(e);
+    e.detail.timeout = form && isUpload(form) ? 0 : SAVE_TIMEOUT;
+  });
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var form = formOf(e);
+    if (!form) { return; }
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    say(form, isUpload(form) ? "Đang tải lên…" : "Đang lưu…", false);
+    var bar = form.querySelector("progress.upload-progress");
+    if (bar) { bar.value = 0; bar.hidden = false; }
+  });
+  // Upload progress: the request's upload events (htmx also reports the answer's download,
+  // which is smaller than the file; those are left out).
+  document.addEventListener("htmx:xhr:progress", function (e) {
+    var form = formOf(e) || (e.target && e.target.tagName === "FORM" ? e.target : null);
+    if (!form || !isUpload(form) || !e.detail.lengthComputable) { return; }
+    var input = form.querySelector("input[type=file]");
+    var size = input && input.files && input.files[0] ? input.files[0].size : 0;
+    if (e.detail.total < size) { return; }
+    var bar = form.querySelector("progress.upload-progress");
+    var percent = Math.floor(e.detail.loaded * 100 / e.detail.total);
+    if (bar) { bar.hidden = false; bar.value = percent; }
+    say(form, percent < 100 ? "Đang tải lên… " + percent + "%" : "Đang kiểm tra tệp…", false);
+  });
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var xhr = e.detail.xhr;
+    if (xhr && xhr.status >= 400 && xhr.status < 500 && refusedForm(xhr)) {
+      e.detail.shouldSwap = true;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = formOf(e);
+    if (form && document.contains(form)) { unlock(form); }
+  });
+  document.addEventListener("htmx:responseError", function (e) {
+    var form = formOf(e);
+    var xhr = e.detail.xhr;
+    if (!form || !xhr || xhr.status === 401 || refusedForm(xhr)) { return; }
+    say(form, "Không lưu được (lỗi " + xhr.status + "). Nội dung bạn nhập vẫn còn trên trang; thử lại, hoặc tải lại trang nếu lỗi lặp lại.", true);
+  });
+  document.addEventListener("htmx:sendError", function (e) {
+    var form = formOf(e);
+    if (!form) { return; }
+    unlock(form);
+    say(form, "Không gửi được — kiểm tra kết nối mạng. Nội dung bạn nhập vẫn còn trên trang; bấm lại khi có mạng.", true);
+  });
+  document.addEventListener("htmx:timeout", function (e) {
+    var form = formOf(e);
+    if (!form) { return; }
+    unlock(form);
+    say(form, "Máy chủ chưa trả lời sau " + SAVE_TIMEOUT / 1000 + " giây — có thể chưa lưu. Nội dung vẫn còn trên trang; bấm «Lưu» lại (lưu lại cùng nội dung không tạo bản trùng).", true);
+  });
+})();
+
+// A text with a limit (data-counter: the most characters allowed) says how much is left
+// once it nears the limit; an explanation box grows with its text.
+(function () {
+  function count(area) {
+    var max = parseInt(area.getAttribute("data-counter"), 10);
+    if (!max) { return; }
+    var used = Array.from(area.value).length;
+    var note = area.nextElementSibling;
+    if (!note || !note.classList.contains("counter")) {
+      note = document.createElement("small");
+      note.className = "counter";
+      note.setAttribute("aria-live", "polite");
+      area.insertAdjacentElement("afterend", note);
+    }
+    var fmt = function (n) { return n.toLocaleString("vi-VN"); };
+    note.hidden = used < max * 0.8;
+    note.classList.toggle("over", used > max);
+    note.textContent = used > max
+      ? "Vượt " + fmt(used - max) + " ký tự so với giới hạn " + fmt(max) + " — hãy rút gọn trước khi lưu."
+      : fmt(used) + " / " + fmt(max) + " ký tự";
+  }
+  function grow(area) {
+    if (!area.matches("textarea") || area.readOnly) { return; }
+    area.style.height = "auto";
+    area.style.height = area.scrollHeight + 2 + "px";
+  }
+  function all(root) {
+    root.querySelectorAll("textarea[data-counter]").forEach(count);
+    root.querySelectorAll("textarea[data-grow], textarea[data-counter]").forEach(grow);
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target.matches && e.target.matches("textarea[data-counter]")) { count(e.target); }
+    if (e.target.matches && e.target.matches("textarea[data-grow], textarea[data-counter]")) { grow(e.target); }
+  });
+  all(document);
+  document.addEventListener("htmx:afterSwap", function () { all(document); });
+})();

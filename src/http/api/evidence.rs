@@ -290,7 +290,7 @@ struct CitationBody {
         (status = 403, description = "Not the unit's officer or head, deadline passed, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
         (status = 409, description = "Submitted, or published", body = ErrorBody),
-        (status = 422, description = "A missing field, a bad date, or an unknown leaf", body = ErrorBody),
+        (status = 422, description = "A missing field, a bad date (not a real day, in the future, or before 01/01/2000: `field` is `issued_on`), or an unknown leaf", body = ErrorBody),
     )
 )]
 async fn add_citation(

@@ -73,7 +73,9 @@ struct Saved {
 /// Save one leaf
 ///
 /// For the unit's officer or head, while self-assessment is open and not submitted. A
-/// save naming an older `expected_version` than the stored one is refused (409).
+/// save naming an older `expected_version` than the stored one is refused (409), unless
+/// it sends exactly what is stored (a retry of a save whose answer was lost): that one
+/// succeeds with the stored version, and nothing is written again.
 #[utoipa::path(
     put,
     path = "/api/rounds/{round}/units/{unit}/self-assessment/{leaf}",

@@ -23,6 +23,9 @@ pub struct ErrorDetail {
     pub code: String,
     /// What went wrong, in Vietnamese, for people.
     pub message: String,
+    /// The request's field the error concerns, when one does (e.g. `issued_on`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// The bytes of a file (a workbook, an evidence file): documentation only.

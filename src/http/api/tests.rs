@@ -186,6 +186,7 @@ async fn the_error_body_schema_is_what_a_refusal_writes() {
         error: ErrorDetail {
             code: "conflict".into(),
             message: "Đã có.".into(),
+            field: None,
         },
     })
     .expect("JSON");

@@ -26,12 +26,14 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// An answer refused: the leaf, the status and message, and the text typed.
+/// An answer refused: the leaf, the status and message, which form (`answer` or
+/// `upload`), and the text typed (an answer's).
 struct Refused {
     leaf: String,
     status: StatusCode,
     message: String,
-    text: String,
+    form: &'static str,
+    text: Option<String>,
 }
 
 async fn page(
@@ -64,7 +66,8 @@ async fn show(
             saved_leaf,
             error_leaf => refused.as_ref().map(|r| r.leaf.clone()),
             error => refused.as_ref().map(|r| r.message.clone()),
-            typed => refused.map(|r| r.text),
+            error_form => refused.as_ref().map(|r| r.form),
+            typed => refused.and_then(|r| r.text),
         },
     )?;
     Ok((status, html).into_response())
@@ -92,7 +95,8 @@ async fn save(
                 leaf,
                 status,
                 message,
-                text: form.text,
+                form: "answer",
+                text: Some(form.text),
             };
             show(&state, &user, &who, (round, unit), None, Some(refused)).await
         }
@@ -117,7 +121,8 @@ async fn upload(
                 leaf,
                 status,
                 message,
-                text: String::new(),
+                form: "upload",
+                text: None,
             };
             show(&state, &user, &who, (round, unit), None, Some(refused)).await
         }

@@ -26,6 +26,17 @@ pub struct LeafForm {
     pub expected_version: String,
 }
 
+/// A field of the form that does not parse: its name in the form, and the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn at(field: &'static str) -> impl FnOnce(String) -> FieldError {
+    move |message| FieldError { field, message }
+}
+
 fn typed(value: &str) -> Option<&str> {
     Some(value.trim()).filter(|v| !v.is_empty())
 }
@@ -72,15 +83,17 @@ fn figure(value: &str, label: &str) -> Result<Points, String> {
 }
 
 impl LeafForm {
-    /// The service's request for `leaf`, or the Vietnamese message of the first field that
-    /// does not parse.
-    pub fn parse(&self, leaf: &str) -> Result<LeafSave, String> {
+    /// The service's request for `leaf`, or the first field that does not parse, with its
+    /// Vietnamese message.
+    pub fn parse(&self, leaf: &str) -> Result<LeafSave, FieldError> {
         let not_applicable = self.not_applicable.is_some();
         let input = if not_applicable { None } else { self.input()? };
         let expected_version = typed(&self.expected_version)
             .map(|v| {
                 v.parse::<i64>().map_err(|_| {
-                    format!("Phiên bản (expected_version) «{v}» không hợp lệ; tải lại trang.")
+                    at("expected_version")(format!(
+                        "Phiên bản (expected_version) «{v}» không hợp lệ; tải lại trang."
+                    ))
                 })
             })
             .transpose()?;
@@ -94,24 +107,56 @@ impl LeafForm {
         })
     }
 
-    fn input(&self) -> Result<Option<LeafInput>, String> {
+    /// What was typed, labelled, to copy when it could not be saved.
+    pub fn kept(&self) -> Vec<(&'static str, String)> {
+        let met = match self.met.as_str() {
+            "dat" => "Đạt",
+            "khong_dat" => "Không đạt",
+            other => other,
+        };
+        let not_applicable = if self.not_applicable.is_some() {
+            "Có"
+        } else {
+            ""
+        };
+        [
+            ("Kết quả", met),
+            ("Tử số", &self.numerator),
+            ("Mẫu số", &self.denominator),
+            ("Điểm", &self.points),
+            ("Số lần", &self.count),
+            ("Giải thích, căn cứ chấm điểm", &self.explanation),
+            ("Không áp dụng", not_applicable),
+            ("Lý do không áp dụng", &self.na_reason),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(l, v)| (l, v.to_string()))
+        .collect()
+    }
+
+    fn input(&self) -> Result<Option<LeafInput>, FieldError> {
         Ok(match self.kind.as_str() {
             "yes_no" => match typed(&self.met) {
                 Some("dat") => Some(LeafInput::YesNo { met: true }),
                 Some("khong_dat") => Some(LeafInput::YesNo { met: false }),
                 None => None,
-                Some(other) => return Err(format!("Đạt/không đạt (met): «{other}» không hợp lệ.")),
+                Some(other) => {
+                    return Err(at("met")(format!(
+                        "Đạt/không đạt (met): «{other}» không hợp lệ."
+                    )));
+                }
             },
             "rate" if typed(&self.numerator).is_some() || typed(&self.denominator).is_some() => {
                 Some(LeafInput::Rate {
-                    numerator: figure(&self.numerator, "Tử số")?,
-                    denominator: figure(&self.denominator, "Mẫu số")?,
+                    numerator: figure(&self.numerator, "Tử số").map_err(at("numerator"))?,
+                    denominator: figure(&self.denominator, "Mẫu số").map_err(at("denominator"))?,
                 })
             }
             "rate" => None,
             "judged" => match typed(&self.points) {
                 Some(_) => Some(LeafInput::Judged {
-                    points: number(&self.points, "Điểm")?,
+                    points: number(&self.points, "Điểm").map_err(at("points"))?,
                 }),
                 None => None,
             },
@@ -122,15 +167,19 @@ impl LeafForm {
                         .unwrap_or(c)
                         .parse::<i64>()
                         .map_err(|_| {
-                            format!(
+                            at("count")(format!(
                                 "Số lần phải là số nguyên, ví dụ 3 hoặc 1.500; «{c}» không phải."
-                            )
+                            ))
                         })?,
                 }),
                 None => None,
             },
             "" => None,
-            other => return Err(format!("Cách chấm (kind) «{other}» không hợp lệ.")),
+            other => {
+                return Err(at("kind")(format!(
+                    "Cách chấm (kind) «{other}» không hợp lệ."
+                )));
+            }
         })
     }
 }
@@ -144,7 +193,7 @@ mod tests {
         let form = |f: fn(&mut LeafForm)| {
             let mut form = LeafForm::default();
             f(&mut form);
-            form.parse("1.1")
+            form.parse("1.1").map_err(|e| e.message)
         };
         let rate = form(|f| {
             f.kind = "rate".into();
@@ -177,6 +226,16 @@ mod tests {
         })
         .expect("parses");
         assert_eq!(judged.expected_version, Some(3));
+        let denominator = LeafForm {
+            kind: "rate".into(),
+            numerator: "3".into(),
+            denominator: "bốn".into(),
+            ..LeafForm::default()
+        };
+        assert_eq!(
+            denominator.parse("1.1").map_err(|e| e.field).err(),
+            Some("denominator")
+        );
     }
 
     #[test]
@@ -189,7 +248,7 @@ mod tests {
                 denominator: denominator.into(),
                 ..LeafForm::default()
             };
-            form.parse("1.1").map(|s| s.input)
+            form.parse("1.1").map(|s| s.input).map_err(|e| e.message)
         };
         let whole = |n: i64| Points::whole(n);
         for (numerator, expected) in [
@@ -218,7 +277,7 @@ mod tests {
                 count: count.into(),
                 ..LeafForm::default()
             };
-            form.parse("2.2").map(|s| s.input)
+            form.parse("2.2").map(|s| s.input).map_err(|e| e.message)
         };
         assert_eq!(
             count("1.500"),

@@ -45,6 +45,15 @@ async fn render_page(
     let view = service::view(&state.ctx, who, round, unit).await?;
     let review: Review = service::review(&state.ctx, who, round, unit).await?;
     let may_submit = user.actor.may_submit(unit) && view.access.open && view.submitted_at.is_none();
+    // The reason given for each leaf claimed not applicable, for the head to check.
+    let na_reasons: std::collections::BTreeMap<String, String> = view
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let e = n.entry.as_ref().filter(|e| e.not_applicable)?;
+            Some((n.node.code.clone(), e.na_reason.clone()))
+        })
+        .collect();
     let html = render(
         "review.html",
         context! {
@@ -54,6 +63,7 @@ async fn render_page(
             gaps => review.gaps(),
             summary => review.summary(),
             may_submit,
+            na_reasons,
             error => error.as_ref().map(|(_, m)| m.clone()),
         },
     )?;

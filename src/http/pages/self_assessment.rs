@@ -19,6 +19,7 @@ use crate::http::extract::NoFields;
 use crate::http::extract::SignedIn;
 use crate::service::self_assessment::{self as service, Preview, SelfAssessmentView};
 use crate::service::{ServiceError, Who, evidence};
+use crate::store::Refusal;
 
 pub fn router() -> Router<AppState> {
     let base = "/ky/{round}/don-vi/{unit}";
@@ -53,36 +54,152 @@ struct CitationForm {
     pages: String,
 }
 
-/// After a change to a leaf's evidence: back to the leaf, or the page with the refusal
-/// beside it.
+impl CitationForm {
+    /// What was typed, labelled, to copy when it could not be saved.
+    fn kept(&self) -> Vec<(&'static str, String)> {
+        [
+            ("Số, ký hiệu", &self.document_number),
+            ("Ngày ban hành", &self.issued_on),
+            ("Trích yếu", &self.summary),
+            ("Trang", &self.pages),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(l, v)| (l, v.clone()))
+        .collect()
+    }
+}
+
+/// Whether the request was sent by htmx (the page's script), which swaps the leaf in
+/// place instead of loading the page.
+fn from_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// A refusal of one of a leaf's forms, as [`answer`] shows it beside that form.
+fn refused_beside(
+    leaf: &str,
+    form: &'static str,
+    (status, message): (StatusCode, String),
+    field: Option<&'static str>,
+) -> LeafError {
+    LeafError {
+        leaf: leaf.to_string(),
+        status,
+        message,
+        form,
+        field,
+        typed: None,
+        kept: Vec::new(),
+        locked: false,
+    }
+}
+
+/// A service's refusal of one of a leaf's forms. When it came because the
+/// self-assessment is locked (submitted, closed or published while the page was open),
+/// the message says so and that what was typed was not saved.
+async fn refused_by_service(
+    state: &AppState,
+    who: &Who,
+    (round, unit): (i64, i64),
+    leaf: &str,
+    form: &'static str,
+    e: ServiceError,
+) -> PageResult<LeafError> {
+    let field = e.field();
+    let (status, message) = refusal(e)?;
+    let mut error = refused_beside(leaf, form, (status, message), field);
+    if matches!(status, StatusCode::FORBIDDEN | StatusCode::CONFLICT)
+        && let Some(lock) = service::lock(&state.ctx, who, round, unit).await?
+    {
+        error.message = locked_message(&lock, who.now);
+        error.field = None;
+        error.locked = true;
+    }
+    Ok(error)
+}
+
+/// Why a save was not stored, when the self-assessment was locked before it arrived.
+fn locked_message(lock: &Refusal, now: chrono::DateTime<chrono::Utc>) -> String {
+    use crate::domain::deadline::format_instant;
+    let why = match lock {
+        Refusal::Submitted(at) => {
+            format!("Bản tự đánh giá đã được gửi lúc {}", format_instant(*at))
+        }
+        Refusal::Published(at) => format!(
+            "Kết quả kỳ đánh giá đã được công bố lúc {}",
+            format_instant(*at)
+        ),
+        Refusal::Closed(gate) => match gate.effective_deadline {
+            Some(deadline) if deadline < now => {
+                format!("Đã hết hạn tự chấm điểm lúc {}", format_instant(deadline))
+            }
+            _ => gate.message.trim_end_matches('.').to_string(),
+        },
+    };
+    format!(
+        "{why} — nội dung vừa nhập chưa được lưu. Hãy sao chép nội dung dưới đây nếu cần dùng lại."
+    )
+}
+
+/// The answer to one of a leaf's forms that was not simply done: with htmx, the leaf
+/// alone (saved, or with the refusal beside its form) with the refusal's status, for the
+/// page's script to swap in place; without, the whole page with the status, landing on
+/// the leaf (the form's action carries its anchor).
+async fn answer(
+    state: &AppState,
+    (user, who): (&SignedIn, &Who),
+    (round, unit): (i64, i64),
+    (leaf, htmx): (&str, bool),
+    outcome: Result<&'static str, LeafError>,
+) -> PageResult {
+    let view = service::view(&state.ctx, who, round, unit).await?;
+    let evidence = evidence_by_leaf(state, who, round, unit).await?;
+    let (done, error) = match outcome {
+        Ok(form) => (Some(form), None),
+        Err(e) => (None, Some(e)),
+    };
+    if htmx {
+        let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
+        let html = leaf_fragment(user, &view, leaf, done, error, evidence)?;
+        // Marks a fragment, which the script swaps even with a refusal's status (an
+        // error page is not swapped into a leaf).
+        return Ok((status, [("parindex-fragment", "leaf")], html).into_response());
+    }
+    Ok(render_page(who, user, &view, Saved::default(), error, evidence)?.into_response())
+}
+
+/// The end of a change to a leaf's evidence: back to the leaf (redirect, or the leaf in
+/// place with htmx), or the refusal beside the form.
 async fn evidence_outcome(
     state: &AppState,
     (user, who): (&SignedIn, &Who),
     (round, unit): (i64, i64),
-    leaf: String,
+    (leaf, form, htmx): (String, &'static str, bool),
     outcome: Result<(), ServiceError>,
+    kept: Vec<(&'static str, String)>,
+    typed: Option<Value>,
 ) -> PageResult {
-    let (status, message) = match outcome {
-        Ok(()) => {
+    let outcome = match outcome {
+        Ok(()) if !htmx => {
             let to = format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?luu={leaf}#tc-{leaf}");
             return Ok(Redirect::to(&to).into_response());
         }
-        Err(e) => refusal(e)?,
+        Ok(()) => Ok(form),
+        Err(e) => {
+            let mut error = refused_by_service(state, who, (round, unit), &leaf, form, e).await?;
+            error.kept = kept;
+            error.typed = typed;
+            Err(error)
+        }
     };
-    let view = service::view(&state.ctx, who, round, unit).await?;
-    let evidence = evidence_by_leaf(state, who, round, unit).await?;
-    let error = LeafError {
-        leaf,
-        status,
-        message,
-        typed: None,
-    };
-    Ok(render_page(who, user, &view, Saved::default(), Some(error), evidence)?.into_response())
+    answer(state, (user, who), (round, unit), (&leaf, htmx), outcome).await
 }
 
 async fn cite(
     State(state): State<AppState>,
     ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    headers: HeaderMap,
     PageForm { user, who, form }: PageForm<CitationForm>,
 ) -> PageResult {
     let draft = crate::domain::evidence::CitationDraft {
@@ -95,7 +212,19 @@ async fn cite(
     let outcome = evidence::add_citation(&state.ctx, &who, round, unit, draft, &leaves)
         .await
         .map(|_| ());
-    evidence_outcome(&state, (&user, &who), (round, unit), form.leaf, outcome).await
+    let (kept, typed) = (form.kept(), Value::from_serialize(&form));
+    let target = (form.leaf, "citation", from_htmx(&headers));
+    let at = (round, unit);
+    evidence_outcome(
+        &state,
+        (&user, &who),
+        at,
+        target,
+        outcome,
+        kept,
+        Some(typed),
+    )
+    .await
 }
 
 /// Which leaf to take the item off; absent: every leaf (the item is removed).
@@ -108,6 +237,7 @@ struct RemoveForm {
 async fn remove(
     State(state): State<AppState>,
     ApiPath((round, unit, kind, id)): ApiPath<(i64, i64, String, i64)>,
+    headers: HeaderMap,
     PageForm { user, who, form }: PageForm<RemoveForm>,
 ) -> PageResult {
     let citation = match kind.as_str() {
@@ -124,19 +254,40 @@ async fn remove(
         leaf.as_deref(),
     )
     .await;
-    evidence_outcome(&state, (&user, &who), (round, unit), form.leaf, outcome).await
+    let target = (form.leaf, "evidence", from_htmx(&headers));
+    evidence_outcome(
+        &state,
+        (&user, &who),
+        (round, unit),
+        target,
+        outcome,
+        Vec::new(),
+        None,
+    )
+    .await
 }
 
 async fn replace(
     State(state): State<AppState>,
     ApiPath((round, unit, id)): ApiPath<(i64, i64, i64)>,
+    headers: HeaderMap,
     PageUpload { user, who, upload }: PageUpload,
 ) -> PageResult {
     let leaf = upload.leaves.first().cloned().unwrap_or_default();
     let outcome = evidence::replace_file(&state.ctx, &who, (round, unit), id, upload)
         .await
         .map(|_| ());
-    evidence_outcome(&state, (&user, &who), (round, unit), leaf, outcome).await
+    let target = (leaf, "evidence", from_htmx(&headers));
+    evidence_outcome(
+        &state,
+        (&user, &who),
+        (round, unit),
+        target,
+        outcome,
+        Vec::new(),
+        None,
+    )
+    .await
 }
 
 /// What the page says after a change, from its query string.
@@ -150,12 +301,23 @@ pub(crate) struct Saved {
     pub notice: Option<String>,
 }
 
-/// A leaf refused: its code, the status and message, and what was typed.
+/// A refusal of one of a leaf's forms: the leaf, the status and message, which form
+/// and which field it concerns, and what was typed.
 struct LeafError {
     leaf: String,
     status: StatusCode,
     message: String,
-    typed: Option<LeafForm>,
+    /// The form: `leaf` (the score), `upload`, `citation`, or `evidence` (taking a file or
+    /// a citation off, replacing a file).
+    form: &'static str,
+    /// The field of that form the message concerns (as the form names it), if one.
+    field: Option<&'static str>,
+    /// What was typed, to fill the form again.
+    typed: Option<Value>,
+    /// What was typed, labelled, to copy when the form is no longer shown (locked).
+    kept: Vec<(&'static str, String)>,
+    /// The self-assessment was locked before the request arrived.
+    locked: bool,
 }
 
 async fn page(
@@ -202,17 +364,23 @@ fn editable(user: &SignedIn, view: &SelfAssessmentView) -> bool {
         && view.submitted_at.is_none()
 }
 
-/// The leaf errors and typed values the templates show beside a leaf.
-fn beside(error: &Option<LeafError>) -> (BTreeMap<String, Value>, BTreeMap<String, Value>) {
+/// The refusal the templates show beside its leaf, by leaf code.
+fn beside(error: &Option<LeafError>) -> BTreeMap<String, Value> {
     let mut errors = BTreeMap::new();
-    let mut typed = BTreeMap::new();
     if let Some(e) = error {
-        errors.insert(e.leaf.clone(), Value::from(e.message.clone()));
-        if let Some(form) = &e.typed {
-            typed.insert(e.leaf.clone(), Value::from_serialize(form));
-        }
+        errors.insert(
+            e.leaf.clone(),
+            context! {
+                message => e.message.clone(),
+                form => e.form,
+                field => e.field,
+                typed => e.typed.clone(),
+                kept => e.kept.clone(),
+                locked => e.locked,
+            },
+        );
     }
-    (errors, typed)
+    errors
 }
 
 fn render_page(
@@ -224,7 +392,31 @@ fn render_page(
     evidence: BTreeMap<String, Value>,
 ) -> PageResult<(StatusCode, Html<String>)> {
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
-    let (errors, typed) = beside(&error);
+    let errors = beside(&error);
+    // The index at the top: each area with its leaves scored (or claimed not applicable)
+    // out of those the unit scores itself.
+    let areas: Vec<Value> = view
+        .nodes
+        .iter()
+        .filter(|a| a.depth == 1)
+        .map(|a| {
+            let prefix = format!("{}.", a.node.code);
+            let leaves = view.nodes.iter().filter(|n| {
+                n.node.code.starts_with(&prefix) && n.node.is_leaf() && !n.node.is_survey()
+            });
+            let (mut total, mut scored) = (0, 0);
+            for n in leaves {
+                total += 1;
+                if n.entry
+                    .as_ref()
+                    .is_some_and(|e| e.points.is_some() || e.not_applicable)
+                {
+                    scored += 1;
+                }
+            }
+            context! { code => a.node.code.clone(), text => a.node.text.clone(), total, scored }
+        })
+        .collect();
     let html = render(
         "self_assessment.html",
         context! {
@@ -233,10 +425,11 @@ fn render_page(
             editable => editable(user, view),
             may_submit => user.actor.may_submit(view.unit_id) && view.access.open,
             saved_leaf => saved.saved_leaf,
+            done_form => Value::from(()),
             notice => saved.notice,
             errors,
-            typed,
             evidence,
+            areas,
             now => who.now.to_rfc3339(),
         },
     )?;
@@ -249,40 +442,52 @@ async fn save_leaf(
     ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
     PageForm { user, who, form }: PageForm<LeafForm>,
 ) -> PageResult {
-    let htmx = headers.contains_key("hx-request");
-    let outcome = match form.parse(&leaf) {
+    let htmx = from_htmx(&headers);
+    let at = (round, unit);
+    let refused = match form.parse(&leaf) {
+        Err(e) => Some(refused_beside(
+            &leaf,
+            "leaf",
+            (StatusCode::UNPROCESSABLE_ENTITY, e.message),
+            Some(e.field),
+        )),
         Ok(save) => match service::save_leaf(&state.ctx, &who, round, unit, save).await {
-            Ok(_) => Ok(()),
-            Err(e) => Err(refusal(e)?),
+            Ok(_) => None,
+            Err(e) => Some(refused_by_service(&state, &who, at, &leaf, "leaf", e).await?),
         },
-        Err(message) => Err((StatusCode::UNPROCESSABLE_ENTITY, message)),
     };
-    if outcome.is_ok() && !htmx {
-        let to = format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?luu={leaf}#tc-{leaf}");
-        return Ok(Redirect::to(&to).into_response());
+    let Some(mut error) = refused else {
+        if !htmx {
+            let to = format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?luu={leaf}#tc-{leaf}");
+            return Ok(Redirect::to(&to).into_response());
+        }
+        return answer(&state, (&user, &who), at, (&leaf, htmx), Ok("leaf")).await;
+    };
+    let mut typed = form;
+    if error.status == StatusCode::CONFLICT && !error.locked {
+        // Saved by someone else meanwhile: the message shows their value; the form keeps
+        // what this user typed, and the next «Lưu» (having seen it) replaces theirs.
+        let view = service::view(&state.ctx, &who, round, unit).await?;
+        typed.expected_version = view
+            .nodes
+            .iter()
+            .find(|n| n.node.code == leaf)
+            .and_then(|n| n.entry.as_ref())
+            .map(|e| e.version.to_string())
+            .unwrap_or_default();
     }
-    // Shown again with what was typed kept, and the error beside the leaf.
-    let error = outcome.err().map(|(status, message)| LeafError {
-        leaf: leaf.clone(),
-        status,
-        message,
-        typed: Some(form),
-    });
-    let view = service::view(&state.ctx, &who, round, unit).await?;
-    let evidence = evidence_by_leaf(&state, &who, round, unit).await?;
-    if htmx {
-        // htmx swaps only successful responses by default; the fragment carries the error.
-        let html = leaf_fragment(&user, &view, &leaf, error, evidence)?;
-        return Ok((StatusCode::OK, html).into_response());
-    }
-    Ok(render_page(&who, &user, &view, Saved::default(), error, evidence)?.into_response())
+    error.kept = typed.kept();
+    error.typed = Some(Value::from_serialize(&typed));
+    answer(&state, (&user, &who), at, (&leaf, htmx), Err(error)).await
 }
 
-/// One leaf's form again (for htmx): saved, or with its error and what was typed.
+/// One leaf again (for htmx): with what was just done (`done`: the form that succeeded),
+/// or with its refusal and what was typed.
 fn leaf_fragment(
     user: &SignedIn,
     view: &SelfAssessmentView,
     leaf: &str,
+    done: Option<&'static str>,
     error: Option<LeafError>,
     evidence: BTreeMap<String, Value>,
 ) -> PageResult<Html<String>> {
@@ -293,8 +498,8 @@ fn leaf_fragment(
     let Some(node) = node else {
         return Err(ServiceError::NotFound(format!("tiêu chí thành phần {leaf}")).into());
     };
-    let saved_leaf = error.is_none().then(|| leaf.to_string());
-    let (errors, typed) = beside(&error);
+    let saved_leaf = (done == Some("leaf")).then(|| leaf.to_string());
+    let errors = beside(&error);
     render(
         "_leaf.html",
         context! {
@@ -303,8 +508,8 @@ fn leaf_fragment(
             n => Value::from_serialize(node),
             editable => editable(user, view),
             saved_leaf,
+            done_form => done,
             errors,
-            typed,
             evidence,
             // The running totals at the top of the page, swapped in beside the leaf.
             oob => true,
@@ -319,7 +524,7 @@ async fn preview(
     PageForm { who, form, .. }: PageForm<LeafForm>,
 ) -> PageResult {
     let text = match form.parse(&leaf) {
-        Err(message) => message,
+        Err(e) => e.message,
         Ok(save) => match service::preview(&state.ctx, &who, round, unit, save).await? {
             Preview::NoSuchLeaf => "Không có tiêu chí này".to_string(),
             Preview::NotApplicable => "Không áp dụng".to_string(),
@@ -335,28 +540,26 @@ async fn preview(
 async fn upload(
     State(state): State<AppState>,
     ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    headers: HeaderMap,
     PageUpload { user, who, upload }: PageUpload,
 ) -> PageResult {
-    let leaf = upload.leaves.first().cloned().unwrap_or_default();
-    let (status, message) = match evidence::upload_file(&state.ctx, &who, round, unit, upload).await
-    {
-        Ok(stored) => {
-            // The leaf as validated, not as sent.
-            let leaf = stored.leaves.first().cloned().unwrap_or_default();
-            let to = format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?luu={leaf}#tc-{leaf}");
-            return Ok(Redirect::to(&to).into_response());
-        }
-        Err(e) => refusal(e)?,
+    let sent = upload.leaves.first().cloned().unwrap_or_default();
+    let (leaf, outcome) = match evidence::upload_file(&state.ctx, &who, round, unit, upload).await {
+        // The leaf as validated, not as sent.
+        Ok(stored) => (stored.leaves.first().cloned().unwrap_or(sent), Ok(())),
+        Err(e) => (sent, Err(e)),
     };
-    let view = service::view(&state.ctx, &who, round, unit).await?;
-    let evidence = evidence_by_leaf(&state, &who, round, unit).await?;
-    let error = LeafError {
-        leaf,
-        status,
-        message,
-        typed: None,
-    };
-    Ok(render_page(&who, &user, &view, Saved::default(), Some(error), evidence)?.into_response())
+    let target = (leaf, "upload", from_htmx(&headers));
+    evidence_outcome(
+        &state,
+        (&user, &who),
+        (round, unit),
+        target,
+        outcome,
+        Vec::new(),
+        None,
+    )
+    .await
 }
 
 async fn withdraw(

@@ -1,0 +1,302 @@
+//! The lost-typing cases of the self-assessment page in a real headless Chromium: a
+//! refused leaf and a refused citation come back in place with what was typed beside the
+//! message; a save after the head submitted says so and keeps the typing to copy; an
+//! upload shows its progress on a throttled line, locks its button and swaps the leaf in
+//! place. Screenshots go to target/test-output/screenshots (browser-forms-*.png).
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use serde_json::json;
+
+use crate::browser::{chrome, click, fill, prop_of, screenshot, sign_in, wait_text};
+use crate::helpers::{Browser, send_json, small_round, spawn_app, t};
+
+/// Chromium's network emulation (chromedriver's `chromium/network_conditions`), in
+/// bytes per second: a slow line, so that an upload's progress can be seen.
+#[derive(Debug)]
+struct NetworkConditions(Option<serde_json::Value>);
+
+type ParseError = <reqwest::Url as std::str::FromStr>::Err;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/chromium/network_conditions"))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        match &self.0 {
+            Some(conditions) => (
+                axum::http::Method::POST,
+                Some(json!({ "network_conditions": conditions }).to_string()),
+            ),
+            None => (axum::http::Method::DELETE, None),
+        }
+    }
+}
+
+/// Clicks `css` once scrolled to the middle of the window (clear of the sticky bar).
+async fn tap(c: &Client, css: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+        vec![json!(css)],
+    )
+    .await
+    .expect("scroll");
+    click(c, css).await;
+}
+
+async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+#[tokio::test]
+async fn nothing_typed_is_lost_on_the_self_assessment_page() {
+    let Some(browser) = chrome().await else {
+        return;
+    };
+    let c = &browser.client;
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    app.clock.set(t("05/01/2024 10:30"));
+    app.sign_in_as("a.canbo").await; // gives the test password
+    sign_in(c, &app, "a.canbo").await;
+    let page = app.url(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"));
+    c.goto(&page).await.expect("goto");
+
+    // A score out of its steps: refused in place, the typing and the message beside it.
+    fill(c, "[id='tc-2.1'] input[name=points]", "2,75").await;
+    fill(
+        c,
+        "[id='tc-2.1'] textarea[name=explanation]",
+        "Cổng thông tin cập nhật đủ 12 tháng",
+    )
+    .await;
+    tap(c, "[id='tc-2.1'] form.leaf-form > button[type=submit]").await;
+    wait_text(c, "[id='tc-2.1'] .field-error", "Điểm phải từ 0 đến 2").await;
+    assert_eq!(
+        prop_of(c, "[id='tc-2.1'] input[name=points]", "value")
+            .await
+            .as_deref(),
+        Some("2,75")
+    );
+    assert_eq!(
+        prop_of(c, "[id='tc-2.1'] textarea[name=explanation]", "value")
+            .await
+            .as_deref(),
+        Some("Cổng thông tin cập nhật đủ 12 tháng")
+    );
+    js(c, "document.getElementById('tc-2.1').scrollIntoView()").await;
+    screenshot(c, "browser-forms-1-diem-bi-tu-choi").await;
+
+    // A citation dated 31/11/2023: every field kept, the message beside the date.
+    tap(c, "[id='tc-1.1'] details.cite summary").await;
+    fill(c, "[id='tc-1.1'] input[name=document_number]", "12/KH-UBND").await;
+    fill(c, "[id='tc-1.1'] input[name=issued_on]", "31/11/2023").await;
+    fill(
+        c,
+        "[id='tc-1.1'] input[name=summary]",
+        "Kế hoạch CCHC năm 2023",
+    )
+    .await;
+    fill(c, "[id='tc-1.1'] input[name=pages]", "3-5").await;
+    tap(c, "[id='tc-1.1'] form.citation button[type=submit]").await;
+    wait_text(c, "[id='tc-1.1'] form.citation .field-error", "31/11/2023").await;
+    for (field, typed) in [
+        ("document_number", "12/KH-UBND"),
+        ("issued_on", "31/11/2023"),
+        ("summary", "Kế hoạch CCHC năm 2023"),
+        ("pages", "3-5"),
+    ] {
+        let css = format!("[id='tc-1.1'] input[name={field}]");
+        assert_eq!(
+            prop_of(c, &css, "value").await.as_deref(),
+            Some(typed),
+            "{field}"
+        );
+    }
+    js(
+        c,
+        "document.querySelector(\"[id='tc-1.1'] details.cite\").scrollIntoView()",
+    )
+    .await;
+    screenshot(c, "browser-forms-2-van-ban-bi-tu-choi").await;
+
+    // An upload of 4 MB on a line of 1 MB/s: the progress moves, the button is locked,
+    // and the leaf comes back in place with the file.
+    let dir = tempfile::tempdir().expect("tmp");
+    let pdf = dir.path().join("Báo cáo CCHC năm 2023.pdf");
+    let mut bytes = b"%PDF-1.4\n1 0 obj<<>>endobj\n".to_vec();
+    bytes.resize(4 * 1024 * 1024, b' ');
+    bytes.extend_from_slice(b"\ntrailer<<>>\n%%EOF\n");
+    std::fs::write(&pdf, &bytes).expect("pdf");
+    js(
+        c,
+        r#"window.seen = []; window.locked = false;
+           document.addEventListener("htmx:xhr:progress", function () {
+             var form = document.querySelector("[id='tc-2.2'] form.upload");
+             var bar = form && form.querySelector("progress.upload-progress");
+             if (bar && !bar.hidden) { window.seen.push(bar.value); }
+             if (form && form.querySelector("button").disabled) { window.locked = true; }
+           });"#,
+    )
+    .await;
+    c.issue_cmd(NetworkConditions(Some(json!({
+        "offline": false,
+        "latency": 50,
+        "download_throughput": 1_000_000,
+        "upload_throughput": 1_000_000,
+    }))))
+    .await
+    .expect("throttle");
+    c.find(Locator::Css("[id='tc-2.2'] form.upload input[type=file]"))
+        .await
+        .expect("file input")
+        .send_keys(pdf.to_str().expect("path"))
+        .await
+        .expect("choose file");
+    tap(c, "[id='tc-2.2'] form.upload button[type=submit]").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    js(
+        c,
+        "document.querySelector(\"[id='tc-2.2'] form.upload\").scrollIntoView()",
+    )
+    .await;
+    screenshot(c, "browser-forms-3-dang-tai-len").await;
+    let during = wait_text(c, "[id='tc-2.2'] form.upload .save-state", "Đang tải lên").await;
+    assert!(
+        during.contains('%') || during.contains("kiểm tra"),
+        "{during}"
+    );
+    let mut done = String::new();
+    for _ in 0..300 {
+        done = c
+            .find(Locator::Css("[id='tc-2.2'] .evidence"))
+            .await
+            .expect("evidence")
+            .text()
+            .await
+            .unwrap_or_default();
+        if done.contains("Đã tải lên") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        done.contains("Báo cáo CCHC năm 2023.pdf") && done.contains("Đã tải lên"),
+        "{done}"
+    );
+    c.issue_cmd(NetworkConditions(Some(json!({
+        "offline": false,
+        "latency": 0,
+        "download_throughput": 100_000_000,
+        "upload_throughput": 100_000_000,
+    }))))
+    .await
+    .expect("unthrottle");
+    let seen: Vec<f64> = serde_json::from_value(js(c, "return window.seen").await).expect("seen");
+    assert!(
+        seen.iter().any(|v| *v > 0.0 && *v < 100.0),
+        "progress in between: {seen:?}"
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0] <= w[1]),
+        "only forward: {seen:?}"
+    );
+    assert_eq!(
+        js(c, "return window.locked").await,
+        json!(true),
+        "button locked"
+    );
+    assert_eq!(
+        js(
+            c,
+            "return performance.getEntriesByType('navigation').length"
+        )
+        .await,
+        json!(1),
+        "no reload"
+    );
+    screenshot(c, "browser-forms-4-da-tai-len").await;
+
+    // On a phone the controls an official taps are at least 44 px tall.
+    c.set_window_size(390, 844).await.expect("phone size");
+    c.goto(&page).await.expect("reload");
+    let heights = js(
+        c,
+        r#"var leaf = document.getElementById("tc-1.3");
+           var sizes = {};
+           [["Lưu", "form.leaf-form > button[type=submit]"], ["Tải lên", "form.upload button"],
+            ["Lịch sử thay đổi", "a.history"], ["Không áp dụng", "label.check"],
+            ["Hướng dẫn", "details.guide summary"], ["Điểm", "input[name=numerator]"]
+           ].forEach(function (p) {
+             sizes[p[0]] = leaf.querySelector(p[1]).getBoundingClientRect().height;
+           });
+           sizes["Xóa"] = document.querySelector("[id='tc-2.2'] .evidence button.link").getBoundingClientRect().height;
+           return sizes;"#,
+    )
+    .await;
+    for (control, height) in heights.as_object().expect("sizes") {
+        let height = height.as_f64().expect("height");
+        assert!(height >= 44.0, "{control}: {height} px on a phone");
+    }
+    js(c, "document.getElementById('tc-1.3').scrollIntoView()").await;
+    screenshot(c, "browser-forms-4b-dien-thoai").await;
+    c.set_window_size(1366, 768).await.expect("desktop size");
+    c.goto(&page).await.expect("reload");
+
+    // The head submits while the officer's page is open; the officer's save then says so
+    // and keeps what was typed, to copy.
+    let head = Browser::default();
+    let csrf = app.sign_in_with(&head, "a.thutruong").await;
+    let (status, body) = send_json(
+        &app,
+        &head,
+        &csrf,
+        "POST",
+        &format!("/api/rounds/{round}/units/{unit}/submit?confirm_gaps=true"),
+        json!({}),
+    )
+    .await;
+    assert!(status < 300, "{status} {body}");
+    fill(c, "[id='tc-2.2'] input[name=count]", "2").await;
+    fill(
+        c,
+        "[id='tc-2.2'] textarea[name=explanation]",
+        "Hai báo cáo quý gửi chậm",
+    )
+    .await;
+    tap(c, "[id='tc-2.2'] form.leaf-form > button[type=submit]").await;
+    let message = wait_text(
+        c,
+        "[id='tc-2.2'] .kept-typing",
+        "nội dung vừa nhập chưa được lưu",
+    )
+    .await;
+    assert!(
+        message.contains("Bản tự đánh giá đã được gửi lúc 10:30 ngày 05/01/2024"),
+        "{message}"
+    );
+    let kept: Vec<String> = serde_json::from_value(
+        js(
+            c,
+            "return Array.from(document.querySelectorAll(\"[id='tc-2.2'] .kept-typing textarea[readonly]\")).map(function (t) { return t.value; })",
+        )
+        .await,
+    )
+    .expect("kept");
+    assert!(
+        kept.contains(&"2".to_string()) && kept.contains(&"Hai báo cáo quý gửi chậm".to_string()),
+        "{kept:?}"
+    );
+    js(c, "document.getElementById('tc-2.2').scrollIntoView()").await;
+    screenshot(c, "browser-forms-5-da-gui").await;
+}
