@@ -255,6 +255,31 @@ pub async fn remove(
     Ok(())
 }
 
+/// Uses a file the unit already uploaded (for another leaf) on `leaf` too: «Dùng tệp đã
+/// tải lên», without sending it again. Only while the unit may still write its
+/// self-assessment; audited on the leaf. Using it on a leaf it already supports is done.
+pub async fn reuse_file(
+    ctx: &Context,
+    who: &Who,
+    (round_id, unit_id): (i64, i64),
+    id: i64,
+    leaf: &str,
+) -> Result<()> {
+    let store = &ctx.store;
+    refuse_writer(&who.actor, unit_id)?;
+    let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
+    ensure_editable(store, &round, &unit, who.now).await?;
+    let leaves = checked_leaves(&set, &[leaf.to_string()])?;
+    let Some(leaf) = leaves.first() else {
+        return Err(ServiceError::Invalid("Chọn tiêu chí dùng tệp.".into()));
+    };
+    let guard = Guard::self_assessment(round_id, unit_id);
+    if !(store.link_evidence_file(&guard, id, leaf, who.audit(), who.now)).await? {
+        return Err(ServiceError::NotFound(format!("tệp số {id} của đơn vị")));
+    }
+    Ok(())
+}
+
 /// Replaces a file by another supporting the same leaves: the new file is stored and
 /// linked first, then the old one taken off, so that a failure in between leaves both,
 /// never neither.

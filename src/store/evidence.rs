@@ -304,8 +304,16 @@ impl Store {
                 ..audit
             };
             let leaves = [leaf.to_string()];
-            link_leaves(&mut tx, round_id, unit_id, (Some(id), None), &leaves, &audit, now)
-                .await?;
+            link_leaves(
+                &mut tx,
+                round_id,
+                unit_id,
+                (Some(id), None),
+                &leaves,
+                &audit,
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(true)

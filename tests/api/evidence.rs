@@ -664,3 +664,98 @@ async fn evidence_is_taken_off_a_leaf_removed_or_replaced_only_while_the_unit_ma
     assert_eq!(officer.send(request).await.status().as_u16(), 403, "locked");
     assert_eq!(list().await["files"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn a_file_already_uploaded_is_used_for_another_leaf_without_sending_it_again() {
+    let (app, round, a, b) = open_round().await;
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let base = format!("/api/rounds/{round}/units/{a}");
+    let (status, file) = upload(
+        &app,
+        &officer,
+        &csrf,
+        &base,
+        KE_HOACH,
+        PDF.to_vec(),
+        &["1.1"],
+    )
+    .await;
+    assert_eq!(status, 201, "{file}");
+    let id = file["id"].as_i64().expect("id");
+
+    // The page offers it on another leaf, not on its own.
+    let page = officer
+        .send(officer.get(app.url(&format!("/ky/{round}/don-vi/{a}/tu-cham-diem"))))
+        .await
+        .text()
+        .await
+        .expect("page");
+    let leaf = |code: &str| {
+        let start = page.find(&format!("id=\"tc-{code}\"")).expect("leaf");
+        let rest = &page[start..];
+        rest[..rest[1..].find("<article").map_or(rest.len(), |e| e + 1)].to_string()
+    };
+    assert!(
+        !leaf("1.1").contains("Dùng tệp đã tải lên"),
+        "not on its own leaf"
+    );
+    assert!(leaf("1.2").contains("Dùng tệp đã tải lên"));
+
+    let reuse = |leaf: &'static str, id: i64, browser: &Browser, csrf: &str| {
+        let request = browser
+            .post(app.url(&format!("{base}/evidence/files/{id}/leaves")))
+            .header("x-csrf-token", csrf)
+            .json(&json!({ "leaf": leaf }));
+        let browser = browser.clone();
+        async move { json_of(browser.send(request).await).await }
+    };
+    let before = audit_count(&app).await;
+    let (status, body) = reuse("1.2", id, &officer, &csrf).await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(audit_count(&app).await, before + 1, "audited on the leaf");
+    // A retry changes nothing and is not an error.
+    let (status, _) = reuse("1.2", id, &officer, &csrf).await;
+    assert_eq!(status, 204);
+    assert_eq!(audit_count(&app).await, before + 1);
+    let (_, list) = evidence_of(&app, &officer, &base).await;
+    assert_eq!(list["files"][0]["leaves"], json!(["1.1", "1.2"]));
+    assert_eq!(
+        list["files"].as_array().map(Vec::len),
+        Some(1),
+        "one file, not a copy"
+    );
+
+    // From the page, without JavaScript: back on the leaf.
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("leaf", "1.3"),
+        ("file_id", &id.to_string()),
+    ];
+    let response = officer
+        .send(
+            officer
+                .post(app.url(&format!("/ky/{round}/don-vi/{a}/tai-lieu/dung-lai")))
+                .form(&form),
+        )
+        .await;
+    assert!(response.status().is_redirection() || response.status().is_success());
+    let (_, list) = evidence_of(&app, &officer, &base).await;
+    assert_eq!(list["files"][0]["leaves"], json!(["1.1", "1.2", "1.3"]));
+
+    // Refused: no such leaf, no such file, another unit's officer.
+    let (status, body) = reuse("9.9", id, &officer, &csrf).await;
+    assert_eq!(status, 422, "{body}");
+    let (status, _) = reuse("1.2", id + 100, &officer, &csrf).await;
+    assert_eq!(status, 404);
+    let other = Browser::default();
+    let other_csrf = app.sign_in_with(&other, "b.canbo").await;
+    let request = other
+        .post(app.url(&format!(
+            "/api/rounds/{round}/units/{b}/evidence/files/{id}/leaves"
+        )))
+        .header("x-csrf-token", &other_csrf)
+        .json(&json!({ "leaf": "1.2" }));
+    let (status, _) = json_of(other.send(request).await).await;
+    assert_eq!(status, 404, "a file of unit A is not unit B's");
+}

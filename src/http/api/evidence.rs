@@ -30,6 +30,7 @@ pub fn router() -> ApiRouter {
         .routes(routes!(upload_supplementary_file).layer(DefaultBodyLimit::disable()))
         .routes(routes!(download_evidence_file, remove_evidence_file))
         .routes(routes!(replace_evidence_file).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(reuse_evidence_file))
         .routes(routes!(remove_citation))
         .routes(routes!(add_citation))
 }
@@ -308,6 +309,44 @@ async fn add_citation(
     let citation =
         service::add_citation(&state.ctx, &caller.who(), round, unit, draft, &body.leaves).await?;
     Ok((StatusCode::CREATED, Json(citation)))
+}
+
+/// The leaf a file is used for too.
+#[derive(Deserialize, ToSchema)]
+struct ReuseBody {
+    /// The leaf's code, e.g. "3.2.1".
+    leaf: String,
+}
+
+/// Use a file already uploaded by the unit for one more leaf (Dùng tệp đã tải lên)
+///
+/// While the unit may write its self-assessment; audited on the leaf. A leaf the file
+/// already supports is left as it is.
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/units/{unit}/evidence/files/{id}/leaves",
+    tag = "evidence",
+    security(("session" = [], "csrf" = [])),
+    params(FilePath),
+    request_body = ReuseBody,
+    responses(
+        (status = 204, description = "The file supports the leaf"),
+        (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the unit's officer or head, deadline passed, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such file of the unit", body = ErrorBody),
+        (status = 409, description = "Submitted, or published", body = ErrorBody),
+        (status = 422, description = "No such leaf in the unit's criteria set", body = ErrorBody),
+    )
+)]
+async fn reuse_evidence_file(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(FilePath { round, unit, id }): ApiPath<FilePath>,
+    ApiJson(body): ApiJson<ReuseBody>,
+) -> Result<StatusCode> {
+    service::reuse_file(&state.ctx, &caller.who(), (round, unit), id, &body.leaf).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `/api/rounds/{round}/units/{unit}/evidence/{files|citations}/{id}`

@@ -41,6 +41,32 @@ pub fn router() -> Router<AppState> {
             &format!("{base}/tai-lieu/tep/{{id}}/thay"),
             post(replace).layer(DefaultBodyLimit::disable()),
         )
+        .route(&format!("{base}/tai-lieu/dung-lai"), post(reuse))
+}
+
+/// «Dùng tệp đã tải lên»: a file of the unit chosen for one more leaf.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReuseForm {
+    leaf: String,
+    file_id: String,
+}
+
+async fn reuse(
+    State(state): State<AppState>,
+    ApiPath((round, unit)): ApiPath<(i64, i64)>,
+    headers: HeaderMap,
+    PageForm { user, who, form }: PageForm<ReuseForm>,
+) -> PageResult {
+    let outcome = match form.file_id.trim().parse::<i64>() {
+        Ok(id) => evidence::reuse_file(&state.ctx, &who, (round, unit), id, &form.leaf).await,
+        Err(_) => Err(ServiceError::Invalid(
+            "Chọn một tệp đã tải lên trong danh sách.".into(),
+        )),
+    };
+    let target = (form.leaf, "evidence", from_htmx(&headers));
+    let at = (round, unit);
+    evidence_outcome(&state, (&user, &who), at, target, outcome, Vec::new(), None).await
 }
 
 /// A citation typed beside a leaf.
@@ -331,7 +357,11 @@ async fn page(
     Ok(render_page(&who, &user, &view, saved, None, evidence)?.into_response())
 }
 
-/// The unit's evidence files and citations, grouped by the leaves they support.
+/// The key of [`evidence_by_leaf`] under which every file of the unit is listed.
+const ALL_FILES: &str = "*";
+
+/// The unit's evidence files and citations, grouped by the leaves they support; under
+/// [`ALL_FILES`], every file of the unit.
 pub(crate) async fn evidence_by_leaf(
     state: &AppState,
     who: &Who,
@@ -352,9 +382,12 @@ pub(crate) async fn evidence_by_leaf(
             citations.push(Value::from_serialize(c));
         }
     }
+    // Every file of the unit, under a key no leaf has, for «Dùng tệp đã tải lên».
+    let all_files: Vec<Value> = list.files.iter().map(Value::from_serialize).collect();
     Ok(by_leaf
         .into_iter()
         .map(|(leaf, (files, citations))| (leaf, context! { files, citations }))
+        .chain([(ALL_FILES.to_string(), context! { files => all_files })])
         .collect())
 }
 
