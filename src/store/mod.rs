@@ -12,6 +12,7 @@ mod entries;
 mod evidence;
 mod explanations;
 mod guard;
+mod held;
 mod rounds;
 mod sessions;
 mod units;

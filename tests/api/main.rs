@@ -19,6 +19,7 @@ mod forms;
 mod helpers;
 mod limits;
 mod people;
+mod phases;
 mod print;
 mod queue;
 mod races;

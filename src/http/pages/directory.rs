@@ -213,16 +213,9 @@ async fn add_user(
         unit_code: Some(form.unit_code.clone()),
         password: Some(form.password.clone()),
     };
-    // Created: the account's page, with the first password made here shown this once.
+    // Created: the account's page, with the first password made here (post, redirect, get).
     let outcome: Result<(), ServiceError> = match admin::create_user(&state.ctx, &who, new).await {
-        Ok(created) => {
-            let outcome = super::user::Outcome {
-                password: created.first_password,
-                created: true,
-                ..Default::default()
-            };
-            return super::user::show(&state, (&user, &who), created.id, outcome).await;
-        }
+        Ok(created) => return super::user::created(&state, (&user, &who), created).await,
         Err(e) => Err(e),
     };
     let typed = UserTyped {
