@@ -1,6 +1,7 @@
 //! The integration suite: one binary, run against SQLite by default and against
 //! PostgreSQL when PARINDEX_TEST_DATABASE_URL is set (see the README).
 
+mod admin_forms;
 mod audit;
 mod backup;
 mod bad_input;
