@@ -18,6 +18,7 @@ mod excel;
 mod fixture;
 mod forms;
 mod helpers;
+mod import_apply;
 mod limits;
 mod people;
 mod phases;
