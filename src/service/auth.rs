@@ -128,16 +128,29 @@ pub async fn sign_in(
         )));
     }
     let found = store.user_for_sign_in(username).await?;
-    let (actor, hash) = match found {
-        Some((actor, hash)) => (Some(actor), hash),
-        None => (None, None),
+    // A disabled account is looked up too, and its password checked the same way (one
+    // hash either way, so the time taken says nothing).
+    let (actor, hash, disabled) = match found {
+        Some((actor, hash)) => (Some(actor), hash, false),
+        None => match store.disabled_password_hash(username).await? {
+            Some(hash) => (None, hash, true),
+            None => (None, None, false),
+        },
     };
     let verified = verify_password(password, hash).await;
+    if disabled && verified {
+        // The password was right, so saying why does not help a guesser.
+        store.forget_sign_in_attempt(attempt).await?;
+        return Err(ServiceError::Unauthenticated(
+            "Tài khoản đã bị khóa. Liên hệ Sở Nội vụ nếu cần mở lại.".into(),
+        ));
+    }
     let Some(actor) = actor.filter(|_| verified) else {
         return Err(ServiceError::Unauthenticated(WRONG_CREDENTIALS.into()));
     };
     if !store.account_open(actor.user_id, now).await? {
         // The password was right, so saying why does not help a guesser.
+        store.forget_sign_in_attempt(attempt).await?;
         return Err(ServiceError::Unauthenticated(
             "Tài khoản đã hết hiệu lực. Liên hệ Sở Nội vụ nếu cần gia hạn.".into(),
         ));

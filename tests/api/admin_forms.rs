@@ -211,3 +211,94 @@ async fn a_refused_scope_keeps_what_was_chosen_beside_the_error() {
     assert!(form.contains("<option value=\"t\" selected>"), "{form}");
     assert!(form.contains("<option value=\"mot\" selected>"), "{form}");
 }
+
+#[tokio::test]
+async fn a_disabled_account_with_its_right_password_is_told_to_contact_the_department() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    // The officer's password, then the account disabled.
+    let officer = Browser::default();
+    app.sign_in_with(&officer, "a.canbo").await;
+    let id = r.officers[0].user_id;
+    let (status, _, _) = post(
+        &app,
+        &admin,
+        &format!("/quan-tri/nguoi-dung/{id}"),
+        &[
+            ("csrf", &csrf),
+            ("display_name", "a.canbo"),
+            ("role", "officer"),
+            ("unit_code", "A"),
+            ("valid_until", ""),
+            ("confirm_disable", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let sign_in = |password: &'static str| {
+        let app = &app;
+        async move {
+            let response = no_redirects()
+                .post(app.url("/dang-nhap"))
+                .form(&[
+                    ("username", "a.canbo"),
+                    ("password", password),
+                    ("tiep", "/"),
+                ])
+                .send()
+                .await
+                .expect("sign in");
+            (
+                response.status().as_u16(),
+                response.text().await.expect("page"),
+            )
+        }
+    };
+    let (status, page) = sign_in(crate::helpers::PASSWORD).await;
+    assert_eq!(status, 401, "{page}");
+    assert!(
+        page.contains("Tài khoản đã bị khóa. Liên hệ Sở Nội vụ nếu cần mở lại."),
+        "{page}"
+    );
+    // A wrong password says what it says for everyone.
+    let (status, page) = sign_in("sai-mat-khau-roi").await;
+    assert_eq!(status, 401);
+    assert!(
+        page.contains("Tên đăng nhập hoặc mật khẩu không đúng."),
+        "{page}"
+    );
+    assert!(!page.contains("bị khóa"));
+}
+
+#[tokio::test]
+async fn a_round_in_preparation_is_not_shown_as_running() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.clock.set(crate::helpers::t("05/01/2024"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    // A second round in preparation whose self-assessment dates cover today.
+    let spec = serde_json::json!({
+        "year": 2024, "title": "Kỳ thử nghiệm", "open": false,
+        "sets": [{ "tier_code": "t", "set_code": "KIEM-THU", "set_version": "1" }],
+        "phases": [{ "phase": "self_assessment", "opens": "01/01/2024", "closes": "31/01/2024" }],
+    });
+    let (status, body) =
+        crate::helpers::send_json(&app, &admin, &csrf, "POST", "/api/rounds/new", spec).await;
+    assert_eq!(status, 201, "{body}");
+    let home = get(&app, &admin, "/").await;
+    let sections: Vec<&str> = home.split("<section class=\"card\">").collect();
+    let running = sections
+        .iter()
+        .find(|s| s.contains("Chỉ số CCHC năm 2023"))
+        .expect("the opened round");
+    assert!(running.contains("(đang diễn ra)"), "{running}");
+    let prepared = sections
+        .iter()
+        .find(|s| s.contains("Kỳ thử nghiệm"))
+        .expect("the round in preparation");
+    assert!(prepared.contains("Đang chuẩn bị"), "{prepared}");
+    assert!(!prepared.contains("đang diễn ra"), "{prepared}");
+}

@@ -759,7 +759,8 @@ async fn the_administrator_runs_accounts_from_pages() {
     fill(c, "#username", "tran.thamdinh").await;
     fill(c, "#password", "mat-khau-rieng-2024").await;
     click(c, "form button[type=submit]").await;
-    wait_text(c, ".alert", "không đúng").await;
+    // The password was right: told the account is locked and whom to ask.
+    wait_text(c, ".alert", "Liên hệ Sở Nội vụ").await;
 }
 
 #[tokio::test]

@@ -276,7 +276,8 @@ async fn show_phases(
                 to => w.map(|w| format_instant(w.closes_at)),
                 opens => form_value(mine.map(|t| &t.opens), w.map(|w| w.opens_at)),
                 closes => form_value(mine.map(|t| &t.closes), w.map(|w| w.closes_at)),
-                current => w.is_some_and(|w| w.contains(who.now)),
+                // A round in preparation runs nothing yet, whatever its dates say.
+                current => round.opened_at.is_some() && w.is_some_and(|w| w.contains(who.now)),
                 chosen => mine.is_some(),
                 error => error.map(|e| e.message.clone()),
                 error_field => error.and_then(|e| e.field),
