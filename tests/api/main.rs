@@ -6,6 +6,7 @@ mod audit;
 mod backup;
 mod bad_input;
 mod browser;
+mod browser_admin;
 mod cli;
 mod crash;
 mod criteria_check;
