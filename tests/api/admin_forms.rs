@@ -302,3 +302,31 @@ async fn a_round_in_preparation_is_not_shown_as_running() {
     assert!(prepared.contains("Đang chuẩn bị"), "{prepared}");
     assert!(!prepared.contains("đang diễn ra"), "{prepared}");
 }
+
+#[tokio::test]
+async fn the_404_page_has_the_menu_and_the_user_bar() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    app.sign_in_with(&admin, "quantri").await;
+    let response = admin.send(admin.get(app.url("/khong-co-trang-nay"))).await;
+    assert_eq!(response.status(), 404);
+    let page = response.text().await.expect("page");
+    assert!(page.contains("<h1>Không tìm thấy trang</h1>"), "{page}");
+    assert!(
+        page.contains("Đăng xuất") && page.contains("Nhật ký thay đổi"),
+        "{page}"
+    );
+    // Signed out: the same words, no user bar; the API keeps its JSON.
+    let (status, body) = app.get_json("/api/khong-co").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let anonymous = reqwest::get(app.url("/khong-co-trang-nay"))
+        .await
+        .expect("get");
+    assert_eq!(anonymous.status(), 404);
+    let page = anonymous.text().await.expect("page");
+    assert!(page.contains("Không tìm thấy trang") && !page.contains("Đăng xuất"));
+}
