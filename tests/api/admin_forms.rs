@@ -330,3 +330,33 @@ async fn the_404_page_has_the_menu_and_the_user_bar() {
     let page = anonymous.text().await.expect("page");
     assert!(page.contains("Không tìm thấy trang") && !page.contains("Đăng xuất"));
 }
+
+#[tokio::test]
+async fn a_leafs_history_names_its_actions_in_vietnamese() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.clock.set(crate::helpers::t("05/01/2024"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let (status, body) = crate::helpers::send_json(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!(
+            "/api/rounds/{}/units/{}/self-assessment/2.1",
+            r.round, r.units[0]
+        ),
+        serde_json::json!({ "input": { "kind": "judged", "points": "1" } }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let page = get(
+        &app,
+        &officer,
+        &format!("/ky/{}/don-vi/{}/lich-su/2.1", r.round, r.units[0]),
+    )
+    .await;
+    assert!(page.contains("Lưu tự chấm điểm"), "{page}");
+    assert!(!page.contains("self_assessment.save"), "{page}");
+}
