@@ -124,6 +124,92 @@ impl Window {
     }
 }
 
+/// Which end of a window a refusal is about, for the form that shows it beside the field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WindowEnd {
+    Opens,
+    Closes,
+}
+
+/// Why a round's windows cannot stand together: its stable code for the API, the phase and
+/// the end of its window the administrator has to change, and the sentence that names both
+/// phases and their dates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WindowRefusal {
+    /// `phase_ends_before_opening` or `phase_order`.
+    pub code: &'static str,
+    pub phase: Phase,
+    pub end: WindowEnd,
+    pub message: String,
+}
+
+/// Checks that each phase ends after it opens and that the phases follow one another:
+/// appraisal round 1 opens no earlier than the self-assessment closes, the explanation
+/// window no earlier than appraisal round 1 closes, appraisal round 2 no earlier than the
+/// explanation window closes (phases not set are skipped: the next set one is compared).
+///
+/// With `changed`, only the pairs that involve that phase are checked, so a round stored
+/// before this rule existed can still have its other phases moved; the refusal then points
+/// at the end of the changed phase's window to move.
+pub fn check_windows(
+    windows: &std::collections::BTreeMap<Phase, Window>,
+    changed: Option<Phase>,
+) -> Result<(), WindowRefusal> {
+    let concerns = |p: Phase| changed.is_none_or(|c| c == p);
+    for (phase, w) in windows {
+        if concerns(*phase) && w.closes_at <= w.opens_at {
+            return Err(WindowRefusal {
+                code: "phase_ends_before_opening",
+                phase: *phase,
+                end: WindowEnd::Closes,
+                message: format!(
+                    "Thời gian {activity} phải kết thúc sau khi bắt đầu: đang nhập bắt đầu lúc {} và kết thúc lúc {}.",
+                    format_instant(w.opens_at),
+                    format_instant(w.closes_at),
+                    activity = phase.activity(),
+                ),
+            });
+        }
+    }
+    let set: Vec<(Phase, &Window)> = Phase::ALL
+        .iter()
+        .filter_map(|p| windows.get(p).map(|w| (*p, w)))
+        .collect();
+    for (i, (earlier, ew)) in set.iter().enumerate() {
+        for (later, lw) in &set[i + 1..] {
+            if !(concerns(*earlier) || concerns(*later)) || lw.opens_at >= ew.closes_at {
+                continue;
+            }
+            let (phase, end) = match changed {
+                Some(c) if c == *earlier => (*earlier, WindowEnd::Closes),
+                _ => (*later, WindowEnd::Opens),
+            };
+            return Err(WindowRefusal {
+                code: "phase_order",
+                phase,
+                end,
+                message: format!(
+                    "{} không được bắt đầu trước khi {} kết thúc: {} bắt đầu lúc {}, còn {} kết thúc lúc {} (giờ Việt Nam). Hãy chọn lại ngày, hoặc dời giai đoạn kia trước.",
+                    capitalized(later.activity()),
+                    earlier.activity(),
+                    later.activity(),
+                    format_instant(lw.opens_at),
+                    earlier.activity(),
+                    format_instant(ew.closes_at),
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or(String::new(), |c| {
+        c.to_uppercase().chain(chars).collect::<String>()
+    })
+}
+
 /// What the administrator granted one unit for one phase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -554,6 +640,88 @@ mod tests {
                 early
             )
             .open
+        );
+    }
+
+    fn windows(list: &[(Phase, &str, &str)]) -> std::collections::BTreeMap<Phase, Window> {
+        list.iter()
+            .map(|(p, from, to)| {
+                let w = Window {
+                    opens_at: parse_opening(from).expect("date"),
+                    closes_at: t(to),
+                };
+                (*p, w)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn phases_follow_one_another() {
+        let good = windows(&[
+            (Phase::SelfAssessment, "01/12/2023", "07/01/2024"),
+            (Phase::AppraisalRound1, "08/01/2024", "31/01/2024"),
+            (Phase::Explanation, "01/02/2024", "15/02/2024"),
+            (Phase::AppraisalRound2, "16/02/2024", "15/03/2024"),
+        ]);
+        assert_eq!(check_windows(&good, None), Ok(()));
+        for p in Phase::ALL {
+            assert_eq!(check_windows(&good, Some(p)), Ok(()));
+        }
+
+        // The self-assessment moved past the opening of appraisal round 1.
+        let mut late = good.clone();
+        late.get_mut(&Phase::SelfAssessment).expect("set").closes_at = t("14/01/2024");
+        let refusal = check_windows(&late, Some(Phase::SelfAssessment)).expect_err("overlap");
+        assert_eq!(refusal.code, "phase_order");
+        assert_eq!(
+            (refusal.phase, refusal.end),
+            (Phase::SelfAssessment, WindowEnd::Closes)
+        );
+        assert_eq!(
+            refusal.message,
+            "Thẩm định lần 1 không được bắt đầu trước khi tự chấm điểm kết thúc: thẩm định lần 1 bắt đầu lúc 00:00 ngày 08/01/2024, còn tự chấm điểm kết thúc lúc 23:59 ngày 14/01/2024 (giờ Việt Nam). Hãy chọn lại ngày, hoặc dời giai đoạn kia trước."
+        );
+        // Seen from the later phase, its opening is what to move.
+        let refusal = check_windows(&late, None).expect_err("overlap");
+        assert_eq!(
+            (refusal.phase, refusal.end),
+            (Phase::AppraisalRound1, WindowEnd::Opens)
+        );
+        // An unrelated phase can still be moved in a round stored out of order.
+        assert_eq!(check_windows(&late, Some(Phase::AppraisalRound2)), Ok(()));
+
+        // Without an explanation window, round 2 is compared with round 1.
+        let mut skipped = good.clone();
+        skipped.remove(&Phase::Explanation);
+        skipped
+            .get_mut(&Phase::AppraisalRound2)
+            .expect("set")
+            .opens_at = parse_opening("20/01/2024").expect("date");
+        let refusal = check_windows(&skipped, None).expect_err("overlap");
+        assert_eq!(refusal.phase, Phase::AppraisalRound2);
+        assert!(
+            refusal
+                .message
+                .contains("thẩm định lần 1 kết thúc lúc 23:59 ngày 31/01/2024")
+        );
+
+        // Opening the moment the previous phase closes is allowed; ending as it opens is not.
+        let mut touching = good.clone();
+        touching
+            .get_mut(&Phase::AppraisalRound1)
+            .expect("set")
+            .opens_at = t("07/01/2024");
+        assert_eq!(check_windows(&touching, None), Ok(()));
+        let mut empty = good;
+        let w = empty.get_mut(&Phase::Explanation).expect("set");
+        w.closes_at = w.opens_at;
+        let refusal = check_windows(&empty, Some(Phase::Explanation)).expect_err("empty");
+        assert_eq!(refusal.code, "phase_ends_before_opening");
+        assert_eq!(refusal.end, WindowEnd::Closes);
+        assert!(
+            refusal
+                .message
+                .starts_with("Thời gian giải trình phải kết thúc sau khi bắt đầu")
         );
     }
 

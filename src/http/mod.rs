@@ -123,7 +123,14 @@ async fn openapi() -> impl axum::response::IntoResponse {
 }
 
 /// An address that does not exist: JSON under `/api`, a page elsewhere, in Vietnamese.
-async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+async fn not_found(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if !uri.path().starts_with("/api/") {
+        return pages::not_found_page(&state, &headers).await;
+    }
     refusal(
         &uri,
         error::HttpError::new(

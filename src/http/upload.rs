@@ -165,14 +165,18 @@ pub struct ImportUpload {
     pub csrf: Option<String>,
     pub dry_run: bool,
     pub bytes: Vec<u8>,
+    /// The token of a file checked by a dry run and held on the server, to apply without
+    /// sending it again.
+    pub held: Option<String>,
 }
 
-/// Reads an import form (`csrf`, `dry_run`, `file`).
+/// Reads an import form (`csrf`, `dry_run`, `file`, or `held` instead of the file).
 pub async fn read_import(mut multipart: Multipart) -> Result<ImportUpload> {
     let mut upload = ImportUpload {
         csrf: None,
         dry_run: false,
         bytes: Vec::new(),
+        held: None,
     };
     let refused = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -193,6 +197,7 @@ pub async fn read_import(mut multipart: Multipart) -> Result<ImportUpload> {
         match field.name() {
             Some("csrf") => upload.csrf = Some(field.text().await.map_err(refused)?),
             Some("dry_run") => upload.dry_run = true,
+            Some("held") => upload.held = Some(field.text().await.map_err(refused)?),
             Some("file") => upload.bytes = field.bytes().await.map_err(refused)?.to_vec(),
             _ => {}
         }

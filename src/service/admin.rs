@@ -211,9 +211,25 @@ pub struct UserEdit {
 /// Changes an account. Administrators cannot disable themselves or take away their own
 /// role: the province would be left without anyone to undo it.
 pub async fn update_user(ctx: &Context, who: &Who, id: i64, edit: UserEdit) -> Result<()> {
+    let (update, entry) = checked_edit(ctx, who, id, &edit).await?;
+    Ok(ctx.store.update_user(id, &update, entry, who.now).await?)
+}
+
+/// Whether `edit` would be accepted, without saving it: a form can then ask to confirm a
+/// disabling only once nothing else in it is wrong.
+pub async fn check_user_edit(ctx: &Context, who: &Who, id: i64, edit: &UserEdit) -> Result<()> {
+    checked_edit(ctx, who, id, edit).await.map(|_| ())
+}
+
+async fn checked_edit(
+    ctx: &Context,
+    who: &Who,
+    id: i64,
+    edit: &UserEdit,
+) -> Result<(crate::store::UserUpdate, crate::store::NewAudit)> {
     let store = &ctx.store;
     require_admin(&who.actor)?;
-    super::check(&edit)?;
+    super::check(edit)?;
     let old = store.user(id).await?;
     let display_name = required(&edit.display_name, "họ tên")?;
     let role = parse_role(&edit.role)?;
@@ -272,7 +288,7 @@ pub async fn update_user(ctx: &Context, who: &Who, id: i64, edit: UserEdit) -> R
         expires_at,
         active: edit.active,
     };
-    Ok(store.update_user(id, &update, entry, who.now).await?)
+    Ok((update, entry))
 }
 
 /// An administrator resets a user's password to one made here, returned to be shown once;

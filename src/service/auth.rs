@@ -128,16 +128,29 @@ pub async fn sign_in(
         )));
     }
     let found = store.user_for_sign_in(username).await?;
-    let (actor, hash) = match found {
-        Some((actor, hash)) => (Some(actor), hash),
-        None => (None, None),
+    // A disabled account is looked up too, and its password checked the same way (one
+    // hash either way, so the time taken says nothing).
+    let (actor, hash, disabled) = match found {
+        Some((actor, hash)) => (Some(actor), hash, false),
+        None => match store.disabled_password_hash(username).await? {
+            Some(hash) => (None, hash, true),
+            None => (None, None, false),
+        },
     };
     let verified = verify_password(password, hash).await;
+    if disabled && verified {
+        // The password was right, so saying why does not help a guesser.
+        store.forget_sign_in_attempt(attempt).await?;
+        return Err(ServiceError::Unauthenticated(
+            "Tài khoản đã bị khóa. Liên hệ Sở Nội vụ nếu cần mở lại.".into(),
+        ));
+    }
     let Some(actor) = actor.filter(|_| verified) else {
         return Err(ServiceError::Unauthenticated(WRONG_CREDENTIALS.into()));
     };
     if !store.account_open(actor.user_id, now).await? {
         // The password was right, so saying why does not help a guesser.
+        store.forget_sign_in_attempt(attempt).await?;
         return Err(ServiceError::Unauthenticated(
             "Tài khoản đã hết hiệu lực. Liên hệ Sở Nội vụ nếu cần gia hạn.".into(),
         ));
@@ -198,4 +211,106 @@ pub async fn reset_password(ctx: &Context, who: &Who, user_id: i64, new: &str) -
     Ok(store
         .reset_password(user_id, &hash, who.audit(), who.now)
         .await?)
+}
+
+/// How long a value held between two requests lasts (a first password, a checked file).
+pub const HELD_MINUTES: i64 = 15;
+
+/// The key under which a value for this session is held: only a request carrying the
+/// session's own token can make it, so another administrator (or a copy of the database)
+/// cannot find what was held.
+fn held_key(session_token: &str, purpose: &str, subject: &str) -> String {
+    token_hash(&format!("{session_token}\n{purpose}\n{subject}"))
+}
+
+/// Holds a password just made for `user_id` (created or reset), for this session only,
+/// so that the account's page can show it again when refreshed; never in an address.
+pub async fn hold_password(
+    ctx: &Context,
+    who: &Who,
+    session_token: &str,
+    user_id: i64,
+    password: &str,
+) -> Result<()> {
+    let key = held_key(session_token, "password", &user_id.to_string());
+    let until = who.now + Duration::minutes(HELD_MINUTES);
+    Ok(ctx
+        .store
+        .hold_value(
+            &key,
+            who.actor.user_id,
+            "password",
+            password,
+            until,
+            who.now,
+        )
+        .await?)
+}
+
+/// The password held for `user_id` by this session, while it lasts.
+pub async fn held_password(
+    ctx: &Context,
+    who: &Who,
+    session_token: &str,
+    user_id: i64,
+) -> Result<Option<String>> {
+    let key = held_key(session_token, "password", &user_id.to_string());
+    Ok(ctx
+        .store
+        .held_value(&key, who.actor.user_id, "password", who.now)
+        .await?)
+}
+
+/// Holds a checked file for this session under a new random token (returned, to put in
+/// the form that applies it), for [`HELD_MINUTES`].
+pub async fn hold_file(
+    ctx: &Context,
+    who: &Who,
+    session_token: &str,
+    purpose: &str,
+    bytes: &[u8],
+) -> Result<String> {
+    use base64::Engine as _;
+    let token = random_token()?;
+    let key = held_key(session_token, purpose, &token);
+    let body = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let until = who.now + Duration::minutes(HELD_MINUTES);
+    ctx.store
+        .hold_value(&key, who.actor.user_id, purpose, &body, until, who.now)
+        .await?;
+    Ok(token)
+}
+
+/// The file held under `token` for this session, while it lasts.
+pub async fn held_file(
+    ctx: &Context,
+    who: &Who,
+    session_token: &str,
+    purpose: &str,
+    token: &str,
+) -> Result<Option<Vec<u8>>> {
+    use base64::Engine as _;
+    let key = held_key(session_token, purpose, token.trim());
+    let Some(body) = ctx
+        .store
+        .held_value(&key, who.actor.user_id, purpose, who.now)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|e| ServiceError::Internal(format!("held file: {e}")))?;
+    Ok(Some(bytes))
+}
+
+/// Forgets the file held under `token` (once applied).
+pub async fn forget_file(
+    ctx: &Context,
+    session_token: &str,
+    purpose: &str,
+    token: &str,
+) -> Result<()> {
+    let key = held_key(session_token, purpose, token.trim());
+    Ok(ctx.store.forget_value(&key).await?)
 }

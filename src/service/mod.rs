@@ -91,6 +91,15 @@ pub enum ServiceError {
         field: &'static str,
         message: String,
     },
+    /// Input refused by a named rule (phases out of order…): 422 like `Invalid`, with the
+    /// rule's own stable code so a client can tell it apart.
+    #[error("{message}")]
+    Rejected {
+        code: &'static str,
+        /// The form field the refusal is about, where one is (`opens`, `closes`…).
+        field: Option<&'static str>,
+        message: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("Không tìm thấy {0}.")]
@@ -127,6 +136,7 @@ impl ServiceError {
         match self {
             ServiceError::Locked(_) => "deadline_closed",
             ServiceError::Invalid(_) | ServiceError::InvalidField { .. } => "invalid_input",
+            ServiceError::Rejected { code, .. } => code,
             ServiceError::Conflict(_) => "conflict",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Unauthenticated(_) => "unauthenticated",
@@ -167,6 +177,7 @@ impl ServiceError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             ServiceError::InvalidField { field, .. } => Some(field),
+            ServiceError::Rejected { field, .. } => *field,
             _ => None,
         }
     }

@@ -172,6 +172,9 @@ pub struct PhasePreview {
     pub after: String,
     pub gaining: usize,
     pub losing: usize,
+    /// Units whose deadline stays (their own extension runs past both windows).
+    pub unchanged: usize,
+    /// Only the units whose deadline changes, by tier then name.
     pub units: Vec<UnitChange>,
 }
 
@@ -226,6 +229,8 @@ pub async fn phase_preview(
             });
         }
     }
+    let total = units.len();
+    units.retain(|u| u.change != Change::Same);
     Ok(PhasePreview {
         phase,
         phase_name: phase.activity(),
@@ -233,6 +238,7 @@ pub async fn phase_preview(
         after: window_text(&new),
         gaining: units.iter().filter(|u| u.change == Change::Gains).count(),
         losing: units.iter().filter(|u| u.change == Change::Loses).count(),
+        unchanged: total - units.len(),
         units,
     })
 }

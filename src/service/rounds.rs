@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::deadline::{
-    OverrideKind, Phase, Window, format_instant, parse_deadline_or_explain,
-    parse_opening_or_explain,
+    OverrideKind, Phase, Window, WindowEnd, WindowRefusal, check_windows, format_instant,
+    parse_deadline_or_explain, parse_opening_or_explain,
 };
 use crate::store::{NewOverride, Round};
 
@@ -69,19 +69,31 @@ pub struct BandSpec {
     pub min_index: crate::domain::Percent,
 }
 
-/// The window a person typed, checked: dates that parse, an end after the start.
+/// The window a person typed: dates that parse (their order is [`ordered`]'s to check).
 fn window(spec: &PhaseSpec) -> Result<Window> {
-    let w = Window {
+    Ok(Window {
         opens_at: parse_opening_or_explain(&spec.opens).map_err(ServiceError::Invalid)?,
         closes_at: parse_deadline_or_explain(&spec.closes).map_err(ServiceError::Invalid)?,
-    };
-    if w.closes_at < w.opens_at {
-        return Err(ServiceError::Invalid(format!(
-            "Thời gian {} kết thúc trước khi bắt đầu.",
-            spec.phase.activity()
-        )));
+    })
+}
+
+/// The round's windows with `phase` moved to `w`, checked: each ends after it opens, and
+/// the phases follow one another (see [`check_windows`]); a refusal names both phases.
+fn ordered(round: &Round, phase: Phase, w: Window) -> Result<()> {
+    let mut windows = round.phases.clone();
+    windows.insert(phase, w);
+    check_windows(&windows, Some(phase)).map_err(refused)
+}
+
+fn refused(r: WindowRefusal) -> ServiceError {
+    ServiceError::Rejected {
+        code: r.code,
+        field: Some(match r.end {
+            WindowEnd::Opens => "opens",
+            WindowEnd::Closes => "closes",
+        }),
+        message: r.message,
     }
-    Ok(w)
 }
 
 /// Creates a round; the set versions it pins are published from then on.
@@ -117,6 +129,7 @@ pub async fn create_round(ctx: &Context, who: &Who, spec: RoundSpec) -> Result<i
         }
         phases.push((p.phase, window(p)?));
     }
+    check_windows(&phases.iter().copied().collect(), None).map_err(refused)?;
     let mut bands: Vec<(String, Vec<crate::domain::results::Band>)> = Vec::new();
     for b in &spec.bands {
         let band = crate::domain::results::Band {
@@ -166,11 +179,13 @@ pub async fn set_phase(ctx: &Context, who: &Who, round_id: i64, spec: PhaseSpec)
     require_admin(&who.actor)?;
     super::check(&spec)?;
     let w = window(&spec)?;
-    if store.round(round_id).await?.published_at.is_some() {
+    let round = store.round(round_id).await?;
+    if round.published_at.is_some() {
         return Err(ServiceError::Conflict(
             "Kết quả kỳ đánh giá đã công bố; không thể đổi thời gian.".into(),
         ));
     }
+    ordered(&round, spec.phase, w)?;
     Ok(store
         .set_phase(round_id, spec.phase, w, who.audit(), who.now)
         .await?)
@@ -186,6 +201,7 @@ pub async fn preview_phase(
     require_admin(&who.actor)?;
     super::check(&spec)?;
     let w = window(&spec)?;
+    ordered(&ctx.store.round(round_id).await?, spec.phase, w)?;
     super::round_setup::phase_preview(ctx, who, round_id, spec.phase, w).await
 }
 

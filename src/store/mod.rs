@@ -13,6 +13,7 @@ mod evidence;
 mod explanations;
 mod extras;
 mod guard;
+mod held;
 mod members;
 mod rounds;
 mod sessions;

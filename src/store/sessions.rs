@@ -106,6 +106,19 @@ impl Store {
         }
     }
 
+    /// The password hash of a disabled account with this username, if there is one: a
+    /// right password is then told the account is locked rather than wrong.
+    pub async fn disabled_password_hash(&self, username: &str) -> Result<Option<Option<String>>> {
+        Ok(
+            sqlx::query_scalar(
+                "select password_hash from users where username = $1 and active = 0",
+            )
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?,
+        )
+    }
+
     pub async fn actor(&self, user_id: i64) -> Result<Actor> {
         let row: Option<ActorRow> = sqlx::query_as(
             "select id, username, display_name, role, unit_id from users where id = $1",

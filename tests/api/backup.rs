@@ -69,7 +69,8 @@ async fn a_year_of_data(
         parindex::service::rounds::PhaseSpec {
             phase: Phase::SelfAssessment,
             opens: "01/12/2023".into(),
-            closes: "10/01/2024".into(),
+            // Within the round's order: appraisal round 1 opens on 08/01/2024.
+            closes: "07/01/2024 17:00".into(),
         },
     )
     .await

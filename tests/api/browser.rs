@@ -705,13 +705,15 @@ async fn the_administrator_runs_accounts_from_pages() {
         .select_by_value("t")
         .await
         .expect("select");
-    click(c, "#pham-vi form[action$='/pham-vi'] button[type=submit]").await;
+    click(c, "#pham-vi form[action*='/pham-vi#'] button[type=submit]").await;
     let scope = wait_text(c, "#pham-vi", "Cả khối Khối kiểm thử").await;
     assert!(scope.contains("Mọi lĩnh vực"), "{scope}");
 
-    // A reset: another password, shown once, and a change forced at sign-in.
-    click(c, "form[action$='/mat-khau'] button").await;
-    wait_text(c, "#mat-khau-moi", "Chỉ hiển thị một lần").await;
+    // A reset, confirmed first: another password, shown for a few minutes, and a change
+    // forced at sign-in.
+    click(c, "#r-confirm").await;
+    click(c, "form[action*='/mat-khau#'] button").await;
+    wait_text(c, "#mat-khau-moi", "Chỉ hiển thị trong 15 phút").await;
     let reset = text_of(c, "code.password").await;
     assert_ne!(reset, first);
     screenshot(c, "20-nguoi-dung").await;
@@ -743,13 +745,17 @@ async fn the_administrator_runs_accounts_from_pages() {
         .expect("goto");
     click(c, "input[name=active]").await;
     fill(c, "#e-until", "31/03/2024").await;
-    click(
-        c,
-        "form[action$='/nguoi-dung/{id}'] button[type=submit]"
-            .replace("{id}", &id.to_string())
-            .as_str(),
-    )
-    .await;
+    let save =
+        "form[action*='/nguoi-dung/{id}#'] button[type=submit]".replace("{id}", &id.to_string());
+    click(c, &save).await;
+    // Disabling asks first; the form keeps what was typed.
+    wait_text(c, "#thong-tin", "Đánh dấu ô xác nhận").await;
+    assert_eq!(
+        prop_of(c, "#e-until", "value").await.as_deref(),
+        Some("31/03/2024")
+    );
+    click(c, "#e-confirm-disable").await;
+    click(c, &save).await;
     let page = wait_text(c, "main", "Đã lưu").await;
     assert!(page.contains("Đã khóa"), "{page}");
     c.delete_all_cookies().await.expect("cookies");
@@ -757,7 +763,8 @@ async fn the_administrator_runs_accounts_from_pages() {
     fill(c, "#username", "tran.thamdinh").await;
     fill(c, "#password", "mat-khau-rieng-2024").await;
     click(c, "form button[type=submit]").await;
-    wait_text(c, ".alert", "không đúng").await;
+    // The password was right: told the account is locked and whom to ask.
+    wait_text(c, ".alert", "Liên hệ Sở Nội vụ").await;
 }
 
 #[tokio::test]
@@ -787,7 +794,8 @@ async fn the_administrator_starts_next_years_round_from_pages() {
     assert_eq!(title.as_deref(), Some("Chỉ số CCHC năm 2024"));
     let closes = prop_of(c, "#closes_self_assessment", "value").await;
     assert_eq!(closes.as_deref(), Some("07/01/2025 23:59"));
-    fill(c, "#closes_self_assessment", "10/01/2025 17:00").await;
+    // Earlier, not later: appraisal round 1 opens on 08/01/2025 and may not overlap.
+    fill(c, "#closes_self_assessment", "06/01/2025 17:00").await;
     screenshot(c, "22-tao-ky-moi").await;
     click(c, "form[action='/quan-tri/ky/moi'] button[type=submit]").await;
     let page = wait_text(c, "main", "Đã tạo kỳ đánh giá").await;
@@ -805,10 +813,24 @@ async fn the_administrator_starts_next_years_round_from_pages() {
     assert_eq!(round.opened_at, None);
     assert_eq!(
         round.phases[&parindex::domain::deadline::Phase::SelfAssessment].closes_at,
-        t("10/01/2025 17:00")
+        t("06/01/2025 17:00")
     );
 
-    // Move the 2023 self-assessment a week on: previewed unit by unit, then saved.
+    // Move the 2023 self-assessment a week on: previewed unit by unit, then saved. Appraisal
+    // round 1 is moved on first, since the phases may not overlap.
+    app.store()
+        .set_phase(
+            r.round,
+            parindex::domain::deadline::Phase::AppraisalRound1,
+            parindex::domain::deadline::Window {
+                opens_at: t("15/01/2024 00:00"),
+                closes_at: t("31/01/2024"),
+            },
+            crate::helpers::system_audit(),
+            t("20/12/2023"),
+        )
+        .await
+        .expect("round 1 moved");
     c.goto(&app.url(&format!("/quan-tri/ky/{}/giai-doan", r.round)))
         .await
         .expect("goto");

@@ -119,14 +119,22 @@ async fn a_kill_9_during_a_burst_of_saves_loses_none_acknowledged() {
     // Self-assessment open now, for the real clock of the binary.
     let ctx = ctx(&db.store);
     let admin = Who::new(r.admin.clone(), "127.0.0.1", chrono::Utc::now());
-    let spec = PhaseSpec {
-        phase: Phase::SelfAssessment,
-        opens: "01/01/2024".into(),
-        closes: "31/12/2099".into(),
-    };
-    set_phase(&ctx, &admin, r.round, spec)
-        .await
-        .expect("phase open");
+    // The later phases first, latest first: the phases may not overlap.
+    for (phase, opens, closes) in [
+        (Phase::AppraisalRound2, "01/06/2100", "30/06/2100"),
+        (Phase::Explanation, "01/04/2100", "31/05/2100"),
+        (Phase::AppraisalRound1, "01/01/2100", "31/03/2100"),
+        (Phase::SelfAssessment, "01/01/2024", "31/12/2099"),
+    ] {
+        let spec = PhaseSpec {
+            phase,
+            opens: opens.into(),
+            closes: closes.into(),
+        };
+        set_phase(&ctx, &admin, r.round, spec)
+            .await
+            .expect("phase set");
+    }
     let hash = parindex::service::auth::hash_password(PASSWORD)
         .await
         .expect("hash");

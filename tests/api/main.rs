@@ -1,11 +1,13 @@
 //! The integration suite: one binary, run against SQLite by default and against
 //! PostgreSQL when PARINDEX_TEST_DATABASE_URL is set (see the README).
 
+mod admin_forms;
 mod appraisal_pages;
 mod audit;
 mod backup;
 mod bad_input;
 mod browser;
+mod browser_admin;
 mod browser_appraisal;
 mod browser_forms;
 mod cli;
@@ -21,9 +23,11 @@ mod extras_page;
 mod fixture;
 mod forms;
 mod helpers;
+mod import_apply;
 mod limits;
 mod membership;
 mod people;
+mod phases;
 mod print;
 mod queue;
 mod races;

@@ -287,3 +287,13 @@ document.addEventListener("click", function (event) {
   all(document);
   document.addEventListener("htmx:afterSwap", function () { all(document); });
 })();
+// The sign-in page says typing was kept only when the page it returns to has some kept.
+(function () {
+  document.querySelectorAll("[data-drafts-for]").forEach(function (el) {
+    var path;
+    try { path = new URL(el.getAttribute("data-drafts-for"), location.origin).pathname; } catch (err) { return; }
+    var kept = null;
+    try { kept = sessionStorage.getItem("parindex-chua-luu:" + path); } catch (err) { kept = null; }
+    if (kept && kept !== "{}" && kept !== "null") { el.hidden = false; }
+  });
+})();

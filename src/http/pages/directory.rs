@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
-use super::import_form::run_import;
+use super::import_form::run_held_import;
 use super::{
     PageForm, PageImport, PageQuery, PageResult, PageUser, lines, refusal, render, status_with,
     user_ctx,
@@ -51,6 +51,8 @@ struct Outcome {
     /// What was typed in the refused form.
     typed: Option<Value>,
     report: Option<DirectoryReport>,
+    /// The token of the file a dry run found without errors, held to be applied.
+    held: Option<String>,
 }
 
 async fn page(
@@ -99,6 +101,8 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageR
             typed => o.typed.unwrap_or_else(|| Value::from(BTreeMap::<String, Value>::new())),
             report => o.report.as_ref().map(Value::from_serialize),
             joinable => Value::from_serialize(&joinable),
+            held => o.held,
+            held_minutes => crate::service::auth::HELD_MINUTES,
         },
     )?;
     Ok((status_with(&o.error), html).into_response())
@@ -219,16 +223,9 @@ async fn add_user(
         unit_code: Some(form.unit_code.clone()),
         password: Some(form.password.clone()),
     };
-    // Created: the account's page, with the first password made here shown this once.
+    // Created: the account's page, with the first password made here (post, redirect, get).
     let outcome: Result<(), ServiceError> = match admin::create_user(&state.ctx, &who, new).await {
-        Ok(created) => {
-            let outcome = super::user::Outcome {
-                password: created.first_password,
-                created: true,
-                ..Default::default()
-            };
-            return super::user::show(&state, (&user, &who), created.id, outcome).await;
-        }
+        Ok(created) => return super::user::created(&state, (&user, &who), created).await,
         Err(e) => Err(e),
     };
     let typed = UserTyped {
@@ -247,9 +244,13 @@ async fn import(
     PageImport { user, who, upload }: PageImport,
 ) -> PageResult {
     let (ctx, who) = (&state.ctx, &who);
-    let outcome = run_import(upload, async |bytes, dry_run| {
-        imports::import_directory(ctx, who, bytes, dry_run).await
-    })
+    let (outcome, held) = run_held_import(
+        ctx,
+        (&user, who),
+        "directory",
+        upload,
+        async |bytes, dry_run| imports::import_directory(ctx, who, bytes, dry_run).await,
+    )
     .await?;
     let (report, error) = match outcome {
         Ok(report) => (Some(report), None),
@@ -258,6 +259,7 @@ async fn import(
     let outcome = Outcome {
         error,
         report,
+        held,
         ..Outcome::default()
     };
     show(&state, &user, who, outcome).await

@@ -22,6 +22,18 @@ async fn page(
 ) -> PageResult {
     let (unit_name, entries) =
         self_assessment::leaf_history_of(&state.ctx, &who, round, unit, &leaf).await?;
+    // Each action named in Vietnamese («Lưu tự chấm điểm»), never its code.
+    let mut entries = serde_json::to_value(&entries).unwrap_or_default();
+    if let Some(list) = entries.as_array_mut() {
+        for e in list {
+            let label = e["action"]
+                .as_str()
+                .map(|code| crate::service::admin::action_label(code).to_string());
+            if let Some(label) = label {
+                e["action"] = serde_json::Value::String(label);
+            }
+        }
+    }
     let html = render(
         "history.html",
         context! { user => user_ctx(&user), entries => Value::from_serialize(&entries), leaf, unit_name, round, unit },

@@ -226,3 +226,22 @@ pub(crate) fn lines(error: &Option<(StatusCode, String)>) -> Option<Vec<String>>
         .as_ref()
         .map(|(_, e)| e.lines().map(str::to_string).collect())
 }
+
+/// The page for an address that does not exist: «Không tìm thấy trang», with the menu and
+/// the user bar of whoever is signed in, so they can find their way on.
+pub(crate) async fn not_found_page(state: &AppState, headers: &axum::http::HeaderMap) -> Response {
+    let jar = axum_extra::extract::CookieJar::from_headers(headers);
+    let user = SignedIn::from_cookies(state, &jar).await.ok().flatten();
+    let body = render(
+        "error.html",
+        context! {
+            heading => "Không tìm thấy trang",
+            message => "Không có trang ở địa chỉ này. Kiểm tra lại đường dẫn, hoặc chọn một mục trên thanh điều hướng.",
+            user => user.as_ref().map_or(Value::UNDEFINED, user_ctx),
+        },
+    );
+    match body {
+        Ok(html) => (StatusCode::NOT_FOUND, html).into_response(),
+        Err(_) => (StatusCode::NOT_FOUND, templates::FALLBACK).into_response(),
+    }
+}

@@ -13,7 +13,7 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::{PageForm, PageQuery, PageResult, PageUser, refusal, render, status_with, user_ctx};
-use crate::domain::deadline::{Phase, format_instant};
+use crate::domain::deadline::{Phase, format_instant, parse_deadline, parse_opening};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
 use crate::http::extract::{NoFields, SignedIn};
@@ -232,13 +232,21 @@ async fn phases_page(
     show_phases(&state, (&user, &who), round, params.notice, None, None).await
 }
 
+/// A refusal of a phase form: its status, the sentence, and the field it is shown beside
+/// (`opens` or `closes`; none when it concerns the whole form).
+struct PhaseRefusal {
+    status: StatusCode,
+    message: String,
+    field: Option<&'static str>,
+}
+
 async fn show_phases(
     state: &AppState,
     (user, who): (&SignedIn, &Who),
     round_id: i64,
     notice: Option<String>,
     typed: Option<(PhaseForm, Option<round_setup::PhasePreview>)>,
-    error: Option<(StatusCode, String)>,
+    error: Option<PhaseRefusal>,
 ) -> PageResult {
     let (round, _) = rounds::overview(&state.ctx, who, round_id).await?;
     let (typed, preview) = match typed {
@@ -260,6 +268,7 @@ async fn show_phases(
                         })
                     })
                 };
+            let error = error.as_ref().filter(|_| mine.is_some());
             context! {
                 code => p.as_str(),
                 name => p.activity(),
@@ -267,23 +276,51 @@ async fn show_phases(
                 to => w.map(|w| format_instant(w.closes_at)),
                 opens => form_value(mine.map(|t| &t.opens), w.map(|w| w.opens_at)),
                 closes => form_value(mine.map(|t| &t.closes), w.map(|w| w.closes_at)),
-                current => w.is_some_and(|w| w.contains(who.now)),
+                // A round in preparation runs nothing yet, whatever its dates say.
+                current => round.opened_at.is_some() && w.is_some_and(|w| w.contains(who.now)),
                 chosen => mine.is_some(),
+                error => error.map(|e| e.message.clone()),
+                error_field => error.and_then(|e| e.field),
             }
         })
         .collect();
+    // A refusal that no phase form can hold (no phase chosen) is shown at the top.
+    let general_error = error
+        .as_ref()
+        .filter(|_| {
+            typed
+                .as_ref()
+                .is_none_or(|t| Phase::parse(&t.phase).is_none())
+        })
+        .map(|e| e.message.clone());
+    let chosen = typed.as_ref().map(|t| {
+        context! { phase => t.phase.clone(), opens => t.opens.clone(), closes => t.closes.clone() }
+    });
     let html = render(
         "round_phases.html",
         context! {
             user => user_ctx(user),
             round => context! { id => round.id, title => round.title.clone(), published => round.published_at.is_some() },
             phases,
+            chosen,
             preview => preview.as_ref().map(Value::from_serialize),
             notice,
-            error => error.as_ref().map(|e| e.1.clone()),
+            error => general_error,
         },
     )?;
-    Ok((status_with(&error), html).into_response())
+    let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
+    Ok((status, html).into_response())
+}
+
+/// The field of the phase form a refusal is about: the one a rule named, or the date
+/// that did not parse.
+fn refused_field(e: &ServiceError, form: &PhaseForm) -> Option<&'static str> {
+    match e {
+        ServiceError::Rejected { field, .. } => *field,
+        ServiceError::Invalid(_) if parse_opening(&form.opens).is_none() => Some("opens"),
+        ServiceError::Invalid(_) if parse_deadline(&form.closes).is_none() => Some("closes"),
+        _ => None,
+    }
 }
 
 async fn phase_action(
@@ -326,7 +363,13 @@ async fn phase_action(
             .await
         }
         Err(e) => {
-            let error = refusal(e)?;
+            let field = refused_field(&e, &form);
+            let (status, message) = refusal(e)?;
+            let error = PhaseRefusal {
+                status,
+                message,
+                field,
+            };
             show_phases(
                 &state,
                 (&user, &who),

@@ -53,6 +53,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "_leaf.html",
         "_summary.html",
         "_import_form.html",
+        "_import_apply.html",
         "results.html",
         "appraisal.html",
         "_appraisal_row.html",

@@ -15,8 +15,9 @@ use crate::domain::access::Role;
 use crate::domain::deadline::vn_date;
 use crate::http::AppState;
 use crate::http::error::{ApiPath, status_of};
-use crate::http::extract::{NoFields, SignedIn};
+use crate::http::extract::SignedIn;
 use crate::service::admin::{self, Scope, UserEdit};
+use crate::service::auth;
 use crate::service::{ServiceError, Who};
 
 pub fn router() -> Router<AppState> {
@@ -41,10 +42,18 @@ pub(super) struct Outcome {
     pub error: Option<(StatusCode, String)>,
     /// The edit form as typed, when it was refused.
     pub typed: Option<Value>,
-    /// A password made just now: shown this once.
+    /// A password made just now, held for this session a few minutes: shown on the page
+    /// until then, refreshed or not.
     pub password: Option<String>,
     /// The account was created just now.
     pub created: bool,
+    /// The field of the edit form the refusal is about (`display_name`, `role`…), or
+    /// `scope` / `reset` for the other forms.
+    pub field: Option<&'static str>,
+    /// The scope form as chosen, when it was refused.
+    pub scope_typed: Option<Value>,
+    /// The edit form unticked «may sign in» and asks to confirm the disabling.
+    pub confirm_disable: bool,
 }
 
 async fn page(
@@ -53,19 +62,38 @@ async fn page(
     ApiPath(id): ApiPath<i64>,
     PageQuery(params): PageQuery<PageParams>,
 ) -> PageResult {
+    // After a creation or a reset, the password this session holds for the account: the
+    // page shows it again when refreshed, for a few minutes.
+    let made = matches!(params.notice.as_deref(), Some("da-tao" | "mat-khau-moi"));
+    let password = if made {
+        auth::held_password(&state.ctx, &who, &user.token, id).await?
+    } else {
+        None
+    };
     let outcome = Outcome {
+        created: params.notice.as_deref() == Some("da-tao"),
         notice: params.notice,
+        password,
         ..Outcome::default()
     };
     show(&state, (&user, &who), id, outcome).await
 }
 
-pub(super) async fn show(
+/// After an account was created (from the directory page): its first password held for
+/// this session, then its page (post, redirect, get), so a refresh shows the password
+/// again instead of creating the account twice.
+pub(super) async fn created(
     state: &AppState,
     (user, who): (&SignedIn, &Who),
-    id: i64,
-    o: Outcome,
+    created: admin::CreatedUser,
 ) -> PageResult {
+    if let Some(password) = &created.first_password {
+        auth::hold_password(&state.ctx, who, &user.token, created.id, password).await?;
+    }
+    Ok(Redirect::to(&format!("/quan-tri/nguoi-dung/{}?tb=da-tao", created.id)).into_response())
+}
+
+async fn show(state: &AppState, (user, who): (&SignedIn, &Who), id: i64, o: Outcome) -> PageResult {
     let p = admin::user_page(&state.ctx, who, id).await?;
     let roles: Vec<Value> = Role::ALL
         .iter()
@@ -125,6 +153,10 @@ pub(super) async fn show(
                 is_self => p.user.id == who.actor.user_id,
             },
             form => o.typed.unwrap_or(stored),
+            field => o.field,
+            scope_typed => o.scope_typed.unwrap_or_else(|| context! { unit_id => "", tier_code => "", area_code => "" }),
+            confirm_disable => o.confirm_disable,
+            held_minutes => auth::HELD_MINUTES,
             roles,
             tiers => Value::from_serialize(&p.tiers),
             units => Value::from_serialize(&p.units),
@@ -146,7 +178,7 @@ async fn after(
     (user, who): (&SignedIn, &Who),
     id: i64,
     notice: &str,
-    typed: Option<Value>,
+    refused: Outcome,
     outcome: Result<(), ServiceError>,
 ) -> PageResult {
     let error = match outcome {
@@ -161,10 +193,32 @@ async fn after(
     };
     let outcome = Outcome {
         error: Some(error),
-        typed,
-        ..Outcome::default()
+        ..refused
     };
     show(state, (user, who), id, outcome).await
+}
+
+/// The field of the edit form a refusal is about, for the message to stand beside it.
+fn edit_field(e: &ServiceError, form: &EditForm) -> &'static str {
+    let message = e.to_string();
+    let until = form.valid_until.trim();
+    if matches!(e, ServiceError::NotFound(_)) || message.contains("đơn vị") {
+        "unit_code"
+    } else if (!until.is_empty() && crate::domain::deadline::parse_deadline(until).is_none())
+        || message.contains("hạn tài khoản")
+    {
+        "valid_until"
+    } else if message.contains("Vai trò") || message.contains("vai trò quản trị") {
+        if message.contains("tự khóa") && form.active.is_none() {
+            "active"
+        } else {
+            "role"
+        }
+    } else if message.contains("tự khóa") {
+        "active"
+    } else {
+        "display_name"
+    }
 }
 
 /// The edit form as typed: a checkbox is absent when not ticked.
@@ -176,21 +230,18 @@ struct EditForm {
     unit_code: String,
     valid_until: String,
     active: Option<String>,
+    /// Ticked to confirm disabling an account that may sign in now.
+    confirm_disable: Option<String>,
 }
+
+/// What a disabling asks before it is done.
+const CONFIRM_DISABLE: &str = "Bỏ chọn «Cho phép đăng nhập» sẽ khóa tài khoản này và kết thúc ngay các phiên đăng nhập đang mở. Đánh dấu ô xác nhận bên dưới rồi bấm «Lưu thay đổi».";
 
 async fn save(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     PageForm { user, who, form }: PageForm<EditForm>,
 ) -> PageResult {
-    let edit = UserEdit {
-        display_name: form.display_name.clone(),
-        role: form.role.clone(),
-        unit_code: Some(form.unit_code.clone()),
-        valid_until: Some(form.valid_until.clone()),
-        active: form.active.is_some(),
-    };
-    let outcome = admin::update_user(&state.ctx, &who, id, edit).await;
     let typed = context! {
         display_name => &form.display_name,
         role => &form.role,
@@ -198,29 +249,86 @@ async fn save(
         valid_until => &form.valid_until,
         active => form.active.is_some(),
     };
-    after(&state, (&user, &who), id, "da-luu", Some(typed), outcome).await
+    // Disabling an account that may sign in asks first (the form's own confirmation box,
+    // which works without JavaScript).
+    let edit = UserEdit {
+        display_name: form.display_name.clone(),
+        role: form.role.clone(),
+        unit_code: Some(form.unit_code.clone()),
+        valid_until: Some(form.valid_until.clone()),
+        active: form.active.is_some(),
+    };
+    let mut disabling = false;
+    let outcome = if form.active.is_none()
+        && form.confirm_disable.is_none()
+        && admin::user_page(&state.ctx, &who, id).await?.user.active != 0
+    {
+        // Asked only once the rest of the form is right, so the question comes last.
+        admin::check_user_edit(&state.ctx, &who, id, &edit)
+            .await
+            .and_then(|()| {
+                disabling = true;
+                Err(ServiceError::Unconfirmed {
+                    code: "not_confirmed",
+                    message: CONFIRM_DISABLE.into(),
+                })
+            })
+    } else {
+        admin::update_user(&state.ctx, &who, id, edit).await
+    };
+    let field = match &outcome {
+        Err(_) if disabling => Some("active"),
+        Err(e) => Some(edit_field(e, &form)),
+        Ok(()) => None,
+    };
+    let refused = Outcome {
+        typed: Some(typed),
+        field,
+        confirm_disable: disabling,
+        ..Outcome::default()
+    };
+    after(&state, (&user, &who), id, "da-luu", refused, outcome).await
 }
 
-/// A new password made here, shown once on the page answered (never in an address).
+/// The reset form: its confirmation box must be ticked.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResetForm {
+    confirm: Option<String>,
+}
+
+/// A new password made here, held for this session and shown on the account's page
+/// (post, redirect, get: never in an address), once the administrator confirmed.
 async fn reset_password(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-    PageForm { user, who, .. }: PageForm<NoFields>,
+    PageForm { user, who, form }: PageForm<ResetForm>,
 ) -> PageResult {
-    match admin::reset_password(&state.ctx, &who, id).await {
+    let outcome = if form.confirm.is_none() {
+        Err(ServiceError::Unconfirmed {
+            code: "not_confirmed",
+            message: "Đặt lại mật khẩu cần xác nhận: đánh dấu ô «Tôi xác nhận…» rồi bấm lại «Đặt lại mật khẩu».".into(),
+        })
+    } else {
+        admin::reset_password(&state.ctx, &who, id).await
+    };
+    match outcome {
         Ok(password) => {
-            let outcome = Outcome {
-                password: Some(password),
+            auth::hold_password(&state.ctx, &who, &user.token, id, &password).await?;
+            Ok(Redirect::to(&format!("/quan-tri/nguoi-dung/{id}?tb=mat-khau-moi")).into_response())
+        }
+        Err(e) => {
+            let refused = Outcome {
+                field: Some("reset"),
                 ..Outcome::default()
             };
-            show(&state, (&user, &who), id, outcome).await
+            after(&state, (&user, &who), id, "", refused, Err(e)).await
         }
-        Err(e) => after(&state, (&user, &who), id, "", None, Err(e)).await,
     }
 }
 
 /// A scope as chosen: a unit or a tier (by code), and an area.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 struct ScopeForm {
     unit_id: String,
@@ -253,7 +361,20 @@ async fn add_scope(
         Ok(scope) => admin::add_scope(&state.ctx, &who, id, scope).await,
         Err(e) => Err(e),
     };
-    after(&state, (&user, &who), id, "da-them-pham-vi", None, outcome).await
+    let refused = Outcome {
+        field: Some("scope"),
+        scope_typed: Some(Value::from_serialize(&form)),
+        ..Outcome::default()
+    };
+    after(
+        &state,
+        (&user, &who),
+        id,
+        "da-them-pham-vi",
+        refused,
+        outcome,
+    )
+    .await
 }
 
 async fn remove_scope(
@@ -265,5 +386,17 @@ async fn remove_scope(
         Ok(scope) => admin::remove_scope(&state.ctx, &who, id, scope).await,
         Err(e) => Err(e),
     };
-    after(&state, (&user, &who), id, "da-xoa-pham-vi", None, outcome).await
+    let refused = Outcome {
+        field: Some("scope_remove"),
+        ..Outcome::default()
+    };
+    after(
+        &state,
+        (&user, &who),
+        id,
+        "da-xoa-pham-vi",
+        refused,
+        outcome,
+    )
+    .await
 }

@@ -1,0 +1,362 @@
+//! The administrator's account forms: a refused form comes back with what was typed and
+//! the message beside its field; a new account's first password survives a refresh (post,
+//! redirect, get: held for the session, never in an address); a password reset and a
+//! disabling ask first.
+
+use crate::helpers::{Browser, TestApp, audit_count, small_round, spawn_app};
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Posts a page form without following the redirect: the status, the `Location`, the page.
+async fn post(
+    app: &TestApp,
+    browser: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, Option<String>, String) {
+    let response = browser
+        .send(no_redirects().post(app.url(path)).form(fields))
+        .await;
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_string);
+    let page = response.text().await.expect("page").replace("&#x2f;", "/");
+    (status, location, page)
+}
+
+async fn get(app: &TestApp, browser: &Browser, path: &str) -> String {
+    let response = browser.send(browser.get(app.url(path))).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.expect("page").replace("&#x2f;", "/")
+}
+
+/// The password shown on an account's page, if any.
+fn shown_password(page: &str) -> Option<String> {
+    let rest = page.split("<code class=\"password\">").nth(1)?;
+    Some(rest.split("</code>").next()?.to_string())
+}
+
+#[tokio::test]
+async fn a_new_accounts_first_password_is_shown_again_on_refresh_and_only_to_its_session() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let users = app.store().users().await.expect("users").len();
+
+    let (status, location, _) = post(
+        &app,
+        &admin,
+        "/quan-tri/nguoi-dung",
+        &[
+            ("csrf", &csrf),
+            ("username", "tran.thamdinh"),
+            ("display_name", "Trần Thẩm Định"),
+            ("role", "appraiser"),
+            ("unit_code", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let location = location.expect("redirect");
+    assert!(location.ends_with("?tb=da-tao"), "{location}");
+    let first_page = get(&app, &admin, &location).await;
+    let password = shown_password(&first_page).expect("the first password");
+    assert_eq!(password.chars().count(), 12);
+    assert!(!location.contains(&password), "never in the address");
+    // A refresh: the same password again, no second account, no duplicate-user error.
+    let again = get(&app, &admin, &location).await;
+    assert_eq!(shown_password(&again).as_deref(), Some(password.as_str()));
+    assert!(again.contains("Đã tạo tài khoản"));
+    assert_eq!(app.store().users().await.expect("users").len(), users + 1);
+    // Another administrator's session does not see it.
+    let other = Browser::default();
+    app.sign_in_with(&other, "quantri").await;
+    let theirs = get(&app, &other, &location).await;
+    assert_eq!(shown_password(&theirs), None);
+    assert!(theirs.contains("Nếu chưa kịp ghi lại, hãy đặt lại mật khẩu"));
+    // The password works.
+    let (status, _) = app
+        .post_json(
+            "/api/session",
+            None,
+            serde_json::json!({ "username": "tran.thamdinh", "password": password }),
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_password_reset_asks_first_and_its_password_survives_a_refresh() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let path = format!("/quan-tri/nguoi-dung/{}/mat-khau", r.officers[0].user_id);
+    let before = audit_count(&app).await;
+    let (status, _, page) = post(&app, &admin, &path, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("id=\"loi-reset\""), "beside the box: {page}");
+    assert!(page.contains("Đặt lại mật khẩu cần xác nhận"));
+    assert_eq!(audit_count(&app).await, before, "nothing reset");
+
+    let (status, location, _) =
+        post(&app, &admin, &path, &[("csrf", &csrf), ("confirm", "1")]).await;
+    assert_eq!(status, 303);
+    let location = location.expect("redirect");
+    let page = get(&app, &admin, &location).await;
+    let password = shown_password(&page).expect("the new password");
+    assert!(page.contains("Đã đặt lại mật khẩu"));
+    let again = get(&app, &admin, &location).await;
+    assert_eq!(shown_password(&again), Some(password));
+    assert_eq!(audit_count(&app).await, before + 1, "reset once");
+}
+
+#[tokio::test]
+async fn a_refused_account_edit_keeps_every_typed_value_beside_the_error() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let id = r.officers[0].user_id;
+    let path = format!("/quan-tri/nguoi-dung/{id}");
+    let before = audit_count(&app).await;
+
+    let (status, _, page) = post(
+        &app,
+        &admin,
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("display_name", "Nguyễn Văn Mới"),
+            ("role", "head"),
+            ("unit_code", "A"),
+            ("valid_until", "31/02/2025"),
+            ("active", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("value=\"Nguyễn Văn Mới\""), "{page}");
+    assert!(page.contains("<option value=\"head\" selected>"), "{page}");
+    assert!(page.contains("value=\"31/02/2025\""));
+    let beside = page
+        .split("id=\"loi-valid_until\"")
+        .nth(1)
+        .expect("beside the date");
+    assert!(beside.contains("«31/02/2025»"), "{beside}");
+    assert!(page.contains(&format!("action=\"/quan-tri/nguoi-dung/{id}#thong-tin\"")));
+
+    // Disabling asks first, with the typed values kept; confirmed, it is saved.
+    let disable = [
+        ("csrf", csrf.as_str()),
+        ("display_name", "Nguyễn Văn Mới"),
+        ("role", "officer"),
+        ("unit_code", "A"),
+        ("valid_until", "31/12/2025"),
+    ];
+    let (status, _, page) = post(&app, &admin, &path, &disable).await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("id=\"loi-active\""), "{page}");
+    assert!(page.contains("name=\"confirm_disable\""));
+    assert!(page.contains("value=\"31/12/2025\""));
+    assert_eq!(audit_count(&app).await, before, "nothing saved yet");
+    let user = app.store().user(id).await.expect("user");
+    assert_eq!(user.active, 1);
+    let mut confirmed = disable.to_vec();
+    confirmed.push(("confirm_disable", "1"));
+    let (status, _, _) = post(&app, &admin, &path, &confirmed).await;
+    assert_eq!(status, 303);
+    let user = app.store().user(id).await.expect("user");
+    assert_eq!(
+        (user.active, user.display_name.as_str()),
+        (0, "Nguyễn Văn Mới")
+    );
+}
+
+#[tokio::test]
+async fn a_refused_scope_keeps_what_was_chosen_beside_the_error() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let path = format!("/quan-tri/nguoi-dung/{}/pham-vi", r.appraiser.user_id);
+    let (status, _, page) = post(
+        &app,
+        &admin,
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("unit_id", "mot"),
+            ("tier_code", "t"),
+            ("area_code", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    let form = page
+        .split("id=\"pham-vi\"")
+        .nth(1)
+        .expect("the scope section");
+    assert!(form.contains("id=\"loi-scope\""), "{form}");
+    assert!(form.contains("«unit_id»"), "{form}");
+    assert!(form.contains("<option value=\"t\" selected>"), "{form}");
+    assert!(form.contains("<option value=\"mot\" selected>"), "{form}");
+}
+
+#[tokio::test]
+async fn a_disabled_account_with_its_right_password_is_told_to_contact_the_department() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    // The officer's password, then the account disabled.
+    let officer = Browser::default();
+    app.sign_in_with(&officer, "a.canbo").await;
+    let id = r.officers[0].user_id;
+    let (status, _, _) = post(
+        &app,
+        &admin,
+        &format!("/quan-tri/nguoi-dung/{id}"),
+        &[
+            ("csrf", &csrf),
+            ("display_name", "a.canbo"),
+            ("role", "officer"),
+            ("unit_code", "A"),
+            ("valid_until", ""),
+            ("confirm_disable", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let sign_in = |password: &'static str| {
+        let app = &app;
+        async move {
+            let response = no_redirects()
+                .post(app.url("/dang-nhap"))
+                .form(&[
+                    ("username", "a.canbo"),
+                    ("password", password),
+                    ("tiep", "/"),
+                ])
+                .send()
+                .await
+                .expect("sign in");
+            (
+                response.status().as_u16(),
+                response.text().await.expect("page"),
+            )
+        }
+    };
+    let (status, page) = sign_in(crate::helpers::PASSWORD).await;
+    assert_eq!(status, 401, "{page}");
+    assert!(
+        page.contains("Tài khoản đã bị khóa. Liên hệ Sở Nội vụ nếu cần mở lại."),
+        "{page}"
+    );
+    // A wrong password says what it says for everyone.
+    let (status, page) = sign_in("sai-mat-khau-roi").await;
+    assert_eq!(status, 401);
+    assert!(
+        page.contains("Tên đăng nhập hoặc mật khẩu không đúng."),
+        "{page}"
+    );
+    assert!(!page.contains("bị khóa"));
+}
+
+#[tokio::test]
+async fn a_round_in_preparation_is_not_shown_as_running() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.clock.set(crate::helpers::t("05/01/2024"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    // A second round in preparation whose self-assessment dates cover today.
+    let spec = serde_json::json!({
+        "year": 2024, "title": "Kỳ thử nghiệm", "open": false,
+        "sets": [{ "tier_code": "t", "set_code": "KIEM-THU", "set_version": "1" }],
+        "phases": [{ "phase": "self_assessment", "opens": "01/01/2024", "closes": "31/01/2024" }],
+    });
+    let (status, body) =
+        crate::helpers::send_json(&app, &admin, &csrf, "POST", "/api/rounds/new", spec).await;
+    assert_eq!(status, 201, "{body}");
+    let home = get(&app, &admin, "/").await;
+    let sections: Vec<&str> = home.split("<section class=\"card\">").collect();
+    let running = sections
+        .iter()
+        .find(|s| s.contains("Chỉ số CCHC năm 2023"))
+        .expect("the opened round");
+    assert!(running.contains("(đang diễn ra)"), "{running}");
+    let prepared = sections
+        .iter()
+        .find(|s| s.contains("Kỳ thử nghiệm"))
+        .expect("the round in preparation");
+    assert!(prepared.contains("Đang chuẩn bị"), "{prepared}");
+    assert!(!prepared.contains("đang diễn ra"), "{prepared}");
+}
+
+#[tokio::test]
+async fn the_404_page_has_the_menu_and_the_user_bar() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    app.sign_in_with(&admin, "quantri").await;
+    let response = admin.send(admin.get(app.url("/khong-co-trang-nay"))).await;
+    assert_eq!(response.status(), 404);
+    let page = response.text().await.expect("page");
+    assert!(page.contains("<h1>Không tìm thấy trang</h1>"), "{page}");
+    assert!(
+        page.contains("Đăng xuất") && page.contains("Nhật ký thay đổi"),
+        "{page}"
+    );
+    // Signed out: the same words, no user bar; the API keeps its JSON.
+    let (status, body) = app.get_json("/api/khong-co").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let anonymous = reqwest::get(app.url("/khong-co-trang-nay"))
+        .await
+        .expect("get");
+    assert_eq!(anonymous.status(), 404);
+    let page = anonymous.text().await.expect("page");
+    assert!(page.contains("Không tìm thấy trang") && !page.contains("Đăng xuất"));
+}
+
+#[tokio::test]
+async fn a_leafs_history_names_its_actions_in_vietnamese() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.clock.set(crate::helpers::t("05/01/2024"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let (status, body) = crate::helpers::send_json(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!(
+            "/api/rounds/{}/units/{}/self-assessment/2.1",
+            r.round, r.units[0]
+        ),
+        serde_json::json!({ "input": { "kind": "judged", "points": "1" } }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let page = get(
+        &app,
+        &officer,
+        &format!("/ky/{}/don-vi/{}/lich-su/2.1", r.round, r.units[0]),
+    )
+    .await;
+    assert!(page.contains("Lưu tự chấm điểm"), "{page}");
+    assert!(!page.contains("self_assessment.save"), "{page}");
+}
