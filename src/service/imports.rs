@@ -486,6 +486,7 @@ pub async fn import_directory(
     who: &Who,
     bytes: Vec<u8>,
     dry_run: bool,
+    join_open_rounds: bool,
 ) -> Result<DirectoryReport> {
     let store = &ctx.store;
     let actor = &who.actor;
@@ -558,7 +559,7 @@ pub async fn import_directory(
             .filter(|r| r.tiers.iter().any(|(code, _)| *code == w.tier_code))
             .map(|r| r.title.as_str())
             .collect();
-        if !rounds.is_empty() {
+        if join_open_rounds && !rounds.is_empty() {
             joins.push(format!("{} ({}): {}", w.name, w.code, rounds.join(", ")));
             new_units.push(w.code.clone());
         }

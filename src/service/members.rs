@@ -72,7 +72,7 @@ pub async fn change(
             code: "decision_required",
             message: format!(
                 "Thời gian tự chấm điểm đã kết thúc lúc {closed}: chỉ thay đổi danh sách đơn vị \
-                 theo quyết định. Ghi số và ngày của quyết định (trường «decision»)."
+                 theo quyết định. Ghi số và ngày của quyết định vào ô «Theo quyết định»."
             ),
         });
     }

@@ -188,6 +188,14 @@ pub async fn set_extra(
             "Số lần phải từ 0 đến {MAX_OCCURRENCES}."
         )));
     }
+    // A bonus or a penalty that counts rests on something written (a decision, a report):
+    // the reason is kept with it. Taking it off (0) needs none.
+    if extra.occurrences > 0 && extra.note.trim().is_empty() {
+        return Err(ServiceError::InvalidField {
+            field: "note",
+            message: "Cần ghi lý do, căn cứ (số văn bản, sự việc) của khoản điểm này.".into(),
+        });
+    }
     Ok(store
         .set_extra(
             &Guard::unpublished(round_id, unit_id),

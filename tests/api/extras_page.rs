@@ -180,3 +180,35 @@ async fn the_administrator_counts_bonus_and_penalty_items_from_a_page() {
     }
     assert_eq!(audit_count(&app).await, before);
 }
+
+#[tokio::test]
+async fn a_bonus_or_penalty_that_counts_needs_its_reason() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let path = format!(
+        "/api/rounds/{}/units/{}/extras/penalty/D1",
+        r.round, r.units[0]
+    );
+    let before = audit_count(&app).await;
+    let put = |body: serde_json::Value| {
+        crate::helpers::send_json(&app, &admin, &csrf, "PUT", &path, body)
+    };
+    let (status, body) = put(serde_json::json!({ "occurrences": 2, "note": "  " })).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "note");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("lý do")
+    );
+    assert_eq!(audit_count(&app).await, before, "nothing written");
+    let (status, body) =
+        put(serde_json::json!({ "occurrences": 2, "note": "Công văn 88/SNV-CCHC" })).await;
+    assert_eq!(status, 204, "{body}");
+    // Taken off without a reason: allowed.
+    let (status, body) = put(serde_json::json!({ "occurrences": 0 })).await;
+    assert_eq!(status, 204, "{body}");
+}

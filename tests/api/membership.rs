@@ -351,3 +351,66 @@ async fn while_the_self_assessment_is_open_a_unit_is_added_or_taken_out_with_a_r
         .1;
     assert!(results.to_string().contains("Hưng Lợi"), "{results}");
 }
+
+#[tokio::test]
+async fn the_directory_import_names_the_open_rounds_a_new_unit_joins() {
+    use crate::directory_import::{C, directory_workbook};
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let csrf = app.sign_in_as("quantri").await;
+    let import = |bytes: Vec<u8>, query: &'static str| {
+        let request = (app
+            .browser
+            .post(app.url(&format!("/api/directory/import?{query}"))))
+        .header("x-csrf-token", csrf.clone())
+        .body(bytes);
+        async { json_of(app.browser.send(request).await).await }
+    };
+    let one = |code: &'static str, name: &'static str| {
+        directory_workbook(&[[C::S(code), C::S(name), C::S("t")]], &[])
+    };
+    let member = |code: &'static str| {
+        let app = &app;
+        async move {
+            let id = app.store().unit_by_code(code).await.expect("unit").id;
+            app.store()
+                .member_tier(r.round, id)
+                .await
+                .expect("member")
+                .is_some()
+        }
+    };
+
+    // While the self-assessment is open, the dry run names the round; the import joins it.
+    let (status, report) = import(one("N1", "UBND xã Nhơn Ái"), "dry_run=true").await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        report["joins"],
+        json!(["UBND xã Nhơn Ái (N1): Chỉ số CCHC năm 2023"])
+    );
+    let (status, _) = import(one("N1", "UBND xã Nhơn Ái"), "dry_run=false").await;
+    assert_eq!(status, 200);
+    assert!(member("N1").await);
+    // Asked not to, it joins nothing.
+    let (status, report) = import(
+        one("N2", "UBND xã Nhơn Nghĩa"),
+        "dry_run=false&join_open_rounds=false",
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["joins"], json!([]));
+    assert!(!member("N2").await);
+
+    // After the close, a new unit joins nothing.
+    app.clock.set(t("10/01/2024"));
+    let csrf2 = app.sign_in_as("quantri").await;
+    let request = (app
+        .browser
+        .post(app.url("/api/directory/import?dry_run=false")))
+    .header("x-csrf-token", csrf2)
+    .body(one("N3", "UBND xã Tân Thới"));
+    let (status, report) = json_of(app.browser.send(request).await).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["joins"], json!([]));
+    assert!(!member("N3").await);
+}

@@ -414,7 +414,7 @@ async fn authorization_matrix_of_every_write() {
             "bonus",
             "PUT",
             format!("{unit_a}/extras/bonus/T1"),
-            json!({ "occurrences": 1 }),
+            json!({ "occurrences": 1, "note": "Quyết định công nhận sáng kiến" }),
             "20/01/2024",
             "",
             vec!["quantri"],

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
-use super::{ApiRouter, Binary, Created, ErrorBody, IdPath, ImportQuery, XlsxBody, XlsxDownload};
+use super::{ApiRouter, Binary, Created, ErrorBody, IdPath, XlsxBody, XlsxDownload};
 use crate::http::AppState;
 use crate::http::download::xlsx_download;
 use crate::http::error::{ApiJson, ApiPath, Result};
@@ -279,6 +279,19 @@ async fn directory_template(
     .await
 }
 
+/// What a directory import does: check only, or write; and whether new units join the
+/// rounds still open to changes.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DirectoryImportQuery {
+    /// Kiểm tra trước: check and show the changes, write nothing.
+    #[serde(default)]
+    dry_run: bool,
+    /// New units join the rounds still in preparation or self-assessing that rank their
+    /// tier (listed in the report's `joins`); `false`: they join none. Default `true`.
+    join_open_rounds: Option<bool>,
+}
+
 /// Import units and users from the template
 ///
 /// The body is the .xlsx file itself (at most 64 MB). Units are created or updated by code,
@@ -291,7 +304,7 @@ async fn directory_template(
     path = "/api/directory/import",
     tag = "directory",
     security(("session" = [], "csrf" = [])),
-    params(ImportQuery),
+    params(DirectoryImportQuery),
     request_body(content = inline(Binary),
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         description = "The filled-in template"),
@@ -308,9 +321,11 @@ async fn directory_template(
 async fn import_directory(
     State(state): State<AppState>,
     AdminWriter(caller): AdminWriter,
-    Query(q): Query<ImportQuery>,
+    Query(q): Query<DirectoryImportQuery>,
     XlsxBody(bytes): XlsxBody,
 ) -> Result<Json<DirectoryReport>> {
-    let report = imports::import_directory(&state.ctx, &caller.who(), bytes, q.dry_run).await?;
+    let join = q.join_open_rounds.unwrap_or(true);
+    let report =
+        imports::import_directory(&state.ctx, &caller.who(), bytes, q.dry_run, join).await?;
     Ok(Json(report))
 }

@@ -249,7 +249,7 @@ async fn import(
         (&user, who),
         "directory",
         upload,
-        async |bytes, dry_run| imports::import_directory(ctx, who, bytes, dry_run).await,
+        async |bytes, dry_run| imports::import_directory(ctx, who, bytes, dry_run, true).await,
     )
     .await?;
     let (report, error) = match outcome {
