@@ -29,9 +29,9 @@ pub type Result<T, E = HttpError> = std::result::Result<T, E>;
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::Locked(_) | ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ServiceError::Invalid(_)
-        | ServiceError::InvalidField { .. }
-        | ServiceError::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Invalid(_) | ServiceError::Rejected { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         ServiceError::Conflict(_) | ServiceError::Unconfirmed { .. } => StatusCode::CONFLICT,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,

@@ -201,10 +201,8 @@ pub async fn add_citation(
     let leaves = checked_leaves(&set, leaves)?;
     // A date of issue is judged against the day in Vietnam, where the document was issued.
     let today = crate::domain::deadline::vn_date(now.timestamp());
-    let citation = Citation::check(draft, today).map_err(|r| ServiceError::InvalidField {
-        field: r.field,
-        message: r.message,
-    })?;
+    let citation = Citation::check(draft, today)
+        .map_err(|r| ServiceError::invalid_field(r.field, r.message))?;
     Ok(store
         .add_evidence_citation(
             &Guard::self_assessment(round_id, unit_id),

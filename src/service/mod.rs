@@ -84,15 +84,10 @@ pub enum ServiceError {
     Locked(String),
     #[error("{0}")]
     Invalid(String),
-    /// Invalid input of one field, named as the API names it (`issued_on`, `na_reason`):
-    /// the pages show the message beside that field, the API names it.
-    #[error("{message}")]
-    InvalidField {
-        field: &'static str,
-        message: String,
-    },
-    /// Input refused by a named rule (phases out of order…): 422 like `Invalid`, with the
-    /// rule's own stable code so a client can tell it apart.
+    /// Input refused by a named rule (phases out of order…) or about one field (a date of
+    /// issue, a reason): 422 like `Invalid`, with the rule's own stable code
+    /// (`invalid_input` where none is more precise) and the field, named as the API names
+    /// it (`issued_on`, `na_reason`), for the pages to show the message beside it.
     #[error("{message}")]
     Rejected {
         code: &'static str,
@@ -131,11 +126,20 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// Invalid input of one field (`invalid_input`, 422), named as the API names it.
+    pub fn invalid_field(field: &'static str, message: impl Into<String>) -> ServiceError {
+        ServiceError::Rejected {
+            code: "invalid_input",
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::Locked(_) => "deadline_closed",
-            ServiceError::Invalid(_) | ServiceError::InvalidField { .. } => "invalid_input",
+            ServiceError::Invalid(_) => "invalid_input",
             ServiceError::Rejected { code, .. } => code,
             ServiceError::Conflict(_) => "conflict",
             ServiceError::NotFound(_) => "not_found",
@@ -176,7 +180,6 @@ impl ServiceError {
     /// The field an invalid input concerns, when one does.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            ServiceError::InvalidField { field, .. } => Some(field),
             ServiceError::Rejected { field, .. } => *field,
             _ => None,
         }

@@ -191,10 +191,10 @@ pub async fn set_extra(
     // A bonus or a penalty that counts rests on something written (a decision, a report):
     // the reason is kept with it. Taking it off (0) needs none.
     if extra.occurrences > 0 && extra.note.trim().is_empty() {
-        return Err(ServiceError::InvalidField {
-            field: "note",
-            message: "Cần ghi lý do, căn cứ (số văn bản, sự việc) của khoản điểm này.".into(),
-        });
+        return Err(ServiceError::invalid_field(
+            "note",
+            "Cần ghi lý do, căn cứ (số văn bản, sự việc) của khoản điểm này.",
+        ));
     }
     Ok(store
         .set_extra(

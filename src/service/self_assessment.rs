@@ -175,7 +175,7 @@ pub async fn save_leaf(
                 .into_iter()
                 .find(|f| fields.keys().any(|k| k == f))
             {
-                Some(field) => ServiceError::InvalidField { field, message },
+                Some(field) => ServiceError::invalid_field(field, message),
                 None => ServiceError::Invalid(message),
             },
         );
@@ -201,26 +201,25 @@ pub async fn save_leaf(
     }
     let points = if save.not_applicable {
         if !leaf.na_allowed {
-            return Err(ServiceError::InvalidField {
-                field: "not_applicable",
-                message: format!(
+            return Err(ServiceError::invalid_field(
+                "not_applicable",
+                format!(
                     "Tiêu chí {} không được khai báo «Không áp dụng».",
                     node.code
                 ),
-            });
+            ));
         }
         if save.na_reason.trim().is_empty() {
-            return Err(ServiceError::InvalidField {
-                field: "na_reason",
-                message: "Cần ghi lý do không áp dụng.".into(),
-            });
+            return Err(ServiceError::invalid_field(
+                "na_reason",
+                "Cần ghi lý do không áp dụng.",
+            ));
         }
         None
     } else {
         match save.input {
-            Some(input) => Some(node.score(input).map_err(|e| ServiceError::InvalidField {
-                field: input_field(&input, &e),
-                message: e.to_string(),
+            Some(input) => Some(node.score(input).map_err(|e| {
+                ServiceError::invalid_field(input_field(&input, &e), e.to_string())
             })?),
             None => None,
         }
