@@ -38,5 +38,6 @@ mod scale;
 mod self_assessment;
 mod server;
 mod sign_in;
+mod static_files;
 mod store;
 mod typed_back;

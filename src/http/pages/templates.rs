@@ -87,6 +87,18 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
     env.add_filter("urlencode", |text: String| {
         percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).to_string()
     });
+    // A static file's versioned address (`static_url("app.css")`), long cached; a name that
+    // is not an asset is an error, like a misspelled variable.
+    env.add_function("static_url", |name: &str| {
+        crate::http::assets::url(name)
+            .map(Value::from_safe_string)
+            .ok_or_else(|| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("no static file {name}"),
+                )
+            })
+    });
     env.add_filter("instant", |v: Value| {
         v.as_str()
             .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
