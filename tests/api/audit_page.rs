@@ -224,7 +224,7 @@ async fn a_date_that_is_no_date_keeps_the_filters_and_names_its_field() {
     assert_eq!(status, 422);
     // The message beside «Từ ngày», in Vietnamese, the field marked.
     let field = &html[html.find("id=\"tu_ngay\"").expect("the field")..];
-    let field = &field[..field.find("</span>").expect("its end")];
+    let field = &field[..field.find("</div>").expect("its end")];
     assert!(field.contains("value=\"31/02/2024\""), "{field}");
     assert!(field.contains("aria-invalid=\"true\""), "{field}");
     assert!(field.contains("class=\"field-error\""), "{field}");
@@ -248,7 +248,7 @@ async fn a_date_that_is_no_date_keeps_the_filters_and_names_its_field() {
     let (status, html) = page(&app, &admin, "?tu_ngay=05/01/2024&den_ngay=04/01/2024").await;
     assert_eq!(status, 422);
     let field = &html[html.find("id=\"den_ngay\"").expect("the field")..];
-    let field = &field[..field.find("</span>").expect("its end")];
+    let field = &field[..field.find("</div>").expect("its end")];
     assert!(field.contains("class=\"field-error\""), "{field}");
     assert!(html.contains("id=\"tu_ngay\" name=\"tu_ngay\" value=\"05/01/2024\""));
 }
