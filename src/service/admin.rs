@@ -474,6 +474,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("self_assessment.withdraw", "Rút lại bản tự đánh giá"),
     ("evidence.file.add", "Thêm tệp kiểm chứng"),
     ("evidence.file.remove", "Gỡ tệp kiểm chứng"),
+    ("evidence.file.link", "Dùng tệp đã tải lên cho tiêu chí"),
     ("evidence.citation.add", "Thêm văn bản trích dẫn"),
     ("evidence.citation.remove", "Gỡ văn bản trích dẫn"),
     ("appraisal.round1.save", "Thẩm định lần 1"),
@@ -487,6 +488,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("override.reopening", "Mở lại"),
     ("round.create", "Tạo kỳ đánh giá"),
     ("round.open", "Mở kỳ đánh giá cho đơn vị"),
+    ("round.member_add", "Thêm đơn vị vào kỳ đánh giá"),
+    ("round.member_remove", "Đưa đơn vị ra khỏi kỳ đánh giá"),
     ("round.phase", "Đổi thời gian giai đoạn"),
     ("round.publish", "Công bố kết quả"),
     ("criteria.import", "Nhập bộ tiêu chí"),
@@ -514,15 +517,17 @@ pub fn action_label(code: &str) -> &str {
         .map_or(code, |(_, label)| label)
 }
 
-/// The audit log as filtered, and every unit (Vietnamese order) to filter by; for
-/// administrators.
+/// A page of the audit log as filtered, in time order (see [`crate::store::AuditPage`]),
+/// with each entry's round, unit and names; and every unit (Vietnamese order) to filter by.
+/// For administrators.
 pub async fn audit_log(
     ctx: &Context,
     who: &Who,
     filter: &crate::store::AuditFilter,
-) -> Result<(Vec<crate::store::AuditEntry>, Vec<Unit>)> {
+    page: &crate::store::AuditPage,
+) -> Result<(Vec<crate::store::ListedAudit>, Vec<Unit>)> {
     require_admin(&who.actor)?;
-    let entries = ctx.store.audit_log(filter).await?;
+    let entries = ctx.store.audit_listing(filter, page).await?;
     let mut units = ctx.store.units(None).await?;
     sort_vi(&mut units, |u| &u.name);
     Ok((entries, units))

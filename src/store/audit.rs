@@ -64,6 +64,33 @@ pub struct AuditFilter {
     pub limit: Option<i64>,
 }
 
+/// Which page of the audit log to list ([`Store::audit_listing`]): entries in time order
+/// (the time they were written, then their id), read from a cursor entry.
+#[derive(Clone, Debug, Default)]
+pub struct AuditPage {
+    /// Oldest first; otherwise newest first.
+    pub oldest_first: bool,
+    /// Only entries earlier than this entry (its id)…
+    pub earlier_than: Option<i64>,
+    /// …or only entries later than this one.
+    pub later_than: Option<i64>,
+    /// At most this many, the nearest to the cursor first.
+    pub limit: i64,
+}
+
+/// An audit entry as the log page lists it: with the title of its round, the name of its
+/// unit, and the account a password reset concerned (written «người dùng #7»), all read in
+/// the same query as the entries.
+#[derive(Clone, Debug)]
+pub struct ListedAudit {
+    pub entry: AuditEntry,
+    pub round_title: Option<String>,
+    pub unit_name: Option<String>,
+    /// «Tên (tên đăng nhập)» of the account the entry is about, where its value names one
+    /// only by id.
+    pub subject: Option<String>,
+}
+
 pub(super) async fn append(
     tx: &mut Transaction<'_, Any>,
     entry: &NewAudit,
@@ -134,6 +161,60 @@ impl Store {
         .bind(filter.limit.unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
+        Ok(rows.into_iter().map(entry_of).collect())
+    }
+
+    /// A page of the audit log in time order, filtered as [`Store::audit_log`] (the
+    /// account by its username or by the name an entry was written under), with each
+    /// entry's round title, unit name and the account a password reset concerned: one
+    /// query. The entries come nearest to the cursor first: the caller turns a page read
+    /// backwards (towards the display's start) round.
+    pub async fn audit_listing(
+        &self,
+        filter: &AuditFilter,
+        page: &AuditPage,
+    ) -> Result<Vec<ListedAudit>> {
+        // Read towards later entries (ascending) when going past a `later_than` cursor, or
+        // from the start of an oldest-first list; otherwise towards earlier ones.
+        let ascending = match (page.later_than, page.earlier_than) {
+            (Some(_), _) => true,
+            (None, Some(_)) => false,
+            (None, None) => page.oldest_first,
+        };
+        let direction = if ascending { "asc" } else { "desc" };
+        let sql = format!(
+            r"select a.id, a.at, a.actor, a.action, a.round_id, a.unit_id, a.leaf_code,
+                     a.old_value, a.new_value, a.address, r.title, un.name,
+                     t.display_name || ' (' || t.username || ')'
+              from audit_log a
+              left join rounds r on r.id = a.round_id
+              left join units un on un.id = a.unit_id
+              left join users u on u.id = a.actor_id
+              left join users t on a.action = 'user.password_reset'
+                and a.new_value = 'người dùng #' || cast(t.id as text)
+              where ($1 is null or a.unit_id = $1) and ($2 is null or a.leaf_code = $2)
+                and ($3 is null or u.username = $3 or a.actor = $3)
+                and ($4 is null or a.action = $4 or a.action like $4 || '.%')
+                and ($5 is null or a.at >= $5) and ($6 is null or a.at < $6)
+                and ($7 is null or a.at < (select c.at from audit_log c where c.id = $7)
+                     or (a.at = (select c.at from audit_log c where c.id = $7) and a.id < $7))
+                and ($8 is null or a.at > (select c.at from audit_log c where c.id = $8)
+                     or (a.at = (select c.at from audit_log c where c.id = $8) and a.id > $8))
+              order by a.at {direction}, a.id {direction}
+              limit $9"
+        );
+        let rows: Vec<ListedRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(filter.unit_id)
+            .bind(&filter.leaf_code)
+            .bind(&filter.actor)
+            .bind(&filter.action)
+            .bind(filter.from)
+            .bind(filter.until)
+            .bind(page.earlier_than)
+            .bind(page.later_than)
+            .bind(page.limit)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .into_iter()
             .map(
@@ -144,23 +225,57 @@ impl Store {
                     action,
                     round_id,
                     unit_id,
-                    leaf_code,
-                    old_value,
-                    new_value,
+                    leaf,
+                    old,
+                    new,
                     address,
-                )| AuditEntry {
-                    id,
-                    at: from_ts(at),
-                    actor,
-                    action,
-                    round_id,
-                    unit_id,
-                    leaf_code,
-                    old_value,
-                    new_value,
-                    address,
+                    round_title,
+                    unit_name,
+                    subject,
+                )| {
+                    ListedAudit {
+                        entry: entry_of((
+                            id, at, actor, action, round_id, unit_id, leaf, old, new, address,
+                        )),
+                        round_title,
+                        unit_name,
+                        subject,
+                    }
                 },
             )
             .collect())
+    }
+}
+
+type ListedRow = (
+    i64,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn entry_of(
+    (id, at, actor, action, round_id, unit_id, leaf_code, old_value, new_value, address): AuditRow,
+) -> AuditEntry {
+    AuditEntry {
+        id,
+        at: from_ts(at),
+        actor,
+        action,
+        round_id,
+        unit_id,
+        leaf_code,
+        old_value,
+        new_value,
+        address,
     }
 }

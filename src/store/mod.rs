@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
-pub use audit::{AuditEntry, AuditFilter, NewAudit};
+pub use audit::{AuditEntry, AuditFilter, AuditPage, ListedAudit, NewAudit};
 pub use criteria::{ImportOutcome, ImportPlan, StoredSet};
 pub use entries::{AppraisalEntry, ExtraCount, SelfEntry, SelfInput};
 pub use evidence::{EvidenceCitation, EvidenceFile, EvidenceList, NewEvidenceFile};

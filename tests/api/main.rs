@@ -4,6 +4,7 @@
 mod admin_forms;
 mod appraisal_pages;
 mod audit;
+mod audit_page;
 mod backup;
 mod bad_input;
 mod browser;
