@@ -206,9 +206,13 @@ pub async fn phase_preview(
             let overrides = granted.remove(&unit.id).unwrap_or_default();
             let before = access(phase, old, &overrides, who.now);
             let after = access(phase, Some(&new), &overrides, who.now);
+            // Deadlines are shown and typed to the minute: a window saved from the form
+            // ends at 23:59:00 where the stored one ended at 23:59:59, which no unit
+            // would call losing time.
+            let minute = |t: chrono::DateTime<chrono::Utc>| t.timestamp().div_euclid(60);
             let change = match (before.effective_deadline, after.effective_deadline) {
-                (Some(b), Some(a)) if a > b => Change::Gains,
-                (Some(b), Some(a)) if a < b => Change::Loses,
+                (Some(b), Some(a)) if minute(a) > minute(b) => Change::Gains,
+                (Some(b), Some(a)) if minute(a) < minute(b) => Change::Loses,
                 (None, Some(_)) => Change::Gains,
                 _ => Change::Same,
             };

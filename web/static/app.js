@@ -72,8 +72,9 @@ document.addEventListener("click", function (event) {
     var form = e.detail.requestConfig && e.detail.requestConfig.elt;
     if (e.detail.successful && form && form.tagName === "FORM") { dirty.delete(form); }
   });
-  // A save refused beside its field comes back with what was typed: still unsaved.
-  document.addEventListener("htmx:afterSwap", function () {
+  // A save refused beside its field comes back with what was typed: still unsaved. Read
+  // once the swap has settled: until then the new leaf still carries the old classes.
+  document.addEventListener("htmx:afterSettle", function () {
     document.querySelectorAll(".has-error form[hx-post]").forEach(function (form) { dirty.add(form); });
   });
   // A form replaced by its saved self is no longer on the page: nothing of it is unsaved.
