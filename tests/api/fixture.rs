@@ -110,7 +110,7 @@ impl Writer<'_> {
                 kind: kind.into(),
                 item_code: item.into(),
                 occurrences: count,
-                note: String::new(),
+                note: "Quyết định kiểm thử".into(),
             },
         )
         .await
