@@ -199,6 +199,42 @@ impl Node {
         )
     }
 
+    /// Every score the leaf's method can give, lowest first, where the method gives only a
+    /// few (đạt/không đạt, rate tiers, deductions per occurrence); `None` where any
+    /// multiple of its step or of 0,01 can come out (judged and proportional leaves).
+    /// An appraised score must be one the method can give: the appraiser corrects the
+    /// finding, not the scale.
+    pub fn possible_points(&self) -> Option<Vec<Points>> {
+        let max = self.max;
+        let mut values = match &self.leaf.as_ref()?.method {
+            Method::YesNo => vec![Points::ZERO, max],
+            Method::Tiered { tiers, .. } => std::iter::once(Points::ZERO)
+                .chain(
+                    tiers
+                        .iter()
+                        .filter_map(|t| max.mul_ratio(t.fraction.hundredths(), 100)),
+                )
+                .collect(),
+            Method::Deduction { per_occurrence, .. } if *per_occurrence > Points::ZERO => {
+                let mut values = vec![Points::ZERO];
+                let mut count = 0;
+                loop {
+                    let v = max - per_occurrence.times(count);
+                    if v <= Points::ZERO {
+                        break;
+                    }
+                    values.push(v);
+                    count += 1;
+                }
+                values
+            }
+            _ => return None,
+        };
+        values.sort();
+        values.dedup();
+        Some(values)
+    }
+
     /// The points a leaf earns for an input. Errors say in Vietnamese what to correct.
     pub fn score(&self, input: LeafInput) -> Result<Points, ScoreError> {
         let Some(leaf) = &self.leaf else {
@@ -515,5 +551,47 @@ mod tests {
             survey.score(LeafInput::Judged { points: p("10") }),
             Err(ScoreError::SurveyNotSelfScored)
         );
+    }
+
+    #[test]
+    fn the_possible_scores_are_those_the_method_gives_and_only_those() {
+        let list = |node: &Node| {
+            node.possible_points()
+                .map(|v| v.iter().map(|p| p.to_vn()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            list(&leaf("1", Method::YesNo)),
+            Some(vec!["0".into(), "1".into()])
+        );
+        assert_eq!(
+            list(&leaf("1.5", tiered())),
+            Some(vec!["0".into(), "0,75".into(), "1,5".into()])
+        );
+        let deduction = Method::Deduction {
+            per_occurrence: p("0.5"),
+            occurrence: "Số văn bản trễ hạn".into(),
+        };
+        assert_eq!(
+            list(&leaf("1.25", deduction)),
+            Some(vec![
+                "0".into(),
+                "0,25".into(),
+                "0,75".into(),
+                "1,25".into()
+            ])
+        );
+        // Every value a tiered leaf scores from figures is among them.
+        let node = leaf("1.5", tiered());
+        let possible = node.possible_points().expect("tiered");
+        for (n, d) in [("111", "125"), ("125", "125"), ("99", "125"), ("0", "3")] {
+            let scored = node.score(rate(n, d)).expect("score");
+            assert!(possible.contains(&scored), "{n}/{d} → {scored:?}");
+        }
+        assert_eq!(list(&leaf("2", Method::Judged { step: p("0.25") })), None);
+        let proportional = Method::Proportional {
+            numerator: "a".into(),
+            denominator: "b".into(),
+        };
+        assert_eq!(list(&leaf("2", proportional)), None);
     }
 }

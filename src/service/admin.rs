@@ -497,6 +497,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("tier.save", "Lưu khối"),
     ("unit.save", "Lưu đơn vị"),
     ("unit.import", "Nhập đơn vị từ Excel"),
+    ("unit.retire", "Đơn vị ngừng hoạt động"),
+    ("unit.restore", "Đơn vị hoạt động trở lại"),
     ("user.create", "Tạo người dùng"),
     ("user.update", "Sửa người dùng"),
     ("user.import.create", "Tạo người dùng từ Excel"),

@@ -207,10 +207,14 @@ pub async fn change_password(ctx: &Context, who: &Who, current: &str, new: &str)
 pub async fn reset_password(ctx: &Context, who: &Who, user_id: i64, new: &str) -> Result<()> {
     let store = &ctx.store;
     super::require_admin(&who.actor)?;
+    let account = store.user(user_id).await?;
     let hash = hash_password(new).await?;
-    Ok(store
-        .reset_password(user_id, &hash, who.audit(), who.now)
-        .await?)
+    // The audit log names the account as people know it.
+    let audit = crate::store::NewAudit {
+        new_value: Some(format!("{} ({})", account.display_name, account.username)),
+        ..who.audit()
+    };
+    Ok(store.reset_password(user_id, &hash, audit, who.now).await?)
 }
 
 /// How long a value held between two requests lasts (a first password, a checked file).

@@ -77,6 +77,12 @@ pub async fn change(
         });
     }
     let unit = ctx.store.unit(request.unit_id).await?;
+    if change == MemberChange::Add && unit.active == 0 {
+        return Err(ServiceError::Conflict(format!(
+            "{} đã ngừng hoạt động trong danh mục; không thêm vào kỳ đánh giá được.",
+            unit.name
+        )));
+    }
     let mut said = format!("{}; lý do: {reason}", unit.name);
     if !decision.is_empty() {
         said.push_str(&format!("; theo {decision}"));

@@ -17,6 +17,7 @@ pub mod round_setup;
 pub mod rounds;
 pub mod scores;
 pub mod self_assessment;
+pub mod units;
 
 use std::sync::Arc;
 

@@ -86,11 +86,28 @@ pub async fn save_appraisal(
             _ => Points::from_hundredths(1),
         };
         if points < Points::ZERO || points > node.max || !points.is_multiple_of(step) {
-            return Err(ServiceError::Invalid(format!(
-                "Điểm thẩm định phải từ 0 đến {} và là bội số của {}.",
-                node.max.to_vn(),
-                step.to_vn()
-            )));
+            return Err(ServiceError::invalid_field(
+                "points",
+                format!(
+                    "Điểm thẩm định phải từ 0 đến {} và là bội số của {}.",
+                    node.max.to_vn(),
+                    step.to_vn()
+                ),
+            ));
+        }
+        if let Some(values) = node.possible_points()
+            && !values.contains(&points)
+        {
+            let listed: Vec<String> = values.iter().map(|v| v.to_vn()).collect();
+            return Err(ServiceError::invalid_field(
+                "points",
+                format!(
+                    "Tiêu chí {} chấm theo phương pháp «{}»: điểm thẩm định chỉ có thể là {}.",
+                    node.code,
+                    node.leaf.as_ref().map_or("", |l| l.method.label()),
+                    vn_list(&listed)
+                ),
+            ));
         }
         let own = store
             .self_entry(round_id, unit_id, &node.code)
@@ -221,6 +238,9 @@ pub struct AppraisalSheet {
     pub editable: std::collections::BTreeSet<String>,
     /// The appraised totals beside the self-assessed ones.
     pub totals: AppraisedTotals,
+    /// For the editable leaves whose method gives only a few scores, those scores
+    /// (Vietnamese numbers), offered as the choices of the form.
+    pub choices: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The appraised total of a unit's self-scored leaves, as the results count it: the
@@ -294,12 +314,24 @@ pub async fn appraisal_sheet(
         .map(|((leaf, n), e)| (format!("{leaf}#{n}"), e))
         .collect();
     let may_appraise = who.actor.may_appraise_unit(unit_id) && open_round.is_some();
-    let editable = view
+    let editable: std::collections::BTreeSet<String> = view
         .nodes
         .iter()
         .filter(|n| may_appraise && n.node.is_leaf() && !n.node.is_survey())
         .filter(|n| who.actor.may_appraise(unit_id, n.node.area_code()))
         .map(|n| n.node.code.clone())
+        .collect();
+    let choices = view
+        .nodes
+        .iter()
+        .filter(|n| editable.contains(&n.node.code))
+        .filter_map(|n| {
+            let values = n.node.possible_points()?;
+            Some((
+                n.node.code.clone(),
+                values.iter().map(|v| v.to_vn()).collect(),
+            ))
+        })
         .collect();
     let totals = appraised_totals(&view, &appraisals);
     Ok(AppraisalSheet {
@@ -310,6 +342,7 @@ pub async fn appraisal_sheet(
         may_appraise,
         editable,
         totals,
+        choices,
     })
 }
 
@@ -401,4 +434,13 @@ pub async fn extras_sheet(
         published: round.published_at.is_some(),
         groups,
     })
+}
+
+/// «0, 0,5 hoặc 1»: values listed as a sentence says them.
+fn vn_list(values: &[String]) -> String {
+    match values.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} hoặc {last}", rest.join("; ")),
+        None => String::new(),
+    }
 }

@@ -9,6 +9,18 @@ use super::audit::{NewAudit, append};
 use super::units::Unit;
 use super::{Result, Store, StoreError, to_ts};
 
+/// A round a unit is a member of (see [`Store::unit_rounds`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct UnitRound {
+    pub round_id: i64,
+    pub year: i64,
+    pub title: String,
+    /// The tier the unit is ranked in for that round.
+    pub tier_name: String,
+    /// 1 once the round's results are published.
+    pub published: i64,
+}
+
 /// A change of a round's members, as the administrator asks it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MemberChange {
@@ -31,6 +43,48 @@ impl Store {
         .bind(tier_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// The rounds a unit is a member of, newest first: each round's id, year, title, the
+    /// name of the tier the unit is ranked in there, and whether it is published.
+    pub async fn unit_rounds(&self, unit_id: i64) -> Result<Vec<UnitRound>> {
+        Ok(sqlx::query_as(
+            r"select r.id as round_id, r.year, r.title, t.name as tier_name,
+                     cast(case when r.published_at is null then 0 else 1 end as bigint) as published
+              from round_members m
+              join rounds r on r.id = m.round_id
+              join tiers t on t.id = m.tier_id
+              where m.unit_id = $1
+              order by r.year desc, r.id desc",
+        )
+        .bind(unit_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Retires a unit from the directory (`active` false) or brings it back, with the
+    /// audit entry that says why, in one transaction. Its rounds keep it either way.
+    /// Returns false when the unit already was so.
+    pub async fn set_unit_active(
+        &self,
+        unit_id: i64,
+        active: bool,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query("update units set active = $2 where id = $1 and active <> $2")
+            .bind(unit_id)
+            .bind(i64::from(active))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        append(&mut tx, &audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The tier a unit is ranked in for a round; `None` when it is not one of its members.

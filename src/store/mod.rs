@@ -31,7 +31,7 @@ pub use criteria::{ImportOutcome, ImportPlan, StoredSet};
 pub use entries::{AppraisalEntry, ExtraCount, SelfEntry, SelfInput};
 pub use evidence::{EvidenceCitation, EvidenceFile, EvidenceList, NewEvidenceFile};
 pub use guard::{Guard, Refusal};
-pub use members::MemberChange;
+pub use members::{MemberChange, UnitRound};
 pub use rounds::{NewOverride, NewRound, Round, RoundTier};
 pub use sessions::SessionRecord;
 pub use units::{ScopeRow, Tier, Unit, UnitWrite, User, UserUpdate, UserWrite};

@@ -146,7 +146,8 @@ impl Store {
         Ok(())
     }
 
-    /// An administrator's reset of a user's password, its audit entry in the same
+    /// An administrator's reset of a user's password, its audit entry (`audit`, the
+    /// action set here) in the same
     /// transaction; the user's sessions end and they must change it at their next sign-in.
     pub async fn reset_password(
         &self,
@@ -159,7 +160,6 @@ impl Store {
         write_password(&mut tx, user_id, hash, true).await?;
         let entry = NewAudit {
             action: "user.password_reset".into(),
-            new_value: Some(format!("người dùng #{user_id}")),
             ..audit
         };
         super::audit::append(&mut tx, &entry, now).await?;

@@ -118,6 +118,15 @@ async fn a_password_reset_asks_first_and_its_password_survives_a_refresh() {
     let again = get(&app, &admin, &location).await;
     assert_eq!(shown_password(&again), Some(password));
     assert_eq!(audit_count(&app).await, before + 1, "reset once");
+    // The audit entry names the account as people know it, not «người dùng #id».
+    let said: String = sqlx::query_scalar(
+        "select new_value from audit_log where action = 'user.password_reset' order by id desc",
+    )
+    .fetch_one(app.store().pool())
+    .await
+    .expect("the reset's entry");
+    let officer = &r.officers[0].username;
+    assert!(said.ends_with(&format!("({officer})")), "{said}");
 }
 
 #[tokio::test]

@@ -431,3 +431,52 @@ async fn a_unit_that_never_submitted_is_never_shown_appraised_and_the_counts_add
     let (lines, _) = queue_of(&app, &appraiser, round, "?status=done").await;
     assert!(lines.is_empty(), "{lines:?}");
 }
+
+/// A leaf scored «đạt / không đạt» gives 0 or its maximum, appraised or not: an appraiser
+/// who types a value between them is refused beside the score, the page offering the two,
+/// and the API says the same with the field named.
+#[tokio::test]
+async fn an_appraised_score_is_one_the_leafs_method_can_give() {
+    let app = spawn_app().await;
+    let r = submitted_round(&app).await;
+    let (round, a) = (r.round, r.units[0]);
+    let appraiser = Browser::default();
+    let csrf = app.sign_in_with(&appraiser, "thamdinh").await;
+    let (_, shown) = get_page(&app, &appraiser, &page_path(round, a)).await;
+    let row = shown.split("id=\"tc-1.1\"").nth(1).expect("row 1.1");
+    let row = row.split("</tr>").next().expect("row end");
+    assert!(row.contains("Điểm có thể chấm: 0; 1"), "{row}");
+    let before = audit_count(&app).await;
+
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("appraisal_round", "1"),
+        ("points", "0,5"),
+        ("comment", "Kế hoạch ban hành muộn"),
+    ];
+    let (status, _, page) =
+        post_appraisal(&app, &appraiser, (round, a, "1.1"), &fields, false).await;
+    assert_eq!(status, 422, "{page}");
+    assert_eq!(points_typed(&page, "1.1").as_deref(), Some("0,5"));
+    let row = page.split("id=\"tc-1.1\"").nth(1).expect("row");
+    let (before_comment, _) = row.split_once("name=\"comment\"").expect("comment");
+    assert!(
+        before_comment.contains(
+            "Tiêu chí 1.1 chấm theo phương pháp «Đạt / không đạt»: điểm thẩm định chỉ có thể là 0 hoặc 1."
+        ),
+        "the message beside the score: {row}"
+    );
+    let path = format!("/api/rounds/{round}/units/{a}/appraisal/1/1.1");
+    let body = json!({ "points": "0.5", "comment": "Kế hoạch ban hành muộn" });
+    let (status, answer) = send_json(&app, &appraiser, &csrf, "PUT", &path, body).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid_input", "{answer}");
+    assert_eq!(answer["error"]["field"], "points", "{answer}");
+    assert_eq!(audit_count(&app).await, before, "a refusal writes nothing");
+
+    // Zero, with its reason, is a score the method gives.
+    let body = json!({ "points": "0", "comment": "Kế hoạch ban hành muộn" });
+    let (status, answer) = send_json(&app, &appraiser, &csrf, "PUT", &path, body).await;
+    assert_eq!(status, 204, "{answer}");
+    assert_eq!(audit_count(&app).await, before + 1);
+}

@@ -71,7 +71,8 @@ async fn write(app: &TestApp, r: &SmallRound, n: u32, at: chrono::DateTime<chron
 async fn entries_show_their_round_unit_and_names_with_the_action_said_once() {
     let (app, r, admin) = setup().await;
     write(&app, &r, 1, t("05/01/2024 09:00")).await;
-    // A password reset of unit B's officer is written «người dùng #id».
+    // A password reset of unit B's officer, as entries made before names were written
+    // at the source read: «người dùng #id».
     let (target, _) = app
         .store()
         .user_for_sign_in("b.canbo")
@@ -82,7 +83,10 @@ async fn entries_show_their_round_unit_and_names_with_the_action_said_once() {
         .reset_password(
             target.user_id,
             "x",
-            NewAudit::by(&r.admin, "10.0.0.1"),
+            NewAudit {
+                new_value: Some(format!("người dùng #{}", target.user_id)),
+                ..NewAudit::by(&r.admin, "10.0.0.1")
+            },
             t("06/01/2024 10:00"),
         )
         .await

@@ -1,6 +1,6 @@
 //! The appraiser's scope in a real browser: an appraiser limited to one area edits only
 //! its leaves; a refused appraisal (a changed score without a comment) comes back in place
-//! with the 0,25 typed and the comment kept; the results table fits a phone with its index
+//! with the 0 typed and the comment kept; the results table fits a phone with its index
 //! in view. Screenshots at 1366 and 390 pixels wide in target/test-output/screenshots.
 
 use fantoccini::Locator;
@@ -52,8 +52,9 @@ async fn an_appraiser_limited_to_one_area_in_the_browser() {
         wait_text(c, &row, "Ngoài phạm vi thẩm định được phân công").await;
     }
 
-    // Leaf 1.1 was self-scored 1: 0,25 without a comment is refused in place, typing kept.
-    fill(c, "[id='tc-1.1'] input[name=points]", "0,25").await;
+    // Leaf 1.1 (đạt / không đạt) was self-scored 1: 0 without a comment is refused in
+    // place, typing kept.
+    fill(c, "[id='tc-1.1'] input[name=points]", "0").await;
     fill(c, "[id='tc-1.1'] textarea[name=comment]", "").await;
     click(c, "[id='tc-1.1'] form > button[type=submit]").await;
     let row = wait_text(c, "[id='tc-1.1']", "cần ghi nhận xét").await;
@@ -62,7 +63,7 @@ async fn an_appraiser_limited_to_one_area_in_the_browser() {
         prop_of(c, "[id='tc-1.1'] input[name=points]", "value")
             .await
             .as_deref(),
-        Some("0,25"),
+        Some("0"),
         "the score typed, not the old one"
     );
     // Then with the comment: saved in place.
@@ -81,10 +82,9 @@ async fn an_appraiser_limited_to_one_area_in_the_browser() {
             .as_deref(),
         Some("Kế hoạch ban hành muộn")
     );
-    // 1 + 0,5 self-scored; 0,25 + 0,5 appraised.
-    let totals = wait_text(c, "#tong-diem", "0,75").await;
+    // 1 + 0,5 self-scored; 0 + 0,5 appraised.
+    let totals = wait_text(c, "#tong-diem", "Điểm thẩm định: 0,5").await;
     assert!(totals.contains("Điểm tự chấm: 1,5"), "{totals}");
-    assert!(totals.contains("Điểm thẩm định: 0,75"), "{totals}");
     screenshot(c, "31-tham-dinh-pham-vi").await;
 
     // Without JavaScript's help the refusal lands on the leaf: the form posts to its anchor.

@@ -547,3 +547,23 @@ pub async fn upload(
         .multipart(form);
     json_of(browser.send(request).await).await
 }
+
+/// Creates the round after `round` exactly as its next draft proposes (in preparation,
+/// the first tier's set), as the administrator signed in on `admin`; returns its id.
+pub async fn create_next_round(app: &TestApp, admin: &Browser, csrf: &str, round: i64) -> i64 {
+    let url = app.url(&format!("/api/rounds/{round}/next-draft"));
+    let (status, draft) = json_of(admin.send(admin.get(url)).await).await;
+    assert_eq!(status, 200, "{draft}");
+    let phases: Vec<serde_json::Value> = (draft["phases"].as_array().expect("phases").iter())
+        .map(|p| serde_json::json!({ "phase": p["phase"], "opens": p["opens"], "closes": p["closes"] }))
+        .collect();
+    let tier = &draft["tiers"][0];
+    let spec = serde_json::json!({
+        "year": draft["year"], "title": draft["title"], "open": false,
+        "sets": [{ "tier_code": "t", "set_code": tier["set_code"], "set_version": tier["set_version"] }],
+        "phases": phases,
+    });
+    let (status, created) = send_json(app, admin, csrf, "POST", "/api/rounds/new", spec).await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_i64().expect("id")
+}

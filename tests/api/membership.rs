@@ -414,3 +414,191 @@ async fn the_directory_import_names_the_open_rounds_a_new_unit_joins() {
     assert_eq!(report["joins"], json!([]));
     assert!(!member("N3").await);
 }
+
+/// A unit merged or dissolved is retired from the directory, with a reason: it stays,
+/// under its name, in the round it is a member of (results unchanged), joins no new round
+/// and can no longer be added to one; the page asks to confirm and keeps what was typed.
+#[tokio::test]
+async fn a_retired_unit_stays_in_its_rounds_and_joins_no_new_one() {
+    use crate::helpers::{Browser, send_json};
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "UBND phường An Khánh"), ("B", "UBND phường Hưng Lợi")],
+        vec![],
+    )
+    .await;
+    let (round, b) = (r.round, r.units[1]);
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let admin_post = |path: &str, body: serde_json::Value| {
+        let (app, admin, csrf, path) = (&app, admin.clone(), csrf.clone(), path.to_string());
+        async move { send_json(app, &admin, &csrf, "POST", &path, body).await }
+    };
+    let results = format!("/api/rounds/{round}/results");
+    let (_, before) = json_of(admin.send(admin.get(app.url(&results))).await).await;
+    assert!(before.to_string().contains("UBND phường Hưng Lợi"));
+
+    // From the page: no reason, then no confirmation, each refused beside its field with
+    // the typing kept; nothing changes.
+    let page = |path: String| {
+        let admin = admin.clone();
+        let url = app.url(&path);
+        async move {
+            let response = admin.send(admin.get(url)).await;
+            (
+                response.status().as_u16(),
+                response.text().await.expect("page"),
+            )
+        }
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let admin = admin.clone();
+        let url = app.url(&format!("/quan-tri/don-vi/{b}/ngung-hoat-dong"));
+        async move {
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client");
+            let response = admin.send(client.post(url).form(&fields)).await;
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let page = response.text().await.expect("page").replace("&#x2f;", "/");
+            (status, location, page)
+        }
+    };
+    let (status, shown) = page(format!("/quan-tri/don-vi/{b}")).await;
+    assert_eq!(status, 200);
+    assert!(shown.contains("Đang hoạt động"), "{shown}");
+    assert!(
+        shown.contains("Kỳ đánh giá"),
+        "its round is listed: {shown}"
+    );
+    let (status, _, shown) = post(vec![("csrf", csrf.clone()), ("reason", " ".into())]).await;
+    assert_eq!(status, 422);
+    let (_, after_field) = shown.split_once("id=\"n-reason\"").expect("reason field");
+    assert!(
+        after_field.contains("Cần ghi lý do đơn vị ngừng hoạt động"),
+        "the message beside the reason: {after_field}"
+    );
+    let reason = "Sáp nhập vào UBND phường An Khánh theo Nghị quyết 1668/NQ-UBTVQH15";
+    let (status, _, shown) = post(vec![("csrf", csrf.clone()), ("reason", reason.into())]).await;
+    assert_eq!(status, 409, "asks to confirm first");
+    assert!(
+        shown.contains(&format!(">{reason}</textarea>")),
+        "typing kept"
+    );
+    assert!(shown.contains("Đánh dấu ô «Tôi xác nhận…»"), "{shown}");
+    let unit_url = app.url(&format!("/api/units/{b}"));
+    let (_, unit) = json_of(admin.send(admin.get(unit_url)).await).await;
+    assert_eq!(unit["unit"]["active"], 1, "{unit}");
+
+    let (status, location, _) = post(vec![
+        ("csrf", csrf.clone()),
+        ("reason", reason.into()),
+        ("confirm", "co".into()),
+    ])
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/quan-tri/don-vi/{b}?tb=da-ngung").as_str())
+    );
+    let (_, shown) = page(format!("/quan-tri/don-vi/{b}")).await;
+    assert!(shown.contains("Đã ngừng hoạt động"), "{shown}");
+    let audit = audit_actions(&app, round).await;
+    assert!(
+        !audit.iter().any(|a| a.0 == "unit.retire"),
+        "a directory act, not a round's"
+    );
+    use sqlx::Row;
+    let retired = sqlx::query("select new_value from audit_log where action = 'unit.retire'")
+        .fetch_all(app.store().pool())
+        .await
+        .expect("audit");
+    assert_eq!(retired.len(), 1);
+    assert!(retired[0].get::<String, _>(0).contains("Nghị quyết 1668"));
+
+    // It stays in its round, with its name; the results are unchanged.
+    let (_, after) = json_of(admin.send(admin.get(app.url(&results))).await).await;
+    assert_eq!(after, before, "retiring changed the round's results");
+    let (_, members) = json_of(
+        admin
+            .send(admin.get(app.url(&format!("/api/rounds/{round}/members"))))
+            .await,
+    )
+    .await;
+    assert!(
+        members["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .any(|m| m["name"] == "UBND phường Hưng Lợi" && m["retired"] == true),
+        "{members}"
+    );
+    // The directory lists it apart.
+    let (_, directory) = page("/quan-tri".into()).await;
+    let (_, apart) = directory
+        .split_once("Đơn vị đã ngừng hoạt động (1)")
+        .expect("the retired list");
+    assert!(apart.contains("UBND phường Hưng Lợi"));
+
+    // The next round, created now, leaves it out.
+    let next = crate::helpers::create_next_round(&app, &admin, &csrf, round).await;
+    let next_url = app.url(&format!("/api/rounds/{next}/members"));
+    let (_, next_members) = json_of(admin.send(admin.get(next_url)).await).await;
+    let names = next_members["members"].to_string() + &next_members["others"].to_string();
+    assert!(names.contains("An Khánh"), "{names}");
+    assert!(
+        !names.contains("Hưng Lợi"),
+        "a retired unit in a new round: {names}"
+    );
+
+    // Taken out of its round, it cannot be added back; nor can a non-administrator
+    // retire a unit; retiring twice is a conflict.
+    let remove = format!("/api/rounds/{round}/members/{b}/remove");
+    let (status, _) = admin_post(&remove, json!({"reason": "Đã sáp nhập"})).await;
+    assert_eq!(status, 204);
+    let add = format!("/api/rounds/{round}/members");
+    let (status, body) = admin_post(&add, json!({"unit_id": b, "reason": "Nhầm"})).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("m")
+            .contains("ngừng hoạt động")
+    );
+    let retire = format!("/api/units/{b}/retire");
+    let (status, _) = admin_post(&retire, json!({"reason": "x"})).await;
+    assert_eq!(status, 409);
+    let appraiser = Browser::default();
+    let token = app.sign_in_with(&appraiser, "thamdinh").await;
+    let a = r.units[0];
+    let (status, _) = send_json(
+        &app,
+        &appraiser,
+        &token,
+        "POST",
+        &format!("/api/units/{a}/retire"),
+        json!({"reason": "x"}),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Back (with a reason), it may be added again.
+    let restore = format!("/api/units/{b}/restore");
+    let (status, body) = admin_post(&restore, json!({"reason": ""})).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("reason"))
+    );
+    let (status, _) = admin_post(&restore, json!({"reason": "Quyết định bị hủy"})).await;
+    assert_eq!(status, 204);
+    let (status, body) =
+        admin_post(&add, json!({"unit_id": b, "reason": "Hoạt động trở lại"})).await;
+    assert_eq!(status, 204, "{body}");
+}

@@ -37,20 +37,7 @@ async fn the_next_round_is_drafted_a_year_on_and_stays_hidden_from_units_until_o
     assert_eq!(status, 403, "administrators only");
 
     // Created as drafted, in preparation.
-    let phases: Vec<serde_json::Value> = draft["phases"]
-        .as_array()
-        .expect("phases")
-        .iter()
-        .map(|p| json!({ "phase": p["phase"], "opens": p["opens"], "closes": p["closes"] }))
-        .collect();
-    let spec = json!({
-        "year": draft["year"], "title": draft["title"], "open": false,
-        "sets": [{ "tier_code": "t", "set_code": draft["tiers"][0]["set_code"], "set_version": draft["tiers"][0]["set_version"] }],
-        "phases": phases,
-    });
-    let (status, created) = send_json(&app, &admin, &csrf, "POST", "/api/rounds/new", spec).await;
-    assert_eq!(status, 201, "{created}");
-    let next = created["id"].as_i64().expect("id");
+    let next = crate::helpers::create_next_round(&app, &admin, &csrf, r.round).await;
 
     let listed = |browser: Browser| {
         let url = app.url("/api/rounds");

@@ -17,6 +17,7 @@ use crate::http::extract::{AdminWriter, Query, Reader, Writer};
 use crate::http::upload::MAX_IMPORT_BYTES;
 use crate::service::admin::{self, CreatedUser, NewTier, NewUnit, NewUser, Scope, UserEdit};
 use crate::service::imports::{self, DirectoryReport};
+use crate::service::units::{self, StatusChange, UnitPage};
 use crate::store::{Tier, Unit, User};
 
 pub fn router() -> ApiRouter {
@@ -26,6 +27,9 @@ pub fn router() -> ApiRouter {
         .routes(routes!(import_directory).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
         .routes(routes!(save_tier))
         .routes(routes!(save_unit))
+        .routes(routes!(read_unit))
+        .routes(routes!(retire_unit))
+        .routes(routes!(restore_unit))
         .routes(routes!(create_user))
         .routes(routes!(add_scope, remove_scope))
         .routes(routes!(update_user))
@@ -111,6 +115,89 @@ async fn save_unit(
 ) -> Result<(StatusCode, Json<Created>)> {
     let id = admin::save_unit(&state.ctx, &caller.who(), body).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// A unit, its tier, and the rounds it is a member of (newest first); administrators only
+#[utoipa::path(
+    get,
+    path = "/api/units/{id}",
+    tag = "directory",
+    params(IdPath),
+    responses(
+        (status = 200, description = "The unit and its rounds", body = UnitPage),
+        (status = 400, description = "Bad id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator", body = ErrorBody),
+        (status = 404, description = "No such unit", body = ErrorBody),
+    )
+)]
+async fn read_unit(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<Json<UnitPage>> {
+    Ok(Json(units::unit_page(&state.ctx, &caller.who(), id).await?))
+}
+
+/// Retire a unit from the directory (merged, dissolved), with the reason; administrators only
+///
+/// The unit stays, under its name, in every round it is a member of; it joins no new round
+/// and can no longer be added to one.
+#[utoipa::path(
+    post,
+    path = "/api/units/{id}/retire",
+    tag = "directory",
+    security(("session" = [], "csrf" = [])),
+    params(IdPath),
+    request_body = StatusChange,
+    responses(
+        (status = 204, description = "Retired"),
+        (status = 400, description = "Bad id or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such unit", body = ErrorBody),
+        (status = 409, description = "Already retired", body = ErrorBody),
+        (status = 422, description = "No reason (`field`: `reason`)", body = ErrorBody),
+    )
+)]
+async fn retire_unit(
+    State(state): State<AppState>,
+    AdminWriter(caller): AdminWriter,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+    ApiJson(body): ApiJson<StatusChange>,
+) -> Result<StatusCode> {
+    units::set_active(&state.ctx, &caller.who(), id, false, body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Bring a retired unit back into the directory, with the reason; administrators only
+#[utoipa::path(
+    post,
+    path = "/api/units/{id}/restore",
+    tag = "directory",
+    security(("session" = [], "csrf" = [])),
+    params(IdPath),
+    request_body = StatusChange,
+    responses(
+        (status = 204, description = "Active again"),
+        (status = 400, description = "Bad id or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such unit", body = ErrorBody),
+        (status = 409, description = "Not retired", body = ErrorBody),
+        (status = 422, description = "No reason (`field`: `reason`)", body = ErrorBody),
+    )
+)]
+async fn restore_unit(
+    State(state): State<AppState>,
+    AdminWriter(caller): AdminWriter,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+    ApiJson(body): ApiJson<StatusChange>,
+) -> Result<StatusCode> {
+    units::set_active(&state.ctx, &caller.who(), id, true, body).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Create a user with a role (and a unit for officers and heads); administrators only

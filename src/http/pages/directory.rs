@@ -70,6 +70,7 @@ async fn page(
 async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageResult {
     let (tiers, units, users) = admin::directory(&state.ctx, who).await?;
     let joinable = crate::service::members::joinable(&state.ctx, who.now).await?;
+    let retired = crate::service::units::retired(&state.ctx, who).await?;
     let users: Vec<Value> = users
         .iter()
         .map(|u| {
@@ -93,6 +94,7 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageR
             user => user_ctx(user),
             tiers => Value::from_serialize(&tiers),
             units => Value::from_serialize(&units),
+            retired => Value::from_serialize(&retired),
             users,
             roles,
             notice => o.notice,

@@ -25,6 +25,7 @@ mod round_setup;
 mod self_assessment;
 mod sign_in;
 mod templates;
+mod unit;
 mod user;
 
 use axum::Router;
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(round_members::router())
         .merge(audit::router())
         .merge(directory::router())
+        .merge(unit::router())
         .merge(user::router())
         .merge(criteria_sets::router())
         .layer(axum::middleware::from_fn(session_ended))

@@ -63,6 +63,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "explanations.html",
         "audit.html",
         "history.html",
+        "unit.html",
         "user.html",
         "queue.html",
         "round_new.html",
