@@ -237,17 +237,11 @@ pub async fn hold_password(
     password: &str,
 ) -> Result<()> {
     let key = held_key(session_token, "password", &user_id.to_string());
+    let body = super::sealed::seal(session_token, &key, password.as_bytes())?;
     let until = who.now + Duration::minutes(HELD_MINUTES);
     Ok(ctx
         .store
-        .hold_value(
-            &key,
-            who.actor.user_id,
-            "password",
-            password,
-            until,
-            who.now,
-        )
+        .hold_value(&key, who.actor.user_id, "password", &body, until, who.now)
         .await?)
 }
 
@@ -259,10 +253,13 @@ pub async fn held_password(
     user_id: i64,
 ) -> Result<Option<String>> {
     let key = held_key(session_token, "password", &user_id.to_string());
-    Ok(ctx
+    let held = ctx
         .store
         .held_value(&key, who.actor.user_id, "password", who.now)
-        .await?)
+        .await?;
+    Ok(held
+        .and_then(|sealed| super::sealed::open(session_token, &key, &sealed))
+        .and_then(|plain| String::from_utf8(plain).ok()))
 }
 
 /// Holds a checked file for this session under a new random token (returned, to put in
@@ -274,10 +271,9 @@ pub async fn hold_file(
     purpose: &str,
     bytes: &[u8],
 ) -> Result<String> {
-    use base64::Engine as _;
     let token = random_token()?;
     let key = held_key(session_token, purpose, &token);
-    let body = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let body = super::sealed::seal(session_token, &key, bytes)?;
     let until = who.now + Duration::minutes(HELD_MINUTES);
     ctx.store
         .hold_value(&key, who.actor.user_id, purpose, &body, until, who.now)
@@ -293,19 +289,12 @@ pub async fn held_file(
     purpose: &str,
     token: &str,
 ) -> Result<Option<Vec<u8>>> {
-    use base64::Engine as _;
     let key = held_key(session_token, purpose, token.trim());
-    let Some(body) = ctx
+    let held = ctx
         .store
         .held_value(&key, who.actor.user_id, purpose, who.now)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|e| ServiceError::Internal(format!("held file: {e}")))?;
-    Ok(Some(bytes))
+        .await?;
+    Ok(held.and_then(|sealed| super::sealed::open(session_token, &key, &sealed)))
 }
 
 /// Forgets the file held under `token` (once applied).

@@ -16,6 +16,7 @@ pub mod results;
 pub mod round_setup;
 pub mod rounds;
 pub mod scores;
+mod sealed;
 pub mod self_assessment;
 pub mod units;
 
