@@ -102,7 +102,7 @@ pub async fn create_round(ctx: &Context, who: &Who, spec: RoundSpec) -> Result<i
     let actor = &who.actor;
     require_admin(actor)?;
     super::check(&spec)?;
-    let title = super::admin::required(&spec.title, "tên kỳ đánh giá")?;
+    let title = super::admin::required("title", &spec.title, "tên kỳ đánh giá")?;
     let mut sets: Vec<(String, i64)> = Vec::new();
     for pin in &spec.sets {
         if sets

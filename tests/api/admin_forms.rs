@@ -360,3 +360,172 @@ async fn a_leafs_history_names_its_actions_in_vietnamese() {
     assert!(page.contains("Lưu tự chấm điểm"), "{page}");
     assert!(!page.contains("self_assessment.save"), "{page}");
 }
+
+/// The part of a page from the element with `id` on.
+fn from_id<'a>(page: &'a str, id: &str) -> &'a str {
+    let at = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {page}"));
+    &page[at..]
+}
+
+/// A refused directory form: its status, the message beside the field with `id`, the
+/// field marked invalid and described by it, the form's action on its anchor, and no
+/// refusal at the top of the page.
+fn assert_beside(page: &str, (form, field): (&str, &str), needle: &str) {
+    let id = format!("loi-{form}-{field}");
+    let message = from_id(page, &id);
+    let message = &message[..message.find("</p>").expect("message end")];
+    assert!(
+        message.contains(needle),
+        "«{needle}» beside {field}: {message}"
+    );
+    assert!(
+        page.contains(&format!("aria-invalid=\"true\" aria-describedby=\"{id}\"")),
+        "{page}"
+    );
+    let section = from_id(page, form);
+    assert!(
+        section.contains(&format!("#{form}\"")),
+        "the action's anchor"
+    );
+    let top = &page[..page.find("id=\"khoi\"").expect("the tier section")];
+    assert!(
+        !top.contains("role=\"alert\""),
+        "a refusal at the top: {top}"
+    );
+}
+
+#[tokio::test]
+async fn each_directory_form_shows_its_refusal_beside_the_field_with_what_was_typed() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let before = audit_count(&app).await;
+
+    // A tier: no code; then a position that is not a number.
+    let tier = |code: &'static str, position: &'static str| {
+        [
+            ("csrf", csrf.as_str()),
+            ("code", code),
+            ("name", "Khối UBND xã"),
+            ("position", position),
+        ]
+    };
+    let (status, _, page) = post(&app, &admin, "/quan-tri/khoi", &tier("", "2")).await;
+    assert_eq!(status, 422, "{page}");
+    assert_beside(&page, ("khoi", "code"), "Cần nhập mã khối.");
+    assert!(page.contains("value=\"Khối UBND xã\"") && page.contains("value=\"2\""));
+    let (status, _, page) = post(&app, &admin, "/quan-tri/khoi", &tier("xa", "hai")).await;
+    assert_eq!(status, 422, "{page}");
+    assert_beside(&page, ("khoi", "position"), "«hai»");
+    assert!(page.contains("value=\"xa\"") && page.contains("value=\"hai\""));
+
+    // A unit: an unknown tier (404, as over the API), then no name.
+    let unit = [
+        ("csrf", csrf.as_str()),
+        ("code", "B"),
+        ("name", "UBND phường Hưng Lợi"),
+        ("tier_code", "khong-co"),
+    ];
+    let (status, _, page) = post(&app, &admin, "/quan-tri/don-vi", &unit).await;
+    assert_eq!(status, 404, "{page}");
+    assert_beside(&page, ("don-vi", "tier_code"), "khong-co");
+    assert!(
+        page.contains("<option value=\"khong-co\" selected>"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"UBND phường Hưng Lợi\""));
+    let unit = [
+        ("csrf", csrf.as_str()),
+        ("code", "B"),
+        ("name", " "),
+        ("tier_code", "t"),
+    ];
+    let (status, _, page) = post(&app, &admin, "/quan-tri/don-vi", &unit).await;
+    assert_eq!(status, 422, "{page}");
+    assert_beside(&page, ("don-vi", "name"), "Cần nhập tên đơn vị.");
+    assert!(
+        from_id(&page, "u-code").starts_with("id=\"u-code\" name=\"code\" size=\"8\" value=\"B\"")
+    );
+
+    // An account: a username taken (409), an officer without a unit, a role unknown.
+    let user = |username: &'static str, role: &'static str, unit: &'static str| {
+        [
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("display_name", "Trần Văn Bình"),
+            ("role", role),
+            ("unit_code", unit),
+        ]
+    };
+    for ((username, role, unit), (status, field, needle)) in [
+        (("A.CANBO", "officer", "A"), (409, "username", "«a.canbo»")),
+        (
+            ("tran.binh", "officer", ""),
+            (422, "unit_code", "cần chọn đơn vị"),
+        ),
+        (
+            ("tran.binh", "chu-tich", ""),
+            (422, "role", "Vai trò phải là"),
+        ),
+        (
+            ("tran.binh", "viewer", "A"),
+            (422, "unit_code", "Chỉ cán bộ"),
+        ),
+    ] {
+        let fields = user(username, role, unit);
+        let (got, _, page) = post(&app, &admin, "/quan-tri/nguoi-dung", &fields).await;
+        assert_eq!(got, status, "{username} {role}: {page}");
+        assert_beside(&page, ("nguoi-dung", field), needle);
+        assert!(page.contains("value=\"Trần Văn Bình\""), "{page}");
+        assert!(page.contains(&format!("value=\"{username}\"")), "{page}");
+    }
+    assert_eq!(audit_count(&app).await, before, "nothing saved");
+
+    // The API keeps its statuses and codes, and names the field where the service does.
+    let (status, body) = crate::helpers::send_json(
+        &app,
+        &admin,
+        &csrf,
+        "POST",
+        "/api/tiers",
+        serde_json::json!({ "code": " ", "name": "Khối xã" }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        (
+            body["error"]["code"].as_str(),
+            body["error"]["field"].as_str()
+        ),
+        (Some("invalid_input"), Some("code"))
+    );
+    let (status, body) = crate::helpers::send_json(
+        &app,
+        &admin,
+        &csrf,
+        "POST",
+        "/api/users",
+        serde_json::json!({ "username": "a.canbo", "display_name": "A", "role": "officer", "unit_code": "A" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conflict"))
+    );
+    let (status, body) = crate::helpers::send_json(
+        &app,
+        &admin,
+        &csrf,
+        "POST",
+        "/api/units",
+        serde_json::json!({ "code": "C", "name": "C", "tier_code": "khong-co" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+}

@@ -44,12 +44,64 @@ struct PageParams {
     notice: Option<String>,
 }
 
+/// The page's three forms, each in its own section: the anchor a form's action lands on,
+/// and the prefix of its fields' ids.
+#[derive(Clone, Copy, PartialEq)]
+enum Form {
+    Tier,
+    Unit,
+    User,
+}
+
+impl Form {
+    fn anchor(self) -> &'static str {
+        match self {
+            Form::Tier => "khoi",
+            Form::Unit => "don-vi",
+            Form::User => "nguoi-dung",
+        }
+    }
+
+    /// The fields the form shows, named as the service names them.
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Form::Tier => &["code", "name", "position"],
+            Form::Unit => &["code", "name", "tier_code"],
+            Form::User => &["username", "display_name", "role", "unit_code"],
+        }
+    }
+
+    /// The field of this form a refusal is about: the one the service named, else an
+    /// unknown code (404, the API's status) is the chosen tier's or unit's and a taken
+    /// username (409) the username's; none (the message stands beside the button) when
+    /// the form does not show that field.
+    fn field_of(self, e: &ServiceError) -> Option<&'static str> {
+        let field = e.field().or(match (self, e) {
+            (Form::Unit, ServiceError::NotFound(_)) => Some("tier_code"),
+            (Form::User, ServiceError::NotFound(_)) => Some("unit_code"),
+            (Form::User, ServiceError::Conflict(_)) => Some("username"),
+            _ => None,
+        });
+        field.filter(|f| self.fields().contains(f))
+    }
+}
+
+/// A refused form: which one, the status and message, the field it concerns, and what
+/// was typed in it.
+struct Refused {
+    form: Form,
+    status: axum::http::StatusCode,
+    message: String,
+    field: Option<&'static str>,
+    typed: Value,
+}
+
 #[derive(Default)]
 struct Outcome {
     notice: Option<String>,
+    /// The import's refusal, with every problem in the file.
     error: Option<(axum::http::StatusCode, String)>,
-    /// What was typed in the refused form.
-    typed: Option<Value>,
+    refused: Option<Refused>,
     report: Option<DirectoryReport>,
     /// The token of the file a dry run found without errors, held to be applied.
     held: Option<String>,
@@ -87,6 +139,7 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageR
         .iter()
         .map(|r| context! { code => r.as_str(), label => r.label() })
         .collect();
+    let refused = o.refused.as_ref();
     let html = render(
         "directory.html",
         context! {
@@ -97,34 +150,48 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageR
             roles,
             notice => o.notice,
             error_lines => lines(&o.error),
-            error => o.error.as_ref().map(|e| e.1.clone()),
-            typed => o.typed.unwrap_or_else(|| Value::from(BTreeMap::<String, Value>::new())),
+            // The refused form (`khoi`, `don-vi`, `nguoi-dung`), its message, and the id of
+            // the field it stands beside (`khoi-code`…; none: beside the form's button).
+            form => refused.map(|r| r.form.anchor()),
+            refusal => refused.map(|r| r.message.clone()),
+            refused_field => refused.and_then(|r| r.field.map(|f| format!("{}-{f}", r.form.anchor()))),
+            typed => refused.map_or_else(|| Value::from(BTreeMap::<String, Value>::new()), |r| r.typed.clone()),
             report => o.report.as_ref().map(Value::from_serialize),
             joinable => Value::from_serialize(&joinable),
             held => o.held,
             held_minutes => crate::service::auth::HELD_MINUTES,
         },
     )?;
-    Ok((status_with(&o.error), html).into_response())
+    let status = refused.map_or_else(|| status_with(&o.error), |r| r.status);
+    Ok((status, html).into_response())
 }
 
-/// After one directory change: back to the page, or the page again with the refusal and
-/// what was typed.
+/// After one directory change: back to the page, or the page again with the refusal
+/// beside the field of `form` it concerns and what was typed.
 async fn after(
     state: &AppState,
     (user, who): (&SignedIn, &Who),
-    typed: &impl Serialize,
+    (form, typed): (Form, &impl Serialize),
     outcome: Result<impl Sized, ServiceError>,
 ) -> PageResult {
-    let error = match outcome {
+    let e = match outcome {
         Ok(_) => return Ok(Redirect::to("/quan-tri?tb=da-luu").into_response()),
-        // An unknown tier or unit code typed in the form: shown beside it.
-        Err(e @ ServiceError::NotFound(_)) => (status_of(&e), e.to_string()),
-        Err(e) => refusal(e)?,
+        Err(e) => e,
+    };
+    let field = form.field_of(&e);
+    let (status, message) = match e {
+        // An unknown tier or unit code chosen in the form: shown beside it.
+        e @ ServiceError::NotFound(_) => (status_of(&e), e.to_string()),
+        e => refusal(e)?,
     };
     let outcome = Outcome {
-        error: Some(error),
-        typed: Some(Value::from_serialize(typed)),
+        refused: Some(Refused {
+            form,
+            status,
+            message,
+            field,
+            typed: Value::from_serialize(typed),
+        }),
         ..Outcome::default()
     };
     show(state, user, who, outcome).await
@@ -144,9 +211,10 @@ impl TierForm {
         let position = match self.position.trim() {
             "" => 0,
             text => text.parse().map_err(|_| {
-                ServiceError::Invalid(format!(
-                    "Thứ tự (trường «position») phải là số nguyên, không phải «{text}»."
-                ))
+                ServiceError::invalid_field(
+                    "position",
+                    format!("Thứ tự (trường «position») phải là số nguyên, không phải «{text}»."),
+                )
             })?,
         };
         Ok(NewTier {
@@ -165,7 +233,7 @@ async fn add_tier(
         Ok(tier) => admin::save_tier(&state.ctx, &who, tier).await,
         Err(e) => Err(e),
     };
-    after(&state, (&user, &who), &form, outcome).await
+    after(&state, (&user, &who), (Form::Tier, &form), outcome).await
 }
 
 async fn add_unit(
@@ -179,8 +247,7 @@ async fn add_unit(
         join_open_rounds: Some(form.vao_ky.is_some()),
     };
     let outcome = admin::save_unit(&state.ctx, &who, unit).await;
-    let typed = BTreeMap::from([("unit", &form)]);
-    after(&state, (&user, &who), &typed, outcome).await
+    after(&state, (&user, &who), (Form::Unit, &form), outcome).await
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -234,7 +301,7 @@ async fn add_user(
         role: &form.role,
         unit_code: &form.unit_code,
     };
-    after(&state, (&user, &who), &typed, outcome).await
+    after(&state, (&user, &who), (Form::User, &typed), outcome).await
 }
 
 /// Units and users from a workbook; a real run shows each new account's first password
