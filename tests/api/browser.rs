@@ -693,7 +693,7 @@ async fn the_administrator_runs_accounts_from_pages() {
         .select_by_value("appraiser")
         .await
         .expect("select");
-    click(c, "form[action='/quan-tri/nguoi-dung'] button[type=submit]").await;
+    click(c, "form[action='/quan-tri/nguoi-dung#nguoi-dung'] button[type=submit]").await;
     wait_text(c, "main", "Đã tạo tài khoản").await;
     let first = text_of(c, "code.password").await;
     assert_eq!(first.chars().count(), 12, "{first}");
@@ -797,7 +797,11 @@ async fn the_administrator_starts_next_years_round_from_pages() {
     // Earlier, not later: appraisal round 1 opens on 08/01/2025 and may not overlap.
     fill(c, "#closes_self_assessment", "06/01/2025 17:00").await;
     screenshot(c, "22-tao-ky-moi").await;
-    click(c, "form[action='/quan-tri/ky/moi'] button[type=submit]").await;
+    click(
+        c,
+        "form[action='/quan-tri/ky/moi#ky-moi'] button[type=submit]",
+    )
+    .await;
     let page = wait_text(c, "main", "Đã tạo kỳ đánh giá").await;
     assert!(page.contains("Kỳ đánh giá đang chuẩn bị"), "{page}");
     let next: i64 = c
