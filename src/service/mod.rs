@@ -199,11 +199,15 @@ pub(crate) fn check<T: validator::Validate>(request: &T) -> Result<()> {
 pub(crate) fn check_fields<T: validator::Validate>(request: &T) -> Result<()> {
     request.validate().map_err(|e| {
         let message = crate::domain::text::explain(&e);
-        let mut fields = e.errors().keys();
+        let mut fields = e.errors().iter();
         match (fields.next(), fields.next()) {
-            (Some(std::borrow::Cow::Borrowed(field)), None) => {
-                ServiceError::invalid_field(field, message)
-            }
+            (
+                Some((
+                    std::borrow::Cow::Borrowed(field),
+                    validator::ValidationErrorsKind::Field(_),
+                )),
+                None,
+            ) => ServiceError::invalid_field(field, message),
             _ => ServiceError::Invalid(message),
         }
     })

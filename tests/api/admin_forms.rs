@@ -369,20 +369,25 @@ fn from_id<'a>(page: &'a str, id: &str) -> &'a str {
     &page[at..]
 }
 
-/// A refused directory form: its status, the message beside the field with `id`, the
-/// field marked invalid and described by it, the form's action on its anchor, and no
-/// refusal at the top of the page.
-fn assert_beside(page: &str, (form, field): (&str, &str), needle: &str) {
-    let id = format!("loi-{form}-{field}");
+/// The message beside the field refused (`loi-{id}`), which is marked invalid and
+/// described by it.
+fn beside<'a>(page: &'a str, id: &str) -> &'a str {
+    let id = format!("loi-{id}");
     let message = from_id(page, &id);
-    let message = &message[..message.find("</p>").expect("message end")];
+    assert!(
+        page.contains(&format!("aria-invalid=\"true\" aria-describedby=\"{id}\"")),
+        "{id} not described: {page}"
+    );
+    &message[..message.find("</p>").expect("message end")]
+}
+
+/// A refused directory form: the message beside the field, the form's action on its
+/// anchor, and no refusal at the top of the page.
+fn assert_beside(page: &str, (form, field): (&str, &str), needle: &str) {
+    let message = beside(page, &format!("{form}-{field}"));
     assert!(
         message.contains(needle),
         "«{needle}» beside {field}: {message}"
-    );
-    assert!(
-        page.contains(&format!("aria-invalid=\"true\" aria-describedby=\"{id}\"")),
-        "{page}"
     );
     let section = from_id(page, form);
     assert!(
@@ -527,5 +532,82 @@ async fn each_directory_form_shows_its_refusal_beside_the_field_with_what_was_ty
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (404, Some("not_found"))
+    );
+}
+
+#[tokio::test]
+async fn a_refused_new_round_shows_the_message_beside_the_field_with_what_was_typed() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let from = r.round.to_string();
+    let form = |title: &'static str, year: &'static str, closes: &'static str| {
+        vec![
+            ("csrf", csrf.as_str()),
+            ("tu", from.as_str()),
+            ("title", title),
+            ("year", year),
+            ("set_t", "KIEM-THU|1"),
+            ("opens_self_assessment", "01/12/2024 00:00"),
+            ("closes_self_assessment", closes),
+            ("opens_appraisal_round1", "08/01/2025 00:00"),
+            ("closes_appraisal_round1", "31/01/2025 23:59"),
+            ("opens_explanation", "01/02/2025 00:00"),
+            ("closes_explanation", "10/02/2025 23:59"),
+            ("opens_appraisal_round2", "11/02/2025 00:00"),
+            ("closes_appraisal_round2", "28/02/2025 23:59"),
+        ]
+    };
+    for ((title, year, closes), (id, needle)) in [
+        (
+            ("  ", "2024", "07/01/2025 23:59"),
+            ("title", "Cần nhập tên kỳ đánh giá."),
+        ),
+        (
+            ("Kỳ 2024", "hai nghìn", "07/01/2025 23:59"),
+            ("year", "«hai nghìn»"),
+        ),
+        (
+            ("Kỳ 2024", "2024", "31/13/2025"),
+            ("closes_self_assessment", "31/13/2025"),
+        ),
+        (
+            ("Kỳ 2024", "2024", "10/01/2025 17:00"),
+            ("opens_appraisal_round1", "không được bắt đầu trước khi"),
+        ),
+    ] {
+        let (status, _, page) =
+            post(&app, &admin, "/quan-tri/ky/moi", &form(title, year, closes)).await;
+        assert_eq!(status, 422, "{id}: {page}");
+        let message = beside(&page, id);
+        assert!(message.contains(needle), "{id}: {message}");
+        assert!(page.contains("action=\"/quan-tri/ky/moi#ky-moi\""));
+        assert!(page.contains(&format!("value=\"{year}\"")), "{page}");
+        assert!(page.contains(&format!("value=\"{closes}\"")), "{page}");
+        assert_eq!(
+            page.matches("role=\"alert\"").count(),
+            1,
+            "one message: {page}"
+        );
+    }
+    // Over the API the same refusal names the phase's end.
+    let spec = serde_json::json!({
+        "year": 2024, "title": "Kỳ 2024", "open": false,
+        "sets": [{ "tier_code": "t", "set_code": "KIEM-THU", "set_version": "1" }],
+        "phases": [
+            { "phase": "self_assessment", "opens": "01/12/2024", "closes": "10/01/2025" },
+            { "phase": "appraisal_round1", "opens": "08/01/2025", "closes": "31/01/2025" },
+        ],
+    });
+    let (status, body) =
+        crate::helpers::send_json(&app, &admin, &csrf, "POST", "/api/rounds/new", spec).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        (
+            body["error"]["code"].as_str(),
+            body["error"]["field"].as_str()
+        ),
+        (Some("phase_order"), Some("phases[appraisal_round1].opens"))
     );
 }

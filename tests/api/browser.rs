@@ -693,7 +693,11 @@ async fn the_administrator_runs_accounts_from_pages() {
         .select_by_value("appraiser")
         .await
         .expect("select");
-    click(c, "form[action='/quan-tri/nguoi-dung#nguoi-dung'] button[type=submit]").await;
+    click(
+        c,
+        "form[action='/quan-tri/nguoi-dung#nguoi-dung'] button[type=submit]",
+    )
+    .await;
     wait_text(c, "main", "Đã tạo tài khoản").await;
     let first = text_of(c, "code.password").await;
     assert_eq!(first.chars().count(), 12, "{first}");
