@@ -45,6 +45,23 @@ async fn the_phase_form_and_the_account_page_keep_what_was_typed() {
     );
     let url = c.current_url().await.expect("url");
     assert_eq!(url.fragment(), Some("gd-self_assessment"));
+    // In red under the row, not between the dates and the button.
+    let layout = c
+        .execute(
+            "var q = function (s) { return document.querySelector(s).getBoundingClientRect(); };
+             var m = document.querySelector('#closes-self_assessment-loi');
+             return [getComputedStyle(m).color, q('#gd-self_assessment button').top - q('#closes-self_assessment').top,
+                     q('#closes-self_assessment-loi').top - q('#closes-self_assessment').bottom];",
+            vec![],
+        )
+        .await
+        .expect("layout");
+    assert_eq!(layout[0].as_str(), Some("rgb(161, 27, 27)"), "{layout}");
+    assert!(
+        layout[1].as_f64().is_some_and(|d| d.abs() < 2.0),
+        "{layout}"
+    );
+    assert!(layout[2].as_f64().is_some_and(|d| d >= 0.0), "{layout}");
     screenshot(c, "admin-01-thoi-gian-sai-thu-tu").await;
 
     // A valid move: the preview with its save button first.
