@@ -141,8 +141,25 @@ async fn not_found(
     )
 }
 
-/// A method the address does not take (GET where only POST is, say).
-async fn method_not_allowed(uri: axum::http::Uri) -> axum::response::Response {
+/// A method the address does not take (GET where only POST is, say). A page form's
+/// address opened as a page (a bookmark, an address typed back, a refresh that did not
+/// post again) goes to the page it belongs to: its address one segment shorter, and on
+/// from there if that is a form's address too (each has a page above it).
+async fn method_not_allowed(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    use axum::http::Method;
+    use axum::response::IntoResponse;
+    let path = uri.path();
+    if !path.starts_with("/api/") && (method == Method::GET || method == Method::HEAD) {
+        let parent = match path.trim_end_matches('/').rsplit_once('/') {
+            // Never `//host`: that would leave the site.
+            Some((parent, _)) if !parent.is_empty() && !parent.starts_with("//") => parent,
+            _ => "/",
+        };
+        return axum::response::Redirect::to(parent).into_response();
+    }
     refusal(
         &uri,
         error::HttpError::new(

@@ -611,3 +611,94 @@ async fn a_refused_new_round_shows_the_message_beside_the_field_with_what_was_ty
         (Some("phase_order"), Some("phases[appraisal_round1].opens"))
     );
 }
+
+#[tokio::test]
+async fn a_form_address_opened_as_a_page_goes_to_the_page_it_belongs_to() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    let admin = Browser::default();
+    app.sign_in_with(&admin, "quantri").await;
+    let officer = Browser::default();
+    app.sign_in_with(&officer, "a.canbo").await;
+    let unit_page = format!("/ky/{round}/don-vi/{unit}");
+    let self_assessment = format!("{unit_page}/tu-cham-diem");
+    let user = format!("/quan-tri/nguoi-dung/{}", r.appraiser.user_id);
+    // (who, the form's address, the first step, where it ends)
+    let cases = [
+        (
+            &admin,
+            "/quan-tri/don-vi".to_string(),
+            "/quan-tri".to_string(),
+            "/quan-tri".to_string(),
+        ),
+        (
+            &admin,
+            "/quan-tri/nhap-danh-muc".into(),
+            "/quan-tri".into(),
+            "/quan-tri".into(),
+        ),
+        (
+            &admin,
+            format!("/quan-tri/ky/{round}/don-vi/bo"),
+            format!("/quan-tri/ky/{round}/don-vi"),
+            format!("/quan-tri/ky/{round}/don-vi"),
+        ),
+        (
+            &admin,
+            format!("/quan-tri/ky/{round}/mo"),
+            format!("/quan-tri/ky/{round}"),
+            format!("/quan-tri/ky/{round}"),
+        ),
+        (
+            &admin,
+            format!("{user}/pham-vi/xoa"),
+            format!("{user}/pham-vi"),
+            user.clone(),
+        ),
+        (
+            &officer,
+            format!("{unit_page}/gui"),
+            unit_page.clone(),
+            self_assessment.clone(),
+        ),
+        (
+            &officer,
+            format!("{self_assessment}/2.1/tinh-diem"),
+            format!("{self_assessment}/2.1"),
+            self_assessment.clone(),
+        ),
+        (
+            &officer,
+            format!("{unit_page}/tai-lieu/tep/7/go"),
+            format!("{unit_page}/tai-lieu/tep/7"),
+            self_assessment.clone(),
+        ),
+        (
+            &officer,
+            format!("{unit_page}/giai-trinh/2.1/tai-lieu"),
+            format!("{unit_page}/giai-trinh/2.1"),
+            format!("{unit_page}/giai-trinh"),
+        ),
+        (&officer, "/dang-xuat".into(), "/".into(), "/".into()),
+    ];
+    for (browser, form, step, end) in cases {
+        let response = browser.send(no_redirects().get(app.url(&form))).await;
+        assert_eq!(response.status(), 303, "{form}");
+        let location = response.headers()["location"].to_str().expect("location");
+        assert_eq!(location, step, "{form}");
+        let followed = browser.send(browser.get(app.url(&form))).await;
+        assert_eq!(followed.status(), 200, "{form}");
+        assert_eq!(followed.url().path(), end, "{form}");
+    }
+    // The API keeps its 405, and another method than GET on a page's form address too.
+    let (status, body) = app.get_json("/api/rounds/new").await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+    let response = admin
+        .send(reqwest::Client::new().put(app.url("/quan-tri/don-vi")))
+        .await;
+    assert_eq!(response.status(), 405);
+}

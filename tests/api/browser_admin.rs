@@ -132,8 +132,14 @@ async fn a_refused_directory_form_shows_its_message_beside_the_field() {
     let beside = wait_text(c, "#loi-don-vi-name", "Cần nhập tên đơn vị").await;
     assert!(!beside.is_empty());
     assert_eq!(prop_of(c, "#u-code", "value").await.as_deref(), Some("B"));
+    // The address is the page's, not the form's (a refresh does not post again).
     let url = c.current_url().await.expect("url");
-    assert_eq!(url.fragment(), Some("don-vi"));
+    assert_eq!((url.path(), url.fragment()), ("/quan-tri", Some("don-vi")));
+    let marked = c
+        .execute("return document.body.hasAttribute('data-posted');", vec![])
+        .await
+        .expect("marked");
+    assert_eq!(marked.as_bool(), Some(true));
     let color = c
         .execute(
             "return getComputedStyle(document.querySelector('#loi-don-vi-name')).color;",
@@ -149,6 +155,11 @@ async fn a_refused_directory_form_shows_its_message_beside_the_field() {
     fill(c, "#n-name", "Trần Văn Bình").await;
     click(c, "#nguoi-dung form button[type=submit]").await;
     wait_text(c, "#loi-nguoi-dung-username", "đã có người dùng").await;
+    let url = c.current_url().await.expect("url");
+    assert_eq!(
+        (url.path(), url.fragment()),
+        ("/quan-tri", Some("nguoi-dung"))
+    );
     assert_eq!(
         prop_of(c, "#n-name", "value").await.as_deref(),
         Some("Trần Văn Bình")

@@ -1,4 +1,18 @@
 // Progressive enhancement only: every page works without this file.
+
+// A page shown in answer to a form sent the ordinary way (a refusal, a preview, an
+// import's report; the server marks it data-posted) stands at the form's address, which a
+// refresh would post again and which is no page of its own: the address becomes the page
+// the form was sent from (without its notice of an earlier save), with the form's anchor.
+(function () {
+  if (!document.body || !document.body.hasAttribute("data-posted") || !history.replaceState) { return; }
+  var from;
+  try { from = new URL(document.referrer); } catch (err) { return; }
+  if (from.origin !== location.origin) { return; }
+  from.searchParams.delete("tb");
+  history.replaceState(null, "", from.pathname + from.search + location.hash);
+})();
+
 // Live countdown to a deadline, in Vietnamese. It counts from the server's clock (data-now),
 // not the computer's, which in many offices is wrong by minutes or hours.
 (function () {

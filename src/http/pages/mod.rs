@@ -61,6 +61,37 @@ pub fn router() -> Router<AppState> {
         .merge(user::router())
         .merge(criteria_sets::router())
         .layer(axum::middleware::from_fn(session_ended))
+        .layer(axum::middleware::from_fn(mark_posted))
+}
+
+/// Marks a page rendered in answer to a form posted the ordinary way, without htmx (a
+/// refusal, a preview, an import's report): `<body data-posted>`. Such a page stands at
+/// the form's address, which a refresh would post again and which is no page of its own;
+/// `app.js` puts back the address of the page the form was sent from, with the form's
+/// anchor. Marked here, once, for every page.
+async fn mark_posted(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let posted = request.method() == axum::http::Method::POST
+        && !request.headers().contains_key("hx-request");
+    let response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if !posted || !html || response.status().is_redirection() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // A page is a string rendered whole: its body is already all there.
+    let page = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
+            Ok(page) => page.replacen("<body>", "<body data-posted>", 1),
+            Err(e) => return Response::from_parts(parts, e.into_bytes().into()),
+        },
+        Err(e) => return PageError::Http(HttpError::internal(&e)).into_response(),
+    };
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, page.into())
 }
 
 /// Marks the redirect of a request that needed a session and had none (not a sign-out or
