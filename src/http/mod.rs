@@ -44,6 +44,10 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::with_user_bar,
+        ))
         .layer(compression())
         // The reference layer inside the headers' layer: a panic's 500 carries them too.
         .layer(axum::middleware::from_fn(request_id::with_request_id))
@@ -123,13 +127,9 @@ async fn openapi() -> impl axum::response::IntoResponse {
 }
 
 /// An address that does not exist: JSON under `/api`, a page elsewhere, in Vietnamese.
-async fn not_found(
-    State(state): State<AppState>,
-    uri: axum::http::Uri,
-    headers: axum::http::HeaderMap,
-) -> axum::response::Response {
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     if !uri.path().starts_with("/api/") {
-        return pages::not_found_page(&state, &headers).await;
+        return pages::not_found_page();
     }
     refusal(
         &uri,

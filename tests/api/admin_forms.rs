@@ -702,3 +702,49 @@ async fn a_form_address_opened_as_a_page_goes_to_the_page_it_belongs_to() {
         .await;
     assert_eq!(response.status(), 405);
 }
+
+#[tokio::test]
+async fn every_error_page_has_the_menu_and_the_user_bar_of_whoever_is_signed_in() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    // An officer on the administrator's page: 403, with the officer's own menu.
+    let officer = Browser::default();
+    app.sign_in_with(&officer, "a.canbo").await;
+    let response = officer.send(officer.get(app.url("/quan-tri"))).await;
+    assert_eq!(response.status(), 403);
+    let page = response.text().await.expect("page");
+    assert!(page.contains("Chỉ quản trị (Sở Nội vụ)"), "{page}");
+    assert!(
+        page.contains("Đăng xuất") && page.contains("a.canbo") && page.contains("Trang chủ"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Nhật ký thay đổi"),
+        "not the administrator's menu"
+    );
+    // A round opened twice: 409, with the administrator's menu.
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let (status, _, page) = post(
+        &app,
+        &admin,
+        &format!("/quan-tri/ky/{}/mo", r.round),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("Kỳ đánh giá đã mở"), "{page}");
+    assert!(
+        page.contains("Đăng xuất") && page.contains("Nhật ký thay đổi"),
+        "{page}"
+    );
+    // Signed out, a page form's wrong method: the words, no user bar.
+    let response = reqwest::Client::new()
+        .put(app.url("/quan-tri/khoi"))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(response.status(), 405);
+    let page = response.text().await.expect("page");
+    assert!(page.contains("không nhận yêu cầu dạng đó") && !page.contains("Đăng xuất"));
+}
