@@ -232,19 +232,8 @@ pub async fn hold_password(
     user_id: i64,
     password: &str,
 ) -> Result<()> {
-    let key = held_key(session_token, "password", &user_id.to_string());
-    let until = who.now + Duration::minutes(HELD_MINUTES);
-    Ok(ctx
-        .store
-        .hold_value(
-            &key,
-            who.actor.user_id,
-            "password",
-            password,
-            until,
-            who.now,
-        )
-        .await?)
+    let subject = user_id.to_string();
+    hold_text(ctx, who, session_token, ("password", &subject), password).await
 }
 
 /// The password held for `user_id` by this session, while it lasts.
@@ -254,10 +243,39 @@ pub async fn held_password(
     session_token: &str,
     user_id: i64,
 ) -> Result<Option<String>> {
-    let key = held_key(session_token, "password", &user_id.to_string());
+    let subject = user_id.to_string();
+    held_text(ctx, who, session_token, ("password", &subject)).await
+}
+
+/// Holds `text` for this session only, under a purpose and a subject (`("password",
+/// "12")`), for [`HELD_MINUTES`]: what a page made once (a password, an import's report
+/// with first passwords) and shows again when refreshed. Holding again replaces it.
+pub async fn hold_text(
+    ctx: &Context,
+    who: &Who,
+    session_token: &str,
+    (purpose, subject): (&str, &str),
+    text: &str,
+) -> Result<()> {
+    let key = held_key(session_token, purpose, subject);
+    let until = who.now + Duration::minutes(HELD_MINUTES);
     Ok(ctx
         .store
-        .held_value(&key, who.actor.user_id, "password", who.now)
+        .hold_value(&key, who.actor.user_id, purpose, text, until, who.now)
+        .await?)
+}
+
+/// The text this session holds under a purpose and a subject, while it lasts.
+pub async fn held_text(
+    ctx: &Context,
+    who: &Who,
+    session_token: &str,
+    (purpose, subject): (&str, &str),
+) -> Result<Option<String>> {
+    let key = held_key(session_token, purpose, subject);
+    Ok(ctx
+        .store
+        .held_value(&key, who.actor.user_id, purpose, who.now)
         .await?)
 }
 
@@ -272,12 +290,8 @@ pub async fn hold_file(
 ) -> Result<String> {
     use base64::Engine as _;
     let token = random_token()?;
-    let key = held_key(session_token, purpose, &token);
     let body = base64::engine::general_purpose::STANDARD.encode(bytes);
-    let until = who.now + Duration::minutes(HELD_MINUTES);
-    ctx.store
-        .hold_value(&key, who.actor.user_id, purpose, &body, until, who.now)
-        .await?;
+    hold_text(ctx, who, session_token, (purpose, &token), &body).await?;
     Ok(token)
 }
 
@@ -290,12 +304,7 @@ pub async fn held_file(
     token: &str,
 ) -> Result<Option<Vec<u8>>> {
     use base64::Engine as _;
-    let key = held_key(session_token, purpose, token.trim());
-    let Some(body) = ctx
-        .store
-        .held_value(&key, who.actor.user_id, purpose, who.now)
-        .await?
-    else {
+    let Some(body) = held_text(ctx, who, session_token, (purpose, token.trim())).await? else {
         return Ok(None);
     };
     let bytes = base64::engine::general_purpose::STANDARD

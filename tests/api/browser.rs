@@ -608,7 +608,7 @@ async fn a_round_in_the_browser() {
             .expect("choose file");
         if !dry_run {
             c.find(Locator::Css(
-                "form[action='/quan-tri/nhap-danh-muc'] input[name=dry_run]",
+                "form[action='/quan-tri/nhap-danh-muc#nhap'] input[name=dry_run]",
             ))
             .await
             .expect("dry run box")
@@ -617,7 +617,7 @@ async fn a_round_in_the_browser() {
             .expect("untick");
         }
         c.find(Locator::Css(
-            "form[action='/quan-tri/nhap-danh-muc'] button",
+            "form[action='/quan-tri/nhap-danh-muc#nhap'] button",
         ))
         .await
         .expect("import button")
@@ -632,6 +632,10 @@ async fn a_round_in_the_browser() {
     let passwords = wait_text(c, "#mat-khau-moi", "c.canbo").await;
     assert!(passwords.contains("Trần Thị Cúc"), "{passwords}");
     screenshot(c, "09-nhap-don-vi-nguoi-dung").await;
+    // Applied, then redirected: a refresh shows the same first passwords again.
+    c.refresh().await.expect("refresh");
+    let again = wait_text(c, "#mat-khau-moi", "c.canbo").await;
+    assert_eq!(again, passwords);
     c.goto(&app.url("/quan-tri/bo-tieu-chi"))
         .await
         .expect("goto");

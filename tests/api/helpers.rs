@@ -162,6 +162,15 @@ impl Browser {
     }
 }
 
+/// A client that does not follow redirects: a form's answer (303 and its `Location`) as
+/// the browser gets it.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
 /// The real server on a random port, with a clock the test can move.
 pub struct TestApp {
     pub address: String,

@@ -22,7 +22,8 @@ use crate::http::error::status_of;
 use crate::http::extract::SignedIn;
 use crate::http::upload::MAX_IMPORT_BYTES;
 use crate::service::admin::{self, NewTier, NewUnit, NewUser};
-use crate::service::imports::{self, DirectoryReport};
+use crate::service::auth;
+use crate::service::imports;
 use crate::service::{ServiceError, Who};
 
 pub fn router() -> Router<AppState> {
@@ -39,10 +40,16 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Deserialize, Default)]
 struct PageParams {
-    /// `da-luu` after a change.
+    /// `da-luu` after a change, `da-nhap` after an import was applied.
     #[serde(rename = "tb")]
     notice: Option<String>,
 }
+
+/// What an applied import did, new accounts' first passwords included, is held for the
+/// session that applied it (like a new account's password, see `auth::hold_password`) under
+/// this purpose: the page shows it after the redirect and again when refreshed, for
+/// `auth::HELD_MINUTES`, never to another session and never in an address.
+const APPLIED: (&str, &str) = ("directory-import", "applied");
 
 /// The page's three forms, each in its own section: the anchor a form's action lands on,
 /// and the prefix of its fields' ids.
@@ -102,7 +109,11 @@ struct Outcome {
     /// The import's refusal, with every problem in the file.
     error: Option<(axum::http::StatusCode, String)>,
     refused: Option<Refused>,
-    report: Option<DirectoryReport>,
+    /// The import's report: a dry run's, or what an applied one did (held).
+    report: Option<Value>,
+    /// After an import was applied, its report is no longer held (gone after the minutes it
+    /// is kept, or asked for by another session).
+    applied_gone: bool,
     /// The token of the file a dry run found without errors, held to be applied.
     held: Option<String>,
 }
@@ -112,7 +123,18 @@ async fn page(
     PageUser { user, who }: PageUser,
     PageQuery(params): PageQuery<PageParams>,
 ) -> PageResult {
+    let applied = match params.notice.as_deref() {
+        Some("da-nhap") => auth::held_text(&state.ctx, &who, &user.token, APPLIED).await?,
+        _ => None,
+    };
+    let report = applied
+        .as_deref()
+        .map(serde_json::from_str::<serde_json::Value>)
+        .transpose()
+        .map_err(|e| ServiceError::Internal(format!("held import report: {e}")))?;
     let outcome = Outcome {
+        applied_gone: params.notice.as_deref() == Some("da-nhap") && report.is_none(),
+        report: report.as_ref().map(Value::from_serialize),
         notice: params.notice,
         ..Outcome::default()
     };
@@ -156,7 +178,8 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageR
             refusal => refused.map(|r| r.message.clone()),
             refused_field => refused.and_then(|r| r.field.map(|f| format!("{}-{f}", r.form.anchor()))),
             typed => refused.map_or_else(|| Value::from(BTreeMap::<String, Value>::new()), |r| r.typed.clone()),
-            report => o.report.as_ref().map(Value::from_serialize),
+            report => o.report,
+            applied_gone => o.applied_gone,
             joinable => Value::from_serialize(&joinable),
             held => o.held,
             held_minutes => crate::service::auth::HELD_MINUTES,
@@ -304,8 +327,9 @@ async fn add_user(
     after(&state, (&user, &who), (Form::User, &typed), outcome).await
 }
 
-/// Units and users from a workbook; a real run shows each new account's first password
-/// once.
+/// Units and users from a workbook: a dry run (or a refusal) shown at once; an applied
+/// run held for this session, then the page again (post, redirect, get), so a refresh shows
+/// the new accounts' first passwords again instead of posting the file twice.
 async fn import(
     State(state): State<AppState>,
     PageImport { user, who, upload }: PageImport,
@@ -319,15 +343,22 @@ async fn import(
         async |bytes, dry_run| imports::import_directory(ctx, who, bytes, dry_run, true).await,
     )
     .await?;
-    let (report, error) = match outcome {
-        Ok(report) => (Some(report), None),
-        Err(error) => (None, Some(error)),
-    };
-    let outcome = Outcome {
-        error,
-        report,
-        held,
-        ..Outcome::default()
+    let outcome = match outcome {
+        Ok(report) if !report.dry_run => {
+            let text = serde_json::to_string(&report)
+                .map_err(|e| ServiceError::Internal(format!("import report: {e}")))?;
+            auth::hold_text(ctx, who, &user.token, APPLIED, &text).await?;
+            return Ok(Redirect::to("/quan-tri?tb=da-nhap#nhap").into_response());
+        }
+        Ok(report) => Outcome {
+            report: Some(Value::from_serialize(&report)),
+            held,
+            ..Outcome::default()
+        },
+        Err(error) => Outcome {
+            error: Some(error),
+            ..Outcome::default()
+        },
     };
     show(&state, &user, who, outcome).await
 }
