@@ -3,39 +3,15 @@
 //! redirect, get: held for the session, never in an address); a password reset and a
 //! disabling ask first.
 
-use crate::helpers::{Browser, TestApp, audit_count, small_round, spawn_app};
+use crate::helpers::{
+    Browser, TestApp, audit_count, get_page, no_redirects, post_form, small_round, spawn_app,
+};
 
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// Posts a page form without following the redirect: the status, the `Location`, the page.
-async fn post(
-    app: &TestApp,
-    browser: &Browser,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, Option<String>, String) {
-    let response = browser
-        .send(no_redirects().post(app.url(path)).form(fields))
-        .await;
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .map(str::to_string);
-    let page = response.text().await.expect("page").replace("&#x2f;", "/");
-    (status, location, page)
-}
-
+/// A page that must be there (200).
 async fn get(app: &TestApp, browser: &Browser, path: &str) -> String {
-    let response = browser.send(browser.get(app.url(path))).await;
-    assert_eq!(response.status(), 200, "{path}");
-    response.text().await.expect("page").replace("&#x2f;", "/")
+    let (status, page) = get_page(app, browser, path).await;
+    assert_eq!(status, 200, "{path}");
+    page
 }
 
 /// The password shown on an account's page, if any.
@@ -52,7 +28,7 @@ async fn a_new_accounts_first_password_is_shown_again_on_refresh_and_only_to_its
     let csrf = app.sign_in_with(&admin, "quantri").await;
     let users = app.store().users().await.expect("users").len();
 
-    let (status, location, _) = post(
+    let (status, location, _) = post_form(
         &app,
         &admin,
         "/quan-tri/nguoi-dung",
@@ -102,14 +78,14 @@ async fn a_password_reset_asks_first_and_its_password_survives_a_refresh() {
     let csrf = app.sign_in_with(&admin, "quantri").await;
     let path = format!("/quan-tri/nguoi-dung/{}/mat-khau", r.officers[0].user_id);
     let before = audit_count(&app).await;
-    let (status, _, page) = post(&app, &admin, &path, &[("csrf", &csrf)]).await;
+    let (status, _, page) = post_form(&app, &admin, &path, &[("csrf", &csrf)]).await;
     assert_eq!(status, 409, "{page}");
     assert!(page.contains("id=\"loi-reset\""), "beside the box: {page}");
     assert!(page.contains("Đặt lại mật khẩu cần xác nhận"));
     assert_eq!(audit_count(&app).await, before, "nothing reset");
 
     let (status, location, _) =
-        post(&app, &admin, &path, &[("csrf", &csrf), ("confirm", "1")]).await;
+        post_form(&app, &admin, &path, &[("csrf", &csrf), ("confirm", "1")]).await;
     assert_eq!(status, 303);
     let location = location.expect("redirect");
     let page = get(&app, &admin, &location).await;
@@ -130,7 +106,7 @@ async fn a_refused_account_edit_keeps_every_typed_value_beside_the_error() {
     let path = format!("/quan-tri/nguoi-dung/{id}");
     let before = audit_count(&app).await;
 
-    let (status, _, page) = post(
+    let (status, _, page) = post_form(
         &app,
         &admin,
         &path,
@@ -163,7 +139,7 @@ async fn a_refused_account_edit_keeps_every_typed_value_beside_the_error() {
         ("unit_code", "A"),
         ("valid_until", "31/12/2025"),
     ];
-    let (status, _, page) = post(&app, &admin, &path, &disable).await;
+    let (status, _, page) = post_form(&app, &admin, &path, &disable).await;
     assert_eq!(status, 409, "{page}");
     assert!(page.contains("id=\"loi-active\""), "{page}");
     assert!(page.contains("name=\"confirm_disable\""));
@@ -173,7 +149,7 @@ async fn a_refused_account_edit_keeps_every_typed_value_beside_the_error() {
     assert_eq!(user.active, 1);
     let mut confirmed = disable.to_vec();
     confirmed.push(("confirm_disable", "1"));
-    let (status, _, _) = post(&app, &admin, &path, &confirmed).await;
+    let (status, _, _) = post_form(&app, &admin, &path, &confirmed).await;
     assert_eq!(status, 303);
     let user = app.store().user(id).await.expect("user");
     assert_eq!(
@@ -189,7 +165,7 @@ async fn a_refused_scope_keeps_what_was_chosen_beside_the_error() {
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;
     let path = format!("/quan-tri/nguoi-dung/{}/pham-vi", r.appraiser.user_id);
-    let (status, _, page) = post(
+    let (status, _, page) = post_form(
         &app,
         &admin,
         &path,
@@ -222,7 +198,7 @@ async fn a_disabled_account_with_its_right_password_is_told_to_contact_the_depar
     let officer = Browser::default();
     app.sign_in_with(&officer, "a.canbo").await;
     let id = r.officers[0].user_id;
-    let (status, _, _) = post(
+    let (status, _, _) = post_form(
         &app,
         &admin,
         &format!("/quan-tri/nguoi-dung/{id}"),
@@ -418,11 +394,11 @@ async fn each_directory_form_shows_its_refusal_beside_the_field_with_what_was_ty
             ("position", position),
         ]
     };
-    let (status, _, page) = post(&app, &admin, "/quan-tri/khoi", &tier("", "2")).await;
+    let (status, _, page) = post_form(&app, &admin, "/quan-tri/khoi", &tier("", "2")).await;
     assert_eq!(status, 422, "{page}");
     assert_beside(&page, ("khoi", "code"), "Cần nhập mã khối.");
     assert!(page.contains("value=\"Khối UBND xã\"") && page.contains("value=\"2\""));
-    let (status, _, page) = post(&app, &admin, "/quan-tri/khoi", &tier("xa", "hai")).await;
+    let (status, _, page) = post_form(&app, &admin, "/quan-tri/khoi", &tier("xa", "hai")).await;
     assert_eq!(status, 422, "{page}");
     assert_beside(&page, ("khoi", "position"), "«hai»");
     assert!(page.contains("value=\"xa\"") && page.contains("value=\"hai\""));
@@ -434,7 +410,7 @@ async fn each_directory_form_shows_its_refusal_beside_the_field_with_what_was_ty
         ("name", "UBND phường Hưng Lợi"),
         ("tier_code", "khong-co"),
     ];
-    let (status, _, page) = post(&app, &admin, "/quan-tri/don-vi", &unit).await;
+    let (status, _, page) = post_form(&app, &admin, "/quan-tri/don-vi", &unit).await;
     assert_eq!(status, 404, "{page}");
     assert_beside(&page, ("don-vi", "tier_code"), "khong-co");
     assert!(
@@ -448,7 +424,7 @@ async fn each_directory_form_shows_its_refusal_beside_the_field_with_what_was_ty
         ("name", " "),
         ("tier_code", "t"),
     ];
-    let (status, _, page) = post(&app, &admin, "/quan-tri/don-vi", &unit).await;
+    let (status, _, page) = post_form(&app, &admin, "/quan-tri/don-vi", &unit).await;
     assert_eq!(status, 422, "{page}");
     assert_beside(&page, ("don-vi", "name"), "Cần nhập tên đơn vị.");
     assert!(
@@ -481,7 +457,7 @@ async fn each_directory_form_shows_its_refusal_beside_the_field_with_what_was_ty
         ),
     ] {
         let fields = user(username, role, unit);
-        let (got, _, page) = post(&app, &admin, "/quan-tri/nguoi-dung", &fields).await;
+        let (got, _, page) = post_form(&app, &admin, "/quan-tri/nguoi-dung", &fields).await;
         assert_eq!(got, status, "{username} {role}: {page}");
         assert_beside(&page, ("nguoi-dung", field), needle);
         assert!(page.contains("value=\"Trần Văn Bình\""), "{page}");
@@ -578,7 +554,7 @@ async fn a_refused_new_round_shows_the_message_beside_the_field_with_what_was_ty
         ),
     ] {
         let (status, _, page) =
-            post(&app, &admin, "/quan-tri/ky/moi", &form(title, year, closes)).await;
+            post_form(&app, &admin, "/quan-tri/ky/moi", &form(title, year, closes)).await;
         assert_eq!(status, 422, "{id}: {page}");
         let message = beside(&page, id);
         assert!(message.contains(needle), "{id}: {message}");
@@ -725,7 +701,7 @@ async fn every_error_page_has_the_menu_and_the_user_bar_of_whoever_is_signed_in(
     // A round opened twice: 409, with the administrator's menu.
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;
-    let (status, _, page) = post(
+    let (status, _, page) = post_form(
         &app,
         &admin,
         &format!("/quan-tri/ky/{}/mo", r.round),
