@@ -44,6 +44,10 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::with_user_bar,
+        ))
         .layer(compression())
         // The reference layer inside the headers' layer: a panic's 500 carries them too.
         .layer(axum::middleware::from_fn(request_id::with_request_id))
@@ -123,13 +127,9 @@ async fn openapi() -> impl axum::response::IntoResponse {
 }
 
 /// An address that does not exist: JSON under `/api`, a page elsewhere, in Vietnamese.
-async fn not_found(
-    State(state): State<AppState>,
-    uri: axum::http::Uri,
-    headers: axum::http::HeaderMap,
-) -> axum::response::Response {
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     if !uri.path().starts_with("/api/") {
-        return pages::not_found_page(&state, &headers).await;
+        return pages::not_found_page();
     }
     refusal(
         &uri,
@@ -141,8 +141,25 @@ async fn not_found(
     )
 }
 
-/// A method the address does not take (GET where only POST is, say).
-async fn method_not_allowed(uri: axum::http::Uri) -> axum::response::Response {
+/// A method the address does not take (GET where only POST is, say). A page form's
+/// address opened as a page (a bookmark, an address typed back, a refresh that did not
+/// post again) goes to the page it belongs to: its address one segment shorter, and on
+/// from there if that is a form's address too (each has a page above it).
+async fn method_not_allowed(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    use axum::http::Method;
+    use axum::response::IntoResponse;
+    let path = uri.path();
+    if !path.starts_with("/api/") && (method == Method::GET || method == Method::HEAD) {
+        let parent = match path.trim_end_matches('/').rsplit_once('/') {
+            // Never `//host`: that would leave the site.
+            Some((parent, _)) if !parent.is_empty() && !parent.starts_with("//") => parent,
+            _ => "/",
+        };
+        return axum::response::Redirect::to(parent).into_response();
+    }
     refusal(
         &uri,
         error::HttpError::new(

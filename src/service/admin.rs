@@ -8,10 +8,14 @@ use crate::store::{NewAudit, Tier, Unit, User};
 use super::{Context, Result, ServiceError, Who, require_admin};
 use crate::domain::text::{limit, one_line};
 
-pub(super) fn required(value: &str, what: &str) -> Result<String> {
+/// The value of `field`, trimmed; empty, a refusal naming the field (`what` in words).
+pub(super) fn required(field: &'static str, value: &str, what: &str) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {
-        Err(ServiceError::Invalid(format!("Cần nhập {what}.")))
+        Err(ServiceError::invalid_field(
+            field,
+            format!("Cần nhập {what}."),
+        ))
     } else {
         Ok(v.to_string())
     }
@@ -43,9 +47,9 @@ pub struct NewTier {
 pub async fn save_tier(ctx: &Context, who: &Who, tier: NewTier) -> Result<i64> {
     let store = &ctx.store;
     require_admin(&who.actor)?;
-    super::check(&tier)?;
-    let code = required(&tier.code, "mã khối")?;
-    let name = required(&tier.name, "tên khối")?;
+    super::check_fields(&tier)?;
+    let code = required("code", &tier.code, "mã khối")?;
+    let name = required("name", &tier.name, "tên khối")?;
     let id = store.upsert_tier(&code, &name, tier.position).await?;
     audit(ctx, who, "tier.save", format!("{code}: {name}")).await?;
     Ok(id)
@@ -72,9 +76,9 @@ pub struct NewUnit {
 pub async fn save_unit(ctx: &Context, who: &Who, unit: NewUnit) -> Result<i64> {
     let store = &ctx.store;
     require_admin(&who.actor)?;
-    super::check(&unit)?;
-    let code = required(&unit.code, "mã đơn vị")?;
-    let name = required(&unit.name, "tên đơn vị")?;
+    super::check_fields(&unit)?;
+    let code = required("code", &unit.code, "mã đơn vị")?;
+    let name = required("name", &unit.name, "tên đơn vị")?;
     let tier_code = unit.tier_code.trim();
     let is_new = match store.unit_by_code(&code).await {
         Ok(_) => false,
@@ -125,8 +129,9 @@ pub struct CreatedUser {
 
 fn parse_role(text: &str) -> Result<Role> {
     Role::parse(text.trim()).ok_or_else(|| {
-        ServiceError::Invalid(
-            "Vai trò phải là một trong: admin, officer, head, appraiser, viewer.".into(),
+        ServiceError::invalid_field(
+            "role",
+            "Vai trò phải là một trong: admin, officer, head, appraiser, viewer.",
         )
     })
 }
@@ -137,11 +142,13 @@ async fn unit_for(ctx: &Context, role: Role, unit_code: Option<&str>) -> Result<
     let unit_code = unit_code.map(str::trim).filter(|c| !c.is_empty());
     match (unit_code, role.is_unit_role()) {
         (Some(code), true) => Ok(Some(ctx.store.unit_by_code(code).await?.id)),
-        (None, true) => Err(ServiceError::Invalid(
-            "Cán bộ và thủ trưởng đơn vị cần chọn đơn vị.".into(),
+        (None, true) => Err(ServiceError::invalid_field(
+            "unit_code",
+            "Cán bộ và thủ trưởng đơn vị cần chọn đơn vị.",
         )),
-        (Some(_), false) => Err(ServiceError::Invalid(
-            "Chỉ cán bộ và thủ trưởng đơn vị mới gắn với một đơn vị.".into(),
+        (Some(_), false) => Err(ServiceError::invalid_field(
+            "unit_code",
+            "Chỉ cán bộ và thủ trưởng đơn vị mới gắn với một đơn vị.",
         )),
         (None, false) => Ok(None),
     }
@@ -151,19 +158,22 @@ pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<Creat
     let store = &ctx.store;
     let actor = &who.actor;
     require_admin(actor)?;
-    super::check(&new)?;
-    let username = required(&new.username, "tên đăng nhập")?.to_lowercase();
+    super::check_fields(&new)?;
+    let username = required("username", &new.username, "tên đăng nhập")?.to_lowercase();
     if !crate::domain::access::valid_username(&username) {
-        return Err(ServiceError::Invalid(format!(
-            "Tên đăng nhập «{username}» cần 3–64 ký tự gồm chữ thường không dấu, chữ số và . _ - @."
-        )));
+        return Err(ServiceError::invalid_field(
+            "username",
+            format!(
+                "Tên đăng nhập «{username}» cần 3–64 ký tự gồm chữ thường không dấu, chữ số và . _ - @."
+            ),
+        ));
     }
     if store.username_taken(&username).await? {
         return Err(ServiceError::Conflict(format!(
-            "tên đăng nhập «{username}» đã có người dùng"
+            "Tên đăng nhập «{username}» đã có người dùng: hãy chọn tên khác."
         )));
     }
-    let display_name = required(&new.display_name, "họ tên")?;
+    let display_name = required("display_name", &new.display_name, "họ tên")?;
     let role = match new.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         Some(text) => parse_role(text)?,
         None => Role::Viewer,
@@ -231,7 +241,7 @@ async fn checked_edit(
     require_admin(&who.actor)?;
     super::check(edit)?;
     let old = store.user(id).await?;
-    let display_name = required(&edit.display_name, "họ tên")?;
+    let display_name = required("display_name", &edit.display_name, "họ tên")?;
     let role = parse_role(&edit.role)?;
     if id == who.actor.user_id && (!edit.active || role != Role::Admin) {
         return Err(ServiceError::Invalid(

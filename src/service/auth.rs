@@ -236,13 +236,8 @@ pub async fn hold_password(
     user_id: i64,
     password: &str,
 ) -> Result<()> {
-    let key = held_key(session_token, "password", &user_id.to_string());
-    let body = super::sealed::seal(session_token, &key, password.as_bytes())?;
-    let until = who.now + Duration::minutes(HELD_MINUTES);
-    Ok(ctx
-        .store
-        .hold_value(&key, who.actor.user_id, "password", &body, until, who.now)
-        .await?)
+    let subject = user_id.to_string();
+    hold_text(ctx, who, session_token, ("password", &subject), password).await
 }
 
 /// The password held for `user_id` by this session, while it lasts.
@@ -252,14 +247,64 @@ pub async fn held_password(
     session_token: &str,
     user_id: i64,
 ) -> Result<Option<String>> {
-    let key = held_key(session_token, "password", &user_id.to_string());
+    let subject = user_id.to_string();
+    held_text(ctx, who, session_token, ("password", &subject)).await
+}
+
+/// Holds `text` for this session only, under a purpose and a subject (`("password",
+/// "12")`), for [`HELD_MINUTES`]: what a page made once (a password, an import's report
+/// with first passwords) and shows again when refreshed. Holding again replaces it.
+pub async fn hold_text(
+    ctx: &Context,
+    who: &Who,
+    session_token: &str,
+    (purpose, subject): (&str, &str),
+    text: &str,
+) -> Result<()> {
+    hold_bytes(ctx, who, session_token, (purpose, subject), text.as_bytes()).await
+}
+
+/// The text this session holds under a purpose and a subject, while it lasts.
+pub async fn held_text(
+    ctx: &Context,
+    who: &Who,
+    session_token: &str,
+    (purpose, subject): (&str, &str),
+) -> Result<Option<String>> {
+    let held = held_bytes(ctx, who, session_token, (purpose, subject)).await?;
+    Ok(held.and_then(|bytes| String::from_utf8(bytes).ok()))
+}
+
+/// Holds `bytes` sealed (see [`super::sealed`]): the database never holds them readable.
+async fn hold_bytes(
+    ctx: &Context,
+    who: &Who,
+    session_token: &str,
+    (purpose, subject): (&str, &str),
+    bytes: &[u8],
+) -> Result<()> {
+    let key = held_key(session_token, purpose, subject);
+    let body = super::sealed::seal(session_token, &key, bytes)?;
+    let until = who.now + Duration::minutes(HELD_MINUTES);
+    Ok(ctx
+        .store
+        .hold_value(&key, who.actor.user_id, purpose, &body, until, who.now)
+        .await?)
+}
+
+/// What [`hold_bytes`] holds for this session, opened, while it lasts.
+async fn held_bytes(
+    ctx: &Context,
+    who: &Who,
+    session_token: &str,
+    (purpose, subject): (&str, &str),
+) -> Result<Option<Vec<u8>>> {
+    let key = held_key(session_token, purpose, subject);
     let held = ctx
         .store
-        .held_value(&key, who.actor.user_id, "password", who.now)
+        .held_value(&key, who.actor.user_id, purpose, who.now)
         .await?;
-    Ok(held
-        .and_then(|sealed| super::sealed::open(session_token, &key, &sealed))
-        .and_then(|plain| String::from_utf8(plain).ok()))
+    Ok(held.and_then(|sealed| super::sealed::open(session_token, &key, &sealed)))
 }
 
 /// Holds a checked file for this session under a new random token (returned, to put in
@@ -272,12 +317,7 @@ pub async fn hold_file(
     bytes: &[u8],
 ) -> Result<String> {
     let token = random_token()?;
-    let key = held_key(session_token, purpose, &token);
-    let body = super::sealed::seal(session_token, &key, bytes)?;
-    let until = who.now + Duration::minutes(HELD_MINUTES);
-    ctx.store
-        .hold_value(&key, who.actor.user_id, purpose, &body, until, who.now)
-        .await?;
+    hold_bytes(ctx, who, session_token, (purpose, &token), bytes).await?;
     Ok(token)
 }
 
@@ -289,12 +329,7 @@ pub async fn held_file(
     purpose: &str,
     token: &str,
 ) -> Result<Option<Vec<u8>>> {
-    let key = held_key(session_token, purpose, token.trim());
-    let held = ctx
-        .store
-        .held_value(&key, who.actor.user_id, purpose, who.now)
-        .await?;
-    Ok(held.and_then(|sealed| super::sealed::open(session_token, &key, &sealed)))
+    held_bytes(ctx, who, session_token, (purpose, token.trim())).await
 }
 
 /// Forgets the file held under `token` (once applied).

@@ -196,6 +196,25 @@ pub(crate) fn check<T: validator::Validate>(request: &T) -> Result<()> {
         .map_err(|e| ServiceError::Invalid(crate::domain::text::explain(&e)))
 }
 
+/// Like [`check`], and when one field alone breaks its rules the refusal names it
+/// ([`ServiceError::invalid_field`]), for a form to show the message beside that field.
+pub(crate) fn check_fields<T: validator::Validate>(request: &T) -> Result<()> {
+    request.validate().map_err(|e| {
+        let message = crate::domain::text::explain(&e);
+        let mut fields = e.errors().iter();
+        match (fields.next(), fields.next()) {
+            (
+                Some((
+                    std::borrow::Cow::Borrowed(field),
+                    validator::ValidationErrorsKind::Field(_),
+                )),
+                None,
+            ) => ServiceError::invalid_field(field, message),
+            _ => ServiceError::Invalid(message),
+        }
+    })
+}
+
 /// Refuses one field's value that breaks its rule (`rule` is one of
 /// [`crate::domain::text`]'s checks).
 pub(crate) fn check_field(

@@ -72,9 +72,39 @@ pub struct BandSpec {
 /// The window a person typed: dates that parse (their order is [`ordered`]'s to check).
 fn window(spec: &PhaseSpec) -> Result<Window> {
     Ok(Window {
-        opens_at: parse_opening_or_explain(&spec.opens).map_err(ServiceError::Invalid)?,
-        closes_at: parse_deadline_or_explain(&spec.closes).map_err(ServiceError::Invalid)?,
+        opens_at: parse_opening_or_explain(&spec.opens)
+            .map_err(|m| ServiceError::invalid_field("opens", m))?,
+        closes_at: parse_deadline_or_explain(&spec.closes)
+            .map_err(|m| ServiceError::invalid_field("closes", m))?,
     })
+}
+
+/// A refusal about one end of `phase`'s window among a new round's phases, its field
+/// naming the phase (`phases[appraisal_round1].closes`): they all come in one request.
+fn in_phase(e: ServiceError, phase: Phase) -> ServiceError {
+    let ServiceError::Rejected {
+        code,
+        field: Some(end),
+        message,
+    } = e
+    else {
+        return e;
+    };
+    let field = match (phase, end) {
+        (Phase::SelfAssessment, "opens") => "phases[self_assessment].opens",
+        (Phase::SelfAssessment, _) => "phases[self_assessment].closes",
+        (Phase::AppraisalRound1, "opens") => "phases[appraisal_round1].opens",
+        (Phase::AppraisalRound1, _) => "phases[appraisal_round1].closes",
+        (Phase::Explanation, "opens") => "phases[explanation].opens",
+        (Phase::Explanation, _) => "phases[explanation].closes",
+        (Phase::AppraisalRound2, "opens") => "phases[appraisal_round2].opens",
+        (Phase::AppraisalRound2, _) => "phases[appraisal_round2].closes",
+    };
+    ServiceError::Rejected {
+        code,
+        field: Some(field),
+        message,
+    }
 }
 
 /// The round's windows with `phase` moved to `w`, checked: each ends after it opens, and
@@ -101,8 +131,8 @@ pub async fn create_round(ctx: &Context, who: &Who, spec: RoundSpec) -> Result<i
     let store = &ctx.store;
     let actor = &who.actor;
     require_admin(actor)?;
-    super::check(&spec)?;
-    let title = super::admin::required(&spec.title, "tên kỳ đánh giá")?;
+    super::check_fields(&spec)?;
+    let title = super::admin::required("title", &spec.title, "tên kỳ đánh giá")?;
     let mut sets: Vec<(String, i64)> = Vec::new();
     for pin in &spec.sets {
         if sets
@@ -127,9 +157,12 @@ pub async fn create_round(ctx: &Context, who: &Who, spec: RoundSpec) -> Result<i
                 p.phase.activity()
             )));
         }
-        phases.push((p.phase, window(p)?));
+        phases.push((p.phase, window(p).map_err(|e| in_phase(e, p.phase))?));
     }
-    check_windows(&phases.iter().copied().collect(), None).map_err(refused)?;
+    check_windows(&phases.iter().copied().collect(), None).map_err(|r| {
+        let phase = r.phase;
+        in_phase(refused(r), phase)
+    })?;
     let mut bands: Vec<(String, Vec<crate::domain::results::Band>)> = Vec::new();
     for b in &spec.bands {
         let band = crate::domain::results::Band {

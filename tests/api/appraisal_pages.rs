@@ -7,15 +7,9 @@
 use serde_json::json;
 
 use crate::helpers::{
-    Browser, SmallRound, TestApp, audit_count, json_of, send_json, small_round, spawn_app, t,
+    Browser, SmallRound, TestApp, audit_count, get_page, json_of, no_redirects, send_json,
+    small_round, spawn_app, t,
 };
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
 
 /// Posts the appraisal form of `leaf`; with `htmx`, as htmx does. Returns the status, the
 /// `hx-reswap` header and the page (with "/" unescaped).
@@ -41,13 +35,6 @@ async fn post_appraisal(
         .map(str::to_string);
     let page = response.text().await.expect("page");
     (status, reswap, page.replace("&#x2f;", "/"))
-}
-
-async fn get_page(app: &TestApp, browser: &Browser, path: &str) -> (u16, String) {
-    let response = browser.send(no_redirects().get(app.url(path))).await;
-    let status = response.status().as_u16();
-    let page = response.text().await.expect("page");
-    (status, page.replace("&#x2f;", "/"))
 }
 
 /// The unit scores leaf 2.1 (judged, max 2) at 0,5 and 1.1 (yes/no) met, then submits;

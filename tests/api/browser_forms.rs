@@ -300,3 +300,67 @@ async fn nothing_typed_is_lost_on_the_self_assessment_page() {
     js(c, "document.getElementById('tc-2.2').scrollIntoView()").await;
     screenshot(c, "browser-forms-5-da-gui").await;
 }
+
+#[tokio::test]
+async fn passwords_are_never_kept_and_typing_is_said_restored_only_when_it_came_back() {
+    let Some(chrome) = chrome().await else { return };
+    let c = &chrome.client;
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.sign_in_as("quantri").await;
+    // What the page's script keeps (htmx keeps the page's path of its own).
+    let stored = "return Object.keys(sessionStorage).concat(Object.keys(localStorage)) \
+        .filter(function (k) { return k.indexOf('htmx') !== 0; }) \
+        .map(function (k) { return k + '=' + (sessionStorage.getItem(k) || localStorage.getItem(k)); });";
+
+    // A failed sign-in: the page says so, and nothing of the form was kept or "restored".
+    c.delete_all_cookies().await.expect("cookies");
+    c.goto(&app.url("/dang-nhap?tiep=%2Fquan-tri"))
+        .await
+        .expect("goto");
+    fill(c, "#username", "quantri").await;
+    fill(c, "#password", "sai-mat-khau-roi").await;
+    click(c, "form[action='/dang-nhap'] button[type=submit]").await;
+    wait_text(c, "main", "không đúng").await;
+    assert_eq!(
+        js(c, "return document.querySelectorAll('.restored').length;").await,
+        0
+    );
+    let kept = js(c, stored).await;
+    assert_eq!(kept, json!([]), "nothing kept: {kept}");
+    screenshot(c, "browser-forms-10-dang-nhap-sai").await;
+
+    // Typing kept for the directory page before the session ended: after signing in, the
+    // notice stands on the form whose value came back, not on the one whose kept values
+    // are what the page shows anyway.
+    js(
+        c,
+        r##"sessionStorage.setItem("parindex-chua-luu:/quan-tri", JSON.stringify({
+             "/quan-tri/khoi#khoi": { "code": "", "name": "" },
+             "/quan-tri/don-vi#don-vi": { "code": "X9", "name": "" } })); return 1;"##,
+    )
+    .await;
+    fill(c, "#username", "quantri").await;
+    fill(c, "#password", crate::helpers::PASSWORD).await;
+    click(c, "form[action='/dang-nhap'] button[type=submit]").await;
+    wait_text(c, "#don-vi", "Đã khôi phục").await;
+    assert_eq!(
+        js(c, "return document.querySelectorAll('.restored').length;").await,
+        1
+    );
+    assert_eq!(prop_of(c, "#u-code", "value").await.as_deref(), Some("X9"));
+
+    // A refused password change: nothing kept either.
+    c.goto(&app.url("/doi-mat-khau")).await.expect("goto");
+    fill(c, "#current_password", "sai-mat-khau-roi").await;
+    fill(c, "#new_password", "mat-khau-moi-2024").await;
+    fill(c, "#confirm", "mat-khau-moi-2024").await;
+    click(c, "form[action='/doi-mat-khau'] button[type=submit]").await;
+    wait_text(c, "main", "không đúng").await;
+    assert_eq!(
+        js(c, "return document.querySelectorAll('.restored').length;").await,
+        0
+    );
+    assert_eq!(js(c, stored).await, json!([]));
+    chrome.client.clone().close().await.expect("close browser");
+}

@@ -59,10 +59,7 @@ async fn write(
                 ("points", points.replace('.', ",")),
                 ("expected_version", current.unwrap_or_default()),
             ];
-            let request = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client")
+            let request = crate::helpers::no_redirects()
                 .post(app.url(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem/2.1")))
                 .form(&form);
             browser.send(request).await.status().as_u16()

@@ -2,41 +2,7 @@
 //! its criteria set with the cap, saved through the same rules as the API, audited; a
 //! refusal keeps what was typed beside the field; nobody else may see or save it.
 
-use crate::helpers::{Browser, TestApp, audit_count, small_round, spawn_app, t};
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-async fn get_page(app: &TestApp, browser: &Browser, path: &str) -> (u16, String) {
-    let response = browser.send(no_redirects().get(app.url(path))).await;
-    let status = response.status().as_u16();
-    let page = response.text().await.expect("page");
-    (status, page.replace("&#x2f;", "/"))
-}
-
-/// Posts the form; returns the status, where it redirects, and the page.
-async fn post_form(
-    app: &TestApp,
-    browser: &Browser,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, Option<String>, String) {
-    let response = browser
-        .send(no_redirects().post(app.url(path)).form(fields))
-        .await;
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let page = response.text().await.expect("page");
-    (status, location, page.replace("&#x2f;", "/"))
-}
+use crate::helpers::{Browser, audit_count, get_page, post_form, small_round, spawn_app, t};
 
 /// The part of the page about one item (`bonus`/`penalty`, its code).
 fn item<'a>(page: &'a str, kind: &str, code: &str) -> &'a str {

@@ -5,29 +5,10 @@
 use chrono::Duration;
 use serde_json::json;
 
-use crate::helpers::{Browser, TestApp, audit_count, json_of, small_round, spawn_app, t};
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// Posts a page form; returns the status and the page (with "/" unescaped).
-async fn post_form(
-    app: &TestApp,
-    browser: &Browser,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String) {
-    let response = browser
-        .send(no_redirects().post(app.url(path)).form(fields))
-        .await;
-    let status = response.status().as_u16();
-    let page = response.text().await.expect("page");
-    (status, page.replace("&#x2f;", "/").replace("&#x27;", "'"))
-}
+use crate::helpers::{
+    Browser, TestApp, audit_count, get_page, json_of, no_redirects, post_form, small_round,
+    spawn_app, t,
+};
 
 /// A form to post: its address, its fields, and what the refusal must name.
 type Case<'a> = (String, Vec<(&'a str, &'a str)>, &'a str);
@@ -36,19 +17,13 @@ type Case<'a> = (String, Vec<(&'a str, &'a str)>, &'a str);
 async fn expect_refused(app: &TestApp, browser: &Browser, csrf: &str, cases: Vec<Case<'_>>) {
     for (path, mut fields, named) in cases {
         fields.push(("csrf", csrf));
-        let (status, page) = post_form(app, browser, &path, &fields).await;
+        let (status, _, page) = post_form(app, browser, &path, &fields).await;
         assert_eq!(status, 422, "{path} {fields:?}: {page}");
         assert!(
             page.contains(named),
             "{path}: «{named}» not named in {page}"
         );
     }
-}
-
-async fn get_page(app: &TestApp, browser: &Browser, path: &str) -> (u16, String) {
-    let response = browser.send(no_redirects().get(app.url(path))).await;
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("page"))
 }
 
 #[tokio::test]
@@ -255,7 +230,8 @@ async fn the_same_refusal_has_the_same_status_on_a_page_and_over_the_api() {
                 ("points", "0,5"),
                 ("expected_version", version),
             ];
-            post_form(app, officer, path, &fields).await
+            let (status, _, page) = post_form(app, officer, path, &fields).await;
+            (status, page)
         }
     };
     assert_eq!(officer.send(api_save(&csrf, None)).await.status(), 200);
@@ -282,7 +258,7 @@ async fn the_same_refusal_has_the_same_status_on_a_page_and_over_the_api() {
     assert_eq!((api, page), (403, 403), "{html}");
 
     // Not allowed: an officer on the administrator's pages and API.
-    let (page, _) = post_form(
+    let (page, _, _) = post_form(
         &app,
         &officer,
         &format!("/quan-tri/ky/{round}/cong-bo"),

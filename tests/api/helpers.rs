@@ -162,6 +162,50 @@ impl Browser {
     }
 }
 
+/// A client that does not follow redirects: a form's answer (303 and its `Location`) as
+/// the browser gets it.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// A page's text as a test reads it: `/` and `'` as typed (the templates escape them).
+fn unescaped(page: String) -> String {
+    page.replace("&#x2f;", "/").replace("&#x27;", "'")
+}
+
+/// Gets a page as the browser does, without following a redirect: the status and the page.
+pub async fn get_page(app: &TestApp, browser: &Browser, path: &str) -> (u16, String) {
+    let response = browser.send(no_redirects().get(app.url(path))).await;
+    let status = response.status().as_u16();
+    (status, unescaped(response.text().await.expect("page")))
+}
+
+/// Posts a page form without following the redirect: the status, the `Location`, the page.
+pub async fn post_form(
+    app: &TestApp,
+    browser: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, Option<String>, String) {
+    let response = browser
+        .send(no_redirects().post(app.url(path)).form(fields))
+        .await;
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_string);
+    (
+        status,
+        location,
+        unescaped(response.text().await.expect("page")),
+    )
+}
+
 /// The real server on a random port, with a clock the test can move.
 pub struct TestApp {
     pub address: String,

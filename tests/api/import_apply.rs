@@ -1,9 +1,10 @@
 //! The directory import from its page: after a dry run without errors, one button applies
 //! the same file, held on the server under a token that expires and that only the session
-//! which checked it can use.
+//! which checked it can use; what it applied (new accounts' first passwords) is shown after
+//! a redirect, again on refresh, to that session only and for 15 minutes.
 
 use crate::directory_import::{C, directory_workbook};
-use crate::helpers::{Browser, TestApp, small_round, spawn_app, t};
+use crate::helpers::{Browser, TestApp, no_redirects, small_round, spawn_app, t};
 
 /// Posts the import form: a file (with or without the dry-run box) or a held token.
 async fn post(
@@ -40,6 +41,20 @@ async fn post(
     )
 }
 
+/// A workbook with a new commune, C, and its head's new account.
+fn commune_and_its_head() -> Vec<u8> {
+    directory_workbook(
+        &[[C::S("C"), C::S("UBND xã Mỹ Khánh"), C::S("t")]],
+        &[[
+            C::S("c.thutruong"),
+            C::S("Đặng Văn Chính"),
+            C::S("Thủ trưởng đơn vị"),
+            C::S("C"),
+            C::E,
+        ]],
+    )
+}
+
 fn held_token(html: &str) -> Option<String> {
     let rest = html.split("name=\"held\" value=\"").nth(1)?;
     Some(rest.split('"').next()?.to_string())
@@ -52,16 +67,7 @@ async fn a_checked_directory_file_is_applied_with_one_button_until_its_token_exp
     app.clock.set(t("20/01/2024 09:00"));
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;
-    let file = directory_workbook(
-        &[[C::S("C"), C::S("UBND xã Mỹ Khánh"), C::S("t")]],
-        &[[
-            C::S("c.thutruong"),
-            C::S("Đặng Văn Chính"),
-            C::S("Thủ trưởng đơn vị"),
-            C::S("C"),
-            C::E,
-        ]],
-    );
+    let file = commune_and_its_head();
 
     // A dry run with errors offers no button.
     let bad = directory_workbook(
@@ -105,4 +111,110 @@ async fn a_checked_directory_file_is_applied_with_one_button_until_its_token_exp
     assert_eq!(status, 409, "{html}");
     assert!(html.contains("quá 15 phút"), "{html}");
     assert!(app.store().unit_by_code("D").await.is_err());
+}
+
+/// The first passwords the directory page shows, by username.
+fn first_passwords(html: &str) -> Vec<(String, String)> {
+    let Some(table) = html.split("id=\"mat-khau-moi\"").nth(1) else {
+        return Vec::new();
+    };
+    let table = table.split("</table>").next().unwrap_or_default();
+    table
+        .split("<tr><td>")
+        .skip(1)
+        .filter_map(|row| {
+            let username = row.split("</td>").next()?.to_string();
+            let password = row.split("<code>").nth(1)?.split("</code>").next()?;
+            Some((username, password.to_string()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_applied_import_shows_its_first_passwords_again_on_refresh_and_only_to_its_session() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.clock.set(t("20/01/2024 09:00"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let apply = async |admin: &Browser, csrf: &str, file: Vec<u8>| {
+        let (_, html) = post(&app, admin, csrf, Some((file, true)), None).await;
+        let token = held_token(&html).expect("token");
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_string())
+            .text("held", token);
+        let response = admin
+            .send(
+                no_redirects()
+                    .post(app.url("/quan-tri/nhap-danh-muc"))
+                    .multipart(form),
+            )
+            .await;
+        assert_eq!(response.status(), 303, "post, redirect, get");
+        response.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_string()
+    };
+    let page = async |admin: &Browser, path: &str| {
+        let response = admin.send(admin.get(app.url(path))).await;
+        assert_eq!(response.status(), 200);
+        response.text().await.expect("page").replace("&#x2f;", "/")
+    };
+    let file = commune_and_its_head();
+    let location = apply(&admin, &csrf, file).await;
+    assert_eq!(location, "/quan-tri?tb=da-nhap#nhap");
+    let shown = page(&admin, &location).await;
+    let passwords = first_passwords(&shown);
+    assert_eq!(passwords.len(), 1, "{shown}");
+    assert_eq!(passwords[0].0, "c.thutruong");
+    assert!(shown.contains("Đã nhập từ Excel: 2 thay đổi"), "{shown}");
+    assert!(shown.contains("Lần đăng nhập đầu tiên họ phải đổi mật khẩu này."));
+    assert!(!shown.contains("nên đổi"));
+    assert!(!location.contains(&passwords[0].1), "never in the address");
+    // A refresh: the same passwords, nothing imported twice.
+    let again = page(&admin, &location).await;
+    assert_eq!(first_passwords(&again), passwords);
+    // Another administrator's session: not shown, and says why.
+    let other = Browser::default();
+    app.sign_in_with(&other, "quantri").await;
+    let theirs = page(&other, &location).await;
+    assert!(first_passwords(&theirs).is_empty());
+    assert!(theirs.contains("chỉ hiển thị trong 15 phút"), "{theirs}");
+    // The password is the account's, to be changed at the first sign-in.
+    let (status, body) = app
+        .post_json(
+            "/api/session",
+            None,
+            serde_json::json!({ "username": "c.thutruong", "password": passwords[0].1 }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // Signed out and in again: gone.
+    let response = admin
+        .send(
+            no_redirects()
+                .post(app.url("/dang-xuat"))
+                .form(&[("csrf", csrf.as_str())]),
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    assert!(first_passwords(&page(&admin, &location).await).is_empty());
+
+    // Another import, then 16 minutes: gone too.
+    let file = directory_workbook(
+        &[],
+        &[[
+            C::S("d.xem"),
+            C::S("Đỗ Thị Xem"),
+            C::S("Người xem"),
+            C::E,
+            C::E,
+        ]],
+    );
+    let location = apply(&admin, &csrf, file).await;
+    assert_eq!(first_passwords(&page(&admin, &location).await).len(), 1);
+    app.clock.set(t("20/01/2024 09:16"));
+    assert!(first_passwords(&page(&admin, &location).await).is_empty());
 }

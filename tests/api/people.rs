@@ -365,10 +365,7 @@ async fn an_appraiser_limited_to_a_tier_sees_its_units_and_those_added_later_onl
 async fn signing_out_ends_at_the_plain_sign_in_page_and_an_ended_session_comes_back() {
     let app = spawn_app().await;
     small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let no_redirects = crate::helpers::no_redirects();
     let officer = Browser::default();
     let csrf = app.sign_in_with(&officer, "a.canbo").await;
     let page = app.url("/ky/1/don-vi/1/tu-cham-diem");

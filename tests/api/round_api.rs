@@ -1050,10 +1050,7 @@ async fn the_extension_form_keeps_what_was_typed_and_explains_a_bad_date() {
     app.clock.set(t("06/01/2024"));
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let no_redirects = crate::helpers::no_redirects();
     let post = |until: &str| {
         let form = [
             ("csrf", csrf.clone()),

@@ -311,10 +311,7 @@ async fn the_sign_in_form_refuses_a_post_from_another_site() {
     let app = spawn_app().await;
     small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
     app.sign_in_as("a.canbo").await; // gives the account its password
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let no_redirects = crate::helpers::no_redirects();
     let form = [("username", "a.canbo"), ("password", PASSWORD)];
     let host = app.address.trim_start_matches("http://").to_string();
     let ours = format!("http://{host}");

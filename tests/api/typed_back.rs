@@ -8,15 +8,8 @@
 use serde_json::json;
 
 use crate::helpers::{
-    Browser, TestApp, audit_count, json_of, send_json, small_round, spawn_app, t,
+    Browser, TestApp, audit_count, json_of, no_redirects, send_json, small_round, spawn_app, t,
 };
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
 
 /// What a page form's post answered.
 struct Answer {

@@ -1,4 +1,18 @@
 // Progressive enhancement only: every page works without this file.
+
+// A page shown in answer to a form sent the ordinary way (a refusal, a preview, an
+// import's report; the server marks it data-posted) stands at the form's address, which a
+// refresh would post again and which is no page of its own: the address becomes the page
+// the form was sent from (without its notice of an earlier save), with the form's anchor.
+(function () {
+  if (!document.body || !document.body.hasAttribute("data-posted") || !history.replaceState) { return; }
+  var from;
+  try { from = new URL(document.referrer); } catch (err) { return; }
+  if (from.origin !== location.origin) { return; }
+  from.searchParams.delete("tb");
+  history.replaceState(null, "", from.pathname + from.search + location.hash);
+})();
+
 // Live countdown to a deadline, in Vietnamese. It counts from the server's clock (data-now),
 // not the computer's, which in many offices is wrong by minutes or hours.
 (function () {
@@ -40,6 +54,11 @@ document.addEventListener("click", function (event) {
 (function () {
   var KEY = "parindex-chua-luu:" + location.pathname;
   var dirty = new Set();
+  // The sign-in and password forms (data-no-draft), and any form with a password, are
+  // never kept: a password must never reach the browser's storage.
+  function keepable(form) {
+    return !form.hasAttribute("data-no-draft") && !form.querySelector("input[type=password]");
+  }
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
       return el.name && el.name !== "csrf" && el.name !== "expected_version" &&
@@ -53,7 +72,7 @@ document.addEventListener("click", function (event) {
   }
   function typedIn(e) {
     var form = e.target.form;
-    if (form && form.method === "post" && e.target.type !== "file" && keyOf(form)) { dirty.add(form); }
+    if (form && form.method === "post" && e.target.type !== "file" && keyOf(form) && keepable(form)) { dirty.add(form); }
   }
   document.addEventListener("input", typedIn);
   document.addEventListener("change", typedIn);
@@ -87,7 +106,7 @@ document.addEventListener("click", function (event) {
   });
   function keep(forms) {
     var drafts = {};
-    forms.forEach(function (form) {
+    forms.filter(keepable).forEach(function (form) {
       var values = {};
       fields(form).forEach(function (el) {
         values[el.name] = el.type === "checkbox" ? (el.checked ? el.value : "") : el.value;
@@ -118,8 +137,9 @@ document.addEventListener("click", function (event) {
   document.addEventListener("htmx:responseError", function (e) {
     if (e.detail.xhr && e.detail.xhr.status === 401) { expired(); }
   });
-  // Back after signing in: what was typed, filled again, each form marked. Arriving any
-  // other way (the form was saved), what was kept is dropped.
+  // Back after signing in: what was typed, filled again, each form where something came
+  // back marked (a value the page already shows is not news). Arriving any other way (the
+  // form was saved), what was kept is dropped.
   var saved = null;
   try { saved = JSON.parse(sessionStorage.getItem(KEY) || "null"); } catch (err) { saved = null; }
   sessionStorage.removeItem(KEY);
@@ -127,11 +147,19 @@ document.addEventListener("click", function (event) {
   if (saved && fromSignIn) {
     document.querySelectorAll("form[action]").forEach(function (form) {
       var values = saved[keyOf(form)];
-      if (!values) { return; }
+      if (!values || !keepable(form)) { return; }
+      var restored = 0;
       fields(form).forEach(function (el) {
         if (!(el.name in values)) { return; }
-        if (el.type === "checkbox") { el.checked = values[el.name] !== ""; } else { el.value = values[el.name]; }
+        if (el.type === "checkbox") {
+          var checked = values[el.name] !== "";
+          if (el.checked !== checked) { el.checked = checked; restored += 1; }
+        } else if (el.value !== values[el.name]) {
+          el.value = values[el.name];
+          restored += 1;
+        }
       });
+      if (restored === 0) { return; }
       var note = document.createElement("p");
       note.className = "notice restored";
       note.setAttribute("role", "status");

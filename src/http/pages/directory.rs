@@ -22,7 +22,8 @@ use crate::http::error::status_of;
 use crate::http::extract::SignedIn;
 use crate::http::upload::MAX_IMPORT_BYTES;
 use crate::service::admin::{self, NewTier, NewUnit, NewUser};
-use crate::service::imports::{self, DirectoryReport};
+use crate::service::auth;
+use crate::service::imports;
 use crate::service::{ServiceError, Who};
 
 pub fn router() -> Router<AppState> {
@@ -39,18 +40,80 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Deserialize, Default)]
 struct PageParams {
-    /// `da-luu` after a change.
+    /// `da-luu` after a change, `da-nhap` after an import was applied.
     #[serde(rename = "tb")]
     notice: Option<String>,
+}
+
+/// What an applied import did, new accounts' first passwords included, is held for the
+/// session that applied it (like a new account's password, see `auth::hold_password`) under
+/// this purpose: the page shows it after the redirect and again when refreshed, for
+/// `auth::HELD_MINUTES`, never to another session and never in an address.
+const APPLIED: (&str, &str) = ("directory-import", "applied");
+
+/// The page's three forms, each in its own section: the anchor a form's action lands on,
+/// and the prefix of its fields' ids.
+#[derive(Clone, Copy, PartialEq)]
+enum Form {
+    Tier,
+    Unit,
+    User,
+}
+
+impl Form {
+    fn anchor(self) -> &'static str {
+        match self {
+            Form::Tier => "khoi",
+            Form::Unit => "don-vi",
+            Form::User => "nguoi-dung",
+        }
+    }
+
+    /// The fields the form shows, named as the service names them.
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            Form::Tier => &["code", "name", "position"],
+            Form::Unit => &["code", "name", "tier_code"],
+            Form::User => &["username", "display_name", "role", "unit_code"],
+        }
+    }
+
+    /// The field of this form a refusal is about: the one the service named, else an
+    /// unknown code (404, the API's status) is the chosen tier's or unit's and a taken
+    /// username (409) the username's; none (the message stands beside the button) when
+    /// the form does not show that field.
+    fn field_of(self, e: &ServiceError) -> Option<&'static str> {
+        let field = e.field().or(match (self, e) {
+            (Form::Unit, ServiceError::NotFound(_)) => Some("tier_code"),
+            (Form::User, ServiceError::NotFound(_)) => Some("unit_code"),
+            (Form::User, ServiceError::Conflict(_)) => Some("username"),
+            _ => None,
+        });
+        field.filter(|f| self.fields().contains(f))
+    }
+}
+
+/// A refused form: which one, the status and message, the field it concerns, and what
+/// was typed in it.
+struct Refused {
+    form: Form,
+    status: axum::http::StatusCode,
+    message: String,
+    field: Option<&'static str>,
+    typed: Value,
 }
 
 #[derive(Default)]
 struct Outcome {
     notice: Option<String>,
+    /// The import's refusal, with every problem in the file.
     error: Option<(axum::http::StatusCode, String)>,
-    /// What was typed in the refused form.
-    typed: Option<Value>,
-    report: Option<DirectoryReport>,
+    refused: Option<Refused>,
+    /// The import's report: a dry run's, or what an applied one did (held).
+    report: Option<Value>,
+    /// After an import was applied, its report is no longer held (gone after the minutes it
+    /// is kept, or asked for by another session).
+    applied_gone: bool,
     /// The token of the file a dry run found without errors, held to be applied.
     held: Option<String>,
 }
@@ -60,7 +123,18 @@ async fn page(
     PageUser { user, who }: PageUser,
     PageQuery(params): PageQuery<PageParams>,
 ) -> PageResult {
+    let applied = match params.notice.as_deref() {
+        Some("da-nhap") => auth::held_text(&state.ctx, &who, &user.token, APPLIED).await?,
+        _ => None,
+    };
+    let report = applied
+        .as_deref()
+        .map(serde_json::from_str::<serde_json::Value>)
+        .transpose()
+        .map_err(|e| ServiceError::Internal(format!("held import report: {e}")))?;
     let outcome = Outcome {
+        applied_gone: params.notice.as_deref() == Some("da-nhap") && report.is_none(),
+        report: report.as_ref().map(Value::from_serialize),
         notice: params.notice,
         ..Outcome::default()
     };
@@ -88,6 +162,7 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageR
         .iter()
         .map(|r| context! { code => r.as_str(), label => r.label() })
         .collect();
+    let refused = o.refused.as_ref();
     let html = render(
         "directory.html",
         context! {
@@ -99,34 +174,49 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageR
             roles,
             notice => o.notice,
             error_lines => lines(&o.error),
-            error => o.error.as_ref().map(|e| e.1.clone()),
-            typed => o.typed.unwrap_or_else(|| Value::from(BTreeMap::<String, Value>::new())),
-            report => o.report.as_ref().map(Value::from_serialize),
+            // The refused form (`khoi`, `don-vi`, `nguoi-dung`), its message, and the id of
+            // the field it stands beside (`khoi-code`…; none: beside the form's button).
+            form => refused.map(|r| r.form.anchor()),
+            refusal => refused.map(|r| r.message.clone()),
+            refused_field => refused.and_then(|r| r.field.map(|f| format!("{}-{f}", r.form.anchor()))),
+            typed => refused.map_or_else(|| Value::from(BTreeMap::<String, Value>::new()), |r| r.typed.clone()),
+            report => o.report,
+            applied_gone => o.applied_gone,
             joinable => Value::from_serialize(&joinable),
             held => o.held,
             held_minutes => crate::service::auth::HELD_MINUTES,
         },
     )?;
-    Ok((status_with(&o.error), html).into_response())
+    let status = refused.map_or_else(|| status_with(&o.error), |r| r.status);
+    Ok((status, html).into_response())
 }
 
-/// After one directory change: back to the page, or the page again with the refusal and
-/// what was typed.
+/// After one directory change: back to the page, or the page again with the refusal
+/// beside the field of `form` it concerns and what was typed.
 async fn after(
     state: &AppState,
     (user, who): (&SignedIn, &Who),
-    typed: &impl Serialize,
+    (form, typed): (Form, &impl Serialize),
     outcome: Result<impl Sized, ServiceError>,
 ) -> PageResult {
-    let error = match outcome {
+    let e = match outcome {
         Ok(_) => return Ok(Redirect::to("/quan-tri?tb=da-luu").into_response()),
-        // An unknown tier or unit code typed in the form: shown beside it.
-        Err(e @ ServiceError::NotFound(_)) => (status_of(&e), e.to_string()),
-        Err(e) => refusal(e)?,
+        Err(e) => e,
+    };
+    let field = form.field_of(&e);
+    let (status, message) = match e {
+        // An unknown tier or unit code chosen in the form: shown beside it.
+        e @ ServiceError::NotFound(_) => (status_of(&e), e.to_string()),
+        e => refusal(e)?,
     };
     let outcome = Outcome {
-        error: Some(error),
-        typed: Some(Value::from_serialize(typed)),
+        refused: Some(Refused {
+            form,
+            status,
+            message,
+            field,
+            typed: Value::from_serialize(typed),
+        }),
         ..Outcome::default()
     };
     show(state, user, who, outcome).await
@@ -146,9 +236,10 @@ impl TierForm {
         let position = match self.position.trim() {
             "" => 0,
             text => text.parse().map_err(|_| {
-                ServiceError::Invalid(format!(
-                    "Thứ tự (trường «position») phải là số nguyên, không phải «{text}»."
-                ))
+                ServiceError::invalid_field(
+                    "position",
+                    format!("Thứ tự (trường «position») phải là số nguyên, không phải «{text}»."),
+                )
             })?,
         };
         Ok(NewTier {
@@ -167,7 +258,7 @@ async fn add_tier(
         Ok(tier) => admin::save_tier(&state.ctx, &who, tier).await,
         Err(e) => Err(e),
     };
-    after(&state, (&user, &who), &form, outcome).await
+    after(&state, (&user, &who), (Form::Tier, &form), outcome).await
 }
 
 async fn add_unit(
@@ -181,8 +272,7 @@ async fn add_unit(
         join_open_rounds: Some(form.vao_ky.is_some()),
     };
     let outcome = admin::save_unit(&state.ctx, &who, unit).await;
-    let typed = BTreeMap::from([("unit", &form)]);
-    after(&state, (&user, &who), &typed, outcome).await
+    after(&state, (&user, &who), (Form::Unit, &form), outcome).await
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -236,11 +326,12 @@ async fn add_user(
         role: &form.role,
         unit_code: &form.unit_code,
     };
-    after(&state, (&user, &who), &typed, outcome).await
+    after(&state, (&user, &who), (Form::User, &typed), outcome).await
 }
 
-/// Units and users from a workbook; a real run shows each new account's first password
-/// once.
+/// Units and users from a workbook: a dry run (or a refusal) shown at once; an applied
+/// run held for this session, then the page again (post, redirect, get), so a refresh shows
+/// the new accounts' first passwords again instead of posting the file twice.
 async fn import(
     State(state): State<AppState>,
     PageImport { user, who, upload }: PageImport,
@@ -254,15 +345,22 @@ async fn import(
         async |bytes, dry_run| imports::import_directory(ctx, who, bytes, dry_run, true).await,
     )
     .await?;
-    let (report, error) = match outcome {
-        Ok(report) => (Some(report), None),
-        Err(error) => (None, Some(error)),
-    };
-    let outcome = Outcome {
-        error,
-        report,
-        held,
-        ..Outcome::default()
+    let outcome = match outcome {
+        Ok(report) if !report.dry_run => {
+            let text = serde_json::to_string(&report)
+                .map_err(|e| ServiceError::Internal(format!("import report: {e}")))?;
+            auth::hold_text(ctx, who, &user.token, APPLIED, &text).await?;
+            return Ok(Redirect::to("/quan-tri?tb=da-nhap#nhap").into_response());
+        }
+        Ok(report) => Outcome {
+            report: Some(Value::from_serialize(&report)),
+            held,
+            ..Outcome::default()
+        },
+        Err(error) => Outcome {
+            error: Some(error),
+            ..Outcome::default()
+        },
     };
     show(&state, &user, who, outcome).await
 }

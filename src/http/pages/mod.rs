@@ -63,6 +63,37 @@ pub fn router() -> Router<AppState> {
         .merge(user::router())
         .merge(criteria_sets::router())
         .layer(axum::middleware::from_fn(session_ended))
+        .layer(axum::middleware::from_fn(mark_posted))
+}
+
+/// Marks a page rendered in answer to a form posted the ordinary way, without htmx (a
+/// refusal, a preview, an import's report): `<body data-posted>`. Such a page stands at
+/// the form's address, which a refresh would post again and which is no page of its own;
+/// `app.js` puts back the address of the page the form was sent from, with the form's
+/// anchor. Marked here, once, for every page.
+async fn mark_posted(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let posted = request.method() == axum::http::Method::POST
+        && !request.headers().contains_key("hx-request");
+    let response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if !posted || !html || response.status().is_redirection() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // A page is a string rendered whole: its body is already all there.
+    let page = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
+            Ok(page) => page.replacen("<body>", "<body data-posted>", 1),
+            Err(e) => return Response::from_parts(parts, e.into_bytes().into()),
+        },
+        Err(e) => return PageError::Http(HttpError::internal(&e)).into_response(),
+    };
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, page.into())
 }
 
 /// Marks the redirect of a request that needed a session and had none (not a sign-out or
@@ -157,18 +188,67 @@ impl IntoResponse for PageError {
                 response
             }
             PageError::ChangePassword => Redirect::to("/doi-mat-khau").into_response(),
-            PageError::Http(e) => {
-                let body = render(
-                    "error.html",
-                    context! { message => e.message, user => Value::UNDEFINED },
-                );
-                match body {
-                    Ok(html) => (e.status, html).into_response(),
-                    Err(_) => (e.status, templates::FALLBACK).into_response(),
-                }
+            PageError::Http(e) => ErrorPage {
+                heading: None,
+                message: e.message,
             }
+            .respond(e.status),
         }
     }
+}
+
+/// An error page's words, kept on its response: it is made where no session is at hand
+/// (an extractor, a fallback), and [`with_user_bar`] renders it again with the menu and
+/// the user bar of whoever is signed in.
+#[derive(Clone)]
+struct ErrorPage {
+    /// «Không thực hiện được» when none.
+    heading: Option<&'static str>,
+    message: String,
+}
+
+impl ErrorPage {
+    fn render(&self, user: Value) -> axum::response::Html<String> {
+        let html = render(
+            "error.html",
+            context! { heading => self.heading, message => &self.message, user },
+        );
+        html.unwrap_or_else(|_| axum::response::Html(templates::FALLBACK.0.to_string()))
+    }
+
+    /// The page, without a user bar yet, with `status`.
+    fn respond(self, status: StatusCode) -> Response {
+        let mut response = (status, self.render(Value::UNDEFINED)).into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Gives every error page (403, 404, 409, 500…) the menu and the user bar of the person
+/// signed in, so they can find their way on; signed out, it stays as it is.
+pub(crate) async fn with_user_bar(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let cookies = axum::http::HeaderMap::from_iter(
+        request
+            .headers()
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .map(|v| (axum::http::header::COOKIE, v.clone())),
+    );
+    let response = next.run(request).await;
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
+        return response;
+    };
+    let jar = axum_extra::extract::CookieJar::from_headers(&cookies);
+    let Ok(Some(user)) = SignedIn::from_cookies(&state, &jar).await else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, page.render(user_ctx(&user)).0.into())
 }
 
 /// A refusal shown beside the form that caused it, with its status; what is not the
@@ -229,21 +309,12 @@ pub(crate) fn lines(error: &Option<(StatusCode, String)>) -> Option<Vec<String>>
         .map(|(_, e)| e.lines().map(str::to_string).collect())
 }
 
-/// The page for an address that does not exist: «Không tìm thấy trang», with the menu and
-/// the user bar of whoever is signed in, so they can find their way on.
-pub(crate) async fn not_found_page(state: &AppState, headers: &axum::http::HeaderMap) -> Response {
-    let jar = axum_extra::extract::CookieJar::from_headers(headers);
-    let user = SignedIn::from_cookies(state, &jar).await.ok().flatten();
-    let body = render(
-        "error.html",
-        context! {
-            heading => "Không tìm thấy trang",
-            message => "Không có trang ở địa chỉ này. Kiểm tra lại đường dẫn, hoặc chọn một mục trên thanh điều hướng.",
-            user => user.as_ref().map_or(Value::UNDEFINED, user_ctx),
-        },
-    );
-    match body {
-        Ok(html) => (StatusCode::NOT_FOUND, html).into_response(),
-        Err(_) => (StatusCode::NOT_FOUND, templates::FALLBACK).into_response(),
+/// The page for an address that does not exist: «Không tìm thấy trang» (with the menu
+/// and the user bar of whoever is signed in, see [`with_user_bar`]).
+pub(crate) fn not_found_page() -> Response {
+    ErrorPage {
+        heading: Some("Không tìm thấy trang"),
+        message: "Không có trang ở địa chỉ này. Kiểm tra lại đường dẫn, hoặc chọn một mục trên thanh điều hướng.".into(),
     }
+    .respond(StatusCode::NOT_FOUND)
 }

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::{PageForm, PageQuery, PageResult, PageUser, refusal, render, status_with, user_ctx};
+use super::{PageForm, PageQuery, PageResult, PageUser, refusal, render, user_ctx};
 use crate::domain::deadline::{Phase, format_instant, parse_deadline, parse_opening};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
@@ -60,11 +60,21 @@ async fn new_page(
     show_new(&state, (&user, &who), draft, None).await
 }
 
+/// A refusal of the new round's form: its status, the sentence, and the form field it
+/// stands beside (`title`, `set_xa`, `closes_explanation`…; none: beside the button).
+struct NewRefusal {
+    status: StatusCode,
+    message: String,
+    field: Option<String>,
+    /// The year as typed (the draft holds only a year that parses).
+    year: String,
+}
+
 async fn show_new(
     state: &AppState,
     (user, who): (&SignedIn, &Who),
     draft: RoundDraft,
-    error: Option<(StatusCode, String)>,
+    refused: Option<NewRefusal>,
 ) -> PageResult {
     let rounds: Vec<Value> = rounds::list(&state.ctx, who)
         .await?
@@ -77,10 +87,13 @@ async fn show_new(
             user => user_ctx(user),
             draft => Value::from_serialize(&draft),
             rounds,
-            error => error.as_ref().map(|e| e.1.clone()),
+            error => refused.as_ref().map(|r| r.message.clone()),
+            refused_field => refused.as_ref().and_then(|r| r.field.clone()),
+            year => refused.as_ref().map_or_else(|| draft.year.to_string(), |r| r.year.clone()),
         },
     )?;
-    Ok((status_with(&error), html).into_response())
+    let status = refused.map_or(StatusCode::OK, |r| r.status);
+    Ok((status, html).into_response())
 }
 
 /// The form's fields: `tu`, `year`, `title`, `set_<tier code>` («code|version»),
@@ -124,9 +137,12 @@ fn spec_of(
         .ok()
         .filter(|y| (2000..=2100).contains(y))
         .ok_or_else(|| {
-            ServiceError::Invalid(format!(
-                "Năm (trường «year») phải là một năm từ 2000 đến 2100, không phải «{year_text}»."
-            ))
+            ServiceError::invalid_field(
+                "year",
+                format!(
+                    "Năm (trường «year») phải là một năm từ 2000 đến 2100, không phải «{year_text}»."
+                ),
+            )
         })?;
     let mut sets = Vec::new();
     for tier in &draft.tiers {
@@ -189,12 +205,47 @@ async fn create(
     match outcome {
         Ok(id) => Ok(Redirect::to(&format!("/quan-tri/ky/{id}?tb=da-tao")).into_response()),
         Err(e) => {
-            let error = match e {
+            let refused_field = new_round_field(&e, &draft, &form);
+            let (status, message) = match e {
                 e @ ServiceError::NotFound(_) => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
                 e => refusal(e)?,
             };
-            show_new(&state, (&user, &who), typed_over(draft, &form), Some(error)).await
+            let refused = NewRefusal {
+                status,
+                message,
+                field: refused_field,
+                year: field(&form, "year").to_string(),
+            };
+            show_new(
+                &state,
+                (&user, &who),
+                typed_over(draft, &form),
+                Some(refused),
+            )
+            .await
         }
+    }
+}
+
+/// The field of the new round's form a refusal is about: the one the service named (a
+/// phase's end, `phases[explanation].opens`, is the form's `opens_explanation`), or else
+/// the first tier left without a criteria set; none when the form shows no such field.
+fn new_round_field(e: &ServiceError, draft: &RoundDraft, form: &Fields) -> Option<String> {
+    let Some(named) = e.field() else {
+        return draft
+            .tiers
+            .iter()
+            .map(|t| format!("set_{}", t.tier_code))
+            .find(|set| !field(form, set).contains('|'));
+    };
+    let phase_end = named
+        .strip_prefix("phases[")
+        .and_then(|rest| rest.split_once("]."));
+    match phase_end {
+        Some((phase, end)) => Some(format!("{end}_{phase}")),
+        None => ["title", "year"]
+            .contains(&named)
+            .then(|| named.to_string()),
     }
 }
 

@@ -42,6 +42,29 @@ pub fn router() -> Router<AppState> {
             post(replace).layer(DefaultBodyLimit::disable()),
         )
         .route(&format!("{base}/tai-lieu/dung-lai"), post(reuse))
+        // Addresses above the unit's forms, opened as pages: its self-assessment.
+        .route(base, get(to_self_assessment))
+        .route(
+            &format!("{base}/tai-lieu/{{kind}}/{{id}}"),
+            get(to_self_assessment),
+        )
+}
+
+/// The unit's own address, or an evidence item's, opened as a page (a form's address cut
+/// back, see `http::method_not_allowed`): its self-assessment page.
+async fn to_self_assessment(
+    ApiPath(params): ApiPath<BTreeMap<String, String>>,
+) -> PageResult<Redirect> {
+    let id = |name: &str| {
+        params
+            .get(name)
+            .and_then(|v| v.parse::<i64>().ok())
+            .ok_or_else(|| crate::http::error::HttpError::field(name, "phải là một số nguyên."))
+    };
+    let (round, unit) = (id("round")?, id("unit")?);
+    Ok(Redirect::to(&format!(
+        "/ky/{round}/don-vi/{unit}/tu-cham-diem"
+    )))
 }
 
 /// «Dùng tệp đã tải lên»: a file of the unit chosen for one more leaf.

@@ -54,6 +54,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "_summary.html",
         "_import_form.html",
         "_import_apply.html",
+        "_fields.html",
         "results.html",
         "appraisal.html",
         "_appraisal_row.html",

@@ -200,6 +200,9 @@ async fn after(
 
 /// The field of the edit form a refusal is about, for the message to stand beside it.
 fn edit_field(e: &ServiceError, form: &EditForm) -> &'static str {
+    if let Some(field) = e.field() {
+        return field;
+    }
     let message = e.to_string();
     let until = form.valid_until.trim();
     if matches!(e, ServiceError::NotFound(_)) || message.contains("đơn vị") {
