@@ -84,12 +84,15 @@ pub fn decision_docx(
     now: DateTime<Utc>,
 ) -> std::io::Result<Vec<u8>> {
     let year = now.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).year();
+    let made = now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let fonts = RunFonts::new()
         .ascii(FONT)
         .hi_ansi(FONT)
         .cs(FONT)
         .east_asia(FONT);
     let mut docx = Docx::new()
+        .created_at(&made)
+        .updated_at(&made)
         .page_size(PAGE.0, PAGE.1)
         .page_margin(
             PageMargin::new()

@@ -54,14 +54,16 @@ pub fn write_package<W: Write>(
     details: impl Iterator<Item = std::io::Result<Vec<UnitDetail>>>,
 ) -> std::io::Result<W> {
     let mut zip = zip::ZipWriter::new_stream(out);
+    let options = options(now);
     let decision = decision_docx(results, issuing, now)?;
     let name = plain_name(super::decision::file_name(results).trim_end_matches(".docx"));
-    add(&mut zip, &format!("{name}.docx"), &decision)?;
+    add(&mut zip, options, &format!("{name}.docx"), &decision)?;
     drop(decision);
     let annex = crate::excel::ranking_workbook(results, issuing.issuer, issuing.annex)
         .map_err(std::io::Error::other)?;
     add(
         &mut zip,
+        options,
         &format!(
             "Phu-luc-{}.xlsx",
             plain_name(&format!("Xếp hạng {}", results.title))
@@ -74,7 +76,7 @@ pub fn write_package<W: Write>(
         for detail in chunk? {
             let sheet = crate::excel::self_assessment_workbook(&detail, issuing.issuer)
                 .map_err(std::io::Error::other)?;
-            add(&mut zip, &sheet_path(&detail, &mut taken), &sheet)?;
+            add(&mut zip, options, &sheet_path(&detail, &mut taken), &sheet)?;
         }
     }
     Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
@@ -97,13 +99,34 @@ fn sheet_path(detail: &UnitDetail, taken: &mut HashSet<String>) -> String {
     path
 }
 
-/// One file of the package, stored as it is.
+/// How every file of the package is written: stored as it is (a .docx or .xlsx is a zip
+/// already), dated when the package is made, in Vietnam's time as zip dates are local.
+fn options(now: DateTime<Utc>) -> SimpleFileOptions {
+    use chrono::{Datelike, Timelike};
+    let t = now.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh);
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    // Every field fits its type; a year outside 1980–2107 keeps zip's default date.
+    let made = zip::DateTime::from_date_and_time(
+        u16::try_from(t.year()).unwrap_or_default(),
+        t.month() as u8,
+        t.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+    );
+    match made {
+        Ok(made) => options.last_modified_time(made),
+        Err(_) => options,
+    }
+}
+
+/// One file of the package.
 fn add<W: Write>(
     zip: &mut zip::ZipWriter<zip::write::StreamWriter<W>>,
+    options: SimpleFileOptions,
     name: &str,
     bytes: &[u8],
 ) -> std::io::Result<()> {
-    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     zip.start_file(name, options)
         .map_err(std::io::Error::other)?;
     zip.write_all(bytes)
