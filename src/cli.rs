@@ -322,7 +322,8 @@ async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<Exit
         .with_secure_cookies(config.secure_cookies)
         .with_trusted_proxies(config.trusted_proxies.clone())
         .with_issuer(&config.issuer)
-        .with_annex(config.annex.clone());
+        .with_annex(config.annex.clone())
+        .with_decision(config.decision.clone());
     let stop = crate::startup::stop_requested();
     println!(
         "parindex đang chạy tại http://{} (Ctrl-C hoặc SIGTERM để dừng)",

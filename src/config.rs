@@ -10,6 +10,7 @@
 //! | `issuer` | `PARINDEX_ISSUER` | `Sở Nội vụ` (above exported tables) |
 //! | `secure_cookies` | `PARINDEX_SECURE_COOKIES` | `false` (set behind HTTPS) |
 //! | `[annex]` `parent`, `decision`, `place`, `signer_title`, `signer_name` | (file only) | the ranking annex's letterhead: no parent body, a decision line to fill in, dots for the place, «GIÁM ĐỐC» |
+//! | `[decision]` `basis`, `proposer`, `symbol`, `remedy_days`, `recipients` | (file only) | the draft decision that publishes a round: generic căn cứ lines for the round's year, no «Theo đề nghị của …», «QĐ-SNV», 30 days, nơi nhận «Như Điều 3», the parent body, «Lưu: VT, CCHC» |
 //! | `trusted_proxies` | `PARINDEX_TRUSTED_PROXIES` (comma-separated) | none: the peer's address is the client's |
 //! | `[s3]` `bucket`, `endpoint`, `region`, `access_key_id`, `secret_access_key` | `PARINDEX_S3_BUCKET`, `PARINDEX_S3_ENDPOINT`, `PARINDEX_S3_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` | unset: evidence files in `data_dir/evidence` |
 
@@ -41,6 +42,9 @@ pub struct Config {
     /// The ranking annex's letterhead and signature (`[annex]`: `parent`, `decision`,
     /// `place`, `signer_title`, `signer_name`).
     pub annex: crate::excel::annex::Annex,
+    /// The draft decision that publishes a round's results (`[decision]`: `basis`,
+    /// `proposer`, `symbol`, `remedy_days`, `recipients`); signed as the annex is.
+    pub decision: crate::document::decision::Decision,
 }
 
 impl Default for Config {
@@ -55,6 +59,7 @@ impl Default for Config {
             issuer: "Sở Nội vụ".into(),
             trusted_proxies: Vec::new(),
             annex: Default::default(),
+            decision: Default::default(),
         }
     }
 }

@@ -32,6 +32,7 @@ impl Application {
                 trusted_proxies: Arc::new(Vec::new()),
                 issuer: "Sở Nội vụ".into(),
                 annex: Arc::new(Default::default()),
+                decision: Arc::new(Default::default()),
             },
         })
     }
@@ -45,6 +46,12 @@ impl Application {
     /// The ranking annex's letterhead and signature.
     pub fn with_annex(mut self, annex: crate::excel::annex::Annex) -> Application {
         self.state.annex = Arc::new(annex);
+        self
+    }
+
+    /// The draft decision's căn cứ lines, symbol, deadline and recipients.
+    pub fn with_decision(mut self, decision: crate::document::decision::Decision) -> Application {
+        self.state.decision = Arc::new(decision);
         self
     }
 

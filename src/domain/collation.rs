@@ -41,20 +41,27 @@ pub fn sort_vi<T>(items: &mut [T], name: impl Fn(&T) -> &str) {
     items.sort_by(|x, y| compare_vi(name(x), name(y)));
 }
 
-/// A name as a search matches it: lower case, without tones or marks, «đ» as «d», so that
-/// «an khanh», «An Khánh» and «AN KHÁNH» find «UBND phường An Khánh».
-pub fn search_key(s: &str) -> String {
+/// A text without tones or marks, «đ» as «d» and «Đ» as «D», case kept: «Sở Nội vụ» →
+/// «So Noi vu». What a search compares, and what names a file for systems that garble
+/// Vietnamese letters.
+pub fn without_marks(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::char::is_combining_mark;
     fold_lookalikes(s)
         .nfd()
         .filter(|c| !is_combining_mark(*c))
         .map(|c| match c {
-            'đ' | 'Đ' => 'd',
+            'đ' => 'd',
+            'Đ' => 'D',
             c => c,
         })
-        .collect::<String>()
-        .to_lowercase()
+        .collect()
+}
+
+/// A name as a search matches it: lower case, without tones or marks, «đ» as «d», so that
+/// «an khanh», «An Khánh» and «AN KHÁNH» find «UBND phường An Khánh».
+pub fn search_key(s: &str) -> String {
+    without_marks(s).to_lowercase()
 }
 
 /// Whether `name` matches what was typed in a search box (every word, in any order).

@@ -1,16 +1,20 @@
-//! Downloads: a file under its Vietnamese name, and Excel workbooks built off the async
-//! runtime, small ones whole and large ones streamed as they are compressed.
+//! Downloads: a file under its Vietnamese name, and files built off the async runtime
+//! (Excel workbooks, the Word decision, the publication package), small ones whole and
+//! large ones streamed as they are compressed.
 
 use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use unicode_normalization::UnicodeNormalization;
 
 use super::error::{HttpError, Result};
 
 /// The media type of an Excel workbook.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+/// The media type of a Word document.
+pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+/// The media type of a zip archive.
+pub const ZIP: &str = "application/zip";
 
 /// A file answered as a download under `file_name`.
 pub fn attachment(file_name: &str, media_type: &str, body: Body) -> Response {
@@ -30,24 +34,35 @@ pub async fn xlsx_download(
     file_name: &str,
     build: impl FnOnce() -> std::result::Result<Vec<u8>, rust_xlsxwriter::XlsxError> + Send + 'static,
 ) -> Result<Response> {
+    built_download(file_name, XLSX, build).await
+}
+
+/// Builds a small file of `media_type` on a blocking thread and answers it as a download
+/// under `file_name`.
+pub async fn built_download<E: std::fmt::Display + Send + 'static>(
+    file_name: &str,
+    media_type: &str,
+    build: impl FnOnce() -> std::result::Result<Vec<u8>, E> + Send + 'static,
+) -> Result<Response> {
     let bytes = tokio::task::spawn_blocking(build)
         .await
         .map_err(|e| HttpError::internal(&e))?
-        .map_err(|e| workbook_failed(file_name, &e))?;
-    Ok(xlsx_response(file_name, Body::from(bytes)))
+        .map_err(|e| file_failed(file_name, &e))?;
+    Ok(attachment(file_name, media_type, Body::from(bytes)))
 }
 
-fn workbook_failed(file_name: &str, e: &dyn std::fmt::Display) -> HttpError {
-    tracing::error!(error = %e, file = file_name, "workbook");
+fn file_failed(file_name: &str, e: &dyn std::fmt::Display) -> HttpError {
+    tracing::error!(error = %e, file = file_name, "download");
+    let what = if file_name.ends_with(".xlsx") {
+        "tệp Excel"
+    } else {
+        "tệp"
+    };
     HttpError::new(
         axum::http::StatusCode::INTERNAL_SERVER_ERROR,
         "internal",
-        "Không tạo được tệp Excel. Vui lòng thử lại sau.",
+        format!("Không tạo được {what}. Vui lòng thử lại sau."),
     )
-}
-
-fn xlsx_response(file_name: &str, body: Body) -> Response {
-    attachment(file_name, XLSX, body)
 }
 
 /// How long a download may stall (the client reading nothing) before it is given up.
@@ -73,12 +88,14 @@ impl Watch {
         self.0.is_closed()
     }
 
-    /// An error for a builder to stop with once the client left.
+    /// An error for a workbook's builder to stop with once the client left.
     pub fn gone() -> rust_xlsxwriter::XlsxError {
-        rust_xlsxwriter::XlsxError::IoError(std::io::Error::new(
-            std::io::ErrorKind::BrokenPipe,
-            "the client left",
-        ))
+        rust_xlsxwriter::XlsxError::IoError(Watch::gone_io())
+    }
+
+    /// The same for a writer of any other file.
+    pub fn gone_io() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client left")
     }
 }
 
@@ -136,6 +153,24 @@ pub async fn xlsx_stream(
     + Send
     + 'static,
 ) -> Result<Response> {
+    stream_download(file_name, XLSX, move |writer, watch| {
+        build(watch)
+            .and_then(|mut workbook| workbook.save_to_writer(writer))
+            .map_err(|e| e.to_string())
+    })
+    .await
+}
+
+/// Writes a large file of `media_type` on a blocking thread and streams it to the client as
+/// `write` writes it, as [`xlsx_stream`] does a workbook: one of the same few export slots,
+/// an error answered while no byte has left, a cut download after.
+pub async fn stream_download(
+    file_name: &str,
+    media_type: &'static str,
+    write: impl FnOnce(&mut (dyn std::io::Write + Send), &Watch) -> std::result::Result<(), String>
+    + Send
+    + 'static,
+) -> Result<Response> {
     use std::io::Write;
     const CHUNK: usize = 64 * 1024;
     let permit = EXPORTS
@@ -158,12 +193,9 @@ pub async fn xlsx_stream(
         );
         let watch = Watch(writer.get_ref().tx.clone());
         let saved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            build(&watch)
-                .and_then(|mut workbook| workbook.save_to_writer(&mut writer))
-                .map_err(|e| e.to_string())
-                .and_then(|()| writer.flush().map_err(|e| e.to_string()))
+            write(&mut writer, &watch).and_then(|()| writer.flush().map_err(|e| e.to_string()))
         }))
-        .unwrap_or_else(|_| Err("panic while writing the workbook".into()));
+        .unwrap_or_else(|_| Err("panic while writing the file".into()));
         let Err(e) = saved else { return };
         let channel = writer.get_mut();
         match channel.started.take() {
@@ -172,22 +204,22 @@ pub async fn xlsx_stream(
                 let _ = started.send(Err(e));
             }
             None => {
-                tracing::error!(error = %e, file = name, "workbook download cut short");
+                tracing::error!(error = %e, file = name, "download cut short");
                 let _ = channel.send(Err(std::io::Error::other(e)));
             }
         }
     });
     match started_rx.await {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(workbook_failed(file_name, &e)),
+        Ok(Err(e)) => return Err(file_failed(file_name, &e)),
         Err(_) => {
-            // The writer ended with neither a byte nor an error: a workbook always has
-            // bytes, but answer rather than hang.
-            return Err(workbook_failed(file_name, &"writer ended without output"));
+            // The writer ended with neither a byte nor an error: a workbook or a zip always
+            // has bytes, but answer rather than hang.
+            return Err(file_failed(file_name, &"writer ended without output"));
         }
     }
     let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-    Ok(xlsx_response(file_name, Body::from_stream(stream)))
+    Ok(attachment(file_name, media_type, Body::from_stream(stream)))
 }
 
 /// RFC 5987 `attr-char`: what may stand unencoded in `filename*`.
@@ -209,15 +241,12 @@ const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
 /// an ASCII `filename` for the rest, with Vietnamese letters stripped of their marks
 /// ("Kế hoạch" → "Ke hoach") rather than lost.
 pub(crate) fn content_disposition(name: &str) -> String {
-    let fallback: String = name
-        .nfd()
-        .filter_map(|c| match c {
-            'đ' => Some('d'),
-            'Đ' | 'Ð' => Some('D'),
-            c if c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\' => Some(c),
-            // Combining marks (the diacritics after NFD) go; other letters become '_'.
-            c if ('\u{0300}'..='\u{036f}').contains(&c) => None,
-            _ => Some('_'),
+    let fallback: String = crate::domain::collation::without_marks(name)
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\' => c,
+            // Letters outside Vietnamese's marks become '_'.
+            _ => '_',
         })
         .collect();
     format!(

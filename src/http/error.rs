@@ -32,7 +32,9 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::Invalid(_) | ServiceError::Rejected { .. } => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        ServiceError::Conflict(_) | ServiceError::Unconfirmed { .. } => StatusCode::CONFLICT,
+        ServiceError::Conflict(_)
+        | ServiceError::Unconfirmed { .. }
+        | ServiceError::NotYet { .. } => StatusCode::CONFLICT,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,

@@ -31,6 +31,8 @@ pub struct AppState {
     pub issuer: String,
     /// The ranking annex's letterhead and signature.
     pub annex: std::sync::Arc<crate::excel::annex::Annex>,
+    /// What the draft decision publishing a round says beyond the annex's letterhead.
+    pub decision: std::sync::Arc<crate::document::decision::Decision>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: std::sync::Arc<Vec<std::net::IpAddr>>,
 }

@@ -248,6 +248,24 @@ pub async fn details(ctx: &Context, who: &Who, round_id: i64) -> Result<(RoundRe
     Ok((results, round))
 }
 
+/// What the draft decision and the publication package are made of: the published
+/// results and their round, for whoever may download the ranking (everyone signed in once
+/// published). Before publication there is nothing to publish: those who may download the
+/// ranking are told so (`not_published`), the others get the ranking's own refusal.
+pub async fn publication(ctx: &Context, who: &Who, round_id: i64) -> Result<(RoundResults, Round)> {
+    let results = exportable_results(ctx, who, round_id).await?;
+    if results.published_at.is_none() {
+        return Err(super::ServiceError::NotYet {
+            code: "not_published",
+            message: "Kết quả kỳ đánh giá này chưa được công bố. Dự thảo quyết định công bố và \
+                      hồ sơ công bố chỉ lập được sau khi công bố kết quả (Quản trị → Công bố kết quả)."
+                .into(),
+        });
+    }
+    let round = ctx.store.round(round_id).await?;
+    Ok((results, round))
+}
+
 /// A unit's detail for whoever may read its self-assessment.
 pub async fn unit_detail(
     ctx: &Context,

@@ -113,6 +113,11 @@ pub enum ServiceError {
     /// gaps, a publication): its stable code, and the message naming what to confirm.
     #[error("{message}")]
     Unconfirmed { code: &'static str, message: String },
+    /// Asked before the round has reached the state it needs (the decision that publishes
+    /// the results, before they are published): 409 with its stable code
+    /// (`not_published`).
+    #[error("{message}")]
+    NotYet { code: &'static str, message: String },
     /// An upload larger than the configured limit; the message gives the limit.
     #[error("{0}")]
     TooLarge(String),
@@ -148,7 +153,7 @@ impl ServiceError {
             ServiceError::Unauthenticated(_) => "unauthenticated",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::RateLimited(_) => "rate_limited",
-            ServiceError::Unconfirmed { code, .. } => code,
+            ServiceError::Unconfirmed { code, .. } | ServiceError::NotYet { code, .. } => code,
             ServiceError::TooLarge(_) => "file_too_large",
             ServiceError::Files(_) | ServiceError::Internal(_) => "internal",
             ServiceError::Store(StoreError::NotFound(_)) => "not_found",

@@ -303,6 +303,22 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     spawn_app_with(now, Vec::new(), None).await
 }
 
+/// The app with the exports' letterheads of `config` (`issuer`, `[annex]`, `[decision]`),
+/// as `parindex serve` sets them from its configuration file.
+pub async fn spawn_app_configured(config: &parindex::config::Config) -> TestApp {
+    let (issuer, annex, decision) = (
+        config.issuer.clone(),
+        config.annex.clone(),
+        config.decision.clone(),
+    );
+    spawn_app_served(t("01/12/2023 08:00"), None, move |app| {
+        app.with_issuer(&issuer)
+            .with_annex(annex)
+            .with_decision(decision)
+    })
+    .await
+}
+
 /// The app keeping evidence in `files` (an S3 bucket, say) instead of a local folder;
 /// `files_dir` is then left empty.
 pub async fn spawn_app_with_files(files: parindex::files::FileStore) -> TestApp {
@@ -320,6 +336,15 @@ async fn spawn_app_with(
     proxies: Vec<std::net::IpAddr>,
     files: Option<parindex::files::FileStore>,
 ) -> TestApp {
+    spawn_app_served(now, files, move |app| app.with_trusted_proxies(proxies)).await
+}
+
+/// The app, set up by `configure` before it serves.
+async fn spawn_app_served(
+    now: DateTime<Utc>,
+    files: Option<parindex::files::FileStore>,
+    configure: impl FnOnce(Application) -> Application,
+) -> TestApp {
     let db = TestDb::new().await;
     let clock = ManualClock::at(now);
     let files_dir = tempfile::tempdir().expect("temp dir for evidence files");
@@ -334,8 +359,8 @@ async fn spawn_app_with(
         files,
     )
     .await
-    .expect("bind")
-    .with_trusted_proxies(proxies);
+    .expect("bind");
+    let app = configure(app);
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp {

@@ -22,7 +22,10 @@ pub(super) const TAGS: [(&str, &str); 10] = [
         "rounds",
         "Kỳ đánh giá: danh sách, kết quả, tạo, thời gian, gia hạn, công bố",
     ),
-    ("exports", "Tệp Excel của kỳ đánh giá và của đơn vị"),
+    (
+        "exports",
+        "Tệp Excel của kỳ đánh giá và của đơn vị; dự thảo quyết định công bố (Word) và trọn bộ hồ sơ công bố (zip)",
+    ),
     (
         "self-assessment",
         "Tự đánh giá, tự chấm điểm: đọc, lưu, gửi, rút lại, nhật ký",

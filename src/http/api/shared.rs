@@ -18,8 +18,8 @@ pub struct ErrorBody {
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable code: `unauthenticated`, `forbidden`, `csrf`, `deadline_closed`,
-    /// `invalid_input`, `invalid_body`, `invalid_path`, `conflict`, `not_found`,
-    /// `rate_limited`, `file_too_large`, `internal`.
+    /// `invalid_input`, `invalid_body`, `invalid_path`, `conflict`, `not_published`,
+    /// `not_found`, `rate_limited`, `file_too_large`, `internal`.
     pub code: String,
     /// What went wrong, in Vietnamese, for people.
     pub message: String,
@@ -52,24 +52,64 @@ impl utoipa::IntoResponses for XlsxDownload {
         String,
         utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
     > {
-        use utoipa::PartialSchema;
-        use utoipa::openapi::header::HeaderBuilder;
-        use utoipa::openapi::response::ResponseBuilder;
-        use utoipa::openapi::{ContentBuilder, ObjectBuilder, Type};
-        let file_name = HeaderBuilder::new()
-            .schema(ObjectBuilder::new().schema_type(Type::String))
-            .description(Some("attachment; the file name"))
-            .build();
-        let response = ResponseBuilder::new()
-            .description("The workbook, as an attachment")
-            .content(
-                crate::http::download::XLSX,
-                ContentBuilder::new().schema(Some(Binary::schema())).build(),
-            )
-            .header("content-disposition", file_name)
-            .build();
-        [("200".to_string(), response.into())].into()
+        attachment_response(
+            crate::http::download::XLSX,
+            "The workbook, as an attachment",
+        )
     }
+}
+
+/// A Word document answered as an attachment (200).
+pub struct DocxDownload;
+
+impl utoipa::IntoResponses for DocxDownload {
+    fn responses() -> std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+    > {
+        attachment_response(
+            crate::http::download::DOCX,
+            "The document, as an attachment",
+        )
+    }
+}
+
+/// A zip archive answered as an attachment (200).
+pub struct ZipDownload;
+
+impl utoipa::IntoResponses for ZipDownload {
+    fn responses() -> std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::response::Response>,
+    > {
+        attachment_response(crate::http::download::ZIP, "The archive, as an attachment")
+    }
+}
+
+/// The 200 of a download: the bytes of `media_type`, and the file's name in
+/// `content-disposition`.
+fn attachment_response(
+    media_type: &str,
+    description: &str,
+) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>>
+{
+    use utoipa::PartialSchema;
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::response::ResponseBuilder;
+    use utoipa::openapi::{ContentBuilder, ObjectBuilder, Type};
+    let file_name = HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::String))
+        .description(Some("attachment; the file name"))
+        .build();
+    let response = ResponseBuilder::new()
+        .description(description)
+        .content(
+            media_type,
+            ContentBuilder::new().schema(Some(Binary::schema())).build(),
+        )
+        .header("content-disposition", file_name)
+        .build();
+    [("200".to_string(), response.into())].into()
 }
 
 /// The answer to a creation: the new record's id.
