@@ -482,11 +482,33 @@ async fn a_refused_explanation_answer_keeps_what_was_typed_beside_the_error() {
     assert_eq!(answer.status, 422, "{}", answer.body);
     assert!(answer.body.contains(&long), "the typing is kept");
     assert!(
-        beside(&answer.body, "g2-1-loi").contains("tối đa 8000 ký tự"),
+        beside(&answer.body, "g2-1-loi").contains(&format!(
+            "«Nội dung giải trình» dài tối đa 8.000 ký tự; nội dung đã nhập có {} ký tự",
+            parindex::domain::points::thousands(long.chars().count() as u64)
+        )),
         "{}",
         answer.body
     );
     assert!(answer.body.contains("/giai-trinh/2.1#tc-2.1\""));
+    let (status, body) = send_json(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("/api/rounds/{round}/units/{unit}/explanations/2.1"),
+        json!({ "text": long }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        (&body["error"]["code"], &body["error"]["field"]),
+        (&json!("invalid_input"), &json!("text"))
+    );
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("«Nội dung giải trình» dài tối đa 8.000 ký tự"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -600,5 +622,73 @@ async fn the_page_indexes_its_areas_with_progress_and_the_review_shows_not_appli
     assert!(
         review.contains("Lý do:</em> Năm 2023 không có hồ sơ trễ hạn"),
         "{review}"
+    );
+}
+
+#[tokio::test]
+async fn a_text_over_its_limit_is_refused_in_vietnamese_words_and_numbers_on_the_page_and_the_api()
+{
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    app.clock.set(t("05/01/2024"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let long = "ệ".repeat(8_001);
+    let says = "«Giải thích, căn cứ chấm điểm» dài tối đa 8.000 ký tự; nội dung đã nhập có \
+                8.001 ký tự — hãy rút gọn 1 ký tự.";
+    for htmx in [false, true] {
+        let answer = post(
+            &app,
+            &officer,
+            &format!("/ky/{round}/don-vi/{unit}/tu-cham-diem/2.1"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "judged"),
+                ("points", "1"),
+                ("explanation", &long),
+            ],
+            htmx,
+        )
+        .await;
+        assert_eq!(answer.status, 422, "htmx={htmx}: {}", answer.body);
+        assert!(
+            beside(&answer.body, "f2-1-exp-loi").ends_with(says),
+            "{}",
+            beside(&answer.body, "f2-1-exp-loi")
+        );
+        assert!(!answer.body.contains("(explanation)"));
+        assert!(answer.body.contains(&long), "the typing is kept");
+    }
+    // The API: the same words, its stable code and the field as it names it.
+    let (status, body) = send_json(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("/api/rounds/{round}/units/{unit}/self-assessment/2.1"),
+        json!({ "input": { "kind": "judged", "points": "1" }, "explanation": long }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_input");
+    assert_eq!(body["error"]["field"], "explanation");
+    assert_eq!(body["error"]["message"], says);
+    // A reason for not applicable over its 2.000 characters.
+    let (status, body) = send_json(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("/api/rounds/{round}/units/{unit}/self-assessment/1.3"),
+        json!({ "input": null, "not_applicable": true, "na_reason": "x".repeat(2_500) }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "na_reason");
+    assert_eq!(
+        body["error"]["message"],
+        "«Lý do không áp dụng» dài tối đa 2.000 ký tự; nội dung đã nhập có 2.500 ký tự — \
+         hãy rút gọn 500 ký tự."
     );
 }

@@ -72,6 +72,10 @@ struct Refused {
 /// names what is wrong in words (the comment, not applicable, the score).
 fn field_of(e: &ServiceError, message: &str) -> &'static str {
     match e {
+        ServiceError::Rejected {
+            field: Some(field @ ("points" | "comment" | "not_applicable")),
+            ..
+        } => field,
         ServiceError::Invalid(_) if message.contains("nhận xét") => "comment",
         ServiceError::Invalid(_) if message.contains("Không áp dụng") => "not_applicable",
         ServiceError::Invalid(_) if message.contains("không áp dụng") => "points",

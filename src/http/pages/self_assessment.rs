@@ -102,6 +102,27 @@ fn from_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request")
 }
 
+/// The fields of a leaf's forms that show a message beside them; a refusal about any
+/// other (the leaf's code in the address, the leaves of a citation) stands above its form.
+fn shown_beside(form: &str, field: &str) -> bool {
+    const LEAF: [&str; 8] = [
+        "met",
+        "numerator",
+        "denominator",
+        "points",
+        "count",
+        "explanation",
+        "not_applicable",
+        "na_reason",
+    ];
+    const CITATION: [&str; 4] = ["document_number", "issued_on", "summary", "pages"];
+    match form {
+        "leaf" => LEAF.contains(&field),
+        "citation" => CITATION.contains(&field),
+        _ => false,
+    }
+}
+
 /// A refusal of one of a leaf's forms, as [`answer`] shows it beside that form.
 fn refused_beside(
     leaf: &str,
@@ -114,7 +135,7 @@ fn refused_beside(
         status,
         message,
         form,
-        field,
+        field: field.filter(|f| shown_beside(form, f)),
         typed: None,
         kept: Vec::new(),
         locked: false,
