@@ -194,6 +194,19 @@ async fn a_stale_save_shows_the_other_value_keeps_the_typing_and_the_next_save_g
     );
     assert!(answer.body.contains("value=\"1,5\""));
     assert!(answer.body.contains("Theo báo cáo quý IV"));
+    // Beside the refused 1,5 no points are computed; the head's 1 is labelled as stored.
+    assert!(
+        answer.body.contains(
+            "<output id=\"f2-1-points\" class=\"computed\" aria-live=\"polite\"></output>"
+        ),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer
+            .body
+            .contains("<span class=\"badge ok\">Đã lưu: 1 điểm</span>")
+    );
     // The form now carries the version seen in the message: saving again replaces it.
     assert!(
         answer
@@ -218,6 +231,16 @@ async fn a_stale_save_shows_the_other_value_keeps_the_typing_and_the_next_save_g
     .await;
     assert_eq!(again.status, 200, "{}", again.body);
     assert!(again.body.contains("Đã lưu"));
+    assert!(
+        again
+            .body
+            .contains("aria-live=\"polite\">1,5 điểm</output>")
+    );
+    assert!(
+        again
+            .body
+            .contains("<span class=\"badge ok\">1,5 điểm</span>")
+    );
 }
 
 #[tokio::test]
@@ -691,4 +714,52 @@ async fn a_text_over_its_limit_is_refused_in_vietnamese_words_and_numbers_on_the
         "«Lý do không áp dụng» dài tối đa 2.000 ký tự; nội dung đã nhập có 2.500 ký tự — \
          hãy rút gọn 500 ký tự."
     );
+}
+
+#[tokio::test]
+async fn beside_a_refused_value_no_points_are_computed_and_the_stored_ones_say_so() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    app.clock.set(t("05/01/2024"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let path = format!("/ky/{round}/don-vi/{unit}/tu-cham-diem/2.1");
+    let saved = post(
+        &app,
+        &officer,
+        &path,
+        &[("csrf", &csrf), ("kind", "judged"), ("points", "1")],
+        true,
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(saved.body.contains("aria-live=\"polite\">1 điểm</output>"));
+    for htmx in [false, true] {
+        let answer = post(
+            &app,
+            &officer,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("kind", "judged"),
+                ("points", "2,75"),
+                ("expected_version", "1"),
+            ],
+            htmx,
+        )
+        .await;
+        assert_eq!(answer.status, 422, "{}", answer.body);
+        let leaf = &answer.body[answer.body.find("id=\"tc-2.1\"").expect("leaf")..];
+        assert!(
+            leaf.contains(
+                "<output id=\"f2-1-points\" class=\"computed\" aria-live=\"polite\"></output>"
+            ),
+            "htmx={htmx}: {leaf}"
+        );
+        assert!(
+            leaf.contains("<span class=\"badge ok\">Đã lưu: 1 điểm</span>"),
+            "{leaf}"
+        );
+    }
 }
