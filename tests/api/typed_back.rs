@@ -640,7 +640,10 @@ async fn the_page_indexes_its_areas_with_progress_and_the_review_shows_not_appli
     // From the sticky bar: what is missing, and the review before submitting.
     let bar = &html[html.find("id=\"tong-diem\"").expect("bar")..];
     let bar = &bar[..bar.find("</div>").expect("end")];
-    assert!(bar.contains("Còn thiếu gì? Xem lại và gửi"), "{bar}");
+    assert!(
+        bar.contains("Còn thiếu gì?<span class=\"more\"> Xem lại và gửi"),
+        "{bar}"
+    );
     let review = page(format!("/ky/{round}/don-vi/{unit}/xem-lai")).await;
     assert!(
         review.contains("Lý do:</em> Năm 2023 không có hồ sơ trễ hạn"),

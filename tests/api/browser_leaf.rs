@@ -1,0 +1,111 @@
+//! The self-assessment page's way-finding in a real headless Chromium: the sticky bar and
+//! the area index on a phone (taps of 44 px, no stray separator, the submitted state).
+//! Screenshots go to target/test-output/screenshots (browser-leaf-*.png).
+
+use fantoccini::Client;
+use serde_json::json;
+
+use crate::browser::{chrome, screenshot, sign_in};
+use crate::helpers::{Browser, send_json, small_round, spawn_app, t};
+
+async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// The sticky bar as the user sees it: its text, line by line, and the address and
+/// height of each link in it.
+async fn bar(c: &Client) -> (Vec<String>, Vec<(String, f64)>) {
+    let seen = js(
+        c,
+        r#"var bar = document.getElementById("tong-diem");
+           return [bar.innerText.split("\n").map(function (l) { return l.trim(); }).filter(Boolean),
+                   Array.from(bar.querySelectorAll("a")).filter(function (a) { return a.offsetParent; })
+                     .map(function (a) { return [a.getAttribute("href"), a.getBoundingClientRect().height]; })];"#,
+    )
+    .await;
+    serde_json::from_value(seen).expect("bar")
+}
+
+#[tokio::test]
+async fn on_a_phone_the_bar_and_the_area_index_are_easy_to_tap_and_a_submission_shows_in_the_bar() {
+    let Some(browser) = chrome().await else {
+        return;
+    };
+    let c = &browser.client;
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    app.clock.set(t("05/01/2024 10:30"));
+    app.sign_in_as("a.canbo").await;
+    sign_in(c, &app, "a.canbo").await;
+    let page = app.url(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"));
+    c.set_window_size(390, 844).await.expect("phone size");
+    c.goto(&page).await.expect("goto");
+
+    // The area index: every link at least 44 px tall.
+    let heights: Vec<(String, f64)> = serde_json::from_value(
+        js(
+            c,
+            r#"return Array.from(document.querySelectorAll(".area-index a"))
+                 .map(function (a) { return [a.textContent, a.getBoundingClientRect().height]; });"#,
+        )
+        .await,
+    )
+    .expect("index");
+    assert_eq!(heights.len(), 3, "{heights:?}");
+    for (area, height) in &heights {
+        assert!(*height >= 44.0, "{area}: {height} px");
+    }
+    // The bar: no line starts or ends with a separator; its links tall enough to tap.
+    let (lines, links) = bar(c).await;
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.starts_with('·') && !l.ends_with('·')),
+        "{lines:?}"
+    );
+    assert!(lines[0].starts_with("Điểm tự chấm 0 / 7"), "{lines:?}");
+    assert_eq!(
+        links
+            .iter()
+            .map(|(href, _)| href.as_str())
+            .collect::<Vec<_>>(),
+        ["#tc-1.1", &format!("/ky/{round}/don-vi/{unit}/xem-lai")]
+    );
+    for (href, height) in &links {
+        assert!(*height >= 44.0, "{href}: {height} px");
+    }
+    screenshot(c, "browser-leaf-1-dien-thoai").await;
+
+    // Submitted by the head: the bar says so and leads only to the review.
+    let head = Browser::default();
+    let csrf = app.sign_in_with(&head, "a.thutruong").await;
+    let (status, body) = send_json(
+        &app,
+        &head,
+        &csrf,
+        "POST",
+        &format!("/api/rounds/{round}/units/{unit}/submit?confirm_gaps=true"),
+        json!({}),
+    )
+    .await;
+    assert!(status < 300, "{status} {body}");
+    c.goto(&page).await.expect("reload");
+    let (lines, links) = bar(c).await;
+    let text = lines.join(" ");
+    assert!(
+        text.contains("Đã gửi lúc 10:30 ngày 05/01/2024"),
+        "{lines:?}"
+    );
+    assert!(
+        !text.contains("Chưa chấm") && !text.contains("Còn thiếu gì"),
+        "{lines:?}"
+    );
+    assert_eq!(links.len(), 1, "only the review: {links:?}");
+    assert_eq!(links[0].0, format!("/ky/{round}/don-vi/{unit}/xem-lai"));
+    assert!(links[0].1 >= 44.0, "{links:?}");
+    assert!(lines.iter().all(|l| !l.starts_with('·')), "{lines:?}");
+    screenshot(c, "browser-leaf-2-dien-thoai-da-gui").await;
+}
