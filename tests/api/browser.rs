@@ -175,6 +175,34 @@ pub(crate) async fn click(c: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
+/// Clicks `css` once scrolled to the middle of the window (clear of the sticky bar).
+pub(crate) async fn tap(c: &Client, css: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+        vec![serde_json::json!(css)],
+    )
+    .await
+    .expect("scroll");
+    click(c, css).await;
+}
+
+/// Runs `script` in the page and returns what it returns.
+pub(crate) async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// Marks the page now shown, for [`still_the_marked_page`] to tell it was not reloaded.
+pub(crate) async fn mark_page(c: &Client) {
+    js(c, "window.parindexMarked = true").await;
+}
+
+/// Whether the page marked by [`mark_page`] is still the one shown (nothing reloaded it).
+pub(crate) async fn still_the_marked_page(c: &Client) -> bool {
+    js(c, "return window.parindexMarked === true").await == serde_json::json!(true)
+}
+
 pub(crate) async fn save_leaf(c: &Client, leaf: &str) {
     let button = format!("[id='tc-{leaf}'] form > button[type=submit]");
     c.find(Locator::Css(&button))

@@ -5,13 +5,20 @@
 use fantoccini::Client;
 use serde_json::json;
 
-use crate::browser::{chrome, screenshot, sign_in};
-use crate::helpers::{Browser, send_json, small_round, spawn_app, t};
+use crate::browser::{
+    chrome, js, mark_page, screenshot, sign_in, still_the_marked_page, tap, wait_text,
+};
+use crate::helpers::{Browser, TestApp, send_json, small_round, spawn_app, t};
 
-async fn js(c: &Client, script: &str) -> serde_json::Value {
-    c.execute(script, vec![])
-        .await
-        .unwrap_or_else(|e| panic!("{script}: {e}"))
+/// A round with one unit, open for self-assessment at 10:30 on 05/01/2024, and its officer
+/// signed in in the browser: (the app, the round, the unit).
+async fn officer_signed_in(c: &Client) -> (TestApp, i64, i64) {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.clock.set(t("05/01/2024 10:30"));
+    app.sign_in_as("a.canbo").await; // gives the test password
+    sign_in(c, &app, "a.canbo").await;
+    (app, r.round, r.units[0])
 }
 
 /// The sticky bar as the user sees it: its text, line by line, and the address and
@@ -34,12 +41,7 @@ async fn on_a_phone_the_bar_and_the_area_index_are_easy_to_tap_and_a_submission_
         return;
     };
     let c = &browser.client;
-    let app = spawn_app().await;
-    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
-    let (round, unit) = (r.round, r.units[0]);
-    app.clock.set(t("05/01/2024 10:30"));
-    app.sign_in_as("a.canbo").await;
-    sign_in(c, &app, "a.canbo").await;
+    let (app, round, unit) = officer_signed_in(c).await;
     let page = app.url(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"));
     c.set_window_size(390, 844).await.expect("phone size");
     c.goto(&page).await.expect("goto");
@@ -108,4 +110,71 @@ async fn on_a_phone_the_bar_and_the_area_index_are_easy_to_tap_and_a_submission_
     assert!(links[0].1 >= 44.0, "{links:?}");
     assert!(lines.iter().all(|l| !l.starts_with('·')), "{lines:?}");
     screenshot(c, "browser-leaf-2-dien-thoai-da-gui").await;
+}
+
+/// The choices of a leaf's «Dùng tệp đã tải lên» (empty while the form is hidden).
+async fn reusable(c: &Client, leaf: &str) -> Vec<String> {
+    let script = format!(
+        r#"var form = document.querySelector("[id='tc-{leaf}'] form.reuse");
+           if (!form || form.hidden) {{ return []; }}
+           return Array.from(form.querySelectorAll("option")).slice(1).map(function (o) {{ return o.textContent; }});"#
+    );
+    serde_json::from_value(js(c, &script).await).expect("options")
+}
+
+#[tokio::test]
+async fn a_file_uploaded_in_place_can_be_used_on_another_leaf_at_once() {
+    let Some(browser) = chrome().await else {
+        return;
+    };
+    let c = &browser.client;
+    let (app, round, unit) = officer_signed_in(c).await;
+    c.set_window_size(1366, 900).await.expect("size");
+    c.goto(&app.url(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem")))
+        .await
+        .expect("goto");
+    assert!(reusable(c, "1.1").await.is_empty(), "no file yet");
+    mark_page(c).await;
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let pdf = dir.path().join("Báo cáo quý IV.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n% bao cao\n%%EOF\n").expect("pdf");
+    c.find(fantoccini::Locator::Css(
+        "[id='tc-2.1'] form.upload input[type=file]",
+    ))
+    .await
+    .expect("file input")
+    .send_keys(pdf.to_str().expect("path"))
+    .await
+    .expect("choose");
+    tap(c, "[id='tc-2.1'] form.upload button[type=submit]").await;
+    wait_text(c, "[id='tc-2.1'] .evidence", "Đã tải lên").await;
+
+    // Offered at once on the other leaves, not on its own.
+    assert_eq!(
+        reusable(c, "1.1").await,
+        ["Báo cáo quý IV.pdf (tiêu chí 2.1)"]
+    );
+    assert!(reusable(c, "2.1").await.is_empty());
+    c.find(fantoccini::Locator::Css("[id='tc-1.1'] form.reuse select"))
+        .await
+        .expect("select")
+        .select_by_label("Báo cáo quý IV.pdf (tiêu chí 2.1)")
+        .await
+        .expect("choose");
+    tap(c, "[id='tc-1.1'] form.reuse button[type=submit]").await;
+    wait_text(c, "[id='tc-1.1'] .evidence ul", "Báo cáo quý IV.pdf").await;
+    // The other leaves now name both leaves the file supports; 1.1 no longer offers it.
+    assert_eq!(
+        reusable(c, "2.2").await,
+        ["Báo cáo quý IV.pdf (tiêu chí 1.1, 2.1)"]
+    );
+    assert!(reusable(c, "1.1").await.is_empty());
+    assert!(still_the_marked_page(c).await, "no reload");
+    js(
+        c,
+        "document.getElementById('tc-2.2').scrollIntoView({block: 'center'})",
+    )
+    .await;
+    screenshot(c, "browser-leaf-3-dung-lai-tep").await;
 }

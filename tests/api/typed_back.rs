@@ -19,11 +19,11 @@ fn no_redirects() -> reqwest::Client {
 }
 
 /// What a page form's post answered.
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     /// Set on a leaf fragment meant to be swapped in place.
-    fragment: bool,
-    body: String,
+    pub(crate) fragment: bool,
+    pub(crate) body: String,
 }
 
 /// Posts a page form (as htmx does, when `htmx`); returns the answer, "/" unescaped.
@@ -38,13 +38,43 @@ async fn post(
     if htmx {
         request = request.header("hx-request", "true");
     }
-    let response = browser.send(request).await;
+    answer_of(browser.send(request).await).await
+}
+
+/// Uploads a file (`name`, `bytes`) with a page's form fields (as htmx does, when `htmx`).
+pub(crate) async fn upload(
+    app: &TestApp,
+    browser: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+    (name, bytes): (&str, &[u8]),
+    htmx: bool,
+) -> Answer {
+    use reqwest::multipart::{Form, Part};
+    let mut form = Form::new();
+    for (field, value) in fields {
+        form = form.text(field.to_string(), value.to_string());
+    }
+    let part = Part::bytes(bytes.to_vec()).file_name(name.to_string());
+    let mut request = no_redirects()
+        .post(app.url(path))
+        .multipart(form.part("file", part));
+    if htmx {
+        request = request.header("hx-request", "true");
+    }
+    answer_of(browser.send(request).await).await
+}
+
+async fn answer_of(response: reqwest::Response) -> Answer {
     Answer {
         status: response.status().as_u16(),
         fragment: response.headers().contains_key("parindex-fragment"),
         body: unescape(&response.text().await.expect("body")),
     }
 }
+
+/// The smallest file the evidence check accepts as a PDF.
+pub(crate) const PDF: &[u8] = b"%PDF-1.4\n% bao cao\n%%EOF\n";
 
 fn unescape(html: &str) -> String {
     html.replace("&#x2f;", "/")
@@ -413,7 +443,6 @@ async fn the_api_refuses_a_date_of_issue_in_the_future_or_before_2000_naming_the
 
 #[tokio::test]
 async fn a_refused_upload_lands_on_its_leaf_with_the_error_beside_the_file_field() {
-    use reqwest::multipart::{Form, Part};
     let app = spawn_app().await;
     let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
     let (round, unit) = (r.round, r.units[0]);
@@ -421,49 +450,25 @@ async fn a_refused_upload_lands_on_its_leaf_with_the_error_beside_the_file_field
     let officer = Browser::default();
     let csrf = app.sign_in_with(&officer, "a.canbo").await;
     let path = format!("/ky/{round}/don-vi/{unit}/tai-lieu");
+    let fields = [("csrf", csrf.as_str()), ("leaf", "2.1")];
     for htmx in [false, true] {
-        let form = Form::new()
-            .text("csrf", csrf.clone())
-            .text("leaf", "2.1")
-            .part(
-                "file",
-                Part::bytes(b"MZ\x90\x00 not a document".to_vec()).file_name("bao-cao.pdf"),
-            );
-        let mut request = no_redirects().post(app.url(&path)).multipart(form);
-        if htmx {
-            request = request.header("hx-request", "true");
-        }
-        let response = officer.send(request).await;
-        let status = response.status().as_u16();
-        let fragment = response.headers().contains_key("parindex-fragment");
-        let body = unescape(&response.text().await.expect("body"));
-        assert_eq!(status, 422, "htmx={htmx}: {body}");
-        assert_eq!(fragment, htmx);
+        let not_a_pdf = ("bao-cao.pdf", &b"MZ\x90\x00 not a document"[..]);
+        let answer = upload(&app, &officer, &path, &fields, not_a_pdf, htmx).await;
+        let body = &answer.body;
+        assert_eq!(answer.status, 422, "htmx={htmx}: {body}");
+        assert_eq!(answer.fragment, htmx);
         assert!(
-            beside(&body, "u2-1-loi").contains("không thuộc loại được chấp nhận"),
+            beside(body, "u2-1-loi").contains("không thuộc loại được chấp nhận"),
             "{body}"
         );
-        assert!(lands_on_leaf(&body, "2.1"));
+        assert!(lands_on_leaf(body, "2.1"));
     }
 
     // Accepted with htmx: the leaf comes back in place, with the file listed.
-    let form = Form::new()
-        .text("csrf", csrf.clone())
-        .text("leaf", "2.1")
-        .part(
-            "file",
-            Part::bytes(b"%PDF-1.4\n% bao cao\n%%EOF\n".to_vec()).file_name("bao-cao.pdf"),
-        );
-    let response = officer
-        .send(
-            no_redirects()
-                .post(app.url(&path))
-                .header("hx-request", "true")
-                .multipart(form),
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 200);
-    let body = response.text().await.expect("body");
+    let pdf = ("bao-cao.pdf", PDF);
+    let answer = upload(&app, &officer, &path, &fields, pdf, true).await;
+    assert_eq!(answer.status, 200);
+    let body = &answer.body;
     assert!(body.trim_start().starts_with("<article"), "{body}");
     assert!(
         body.contains("bao-cao.pdf") && body.contains("Đã tải lên"),
@@ -765,4 +770,54 @@ async fn beside_a_refused_value_no_points_are_computed_and_the_stored_ones_say_s
             "{leaf}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_upload_in_place_brings_the_units_file_list_for_the_other_leaves_and_a_save_does_not() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    app.clock.set(t("05/01/2024"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    // No file yet: every leaf's «Dùng tệp đã tải lên» is there, hidden, and the list empty.
+    let url = app.url(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"));
+    let page = unescape(
+        &officer
+            .send(officer.get(url))
+            .await
+            .text()
+            .await
+            .expect("page"),
+    );
+    assert!(
+        page.contains("<ul id=\"tep-don-vi\" hidden>\n</ul>"),
+        "{page}"
+    );
+    assert_eq!(page.matches("class=\"reuse\" hidden").count(), 5, "{page}");
+
+    let fields = [("csrf", csrf.as_str()), ("leaf", "2.1")];
+    let path = format!("/ky/{round}/don-vi/{unit}/tai-lieu");
+    let pdf = ("Báo cáo quý IV.pdf", PDF);
+    let answer = upload(&app, &officer, &path, &fields, pdf, true).await;
+    assert_eq!(answer.status, 200);
+    let body = &answer.body;
+    let list = &body[body
+        .find("<ul id=\"tep-don-vi\" hidden hx-swap-oob=\"true\">")
+        .expect("the list, out of band")..];
+    assert!(
+        list.contains("data-leaves=\"2.1\">Báo cáo quý IV.pdf (tiêu chí 2.1)</li>"),
+        "{list}"
+    );
+    // A leaf saved changes no file: its answer does not carry the list.
+    let saved = post(
+        &app,
+        &officer,
+        &format!("/ky/{round}/don-vi/{unit}/tu-cham-diem/1.1"),
+        &[("csrf", &csrf), ("kind", "yes_no"), ("met", "dat")],
+        true,
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(!saved.body.contains("tep-don-vi"), "{}", saved.body);
 }

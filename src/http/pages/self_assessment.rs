@@ -567,6 +567,8 @@ fn leaf_fragment(
             evidence,
             // The running totals at the top of the page, swapped in beside the leaf.
             oob => true,
+            // The unit's files, when they changed, for the other leaves' reuse lists.
+            files_changed => matches!(done, Some("upload" | "evidence")),
         },
     )
 }

@@ -52,6 +52,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "publication.html",
         "_leaf.html",
         "_summary.html",
+        "_unit_files.html",
         "_import_form.html",
         "_import_apply.html",
         "results.html",
