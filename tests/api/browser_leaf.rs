@@ -6,7 +6,8 @@ use fantoccini::Client;
 use serde_json::json;
 
 use crate::browser::{
-    chrome, js, mark_page, screenshot, sign_in, still_the_marked_page, tap, wait_text,
+    big_pdf, chrome, fill, js, mark_page, prop_of, screenshot, sign_in, still_the_marked_page, tap,
+    upload_slowly, wait_text,
 };
 use crate::helpers::{Browser, TestApp, send_json, small_round, spawn_app, t};
 
@@ -177,4 +178,37 @@ async fn a_file_uploaded_in_place_can_be_used_on_another_leaf_at_once() {
     )
     .await;
     screenshot(c, "browser-leaf-3-dung-lai-tep").await;
+}
+
+#[tokio::test]
+async fn an_explanations_supplementary_file_uploads_in_place_keeping_the_answer_typed() {
+    let Some(browser) = chrome().await else {
+        return;
+    };
+    let c = &browser.client;
+    let (app, round, unit) = crate::typed_back::asked_to_explain().await;
+    app.sign_in_as("a.canbo").await;
+    sign_in(c, &app, "a.canbo").await;
+    c.set_window_size(1366, 900).await.expect("size");
+    c.goto(&app.url(&format!("/ky/{round}/don-vi/{unit}/giai-trinh")))
+        .await
+        .expect("goto");
+    // An answer being typed, not saved: the upload beside it must leave it as it is.
+    fill(c, "#g2-1", "Đơn vị đã bổ sung biên bản kiểm tra").await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let pdf = big_pdf(dir.path(), "Biên bản kiểm tra.pdf", 3);
+    let done = upload_slowly(
+        c,
+        "[id='bs-2.1'] form.upload",
+        &pdf,
+        ("[id='bs-2.1']", "browser-leaf-4-giai-trinh-dang-tai-len"),
+    )
+    .await;
+    assert!(done.contains("Biên bản kiểm tra.pdf"), "{done}");
+    assert_eq!(
+        prop_of(c, "#g2-1", "value").await.as_deref(),
+        Some("Đơn vị đã bổ sung biên bản kiểm tra")
+    );
+    js(c, "document.getElementById('tc-2.1').scrollIntoView()").await;
+    screenshot(c, "browser-leaf-5-giai-trinh-da-tai-len").await;
 }

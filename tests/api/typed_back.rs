@@ -65,10 +65,17 @@ pub(crate) async fn upload(
     answer_of(browser.send(request).await).await
 }
 
+/// A page as `browser` gets it, "/" unescaped.
+async fn page_of(app: &TestApp, browser: &Browser, path: &str) -> String {
+    let response = browser.send(browser.get(app.url(path))).await;
+    unescape(&response.text().await.expect("page"))
+}
+
 async fn answer_of(response: reqwest::Response) -> Answer {
     Answer {
         status: response.status().as_u16(),
-        fragment: response.headers().contains_key("parindex-fragment"),
+        fragment: response.headers().contains_key("parindex-fragment")
+            || response.headers().contains_key("hx-reswap"),
         body: unescape(&response.text().await.expect("body")),
     }
 }
@@ -476,8 +483,9 @@ async fn a_refused_upload_lands_on_its_leaf_with_the_error_beside_the_file_field
     );
 }
 
-#[tokio::test]
-async fn a_refused_explanation_answer_keeps_what_was_typed_beside_the_error() {
+/// A unit asked to explain leaf 2.1 after appraisal round 1, the clock in the explanation
+/// window: (the app, the round, the unit).
+pub(crate) async fn asked_to_explain() -> (TestApp, i64, i64) {
     let app = spawn_app().await;
     let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
     let (round, unit) = (r.round, r.units[0]);
@@ -495,6 +503,12 @@ async fn a_refused_explanation_answer_keeps_what_was_typed_beside_the_error() {
     .await;
     assert_eq!(status, 204, "{body}");
     app.clock.set(t("05/02/2024"));
+    (app, round, unit)
+}
+
+#[tokio::test]
+async fn a_refused_explanation_answer_keeps_what_was_typed_beside_the_error() {
+    let (app, round, unit) = asked_to_explain().await;
     let officer = Browser::default();
     let csrf = app.sign_in_with(&officer, "a.canbo").await;
     // Longer than the 8 000 characters allowed: refused, and every character comes back.
@@ -629,12 +643,12 @@ async fn the_page_indexes_its_areas_with_progress_and_the_review_shows_not_appli
     )
     .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
-    let page = |path: String| {
-        let head = head.clone();
-        let url = app.url(&path);
-        async move { unescape(&head.send(head.get(url)).await.text().await.expect("page")) }
-    };
-    let html = page(format!("/ky/{round}/don-vi/{unit}/tu-cham-diem")).await;
+    let html = page_of(
+        &app,
+        &head,
+        &format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"),
+    )
+    .await;
     assert!(
         html.contains("href=\"#lv-1\">1. Chỉ đạo, điều hành CCHC</a>"),
         "{html}"
@@ -649,7 +663,7 @@ async fn the_page_indexes_its_areas_with_progress_and_the_review_shows_not_appli
         bar.contains("Còn thiếu gì?<span class=\"more\"> Xem lại và gửi"),
         "{bar}"
     );
-    let review = page(format!("/ky/{round}/don-vi/{unit}/xem-lai")).await;
+    let review = page_of(&app, &head, &format!("/ky/{round}/don-vi/{unit}/xem-lai")).await;
     assert!(
         review.contains("Lý do:</em> Năm 2023 không có hồ sơ trễ hạn"),
         "{review}"
@@ -781,15 +795,12 @@ async fn an_upload_in_place_brings_the_units_file_list_for_the_other_leaves_and_
     let officer = Browser::default();
     let csrf = app.sign_in_with(&officer, "a.canbo").await;
     // No file yet: every leaf's «Dùng tệp đã tải lên» is there, hidden, and the list empty.
-    let url = app.url(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"));
-    let page = unescape(
-        &officer
-            .send(officer.get(url))
-            .await
-            .text()
-            .await
-            .expect("page"),
-    );
+    let page = page_of(
+        &app,
+        &officer,
+        &format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"),
+    )
+    .await;
     assert!(
         page.contains("<ul id=\"tep-don-vi\" hidden>\n</ul>"),
         "{page}"
@@ -820,4 +831,64 @@ async fn an_upload_in_place_brings_the_units_file_list_for_the_other_leaves_and_
     .await;
     assert_eq!(saved.status, 200, "{}", saved.body);
     assert!(!saved.body.contains("tep-don-vi"), "{}", saved.body);
+}
+
+#[tokio::test]
+async fn an_explanation_file_uploads_in_place_with_htmx_and_through_the_page_without() {
+    let (app, round, unit) = asked_to_explain().await;
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let path = format!("/ky/{round}/don-vi/{unit}/giai-trinh/2.1/tai-lieu");
+    let fields = [("csrf", csrf.as_str()), ("leaves", "2.1")];
+
+    // With htmx: the leaf's files and form alone, the file listed, the answer untouched.
+    let pdf = ("Báo cáo bổ sung.pdf", PDF);
+    let answer = upload(&app, &officer, &path, &fields, pdf, true).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body = &answer.body;
+    assert!(
+        body.contains("<div class=\"supplement\" id=\"bs-2.1\">"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("<html") && !body.contains("name=\"text\""),
+        "{body}"
+    );
+    assert!(
+        body.contains("Báo cáo bổ sung.pdf") && body.contains("Đã tải lên"),
+        "{body}"
+    );
+    assert!(body.contains("hx-target=\"#bs-2\\.1\""), "{body}");
+
+    // Refused with htmx: 422 to swap in place, the message beside the file field.
+    let not_a_pdf = ("bao-cao.pdf", &b"MZ\x90\x00 not a document"[..]);
+    let answer = upload(&app, &officer, &path, &fields, not_a_pdf, true).await;
+    assert_eq!(
+        (answer.status, answer.fragment),
+        (422, true),
+        "{}",
+        answer.body
+    );
+    assert!(
+        beside(&answer.body, "b2-1-loi").contains("không thuộc loại được chấp nhận"),
+        "{}",
+        answer.body
+    );
+
+    // Without the script: back to the leaf on the page, which says it was uploaded.
+    let pdf = ("Biên bản.pdf", PDF);
+    let answer = upload(&app, &officer, &path, &fields, pdf, false).await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let landing = format!("/ky/{round}/don-vi/{unit}/giai-trinh?tai-len=2.1");
+    let page = page_of(&app, &officer, &landing).await;
+    let files = &page[page.find("id=\"bs-2.1\"").expect("the leaf's files")..];
+    assert!(
+        files.contains("Biên bản.pdf") && files.contains("<span class=\"flash\">Đã tải lên</span>"),
+        "{files}"
+    );
+    // Refused without the script: the whole page, on the leaf, the message beside the field.
+    let answer = upload(&app, &officer, &path, &fields, not_a_pdf, false).await;
+    assert_eq!((answer.status, answer.fragment), (422, false));
+    assert!(answer.body.contains("<html") && answer.body.contains("id=\"b2-1-loi\""));
+    assert!(answer.body.contains("/giai-trinh/2.1/tai-lieu#tc-2.1\""));
 }

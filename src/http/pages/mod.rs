@@ -208,6 +208,22 @@ pub(crate) fn status_with(error: &Option<(StatusCode, String)>) -> StatusCode {
     error.as_ref().map_or(StatusCode::OK, |(s, _)| *s)
 }
 
+/// Whether the request was sent by htmx (the page's script), which swaps a part of the
+/// page in place instead of loading the page.
+pub(crate) fn from_htmx(headers: &axum::http::HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// A part of a page for htmx to swap in place, with the status the API gives the same
+/// outcome. A refusal (403, 409, 422) says how to swap it (`HX-Reswap`): the page's script
+/// swaps such an answer, where an error page is never swapped into a form.
+pub(crate) fn in_place(status: StatusCode, html: axum::response::Html<String>) -> Response {
+    if status.is_success() {
+        return (status, html).into_response();
+    }
+    (status, [("hx-reswap", "outerHTML")], html).into_response()
+}
+
 /// The signed-in user as the base template shows them.
 pub(crate) fn user_ctx(user: &SignedIn) -> Value {
     context! {

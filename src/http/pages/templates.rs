@@ -62,6 +62,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "extras.html",
         "admin_round.html",
         "explanations.html",
+        "_explanation_files.html",
         "audit.html",
         "history.html",
         "user.html",
