@@ -212,3 +212,70 @@ async fn an_explanations_supplementary_file_uploads_in_place_keeping_the_answer_
     js(c, "document.getElementById('tc-2.1').scrollIntoView()").await;
     screenshot(c, "browser-leaf-5-giai-trinh-da-tai-len").await;
 }
+
+/// Where the leaf's title is, against the sticky bar, once the page has landed on the
+/// leaf's anchor: (the bar's bottom, the title's top, whether the bar's content overflows).
+async fn title_below_bar(c: &Client, leaf: &str) -> (f64, f64, bool) {
+    let script = format!(
+        r#"var bar = document.getElementById("tong-diem");
+           var title = document.querySelector("[id='tc-{leaf}'] h4");
+           return [bar.getBoundingClientRect().bottom, title.getBoundingClientRect().top,
+                   bar.scrollWidth > bar.clientWidth];"#
+    );
+    serde_json::from_value(js(c, &script).await).expect("positions")
+}
+
+#[tokio::test]
+async fn a_leaf_reached_by_its_anchor_starts_below_the_sticky_bar_at_every_width() {
+    let Some(browser) = chrome().await else {
+        return;
+    };
+    let c = &browser.client;
+    let (app, round, unit) = officer_signed_in(c).await;
+    let page = app.url(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"));
+    c.set_window_size(1366, 900).await.expect("desktop");
+    c.goto(&page).await.expect("goto");
+    // Saved the way a browser without the script saves (htmx does not see this submit):
+    // the answer's redirect lands on #tc-2.2 with «Đã lưu».
+    fill(c, "[id='tc-2.2'] input[name=count]", "1").await;
+    js(
+        c,
+        "HTMLFormElement.prototype.submit.call(document.querySelector(\"[id='tc-2.2'] form.leaf-form\"))",
+    )
+    .await;
+    wait_text(c, "[id='tc-2.2']", "Đã lưu").await;
+    let url = c.current_url().await.expect("url");
+    assert_eq!(
+        (url.query(), url.fragment()),
+        (Some("luu=2.2"), Some("tc-2.2"))
+    );
+    let (bar, title, overflows) = title_below_bar(c, "2.2").await;
+    assert!(
+        title >= bar && title - bar < 32.0,
+        "the title at {title} px, the bar ending at {bar} px"
+    );
+    assert!(!overflows);
+    screenshot(c, "browser-leaf-6-ban-da-luu-khong-js").await;
+
+    for (width, height) in [
+        (1100, 800),
+        (1088, 800),
+        (1024, 768),
+        (800, 900),
+        (600, 900),
+        (390, 844),
+        (320, 640),
+    ] {
+        c.set_window_size(width, height).await.expect("size");
+        c.goto(&format!("{page}?luu=2.1#tc-2.1"))
+            .await
+            .expect("goto");
+        let (bar, title, overflows) = title_below_bar(c, "2.1").await;
+        assert!(
+            title >= bar && title - bar < 32.0,
+            "{width} px wide: the title at {title} px, the bar ending at {bar} px"
+        );
+        assert!(!overflows, "{width} px wide: the bar overflows");
+    }
+    screenshot(c, "browser-leaf-7-dien-thoai-nho-neo").await;
+}
