@@ -21,7 +21,7 @@ fn no_redirects() -> reqwest::Client {
 /// What a page form's post answered.
 pub(crate) struct Answer {
     pub(crate) status: u16,
-    /// Set on a leaf fragment meant to be swapped in place.
+    /// Set (`HX-Reswap`) on a refused form's fragment, for the page's script to swap it.
     pub(crate) fragment: bool,
     pub(crate) body: String,
 }
@@ -74,8 +74,7 @@ async fn page_of(app: &TestApp, browser: &Browser, path: &str) -> String {
 async fn answer_of(response: reqwest::Response) -> Answer {
     Answer {
         status: response.status().as_u16(),
-        fragment: response.headers().contains_key("parindex-fragment")
-            || response.headers().contains_key("hx-reswap"),
+        fragment: response.headers().contains_key("hx-reswap"),
         body: unescape(&response.text().await.expect("body")),
     }
 }

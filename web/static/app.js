@@ -170,11 +170,11 @@ document.addEventListener("click", function (event) {
   if (!window.htmx) { return; }
   var SAVE_TIMEOUT = 30000;
   // A refused form comes back with its status (403, 409, 422) and the form again, what
-  // was typed and the message beside the field; the server marks such an answer (the
-  // self-assessment's with parindex-fragment, the appraisal's with HX-Reswap) and it is
-  // shown in place. Other error answers (an error page) are never swapped into a form.
+  // was typed and the message beside the field; the server says how to swap such an
+  // answer (HX-Reswap, pages::in_place) and it is shown in place. Other error answers (an
+  // error page) are never swapped into a form.
   function refusedForm(xhr) {
-    return xhr.getResponseHeader("parindex-fragment") || xhr.getResponseHeader("HX-Reswap");
+    return xhr.getResponseHeader("HX-Reswap");
   }
   function formOf(e) {
     var elt = e.detail.requestConfig ? e.detail.requestConfig.elt : e.detail.elt;

@@ -73,7 +73,7 @@ struct NoSession;
 /// preview) gets a 401 instead, so the page is not replaced by the sign-in form: the
 /// page's script keeps what was typed and offers the sign-in link.
 async fn session_ended(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let htmx = request.headers().contains_key("hx-request");
+    let htmx = from_htmx(request.headers());
     let method = request.method().clone();
     let here = request
         .uri()
