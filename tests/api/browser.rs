@@ -203,6 +203,8 @@ pub(crate) enum Line {
     Slow(u64),
     /// As good as the machine's own.
     Fast,
+    /// No network at all: every request fails at once.
+    Offline,
 }
 
 /// Puts the browser on `line` (Chromium's network emulation).
@@ -210,6 +212,7 @@ pub(crate) async fn network(c: &Client, line: Line) {
     let (offline, latency, throughput) = match line {
         Line::Slow(bytes) => (false, 50, bytes),
         Line::Fast => (false, 0, 100_000_000),
+        Line::Offline => (true, 0, 0),
     };
     c.issue_cmd(NetworkConditions(serde_json::json!({
         "offline": offline,

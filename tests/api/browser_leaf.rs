@@ -1,25 +1,33 @@
-//! The self-assessment page's way-finding in a real headless Chromium: the sticky bar and
-//! the area index on a phone (taps of 44 px, no stray separator, the submitted state).
-//! Screenshots go to target/test-output/screenshots (browser-leaf-*.png).
+//! The self-assessment and explanations pages in a real headless Chromium: the sticky bar
+//! and the area index on a phone (taps of 44 px, no stray separator, the submitted state);
+//! a leaf reached by its anchor below the bar at every width; a file uploaded in place
+//! offered at once on the other leaves; the explanation's file uploaded in place; a save
+//! sent offline, then again online, and whether leaving the page asks. Screenshots go to
+//! target/test-output/screenshots (browser-leaf-*.png).
 
 use fantoccini::Client;
 use serde_json::json;
 
 use crate::browser::{
-    big_pdf, chrome, fill, js, mark_page, prop_of, screenshot, sign_in, still_the_marked_page, tap,
-    upload_slowly, wait_text,
+    Line, big_pdf, chrome, fill, js, mark_page, network, prop_of, screenshot, sign_in,
+    still_the_marked_page, tap, upload_slowly, wait_text,
 };
 use crate::helpers::{Browser, TestApp, send_json, small_round, spawn_app, t};
 
 /// A round with one unit, open for self-assessment at 10:30 on 05/01/2024, and its officer
-/// signed in in the browser: (the app, the round, the unit).
-async fn officer_signed_in(c: &Client) -> (TestApp, i64, i64) {
+/// signed in in the browser, on the unit's self-assessment page at 1366×900: (the app, the
+/// round, the unit, the page's address).
+async fn officer_on_the_page(c: &Client) -> (TestApp, i64, i64, String) {
     let app = spawn_app().await;
     let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
     app.clock.set(t("05/01/2024 10:30"));
     app.sign_in_as("a.canbo").await; // gives the test password
     sign_in(c, &app, "a.canbo").await;
-    (app, r.round, r.units[0])
+    let page = app.url(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"));
+    c.set_window_size(1366, 900).await.expect("desktop size");
+    c.goto(&page).await.expect("goto");
+    (app, round, unit, page)
 }
 
 /// The sticky bar as the user sees it: its text, line by line, and the address and
@@ -42,8 +50,7 @@ async fn on_a_phone_the_bar_and_the_area_index_are_easy_to_tap_and_a_submission_
         return;
     };
     let c = &browser.client;
-    let (app, round, unit) = officer_signed_in(c).await;
-    let page = app.url(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"));
+    let (app, round, unit, page) = officer_on_the_page(c).await;
     c.set_window_size(390, 844).await.expect("phone size");
     c.goto(&page).await.expect("goto");
 
@@ -129,11 +136,7 @@ async fn a_file_uploaded_in_place_can_be_used_on_another_leaf_at_once() {
         return;
     };
     let c = &browser.client;
-    let (app, round, unit) = officer_signed_in(c).await;
-    c.set_window_size(1366, 900).await.expect("size");
-    c.goto(&app.url(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem")))
-        .await
-        .expect("goto");
+    let (_app, _, _, _) = officer_on_the_page(c).await; // the server lives as long as _app
     assert!(reusable(c, "1.1").await.is_empty(), "no file yet");
     mark_page(c).await;
 
@@ -231,10 +234,7 @@ async fn a_leaf_reached_by_its_anchor_starts_below_the_sticky_bar_at_every_width
         return;
     };
     let c = &browser.client;
-    let (app, round, unit) = officer_signed_in(c).await;
-    let page = app.url(&format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"));
-    c.set_window_size(1366, 900).await.expect("desktop");
-    c.goto(&page).await.expect("goto");
+    let (_app, _, _, page) = officer_on_the_page(c).await;
     // Saved the way a browser without the script saves (htmx does not see this submit):
     // the answer's redirect lands on #tc-2.2 with «Đã lưu».
     fill(c, "[id='tc-2.2'] input[name=count]", "1").await;
@@ -278,4 +278,84 @@ async fn a_leaf_reached_by_its_anchor_starts_below_the_sticky_bar_at_every_width
         assert!(!overflows, "{width} px wide: the bar overflows");
     }
     screenshot(c, "browser-leaf-7-dien-thoai-nho-neo").await;
+}
+
+/// Whether leaving the page now would ask first: the page's beforeunload listener, which
+/// decides whether the browser asks, is given a leaving to judge. (Chromium driven by
+/// chromedriver leaves without showing the question, so the question itself cannot be
+/// seen.)
+async fn leaving_asks(c: &Client) -> bool {
+    js(
+        c,
+        r#"var leaving = new Event("beforeunload", { cancelable: true });
+           window.dispatchEvent(leaving);
+           return leaving.defaultPrevented;"#,
+    )
+    .await
+        == json!(true)
+}
+
+#[tokio::test]
+async fn a_save_sent_offline_says_so_and_keeps_the_typing_and_a_saved_page_leaves_without_asking() {
+    let Some(browser) = chrome().await else {
+        return;
+    };
+    let c = &browser.client;
+    let (_app, _, _, _) = officer_on_the_page(c).await; // the server lives as long as _app
+    mark_page(c).await;
+    assert!(!leaving_asks(c).await, "nothing typed yet");
+    let (points, explanation) = ("1,5", "Cổng thông tin cập nhật đủ 12 tháng");
+    fill(c, "[id='tc-2.1'] input[name=points]", points).await;
+    fill(c, "[id='tc-2.1'] textarea[name=explanation]", explanation).await;
+    assert!(leaving_asks(c).await, "typed, not saved");
+
+    // The line is down: the save cannot leave the browser. It says so beside the button,
+    // everything typed stays, the button can be pressed again, leaving still asks.
+    network(c, Line::Offline).await;
+    tap(c, "[id='tc-2.1'] form.leaf-form > button[type=submit]").await;
+    let said = wait_text(
+        c,
+        "[id='tc-2.1'] form.leaf-form .save-state",
+        "Không gửi được",
+    )
+    .await;
+    assert!(said.contains("kiểm tra kết nối mạng"), "{said}");
+    assert_eq!(
+        prop_of(c, "[id='tc-2.1'] input[name=points]", "value")
+            .await
+            .as_deref(),
+        Some(points)
+    );
+    assert_eq!(
+        prop_of(c, "[id='tc-2.1'] textarea[name=explanation]", "value")
+            .await
+            .as_deref(),
+        Some(explanation)
+    );
+    assert_eq!(
+        prop_of(
+            c,
+            "[id='tc-2.1'] form.leaf-form > button[type=submit]",
+            "disabled"
+        )
+        .await
+        .as_deref(),
+        Some("false")
+    );
+    assert!(leaving_asks(c).await, "still not saved");
+    js(c, "document.getElementById('tc-2.1').scrollIntoView()").await;
+    screenshot(c, "browser-leaf-8-mat-mang").await;
+
+    // Back online, pressed again: saved in place, and leaving no longer asks.
+    network(c, Line::Fast).await;
+    tap(c, "[id='tc-2.1'] form.leaf-form > button[type=submit]").await;
+    wait_text(c, "[id='tc-2.1'] form.leaf-form .save-state", "Đã lưu").await;
+    assert!(
+        wait_text(c, "[id='tc-2.1'] header", "1,5 điểm")
+            .await
+            .contains("1,5")
+    );
+    assert!(still_the_marked_page(c).await, "saved in place");
+    assert!(!leaving_asks(c).await, "saved: leaving must not ask");
+    screenshot(c, "browser-leaf-9-da-luu-lai").await;
 }
