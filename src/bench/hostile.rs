@@ -159,7 +159,7 @@ pub fn workbooks(names: Layout) -> anyhow::Result<Vec<Hostile>> {
                 "CHỮ-DÀI",
                 &"ạ".repeat(40_000),
             )?,
-            refusal: "40000 ký tự",
+            refusal: "40.000 ký tự",
         },
         Hostile {
             name: "ký tự NUL và điều khiển",

@@ -117,18 +117,24 @@ fn div_round_half_away(n: i128, d: i128) -> Option<i128> {
     Some(if negative { -q } else { q })
 }
 
-fn format_vn(h: i64, fixed: bool) -> String {
-    let sign = if h < 0 { "-" } else { "" };
-    let abs = h.unsigned_abs();
-    let (int, frac) = (abs / 100, abs % 100);
-    let digits = int.to_string();
+/// A whole number the Vietnamese way, thousands grouped by dots ("8.000", "40.000").
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('.');
         }
         grouped.push(c);
     }
+    grouped
+}
+
+fn format_vn(h: i64, fixed: bool) -> String {
+    let sign = if h < 0 { "-" } else { "" };
+    let abs = h.unsigned_abs();
+    let (int, frac) = (abs / 100, abs % 100);
+    let grouped = thousands(int);
     let frac = match (fixed, frac) {
         (true, f) => format!(",{f:02}"),
         (false, 0) => String::new(),

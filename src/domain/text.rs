@@ -9,6 +9,8 @@ use std::borrow::Cow;
 
 use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
 
+use super::points::thousands;
+
 /// The longest text, in characters (not bytes), of each kind of field.
 pub mod limit {
     /// Codes: of a unit, a tier, a leaf, a set, a bonus or penalty item, a role.
@@ -88,20 +90,20 @@ pub fn leaf_codes(codes: &[String]) -> Result<(), ValidationError> {
     Ok(())
 }
 
-/// The Vietnamese name of a field, by its name in the code.
+/// The Vietnamese name of a field, by its name in the code: the label its form shows.
 pub fn label(field: &str) -> &'static str {
     match field {
-        "explanation" => "Giải thích",
+        "explanation" => "Giải thích, căn cứ chấm điểm",
         "na_reason" => "Lý do không áp dụng",
         "comment" => "Nhận xét",
-        "text" => "Nội dung",
+        "text" => "Nội dung giải trình",
         "reason" => "Lý do",
-        "note" => "Ghi chú",
+        "note" => "Lý do, căn cứ",
         "code" => "Mã",
         "name" => "Tên",
         "title" => "Tên kỳ đánh giá",
         "label" => "Xếp loại",
-        "display_name" => "Họ và tên",
+        "display_name" => "Họ tên",
         "username" => "Tên đăng nhập",
         "password" => "Mật khẩu",
         "role" => "Vai trò",
@@ -114,75 +116,123 @@ pub fn label(field: &str) -> &'static str {
         "leaf_code" => "Mã tiêu chí",
         "leaves" => "Tiêu chí thành phần",
         "area_code" => "Mã lĩnh vực",
-        "document_number" => "Số ký hiệu",
+        "document_number" => "Số, ký hiệu",
         "issued_on" => "Ngày ban hành",
         "summary" => "Trích yếu",
-        "pages" => "Trang",
+        "pages" => "Trang có nội dung chứng minh",
         "file_name" => "Tên tệp",
+        "sets" => "Bộ tiêu chí theo khối",
+        "phases" => "Giai đoạn",
+        "bands" => "Xếp loại",
+        "opens" => "Bắt đầu",
+        "closes" => "Kết thúc",
         _ => "Trường",
     }
 }
 
-/// What is wrong with a request, one sentence per field, each naming the field (its
-/// Vietnamese name and its name in forms and the API) and the rule it broke.
+/// What is wrong with a request, one sentence per field in Vietnamese, each naming the
+/// field by its label (never its name in the code: the API gives that apart, see
+/// [`first_field`]) and the rule it broke, numbers written the Vietnamese way.
 pub fn explain(errors: &ValidationErrors) -> String {
     let mut lines = Vec::new();
     collect(errors, "", &mut lines);
     lines.sort();
-    lines.join("\n")
+    lines
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-fn collect(errors: &ValidationErrors, prefix: &str, lines: &mut Vec<String>) {
+/// The field (as forms and the API name it) of the first sentence [`explain`] writes.
+pub fn first_field(errors: &ValidationErrors) -> Option<&'static str> {
+    let mut fields: Vec<&'static str> = errors
+        .errors()
+        .keys()
+        .filter_map(|k| match k {
+            Cow::Borrowed(name) => Some(*name),
+            Cow::Owned(_) => None,
+        })
+        .collect();
+    fields.sort_unstable();
+    fields.first().copied()
+}
+
+/// Collects (path, sentence) pairs: the path (`sets[2].tier_code`) orders them.
+fn collect(errors: &ValidationErrors, place: &str, lines: &mut Vec<(String, String)>) {
     for (field, kind) in errors.errors() {
-        let path = if prefix.is_empty() {
-            field.to_string()
-        } else {
-            format!("{prefix}.{field}")
-        };
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for e in list {
-                    lines.push(sentence(field, &path, e));
+                    lines.push((format!("{place}{field}"), sentence(field, place, e)));
                 }
             }
-            ValidationErrorsKind::Struct(inner) => collect(inner, &path, lines),
+            ValidationErrorsKind::Struct(inner) => {
+                collect(inner, &format!("{place}{field}."), lines)
+            }
             ValidationErrorsKind::List(items) => {
                 for (i, inner) in items {
-                    collect(inner, &format!("{path}[{}]", i + 1), lines);
+                    collect(inner, &format!("{place}{field}[{}].", i + 1), lines);
                 }
             }
         }
     }
 }
 
-fn sentence(field: &str, path: &str, e: &ValidationError) -> String {
-    let param = |name: &str| {
-        e.params
-            .get(name)
-            .map(|v| v.to_string().trim_matches('"').to_string())
-    };
-    let what = match e.code.as_ref() {
+/// Where a nested field is, in words: «Mã khối» of the 2nd set is
+/// «Mã khối» (Bộ tiêu chí theo khối, mục thứ 2).
+fn whereabouts(place: &str) -> String {
+    let parts: Vec<String> = place
+        .split('.')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('[') {
+            Some((list, n)) => format!("{}, mục thứ {}", label(list), n.trim_end_matches(']')),
+            None => label(p).to_string(),
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
+fn sentence(field: &str, place: &str, e: &ValidationError) -> String {
+    let number = |name: &str| e.params.get(name).and_then(|v| v.as_u64());
+    let name = format!("«{}»{}", label(field), whereabouts(place));
+    match e.code.as_ref() {
         "length" => {
-            let max = param("max").unwrap_or_default();
             let typed = e
                 .params
                 .get("value")
                 .and_then(|v| v.as_str())
-                .map(|v| v.chars().count());
-            match (param("min"), typed) {
-                (Some(min), Some(0)) if min != "0" => "cần nhập.".to_string(),
-                (_, Some(n)) => format!("dài tối đa {max} ký tự, bản nhập có {n} ký tự."),
-                _ => format!("dài tối đa {max} ký tự."),
+                .map(|v| v.chars().count() as u64);
+            match (number("min"), number("max"), typed) {
+                (Some(min), _, Some(0)) if min > 0 => format!("Cần nhập {name}."),
+                (_, Some(max), Some(n)) if n > max => format!(
+                    "{name} dài tối đa {} ký tự; nội dung đã nhập có {} ký tự — hãy rút gọn {} ký tự.",
+                    thousands(max),
+                    thousands(n),
+                    thousands(n - max)
+                ),
+                (_, Some(max), _) => format!("{name} dài tối đa {} ký tự.", thousands(max)),
+                (Some(min), None, _) => format!("{name} cần ít nhất {} ký tự.", thousands(min)),
+                _ => format!("{name} có độ dài không hợp lệ."),
             }
         }
         "control_character" => format!(
-            "có ký tự điều khiển {} không được phép (chỉ được xuống dòng).",
-            param("character").unwrap_or_default()
+            "{name} có ký tự điều khiển {} không được phép (chỉ được xuống dòng) — hãy xóa ký tự đó.",
+            e.params
+                .get("character")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
         ),
-        "too_many" => format!("tối đa {} mục.", param("max").unwrap_or_default()),
-        _ => "giá trị không hợp lệ.".to_string(),
-    };
-    format!("«{}» ({path}): {what}", label(field))
+        "too_many" => format!(
+            "{name} có tối đa {} mục.",
+            thousands(number("max").unwrap_or_default())
+        ),
+        _ => format!("{name} không hợp lệ."),
+    }
 }
 
 #[cfg(test)]
@@ -218,15 +268,21 @@ mod tests {
         let message = super::explain(&bad.validate().expect_err("refused"));
         assert_eq!(
             message,
-            "«Giải thích» (explanation): dài tối đa 8000 ký tự, bản nhập có 40000 ký tự.\n\
-             «Tên» (name): có ký tự điều khiển U+0000 không được phép (chỉ được xuống dòng)."
+            "«Giải thích, căn cứ chấm điểm» dài tối đa 8.000 ký tự; nội dung đã nhập có \
+             40.000 ký tự — hãy rút gọn 32.000 ký tự.\n\
+             «Tên» có ký tự điều khiển U+0000 không được phép (chỉ được xuống dòng) — hãy xóa \
+             ký tự đó."
+        );
+        assert_eq!(
+            super::first_field(&bad.validate().expect_err("refused")),
+            Some("explanation")
         );
         let empty = Sample {
             explanation: String::new(),
             name: String::new(),
         };
         let message = super::explain(&empty.validate().expect_err("refused"));
-        assert_eq!(message, "«Tên» (name): cần nhập.");
+        assert_eq!(message, "Cần nhập «Tên».");
         let line = Sample {
             explanation: String::new(),
             name: "hai\ndòng".into(),

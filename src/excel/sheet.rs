@@ -163,11 +163,7 @@ pub(crate) fn bounded(
         if let Data::String(s) = &value {
             let length = s.chars().count() as u64;
             if length > limit::TEXT {
-                return Err(format!(
-                    "{}: dài {length} ký tự, tối đa {} ký tự.",
-                    place(),
-                    limit::TEXT
-                ));
+                return Err(too_long(&place(), length, limit::TEXT));
             }
             if multiline(s).is_err() {
                 return Err(format!(
@@ -279,6 +275,16 @@ impl SheetReader {
     }
 }
 
+/// A cell's text longer than `max` characters, numbers written the Vietnamese way.
+fn too_long(place: &str, length: u64, max: u64) -> String {
+    use crate::domain::points::thousands;
+    format!(
+        "{place}: dài {} ký tự, tối đa {} ký tự.",
+        thousands(length),
+        thousands(max)
+    )
+}
+
 impl SheetReader {
     /// Records why `text`, read from the cell, breaks the rules of typed text: longer than
     /// `max` characters, or holding a control character other than a line break.
@@ -292,10 +298,7 @@ impl SheetReader {
     ) -> bool {
         let length = text.chars().count() as u64;
         if length > max {
-            errors.push(format!(
-                "{}: dài {length} ký tự, tối đa {max} ký tự.",
-                self.place(row, col)
-            ));
+            errors.push(too_long(&self.place(row, col), length, max));
             return true;
         }
         if multiline(text).is_err() {

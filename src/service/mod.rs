@@ -194,11 +194,10 @@ impl ServiceError {
 }
 
 /// Refuses a request whose fields break the rules they declare (lengths, characters; see
-/// [`crate::domain::text`]), with a sentence per field in Vietnamese.
+/// [`crate::domain::text`]): 422 `invalid_input`, a sentence per field in Vietnamese, and
+/// the (first) field named for the API and for the page to show the message beside it.
 pub(crate) fn check<T: validator::Validate>(request: &T) -> Result<()> {
-    request
-        .validate()
-        .map_err(|e| ServiceError::Invalid(crate::domain::text::explain(&e)))
+    request.validate().map_err(|e| refused_fields(&e))
 }
 
 /// Like [`check`], and when one field alone breaks its rules the refusal names it
@@ -221,7 +220,7 @@ pub(crate) fn check_fields<T: validator::Validate>(request: &T) -> Result<()> {
 }
 
 /// Refuses one field's value that breaks its rule (`rule` is one of
-/// [`crate::domain::text`]'s checks).
+/// [`crate::domain::text`]'s checks), as [`check`] does.
 pub(crate) fn check_field(
     field: &'static str,
     rule: std::result::Result<(), validator::ValidationError>,
@@ -229,8 +228,17 @@ pub(crate) fn check_field(
     rule.map_err(|e| {
         let mut errors = validator::ValidationErrors::new();
         errors.add(field, e);
-        ServiceError::Invalid(crate::domain::text::explain(&errors))
+        refused_fields(&errors)
     })
+}
+
+fn refused_fields(errors: &validator::ValidationErrors) -> ServiceError {
+    use crate::domain::text::{explain, first_field};
+    ServiceError::Rejected {
+        code: "invalid_input",
+        field: first_field(errors),
+        message: explain(errors),
+    }
 }
 
 /// Refuses anyone but an administrator (cán bộ Sở Nội vụ).

@@ -167,19 +167,7 @@ pub async fn save_leaf(
         ));
     }
     // A text too long or with forbidden characters: refused beside its field.
-    if let Err(e) = validator::Validate::validate(&save) {
-        let message = crate::domain::text::explain(&e);
-        let fields = e.field_errors();
-        return Err(
-            match ["explanation", "na_reason"]
-                .into_iter()
-                .find(|f| fields.keys().any(|k| k == f))
-            {
-                Some(field) => ServiceError::invalid_field(field, message),
-                None => ServiceError::Invalid(message),
-            },
-        );
-    }
+    super::check(&save)?;
     // One instant for the whole request: the check and the stored time agree.
     let now = who.now;
     // Whether the unit may still write is decided once, inside the write's transaction

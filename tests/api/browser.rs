@@ -185,6 +185,167 @@ pub(crate) async fn click(c: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
+/// Chromium's network emulation (chromedriver's `chromium/network_conditions`).
+#[derive(Debug)]
+struct NetworkConditions(serde_json::Value);
+
+type ParseError = <reqwest::Url as std::str::FromStr>::Err;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/chromium/network_conditions"))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        let body = serde_json::json!({ "network_conditions": self.0 });
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// The line the browser is on.
+pub(crate) enum Line {
+    /// Bytes per second each way, 50 ms away: an upload's progress can be seen.
+    Slow(u64),
+    /// As good as the machine's own.
+    Fast,
+    /// No network at all: every request fails at once.
+    Offline,
+}
+
+/// Puts the browser on `line` (Chromium's network emulation).
+pub(crate) async fn network(c: &Client, line: Line) {
+    let (offline, latency, throughput) = match line {
+        Line::Slow(bytes) => (false, 50, bytes),
+        Line::Fast => (false, 0, 100_000_000),
+        Line::Offline => (true, 0, 0),
+    };
+    c.issue_cmd(NetworkConditions(serde_json::json!({
+        "offline": offline,
+        "latency": latency,
+        "download_throughput": throughput,
+        "upload_throughput": throughput,
+    })))
+    .await
+    .expect("network conditions");
+}
+
+/// A PDF of `mb` megabytes named `name` in `dir`, which the evidence check accepts.
+pub(crate) fn big_pdf(dir: &std::path::Path, name: &str, mb: usize) -> std::path::PathBuf {
+    let pdf = dir.join(name);
+    let mut bytes = b"%PDF-1.4\n1 0 obj<<>>endobj\n".to_vec();
+    bytes.resize(mb * 1024 * 1024, b' ');
+    bytes.extend_from_slice(b"\ntrailer<<>>\n%%EOF\n");
+    std::fs::write(&pdf, &bytes).expect("pdf");
+    pdf
+}
+
+/// Uploads `file` with the form `form` (CSS) on a line of 1 MB/s, taking the screenshot
+/// `during` while it runs, until `done` (CSS) says «Đã tải lên»; returns that text. Checks
+/// what the user sees meanwhile: the progress moving forward only, the button locked, and
+/// the page never reloaded.
+pub(crate) async fn upload_slowly(
+    c: &Client,
+    form: &str,
+    file: &std::path::Path,
+    (done, during): (&str, &str),
+) -> String {
+    mark_page(c).await;
+    c.execute(
+        r#"var css = arguments[0]; window.seen = []; window.locked = false;
+           document.addEventListener("htmx:xhr:progress", function () {
+             var form = document.querySelector(css);
+             var bar = form && form.querySelector("progress.upload-progress");
+             if (bar && !bar.hidden) { window.seen.push(bar.value); }
+             if (form && form.querySelector("button").disabled) { window.locked = true; }
+           });"#,
+        vec![serde_json::json!(form)],
+    )
+    .await
+    .expect("watch the upload");
+    network(c, Line::Slow(1_000_000)).await;
+    c.find(Locator::Css(&format!("{form} input[type=file]")))
+        .await
+        .expect("file input")
+        .send_keys(file.to_str().expect("path"))
+        .await
+        .expect("choose file");
+    tap(c, &format!("{form} button[type=submit]")).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView()",
+        vec![serde_json::json!(form)],
+    )
+    .await
+    .expect("scroll");
+    screenshot(c, during).await;
+    let saying = wait_text(c, &format!("{form} .save-state"), "Đang tải lên").await;
+    assert!(
+        saying.contains('%') || saying.contains("kiểm tra"),
+        "{saying}"
+    );
+    let mut text = String::new();
+    for _ in 0..300 {
+        if let Ok(el) = c.find(Locator::Css(done)).await {
+            text = el.text().await.unwrap_or_default();
+            if text.contains("Đã tải lên") {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    network(c, Line::Fast).await;
+    assert!(text.contains("Đã tải lên"), "{text}");
+    let seen: Vec<f64> = serde_json::from_value(js(c, "return window.seen").await).expect("seen");
+    assert!(
+        seen.iter().any(|v| *v > 0.0 && *v < 100.0),
+        "progress in between: {seen:?}"
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0] <= w[1]),
+        "only forward: {seen:?}"
+    );
+    assert_eq!(
+        js(c, "return window.locked").await,
+        serde_json::json!(true),
+        "button locked"
+    );
+    assert!(still_the_marked_page(c).await, "no reload");
+    text
+}
+
+/// Clicks `css` once scrolled to the middle of the window (clear of the sticky bar).
+pub(crate) async fn tap(c: &Client, css: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+        vec![serde_json::json!(css)],
+    )
+    .await
+    .expect("scroll");
+    click(c, css).await;
+}
+
+/// Runs `script` in the page and returns what it returns.
+pub(crate) async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// Marks the page now shown, for [`still_the_marked_page`] to tell it was not reloaded.
+pub(crate) async fn mark_page(c: &Client) {
+    js(c, "window.parindexMarked = true").await;
+}
+
+/// Whether the page marked by [`mark_page`] is still the one shown (nothing reloaded it).
+pub(crate) async fn still_the_marked_page(c: &Client) -> bool {
+    js(c, "return window.parindexMarked === true").await == serde_json::json!(true)
+}
+
 pub(crate) async fn save_leaf(c: &Client, leaf: &str) {
     let button = format!("[id='tc-{leaf}'] form > button[type=submit]");
     c.find(Locator::Css(&button))

@@ -4,58 +4,12 @@
 //! upload shows its progress on a throttled line, locks its button and swaps the leaf in
 //! place. Screenshots go to target/test-output/screenshots (browser-forms-*.png).
 
-use std::time::Duration;
-
-use fantoccini::{Client, Locator};
 use serde_json::json;
 
-use crate::browser::{chrome, click, fill, prop_of, screenshot, sign_in, wait_text};
+use crate::browser::{
+    big_pdf, chrome, fill, js, prop_of, screenshot, sign_in, tap, upload_slowly, wait_text,
+};
 use crate::helpers::{Browser, send_json, small_round, spawn_app, t};
-
-/// Chromium's network emulation (chromedriver's `chromium/network_conditions`), in
-/// bytes per second: a slow line, so that an upload's progress can be seen.
-#[derive(Debug)]
-struct NetworkConditions(Option<serde_json::Value>);
-
-type ParseError = <reqwest::Url as std::str::FromStr>::Err;
-
-impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
-    fn endpoint(
-        &self,
-        base_url: &reqwest::Url,
-        session_id: Option<&str>,
-    ) -> Result<reqwest::Url, ParseError> {
-        let session = session_id.unwrap_or_default();
-        base_url.join(&format!("session/{session}/chromium/network_conditions"))
-    }
-
-    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
-        match &self.0 {
-            Some(conditions) => (
-                axum::http::Method::POST,
-                Some(json!({ "network_conditions": conditions }).to_string()),
-            ),
-            None => (axum::http::Method::DELETE, None),
-        }
-    }
-}
-
-/// Clicks `css` once scrolled to the middle of the window (clear of the sticky bar).
-async fn tap(c: &Client, css: &str) {
-    c.execute(
-        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
-        vec![json!(css)],
-    )
-    .await
-    .expect("scroll");
-    click(c, css).await;
-}
-
-async fn js(c: &Client, script: &str) -> serde_json::Value {
-    c.execute(script, vec![])
-        .await
-        .unwrap_or_else(|e| panic!("{script}: {e}"))
-}
 
 #[tokio::test]
 async fn nothing_typed_is_lost_on_the_self_assessment_page() {
@@ -133,98 +87,15 @@ async fn nothing_typed_is_lost_on_the_self_assessment_page() {
     // An upload of 4 MB on a line of 1 MB/s: the progress moves, the button is locked,
     // and the leaf comes back in place with the file.
     let dir = tempfile::tempdir().expect("tmp");
-    let pdf = dir.path().join("Báo cáo CCHC năm 2023.pdf");
-    let mut bytes = b"%PDF-1.4\n1 0 obj<<>>endobj\n".to_vec();
-    bytes.resize(4 * 1024 * 1024, b' ');
-    bytes.extend_from_slice(b"\ntrailer<<>>\n%%EOF\n");
-    std::fs::write(&pdf, &bytes).expect("pdf");
-    js(
+    let pdf = big_pdf(dir.path(), "Báo cáo CCHC năm 2023.pdf", 4);
+    let done = upload_slowly(
         c,
-        r#"window.seen = []; window.locked = false;
-           document.addEventListener("htmx:xhr:progress", function () {
-             var form = document.querySelector("[id='tc-2.2'] form.upload");
-             var bar = form && form.querySelector("progress.upload-progress");
-             if (bar && !bar.hidden) { window.seen.push(bar.value); }
-             if (form && form.querySelector("button").disabled) { window.locked = true; }
-           });"#,
+        "[id='tc-2.2'] form.upload",
+        &pdf,
+        ("[id='tc-2.2'] .evidence", "browser-forms-3-dang-tai-len"),
     )
     .await;
-    c.issue_cmd(NetworkConditions(Some(json!({
-        "offline": false,
-        "latency": 50,
-        "download_throughput": 1_000_000,
-        "upload_throughput": 1_000_000,
-    }))))
-    .await
-    .expect("throttle");
-    c.find(Locator::Css("[id='tc-2.2'] form.upload input[type=file]"))
-        .await
-        .expect("file input")
-        .send_keys(pdf.to_str().expect("path"))
-        .await
-        .expect("choose file");
-    tap(c, "[id='tc-2.2'] form.upload button[type=submit]").await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    js(
-        c,
-        "document.querySelector(\"[id='tc-2.2'] form.upload\").scrollIntoView()",
-    )
-    .await;
-    screenshot(c, "browser-forms-3-dang-tai-len").await;
-    let during = wait_text(c, "[id='tc-2.2'] form.upload .save-state", "Đang tải lên").await;
-    assert!(
-        during.contains('%') || during.contains("kiểm tra"),
-        "{during}"
-    );
-    let mut done = String::new();
-    for _ in 0..300 {
-        done = c
-            .find(Locator::Css("[id='tc-2.2'] .evidence"))
-            .await
-            .expect("evidence")
-            .text()
-            .await
-            .unwrap_or_default();
-        if done.contains("Đã tải lên") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        done.contains("Báo cáo CCHC năm 2023.pdf") && done.contains("Đã tải lên"),
-        "{done}"
-    );
-    c.issue_cmd(NetworkConditions(Some(json!({
-        "offline": false,
-        "latency": 0,
-        "download_throughput": 100_000_000,
-        "upload_throughput": 100_000_000,
-    }))))
-    .await
-    .expect("unthrottle");
-    let seen: Vec<f64> = serde_json::from_value(js(c, "return window.seen").await).expect("seen");
-    assert!(
-        seen.iter().any(|v| *v > 0.0 && *v < 100.0),
-        "progress in between: {seen:?}"
-    );
-    assert!(
-        seen.windows(2).all(|w| w[0] <= w[1]),
-        "only forward: {seen:?}"
-    );
-    assert_eq!(
-        js(c, "return window.locked").await,
-        json!(true),
-        "button locked"
-    );
-    assert_eq!(
-        js(
-            c,
-            "return performance.getEntriesByType('navigation').length"
-        )
-        .await,
-        json!(1),
-        "no reload"
-    );
+    assert!(done.contains("Báo cáo CCHC năm 2023.pdf"), "{done}");
     screenshot(c, "browser-forms-4-da-tai-len").await;
 
     // On a phone the controls an official taps are at least 44 px tall.

@@ -14,14 +14,18 @@ use crate::helpers::{
 /// (method, path, body, the field the refusal must name)
 type Case<'a> = (&'a str, String, Value, &'a str);
 
-/// Each case must be a 422 naming its field.
+/// Each case must be a 422 `invalid_input` naming its field: in `field` as the API names
+/// it, in the message by its Vietnamese label only.
 async fn expect_refused(app: &TestApp, b: &Browser, csrf: &str, cases: Vec<Case<'_>>) {
     for (method, path, body, field) in cases {
         let (status, answer) = send(app, b, csrf, method, &path, body).await;
         let message = answer["error"]["message"].as_str().unwrap_or_default();
         assert_eq!(status, 422, "{path} {field}: {answer}");
+        assert_eq!(answer["error"]["code"], "invalid_input", "{answer}");
+        assert_eq!(answer["error"]["field"], field, "{answer}");
+        let label = parindex::domain::text::label(field);
         assert!(
-            message.contains(&format!("({field})")),
+            message.starts_with(&format!("«{label}» ")) && !message.contains(field),
             "{field}: {message}"
         );
     }
@@ -97,12 +101,10 @@ async fn text_too_long_or_with_control_characters_is_refused_naming_the_field() 
         )
         .await;
     assert_eq!(response.status(), 422);
+    let page = response.text().await.expect("page");
     assert!(
-        response
-            .text()
-            .await
-            .expect("page")
-            .contains("(explanation)")
+        page.contains("«Giải thích, căn cứ chấm điểm» có ký tự điều khiển U+0000"),
+        "{page}"
     );
 
     let admin = Browser::default();
@@ -236,7 +238,7 @@ async fn imported_names_obey_the_same_limits() {
         (
             vec![[C::S("X1"), C::S(long.as_str()), C::S("t")]],
             vec![],
-            "Trang «Đơn vị», dòng 2, cột B: dài 20000 ký tự",
+            "Trang «Đơn vị», dòng 2, cột B: dài 20.000 ký tự, tối đa 8.000 ký tự.",
         ),
         (
             vec![[C::S("X1"), C::S("Tên\u{0}"), C::S("t")]],

@@ -11,6 +11,7 @@ mod browser;
 mod browser_admin;
 mod browser_appraisal;
 mod browser_forms;
+mod browser_leaf;
 mod cli;
 mod crash;
 mod criteria_check;

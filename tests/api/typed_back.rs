@@ -12,11 +12,11 @@ use crate::helpers::{
 };
 
 /// What a page form's post answered.
-struct Answer {
-    status: u16,
-    /// Set on a leaf fragment meant to be swapped in place.
-    fragment: bool,
-    body: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    /// Set (`HX-Reswap`) on a refused form's fragment, for the page's script to swap it.
+    pub(crate) fragment: bool,
+    pub(crate) body: String,
 }
 
 /// Posts a page form (as htmx does, when `htmx`); returns the answer, "/" unescaped.
@@ -31,13 +31,49 @@ async fn post(
     if htmx {
         request = request.header("hx-request", "true");
     }
-    let response = browser.send(request).await;
+    answer_of(browser.send(request).await).await
+}
+
+/// Uploads a file (`name`, `bytes`) with a page's form fields (as htmx does, when `htmx`).
+pub(crate) async fn upload(
+    app: &TestApp,
+    browser: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+    (name, bytes): (&str, &[u8]),
+    htmx: bool,
+) -> Answer {
+    use reqwest::multipart::{Form, Part};
+    let mut form = Form::new();
+    for (field, value) in fields {
+        form = form.text(field.to_string(), value.to_string());
+    }
+    let part = Part::bytes(bytes.to_vec()).file_name(name.to_string());
+    let mut request = no_redirects()
+        .post(app.url(path))
+        .multipart(form.part("file", part));
+    if htmx {
+        request = request.header("hx-request", "true");
+    }
+    answer_of(browser.send(request).await).await
+}
+
+/// A page as `browser` gets it, "/" unescaped.
+async fn page_of(app: &TestApp, browser: &Browser, path: &str) -> String {
+    let response = browser.send(browser.get(app.url(path))).await;
+    unescape(&response.text().await.expect("page"))
+}
+
+async fn answer_of(response: reqwest::Response) -> Answer {
     Answer {
         status: response.status().as_u16(),
-        fragment: response.headers().contains_key("parindex-fragment"),
+        fragment: response.headers().contains_key("hx-reswap"),
         body: unescape(&response.text().await.expect("body")),
     }
 }
+
+/// The smallest file the evidence check accepts as a PDF.
+pub(crate) const PDF: &[u8] = b"%PDF-1.4\n% bao cao\n%%EOF\n";
 
 fn unescape(html: &str) -> String {
     html.replace("&#x2f;", "/")
@@ -187,6 +223,19 @@ async fn a_stale_save_shows_the_other_value_keeps_the_typing_and_the_next_save_g
     );
     assert!(answer.body.contains("value=\"1,5\""));
     assert!(answer.body.contains("Theo báo cáo quý IV"));
+    // Beside the refused 1,5 no points are computed; the head's 1 is labelled as stored.
+    assert!(
+        answer.body.contains(
+            "<output id=\"f2-1-points\" class=\"computed\" aria-live=\"polite\"></output>"
+        ),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer
+            .body
+            .contains("<span class=\"badge ok\">Đã lưu: 1 điểm</span>")
+    );
     // The form now carries the version seen in the message: saving again replaces it.
     assert!(
         answer
@@ -211,6 +260,16 @@ async fn a_stale_save_shows_the_other_value_keeps_the_typing_and_the_next_save_g
     .await;
     assert_eq!(again.status, 200, "{}", again.body);
     assert!(again.body.contains("Đã lưu"));
+    assert!(
+        again
+            .body
+            .contains("aria-live=\"polite\">1,5 điểm</output>")
+    );
+    assert!(
+        again
+            .body
+            .contains("<span class=\"badge ok\">1,5 điểm</span>")
+    );
 }
 
 #[tokio::test]
@@ -383,7 +442,6 @@ async fn the_api_refuses_a_date_of_issue_in_the_future_or_before_2000_naming_the
 
 #[tokio::test]
 async fn a_refused_upload_lands_on_its_leaf_with_the_error_beside_the_file_field() {
-    use reqwest::multipart::{Form, Part};
     let app = spawn_app().await;
     let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
     let (round, unit) = (r.round, r.units[0]);
@@ -391,49 +449,25 @@ async fn a_refused_upload_lands_on_its_leaf_with_the_error_beside_the_file_field
     let officer = Browser::default();
     let csrf = app.sign_in_with(&officer, "a.canbo").await;
     let path = format!("/ky/{round}/don-vi/{unit}/tai-lieu");
+    let fields = [("csrf", csrf.as_str()), ("leaf", "2.1")];
     for htmx in [false, true] {
-        let form = Form::new()
-            .text("csrf", csrf.clone())
-            .text("leaf", "2.1")
-            .part(
-                "file",
-                Part::bytes(b"MZ\x90\x00 not a document".to_vec()).file_name("bao-cao.pdf"),
-            );
-        let mut request = no_redirects().post(app.url(&path)).multipart(form);
-        if htmx {
-            request = request.header("hx-request", "true");
-        }
-        let response = officer.send(request).await;
-        let status = response.status().as_u16();
-        let fragment = response.headers().contains_key("parindex-fragment");
-        let body = unescape(&response.text().await.expect("body"));
-        assert_eq!(status, 422, "htmx={htmx}: {body}");
-        assert_eq!(fragment, htmx);
+        let not_a_pdf = ("bao-cao.pdf", &b"MZ\x90\x00 not a document"[..]);
+        let answer = upload(&app, &officer, &path, &fields, not_a_pdf, htmx).await;
+        let body = &answer.body;
+        assert_eq!(answer.status, 422, "htmx={htmx}: {body}");
+        assert_eq!(answer.fragment, htmx);
         assert!(
-            beside(&body, "u2-1-loi").contains("không thuộc loại được chấp nhận"),
+            beside(body, "u2-1-loi").contains("không thuộc loại được chấp nhận"),
             "{body}"
         );
-        assert!(lands_on_leaf(&body, "2.1"));
+        assert!(lands_on_leaf(body, "2.1"));
     }
 
     // Accepted with htmx: the leaf comes back in place, with the file listed.
-    let form = Form::new()
-        .text("csrf", csrf.clone())
-        .text("leaf", "2.1")
-        .part(
-            "file",
-            Part::bytes(b"%PDF-1.4\n% bao cao\n%%EOF\n".to_vec()).file_name("bao-cao.pdf"),
-        );
-    let response = officer
-        .send(
-            no_redirects()
-                .post(app.url(&path))
-                .header("hx-request", "true")
-                .multipart(form),
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 200);
-    let body = response.text().await.expect("body");
+    let pdf = ("bao-cao.pdf", PDF);
+    let answer = upload(&app, &officer, &path, &fields, pdf, true).await;
+    assert_eq!(answer.status, 200);
+    let body = &answer.body;
     assert!(body.trim_start().starts_with("<article"), "{body}");
     assert!(
         body.contains("bao-cao.pdf") && body.contains("Đã tải lên"),
@@ -441,8 +475,9 @@ async fn a_refused_upload_lands_on_its_leaf_with_the_error_beside_the_file_field
     );
 }
 
-#[tokio::test]
-async fn a_refused_explanation_answer_keeps_what_was_typed_beside_the_error() {
+/// A unit asked to explain leaf 2.1 after appraisal round 1, the clock in the explanation
+/// window: (the app, the round, the unit).
+pub(crate) async fn asked_to_explain() -> (TestApp, i64, i64) {
     let app = spawn_app().await;
     let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
     let (round, unit) = (r.round, r.units[0]);
@@ -460,6 +495,12 @@ async fn a_refused_explanation_answer_keeps_what_was_typed_beside_the_error() {
     .await;
     assert_eq!(status, 204, "{body}");
     app.clock.set(t("05/02/2024"));
+    (app, round, unit)
+}
+
+#[tokio::test]
+async fn a_refused_explanation_answer_keeps_what_was_typed_beside_the_error() {
+    let (app, round, unit) = asked_to_explain().await;
     let officer = Browser::default();
     let csrf = app.sign_in_with(&officer, "a.canbo").await;
     // Longer than the 8 000 characters allowed: refused, and every character comes back.
@@ -475,11 +516,33 @@ async fn a_refused_explanation_answer_keeps_what_was_typed_beside_the_error() {
     assert_eq!(answer.status, 422, "{}", answer.body);
     assert!(answer.body.contains(&long), "the typing is kept");
     assert!(
-        beside(&answer.body, "g2-1-loi").contains("tối đa 8000 ký tự"),
+        beside(&answer.body, "g2-1-loi").contains(&format!(
+            "«Nội dung giải trình» dài tối đa 8.000 ký tự; nội dung đã nhập có {} ký tự",
+            parindex::domain::points::thousands(long.chars().count() as u64)
+        )),
         "{}",
         answer.body
     );
     assert!(answer.body.contains("/giai-trinh/2.1#tc-2.1\""));
+    let (status, body) = send_json(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("/api/rounds/{round}/units/{unit}/explanations/2.1"),
+        json!({ "text": long }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        (&body["error"]["code"], &body["error"]["field"]),
+        (&json!("invalid_input"), &json!("text"))
+    );
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("«Nội dung giải trình» dài tối đa 8.000 ký tự"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -572,12 +635,12 @@ async fn the_page_indexes_its_areas_with_progress_and_the_review_shows_not_appli
     )
     .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
-    let page = |path: String| {
-        let head = head.clone();
-        let url = app.url(&path);
-        async move { unescape(&head.send(head.get(url)).await.text().await.expect("page")) }
-    };
-    let html = page(format!("/ky/{round}/don-vi/{unit}/tu-cham-diem")).await;
+    let html = page_of(
+        &app,
+        &head,
+        &format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"),
+    )
+    .await;
     assert!(
         html.contains("href=\"#lv-1\">1. Chỉ đạo, điều hành CCHC</a>"),
         "{html}"
@@ -588,10 +651,236 @@ async fn the_page_indexes_its_areas_with_progress_and_the_review_shows_not_appli
     // From the sticky bar: what is missing, and the review before submitting.
     let bar = &html[html.find("id=\"tong-diem\"").expect("bar")..];
     let bar = &bar[..bar.find("</div>").expect("end")];
-    assert!(bar.contains("Còn thiếu gì? Xem lại và gửi"), "{bar}");
-    let review = page(format!("/ky/{round}/don-vi/{unit}/xem-lai")).await;
+    assert!(
+        bar.contains("Còn thiếu gì?<span class=\"more\"> Xem lại và gửi"),
+        "{bar}"
+    );
+    let review = page_of(&app, &head, &format!("/ky/{round}/don-vi/{unit}/xem-lai")).await;
     assert!(
         review.contains("Lý do:</em> Năm 2023 không có hồ sơ trễ hạn"),
         "{review}"
     );
+}
+
+#[tokio::test]
+async fn a_text_over_its_limit_is_refused_in_vietnamese_words_and_numbers_on_the_page_and_the_api()
+{
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    app.clock.set(t("05/01/2024"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let long = "ệ".repeat(8_001);
+    let says = "«Giải thích, căn cứ chấm điểm» dài tối đa 8.000 ký tự; nội dung đã nhập có \
+                8.001 ký tự — hãy rút gọn 1 ký tự.";
+    for htmx in [false, true] {
+        let answer = post(
+            &app,
+            &officer,
+            &format!("/ky/{round}/don-vi/{unit}/tu-cham-diem/2.1"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "judged"),
+                ("points", "1"),
+                ("explanation", &long),
+            ],
+            htmx,
+        )
+        .await;
+        assert_eq!(answer.status, 422, "htmx={htmx}: {}", answer.body);
+        assert!(
+            beside(&answer.body, "f2-1-exp-loi").ends_with(says),
+            "{}",
+            beside(&answer.body, "f2-1-exp-loi")
+        );
+        assert!(!answer.body.contains("(explanation)"));
+        assert!(answer.body.contains(&long), "the typing is kept");
+    }
+    // The API: the same words, its stable code and the field as it names it.
+    let (status, body) = send_json(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("/api/rounds/{round}/units/{unit}/self-assessment/2.1"),
+        json!({ "input": { "kind": "judged", "points": "1" }, "explanation": long }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_input");
+    assert_eq!(body["error"]["field"], "explanation");
+    assert_eq!(body["error"]["message"], says);
+    // A reason for not applicable over its 2.000 characters.
+    let (status, body) = send_json(
+        &app,
+        &officer,
+        &csrf,
+        "PUT",
+        &format!("/api/rounds/{round}/units/{unit}/self-assessment/1.3"),
+        json!({ "input": null, "not_applicable": true, "na_reason": "x".repeat(2_500) }),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "na_reason");
+    assert_eq!(
+        body["error"]["message"],
+        "«Lý do không áp dụng» dài tối đa 2.000 ký tự; nội dung đã nhập có 2.500 ký tự — \
+         hãy rút gọn 500 ký tự."
+    );
+}
+
+#[tokio::test]
+async fn beside_a_refused_value_no_points_are_computed_and_the_stored_ones_say_so() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    app.clock.set(t("05/01/2024"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let path = format!("/ky/{round}/don-vi/{unit}/tu-cham-diem/2.1");
+    let saved = post(
+        &app,
+        &officer,
+        &path,
+        &[("csrf", &csrf), ("kind", "judged"), ("points", "1")],
+        true,
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(saved.body.contains("aria-live=\"polite\">1 điểm</output>"));
+    for htmx in [false, true] {
+        let answer = post(
+            &app,
+            &officer,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("kind", "judged"),
+                ("points", "2,75"),
+                ("expected_version", "1"),
+            ],
+            htmx,
+        )
+        .await;
+        assert_eq!(answer.status, 422, "{}", answer.body);
+        let leaf = &answer.body[answer.body.find("id=\"tc-2.1\"").expect("leaf")..];
+        assert!(
+            leaf.contains(
+                "<output id=\"f2-1-points\" class=\"computed\" aria-live=\"polite\"></output>"
+            ),
+            "htmx={htmx}: {leaf}"
+        );
+        assert!(
+            leaf.contains("<span class=\"badge ok\">Đã lưu: 1 điểm</span>"),
+            "{leaf}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_upload_in_place_brings_the_units_file_list_for_the_other_leaves_and_a_save_does_not() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let (round, unit) = (r.round, r.units[0]);
+    app.clock.set(t("05/01/2024"));
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    // No file yet: every leaf's «Dùng tệp đã tải lên» is there, hidden, and the list empty.
+    let page = page_of(
+        &app,
+        &officer,
+        &format!("/ky/{round}/don-vi/{unit}/tu-cham-diem"),
+    )
+    .await;
+    assert!(
+        page.contains("<ul id=\"tep-don-vi\" hidden>\n</ul>"),
+        "{page}"
+    );
+    assert_eq!(page.matches("class=\"reuse\" hidden").count(), 5, "{page}");
+
+    let fields = [("csrf", csrf.as_str()), ("leaf", "2.1")];
+    let path = format!("/ky/{round}/don-vi/{unit}/tai-lieu");
+    let pdf = ("Báo cáo quý IV.pdf", PDF);
+    let answer = upload(&app, &officer, &path, &fields, pdf, true).await;
+    assert_eq!(answer.status, 200);
+    let body = &answer.body;
+    let list = &body[body
+        .find("<ul id=\"tep-don-vi\" hidden hx-swap-oob=\"true\">")
+        .expect("the list, out of band")..];
+    assert!(
+        list.contains("data-leaves=\"2.1\">Báo cáo quý IV.pdf (tiêu chí 2.1)</li>"),
+        "{list}"
+    );
+    // A leaf saved changes no file: its answer does not carry the list.
+    let saved = post(
+        &app,
+        &officer,
+        &format!("/ky/{round}/don-vi/{unit}/tu-cham-diem/1.1"),
+        &[("csrf", &csrf), ("kind", "yes_no"), ("met", "dat")],
+        true,
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(!saved.body.contains("tep-don-vi"), "{}", saved.body);
+}
+
+#[tokio::test]
+async fn an_explanation_file_uploads_in_place_with_htmx_and_through_the_page_without() {
+    let (app, round, unit) = asked_to_explain().await;
+    let officer = Browser::default();
+    let csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let path = format!("/ky/{round}/don-vi/{unit}/giai-trinh/2.1/tai-lieu");
+    let fields = [("csrf", csrf.as_str()), ("leaves", "2.1")];
+
+    // With htmx: the leaf's files and form alone, the file listed, the answer untouched.
+    let pdf = ("Báo cáo bổ sung.pdf", PDF);
+    let answer = upload(&app, &officer, &path, &fields, pdf, true).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body = &answer.body;
+    assert!(
+        body.contains("<div class=\"supplement\" id=\"bs-2.1\">"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("<html") && !body.contains("name=\"text\""),
+        "{body}"
+    );
+    assert!(
+        body.contains("Báo cáo bổ sung.pdf") && body.contains("Đã tải lên"),
+        "{body}"
+    );
+    assert!(body.contains("hx-target=\"#bs-2\\.1\""), "{body}");
+
+    // Refused with htmx: 422 to swap in place, the message beside the file field.
+    let not_a_pdf = ("bao-cao.pdf", &b"MZ\x90\x00 not a document"[..]);
+    let answer = upload(&app, &officer, &path, &fields, not_a_pdf, true).await;
+    assert_eq!(
+        (answer.status, answer.fragment),
+        (422, true),
+        "{}",
+        answer.body
+    );
+    assert!(
+        beside(&answer.body, "b2-1-loi").contains("không thuộc loại được chấp nhận"),
+        "{}",
+        answer.body
+    );
+
+    // Without the script: back to the leaf on the page, which says it was uploaded.
+    let pdf = ("Biên bản.pdf", PDF);
+    let answer = upload(&app, &officer, &path, &fields, pdf, false).await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let landing = format!("/ky/{round}/don-vi/{unit}/giai-trinh?tai-len=2.1");
+    let page = page_of(&app, &officer, &landing).await;
+    let files = &page[page.find("id=\"bs-2.1\"").expect("the leaf's files")..];
+    assert!(
+        files.contains("Biên bản.pdf") && files.contains("<span class=\"flash\">Đã tải lên</span>"),
+        "{files}"
+    );
+    // Refused without the script: the whole page, on the leaf, the message beside the field.
+    let answer = upload(&app, &officer, &path, &fields, not_a_pdf, false).await;
+    assert_eq!((answer.status, answer.fragment), (422, false));
+    assert!(answer.body.contains("<html") && answer.body.contains("id=\"b2-1-loi\""));
+    assert!(answer.body.contains("/giai-trinh/2.1/tai-lieu#tc-2.1\""));
 }

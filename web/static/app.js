@@ -198,11 +198,11 @@ document.addEventListener("click", function (event) {
   if (!window.htmx) { return; }
   var SAVE_TIMEOUT = 30000;
   // A refused form comes back with its status (403, 409, 422) and the form again, what
-  // was typed and the message beside the field; the server marks such an answer (the
-  // self-assessment's with parindex-fragment, the appraisal's with HX-Reswap) and it is
-  // shown in place. Other error answers (an error page) are never swapped into a form.
+  // was typed and the message beside the field; the server says how to swap such an
+  // answer (HX-Reswap, pages::in_place) and it is shown in place. Other error answers (an
+  // error page) are never swapped into a form.
   function refusedForm(xhr) {
-    return xhr.getResponseHeader("parindex-fragment") || xhr.getResponseHeader("HX-Reswap");
+    return xhr.getResponseHeader("HX-Reswap");
   }
   function formOf(e) {
     var elt = e.detail.requestConfig ? e.detail.requestConfig.elt : e.detail.elt;
@@ -277,6 +277,35 @@ document.addEventListener("click", function (event) {
     unlock(form);
     say(form, "Máy chủ chưa trả lời sau " + SAVE_TIMEOUT / 1000 + " giây — có thể chưa lưu. Nội dung vẫn còn trên trang; bấm «Lưu» lại (lưu lại cùng nội dung không tạo bản trùng).", true);
   });
+})();
+
+// «Dùng tệp đã tải lên» on every leaf offers the unit's files not yet on it. A change of
+// evidence in place (an upload, a reuse, a removal) brings the unit's file list again
+// (#tep-don-vi, out of band, a line per file): every leaf's list is rebuilt from it, so a
+// file just uploaded on one leaf can be used on another without a reload, and a removed
+// one is no longer offered. What was chosen in a list stays chosen.
+(function () {
+  var seen = null;
+  function refresh() {
+    var list = document.getElementById("tep-don-vi");
+    if (!list || list.innerHTML === seen) { return; }
+    seen = list.innerHTML;
+    var files = Array.from(list.children).map(function (li) {
+      return { id: li.getAttribute("data-id"), leaves: li.getAttribute("data-leaves").split(" "), text: li.textContent };
+    });
+    document.querySelectorAll("form.reuse").forEach(function (form) {
+      var leaf = form.elements.leaf.value;
+      var select = form.elements.file_id;
+      var chosen = select.value;
+      var offered = files.filter(function (f) { return f.leaves.indexOf(leaf) < 0; });
+      while (select.options.length > 1) { select.remove(1); }
+      offered.forEach(function (f) { select.add(new Option(f.text, f.id, false, f.id === chosen)); });
+      form.hidden = offered.length === 0;
+    });
+  }
+  var first = document.getElementById("tep-don-vi");
+  if (first) { seen = first.innerHTML; } // as the page was rendered
+  document.addEventListener("htmx:afterSettle", refresh);
 })();
 
 // A text with a limit (data-counter: the most characters allowed) says how much is left

@@ -7,7 +7,7 @@
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -117,7 +117,7 @@ async fn appraise(
     ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
     PageForm { user, who, form }: PageForm<AppraisalForm>,
 ) -> PageResult {
-    let htmx = headers.contains_key("hx-request");
+    let htmx = super::from_htmx(&headers);
     let outcome = save(&state, &who, (round, unit), &leaf, &form).await?;
     let refused = match outcome {
         Ok(()) if !htmx => {
@@ -155,16 +155,7 @@ async fn appraise(
         "_appraisal_row.html",
         context! { n => Value::from_serialize(node), oob => true, ..context },
     )?;
-    Ok(fragment(status, row))
-}
-
-/// A row for htmx: a refusal says how to swap it, so the page's script shows it in place
-/// (htmx leaves error statuses unswapped unless told).
-fn fragment(status: StatusCode, row: Html<String>) -> axum::response::Response {
-    if status.is_success() {
-        return (status, row).into_response();
-    }
-    (status, [("hx-reswap", "outerHTML")], row).into_response()
+    Ok(super::in_place(status, row))
 }
 
 /// Parses the form and saves it; a refusal as (status, message, field), with the status

@@ -146,8 +146,11 @@ async fn save(
 /// The field a refusal of the service concerns.
 fn field_of(e: &ServiceError) -> &'static str {
     match e {
+        ServiceError::Rejected {
+            field: Some(field @ ("occurrences" | "note")),
+            ..
+        } => field,
         ServiceError::Invalid(m) if m.contains("Số lần") => "occurrences",
-        ServiceError::Invalid(m) if m.contains("note") || m.contains("Lý do") => "note",
         _ => "form",
     }
 }

@@ -106,7 +106,7 @@ struct NoSession;
 /// preview) gets a 401 instead, so the page is not replaced by the sign-in form: the
 /// page's script keeps what was typed and offers the sign-in link.
 async fn session_ended(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let htmx = request.headers().contains_key("hx-request");
+    let htmx = from_htmx(request.headers());
     let method = request.method().clone();
     let here = request
         .uri()
@@ -288,6 +288,22 @@ pub(crate) async fn redirect_or_show(
 /// The status of a page shown with `error` (or without).
 pub(crate) fn status_with(error: &Option<(StatusCode, String)>) -> StatusCode {
     error.as_ref().map_or(StatusCode::OK, |(s, _)| *s)
+}
+
+/// Whether the request was sent by htmx (the page's script), which swaps a part of the
+/// page in place instead of loading the page.
+pub(crate) fn from_htmx(headers: &axum::http::HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// A part of a page for htmx to swap in place, with the status the API gives the same
+/// outcome. A refusal (403, 409, 422) says how to swap it (`HX-Reswap`): the page's script
+/// swaps such an answer, where an error page is never swapped into a form.
+pub(crate) fn in_place(status: StatusCode, html: axum::response::Html<String>) -> Response {
+    if status.is_success() {
+        return (status, html).into_response();
+    }
+    (status, [("hx-reswap", "outerHTML")], html).into_response()
 }
 
 /// The signed-in user as the base template shows them.

@@ -12,7 +12,10 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::leaf_form::LeafForm;
-use super::{PageForm, PageQuery, PageResult, PageUpload, PageUser, refusal, render, user_ctx};
+use super::{
+    PageForm, PageQuery, PageResult, PageUpload, PageUser, from_htmx, in_place, refusal, render,
+    user_ctx,
+};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
 use crate::http::extract::NoFields;
@@ -87,9 +90,8 @@ async fn reuse(
             "Chọn một tệp đã tải lên trong danh sách.".into(),
         )),
     };
-    let target = (form.leaf, "evidence", from_htmx(&headers));
-    let at = (round, unit);
-    evidence_outcome(&state, (&user, &who), at, target, outcome, Vec::new(), None).await
+    let sent = EvidenceForm::new(form.leaf, "evidence", &headers);
+    evidence_outcome(&state, (&user, &who), (round, unit), sent, outcome).await
 }
 
 /// A citation typed beside a leaf.
@@ -119,10 +121,25 @@ impl CitationForm {
     }
 }
 
-/// Whether the request was sent by htmx (the page's script), which swaps the leaf in
-/// place instead of loading the page.
-fn from_htmx(headers: &HeaderMap) -> bool {
-    headers.contains_key("hx-request")
+/// The fields of a leaf's forms that show a message beside them; a refusal about any
+/// other (the leaf's code in the address, the leaves of a citation) stands above its form.
+fn shown_beside(form: &str, field: &str) -> bool {
+    const LEAF: [&str; 8] = [
+        "met",
+        "numerator",
+        "denominator",
+        "points",
+        "count",
+        "explanation",
+        "not_applicable",
+        "na_reason",
+    ];
+    const CITATION: [&str; 4] = ["document_number", "issued_on", "summary", "pages"];
+    match form {
+        "leaf" => LEAF.contains(&field),
+        "citation" => CITATION.contains(&field),
+        _ => false,
+    }
 }
 
 /// A refusal of one of a leaf's forms, as [`answer`] shows it beside that form.
@@ -137,7 +154,7 @@ fn refused_beside(
         status,
         message,
         form,
-        field,
+        field: field.filter(|f| shown_beside(form, f)),
         typed: None,
         kept: Vec::new(),
         locked: false,
@@ -211,24 +228,50 @@ async fn answer(
     if htmx {
         let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
         let html = leaf_fragment(user, &view, leaf, done, error, evidence)?;
-        // Marks a fragment, which the script swaps even with a refusal's status (an
-        // error page is not swapped into a leaf).
-        return Ok((status, [("parindex-fragment", "leaf")], html).into_response());
+        return Ok(in_place(status, html));
     }
     Ok(render_page(who, user, &view, Saved::default(), error, evidence)?.into_response())
 }
 
+/// One of a leaf's evidence forms as it arrived: the leaf it lands on, which form
+/// (`upload`, `citation`, or `evidence` for a reuse, a removal, a replacement), whether
+/// htmx sent it, and what was typed (a citation's), to give back with a refusal.
+struct EvidenceForm {
+    leaf: String,
+    form: &'static str,
+    htmx: bool,
+    kept: Vec<(&'static str, String)>,
+    typed: Option<Value>,
+}
+
+impl EvidenceForm {
+    fn new(leaf: String, form: &'static str, headers: &HeaderMap) -> EvidenceForm {
+        EvidenceForm {
+            leaf,
+            form,
+            htmx: from_htmx(headers),
+            kept: Vec::new(),
+            typed: None,
+        }
+    }
+}
+
 /// The end of a change to a leaf's evidence: back to the leaf (redirect, or the leaf in
-/// place with htmx), or the refusal beside the form.
+/// place with htmx), or the refusal beside the form with what was typed.
 async fn evidence_outcome(
     state: &AppState,
     (user, who): (&SignedIn, &Who),
     (round, unit): (i64, i64),
-    (leaf, form, htmx): (String, &'static str, bool),
+    sent: EvidenceForm,
     outcome: Result<(), ServiceError>,
-    kept: Vec<(&'static str, String)>,
-    typed: Option<Value>,
 ) -> PageResult {
+    let EvidenceForm {
+        leaf,
+        form,
+        htmx,
+        kept,
+        typed,
+    } = sent;
     let outcome = match outcome {
         Ok(()) if !htmx => {
             let to = format!("/ky/{round}/don-vi/{unit}/tu-cham-diem?luu={leaf}#tc-{leaf}");
@@ -261,19 +304,12 @@ async fn cite(
     let outcome = evidence::add_citation(&state.ctx, &who, round, unit, draft, &leaves)
         .await
         .map(|_| ());
-    let (kept, typed) = (form.kept(), Value::from_serialize(&form));
-    let target = (form.leaf, "citation", from_htmx(&headers));
-    let at = (round, unit);
-    evidence_outcome(
-        &state,
-        (&user, &who),
-        at,
-        target,
-        outcome,
-        kept,
-        Some(typed),
-    )
-    .await
+    let sent = EvidenceForm {
+        kept: form.kept(),
+        typed: Some(Value::from_serialize(&form)),
+        ..EvidenceForm::new(form.leaf, "citation", &headers)
+    };
+    evidence_outcome(&state, (&user, &who), (round, unit), sent, outcome).await
 }
 
 /// Which leaf to take the item off; absent: every leaf (the item is removed).
@@ -303,17 +339,8 @@ async fn remove(
         leaf.as_deref(),
     )
     .await;
-    let target = (form.leaf, "evidence", from_htmx(&headers));
-    evidence_outcome(
-        &state,
-        (&user, &who),
-        (round, unit),
-        target,
-        outcome,
-        Vec::new(),
-        None,
-    )
-    .await
+    let sent = EvidenceForm::new(form.leaf, "evidence", &headers);
+    evidence_outcome(&state, (&user, &who), (round, unit), sent, outcome).await
 }
 
 async fn replace(
@@ -326,17 +353,8 @@ async fn replace(
     let outcome = evidence::replace_file(&state.ctx, &who, (round, unit), id, upload)
         .await
         .map(|_| ());
-    let target = (leaf, "evidence", from_htmx(&headers));
-    evidence_outcome(
-        &state,
-        (&user, &who),
-        (round, unit),
-        target,
-        outcome,
-        Vec::new(),
-        None,
-    )
-    .await
+    let sent = EvidenceForm::new(leaf, "evidence", &headers);
+    evidence_outcome(&state, (&user, &who), (round, unit), sent, outcome).await
 }
 
 /// What the page says after a change, from its query string.
@@ -569,6 +587,8 @@ fn leaf_fragment(
             evidence,
             // The running totals at the top of the page, swapped in beside the leaf.
             oob => true,
+            // The unit's files, when they changed, for the other leaves' reuse lists.
+            files_changed => matches!(done, Some("upload" | "evidence")),
         },
     )
 }
@@ -605,17 +625,8 @@ async fn upload(
         Ok(stored) => (stored.leaves.first().cloned().unwrap_or(sent), Ok(())),
         Err(e) => (sent, Err(e)),
     };
-    let target = (leaf, "upload", from_htmx(&headers));
-    evidence_outcome(
-        &state,
-        (&user, &who),
-        (round, unit),
-        target,
-        outcome,
-        Vec::new(),
-        None,
-    )
-    .await
+    let sent = EvidenceForm::new(leaf, "upload", &headers);
+    evidence_outcome(&state, (&user, &who), (round, unit), sent, outcome).await
 }
 
 async fn withdraw(
