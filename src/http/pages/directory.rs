@@ -184,7 +184,7 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, o: Outcome) -> PageR
             applied_gone => o.applied_gone,
             joinable => Value::from_serialize(&joinable),
             held => o.held,
-            held_minutes => crate::service::auth::HELD_MINUTES,
+            held_minutes => auth::HELD_MINUTES,
         },
     )?;
     let status = refused.map_or_else(|| status_with(&o.error), |r| r.status);
