@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use crate::browser::{
-    big_pdf, chrome, fill, js, prop_of, screenshot, sign_in, tap, upload_slowly, wait_text,
+    big_pdf, chrome, click, fill, js, prop_of, screenshot, sign_in, tap, upload_slowly, wait_text,
 };
 use crate::helpers::{Browser, send_json, small_round, spawn_app, t};
 
