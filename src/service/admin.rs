@@ -80,9 +80,10 @@ pub async fn save_unit(ctx: &Context, who: &Who, unit: NewUnit) -> Result<i64> {
     let code = required("code", &unit.code, "mã đơn vị")?;
     let name = required("name", &unit.name, "tên đơn vị")?;
     let tier_code = unit.tier_code.trim();
-    let is_new = match store.unit_by_code(&code).await {
-        Ok(_) => false,
-        Err(crate::store::StoreError::NotFound(_)) => true,
+    // A code typed in another case is the stored unit's («so-01» is «SO-01»).
+    let (code, is_new) = match store.unit_by_code(&code).await {
+        Ok(stored) => (stored.code, false),
+        Err(crate::store::StoreError::NotFound(_)) => (code, true),
         Err(e) => return Err(e.into()),
     };
     let id = store.upsert_unit(&code, &name, tier_code).await?;

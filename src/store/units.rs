@@ -150,11 +150,15 @@ impl Store {
     }
 
     pub async fn unit_by_code(&self, code: &str) -> Result<Unit> {
-        sqlx::query_as("select id, code, name, tier_id, active from units where code = $1")
-            .bind(code)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("đơn vị «{code}»")))
+        // Codes are matched whatever their case, as the directory import matches them:
+        // «so-01» is the stored «SO-01», never a second unit.
+        sqlx::query_as(
+            "select id, code, name, tier_id, active from units where upper(code) = upper($1)",
+        )
+        .bind(code)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("đơn vị «{code}»")))
     }
 
     /// Whether an account has this username, whatever the case of its letters.

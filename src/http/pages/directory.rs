@@ -238,7 +238,7 @@ impl TierForm {
             text => text.parse().map_err(|_| {
                 ServiceError::invalid_field(
                     "position",
-                    format!("Thứ tự (trường «position») phải là số nguyên, không phải «{text}»."),
+                    format!("Thứ tự phải là một số nguyên (1, 2, 3…), không phải «{text}»."),
                 )
             })?,
         };
