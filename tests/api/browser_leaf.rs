@@ -359,3 +359,53 @@ async fn a_save_sent_offline_says_so_and_keeps_the_typing_and_a_saved_page_leave
     assert!(!leaving_asks(c).await, "saved: leaving must not ask");
     screenshot(c, "browser-leaf-9-da-luu-lai").await;
 }
+
+#[tokio::test]
+async fn what_is_typed_in_a_leaf_stays_when_a_file_is_uploaded_on_it_in_place() {
+    let Some(browser) = chrome().await else {
+        return;
+    };
+    let c = &browser.client;
+    let (_app, _, _, _) = officer_on_the_page(c).await; // the server lives as long as _app
+    fill(c, "[id='tc-2.2'] input[name=count]", "3").await;
+    fill(
+        c,
+        "[id='tc-2.2'] textarea[name=explanation]",
+        "Ba báo cáo quý gửi chậm",
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let pdf = dir.path().join("Công văn nhắc nhở.pdf");
+    std::fs::write(&pdf, crate::typed_back::PDF).expect("pdf");
+    c.find(fantoccini::Locator::Css(
+        "[id='tc-2.2'] form.upload input[type=file]",
+    ))
+    .await
+    .expect("file input")
+    .send_keys(pdf.to_str().expect("path"))
+    .await
+    .expect("choose");
+    tap(c, "[id='tc-2.2'] form.upload button[type=submit]").await;
+    wait_text(c, "[id='tc-2.2'] .evidence", "Đã tải lên").await;
+    // The leaf came back as stored, with the file; the score typed beside it is still
+    // there, its points computed, and still unsaved.
+    assert_eq!(
+        prop_of(c, "[id='tc-2.2'] input[name=count]", "value")
+            .await
+            .as_deref(),
+        Some("3")
+    );
+    assert_eq!(
+        prop_of(c, "[id='tc-2.2'] textarea[name=explanation]", "value")
+            .await
+            .as_deref(),
+        Some("Ba báo cáo quý gửi chậm")
+    );
+    wait_text(c, "[id='tc-2.2'] output.computed", "0,25 điểm").await;
+    assert!(leaving_asks(c).await, "typed, not saved");
+    tap(c, "[id='tc-2.2'] form.leaf-form > button[type=submit]").await;
+    wait_text(c, "[id='tc-2.2'] form.leaf-form .save-state", "Đã lưu").await;
+    assert!(!leaving_asks(c).await);
+    js(c, "document.getElementById('tc-2.2').scrollIntoView()").await;
+    screenshot(c, "browser-leaf-10-tai-len-giu-noi-dung").await;
+}
