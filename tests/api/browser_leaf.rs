@@ -9,7 +9,7 @@ use fantoccini::Client;
 use serde_json::json;
 
 use crate::browser::{
-    Line, big_pdf, chrome, fill, js, mark_page, network, prop_of, screenshot, sign_in,
+    Line, big_pdf, chrome, fill, js, mark_page, network, prop_of, screenshot, send_file, sign_in,
     still_the_marked_page, tap, upload_slowly, wait_text,
 };
 use crate::helpers::{Browser, TestApp, send_json, small_round, spawn_app, t};
@@ -142,16 +142,8 @@ async fn a_file_uploaded_in_place_can_be_used_on_another_leaf_at_once() {
 
     let dir = tempfile::tempdir().expect("tmp");
     let pdf = dir.path().join("Báo cáo quý IV.pdf");
-    std::fs::write(&pdf, b"%PDF-1.4\n% bao cao\n%%EOF\n").expect("pdf");
-    c.find(fantoccini::Locator::Css(
-        "[id='tc-2.1'] form.upload input[type=file]",
-    ))
-    .await
-    .expect("file input")
-    .send_keys(pdf.to_str().expect("path"))
-    .await
-    .expect("choose");
-    tap(c, "[id='tc-2.1'] form.upload button[type=submit]").await;
+    std::fs::write(&pdf, crate::typed_back::PDF).expect("pdf");
+    send_file(c, "[id='tc-2.1'] form.upload", &pdf).await;
     wait_text(c, "[id='tc-2.1'] .evidence", "Đã tải lên").await;
 
     // Offered at once on the other leaves, not on its own.
@@ -377,15 +369,7 @@ async fn what_is_typed_in_a_leaf_stays_when_a_file_is_uploaded_on_it_in_place() 
     let dir = tempfile::tempdir().expect("tmp");
     let pdf = dir.path().join("Công văn nhắc nhở.pdf");
     std::fs::write(&pdf, crate::typed_back::PDF).expect("pdf");
-    c.find(fantoccini::Locator::Css(
-        "[id='tc-2.2'] form.upload input[type=file]",
-    ))
-    .await
-    .expect("file input")
-    .send_keys(pdf.to_str().expect("path"))
-    .await
-    .expect("choose");
-    tap(c, "[id='tc-2.2'] form.upload button[type=submit]").await;
+    send_file(c, "[id='tc-2.2'] form.upload", &pdf).await;
     wait_text(c, "[id='tc-2.2'] .evidence", "Đã tải lên").await;
     // The leaf came back as stored, with the file; the score typed beside it is still
     // there, its points computed, and still unsaved.
