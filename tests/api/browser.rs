@@ -244,6 +244,17 @@ pub(crate) fn big_pdf(dir: &std::path::Path, name: &str, mb: usize) -> std::path
     pdf
 }
 
+/// Chooses `file` in the upload form `form` (CSS) and presses its button.
+pub(crate) async fn send_file(c: &Client, form: &str, file: &std::path::Path) {
+    c.find(Locator::Css(&format!("{form} input[type=file]")))
+        .await
+        .expect("file input")
+        .send_keys(file.to_str().expect("path"))
+        .await
+        .expect("choose file");
+    tap(c, &format!("{form} button[type=submit]")).await;
+}
+
 /// Uploads `file` with the form `form` (CSS) on a line of 1 MB/s, taking the screenshot
 /// `during` while it runs, until `done` (CSS) says «Đã tải lên»; returns that text. Checks
 /// what the user sees meanwhile: the progress moving forward only, the button locked, and
@@ -268,13 +279,7 @@ pub(crate) async fn upload_slowly(
     .await
     .expect("watch the upload");
     network(c, Line::Slow(1_000_000)).await;
-    c.find(Locator::Css(&format!("{form} input[type=file]")))
-        .await
-        .expect("file input")
-        .send_keys(file.to_str().expect("path"))
-        .await
-        .expect("choose file");
-    tap(c, &format!("{form} button[type=submit]")).await;
+    send_file(c, form, file).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     c.execute(
         "document.querySelector(arguments[0]).scrollIntoView()",

@@ -9,7 +9,7 @@ use fantoccini::Client;
 use serde_json::json;
 
 use crate::browser::{
-    Line, big_pdf, chrome, fill, js, mark_page, network, prop_of, screenshot, sign_in,
+    Line, big_pdf, chrome, fill, js, mark_page, network, prop_of, screenshot, send_file, sign_in,
     still_the_marked_page, tap, upload_slowly, wait_text,
 };
 use crate::helpers::{Browser, TestApp, send_json, small_round, spawn_app, t};
@@ -142,16 +142,8 @@ async fn a_file_uploaded_in_place_can_be_used_on_another_leaf_at_once() {
 
     let dir = tempfile::tempdir().expect("tmp");
     let pdf = dir.path().join("Báo cáo quý IV.pdf");
-    std::fs::write(&pdf, b"%PDF-1.4\n% bao cao\n%%EOF\n").expect("pdf");
-    c.find(fantoccini::Locator::Css(
-        "[id='tc-2.1'] form.upload input[type=file]",
-    ))
-    .await
-    .expect("file input")
-    .send_keys(pdf.to_str().expect("path"))
-    .await
-    .expect("choose");
-    tap(c, "[id='tc-2.1'] form.upload button[type=submit]").await;
+    std::fs::write(&pdf, crate::typed_back::PDF).expect("pdf");
+    send_file(c, "[id='tc-2.1'] form.upload", &pdf).await;
     wait_text(c, "[id='tc-2.1'] .evidence", "Đã tải lên").await;
 
     // Offered at once on the other leaves, not on its own.
@@ -358,4 +350,46 @@ async fn a_save_sent_offline_says_so_and_keeps_the_typing_and_a_saved_page_leave
     assert!(still_the_marked_page(c).await, "saved in place");
     assert!(!leaving_asks(c).await, "saved: leaving must not ask");
     screenshot(c, "browser-leaf-9-da-luu-lai").await;
+}
+
+#[tokio::test]
+async fn what_is_typed_in_a_leaf_stays_when_a_file_is_uploaded_on_it_in_place() {
+    let Some(browser) = chrome().await else {
+        return;
+    };
+    let c = &browser.client;
+    let (_app, _, _, _) = officer_on_the_page(c).await; // the server lives as long as _app
+    fill(c, "[id='tc-2.2'] input[name=count]", "3").await;
+    fill(
+        c,
+        "[id='tc-2.2'] textarea[name=explanation]",
+        "Ba báo cáo quý gửi chậm",
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let pdf = dir.path().join("Công văn nhắc nhở.pdf");
+    std::fs::write(&pdf, crate::typed_back::PDF).expect("pdf");
+    send_file(c, "[id='tc-2.2'] form.upload", &pdf).await;
+    wait_text(c, "[id='tc-2.2'] .evidence", "Đã tải lên").await;
+    // The leaf came back as stored, with the file; the score typed beside it is still
+    // there, its points computed, and still unsaved.
+    assert_eq!(
+        prop_of(c, "[id='tc-2.2'] input[name=count]", "value")
+            .await
+            .as_deref(),
+        Some("3")
+    );
+    assert_eq!(
+        prop_of(c, "[id='tc-2.2'] textarea[name=explanation]", "value")
+            .await
+            .as_deref(),
+        Some("Ba báo cáo quý gửi chậm")
+    );
+    wait_text(c, "[id='tc-2.2'] output.computed", "0,25 điểm").await;
+    assert!(leaving_asks(c).await, "typed, not saved");
+    tap(c, "[id='tc-2.2'] form.leaf-form > button[type=submit]").await;
+    wait_text(c, "[id='tc-2.2'] form.leaf-form .save-state", "Đã lưu").await;
+    assert!(!leaving_asks(c).await);
+    js(c, "document.getElementById('tc-2.2').scrollIntoView()").await;
+    screenshot(c, "browser-leaf-10-tai-len-giu-noi-dung").await;
 }

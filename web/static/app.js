@@ -104,7 +104,8 @@ document.addEventListener("click", function (event) {
   window.addEventListener("beforeunload", function (e) {
     if (unsaved()) { e.preventDefault(); e.returnValue = ""; }
   });
-  function keep(forms) {
+  // What was typed in forms, by form (keyOf): each field's value ("" for a box not ticked).
+  function drafted(forms) {
     var drafts = {};
     forms.filter(keepable).forEach(function (form) {
       var values = {};
@@ -113,10 +114,62 @@ document.addEventListener("click", function (event) {
       });
       if (Object.keys(values).length > 0) { drafts[keyOf(form)] = values; }
     });
+    return drafts;
+  }
+  // Puts what was typed back into a form, which stays unsaved. Each field says it changed,
+  // as if typed: the computed points follow, «Không áp dụng» disables the score again.
+  // Puts typed values back into a form; returns how many fields it changed (a form whose
+  // fields already hold them is left as it is, and not marked unsaved).
+  function fillIn(form, values) {
+    var changed = 0;
+    fields(form).forEach(function (el) {
+      if (!(el.name in values)) { return; }
+      if (el.type === "checkbox") {
+        var checked = values[el.name] !== "";
+        if (el.checked === checked) { return; }
+        el.checked = checked;
+      } else {
+        if (el.value === values[el.name]) { return; }
+        el.value = values[el.name];
+      }
+      changed += 1;
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+    if (changed > 0) { dirty.add(form); }
+    return changed;
+  }
+  function keep(forms) {
+    var drafts = drafted(forms);
     if (Object.keys(drafts).length > 0) {
       try { sessionStorage.setItem(KEY, JSON.stringify(drafts)); } catch (err) { /* full */ }
     }
   }
+  // A change in place of one of a leaf's forms (an upload, a citation, a file taken off)
+  // brings the whole leaf back as stored: what was typed in its other forms and not yet
+  // saved is carried across the swap and put back, still unsaved.
+  var carried = null;
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail.target;
+    var sender = e.detail.requestConfig && e.detail.requestConfig.elt;
+    carried = null;
+    if (!target || !target.id) { return; }
+    var forms = Array.from(dirty).filter(function (form) {
+      return form !== sender && target.contains(form);
+    });
+    if (forms.length > 0) { carried = { old: target, id: target.id, drafts: drafted(forms) }; }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var was = carried;
+    carried = null;
+    // Not swapped (an error page is never swapped in): the forms still hold the typing.
+    if (!was || document.contains(was.old)) { return; }
+    var swapped = document.getElementById(was.id);
+    if (!swapped) { return; }
+    swapped.querySelectorAll("form[action]").forEach(function (form) {
+      var values = was.drafts[keyOf(form)];
+      if (values) { fillIn(form, values); }
+    });
+  });
   function expired() {
     keep(Array.from(dirty));
     dirty.clear(); // kept: leaving for the sign-in page must not ask
@@ -148,24 +201,12 @@ document.addEventListener("click", function (event) {
     document.querySelectorAll("form[action]").forEach(function (form) {
       var values = saved[keyOf(form)];
       if (!values || !keepable(form)) { return; }
-      var restored = 0;
-      fields(form).forEach(function (el) {
-        if (!(el.name in values)) { return; }
-        if (el.type === "checkbox") {
-          var checked = values[el.name] !== "";
-          if (el.checked !== checked) { el.checked = checked; restored += 1; }
-        } else if (el.value !== values[el.name]) {
-          el.value = values[el.name];
-          restored += 1;
-        }
-      });
-      if (restored === 0) { return; }
+      if (fillIn(form, values) === 0) { return; }
       var note = document.createElement("p");
       note.className = "notice restored";
       note.setAttribute("role", "status");
       note.textContent = "Đã khôi phục nội dung bạn nhập trước khi phiên hết hạn — hãy kiểm tra rồi bấm Lưu.";
       form.prepend(note);
-      dirty.add(form);
     });
   }
 })();
