@@ -589,6 +589,14 @@ async fn a_retired_unit_stays_in_its_rounds_and_joins_no_new_one() {
     .await;
     assert_eq!(status, 403);
 
+    // Its code typed in another case is the same unit, never a second one.
+    let (status, body) = admin_post(
+        "/api/units",
+        json!({"code": "b", "name": "UBND phường Hưng Lợi", "tier_code": "t"}),
+    )
+    .await;
+    assert_eq!((status, body["id"].as_i64()), (201, Some(b)), "{body}");
+
     // Back (with a reason), it may be added again.
     let restore = format!("/api/units/{b}/restore");
     let (status, body) = admin_post(&restore, json!({"reason": ""})).await;
