@@ -137,7 +137,7 @@ async fn a_malformed_value_in_any_page_form_is_a_422_naming_the_field_and_writes
         (
             "/quan-tri/khoi".to_string(),
             vec![("code", "x"), ("name", "Khối X"), ("position", "đầu")],
-            "«position»",
+            "Thứ tự phải là một số nguyên",
         ),
         (
             "/quan-tri/ky/moi".to_string(),
