@@ -138,6 +138,9 @@ fn synthetic(units: usize, leaves: usize) -> (RoundResults, Vec<UnitDetail>) {
             unit_code: format!("U{i:05}"),
             unit_name: name,
             submitted: true,
+            submitted_at: None,
+            submitted_by: None,
+            result: tier_results[i % 3].units.last().cloned(),
             rows,
         });
     }
@@ -222,6 +225,11 @@ fn streamed(mut workbook: Workbook) -> Result<u64, XlsxError> {
     Ok(sink.0)
 }
 
+/// The day the workbooks are dated, in Vietnam.
+fn today() -> chrono::NaiveDate {
+    crate::domain::deadline::vn_date(chrono::Utc::now().timestamp())
+}
+
 /// Runs the benchmark and prints the figures.
 pub fn run(units: usize, leaves: usize) -> Result<(), XlsxError> {
     println!("Kỳ đánh giá giả lập: {units} đơn vị trong 3 khối × {leaves} tiêu chí thành phần");
@@ -231,7 +239,7 @@ pub fn run(units: usize, leaves: usize) -> Result<(), XlsxError> {
     // Only the sizes are kept, so that one step's file does not weigh on the next.
     let ranking = measure(
         "Bảng xếp hạng (tổng hợp, 3 khối, biểu đồ) — parindex",
-        || excel::ranking_workbook(&results, "Sở Nội vụ", &Default::default()),
+        || excel::ranking_workbook(&results, "Sở Nội vụ", &Default::default(), today()),
     )?
     .len();
     let plain = measure("Cùng các ô, chỉ rust_xlsxwriter", || {
@@ -255,6 +263,7 @@ pub fn run(units: usize, leaves: usize) -> Result<(), XlsxError> {
                 &results,
                 "Sở Nội vụ",
                 &Default::default(),
+                today(),
             )?)
         },
     )?;

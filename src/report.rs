@@ -67,5 +67,12 @@ pub struct UnitDetail {
     pub unit_code: String,
     pub unit_name: String,
     pub submitted: bool,
+    /// When the head approved and submitted it, and the name of the account that did
+    /// (read for the unit's own score sheet, which carries them).
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub submitted_by: Option<String>,
+    /// The unit's figures: the ranking's on the detail workbook, on its own score sheet
+    /// those of its self-scores (with survey points, bonus and penalty).
+    pub result: Option<UnitResult>,
     pub rows: Vec<DetailRow>,
 }

@@ -59,7 +59,9 @@ pub fn write_package<W: Write>(
     let name = plain_name(super::decision::file_name(results).trim_end_matches(".docx"));
     add(&mut zip, options, &format!("{name}.docx"), &decision)?;
     drop(decision);
-    let annex = crate::excel::ranking_workbook(results, issuing.issuer, issuing.annex)
+    // Dated as the exports are: the day of making, in Vietnam.
+    let today = crate::domain::deadline::vn_date(now.timestamp());
+    let annex = crate::excel::ranking_workbook(results, issuing.issuer, issuing.annex, today)
         .map_err(std::io::Error::other)?;
     add(
         &mut zip,
@@ -74,7 +76,7 @@ pub fn write_package<W: Write>(
     let mut taken = HashSet::new();
     for chunk in details {
         for detail in chunk? {
-            let sheet = crate::excel::self_assessment_workbook(&detail, issuing.issuer)
+            let sheet = crate::excel::self_assessment_workbook(&detail, issuing.annex, today)
                 .map_err(std::io::Error::other)?;
             add(&mut zip, options, &sheet_path(&detail, &mut taken), &sheet)?;
         }

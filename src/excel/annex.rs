@@ -1,24 +1,27 @@
 //! The ranking workbook as the annex of a decision is signed and sent (Nghị định 30/2020
-//! on administrative documents): the issuing body on the left, the national motto on the
-//! right, the annex title in capitals, the line naming the decision it comes with, the
-//! table, the place and date, the signer; A4 landscape, one page wide, page «x/y» in the
-//! footer, text printed no smaller than 11 pt.
+//! on administrative documents): the issuing body on the left, the national name and motto
+//! on the right, each with its rule; the annex title in capitals, the line naming the
+//! decision it comes with, the table, the place and date, the signer. A4 landscape at
+//! 100 %, the header row on every page, the page number centred at the top from the second
+//! page, each Phụ lục numbered from 1; a draft (unpublished) says «DỰ THẢO» on every page.
+//! Pages are broken by hand ([`layout::Table`]) so the signature always shares its page
+//! with the last rows of the table.
 //!
-//! «Phụ lục I.n»: one sheet per tier, the ranking. «Phụ lục II»: the component index of
-//! every unit by area, the areas named. «Biểu đồ»: the index of each unit, charted.
+//! «Phụ lục I.n»: one sheet per tier, the ranking. «Phụ lục II.n»: the component index of
+//! every unit of tier n by area, the areas named. «Biểu đồ n»: the index of each unit of
+//! tier n, charted, a page at a time.
 
+use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{
-    Chart, ChartType, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+    Chart, ChartAxisCrossing, ChartDataLabel, ChartFont, ChartFormat, ChartSolidFill, ChartType,
+    Workbook, Worksheet, XlsxError,
 };
 
-use super::TextCells;
+use super::document::{self, Letterhead, Parts, Signature};
+use super::layout::{self, FONT, Type};
+use super::table::{Cell, Styles};
+use crate::domain::results::UnitResult;
 use crate::report::{RoundResults, TierResults};
-
-const FONT: &str = "Times New Roman";
-/// The table's text, in points.
-const SIZE: f64 = 12.0;
-/// The height of a table row, in points: one line of 12 pt text.
-const ROW: f64 = 17.0;
 
 /// What the annex says about who issues and signs it; configured once per deployment.
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -48,62 +51,23 @@ impl Default for Annex {
     }
 }
 
+/// The table's type: 12 pt, printed at 100 %.
+const BODY: Type = Type::regular(12.0);
+/// The empty row between the title and the table.
+const GAP: f64 = 8.0;
+
 struct Formats {
-    body: Format,
-    body_bold: Format,
-    motto: Format,
-    heading: Format,
-    italic: Format,
-    header: Format,
-    text: Format,
-    number: Format,
-    whole: Format,
-    note: Format,
-    sign: Format,
-    sign_italic: Format,
+    parts: Parts,
+    cells: Styles,
 }
 
 impl Formats {
     fn new() -> Formats {
-        let base = Format::new().set_font_name(FONT).set_font_size(SIZE);
-        let centered = base
-            .clone()
-            .set_align(FormatAlign::Center)
-            .set_align(FormatAlign::VerticalCenter);
-        let cell = base
-            .clone()
-            .set_border(FormatBorder::Thin)
-            .set_align(FormatAlign::VerticalCenter);
         Formats {
-            body: centered.clone(),
-            body_bold: centered.clone().set_bold(),
-            motto: centered.clone().set_bold(),
-            heading: centered
-                .clone()
-                .set_bold()
-                .set_font_size(13)
-                .set_text_wrap(),
-            italic: centered.clone().set_italic().set_text_wrap(),
-            header: cell
-                .clone()
-                .set_bold()
-                .set_text_wrap()
-                .set_align(FormatAlign::Center),
-            text: cell.clone().set_text_wrap(),
-            number: cell.clone().set_num_format("0.00"),
-            whole: cell
-                .clone()
-                .set_num_format("0")
-                .set_align(FormatAlign::Center),
-            note: cell.set_italic().set_text_wrap(),
-            sign: centered.clone().set_bold(),
-            sign_italic: centered.set_italic(),
+            parts: Parts::new(),
+            cells: Styles::new(BODY, false),
         }
     }
-}
-
-fn points(p: crate::domain::Points) -> f64 {
-    p.hundredths() as f64 / 100.0
 }
 
 /// "Khối sở, ban, ngành" → "SỞ, BAN, NGÀNH", for the title.
@@ -114,342 +78,463 @@ fn tier_title(tier_name: &str) -> String {
         .to_uppercase()
 }
 
-/// Lines a text takes in a column `width` characters wide (a rough measure for row
-/// heights: LibreOffice does not grow rows to wrapped text by itself when printing).
-pub(super) fn lines(text: &str, width: f64) -> f64 {
-    let per_line = (width * 1.05).max(1.0);
-    text.split('\n')
-        .map(|l| (l.chars().count() as f64 / per_line).ceil().max(1.0))
-        .sum()
+/// What every sheet of the annex shares: who issues and signs it, when, and whether it is
+/// still a draft.
+struct Context<'a> {
+    results: &'a RoundResults,
+    annex: &'a Annex,
+    issuer: &'a str,
+    /// The day it is printed to be signed, in Vietnam: its year goes on the date line.
+    today: NaiveDate,
+    draft: bool,
+    f: Formats,
 }
 
-/// The letterhead, the annex title, its subject and the decision line, across columns
-/// `0..=last`; returns the first row after them.
-fn letterhead(
-    sheet: &mut Worksheet,
-    last: u16,
-    (annex, issuer): (&Annex, &str),
-    (number, subject, note): (&str, &str, &str),
-    f: &Formats,
-) -> Result<u32, XlsxError> {
-    let split = (last / 3).max(1);
-    // The body above the issuer in regular type, the issuer in bold (Nghị định 30/2020).
-    sheet.merge_text(0, 0, split, &annex.parent.to_uppercase(), &f.body)?;
-    sheet.merge_text(1, 0, split, &issuer.to_uppercase(), &f.body_bold)?;
-    sheet.merge_text(
-        0,
-        split + 1,
-        last,
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-        &f.motto,
-    )?;
-    sheet.merge_text(1, split + 1, last, "Độc lập - Tự do - Hạnh phúc", &f.motto)?;
-    sheet.merge_text(3, 0, last, number, &f.heading)?;
-    sheet.merge_text(4, 0, last, subject, &f.heading)?;
-    let decision = if annex.decision.trim().is_empty() {
+impl Context<'_> {
+    fn letterhead(&self) -> Letterhead<'_> {
+        Letterhead {
+            parent: &self.annex.parent,
+            issuer: self.issuer,
+            number: None,
+        }
+    }
+
+    /// «<what> NĂM 2023 CỦA CÁC SỞ, BAN, NGÀNH»: what a sheet shows of `tier`.
+    fn subject(&self, what: &str, tier: &TierResults) -> String {
         format!(
-            "(Kèm theo Quyết định số          /QĐ-       ngày       tháng       năm         của {issuer})"
+            "{what} NĂM {} CỦA CÁC {}",
+            self.results.year,
+            tier_title(&tier.tier_name)
         )
-    } else {
-        annex.decision.clone()
-    };
-    sheet.merge_text(5, 0, last, &decision, &f.italic)?;
-    let mut row = 6;
-    if !note.is_empty() {
-        sheet.merge_text(row, 0, last, note, &f.italic)?;
-        row += 1;
     }
-    for r in 0..row {
-        sheet.set_row_height(r, ROW)?;
+
+    /// The title lines under the letterhead: the annex's number, its subject, the decision
+    /// it comes with, and a provisional result's note.
+    fn title(&self, number: &str, subject: &str, provisional: bool) -> Vec<(String, bool)> {
+        let decision = if self.annex.decision.trim().is_empty() {
+            format!(
+                "(Kèm theo Quyết định số          /QĐ-       ngày       tháng       năm         của {})",
+                self.issuer
+            )
+        } else {
+            self.annex.decision.clone()
+        };
+        let mut lines = vec![
+            (number.to_string(), true),
+            (subject.to_string(), true),
+            (decision, false),
+        ];
+        if provisional {
+            lines.push(("(Kết quả tạm tính, chưa công bố)".into(), false));
+        }
+        lines
     }
-    sheet.set_row_height(2, 6)?;
-    Ok(row + 1)
+
+    fn signature(&self) -> Signature<'_> {
+        Signature {
+            date: Some(document::date_line(
+                &self.annex.place,
+                None,
+                self.today.year(),
+            )),
+            title: &self.annex.signer_title,
+            note: None,
+            name: &self.annex.signer_name,
+        }
+    }
 }
 
-/// The place and date, the signer's title, room to sign, and the name, on the right.
-fn signature(
-    sheet: &mut Worksheet,
-    row: u32,
-    (from, last): (u16, u16),
-    (annex, year): (&Annex, i64),
-    f: &Formats,
-) -> Result<(), XlsxError> {
-    let place = if annex.place.is_empty() {
-        "……………"
-    } else {
-        annex.place.as_str()
-    };
-    let date = format!("{place}, ngày      tháng      năm {}", year + 1);
-    sheet.merge_text(row, from, last, &date, &f.sign_italic)?;
-    // «KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC»: a line each.
-    let titles: Vec<&str> = annex.signer_title.split('/').map(str::trim).collect();
-    for (i, title) in titles.iter().enumerate() {
-        let at = row + 1 + i as u32;
-        sheet.merge_text(at, from, last, title, &f.sign)?;
-    }
-    let name_row = row + titles.len() as u32 + 3;
-    sheet.merge_text(name_row, from, last, &annex.signer_name, &f.sign)?;
-    Ok(())
+/// A table of the annex: its columns (heading, width), its rows as they print.
+struct AnnexTable<'a> {
+    columns: &'a [(String, f64)],
+    /// Each row: its cells and its height.
+    rows: Vec<(Vec<Cell>, f64)>,
 }
 
-/// A4 landscape, one page wide, margins for binding, the header rows on every page and
-/// «Trang x/y» at the foot.
-fn print_setup(sheet: &mut Worksheet, header_row: Option<u32>) -> Result<(), XlsxError> {
-    sheet.set_landscape();
-    sheet.set_paper_size(9);
-    sheet.set_margins(0.6, 0.4, 0.5, 0.5, 0.2, 0.25);
-    sheet.set_print_center_horizontally(true);
-    sheet.set_print_fit_to_pages(1, 0);
-    if let Some(row) = header_row {
-        sheet.set_repeat_rows(row, row)?;
+impl AnnexTable<'_> {
+    fn widths(&self) -> Vec<f64> {
+        self.columns.iter().map(|(_, w)| *w).collect()
     }
-    sheet.set_footer("&C&\"Times New Roman\"&11Trang &P/&N");
-    Ok(())
+
+    fn headings(&self) -> Vec<(&str, f64)> {
+        self.columns.iter().map(|(h, w)| (h.as_str(), *w)).collect()
+    }
+
+    /// Writes the sheet: letterhead, title, the table with the header row repeated on
+    /// every page, the signature, the pages broken so that it follows the last rows.
+    /// Returns the row of the table's first line.
+    fn write(
+        &self,
+        sheet: &mut Worksheet,
+        title: &[(String, bool)],
+        cx: &Context<'_>,
+    ) -> Result<u32, XlsxError> {
+        let widths = self.widths();
+        for (col, width) in widths.iter().enumerate() {
+            sheet.set_column_width(col as u16, *width)?;
+        }
+        let f = &cx.f;
+        let letterhead = cx.letterhead();
+        let title: Vec<(&str, bool)> = title.iter().map(|(t, b)| (t.as_str(), *b)).collect();
+        let row = letterhead.write(sheet, &widths, &f.parts)?;
+        let row = document::title_rows(sheet, row, &widths, &title, &f.parts)?;
+        sheet.set_row_height(row, GAP)?;
+        let header = row + 1;
+        let headings = self.headings();
+        let header_height = f.cells.header_height(&headings);
+        f.cells.write_header(sheet, header, &headings)?;
+        for (i, (cells, height)) in self.rows.iter().enumerate() {
+            f.cells
+                .write_row(sheet, header + 1 + i as u32, cells, *height)?;
+        }
+        let signature = cx.signature();
+        let last = widths.len() - 1;
+        // On the right, about as wide as the motto above.
+        let from = (0..=last)
+            .rev()
+            .find(|&c| layout::columns_points(widths[c..].iter().copied()) >= 270.0)
+            .unwrap_or(0);
+        let end = header + self.rows.len() as u32;
+        signature.write(sheet, end + 1, (from, last), &f.parts)?;
+        let heights: Vec<f64> = self.rows.iter().map(|(_, h)| *h).collect();
+        let table = layout::Table {
+            first: letterhead.height(&widths)
+                + document::title_height(&widths, &title)
+                + GAP
+                + header_height,
+            repeat: header_height,
+            rows: &heights,
+            tail: signature.height(),
+            keep: 3,
+        };
+        let breaks: Vec<u32> = table
+            .breaks(layout::page_height())
+            .into_iter()
+            .map(|i| header + 1 + i as u32)
+            .collect();
+        document::page_setup(sheet, cx.draft);
+        sheet.set_repeat_rows(header, header)?;
+        sheet.set_page_breaks(&breaks)?;
+        sheet.set_freeze_panes(header + 1, 2)?;
+        Ok(header + 1)
+    }
 }
 
-const RANKING_COLUMNS: [(&str, f64); 12] = [
-    ("STT", 5.0),
-    ("Tên cơ quan, đơn vị", 36.0),
-    ("Điểm tự đánh giá", 10.0),
-    ("Điểm thẩm định", 10.0),
-    ("Điểm điều tra XHH", 10.0),
-    ("Điểm thưởng", 8.5),
-    ("Điểm trừ", 8.5),
-    ("Tổng điểm", 9.0),
-    ("Chỉ số CCHC (%)", 9.5),
-    ("Xếp hạng", 7.5),
-    ("Xếp loại", 11.0),
-    ("Ghi chú", 15.0),
+/// The ranking's columns: heading and width in characters; they fit the page's width at
+/// 12 pt (see the test below).
+const RANKING_COLUMNS: [(&str, f64); 13] = [
+    ("STT", 4.5),
+    ("Tên cơ quan, đơn vị", 30.0),
+    ("Điểm tự đánh giá", 7.0),
+    ("Điểm thẩm định", 7.0),
+    ("Điểm điều tra XHH", 7.0),
+    ("Điểm thưởng", 6.5),
+    ("Điểm trừ", 6.5),
+    ("Tổng điểm", 7.0),
+    ("Điểm tối đa áp dụng", 7.0),
+    ("Chỉ số CCHC (%)", 7.0),
+    ("Xếp hạng", 5.5),
+    ("Xếp loại", 8.0),
+    ("Ghi chú", 11.0),
 ];
 
+/// Adds the sheet `name` («Phụ lục I.1»), titled `name` in capitals and `subject`, with a
+/// table of `columns` and a row per unit of `tier`: its number, its name, the cells
+/// `figures` gives it, its note. Returns the row of the table's first line.
+fn units_sheet(
+    workbook: &mut Workbook,
+    (name, subject): (&str, &str),
+    (tier, columns): (&TierResults, &[(String, f64)]),
+    figures: impl Fn(&UnitResult) -> Vec<Cell>,
+    cx: &Context<'_>,
+) -> Result<u32, XlsxError> {
+    let widths: Vec<f64> = columns.iter().map(|(_, w)| *w).collect();
+    let rows = tier
+        .units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let mut cells = vec![Cell::Whole((i + 1) as f64), Cell::Text(u.unit_name.clone())];
+            cells.extend(figures(u));
+            cells.push(Cell::Note(u.note.clone().unwrap_or_default()));
+            // As tall as its name, class and note wrap.
+            let height = cx.f.cells.height(&cells, &widths);
+            (cells, height)
+        })
+        .collect();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(name)?;
+    let title = cx.title(&name.to_uppercase(), subject, tier.provisional);
+    AnnexTable { columns, rows }.write(sheet, &title, cx)
+}
+
+/// «Phụ lục I.n»: the ranking of tier n. Returns the row of its first unit.
 fn ranking_sheet(
     workbook: &mut Workbook,
-    results: &RoundResults,
     (number, tier): (usize, &TierResults),
-    (annex, issuer): (&Annex, &str),
-    f: &Formats,
-) -> Result<(), XlsxError> {
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(format!("Phụ lục I.{number}"))?;
-    let last = (RANKING_COLUMNS.len() - 1) as u16;
-    for (col, (_, width)) in RANKING_COLUMNS.iter().enumerate() {
-        sheet.set_column_width(col as u16, *width)?;
-    }
-    let subject = format!(
-        "KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {} CỦA CÁC {}",
-        results.year,
-        tier_title(&tier.tier_name)
-    );
-    let note = if tier.provisional {
-        "(Kết quả tạm tính, chưa công bố)"
-    } else {
-        ""
-    };
-    let header = letterhead(
-        sheet,
-        last,
-        (annex, issuer),
-        (&format!("PHỤ LỤC I.{number}"), &subject, note),
-        f,
-    )?;
-    let header_lines = RANKING_COLUMNS
+    cx: &Context<'_>,
+) -> Result<u32, XlsxError> {
+    let columns: Vec<(String, f64)> = RANKING_COLUMNS
         .iter()
-        .map(|(h, w)| lines(h, *w))
-        .fold(1.0, f64::max);
-    sheet.set_row_height(header, ROW * header_lines)?;
-    for (col, (name, _)) in RANKING_COLUMNS.iter().enumerate() {
-        sheet.write_text(header, col as u16, name, &f.header)?;
-    }
-    for (i, u) in tier.units.iter().enumerate() {
-        let row = header + 1 + i as u32;
-        let height = lines(&u.unit_name, RANKING_COLUMNS[1].1).max(lines(
-            u.note.as_deref().unwrap_or(""),
-            RANKING_COLUMNS[11].1,
-        ));
-        sheet.set_row_height(row, ROW * height)?;
-        sheet.write_number_with_format(row, 0, (i + 1) as f64, &f.whole)?;
-        sheet.write_text(row, 1, &u.unit_name, &f.text)?;
-        for (col, value) in [
-            (2, u.self_total),
-            (3, u.appraised_total),
-            (4, u.survey_total),
-            (5, u.bonus),
-            (6, u.penalty),
-            (7, u.final_total),
-        ] {
-            sheet.write_number_with_format(row, col, points(value), &f.number)?;
-        }
-        sheet.write_number_with_format(row, 8, u.index.hundredths() as f64 / 100.0, &f.number)?;
-        sheet.write_number_with_format(row, 9, f64::from(u.rank), &f.whole)?;
-        sheet.write_text(row, 10, u.classification.as_deref().unwrap_or(""), &f.text)?;
-        sheet.write_text(row, 11, u.note.as_deref().unwrap_or(""), &f.note)?;
-    }
-    let end = header + tier.units.len() as u32;
-    signature(sheet, end + 2, (7, last), (annex, results.year), f)?;
-    print_setup(sheet, Some(header))?;
-    sheet.set_freeze_panes(header + 1, 2)?;
+        .map(|(h, w)| (h.to_string(), *w))
+        .collect();
+    let subject = cx.subject("KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH", tier);
+    let figures = |u: &UnitResult| {
+        let mut cells: Vec<Cell> = [
+            u.self_total,
+            u.appraised_total,
+            u.survey_total,
+            u.bonus,
+            u.penalty,
+            u.final_total,
+            u.applicable_max,
+        ]
+        .map(Cell::points)
+        .into();
+        cells.push(Cell::percent(u.index));
+        cells.push(Cell::Whole(f64::from(u.rank)));
+        cells.push(Cell::Centred(u.classification.clone().unwrap_or_default()));
+        cells
+    };
+    let name = format!("Phụ lục I.{number}");
+    units_sheet(workbook, (&name, &subject), (tier, &columns), figures, cx)
+}
+
+/// The columns of «Phụ lục II.n»: STT, the name, an area each sharing what is left of the
+/// page, and a note.
+fn area_columns(tier: &TierResults) -> Vec<(String, f64)> {
+    let fixed = [("STT", 4.5), ("Tên cơ quan, đơn vị", 28.0)];
+    let note = ("Ghi chú", 10.0);
+    let areas = tier.areas.len().max(1);
+    let taken = layout::columns_points(fixed.iter().chain([&note]).map(|(_, w)| *w));
+    // Each area column: its share of the rest, in whole and half characters.
+    let share = (layout::page_width() - taken) / areas as f64;
+    let width = (((share / 0.75 - 5.0) / 8.0) * 2.0).floor() / 2.0;
+    let mut columns: Vec<(String, f64)> = fixed.iter().map(|(h, w)| (h.to_string(), *w)).collect();
+    columns.extend(
+        tier.areas
+            .iter()
+            .map(|a| (format!("{}. {}", a.code, a.text), width.clamp(6.5, 24.0))),
+    );
+    columns.push((note.0.to_string(), note.1));
+    columns
+}
+
+/// «Phụ lục II.n»: every unit of tier n with its component index by area, the areas named
+/// in the header; the unit that never submitted noted.
+fn areas_sheet(
+    workbook: &mut Workbook,
+    (number, tier): (usize, &TierResults),
+    cx: &Context<'_>,
+) -> Result<(), XlsxError> {
+    let columns = area_columns(tier);
+    let what = "CHỈ SỐ THÀNH PHẦN THEO TỪNG LĨNH VỰC CẢI CÁCH HÀNH CHÍNH";
+    let subject = format!("{} (%)", cx.subject(what, tier));
+    // Each area under its own heading, found by its code: «10» is not before «2».
+    let figures = |u: &UnitResult| {
+        tier.areas
+            .iter()
+            .map(|heading| {
+                let area = u.areas.iter().find(|a| a.code == heading.code);
+                match area.map(|a| a.index) {
+                    Some(Some(index)) => Cell::percent(index),
+                    Some(None) => Cell::Centred("—".into()),
+                    None => Cell::Blank,
+                }
+            })
+            .collect()
+    };
+    let name = format!("Phụ lục II.{number}");
+    units_sheet(workbook, (&name, &subject), (tier, &columns), figures, cx)?;
     Ok(())
 }
 
-/// Every tier's units with their component index by area, the areas named in the header.
-fn areas_sheet(
+/// A chart sheet's columns: ten, as wide as the tables.
+const CHART_COLUMNS: usize = 10;
+const CHART_COLUMN: f64 = 11.5;
+/// Every row of a chart sheet is this high: charts are placed and paged by rows.
+const CHART_ROW: f64 = 15.0;
+/// A chart's height: its frame and axis, and a bar per unit, in pixels. A bar's band is
+/// tall enough for a name on two lines of 11 pt.
+const CHART_FRAME: u32 = 90;
+const CHART_BAR: u32 = 30;
+
+/// «Biểu đồ n»: the index of each unit of tier n in rank order, as horizontal bars with
+/// their value, on an axis from 0 to 100; under the letterhead and the title, a chart per
+/// page, each as tall as its units need and never taller than its page.
+fn chart_sheet(
     workbook: &mut Workbook,
-    results: &RoundResults,
-    (annex, issuer): (&Annex, &str),
-    f: &Formats,
+    (number, tier): (usize, &TierResults),
+    first_unit_row: u32,
+    cx: &Context<'_>,
 ) -> Result<(), XlsxError> {
     let sheet = workbook.add_worksheet();
-    sheet.set_name("Phụ lục II")?;
-    let widest = results
-        .tiers
+    sheet.set_name(format!("Biểu đồ {number}"))?;
+    let widths = vec![CHART_COLUMN; CHART_COLUMNS];
+    for col in 0..CHART_COLUMNS {
+        sheet.set_column_width(col as u16, CHART_COLUMN)?;
+    }
+    let f = &cx.f;
+    let letterhead = cx.letterhead();
+    let subject = cx.subject("BIỂU ĐỒ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH", tier);
+    let mut title = vec![(subject.as_str(), true)];
+    if tier.provisional {
+        title.push(("(Kết quả tạm tính, chưa công bố)", false));
+    }
+    let row = letterhead.write(sheet, &widths, &f.parts)?;
+    let row = document::title_rows(sheet, row, &widths, &title, &f.parts)?;
+    let above = letterhead.height(&widths) + document::title_height(&widths, &title);
+    let page = layout::page_height();
+    // Rows of the first page left under the title, and of a whole page.
+    let first_rows = ((page - above) / CHART_ROW).floor() as u32;
+    let page_rows = (page / CHART_ROW).floor() as u32;
+    let px_per_row = (CHART_ROW / 0.75) as u32;
+    // A chart leaves a row free above and below it: it never touches the page's edge,
+    // which LibreOffice would print on both pages.
+    let bars = |rows: u32| {
+        ((rows.saturating_sub(2) * px_per_row).saturating_sub(CHART_FRAME) / CHART_BAR).max(1)
+            as usize
+    };
+    let data = format!("Phụ lục I.{number}");
+    let highest = tier
+        .units
         .iter()
-        .map(|t| t.areas.len())
+        .map(|u| u.index.hundredths())
         .max()
         .unwrap_or(0);
-    // STT, name, then the areas sharing what is left of an A4 landscape width.
-    let area_width = if widest == 0 {
-        12.0
-    } else {
-        (96.0 / widest as f64).clamp(9.0, 24.0)
-    };
-    // At least four columns: the letterhead and the signature are merged across some.
-    let last = (1 + widest.max(1)).max(3) as u16;
-    sheet.set_column_width(0, 5)?;
-    sheet.set_column_width(1, 36)?;
-    for col in 2..=last {
-        sheet.set_column_width(col, area_width)?;
-    }
-    let subject = format!(
-        "CHỈ SỐ THÀNH PHẦN THEO TỪNG LĨNH VỰC CẢI CÁCH HÀNH CHÍNH NĂM {} (%)",
-        results.year
-    );
-    let note = if results.tiers.iter().any(|t| t.provisional) {
-        "(Kết quả tạm tính, chưa công bố)"
-    } else {
-        ""
-    };
-    let mut row = letterhead(
-        sheet,
-        last,
-        (annex, issuer),
-        ("PHỤ LỤC II", &subject, note),
-        f,
-    )?;
-    // Each tier after the first starts a page: a tier's heading never ends a page.
-    let mut breaks = Vec::new();
-    for (t, tier) in results.tiers.iter().enumerate() {
-        if t > 0 {
-            breaks.push(row);
-        }
-        sheet.merge_text(row, 0, last, &tier.tier_name.to_uppercase(), &f.header)?;
-        sheet.set_row_height(row, ROW)?;
-        row += 1;
-        let mut headers: Vec<String> = vec!["STT".into(), "Tên cơ quan, đơn vị".into()];
-        headers.extend(tier.areas.iter().map(|a| format!("{}. {}", a.code, a.text)));
-        let height = headers
-            .iter()
-            .skip(2)
-            .map(|h| lines(h, area_width))
-            .fold(1.0, f64::max);
-        sheet.set_row_height(row, ROW * height)?;
-        for (col, h) in headers.iter().enumerate() {
-            sheet.write_text(row, col as u16, h, &f.header)?;
-        }
-        for col in headers.len() as u16..=last {
-            sheet.write_blank(row, col, &f.header)?;
-        }
-        row += 1;
-        for (i, u) in tier.units.iter().enumerate() {
-            sheet.set_row_height(row, ROW * lines(&u.unit_name, 36.0))?;
-            sheet.write_number_with_format(row, 0, (i + 1) as f64, &f.whole)?;
-            sheet.write_text(row, 1, &u.unit_name, &f.text)?;
-            // Each area under its own heading, found by its code: «10» is not before «2».
-            for (j, heading) in tier.areas.iter().enumerate() {
-                let col = 2 + j as u16;
-                let Some(area) = u.areas.iter().find(|a| a.code == heading.code) else {
-                    sheet.write_blank(row, col, &f.text)?;
-                    continue;
-                };
-                match area.index {
-                    Some(index) => sheet.write_number_with_format(
-                        row,
-                        col,
-                        index.hundredths() as f64 / 100.0,
-                        &f.number,
-                    )?,
-                    None => sheet.write_text(row, col, "—", &f.text)?,
-                };
-            }
-            row += 1;
+    // 0 to 100, or to the next ten above a bonus-lifted index.
+    let axis_max = (((highest + 999) / 1000) * 10).max(100) as f64;
+    let (mut at, mut start, mut breaks) = (row, 0usize, Vec::new());
+    let mut rows_here = first_rows;
+    while start < tier.units.len() {
+        let count = bars(rows_here).min(tier.units.len() - start);
+        let end = start + count;
+        let height = CHART_FRAME + CHART_BAR * count as u32;
+        let name = if start == 0 && end == tier.units.len() {
+            format!("Chỉ số CCHC năm {} — {}", cx.results.year, tier.tier_name)
+        } else {
+            format!(
+                "Chỉ số CCHC năm {} — {} (đơn vị thứ {}–{})",
+                cx.results.year,
+                tier.tier_name,
+                start + 1,
+                end
+            )
+        };
+        let mut chart = bar_chart(
+            &name,
+            (
+                &data,
+                first_unit_row + start as u32,
+                first_unit_row + end as u32 - 1,
+            ),
+            axis_max,
+        );
+        chart
+            .set_width((layout::columns_points(widths.iter().copied()) / 0.75) as u32 - 8)
+            .set_height(height);
+        sheet.insert_chart(at + 1, 0, &chart)?;
+        start = end;
+        if start < tier.units.len() {
+            at += rows_here;
+            breaks.push(at);
+            rows_here = page_rows;
+        } else {
+            at += height.div_ceil(px_per_row) + 2;
         }
     }
-    signature(
-        sheet,
-        row + 1,
-        (last.saturating_sub(3).max(2), last),
-        (annex, results.year),
-        f,
-    )?;
-    // Each tier's own header row names its areas: nothing to repeat across tiers.
-    print_setup(sheet, None)?;
+    for r in row..at {
+        sheet.set_row_height(r, CHART_ROW)?;
+    }
+    sheet.set_print_area(0, 0, at, (CHART_COLUMNS - 1) as u16)?;
+    document::page_setup(sheet, cx.draft);
     sheet.set_page_breaks(&breaks)?;
     Ok(())
 }
 
-/// The index of each unit of each tier, in rank order, one chart per tier.
-fn charts_sheet(workbook: &mut Workbook, results: &RoundResults) -> Result<(), XlsxError> {
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("Biểu đồ")?;
-    let mut at = 0u32;
-    for (i, tier) in results.tiers.iter().enumerate() {
-        if tier.units.is_empty() {
-            continue;
+/// A bar chart of the indexes in `rows` of the ranking sheet `data`, names on the left,
+/// the first rank on top, each bar with its value.
+fn bar_chart(name: &str, (data, first, last): (&str, u32, u32), axis_max: f64) -> Chart {
+    let font = |size: f64, bold: bool| {
+        let mut font = ChartFont::new();
+        font.set_name(FONT).set_size(size);
+        if bold {
+            font.set_bold();
         }
-        let data = format!("Phụ lục I.{}", i + 1);
-        // The table starts below the letterhead; find it as ranking_sheet lays it out.
-        let first = if tier.provisional { 9 } else { 8 };
-        let last = first + tier.units.len() as u32 - 1;
-        let mut chart = Chart::new(ChartType::Bar);
-        chart.title().set_name(&format!(
-            "Chỉ số CCHC năm {} — {}",
-            results.year, tier.tier_name
-        ));
-        chart
-            .add_series()
-            .set_name("Chỉ số CCHC (%)")
-            .set_categories((data.as_str(), first, 1, last, 1))
-            .set_values((data.as_str(), first, 8, last, 8));
-        chart.y_axis().set_reverse();
-        let height = (120 + 22 * tier.units.len() as u32).min(2000);
-        chart.set_width(900).set_height(height);
-        sheet.insert_chart(at, 0, &chart)?;
-        at += height / 20 + 2;
-    }
-    sheet.set_landscape();
-    sheet.set_paper_size(9);
-    sheet.set_print_fit_to_pages(1, 0);
-    Ok(())
+        font
+    };
+    let mut chart = Chart::new(ChartType::Bar);
+    chart.title().set_name(name).set_font(&font(13.0, true));
+    let mut label = ChartDataLabel::new();
+    label
+        .show_value()
+        .set_num_format("0.00")
+        .set_font(&font(11.0, false));
+    chart
+        .add_series()
+        .set_name("Chỉ số CCHC (%)")
+        .set_categories((data, first, 1, last, 1))
+        .set_values((data, first, 9, last, 9))
+        .set_data_label(&label)
+        .set_gap(60)
+        .set_format(ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color("#2F5597")));
+    // The categories (units) from the top down, every one named; the values below them.
+    chart
+        .y_axis()
+        .set_reverse()
+        .set_crossing(ChartAxisCrossing::Max)
+        .set_label_interval(1)
+        .set_font(&font(11.0, false));
+    chart
+        .x_axis()
+        .set_min(0.0)
+        .set_max(axis_max)
+        .set_major_unit(10.0)
+        .set_num_format("0")
+        .set_font(&font(11.0, false));
+    chart.legend().set_hidden();
+    chart
 }
 
-/// The annex of a round: «Phụ lục I.n» per tier, «Phụ lục II», then «Biểu đồ». Not yet
-/// saved: save it to a file to stream it.
+/// The annex of a round: «Phụ lục I.n» per tier, «Phụ lục II.n» per tier, then
+/// «Biểu đồ n» per tier. `today` is the day in Vietnam it is printed to be signed: the date
+/// line carries its year. Not yet saved: save it to a file to stream it.
 pub fn build_annex(
     results: &RoundResults,
     issuer: &str,
     annex: &Annex,
+    today: NaiveDate,
 ) -> Result<Workbook, XlsxError> {
-    let mut workbook = Workbook::new();
-    let f = Formats::new();
+    let mut workbook = document::workbook()?;
+    let cx = Context {
+        results,
+        annex,
+        issuer,
+        today,
+        draft: results.published_at.is_none(),
+        f: Formats::new(),
+    };
+    let mut first_rows = Vec::new();
     for (i, tier) in results.tiers.iter().enumerate() {
-        ranking_sheet(&mut workbook, results, (i + 1, tier), (annex, issuer), &f)?;
+        first_rows.push(ranking_sheet(&mut workbook, (i + 1, tier), &cx)?);
     }
-    areas_sheet(&mut workbook, results, (annex, issuer), &f)?;
-    charts_sheet(&mut workbook, results)?;
+    for (i, tier) in results.tiers.iter().enumerate() {
+        areas_sheet(&mut workbook, (i + 1, tier), &cx)?;
+    }
+    for (i, (tier, first)) in results.tiers.iter().zip(first_rows).enumerate() {
+        if !tier.units.is_empty() {
+            chart_sheet(&mut workbook, (i + 1, tier), first, &cx)?;
+        }
+    }
     Ok(workbook)
 }
 
 #[cfg(test)]
 mod tests {
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date")
+    }
+
     #[test]
     fn a_tier_is_named_in_capitals_without_its_kind() {
         assert_eq!(super::tier_title("Khối sở, ban, ngành"), "SỞ, BAN, NGÀNH");
@@ -476,7 +561,7 @@ mod tests {
                 units: vec![],
             }],
         };
-        let built = super::build_annex(&results, "Sở Nội vụ", &Default::default());
+        let built = super::build_annex(&results, "Sở Nội vụ", &Default::default(), today());
         assert!(built.is_ok(), "{:?}", built.err());
         assert!(built.expect("built").save_to_buffer().is_ok());
     }
@@ -531,13 +616,13 @@ mod tests {
                 units: vec![unit],
             }],
         };
-        let bytes = super::build_annex(&results, "Sở Nội vụ", &Default::default())
+        let bytes = super::build_annex(&results, "Sở Nội vụ", &Default::default(), today())
             .expect("built")
             .save_to_buffer()
             .expect("saved");
         let mut book: calamine::Xlsx<_> =
             calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
-        let range = book.worksheet_range("Phụ lục II").expect("sheet");
+        let range = book.worksheet_range("Phụ lục II.1").expect("sheet");
         let row = range
             .rows()
             .find(|r| {
@@ -552,9 +637,11 @@ mod tests {
     }
 
     #[test]
-    fn wrapped_lines_are_counted_for_row_heights() {
-        assert_eq!(super::lines("Sở Nội vụ", 36.0), 1.0);
-        let long = "Ban Quản lý các khu chế xuất và công nghiệp Cần Thơ";
-        assert_eq!(super::lines(long, 36.0), 2.0);
+    fn the_tables_fit_the_page_at_full_size() {
+        use super::super::layout;
+        let ranking = layout::columns_points(super::RANKING_COLUMNS.iter().map(|(_, w)| *w));
+        assert!(ranking <= layout::page_width(), "{ranking} pt");
+        let charts = layout::columns_points(vec![super::CHART_COLUMN; super::CHART_COLUMNS]);
+        assert!(charts <= layout::page_width(), "{charts} pt");
     }
 }

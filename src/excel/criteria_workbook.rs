@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, XlsxError};
 
 use super::TextCells;
 use super::sheet::SheetReader;
@@ -62,7 +62,7 @@ fn number(p: crate::domain::Points) -> f64 {
 
 /// Writes a set to a workbook; `tier_name` names the set's tier beside its code.
 pub fn export(set: &CriteriaSet, tier_name: Option<&str>) -> Result<Vec<u8>, XlsxError> {
-    let mut workbook = Workbook::new();
+    let mut workbook = super::document::workbook()?;
     let bold = Format::new()
         .set_bold()
         .set_font_name("Times New Roman")
@@ -175,9 +175,9 @@ pub fn export(set: &CriteriaSet, tier_name: Option<&str>) -> Result<Vec<u8>, Xls
         // grows a row written by a program, and a short row prints over the next.
         let lines = [(1, 40.0), (12, 40.0), (13, 26.0)]
             .iter()
-            .map(|(c, w)| super::annex::lines(&cells[*c], *w))
-            .fold(1.0, f64::max);
-        sheet.set_row_height(r, (lines * 16.0).min(409.0))?;
+            .map(|(c, w)| super::layout::Type::regular(12.0).lines(&cells[*c], *w))
+            .fold(1, usize::max);
+        sheet.set_row_height(r, (lines as f64 * 16.0).min(409.0))?;
     }
     for (col, width) in [
         (0, 7.0),
@@ -229,12 +229,18 @@ pub fn export(set: &CriteriaSet, tier_name: Option<&str>) -> Result<Vec<u8>, Xls
             extras.write_text(r, 1, &item.code, &plain)?;
             extras.write_text(r, 2, &item.text, &plain)?;
             extras.write_number_with_format(r, 3, number(item.points), &numeric)?;
+            // As tall as its text, which wraps (see above).
+            let height = super::layout::Type::regular(12.0).height(&item.text, EXTRA_TEXT);
+            extras.set_row_height(r, height)?;
             r += 1;
         }
     }
-    extras.set_column_width(2, 70)?;
+    extras.set_column_width(2, EXTRA_TEXT)?;
     workbook.save_to_buffer()
 }
+
+/// The width of a bonus or penalty item's text, in characters.
+const EXTRA_TEXT: f64 = 70.0;
 
 /// Keys of the information sheet whose values are numbers.
 const NUMBER_KEYS: [&str; 3] = ["Tổng điểm", "Điểm thưởng tối đa", "Điểm trừ tối đa"];

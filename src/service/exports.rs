@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
 use super::self_assessment::{ensure_viewable, unit_in_round};
 use super::{Context, Result, Who};
+use crate::domain::results::{UnitResult, UnitScores};
 use crate::domain::{CriteriaSet, Points};
 use crate::report::{DetailRow, RoundResults, UnitDetail};
 use crate::store::{Round, RoundTier, Store, Unit};
@@ -14,29 +17,32 @@ use crate::store::{Round, RoundTier, Store, Unit};
 pub const DETAIL_CHUNK: usize = 200;
 
 /// The units of a round's results in ranking order, tier by tier, in chunks of
-/// [`DETAIL_CHUNK`] (a chunk never spans two tiers).
-pub fn detail_chunks(results: &RoundResults) -> Vec<(String, Vec<i64>)> {
+/// [`DETAIL_CHUNK`] (a chunk never spans two tiers), each with its line of the results.
+pub fn detail_chunks(results: &RoundResults) -> Vec<(String, Vec<UnitResult>)> {
     results
         .tiers
         .iter()
         .flat_map(|tier| {
-            let ids: Vec<i64> = tier.units.iter().map(|u| u.unit_id).collect();
-            ids.chunks(DETAIL_CHUNK)
+            tier.units
+                .chunks(DETAIL_CHUNK)
                 .map(|c| (tier.tier_code.clone(), c.to_vec()))
                 .collect::<Vec<_>>()
         })
         .collect()
 }
 
-/// The detail of `units` (of tier `tier_code`) in the given order: a handful of queries
-/// for the whole chunk (entries, appraisals, evidence counts, survey scores, units), not
+/// The detail of `results`' units (of tier `tier_code`) in the given order, each ending
+/// with its line of the results (the figures the annex shows): a handful of queries for
+/// the whole chunk (entries, appraisals, evidence counts, survey scores, units), not
 /// several per unit.
 pub async fn details_of(
     store: &Store,
     round: &Round,
     tier_code: &str,
-    units: &[i64],
+    results: &[UnitResult],
 ) -> Result<Vec<UnitDetail>> {
+    let units: Vec<i64> = results.iter().map(|r| r.unit_id).collect();
+    let units = units.as_slice();
     let Some(pinned) = round.tiers.iter().find(|t| t.tier_code == tier_code) else {
         return Ok(Vec::new());
     };
@@ -53,7 +59,8 @@ pub async fn details_of(
         .map(|u| (u.id, u))
         .collect();
     let mut details = Vec::with_capacity(units.len());
-    for &id in units {
+    for result in results {
+        let id = result.unit_id;
         let Some(unit) = found.remove(&id) else {
             continue;
         };
@@ -64,7 +71,7 @@ pub async fn details_of(
                 .range((id, String::new())..(id + 1, String::new()))
                 .map(|((_, leaf), n)| (leaf.clone(), *n))
                 .collect(),
-            submitted: submissions.contains_key(&id),
+            submission: submissions.get(&id).map(|at| (*at, None)),
             survey: set
                 .leaves()
                 .filter(|n| n.is_survey())
@@ -74,7 +81,9 @@ pub async fn details_of(
                 })
                 .collect(),
         };
-        details.push(detail(round, pinned, unit, &set, data));
+        let mut detail = detail(round, pinned, unit, &set, data);
+        detail.result = Some(result.clone());
+        details.push(detail);
     }
     Ok(details)
 }
@@ -85,7 +94,8 @@ struct UnitData {
     appraisals: BTreeMap<(String, i64), crate::store::AppraisalEntry>,
     /// Files and citations linked to each leaf.
     evidence_count: BTreeMap<String, usize>,
-    submitted: bool,
+    /// When it was submitted, and by whom where that is read.
+    submission: Option<(DateTime<Utc>, Option<String>)>,
     /// The survey points set by the Department, by survey leaf.
     survey: BTreeMap<String, Points>,
 }
@@ -106,7 +116,7 @@ impl UnitData {
             entries: store.self_entries(round_id, unit_id).await?,
             appraisals: store.appraisal_entries(round_id, unit_id).await?,
             evidence_count,
-            submitted: store.submission(round_id, unit_id).await?.is_some(),
+            submission: store.submission_record(round_id, unit_id).await?,
             survey: store.unit_survey_scores(round_id, unit_id).await?,
         })
     }
@@ -141,7 +151,7 @@ fn detail(
         entries,
         appraisals,
         evidence_count,
-        submitted,
+        submission,
         survey,
     } = data;
     let rows = set
@@ -216,7 +226,10 @@ fn detail(
         tier_name: tier.tier_name.clone(),
         unit_code: unit.code,
         unit_name: unit.name,
-        submitted,
+        submitted: submission.is_some(),
+        submitted_at: submission.as_ref().map(|(at, _)| *at),
+        submitted_by: submission.and_then(|(_, by)| by),
+        result: None,
         rows,
     }
 }
@@ -278,6 +291,7 @@ pub async fn unit_detail(
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let data = UnitData::read(store, round_id, unit_id).await?;
+    let extras = store.extra_counts(round_id, unit_id).await?;
     let tier = round
         .tiers
         .iter()
@@ -288,5 +302,49 @@ pub async fn unit_detail(
                 unit.name
             ))
         })?;
-    Ok(detail(&round, tier, unit, &set, data))
+    let mut detail = detail(&round, tier, unit, &set, data);
+    detail.result = Some(own_result(&set, &detail, extras.values()));
+    Ok(detail)
+}
+
+/// A unit's figures from its own scores, as its score sheet sums them: its self-scores
+/// where appraised ones would be, the survey points, the bonus and penalty counted for it
+/// (capped as in the ranking), the leaves that do not apply left out.
+fn own_result<'a>(
+    set: &CriteriaSet,
+    detail: &UnitDetail,
+    extras: impl Iterator<Item = &'a crate::store::ExtraCount>,
+) -> UnitResult {
+    let leaves = detail.rows.iter().filter(|r| r.is_leaf);
+    let mut scores = UnitScores {
+        unit_id: 0,
+        unit_code: detail.unit_code.clone(),
+        unit_name: detail.unit_name.clone(),
+        not_applicable: leaves
+            .clone()
+            .filter(|r| r.not_applicable)
+            .map(|r| r.code.clone())
+            .collect(),
+        self_scores: leaves
+            .clone()
+            .filter(|r| !r.survey)
+            .filter_map(|r| Some((r.code.clone(), r.self_points?)))
+            .collect(),
+        survey: leaves
+            .filter(|r| r.survey)
+            .filter_map(|r| Some((r.code.clone(), r.appraised?)))
+            .collect(),
+        ..Default::default()
+    };
+    for count in extras {
+        let (group, total) = if count.kind == "bonus" {
+            (&set.bonus, &mut scores.bonus)
+        } else {
+            (&set.penalty, &mut scores.penalty)
+        };
+        if let Some(item) = group.items.iter().find(|i| i.code == count.item_code) {
+            *total = *total + item.points.times(count.occurrences);
+        }
+    }
+    crate::domain::results::compute(set, &scores)
 }

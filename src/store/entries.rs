@@ -403,6 +403,25 @@ impl Store {
         Ok(at.map(from_ts))
     }
 
+    /// When the unit submitted, if it did, and the name of the account that submitted
+    /// (none where it is not recorded, as in submissions loaded by the demo).
+    pub async fn submission_record(
+        &self,
+        round_id: i64,
+        unit_id: i64,
+    ) -> Result<Option<(DateTime<Utc>, Option<String>)>> {
+        let row: Option<(i64, Option<String>)> = sqlx::query_as(
+            r"select s.submitted_at, u.display_name
+              from submissions s left join users u on u.id = s.submitted_by
+              where s.round_id = $1 and s.unit_id = $2",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(at, name)| (from_ts(at), name)))
+    }
+
     /// Saves an appraised score for one leaf, with its audit entry.
     pub(crate) async fn save_appraisal(
         &self,

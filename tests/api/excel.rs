@@ -66,18 +66,19 @@ async fn the_ranking_workbook_matches_the_published_table() {
     let bytes = response.bytes().await.expect("body").to_vec();
 
     let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).expect("xlsx");
-    // The annex only: the ranking of each tier, the component indexes, the charts.
+    // The annex only: the ranking of each tier, its component indexes, its charts.
     assert_eq!(
         workbook.sheet_names(),
-        ["Phụ lục I.1", "Phụ lục II", "Biểu đồ"]
+        ["Phụ lục I.1", "Phụ lục II.1", "Biểu đồ 1"]
     );
     let sheet = workbook.worksheet_range("Phụ lục I.1").expect("tier sheet");
     let rows: Vec<String> = sheet.rows().map(line).collect();
     let text = rows.join("\n");
+    // The issuer and the motto each with its rule: a line of underlined spaces under them.
     for expected in [
-        "«SỞ NỘI VỤ»",
+        "«SỞ NỘI VỤ\n\u{a0}",
         "«CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM»",
-        "«Độc lập - Tự do - Hạnh phúc»",
+        "«Độc lập - Tự do - Hạnh phúc\n\u{a0}",
         "«PHỤ LỤC I.1»",
         "«KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2023 CỦA CÁC KIỂM THỬ»",
         "«(Kèm theo Quyết định số",
@@ -91,20 +92,26 @@ async fn the_ranking_workbook_matches_the_published_table() {
         .expect("the table's header");
     assert_eq!(
         rows[header],
-        "«STT» | «Tên cơ quan, đơn vị» | «Điểm tự đánh giá» | «Điểm thẩm định» | «Điểm điều tra XHH» | «Điểm thưởng» | «Điểm trừ» | «Tổng điểm» | «Chỉ số CCHC (%)» | «Xếp hạng» | «Xếp loại» | «Ghi chú»"
+        "«STT» | «Tên cơ quan, đơn vị» | «Điểm tự đánh giá» | «Điểm thẩm định» | «Điểm điều tra XHH» | «Điểm thưởng» | «Điểm trừ» | «Tổng điểm» | «Điểm tối đa áp dụng» | «Chỉ số CCHC (%)» | «Xếp hạng» | «Xếp loại» | «Ghi chú»"
     );
-    // Numbers are numbers; equal ranks in Vietnamese name order (Ân before Bình); no band
-    // is configured; none of them submitted, and the ranking says so.
+    // Numbers are numbers; the applicable maximum beside the index, so that it can be
+    // recomputed; equal ranks in Vietnamese name order (Ân before Bình); no band is
+    // configured; none of them submitted, and the ranking says so.
     assert_eq!(
         &rows[header + 1..header + 4],
         [
-            "1 | «UBND phường An Khánh» | 0 | 0 | 2.5 | 0 | 0 | 2.5 | 25 | 1 | ∅ | «Không gửi tự đánh giá»",
-            "2 | «UBND xã Ân Hòa» | 0 | 0 | 1.5 | 0 | 0 | 1.5 | 15 | 2 | ∅ | «Không gửi tự đánh giá»",
-            "3 | «UBND xã Bình Hòa» | 0 | 0 | 1.5 | 0 | 0 | 1.5 | 15 | 2 | ∅ | «Không gửi tự đánh giá»",
+            "1 | «UBND phường An Khánh» | 0 | 0 | 2.5 | 0 | 0 | 2.5 | 10 | 25 | 1 | ∅ | «Không gửi tự đánh giá»",
+            "2 | «UBND xã Ân Hòa» | 0 | 0 | 1.5 | 0 | 0 | 1.5 | 10 | 15 | 2 | ∅ | «Không gửi tự đánh giá»",
+            "3 | «UBND xã Bình Hòa» | 0 | 0 | 1.5 | 0 | 0 | 1.5 | 10 | 15 | 2 | ∅ | «Không gửi tự đánh giá»",
         ]
     );
-    // The component indexes, the areas named.
-    let areas = workbook.worksheet_range("Phụ lục II").expect("annex II");
+    // The date line: the year of signing, the day and month left to fill in.
+    assert!(
+        text.contains("«……………, ngày      tháng      năm 2024»"),
+        "{text}"
+    );
+    // The component indexes, the areas named; the unit that never submitted noted.
+    let areas = workbook.worksheet_range("Phụ lục II.1").expect("annex II");
     let rows: Vec<String> = areas.rows().map(line).collect();
     let header = rows
         .iter()
@@ -117,11 +124,12 @@ async fn the_ranking_workbook_matches_the_published_table() {
     );
     assert_eq!(
         rows[header + 1],
-        "1 | «UBND phường An Khánh» | 0 | 0 | 83.33"
+        "1 | «UBND phường An Khánh» | 0 | 0 | 83.33 | «Không gửi tự đánh giá»"
     );
 
-    // Print set-up, read from the sheet's XML: landscape A4 one page wide, the header row
-    // repeated, page x/y at the foot, Times New Roman.
+    // Print set-up, read from the sheet's XML: landscape A4 at full size, the header row
+    // repeated, the page number at the top from the second page (none at the foot), a
+    // draft marked as one, Times New Roman the workbook's font.
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
     let mut xml = String::new();
     zip.by_name("xl/worksheets/sheet1.xml")
@@ -129,16 +137,37 @@ async fn the_ranking_workbook_matches_the_published_table() {
         .read_to_string(&mut xml)
         .expect("read");
     assert!(
-        xml.contains(r#"orientation="landscape""#) && xml.contains(r#"paperSize="9""#),
+        xml.contains(r#"orientation="landscape""#)
+            && xml.contains(r#"paperSize="9""#)
+            // At full size (no scale given), each Phụ lục numbered from 1.
+            && !xml.contains("scale=")
+            && !xml.contains("fitToPage")
+            && xml.contains(r#"useFirstPageNumber="1""#),
         "{xml}"
     );
-    assert!(xml.contains("Trang &amp;P/&amp;N"), "{xml}");
+    assert!(
+        xml.contains(r#"<headerFooter differentFirst="1"><oddHeader>&amp;C&amp;"Times New Roman,Regular"&amp;13&amp;P&amp;R&amp;"Times New Roman,Bold"&amp;12DỰ THẢO</oddHeader><firstHeader>&amp;R&amp;"Times New Roman,Bold"&amp;12DỰ THẢO</firstHeader></headerFooter>"#),
+        "{xml}"
+    );
+    assert!(!xml.contains("oddFooter"), "{xml}");
     let mut styles = String::new();
     zip.by_name("xl/styles.xml")
         .expect("styles")
         .read_to_string(&mut styles)
         .expect("read");
-    assert!(styles.contains("Times New Roman"));
+    // The default font (the first), by which column widths are counted.
+    let first_font = styles
+        .split("<font>")
+        .nth(1)
+        .expect("a font")
+        .split("</font>")
+        .next()
+        .expect("its end");
+    assert!(
+        first_font.contains(r#"<name val="Times New Roman"/>"#)
+            && first_font.contains(r#"<sz val="12"/>"#),
+        "{first_font}"
+    );
     let mut book = String::new();
     zip.by_name("xl/workbook.xml")
         .expect("workbook")
@@ -189,21 +218,45 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
         .worksheet_range("A UBND phường An Khánh")
         .expect("sheet");
     let rows: Vec<String> = sheet.rows().map(line).collect();
-    assert_eq!(
-        rows[1].split(" | ").next(),
-        Some("«BIỂU TỰ CHẤM ĐIỂM CHỈ SỐ CCHC NĂM 2023 — UBND PHƯỜNG AN KHÁNH»")
+    let firsts: Vec<&str> = rows
+        .iter()
+        .map(|r| r.split(" | ").next().unwrap_or_default())
+        .collect();
+    // Headed by the unit itself, a number to fill in, the place and the year; the title;
+    // not yet submitted.
+    for expected in [
+        "«UBND PHƯỜNG AN KHÁNH\n\u{a0}",
+        "«Số:          /BC-……»",
+        "«BIỂU TỰ CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2023»",
+        "«(Chưa phê duyệt và gửi)»",
+    ] {
+        assert!(
+            firsts.iter().any(|f| f.starts_with(expected)),
+            "{expected} not in {rows:#?}"
+        );
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("«……………, ngày      tháng      năm 2023»")),
+        "{rows:#?}"
     );
-    assert_eq!(
-        rows[2].split(" | ").next(),
-        Some("«(Chưa phê duyệt và gửi)»")
-    );
-    // The figures entered beside the points; each area with its subtotal; the total.
+    // The figures entered beside the points; each area with its subtotal; the sum; then
+    // the figures of its own scores: the survey's (none yet), bonus, penalty, total,
+    // applicable maximum and index.
     for line in [
         "«1.2» | «  Mức độ hoàn thành kế hoạch CCHC» | 1.5 | «111/125» | 0.75 | «Báo cáo số 5/BC-UBND» | 0",
         "«1» | «Chỉ đạo, điều hành CCHC» | 4 | ∅ | 0.75 | ∅ | ∅",
-        "∅ | «TỔNG CỘNG» | 10 | ∅ | 2.5 | ∅ | ∅",
+        "∅ | «Cộng điểm các lĩnh vực» | 10 | ∅ | 2.5 | ∅ | ∅",
+        "∅ | «TỔNG CỘNG» | ∅",
+        "∅ | «Điểm tự đánh giá» | 2.5",
+        "∅ | «Điểm điều tra XHH» | 0",
+        "∅ | «Điểm thưởng» | 0",
+        "∅ | «Điểm trừ» | 0",
+        "∅ | «Tổng điểm» | 2.5",
+        "∅ | «Điểm tối đa áp dụng» | 10",
+        "∅ | «Chỉ số CCHC (%)» | 25",
     ] {
-        assert!(rows.contains(&line.to_string()), "{line} not in {rows:#?}");
+        assert_begins_a_row(&rows, line);
     }
     assert!(
         rows.iter().any(|r| r.contains("«THỦ TRƯỞNG ĐƠN VỊ»")),
@@ -295,14 +348,26 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
     );
     assert!(!b.contains(&row_2_1.to_string()), "{b:#?}");
     assert!(
-        b.iter().any(|r| r.starts_with("∅ | «TỔNG CỘNG» | 10 |")),
+        b.iter()
+            .any(|r| r.starts_with("∅ | «Cộng điểm các lĩnh vực» | 10 |")),
         "{b:#?}"
     );
+    // The sum of the leaves, then the unit's figures as the ranking has them: bonus and
+    // penalty included, the applicable maximum, the index, the rank.
     for line in [
         "«3.1» | «  Mức độ hài lòng của người dân, tổ chức» | 3 | «Điều tra XHH» | ∅ | 2.5 | ∅ | ∅ | ∅ | 0",
-        "∅ | «TỔNG CỘNG» | 10 | ∅ | 2.5 | 4.5 | ∅ | ∅ | ∅ | ∅",
+        "∅ | «Cộng điểm các lĩnh vực» | 10 | ∅ | 2.5 | 4.5 | ∅ | ∅ | ∅ | ∅",
+        "∅ | «Điểm tự đánh giá» | 2.5",
+        "∅ | «Điểm thẩm định» | 2",
+        "∅ | «Điểm điều tra XHH» | 2.5",
+        "∅ | «Điểm thưởng» | 0",
+        "∅ | «Điểm trừ» | 0",
+        "∅ | «Tổng điểm» | 4.5",
+        "∅ | «Điểm tối đa áp dụng» | 10",
+        "∅ | «Chỉ số CCHC (%)» | 45",
+        "∅ | «Xếp hạng» | 1",
     ] {
-        assert!(rows.contains(&line.to_string()), "{line} not in {rows:#?}");
+        assert_begins_a_row(rows, line);
     }
     // Before publication an officer has neither.
     app.sign_in_with(&officer, "a.canbo").await;
@@ -318,17 +383,39 @@ async fn a_units_score_sheet_and_its_detail_in_the_detail_workbook() {
     let results = parindex::service::results::round_results(app.store(), round, t("20/01/2024"))
         .await
         .expect("results");
-    let bytes = parindex::excel::ranking_workbook(&results, "Sở Nội vụ", &Default::default())
-        .expect("build");
+    let today = chrono::NaiveDate::from_ymd_opt(2024, 1, 20).expect("date");
+    let bytes =
+        parindex::excel::ranking_workbook(&results, "Sở Nội vụ", &Default::default(), today)
+            .expect("build");
     let workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
     assert_eq!(
         workbook.sheet_names(),
-        ["Phụ lục I.1", "Phụ lục II", "Biểu đồ"]
+        ["Phụ lục I.1", "Phụ lục II.1", "Biểu đồ 1"]
+    );
+}
+
+/// The rows of a workbook's sheet, each as a [`line`].
+fn sheet_lines(workbook: &mut Xlsx<Cursor<Vec<u8>>>, name: &str) -> Vec<String> {
+    workbook
+        .worksheet_range(name)
+        .expect("sheet")
+        .rows()
+        .map(line)
+        .collect()
+}
+
+/// Fails unless one of `rows` (see [`line`]) begins with `line`: the cells it names, then
+/// whatever the sheet has to their right.
+fn assert_begins_a_row(rows: &[String], line: &str) {
+    assert!(
+        rows.iter().any(|r| r.starts_with(line)),
+        "{line} not in {rows:#?}"
     );
 }
 
 /// A detail sheet's rows cut into the units' blocks: each unit's title (without «»), then
-/// its rows from the title down to the next unit's title.
+/// its rows from the title down to the next unit's title (its pages' titles «… (tiếp
+/// theo)» among them).
 fn unit_blocks(rows: &[String]) -> Vec<(String, Vec<String>)> {
     let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
     for row in rows {
@@ -336,6 +423,7 @@ fn unit_blocks(rows: &[String]) -> Vec<(String, Vec<String>)> {
         if let Some(title) = first
             .strip_prefix("«KẾT QUẢ CHẤM ĐIỂM")
             .and_then(|t| t.strip_suffix('»'))
+            .filter(|t| !t.ends_with("(tiếp theo)"))
         {
             blocks.push((format!("KẾT QUẢ CHẤM ĐIỂM{title}"), Vec::new()));
         }
@@ -402,54 +490,137 @@ async fn the_demo_detail_workbook_has_a_sheet_per_tier_and_a_page_per_unit() {
         )
     };
     for (n, tier) in results.tiers.iter().enumerate() {
-        let rows: Vec<String> = workbook
-            .worksheet_range(&tier.tier_name)
-            .expect("tier sheet")
-            .rows()
-            .map(line)
-            .collect();
-        // Every unit of the tier, in ranking order, each with its own header and total;
-        // no unit of another tier.
+        let rows = sheet_lines(&mut workbook, &tier.tier_name);
+        // Every unit of the tier, in ranking order, each with its header on every page and
+        // its sum and figures once; no unit of another tier.
         let blocks = unit_blocks(&rows);
         let titles: Vec<&str> = blocks.iter().map(|(title, _)| title.as_str()).collect();
         let expected: Vec<String> = tier.units.iter().map(|u| title(&u.unit_name)).collect();
         assert_eq!(titles, expected, "{}", tier.tier_name);
-        for (unit, (_, block)) in tier.units.iter().zip(&blocks) {
+        let mut continued = 0;
+        for (unit, (title, block)) in tier.units.iter().zip(&blocks) {
+            let pages = 1 + block
+                .iter()
+                .filter(|r| r.starts_with(&format!("«{title} (tiếp theo)»")))
+                .count();
             let header = block
                 .iter()
                 .filter(|r| r.starts_with("«Mã» | «Tiêu chí» | «Điểm tối đa»"))
                 .count();
-            let totals = block.iter().filter(|r| r.contains("«TỔNG CỘNG»")).count();
-            assert_eq!((header, totals), (1, 1), "{}: {block:#?}", unit.unit_name);
+            let sums = block
+                .iter()
+                .filter(|r| r.contains("«Cộng điểm các lĩnh vực»"))
+                .count();
+            let totals = block.iter().filter(|r| r.contains("«Tổng điểm»")).count();
+            assert_eq!(
+                (header, sums, totals),
+                (pages, 1, 1),
+                "{}: {block:#?}",
+                unit.unit_name
+            );
+            continued += pages - 1;
         }
-        // Every row from a unit's column headings to its total is as tall as its wrapped
-        // text: the row heights reach the file (no program-written row grows by itself).
-        let tall: usize = blocks
-            .iter()
-            .map(|(_, block)| {
-                let header = block
-                    .iter()
-                    .position(|r| r.starts_with("«Mã» | «Tiêu chí»"));
-                let total = block.iter().position(|r| r.contains("«TỔNG CỘNG»"));
-                total.expect("total") - header.expect("header") + 1
-            })
-            .sum();
+        // Every row written is as tall as its wrapped text: the row heights reach the file
+        // (no program-written row grows by itself).
+        let xml = sheet_xml(&bytes, n + 1);
         assert_eq!(
-            sheet_xml(&bytes, n + 1)
-                .matches("customHeight=\"1\"")
-                .count(),
-            tall,
+            xml.matches("customHeight=\"1\"").count(),
+            xml.matches("<row ").count(),
             "{}",
             tier.tier_name
         );
-        // Each unit but the first starts a new page.
+        // Each unit but the first starts a new page, and so does each of its pages.
         assert_eq!(
             row_breaks(&bytes, n + 1),
-            tier.units.len() - 1,
+            tier.units.len() - 1 + continued,
             "{}",
             tier.tier_name
         );
     }
+
+    // Each unit's figures in the detail workbook are the annex's, read from both files.
+    let response = admin
+        .send(admin.get(app.url(&format!("/api/rounds/{round}/export/ranking.xlsx"))))
+        .await;
+    assert_eq!(response.status(), 200);
+    let annex_bytes = response.bytes().await.expect("body").to_vec();
+    let mut annex: Xlsx<_> = open_workbook_from_rs(Cursor::new(annex_bytes)).expect("xlsx");
+    let mut compared = 0;
+    for (n, tier) in results.tiers.iter().enumerate() {
+        let ranking: Vec<Vec<Data>> = annex
+            .worksheet_range(&format!("Phụ lục I.{}", n + 1))
+            .expect("Phụ lục I")
+            .rows()
+            .map(<[Data]>::to_vec)
+            .collect();
+        let header = ranking
+            .iter()
+            .position(|r| r.first() == Some(&Data::String("STT".into())))
+            .expect("the header row");
+        let headings: Vec<String> = ranking[header].iter().map(|c| c.to_string()).collect();
+        let rows = sheet_lines(&mut workbook, &tier.tier_name);
+        let blocks = unit_blocks(&rows);
+        for unit in &tier.units {
+            let annex_row = ranking[header + 1..]
+                .iter()
+                .find(|r| r.get(1) == Some(&Data::String(unit.unit_name.clone())))
+                .unwrap_or_else(|| panic!("{} not in the annex", unit.unit_name));
+            let (_, block) = blocks
+                .iter()
+                .find(|(t, _)| *t == title(&unit.unit_name))
+                .expect("the unit's block");
+            // From «Điểm tự đánh giá» to «Xếp loại»: a label in the criteria column, the
+            // value beside it, as the annex's columns name them.
+            for (col, label) in headings.iter().enumerate().skip(2).take(10) {
+                let in_detail = block
+                    .iter()
+                    .find_map(|r| r.strip_prefix(&format!("∅ | «{label}» | ")))
+                    .and_then(|rest| rest.split(" | ").next())
+                    .unwrap_or_else(|| panic!("{}: no «{label}» in {block:#?}", unit.unit_name));
+                assert_eq!(
+                    in_detail,
+                    cell(&annex_row[col]),
+                    "{}: {label}",
+                    unit.unit_name
+                );
+                compared += 1;
+            }
+            // And the leaves add up to them: the sum of the self-scores is the
+            // self-assessed total, that of the appraised (survey included) the appraised
+            // total and the survey's, that of the maxima the applicable maximum.
+            let sum: Vec<f64> = block
+                .iter()
+                .find(|r| r.starts_with("∅ | «Cộng điểm các lĩnh vực»"))
+                .expect("the sum")
+                .split(" | ")
+                // Blank where nothing was entered (the unit that never submitted).
+                .map(|c| {
+                    if c == "∅" {
+                        0.0
+                    } else {
+                        c.parse().unwrap_or(f64::NAN)
+                    }
+                })
+                .collect();
+            let figure = |col: usize| match annex_row[col] {
+                Data::Float(f) => f,
+                Data::Int(i) => i as f64,
+                ref other => panic!("{other:?}"),
+            };
+            for (got, want, what) in [
+                (sum[2], figure(8), "applicable maximum"),
+                (sum[4], figure(2), "self-assessed"),
+                (sum[5], figure(3) + figure(4), "appraised and survey"),
+            ] {
+                assert!(
+                    (got - want).abs() < 0.005,
+                    "{}: {what} {got} ≠ {want}",
+                    unit.unit_name
+                );
+            }
+        }
+    }
+    assert_eq!(compared, 10 * 51, "ten figures of each of the 51 units");
 }
 
 /// (unit code, unit name, a number in 3.1, or a text / "=formula" in 3.1)

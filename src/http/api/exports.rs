@@ -81,11 +81,13 @@ async fn export_ranking(
     Reader(caller): Reader,
     ApiPath(RoundPath { round }): ApiPath<RoundPath>,
 ) -> Result<Response> {
-    let results = exports::ranking(&state.ctx, &caller.who(), round).await?;
+    let who = caller.who();
+    let results = exports::ranking(&state.ctx, &who, round).await?;
     let (issuer, annex) = (state.issuer.clone(), state.annex.clone());
+    let today = crate::domain::deadline::vn_date(who.now.timestamp());
     let file_name = format!("Xếp hạng {}.xlsx", results.title);
     xlsx_stream(&file_name, move |_| {
-        crate::excel::build_ranking_workbook(&results, &issuer, &annex)
+        crate::excel::build_ranking_workbook(&results, &issuer, &annex, today)
     })
     .await
 }
@@ -123,8 +125,11 @@ async fn export_details(
 
 /// A unit's score sheet (Biểu tự chấm điểm, Excel)
 ///
-/// With a signature block; for whoever may read the unit's self-assessment, during
-/// self-assessment too.
+/// Headed by the body above the unit and the unit itself, with the national name, a
+/// number, the place and date; the criteria with area subtotals, then the figures (survey,
+/// bonus, penalty, applicable maximum, index) and the head's signature with the name of the
+/// account that submitted it. For whoever may read the unit's self-assessment, during
+/// self-assessment too («DỰ THẢO» until it is submitted).
 #[utoipa::path(
     get,
     path = "/api/rounds/{round}/units/{unit}/export/self-assessment.xlsx",
@@ -143,14 +148,16 @@ async fn export_self_assessment(
     Reader(caller): Reader,
     ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
 ) -> Result<Response> {
-    let detail = exports::unit_detail(&state.ctx, &caller.who(), round, unit).await?;
+    let who = caller.who();
+    let detail = exports::unit_detail(&state.ctx, &who, round, unit).await?;
     let file_name = format!(
         "Biểu tự chấm điểm {} — {}.xlsx",
         detail.round_title, detail.unit_name
     );
-    let issuer = state.issuer.clone();
+    let annex = state.annex.clone();
+    let today = crate::domain::deadline::vn_date(who.now.timestamp());
     xlsx_download(&file_name, move || {
-        crate::excel::self_assessment_workbook(&detail, &issuer)
+        crate::excel::self_assessment_workbook(&detail, &annex, today)
     })
     .await
 }

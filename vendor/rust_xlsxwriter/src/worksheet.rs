@@ -1589,6 +1589,8 @@ pub struct Worksheet {
     print_headings: bool,
     header: String,
     footer: String,
+    // parindex patch: the first printed page's own header («Different first page»).
+    first_header: Option<String>,
     head_footer_changed: bool,
     header_footer_scale_with_doc: bool,
     header_footer_align_with_page: bool,
@@ -1802,6 +1804,7 @@ impl Worksheet {
             print_headings: false,
             header: String::new(),
             footer: String::new(),
+            first_header: None,
             head_footer_changed: false,
             header_footer_scale_with_doc: true,
             header_footer_align_with_page: true,
@@ -13600,6 +13603,32 @@ impl Worksheet {
         self
     }
 
+    /// Set a header of its own for the first printed page (parindex patch).
+    ///
+    /// Excel's «Different first page» option: the first page prints `header`,
+    /// the others the header of [`Worksheet::set_header()`]. An empty `header`
+    /// leaves the first page without one, as Vietnamese administrative documents
+    /// number their pages from the second. In Excel's own codes (`&C`, `&P`,
+    /// `&"font,style"`), not the `&[Page]` forms; longer than 255 characters, it
+    /// is ignored.
+    ///
+    /// # Parameters
+    ///
+    /// - `header`: The first page's header string, possibly empty.
+    ///
+    pub fn set_header_first_page(&mut self, header: impl Into<String>) -> &mut Worksheet {
+        let header = header.into();
+        if utf16_len(&header) > 255 {
+            eprintln!("Header string exceeds Excel's limit of 255 characters.");
+            return self;
+        }
+
+        self.first_header = Some(header);
+        self.page_setup_changed = true;
+        self.head_footer_changed = true;
+        self
+    }
+
     /// Set the printed page footer caption.
     ///
     /// The `set_footer()` method can be used to set the footer for a worksheet.
@@ -20021,7 +20050,14 @@ impl Worksheet {
             attributes.push(("alignWithMargins", "0".to_string()));
         }
 
-        if self.header.is_empty() && self.footer.is_empty() {
+        // parindex patch: a first page of its own, after the odd pages' parts as
+        // the schema orders them.
+        if self.first_header.is_some() {
+            attributes.push(("differentFirst", "1".to_string()));
+        }
+        let first_header = self.first_header.clone().unwrap_or_default();
+
+        if self.header.is_empty() && self.footer.is_empty() && first_header.is_empty() {
             xml_empty_tag(&mut self.writer, "headerFooter", &attributes);
         } else {
             xml_start_tag(&mut self.writer, "headerFooter", &attributes);
@@ -20034,6 +20070,10 @@ impl Worksheet {
             // Write the oddFooter element.
             if !self.footer.is_empty() {
                 self.write_odd_footer();
+            }
+
+            if !first_header.is_empty() {
+                xml_data_element_only(&mut self.writer, "firstHeader", &first_header);
             }
 
             xml_end_tag(&mut self.writer, "headerFooter");
