@@ -24,8 +24,7 @@ impl Drop for Chrome {
         // Killing chromedriver leaves the browser it started running (a dozen processes,
         // hundreds of MiB): end every process of this test's own profile too.
         let _ = Command::new("pkill")
-            .arg("-KILL")
-            .arg("-f")
+            .args(["-KILL", "-f", "--"])
             .arg(format!(
                 "--user-data-dir={}",
                 self._profile.path().display()
