@@ -45,12 +45,15 @@ impl Application {
 
     /// The ranking annex's letterhead and signature.
     pub fn with_annex(mut self, annex: crate::excel::annex::Annex) -> Application {
-        self.state.annex = Arc::new(annex);
+        let symbol = self.state.decision.symbol.clone();
+        self.state.annex = Arc::new(crate::excel::annex::Annex { symbol, ..annex });
         self
     }
 
     /// The draft decision's căn cứ lines, symbol, deadline and recipients.
+    /// The annex's decision line names the same symbol.
     pub fn with_decision(mut self, decision: crate::document::decision::Decision) -> Application {
+        Arc::make_mut(&mut self.state.annex).symbol = decision.symbol.clone();
         self.state.decision = Arc::new(decision);
         self
     }

@@ -383,14 +383,14 @@ fn article(number: usize, text: &str) -> Paragraph {
         .add_run(run(text, 14))
 }
 
-/// What the annex holds, one line each: «Phụ lục I.n» per tier (as `excel::annex` numbers
-/// them), then «Phụ lục II».
+/// What the annex holds, one line each, as `excel::annex` numbers its sheets: «Phụ lục
+/// I.n» (the ranking) per tier, then «Phụ lục II.n» (the component indexes) per tier; the
+/// last line ends the list.
 pub fn annexes(results: &RoundResults) -> Vec<String> {
     let year = results.year;
-    let mut lines: Vec<String> = results
-        .tiers
-        .iter()
-        .enumerate()
+    let tiers = results.tiers.iter().enumerate();
+    let mut lines: Vec<String> = tiers
+        .clone()
         .map(|(i, tier)| {
             format!(
                 "Phụ lục I.{}: Kết quả xác định Chỉ số cải cách hành chính năm {year} của các {};",
@@ -398,11 +398,20 @@ pub fn annexes(results: &RoundResults) -> Vec<String> {
                 tier_words(&tier.tier_name)
             )
         })
+        .chain(tiers.map(|(i, tier)| {
+            format!(
+                "Phụ lục II.{}: Chỉ số thành phần theo từng lĩnh vực cải cách hành chính năm \
+                 {year} của các {};",
+                i + 1,
+                tier_words(&tier.tier_name)
+            )
+        }))
         .collect();
-    lines.push(format!(
-        "Phụ lục II: Chỉ số thành phần theo từng lĩnh vực cải cách hành chính năm {year} của \
-         các cơ quan, đơn vị."
-    ));
+    if let Some(last) = lines.last_mut()
+        && let Some(stem) = last.strip_suffix(';')
+    {
+        *last = format!("{stem}.");
+    }
     lines
 }
 

@@ -37,6 +37,10 @@ pub struct Annex {
     /// «GIÁM ĐỐC»; «KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC» is printed on two lines.
     pub signer_title: String,
     pub signer_name: String,
+    /// The decision's symbol («QĐ-SNV»), from `[decision]`: the blank decision line names
+    /// it, so the annex and its decision agree.
+    #[serde(skip)]
+    pub symbol: String,
 }
 
 impl Default for Annex {
@@ -47,6 +51,7 @@ impl Default for Annex {
             place: String::new(),
             signer_title: "GIÁM ĐỐC".into(),
             signer_name: String::new(),
+            symbol: "QĐ-SNV".into(),
         }
     }
 }
@@ -113,8 +118,8 @@ impl Context<'_> {
     fn title(&self, number: &str, subject: &str, provisional: bool) -> Vec<(String, bool)> {
         let decision = if self.annex.decision.trim().is_empty() {
             format!(
-                "(Kèm theo Quyết định số          /QĐ-       ngày       tháng       năm         của {})",
-                self.issuer
+                "(Kèm theo Quyết định số          /{}  ngày       tháng       năm         của {})",
+                self.annex.symbol, self.issuer
             )
         } else {
             self.annex.decision.clone()

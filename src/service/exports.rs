@@ -248,24 +248,45 @@ async fn exportable_results(ctx: &Context, who: &Who, round_id: i64) -> Result<R
     Ok(results)
 }
 
+/// Refuses anyone but the Sở Nội vụ's administrators and viewers (lãnh đạo): documents
+/// with every unit's detail, or the Sở's own drafts.
+fn office_only(who: &Who, message: &str) -> Result<()> {
+    use crate::domain::access::Role;
+    if matches!(who.actor.role, Role::Admin | Role::Viewer) {
+        Ok(())
+    } else {
+        Err(super::ServiceError::Forbidden(message.into()))
+    }
+}
+
 /// What the ranking workbook shows: the results.
 pub async fn ranking(ctx: &Context, who: &Who, round_id: i64) -> Result<RoundResults> {
     exportable_results(ctx, who, round_id).await
 }
 
-/// What the detail workbook shows: the results, whose units' details are then read
-/// chunk by chunk ([`detail_chunks`], [`details_of`]) as the workbook is written.
+/// What the detail workbook shows, to administrators and viewers: the results, whose
+/// units' details are then read chunk by chunk ([`detail_chunks`], [`details_of`]) as the workbook is written.
 pub async fn details(ctx: &Context, who: &Who, round_id: i64) -> Result<(RoundResults, Round)> {
+    office_only(
+        who,
+        "Chi tiết từng đơn vị (mọi điểm, nhận xét thẩm định của tất cả đơn vị) chỉ dành cho \
+         Sở Nội vụ và lãnh đạo; đơn vị tải biểu tự chấm điểm của mình.",
+    )?;
     let results = exportable_results(ctx, who, round_id).await?;
     let round = ctx.store.round(round_id).await?;
     Ok((results, round))
 }
 
 /// What the draft decision and the publication package are made of: the published
-/// results and their round, for whoever may download the ranking (everyone signed in once
-/// published). Before publication there is nothing to publish: those who may download the
-/// ranking are told so (`not_published`), the others get the ranking's own refusal.
+/// results and their round, for administrators and viewers (the package holds every
+/// unit's score sheet, the decision is the Sở's unsigned draft). Before publication there
+/// is nothing to publish (`not_published`).
 pub async fn publication(ctx: &Context, who: &Who, round_id: i64) -> Result<(RoundResults, Round)> {
+    office_only(
+        who,
+        "Dự thảo quyết định công bố và hồ sơ công bố là tài liệu nội bộ của Sở Nội vụ; \
+         chỉ quản trị và lãnh đạo tải được.",
+    )?;
     let results = exportable_results(ctx, who, round_id).await?;
     if results.published_at.is_none() {
         return Err(super::ServiceError::NotYet {

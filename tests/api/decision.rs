@@ -141,9 +141,49 @@ async fn the_draft_decision_is_made_after_publication_with_its_parts() {
         );
     }
 
-    // Published: everyone who may download the ranking downloads the decision.
+    // Published: the decision is the Sở's unsigned draft and the package holds every
+    // unit's score sheet: a unit's officer gets neither, nor is offered them, nor the
+    // detail workbook of every unit; the officer is offered the ranking and the unit's
+    // own score sheet.
+    for url in [&decision, &package] {
+        let (status, body) = json_of(officer.send(officer.get(url.clone())).await).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (403, Some("forbidden")),
+            "{url}: {body}"
+        );
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("Sở Nội vụ"), "{message}");
+    }
+    let details = app.url(&format!("/api/rounds/{round}/export/details.xlsx"));
+    assert_eq!(officer.send(officer.get(details)).await.status(), 403);
+    let officers_page = officer
+        .send(officer.get(app.url(&format!("/ky/{round}/ket-qua"))))
+        .await
+        .text()
+        .await
+        .expect("page");
+    for withheld in [
+        "export/decision.docx",
+        "export/package.zip",
+        "export/details.xlsx",
+    ] {
+        assert!(
+            !officers_page.contains(withheld),
+            "{withheld} offered to a unit"
+        );
+    }
+    let own_sheet = format!(
+        "/api/rounds/{round}/units/{}/export/self-assessment.xlsx",
+        r.units[0]
+    );
+    assert!(officers_page.contains("export/ranking.xlsx"));
+    assert!(officers_page.contains(&own_sheet), "{officers_page}");
     assert_eq!(
-        officer.send(officer.get(decision.clone())).await.status(),
+        officer
+            .send(officer.get(app.url(&own_sheet)))
+            .await
+            .status(),
         200
     );
     let response = admin.send(admin.get(decision)).await;
@@ -185,7 +225,7 @@ async fn the_draft_decision_is_made_after_publication_with_its_parts() {
         "QUYẾT ĐỊNH:",
         "Điều 1. Công bố kết quả Chỉ số cải cách hành chính năm 2023 của các kiểm thử",
         "Phụ lục I.1: Kết quả xác định Chỉ số cải cách hành chính năm 2023 của các kiểm thử;",
-        "Phụ lục II: Chỉ số thành phần theo từng lĩnh vực cải cách hành chính năm 2023",
+        "Phụ lục II.1: Chỉ số thành phần theo từng lĩnh vực cải cách hành chính năm 2023 của các kiểm thử.",
         "Điều 2. Thủ trưởng các cơ quan, đơn vị",
         "Điều 3. Quyết định này có hiệu lực kể từ ngày ký.",
         "Nơi nhận:",
@@ -208,7 +248,7 @@ async fn the_draft_decision_is_made_after_publication_with_its_parts() {
     assert_eq!(text.iter().filter(|p| p.starts_with("Phụ lục")).count(), 2);
 
     // The package: the decision, the annex, one score sheet per unit of the round.
-    let response = officer.send(officer.get(package)).await;
+    let response = admin.send(admin.get(package)).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/zip");
     let bytes = response.bytes().await.expect("body").to_vec();
@@ -241,7 +281,7 @@ async fn the_draft_decision_is_made_after_publication_with_its_parts() {
         )),
         text
     );
-    let annex: Xlsx<_> = open_workbook_from_rs(Cursor::new(read(
+    let mut annex: Xlsx<_> = open_workbook_from_rs(Cursor::new(read(
         "Phu-luc-Xep-hang-Chi-so-CCHC-nam-2023.xlsx",
     )))
     .expect("the annex workbook");
@@ -253,6 +293,15 @@ async fn the_draft_decision_is_made_after_publication_with_its_parts() {
         "{:?}",
         annex.sheet_names()
     );
+    // The annex names the decision it comes with by the decision's own symbol.
+    let first = annex.worksheet_range("Phụ lục I.1").expect("Phụ lục I.1");
+    let line = first
+        .rows()
+        .flatten()
+        .map(|c| c.to_string())
+        .find(|c| c.starts_with("(Kèm theo Quyết định số"))
+        .expect("the decision line");
+    assert!(line.contains("/QĐ-SNV "), "{line}");
     for (file, unit) in [
         ("UBND-phuong-An-Khanh", "UBND phường An Khánh"),
         ("UBND-xa-Binh-Hoa", "UBND xã Bình Hòa"),

@@ -41,6 +41,20 @@ enum RoundWorkbookRefusals {
     NoSuchRound(ErrorBody),
 }
 
+/// Why the detail workbook may be refused.
+#[allow(dead_code)] // documentation only: the refusals are `HttpError`s
+#[derive(utoipa::IntoResponses)]
+enum OfficeWorkbookRefusals {
+    #[response(status = 400, description = "Not a round id")]
+    BadId(ErrorBody),
+    #[response(status = 401, description = "Not signed in")]
+    NotSignedIn(ErrorBody),
+    #[response(status = 403, description = "Neither an administrator nor a viewer")]
+    NotOffice(ErrorBody),
+    #[response(status = 404, description = "No such round")]
+    NoSuchRound(ErrorBody),
+}
+
 /// Why the decision or the publication package may be refused.
 #[allow(dead_code)] // documentation only: the refusals are `HttpError`s
 #[derive(utoipa::IntoResponses)]
@@ -51,7 +65,7 @@ enum PublicationRefusals {
     NotSignedIn(ErrorBody),
     #[response(
         status = 403,
-        description = "Not published yet, for a role that may not see the ranking before"
+        description = "Neither an administrator nor a viewer: the decision is the Sở's draft, the package holds every unit's score sheet"
     )]
     NotYours(ErrorBody),
     #[response(status = 404, description = "No such round")]
@@ -65,7 +79,7 @@ enum PublicationRefusals {
 
 /// The ranking workbook (Excel), streamed
 ///
-/// The annex as it is signed: «Phụ lục I.n», the ranking of each tier; «Phụ lục II», the
+/// The annex as it is signed: «Phụ lục I.n», the ranking of each tier; «Phụ lục II.n», the
 /// component index of each unit by area; «Biểu đồ», a chart per tier. For administrators
 /// and viewers at any time, for everyone signed in after publication. Each unit's detail
 /// is in `details.xlsx`.
@@ -95,14 +109,15 @@ async fn export_ranking(
 /// Every unit's detail, leaf by leaf (Excel), streamed
 ///
 /// One sheet per tier, its units in ranking order, each starting a printed page: code,
-/// text, maximum, self, appraised, difference, notes, evidence count. Same access as the
-/// ranking workbook.
+/// text, maximum, self, appraised, difference, notes, evidence count. For administrators
+/// and viewers only (every unit's scores and the appraisers' notes); a unit downloads its
+/// own score sheet.
 #[utoipa::path(
     get,
     path = "/api/rounds/{round}/export/details.xlsx",
     tag = "exports",
     params(RoundPath),
-    responses(XlsxDownload, RoundWorkbookRefusals,)
+    responses(XlsxDownload, OfficeWorkbookRefusals,)
 )]
 async fn export_details(
     State(state): State<AppState>,
@@ -215,8 +230,8 @@ impl Letterhead {
 /// body and the quốc hiệu, the number, the place and the date (the year of signing, the day
 /// left blank), the title naming the round's tiers, the căn cứ lines (`[decision]` in the
 /// configuration), Điều 1 naming each «Phụ lục» of the ranking annex, Điều 2 and 3, nơi
-/// nhận and the signature (`[annex]`). Only once the results are published; for whoever
-/// may download the ranking workbook then (everyone signed in).
+/// nhận and the signature (`[annex]`). Only once the results are published; for
+/// administrators and viewers.
 #[utoipa::path(
     get,
     path = "/api/rounds/{round}/export/decision.docx",
