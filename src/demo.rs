@@ -251,6 +251,7 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
                     .map(|(t, _)| (t.to_string(), bands.clone()))
                     .collect(),
                 opened: true,
+                copied_from: None,
             },
             audit("Sở Nội vụ (dữ liệu mẫu)"),
             now,
@@ -303,6 +304,7 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
                     .map(|(t, _)| (t.to_string(), bands.clone()))
                     .collect(),
                 opened: true,
+                copied_from: None,
             },
             audit("Sở Nội vụ (dữ liệu mẫu)"),
             now,

@@ -172,6 +172,7 @@ pub async fn seed(
                     .map(|(t, _)| (t.clone(), bands.clone()))
                     .collect(),
                 opened: true,
+                copied_from: None,
             },
             audit(),
             now,

@@ -33,6 +33,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
             StatusCode::UNPROCESSABLE_ENTITY
         }
         ServiceError::Conflict(_)
+        | ServiceError::Exempt(_)
         | ServiceError::Unconfirmed { .. }
         | ServiceError::NotYet { .. } => StatusCode::CONFLICT,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,

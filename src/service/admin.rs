@@ -500,6 +500,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("round.create", "Tạo kỳ đánh giá"),
     ("round.open", "Mở kỳ đánh giá cho đơn vị"),
     ("round.member_add", "Thêm đơn vị vào kỳ đánh giá"),
+    ("exemption.set", "Giảm tiêu chí đánh giá"),
+    ("exemption.remove", "Bỏ giảm tiêu chí đánh giá"),
     ("round.member_remove", "Đưa đơn vị ra khỏi kỳ đánh giá"),
     ("round.phase", "Đổi thời gian giai đoạn"),
     ("round.publish", "Công bố kết quả"),

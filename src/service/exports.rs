@@ -52,6 +52,7 @@ pub async fn details_of(
     let evidence = store.round_evidence_counts(round.id, units).await?;
     let mut survey = store.units_survey_scores(round.id, units).await?;
     let submissions = store.submissions(round.id).await?;
+    let exemptions = store.exemptions(round.id, None).await?;
     let mut found: std::collections::HashMap<i64, Unit> = store
         .units_by_id(units)
         .await?
@@ -80,6 +81,10 @@ pub async fn details_of(
                     Some((n.code.clone(), points))
                 })
                 .collect(),
+            exemptions: (exemptions.iter())
+                .filter(|e| e.unit_id == id)
+                .cloned()
+                .collect(),
         };
         let mut detail = detail(round, pinned, unit, &set, data);
         detail.result = Some(result.clone());
@@ -98,6 +103,8 @@ struct UnitData {
     submission: Option<(DateTime<Utc>, Option<String>)>,
     /// The survey points set by the Department, by survey leaf.
     survey: BTreeMap<String, Points>,
+    /// The nodes the unit is exempt from in the round.
+    exemptions: Vec<crate::store::Exemption>,
 }
 
 impl UnitData {
@@ -118,6 +125,7 @@ impl UnitData {
             evidence_count,
             submission: store.submission_record(round_id, unit_id).await?,
             survey: store.unit_survey_scores(round_id, unit_id).await?,
+            exemptions: store.exemptions(round_id, Some(unit_id)).await?,
         })
     }
 }
@@ -153,11 +161,30 @@ fn detail(
         evidence_count,
         submission,
         survey,
+        exemptions,
     } = data;
     let rows = set
         .nodes
         .iter()
         .map(|n| {
+            if let Some(exempt) = crate::store::covering(&exemptions, &n.code) {
+                // Not evaluated: out of the points and the maximum, as not applicable.
+                return DetailRow {
+                    code: n.code.clone(),
+                    text: n.text.clone(),
+                    depth: n.depth(),
+                    is_leaf: n.is_leaf(),
+                    max: n.max,
+                    self_points: None,
+                    appraised: None,
+                    not_applicable: true,
+                    survey: n.is_survey(),
+                    figures: "Giảm tiêu chí".into(),
+                    unit_note: format!("Giảm tiêu chí {}: {}", exempt.node_code, exempt.reason),
+                    appraiser_note: String::new(),
+                    evidence_count: 0,
+                };
+            }
             let entry = entries.get(&n.code);
             // The latest appraisal that decided something: round 2, else round 1.
             let latest = [2, 1]

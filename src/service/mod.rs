@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod dashboard;
 pub mod evidence;
+pub mod exemptions;
 pub mod explanations;
 pub mod exports;
 pub mod imports;
@@ -121,6 +122,9 @@ pub enum ServiceError {
     /// An upload larger than the configured limit; the message gives the limit.
     #[error("{0}")]
     TooLarge(String),
+    /// A write to a leaf the unit is exempt from in the round (409 `exempt`).
+    #[error("{0}")]
+    Exempt(String),
     #[error(transparent)]
     Store(StoreError),
     /// Something failed that is not the user's doing (a file could not be built, the
@@ -155,6 +159,7 @@ impl ServiceError {
             ServiceError::RateLimited(_) => "rate_limited",
             ServiceError::Unconfirmed { code, .. } | ServiceError::NotYet { code, .. } => code,
             ServiceError::TooLarge(_) => "file_too_large",
+            ServiceError::Exempt(_) => "exempt",
             ServiceError::Files(_) | ServiceError::Internal(_) => "internal",
             ServiceError::Store(StoreError::NotFound(_)) => "not_found",
             ServiceError::Store(StoreError::Conflict(_)) => "conflict",
@@ -174,6 +179,9 @@ impl From<StoreError> for ServiceError {
             // The same refusal as the service's own check would have given a moment later.
             StoreError::Refused(r @ crate::store::Refusal::Closed(_)) => {
                 ServiceError::Locked(r.to_string())
+            }
+            StoreError::Refused(r @ crate::store::Refusal::Exempt { .. }) => {
+                ServiceError::Exempt(r.to_string())
             }
             StoreError::Refused(r) => ServiceError::Conflict(r.to_string()),
             other => ServiceError::Store(other),

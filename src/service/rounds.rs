@@ -33,6 +33,10 @@ pub struct RoundSpec {
     /// units, until `POST /api/rounds/{round}/open`.
     #[serde(default = "opened_by_default")]
     pub open: bool,
+    /// The round this one is copied from, if any: its exemptions (giảm tiêu chí) are
+    /// copied for the units this round also evaluates and the nodes its sets still have.
+    #[serde(default)]
+    pub copied_from: Option<i64>,
 }
 
 fn opened_by_default() -> bool {
@@ -182,6 +186,7 @@ pub async fn create_round(ctx: &Context, who: &Who, spec: RoundSpec) -> Result<i
         phases,
         bands,
         opened: spec.open,
+        copied_from: spec.copied_from,
     };
     Ok(store.create_round(&round, who.audit(), who.now).await?)
 }

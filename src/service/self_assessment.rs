@@ -348,7 +348,7 @@ pub async fn review(ctx: &Context, who: &Who, round_id: i64, unit_id: i64) -> Re
     for n in view
         .nodes
         .iter()
-        .filter(|n| n.node.is_leaf() && !n.node.is_survey())
+        .filter(|n| n.node.is_leaf() && !n.node.is_survey() && n.exempt.is_none())
     {
         let leaf = || LeafRef {
             code: n.node.code.clone(),
@@ -433,6 +433,27 @@ pub struct NodeView {
     pub node: crate::domain::Node,
     pub depth: usize,
     pub entry: Option<crate::store::SelfEntry>,
+    /// The unit is exempt from this node (or from one above it) in the round: it is not
+    /// scored, and counts in neither the points nor the maximum.
+    pub exempt: Option<Exempt>,
+}
+
+/// Why a node is not evaluated for a unit: the exempt node (this one or one above it) and
+/// the reason the administrator gave.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Exempt {
+    pub node_code: String,
+    pub reason: String,
+}
+
+impl Exempt {
+    /// The exemption among `exemptions` that covers `code`, if any.
+    pub fn of(exemptions: &[crate::store::Exemption], code: &str) -> Option<Exempt> {
+        crate::store::covering(exemptions, code).map(|e| Exempt {
+            node_code: e.node_code.clone(),
+            reason: e.reason.clone(),
+        })
+    }
 }
 
 /// Refuses unless `actor` may read the unit's self-assessment (and its evidence) at `now`:
@@ -479,13 +500,15 @@ pub async fn view(
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     let (gate, submitted_at) = ensure_viewable(store, actor, &round, unit_id, now).await?;
     let mut entries = store.self_entries(round_id, unit_id).await?;
+    let exemptions = store.exemptions(round_id, Some(unit_id)).await?;
     let mut progress = Progress::default();
     let nodes = set
         .nodes
         .iter()
         .map(|n| {
             let entry = entries.remove(&n.code);
-            if n.is_leaf() && !n.is_survey() {
+            let exempt = Exempt::of(&exemptions, &n.code);
+            if n.is_leaf() && !n.is_survey() && exempt.is_none() {
                 progress.leaves += 1;
                 if let Some(e) = &entry {
                     if e.points.is_some() || e.not_applicable {
@@ -504,6 +527,7 @@ pub async fn view(
                 node: n.clone(),
                 depth: n.depth(),
                 entry,
+                exempt,
             }
         })
         .collect();

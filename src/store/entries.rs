@@ -240,6 +240,8 @@ impl Store {
         // check atomic on both backends.
         let mut tx = self.pool.begin().await?;
         self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
+        self.refuse_exempt(&mut tx, round_id, unit_id, &entry.leaf_code)
+            .await?;
         let current = read_self_entry(&mut *tx, round_id, unit_id, &entry.leaf_code).await?;
         let conflict = |current: Option<SelfEntry>| {
             StoreError::Conflict(format!(
@@ -438,6 +440,8 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
+        self.refuse_exempt(&mut tx, round_id, unit_id, &entry.leaf_code)
+            .await?;
         let old: Option<(Option<i64>, i64)> = sqlx::query_as(
             r"select points_h, not_applicable from appraisal_entries
               where round_id = $1 and unit_id = $2 and leaf_code = $3 and appraisal_round = $4",
@@ -495,6 +499,8 @@ impl Store {
         let (round_id, unit_id) = (guard.round_id, guard.unit_id);
         let mut tx = self.pool.begin().await?;
         self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
+        self.refuse_exempt(&mut tx, round_id, unit_id, leaf_code)
+            .await?;
         let score = (unit_id, leaf_code, points);
         let audit = NewAudit {
             action: "survey.set".into(),
@@ -645,6 +651,28 @@ impl Store {
                         s.not_applicable.remove(&leaf);
                         let own = s.self_scores.get(&leaf).copied().unwrap_or_default();
                         s.appraised.insert(leaf, points.unwrap_or(own));
+                    }
+                }
+            }
+        }
+
+        // Exemptions last: whatever was entered or appraised, an exempt leaf is out.
+        let exempt: Vec<(i64, String)> = sqlx::query_as(
+            r"select e.unit_id, e.node_code
+              from exemptions e
+              join round_members m on m.round_id = e.round_id and m.unit_id = e.unit_id
+              where e.round_id = $1 and m.tier_id = $2",
+        )
+        .bind(round_id)
+        .bind(tier_id)
+        .fetch_all(&self.pool)
+        .await?;
+        if !exempt.is_empty() {
+            let set = self.criteria_set(set_id).await?.set;
+            for (unit, node) in exempt {
+                if let Some(s) = by_unit.get_mut(&unit) {
+                    for leaf in set.leaves().filter(|l| super::covers(&node, &l.code)) {
+                        s.not_applicable.insert(leaf.code.clone());
                     }
                 }
             }

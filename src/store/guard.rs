@@ -68,6 +68,12 @@ pub enum Refusal {
     Published(DateTime<Utc>),
     Closed(Access),
     Submitted(DateTime<Utc>),
+    /// The unit is exempt from `node` (the leaf or a node above it) in this round.
+    Exempt {
+        leaf: String,
+        node: String,
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for Refusal {
@@ -80,6 +86,17 @@ impl std::fmt::Display for Refusal {
                 format_date(*at)
             ),
             Refusal::Closed(gate) => f.write_str(&gate.message),
+            Refusal::Exempt { leaf, node, reason } => {
+                if leaf == node {
+                    write!(f, "Đơn vị được giảm tiêu chí {node} trong kỳ đánh giá này")?;
+                } else {
+                    write!(
+                        f,
+                        "Đơn vị được giảm tiêu chí {node} (gồm cả {leaf}) trong kỳ đánh giá này"
+                    )?;
+                }
+                write!(f, " (lý do: {reason}): không chấm điểm tiêu chí này.")
+            }
             Refusal::Submitted(at) => write!(
                 f,
                 "Thủ trưởng đơn vị đã phê duyệt và gửi lúc {}. Cần «Rút lại để chỉnh sửa» trước khi sửa.",

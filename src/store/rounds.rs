@@ -37,6 +37,9 @@ pub struct NewRound {
     pub bands: Vec<(String, Vec<Band>)>,
     /// Opened to units at once; otherwise in preparation until opened.
     pub opened: bool,
+    /// The round this one is copied from: its exemptions are copied, for the units and
+    /// nodes this one still has.
+    pub copied_from: Option<i64>,
 }
 
 /// A round as stored.
@@ -172,19 +175,30 @@ impl Store {
                 )
             })
             .collect();
+        let copied = match round.copied_from {
+            Some(from) => super::exemptions::copy_exemptions(&mut tx, from, id, now).await?,
+            None => 0,
+        };
+        let mut said = format!(
+            "{}; bộ tiêu chí {}; {}",
+            round.title,
+            pinned
+                .iter()
+                .map(|p| p.2.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            phases.join("; ")
+        );
+        if copied > 0 {
+            said.push_str(&format!(
+                "; {copied} giảm tiêu chí sao chép từ kỳ #{}",
+                round.copied_from.unwrap_or_default()
+            ));
+        }
         let entry = NewAudit {
             action: "round.create".into(),
             round_id: Some(id),
-            new_value: Some(format!(
-                "{}; bộ tiêu chí {}; {}",
-                round.title,
-                pinned
-                    .iter()
-                    .map(|p| p.2.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                phases.join("; ")
-            )),
+            new_value: Some(said),
             ..audit
         };
         append(&mut tx, &entry, now).await?;

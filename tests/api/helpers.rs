@@ -468,6 +468,7 @@ pub async fn small_round(
                 ],
                 bands: vec![("t".into(), bands)],
                 opened: true,
+                copied_from: None,
             },
             system_audit(),
             now,

@@ -22,6 +22,7 @@ mod demo;
 mod directory_import;
 mod evidence;
 mod excel;
+mod exemptions;
 mod extras_page;
 mod fixture;
 mod forms;

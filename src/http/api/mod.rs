@@ -16,6 +16,7 @@ mod directory;
 mod document;
 mod documented;
 mod evidence;
+mod exemptions;
 mod explanations;
 mod exports;
 mod members;
@@ -62,6 +63,7 @@ fn build() -> (Router<AppState>, OpenApi) {
             session::router(),
             rounds::router(),
             members::router(),
+            exemptions::router(),
             exports::router(),
             self_assessment::router(),
             explanations::router(),

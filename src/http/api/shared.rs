@@ -157,6 +157,18 @@ pub struct LeafPath {
     pub leaf: String,
 }
 
+/// `/api/rounds/{round}/units/{unit}/exemptions/{node}`
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct NodePath {
+    /// Kỳ đánh giá (id).
+    pub round: i64,
+    /// Đơn vị (id).
+    pub unit: i64,
+    /// Mã lĩnh vực, tiêu chí hoặc tiêu chí thành phần, e.g. `3`, `7.3`, `1.2.1`.
+    pub node: String,
+}
+
 /// `/api/…/{id}`: a record by its id.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]

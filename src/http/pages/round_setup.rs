@@ -173,6 +173,7 @@ fn spec_of(
         phases,
         bands,
         open: false,
+        copied_from: Some(draft.from),
     })
 }
 

@@ -202,6 +202,7 @@ fn locked_message(lock: &Refusal, now: chrono::DateTime<chrono::Utc>) -> String 
             }
             _ => gate.message.trim_end_matches('.').to_string(),
         },
+        exempt @ Refusal::Exempt { .. } => exempt.to_string().trim_end_matches('.').to_string(),
     };
     format!(
         "{why} — nội dung vừa nhập chưa được lưu. Hãy sao chép nội dung dưới đây nếu cần dùng lại."

@@ -1,0 +1,122 @@
+//! A round's exemptions (giảm tiêu chí đánh giá): the list, and the administrator's
+//! exemptions of a unit from an area, a criterion or a leaf, each with a reason.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::routes;
+
+use super::{ApiRouter, ErrorBody, NodePath, RoundPath};
+use crate::http::AppState;
+use crate::http::error::{ApiJson, ApiPath, Result};
+use crate::http::extract::{Reader, Writer};
+use crate::service::exemptions::{self, ExemptionRequest, Exemptions, RemovalRequest};
+
+pub fn router() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(list_exemptions))
+        .routes(routes!(set_exemption))
+        .routes(routes!(remove_exemption))
+}
+
+/// A round's exemptions, with the units and nodes each tier may choose; administrators and
+/// viewers
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/exemptions",
+    tag = "rounds",
+    params(RoundPath),
+    responses(
+        (status = 200, description = "The exemptions, by unit in Vietnamese name order", body = Exemptions),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Neither an administrator nor a viewer", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+async fn list_exemptions(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
+) -> Result<Json<Exemptions>> {
+    Ok(Json(
+        exemptions::list(&state.ctx, &caller.who(), round).await?,
+    ))
+}
+
+/// Why a unit is exempt from a node.
+#[derive(Deserialize, ToSchema)]
+struct ReasonBody {
+    /// Required; e.g. «Không giải quyết thủ tục hành chính (Hướng dẫn số 12/HD-SNV)».
+    reason: String,
+}
+
+/// Exempt a unit from a node of its criteria set; administrators only
+///
+/// Every leaf under the node then counts as not applicable for the unit: out of its points
+/// and its maximum; the unit cannot score it (409 `exempt`), nor an appraiser appraise it.
+/// Setting it again changes the reason. Until the self-assessment closes; afterwards only
+/// while the unit's self-assessment is reopened or extended (else 403 `deadline_closed`);
+/// never once published (409).
+#[utoipa::path(
+    put,
+    path = "/api/rounds/{round}/units/{unit}/exemptions/{node}",
+    tag = "rounds",
+    security(("session" = [], "csrf" = [])),
+    params(NodePath),
+    request_body = ReasonBody,
+    responses(
+        (status = 204, description = "Exempt, audited (`exemption.set`)"),
+        (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, missing CSRF token, or the self-assessment has closed (`deadline_closed`)", body = ErrorBody),
+        (status = 404, description = "No such round or unit", body = ErrorBody),
+        (status = 409, description = "Published, or a node above it is exempt already", body = ErrorBody),
+        (status = 422, description = "No reason (field `reason`), no such node in the unit's set (`node_code`), or the unit takes no part (`unit_id`)", body = ErrorBody),
+    )
+)]
+async fn set_exemption(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(NodePath { round, unit, node }): ApiPath<NodePath>,
+    ApiJson(body): ApiJson<ReasonBody>,
+) -> Result<StatusCode> {
+    let request = ExemptionRequest {
+        unit_id: unit,
+        node_code: node,
+        reason: body.reason,
+    };
+    exemptions::set(&state.ctx, &caller.who(), round, request).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Take an exemption back; administrators only
+///
+/// The unit is evaluated on the node again. The same phase rules as setting it.
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/units/{unit}/exemptions/{node}/remove",
+    tag = "rounds",
+    security(("session" = [], "csrf" = [])),
+    params(NodePath),
+    request_body = RemovalRequest,
+    responses(
+        (status = 204, description = "Taken back, audited (`exemption.remove`)"),
+        (status = 400, description = "Bad ids or body", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, missing CSRF token, or the self-assessment has closed (`deadline_closed`)", body = ErrorBody),
+        (status = 404, description = "No such round, unit or exemption", body = ErrorBody),
+        (status = 409, description = "Published", body = ErrorBody),
+        (status = 422, description = "No reason (field `reason`)", body = ErrorBody),
+    )
+)]
+async fn remove_exemption(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(NodePath { round, unit, node }): ApiPath<NodePath>,
+    ApiJson(body): ApiJson<RemovalRequest>,
+) -> Result<StatusCode> {
+    exemptions::remove(&state.ctx, &caller.who(), round, unit, &node, body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

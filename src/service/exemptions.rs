@@ -1,0 +1,303 @@
+//! Exemptions (giảm tiêu chí đánh giá): the administrator exempts a unit of a round from
+//! an area, a criterion or a leaf of its criteria set, with the reason the province's guide
+//! gives. Every leaf under the node then counts as not applicable for the unit (out of its
+//! points and its maximum, see [`crate::store::Store::unit_scores`]); the unit cannot score
+//! it, nor an appraiser appraise it. Exemptions change until the self-assessment closes
+//! (afterwards only for a unit whose self-assessment is reopened or extended), never after
+//! publication, each change audited; a round copied from another copies them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::members::open_to_changes;
+use super::self_assessment::self_assessment_access_at;
+use super::{Context, Result, ServiceError, Who, require_admin};
+use crate::domain::collation::compare_vi;
+use crate::domain::deadline::{Phase, format_instant};
+use crate::domain::text::{limit, multiline, one_line};
+use crate::domain::{CriteriaSet, Points};
+use crate::store::{ExemptionChange, Round};
+
+/// An administrator's exemption of one unit from one node.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema, validator::Validate)]
+pub struct ExemptionRequest {
+    pub unit_id: i64,
+    /// The node: an area («3»), a criterion («7.3») or a leaf («1.2.1»).
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
+    pub node_code: String,
+    /// Why, as the province's guide says (required).
+    #[validate(length(max = limit::REASON), custom(function = multiline))]
+    pub reason: String,
+}
+
+/// Taking an exemption back: why (required).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema, validator::Validate)]
+pub struct RemovalRequest {
+    #[validate(length(max = limit::REASON), custom(function = multiline))]
+    pub reason: String,
+}
+
+/// Whether the round's exemptions may still change for every unit: not published, and in
+/// preparation or its self-assessment not closed.
+pub fn open_for_all(round: &Round, now: DateTime<Utc>) -> bool {
+    open_to_changes(round, now)
+}
+
+/// Refuses a change of `unit_id`'s exemptions in `round` at `now`: after publication
+/// never; once the self-assessment has closed, only while the unit's own self-assessment
+/// is open again (a reopening or an extension).
+async fn ensure_changeable(
+    ctx: &Context,
+    round: &Round,
+    unit_id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if let Some(at) = round.published_at {
+        return Err(ServiceError::Conflict(format!(
+            "Kết quả kỳ đánh giá đã công bố ngày {}; giảm tiêu chí không thay đổi được nữa.",
+            crate::domain::deadline::format_date(at)
+        )));
+    }
+    if open_for_all(round, now) {
+        return Ok(());
+    }
+    if self_assessment_access_at(&ctx.store, round, unit_id, now)
+        .await?
+        .open
+    {
+        return Ok(());
+    }
+    let closed = round
+        .phases
+        .get(&Phase::SelfAssessment)
+        .map(|w| format_instant(w.closes_at))
+        .unwrap_or_default();
+    Err(ServiceError::Locked(format!(
+        "Thời gian tự chấm điểm đã kết thúc lúc {closed}: chỉ thay đổi giảm tiêu chí của đơn vị \
+         khi đơn vị được mở lại hoặc gia hạn tự chấm điểm."
+    )))
+}
+
+/// The set `unit_id` is scored on in `round`, or the refusal saying it is not a member.
+async fn member_set(
+    ctx: &Context,
+    round: &Round,
+    unit_id: i64,
+) -> Result<(crate::store::Unit, std::sync::Arc<CriteriaSet>)> {
+    let unit = ctx.store.unit(unit_id).await?;
+    let tier = ctx
+        .store
+        .member_tier(round.id, unit_id)
+        .await?
+        .and_then(|id| round.tiers.iter().find(|t| t.tier_id == id))
+        .ok_or_else(|| {
+            ServiceError::invalid_field(
+                "unit_id",
+                format!("{} không tham gia kỳ đánh giá này.", unit.name),
+            )
+        })?;
+    Ok((unit, ctx.store.criteria_set(tier.set_id).await?.set))
+}
+
+/// Exempts a unit from a node (or changes the reason of an exemption).
+pub async fn set(ctx: &Context, who: &Who, round_id: i64, request: ExemptionRequest) -> Result<()> {
+    require_admin(&who.actor)?;
+    super::check_fields(&request)?;
+    let reason = super::admin::required("reason", &request.reason, "lý do giảm tiêu chí")?;
+    let round = ctx.store.round(round_id).await?;
+    let (unit, set) = member_set(ctx, &round, request.unit_id).await?;
+    let code = request.node_code.trim();
+    let node = set.node(code).ok_or_else(|| {
+        ServiceError::invalid_field(
+            "node_code",
+            if code.is_empty() {
+                "Cần chọn tiêu chí được giảm.".to_string()
+            } else {
+                format!(
+                    "Bộ tiêu chí {} {} không có tiêu chí «{code}».",
+                    set.code, set.version
+                )
+            },
+        )
+    })?;
+    ensure_changeable(ctx, &round, unit.id, who.now).await?;
+    let existing = ctx.store.exemptions(round_id, Some(unit.id)).await?;
+    if let Some(above) = existing
+        .iter()
+        .find(|e| e.node_code != node.code && crate::store::covers(&e.node_code, &node.code))
+    {
+        return Err(ServiceError::Conflict(format!(
+            "{} đã được giảm tiêu chí {}, gồm cả {}.",
+            unit.name, above.node_code, node.code
+        )));
+    }
+    let change = (unit.id, node.code.clone(), ExemptionChange::Set { reason });
+    ctx.store
+        .change_exemptions(round_id, &[change], who.audit(), who.now)
+        .await?;
+    Ok(())
+}
+
+/// Takes an exemption back: the unit is evaluated on the node again.
+pub async fn remove(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    unit_id: i64,
+    node_code: &str,
+    request: RemovalRequest,
+) -> Result<()> {
+    require_admin(&who.actor)?;
+    super::check_fields(&request)?;
+    let reason = super::admin::required("reason", &request.reason, "lý do bỏ giảm tiêu chí")?;
+    let round = ctx.store.round(round_id).await?;
+    let unit = ctx.store.unit(unit_id).await?;
+    let exists = ctx
+        .store
+        .exemptions(round_id, Some(unit_id))
+        .await?
+        .into_iter()
+        .any(|e| e.node_code == node_code);
+    if !exists {
+        return Err(ServiceError::NotFound(format!(
+            "giảm tiêu chí {node_code} của {}",
+            unit.name
+        )));
+    }
+    ensure_changeable(ctx, &round, unit_id, who.now).await?;
+    let audit = crate::store::NewAudit {
+        new_value: Some(format!("lý do bỏ giảm: {reason}")),
+        ..who.audit()
+    };
+    let change = (unit_id, node_code.to_string(), ExemptionChange::Remove);
+    ctx.store
+        .change_exemptions(round_id, &[change], audit, who.now)
+        .await?;
+    Ok(())
+}
+
+/// One exemption as the administrator's page and the API list it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ExemptionLine {
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub tier_name: String,
+    pub node_code: String,
+    pub node_text: String,
+    /// The points taken out of the unit's maximum (the node's maximum).
+    pub max: Points,
+    pub reason: String,
+    /// When it was set, as people read it.
+    pub set_at: String,
+    /// It may still be taken back or changed now.
+    pub changeable: bool,
+}
+
+/// A node that may be chosen for an exemption, as the form lists it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct NodeChoice {
+    pub code: String,
+    pub text: String,
+    pub depth: usize,
+    pub max: Points,
+}
+
+/// A tier of the round: its units and the nodes of its set.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TierChoices {
+    pub tier_code: String,
+    pub tier_name: String,
+    pub set: String,
+    /// (unit id, code, name), in Vietnamese order.
+    pub units: Vec<(i64, String, String)>,
+    pub nodes: Vec<NodeChoice>,
+}
+
+/// A round's exemptions and what the form may choose from.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Exemptions {
+    pub round_id: i64,
+    pub title: String,
+    pub published: bool,
+    /// Every unit's exemptions may change now (see [`open_for_all`]).
+    pub open: bool,
+    /// When the self-assessment closes (or closed), as people read it.
+    pub self_assessment_closes: Option<String>,
+    pub lines: Vec<ExemptionLine>,
+    pub tiers: Vec<TierChoices>,
+}
+
+/// The exemptions of a round, for administrators and viewers (lãnh đạo).
+pub async fn list(ctx: &Context, who: &Who, round_id: i64) -> Result<Exemptions> {
+    use crate::domain::access::Role;
+    if !matches!(who.actor.role, Role::Admin | Role::Viewer) {
+        return Err(ServiceError::Forbidden(
+            "Chỉ quản trị (Sở Nội vụ) và lãnh đạo mới xem được danh sách giảm tiêu chí.".into(),
+        ));
+    }
+    let store = &ctx.store;
+    let round = store.round(round_id).await?;
+    let open = open_for_all(&round, who.now);
+    let exemptions = store.exemptions(round_id, None).await?;
+    let mut tiers = Vec::with_capacity(round.tiers.len());
+    let mut lines = Vec::with_capacity(exemptions.len());
+    for tier in &round.tiers {
+        let set = store.criteria_set(tier.set_id).await?.set;
+        let mut units = store.round_units(round_id, Some(tier.tier_id)).await?;
+        crate::domain::collation::sort_vi(&mut units, |u| &u.name);
+        for unit in &units {
+            for e in exemptions.iter().filter(|e| e.unit_id == unit.id) {
+                let changeable = round.published_at.is_none()
+                    && (open
+                        || self_assessment_access_at(store, &round, unit.id, who.now)
+                            .await?
+                            .open);
+                let node = set.node(&e.node_code);
+                lines.push(ExemptionLine {
+                    unit_id: unit.id,
+                    unit_code: unit.code.clone(),
+                    unit_name: unit.name.clone(),
+                    tier_name: tier.tier_name.clone(),
+                    node_code: e.node_code.clone(),
+                    node_text: node.map(|n| n.text.clone()).unwrap_or_default(),
+                    max: node.map(|n| n.max).unwrap_or_default(),
+                    reason: e.reason.clone(),
+                    set_at: format_instant(e.set_at),
+                    changeable,
+                });
+            }
+        }
+        tiers.push(TierChoices {
+            tier_code: tier.tier_code.clone(),
+            tier_name: tier.tier_name.clone(),
+            set: format!("{} {}", set.code, set.version),
+            units: units.into_iter().map(|u| (u.id, u.code, u.name)).collect(),
+            nodes: set
+                .nodes
+                .iter()
+                .map(|n| NodeChoice {
+                    code: n.code.clone(),
+                    text: n.text.clone(),
+                    depth: n.depth(),
+                    max: n.max,
+                })
+                .collect(),
+        });
+    }
+    lines.sort_by(|a, b| {
+        compare_vi(&a.unit_name, &b.unit_name).then_with(|| a.node_code.cmp(&b.node_code))
+    });
+    Ok(Exemptions {
+        round_id,
+        title: round.title.clone(),
+        published: round.published_at.is_some(),
+        open,
+        self_assessment_closes: round
+            .phases
+            .get(&Phase::SelfAssessment)
+            .map(|w| format_instant(w.closes_at)),
+        lines,
+        tiers,
+    })
+}

@@ -1,0 +1,423 @@
+//! Exemptions (giảm tiêu chí đánh giá): the administrator exempts a unit of a round from
+//! an area, a criterion or a leaf; the exempt leaves leave the unit's points and maximum,
+//! nobody can score them, and the exemptions are locked by the round's phases.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Browser, TestApp, json_of, send_json, small_round, spawn_app, t};
+
+/// Unit `code`'s line of the round's results, as the administrator reads it.
+async fn line(app: &TestApp, admin: &Browser, round: i64, code: &str) -> Value {
+    let (status, results) = json_of(
+        admin
+            .send(admin.get(app.url(&format!("/api/rounds/{round}/results"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{results}");
+    results["tiers"][0]["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["unit_code"] == code)
+        .cloned()
+        .unwrap_or_else(|| panic!("{code} not in {results}"))
+}
+
+/// Hundredths of a point from the API's decimal text («7.5» is 750).
+fn hundredths(v: &Value) -> i64 {
+    let text = v.as_str().unwrap_or_else(|| panic!("not a decimal: {v}"));
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let frac = format!("{frac:0<2}");
+    whole.parse::<i64>().expect("whole") * 100 + frac[..2].parse::<i64>().expect("fraction")
+}
+
+/// The index as the results compute it: total ÷ maximum × 100, half away from zero, in
+/// hundredths.
+fn index_of(total: i64, max: i64) -> i64 {
+    (total * 10_000 * 2 + max) / (2 * max)
+}
+
+/// Sets (a PUT to `…/exemptions/{node}`) or takes back (a POST to `…/remove`) an
+/// exemption with `reason`.
+async fn exemption(
+    app: &TestApp,
+    who: &Browser,
+    csrf: &str,
+    path: &str,
+    reason: &str,
+) -> (u16, Value) {
+    let method = if path.ends_with("/remove") {
+        "POST"
+    } else {
+        "PUT"
+    };
+    send_json(app, who, csrf, method, path, json!({ "reason": reason })).await
+}
+
+async fn save(
+    app: &TestApp,
+    who: &Browser,
+    csrf: &str,
+    base: &str,
+    leaf: &str,
+    input: Value,
+) -> (u16, Value) {
+    let body = json!({ "input": input, "explanation": "Theo báo cáo số 12/BC-UBND" });
+    send_json(
+        app,
+        who,
+        csrf,
+        "PUT",
+        &format!("{base}/self-assessment/{leaf}"),
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_exempt_units_index_leaves_the_exempt_leaves_out_and_nobody_scores_them() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[
+            ("A", "Văn phòng UBND thành phố"),
+            ("B", "UBND phường Hưng Lợi"),
+        ],
+        vec![],
+    )
+    .await;
+    let (round, a) = (r.round, r.units[0]);
+    let base = format!("/api/rounds/{round}/units/{a}");
+    app.clock.set(t("20/12/2023"));
+    let (admin, officer) = (Browser::default(), Browser::default());
+    let admin_csrf = app.sign_in_with(&admin, "quantri").await;
+    let officer_csrf = app.sign_in_with(&officer, "a.canbo").await;
+    for (leaf, input) in [
+        ("1.1", json!({ "kind": "yes_no", "met": true })),
+        (
+            "1.2",
+            json!({ "kind": "rate", "numerator": "9", "denominator": "10" }),
+        ),
+        ("2.1", json!({ "kind": "judged", "points": "1.75" })),
+        ("2.2", json!({ "kind": "occurrences", "count": 1 })),
+    ] {
+        let (status, body) = save(&app, &officer, &officer_csrf, &base, leaf, input).await;
+        assert_eq!(status, 200, "{leaf}: {body}");
+    }
+    let before = line(&app, &admin, round, "A").await;
+
+    // Area 2 out for unit A, with the guide's reason.
+    let exempt = |node: &str| format!("{base}/exemptions/{node}");
+    let reason = "Không giải quyết thủ tục hành chính (Hướng dẫn số 12/HD-SNV)";
+    let (status, body) = exemption(&app, &officer, &officer_csrf, &exempt("2"), reason).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    let (status, body) = exemption(&app, &admin, &admin_csrf, &exempt("2"), "  ").await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("reason")),
+        "{body}"
+    );
+    let (status, body) = exemption(&app, &admin, &admin_csrf, &exempt("9.9"), reason).await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("node_code")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("không có tiêu chí «9.9»"),
+        "{body}"
+    );
+    let (status, body) = exemption(&app, &admin, &admin_csrf, &exempt("2"), reason).await;
+    assert_eq!(status, 204, "{body}");
+    // A leaf under it is already exempt through it.
+    let (status, body) = exemption(&app, &admin, &admin_csrf, &exempt("2.1"), reason).await;
+    assert_eq!(status, 409, "{body}");
+
+    let after = line(&app, &admin, round, "A").await;
+    let area = |l: &Value, code: &str| {
+        l["areas"]
+            .as_array()
+            .expect("areas")
+            .iter()
+            .find(|x| x["code"] == code)
+            .cloned()
+            .expect("area")
+    };
+    let (area_points, area_max) = (
+        hundredths(&area(&before, "2")["points"]),
+        hundredths(&area(&before, "2")["max"]),
+    );
+    assert_eq!(area_max, 300);
+    assert_eq!(
+        hundredths(&after["applicable_max"]),
+        hundredths(&before["applicable_max"]) - area_max
+    );
+    assert_eq!(
+        hundredths(&after["final_total"]),
+        hundredths(&before["final_total"]) - area_points
+    );
+    assert_eq!(
+        hundredths(&after["index"]),
+        index_of(
+            hundredths(&after["final_total"]),
+            hundredths(&after["applicable_max"])
+        )
+    );
+    assert_eq!(hundredths(&area(&after, "2")["max"]), 0);
+    assert!(area(&after, "2")["index"].is_null(), "{after}");
+    // Unit B is not touched.
+    assert_eq!(
+        line(&app, &admin, round, "B").await["applicable_max"],
+        before["applicable_max"]
+    );
+
+    // The unit cannot score an exempt leaf: the refusal says why.
+    let (status, body) = save(
+        &app,
+        &officer,
+        &officer_csrf,
+        &base,
+        "2.1",
+        json!({ "kind": "judged", "points": "2" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("exempt")),
+        "{body}"
+    );
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("giảm tiêu chí 2") && message.contains(reason),
+        "{message}"
+    );
+    // The unit's view shows the exempt part with its reason, out of its maximum.
+    let (status, view) = json_of(
+        officer
+            .send(officer.get(app.url(&format!("{base}/self-assessment"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let node = |code: &str| {
+        view["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .find(|n| n["code"] == code)
+            .cloned()
+            .expect("node")
+    };
+    assert_eq!(node("2.2")["exempt"]["node_code"], "2");
+    assert_eq!(node("2.2")["exempt"]["reason"], reason);
+    assert!(node("1.1")["exempt"].is_null());
+    assert_eq!(view["progress"]["leaves"], 3, "{}", view["progress"]);
+
+    // Nor an appraiser, once appraisal opens.
+    app.clock.set(t("20/01/2024"));
+    let appraiser = Browser::default();
+    let appraiser_csrf = app.sign_in_with(&appraiser, "thamdinh").await;
+    let (status, body) = send_json(
+        &app,
+        &appraiser,
+        &appraiser_csrf,
+        "PUT",
+        &format!("{base}/appraisal/1/2.2"),
+        json!({ "points": "0", "comment": "Chậm báo cáo" }),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("exempt")),
+        "{body}"
+    );
+
+    // The self-assessment has closed: changes only for a unit reopened.
+    let admin_csrf = app.sign_in_with(&admin, "quantri").await;
+    let (status, body) = exemption(&app, &admin, &admin_csrf, &exempt("1.3"), reason).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("deadline_closed")),
+        "{body}"
+    );
+    let reopen = json!({ "phase": "self_assessment", "kind": "reopening", "until": "25/01/2024", "reason": "Bổ sung giảm tiêu chí" });
+    let (status, body) = send_json(
+        &app,
+        &admin,
+        &admin_csrf,
+        "POST",
+        &format!("{base}/overrides"),
+        reopen,
+    )
+    .await;
+    assert!(status < 300, "{status} {body}");
+    let (status, body) = exemption(&app, &admin, &admin_csrf, &exempt("1.3"), reason).await;
+    assert_eq!(status, 204, "{body}");
+    let (status, body) = exemption(
+        &app,
+        &admin,
+        &admin_csrf,
+        &format!("{}/remove", exempt("1.3")),
+        "",
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("reason")),
+        "{body}"
+    );
+    let (status, body) = exemption(
+        &app,
+        &admin,
+        &admin_csrf,
+        &format!("{}/remove", exempt("1.3")),
+        "Nhập nhầm",
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+
+    // The list, for the administrator and the viewer.
+    let (status, list) = json_of(
+        admin
+            .send(admin.get(app.url(&format!("/api/rounds/{round}/exemptions"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let lines = list["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 1, "{list}");
+    assert_eq!(lines[0]["node_code"], "2");
+    assert_eq!(lines[0]["unit_name"], "Văn phòng UBND thành phố");
+    assert_eq!(lines[0]["node_text"], "Hiện đại hóa hành chính");
+    app.sign_in_with(&officer, "a.canbo").await;
+    let (status, _) = json_of(
+        officer
+            .send(officer.get(app.url(&format!("/api/rounds/{round}/exemptions"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Every change audited, with the reasons.
+    let actions: Vec<(String, String, String)> = {
+        use sqlx::Row;
+        sqlx::query(
+            "select action, coalesce(leaf_code, ''), coalesce(new_value, '') from audit_log where round_id = $1 and action like 'exemption.%' order by id",
+        )
+        .bind(round)
+        .fetch_all(app.store().pool())
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+    };
+    assert_eq!(
+        actions,
+        [
+            (
+                "exemption.set".to_string(),
+                "2".to_string(),
+                reason.to_string()
+            ),
+            (
+                "exemption.set".to_string(),
+                "1.3".to_string(),
+                reason.to_string()
+            ),
+            (
+                "exemption.remove".to_string(),
+                "1.3".to_string(),
+                "lý do bỏ giảm: Nhập nhầm".to_string()
+            ),
+        ]
+    );
+
+    // Published: never again.
+    let publish = format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true");
+    let (status, body) = send_json(&app, &admin, &admin_csrf, "POST", &publish, json!({})).await;
+    assert_eq!(status, 204, "{body}");
+    for (method, path, body) in [
+        ("PUT", exempt("1.3"), json!({ "reason": reason })),
+        (
+            "POST",
+            format!("{}/remove", exempt("2")),
+            json!({ "reason": "Nhập nhầm" }),
+        ),
+    ] {
+        let (status, answer) = send_json(&app, &admin, &admin_csrf, method, &path, body).await;
+        assert_eq!(status, 409, "{path}: {answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("đã công bố"),
+            "{answer}"
+        );
+    }
+    // The published figures keep the exemption.
+    assert_eq!(
+        line(&app, &admin, round, "A").await["applicable_max"],
+        after["applicable_max"]
+    );
+}
+
+#[tokio::test]
+async fn a_round_copied_from_another_copies_its_exemptions() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[("A", "Thanh tra thành phố"), ("B", "Sở Tư pháp")],
+        vec![],
+    )
+    .await;
+    let (round, a) = (r.round, r.units[0]);
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let reason = "Không có thủ tục hành chính";
+    let path = format!("/api/rounds/{round}/units/{a}/exemptions/1.3");
+    let (status, body) = send_json(
+        &app,
+        &admin,
+        &csrf,
+        "PUT",
+        &path,
+        json!({ "reason": reason }),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+
+    let spec = json!({
+        "year": 2024,
+        "title": "Chỉ số CCHC năm 2024",
+        "sets": [{ "tier_code": "t", "set_code": "KIEM-THU", "set_version": "1" }],
+        "phases": [{ "phase": "self_assessment", "opens": "01/12/2024", "closes": "07/01/2025" }],
+        "open": false,
+        "copied_from": round,
+    });
+    let (status, created) = send_json(&app, &admin, &csrf, "POST", "/api/rounds/new", spec).await;
+    assert!(status < 300, "{status} {created}");
+    let next = created["id"]
+        .as_i64()
+        .or_else(|| created["round_id"].as_i64())
+        .expect("id");
+    let (status, list) = json_of(
+        admin
+            .send(admin.get(app.url(&format!("/api/rounds/{next}/exemptions"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{list}");
+    let lines = list["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 1, "{list}");
+    assert_eq!(lines[0]["unit_id"], a);
+    assert_eq!(lines[0]["node_code"], "1.3");
+    assert_eq!(lines[0]["reason"], reason);
+}
