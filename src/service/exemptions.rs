@@ -194,7 +194,18 @@ pub struct ExemptionLine {
     pub changeable: bool,
 }
 
-/// A node that may be chosen for an exemption, as the form lists it.
+/// `text` cut to `chars` characters at a word, with «…» where it was cut.
+fn shortened(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(chars).collect();
+    let at = cut.rfind(' ').unwrap_or(cut.len());
+    format!("{}…", cut[..at].trim_end_matches([',', ';', ':', ' ']))
+}
+
+/// A node that may be chosen for an exemption, as the form lists it (its text shortened
+/// to fit a list).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct NodeChoice {
     pub code: String,
@@ -278,7 +289,7 @@ pub async fn list(ctx: &Context, who: &Who, round_id: i64) -> Result<Exemptions>
                 .iter()
                 .map(|n| NodeChoice {
                     code: n.code.clone(),
-                    text: n.text.clone(),
+                    text: shortened(&n.text, 90),
                     depth: n.depth(),
                     max: n.max,
                 })

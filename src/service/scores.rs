@@ -265,7 +265,7 @@ fn appraised_totals(
     for n in view
         .nodes
         .iter()
-        .filter(|n| n.node.is_leaf() && !n.node.is_survey())
+        .filter(|n| n.node.is_leaf() && !n.node.is_survey() && n.exempt.is_none())
     {
         totals.leaves += 1;
         let code = &n.node.code;
@@ -318,6 +318,7 @@ pub async fn appraisal_sheet(
         .nodes
         .iter()
         .filter(|n| may_appraise && n.node.is_leaf() && !n.node.is_survey())
+        .filter(|n| n.exempt.is_none())
         .filter(|n| who.actor.may_appraise(unit_id, n.node.area_code()))
         .map(|n| n.node.code.clone())
         .collect();

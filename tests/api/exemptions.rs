@@ -4,7 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Browser, TestApp, json_of, send_json, small_round, spawn_app, t};
+use crate::helpers::{
+    Browser, TestApp, get_page, json_of, post_form, send_json, small_round, spawn_app, t,
+};
 
 /// Unit `code`'s line of the round's results, as the administrator reads it.
 async fn line(app: &TestApp, admin: &Browser, round: i64, code: &str) -> Value {
@@ -420,4 +422,122 @@ async fn a_round_copied_from_another_copies_its_exemptions() {
     assert_eq!(lines[0]["unit_id"], a);
     assert_eq!(lines[0]["node_code"], "1.3");
     assert_eq!(lines[0]["reason"], reason);
+}
+
+#[tokio::test]
+async fn the_pages_set_an_exemption_and_the_unit_sees_it_greyed_with_its_reason() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[
+            ("A", "Văn phòng UBND thành phố"),
+            ("B", "UBND phường Hưng Lợi"),
+        ],
+        vec![],
+    )
+    .await;
+    let (round, a) = (r.round, r.units[0]);
+    app.clock.set(t("20/12/2023"));
+    let (admin, officer) = (Browser::default(), Browser::default());
+    let admin_csrf = app.sign_in_with(&admin, "quantri").await;
+    let officer_csrf = app.sign_in_with(&officer, "a.canbo").await;
+    let page = format!("/quan-tri/ky/{round}/giam-tieu-chi");
+    let (status, html) = get_page(&app, &admin, &format!("/quan-tri/ky/{round}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&page),
+        "the round's page links to the exemptions"
+    );
+    let (status, html) = get_page(&app, &admin, &page).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Chưa có đơn vị nào được giảm tiêu chí"),
+        "{html}"
+    );
+    // A unit cannot open it.
+    let (status, _) = get_page(&app, &officer, &page).await;
+    assert_eq!(status, 403);
+
+    // Refused without a reason: the choices stay chosen, the message beside the reason.
+    let unit = a.to_string();
+    let add = format!("{page}/them");
+    let fields = [
+        ("csrf", admin_csrf.as_str()),
+        ("unit_id", unit.as_str()),
+        ("node_code", "2"),
+        ("reason", ""),
+    ];
+    let (status, _, html) = post_form(&app, &admin, &add, &fields).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains(&format!("<option value=\"{a}\" selected>")),
+        "{html}"
+    );
+    assert!(html.contains("<option value=\"2\" selected>"), "{html}");
+    assert!(html.contains("id=\"loi-reason\""), "{html}");
+    assert!(html.contains("Cần nhập lý do giảm tiêu chí."), "{html}");
+    let reason = "Không giải quyết thủ tục hành chính";
+    let fields = [
+        ("csrf", admin_csrf.as_str()),
+        ("unit_id", unit.as_str()),
+        ("node_code", "2"),
+        ("reason", reason),
+    ];
+    let (status, location, _) = post_form(&app, &admin, &add, &fields).await;
+    assert_eq!(status, 303, "{location:?}");
+    let (_, html) = get_page(&app, &admin, &page).await;
+    assert!(html.contains("Đã giảm tiêu chí cho đơn vị") || html.contains(reason));
+    assert!(
+        html.contains("Hiện đại hóa hành chính") && html.contains(reason),
+        "{html}"
+    );
+
+    // The unit sees area 2 greyed with the reason, and no form for its leaves.
+    let sheet = format!("/ky/{round}/don-vi/{a}/tu-cham-diem");
+    let (status, html) = get_page(&app, &officer, &sheet).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<article class=\"leaf exempt\" id=\"tc-2.1\">"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<strong>Lý do:</strong> {reason}")),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!("{sheet}/2.1#tc-2.1")),
+        "a form for an exempt leaf"
+    );
+    assert!(
+        html.contains(&format!("{sheet}/1.1#tc-1.1")),
+        "the other leaves keep theirs"
+    );
+    // A page left open before: the save is refused, and what was typed is shown to copy.
+    let fields = [
+        ("csrf", officer_csrf.as_str()),
+        ("points", "2"),
+        ("explanation", "Cổng thông tin cập nhật đủ"),
+    ];
+    let (status, _, html) = post_form(&app, &officer, &format!("{sheet}/2.1"), &fields).await;
+    assert_eq!(status, 409, "{html}");
+    assert!(
+        html.contains("Đơn vị được giảm tiêu chí 2 (gồm cả 2.1)"),
+        "{html}"
+    );
+    assert!(html.contains("Cổng thông tin cập nhật đủ"), "{html}");
+
+    // Taken back from the page, with a reason.
+    let fields = [
+        ("csrf", admin_csrf.as_str()),
+        ("unit_id", unit.as_str()),
+        ("node_code", "2"),
+        ("reason", "Nhập nhầm đơn vị"),
+    ];
+    let (status, _, _) = post_form(&app, &admin, &format!("{page}/bo"), &fields).await;
+    assert_eq!(status, 303);
+    let (_, html) = get_page(&app, &officer, &sheet).await;
+    assert!(
+        html.contains(&format!("{sheet}/2.1#tc-2.1")),
+        "the form is back"
+    );
 }

@@ -8,6 +8,7 @@ mod appraisal;
 mod audit;
 mod criteria_sets;
 mod directory;
+mod exemptions;
 mod explanations;
 mod extract;
 mod extras;
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(extras::router())
         .merge(round_setup::router())
         .merge(round_members::router())
+        .merge(exemptions::router())
         .merge(audit::router())
         .merge(directory::router())
         .merge(unit::router())

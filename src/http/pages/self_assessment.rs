@@ -477,7 +477,10 @@ fn render_page(
         .map(|a| {
             let prefix = format!("{}.", a.node.code);
             let leaves = view.nodes.iter().filter(|n| {
-                n.node.code.starts_with(&prefix) && n.node.is_leaf() && !n.node.is_survey()
+                n.node.code.starts_with(&prefix)
+                    && n.node.is_leaf()
+                    && !n.node.is_survey()
+                    && n.exempt.is_none()
             });
             let (mut total, mut scored) = (0, 0);
             for n in leaves {
@@ -489,7 +492,8 @@ fn render_page(
                     scored += 1;
                 }
             }
-            context! { code => a.node.code.clone(), text => a.node.text.clone(), total, scored }
+            let exempt = a.exempt.is_some();
+            context! { code => a.node.code.clone(), text => a.node.text.clone(), total, scored, exempt }
         })
         .collect();
     let html = render(

@@ -72,6 +72,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "round_new.html",
         "round_phases.html",
         "round_members.html",
+        "exemptions.html",
         "directory.html",
         "criteria_sets.html",
         "password.html",
