@@ -501,6 +501,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("round.open", "Mở kỳ đánh giá cho đơn vị"),
     ("round.member_add", "Thêm đơn vị vào kỳ đánh giá"),
     ("exemption.set", "Giảm tiêu chí đánh giá"),
+    ("unit.predecessors", "Đơn vị tiền thân"),
     ("exemption.remove", "Bỏ giảm tiêu chí đánh giá"),
     ("round.member_remove", "Đưa đơn vị ra khỏi kỳ đánh giá"),
     ("round.phase", "Đổi thời gian giai đoạn"),

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Result, ServiceError, Who, require_admin};
+use crate::domain::collation::sort_vi;
 use crate::domain::text::{limit, multiline};
 use crate::store::{NewAudit, Unit, UnitRound};
 
@@ -15,6 +16,10 @@ pub struct UnitPage {
     pub unit: Unit,
     pub tier_name: String,
     pub rounds: Vec<UnitRound>,
+    /// The units it was formed from (đơn vị tiền thân), in Vietnamese name order.
+    pub predecessors: Vec<Unit>,
+    /// The units formed from it, in Vietnamese name order.
+    pub successors: Vec<Unit>,
 }
 
 /// A unit's page, for administrators.
@@ -30,11 +35,108 @@ pub async fn unit_page(ctx: &Context, who: &Who, unit_id: i64) -> Result<UnitPag
         .map(|t| t.name)
         .unwrap_or_default();
     let rounds = store.unit_rounds(unit_id).await?;
+    let mut predecessors = store.predecessors(unit_id).await?;
+    sort_vi(&mut predecessors, |u| &u.name);
+    let successor_ids: Vec<i64> = (store.all_predecessors().await?.into_iter())
+        .filter(|(_, p)| *p == unit_id)
+        .map(|(u, _)| u)
+        .collect();
+    let mut successors = store.units_by_id(&successor_ids).await?;
+    sort_vi(&mut successors, |u| &u.name);
     Ok(UnitPage {
         unit,
         tier_name,
         rounds,
+        predecessors,
+        successors,
     })
+}
+
+/// The units a unit was formed from, by their codes.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct PredecessorsChange {
+    /// The predecessors' unit codes (none: formed from no other unit).
+    pub predecessors: Vec<String>,
+}
+
+/// Records the units `unit_id` was formed from (replacing what was recorded), audited.
+/// Each code must name another unit of the directory, and no unit may come, directly or
+/// through others, from itself.
+pub async fn set_predecessors(
+    ctx: &Context,
+    who: &Who,
+    unit_id: i64,
+    change: PredecessorsChange,
+) -> Result<()> {
+    require_admin(&who.actor)?;
+    let store = &ctx.store;
+    let unit = store.unit(unit_id).await?;
+    let refused = |message: String| ServiceError::invalid_field("predecessors", message);
+    let mut chosen: Vec<Unit> = Vec::new();
+    for code in change
+        .predecessors
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+    {
+        crate::service::check_field("predecessors", crate::domain::text::one_line(code))?;
+        let p = match store.unit_by_code(code).await {
+            Ok(p) => p,
+            Err(crate::store::StoreError::NotFound(_)) => {
+                return Err(refused(format!(
+                    "Không có đơn vị mã «{code}» trong danh mục."
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if p.id == unit.id {
+            return Err(refused(format!(
+                "{} không thể là đơn vị tiền thân của chính nó.",
+                unit.name
+            )));
+        }
+        if !chosen.iter().any(|c| c.id == p.id) {
+            chosen.push(p);
+        }
+    }
+    // No circle: none of the chosen may come, through its own predecessors, from this one.
+    let pairs = store.all_predecessors().await?;
+    for p in &chosen {
+        let (mut seen, mut todo) = (std::collections::HashSet::new(), vec![p.id]);
+        while let Some(id) = todo.pop() {
+            if id == unit.id {
+                return Err(refused(format!(
+                    "{} được hình thành từ {} (trực tiếp hoặc qua đơn vị khác), nên không thể là đơn vị tiền thân của nó.",
+                    p.name, unit.name
+                )));
+            }
+            if seen.insert(id) {
+                todo.extend(pairs.iter().filter(|(u, _)| *u == id).map(|(_, q)| *q));
+            }
+        }
+    }
+    let old = store.predecessors(unit.id).await?;
+    let names = |units: &[Unit]| {
+        if units.is_empty() {
+            "không có".to_string()
+        } else {
+            units
+                .iter()
+                .map(|u| format!("{} ({})", u.name, u.code))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    };
+    let entry = NewAudit {
+        old_value: Some(names(&old)),
+        new_value: Some(names(&chosen)),
+        ..who.audit()
+    };
+    let ids: Vec<i64> = chosen.iter().map(|u| u.id).collect();
+    store
+        .set_predecessors(unit.id, &ids, entry, who.now)
+        .await?;
+    Ok(())
 }
 
 /// Why a unit is retired or brought back.

@@ -195,3 +195,70 @@ pub(super) async fn insert_member(
     .await?
     .rows_affected())
 }
+
+impl Store {
+    /// The units `unit_id` was formed from, in no particular order.
+    pub async fn predecessors(&self, unit_id: i64) -> Result<Vec<Unit>> {
+        Ok(sqlx::query_as(
+            r"select u.id, u.code, u.name, u.tier_id, u.active
+              from unit_predecessors p join units u on u.id = p.predecessor_id
+              where p.unit_id = $1
+              order by u.id",
+        )
+        .bind(unit_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Every (unit, predecessor) pair of the directory.
+    pub async fn all_predecessors(&self) -> Result<Vec<(i64, i64)>> {
+        Ok(
+            sqlx::query_as("select unit_id, predecessor_id from unit_predecessors")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Replaces the predecessors of `unit_id` with `predecessors`, with the audit entry, in
+    /// one transaction. Returns false when they were those already (nothing audited).
+    pub async fn set_predecessors(
+        &self,
+        unit_id: i64,
+        predecessors: &[i64],
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let mut old: Vec<i64> =
+            sqlx::query_scalar("select predecessor_id from unit_predecessors where unit_id = $1")
+                .bind(unit_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        old.sort_unstable();
+        let mut new = predecessors.to_vec();
+        new.sort_unstable();
+        new.dedup();
+        if old == new {
+            return Ok(false);
+        }
+        sqlx::query("delete from unit_predecessors where unit_id = $1")
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+        for p in &new {
+            sqlx::query("insert into unit_predecessors (unit_id, predecessor_id) values ($1, $2)")
+                .bind(unit_id)
+                .bind(p)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let entry = NewAudit {
+            action: "unit.predecessors".into(),
+            unit_id: Some(unit_id),
+            ..audit
+        };
+        append(&mut tx, &entry, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

@@ -17,7 +17,7 @@ use crate::http::extract::{AdminWriter, Query, Reader, Writer};
 use crate::http::upload::MAX_IMPORT_BYTES;
 use crate::service::admin::{self, CreatedUser, NewTier, NewUnit, NewUser, Scope, UserEdit};
 use crate::service::imports::{self, DirectoryReport};
-use crate::service::units::{self, StatusChange, UnitPage};
+use crate::service::units::{self, PredecessorsChange, StatusChange, UnitPage};
 use crate::store::{Tier, Unit, User};
 
 pub fn router() -> ApiRouter {
@@ -30,6 +30,7 @@ pub fn router() -> ApiRouter {
         .routes(routes!(read_unit))
         .routes(routes!(retire_unit))
         .routes(routes!(restore_unit))
+        .routes(routes!(set_predecessors))
         .routes(routes!(create_user))
         .routes(routes!(add_scope, remove_scope))
         .routes(routes!(update_user))
@@ -137,6 +138,37 @@ async fn read_unit(
     ApiPath(IdPath { id }): ApiPath<IdPath>,
 ) -> Result<Json<UnitPage>> {
     Ok(Json(units::unit_page(&state.ctx, &caller.who(), id).await?))
+}
+
+/// Record the units a unit was formed from (đơn vị tiền thân); administrators only
+///
+/// Replaces what was recorded; an empty list records none. Year-over-year views compare a
+/// merged unit with these units' figures. Audited (`unit.predecessors`).
+#[utoipa::path(
+    put,
+    path = "/api/units/{id}/predecessors",
+    tag = "directory",
+    security(("session" = [], "csrf" = [])),
+    params(IdPath),
+    request_body = PredecessorsChange,
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 400, description = "Bad id or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such unit", body = ErrorBody),
+        (status = 422, description = "An unknown code, the unit itself, or a circle (`field`: `predecessors`)", body = ErrorBody),
+    )
+)]
+async fn set_predecessors(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+    ApiJson(body): ApiJson<PredecessorsChange>,
+) -> Result<StatusCode> {
+    units::set_predecessors(&state.ctx, &caller.who(), id, body).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Retire a unit from the directory (merged, dissolved), with the reason; administrators only
