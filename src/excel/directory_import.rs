@@ -23,6 +23,8 @@ pub const USERS: &str = "Người dùng";
 const UNIT_CODE: &str = "Mã đơn vị";
 const UNIT_NAME: &str = "Tên đơn vị";
 const TIER: &str = "Mã khối";
+/// Optional: the codes of the units a unit was formed from, separated by commas.
+const PREDECESSORS: &str = "Đơn vị tiền thân";
 const USERNAME: &str = "Tên đăng nhập";
 const FULL_NAME: &str = "Họ và tên";
 const ROLE: &str = "Vai trò";
@@ -36,6 +38,9 @@ pub struct UnitRow {
     pub code: String,
     pub name: String,
     pub tier_code: String,
+    /// The codes of the units it was formed from (as stored), where the file says; `None`
+    /// where it has no such column or leaves the cell empty (what is recorded stays).
+    pub predecessors: Option<Vec<String>>,
 }
 
 /// An account as the file describes it.
@@ -185,6 +190,7 @@ pub fn read(bytes: &[u8], known: &Known) -> Result<Directory, Vec<String>> {
         let sheet = SheetReader::open(&mut book, UNITS).map_err(|e| vec![e])?;
         if let Some(cols) = columns(&sheet, &[UNIT_CODE, UNIT_NAME, TIER], &mut errors) {
             dir.units = read_units(&sheet, &cols, known, &mut errors);
+            read_predecessors(&sheet, &cols, known, &mut dir.units, &mut errors);
         }
     }
     if has(USERS) {
@@ -280,10 +286,71 @@ fn read_units(
                 code,
                 name,
                 tier_code,
+                predecessors: None,
             });
         }
     }
     out
+}
+
+/// The optional column «Đơn vị tiền thân»: each unit's predecessors, by code, each a unit
+/// of the directory (retired ones too: merged units are) or of the file, never the unit
+/// itself.
+fn read_predecessors(
+    sheet: &SheetReader,
+    cols: &HashMap<&str, usize>,
+    known: &Known,
+    units: &mut [UnitRow],
+    errors: &mut Vec<String>,
+) {
+    let mut ignored = Vec::new();
+    let Some(col) = (0..sheet.width())
+        .find(|c| sheet.text(0, *c, &mut ignored).to_lowercase() == PREDECESSORS.to_lowercase())
+    else {
+        return;
+    };
+    let in_file: HashMap<String, String> = units
+        .iter()
+        .map(|u| (key(&u.code), u.code.clone()))
+        .collect();
+    for r in 1..sheet.height() {
+        if sheet.blank_row(r) {
+            continue;
+        }
+        let mut cell_errors = Vec::new();
+        let code = sheet.text(r, cols[UNIT_CODE], &mut cell_errors);
+        let text = sheet.text(r, col, errors);
+        let Some(unit) = units.iter_mut().find(|u| key(&u.code) == key(&code)) else {
+            continue;
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        let at = sheet.place(r, col);
+        let mut codes = Vec::new();
+        for p in text
+            .split([',', ';', '\n'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let stored = match known.units.get(&key(p)) {
+                Some((stored, _)) => Some(stored.clone()),
+                None => in_file.get(&key(p)).cloned(),
+            };
+            match stored {
+                None => errors.push(format!(
+                    "{at}: không có đơn vị mã «{p}» trong danh mục hay trong tệp."
+                )),
+                Some(stored) if key(&stored) == key(&unit.code) => errors.push(format!(
+                    "{at}: đơn vị «{}» không thể là đơn vị tiền thân của chính nó.",
+                    unit.code
+                )),
+                Some(stored) if !codes.contains(&stored) => codes.push(stored),
+                Some(_) => {}
+            }
+        }
+        unit.predecessors = Some(codes);
+    }
 }
 
 fn read_users(
@@ -411,9 +478,18 @@ pub struct TemplateUser {
 
 /// The template: the current units and users, with lists to pick tiers and roles from and
 /// a date column formatted dd/mm/yyyy.
+/// A unit as the template lists it: code, name, tier code, and its predecessors' codes.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TemplateUnit {
+    pub code: String,
+    pub name: String,
+    pub tier_code: String,
+    pub predecessors: Vec<String>,
+}
+
 pub fn template(
     tier_codes: &[String],
-    units: &[(String, String, String)],
+    units: &[TemplateUnit],
     users: &[TemplateUser],
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
@@ -428,19 +504,27 @@ pub fn template(
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(UNITS)?;
-    for (c, h) in [UNIT_CODE, UNIT_NAME, TIER].iter().enumerate() {
+    for (c, h) in [UNIT_CODE, UNIT_NAME, TIER, PREDECESSORS]
+        .iter()
+        .enumerate()
+    {
         sheet.write_text(0, c as u16, h, &bold)?;
     }
-    for (r, (code, name, tier)) in units.iter().enumerate() {
+    for (r, u) in units.iter().enumerate() {
         let r = 1 + r as u32;
-        sheet.write_text(r, 0, code, &text)?;
-        sheet.write_text(r, 1, name, &plain)?;
-        sheet.write_text(r, 2, tier, &text)?;
+        sheet.write_text(r, 0, &u.code, &text)?;
+        sheet.write_text(r, 1, &u.name, &plain)?;
+        sheet.write_text(r, 2, &u.tier_code, &text)?;
+        if !u.predecessors.is_empty() {
+            sheet.write_text(r, 3, &u.predecessors.join(", "), &text)?;
+        }
     }
     sheet.set_column_format(0, &text)?;
+    sheet.set_column_format(3, &text)?;
     sheet.set_column_width(0, 14)?;
     sheet.set_column_width(1, 55)?;
     sheet.set_column_width(2, 10)?;
+    sheet.set_column_width(3, 30)?;
     let tiers = DataValidation::new()
         .allow_list_strings(&tier_codes.iter().map(String::as_str).collect::<Vec<_>>())?
         .set_error_title("Mã khối")?

@@ -368,7 +368,7 @@ pub struct DirectoryReport {
 /// in Vietnamese order, accounts by name), for [`crate::excel::directory_import::template`].
 pub async fn directory_template(ctx: &Context, who: &Who) -> Result<DirectoryTemplate> {
     let (store, actor) = (&ctx.store, &who.actor);
-    use crate::excel::directory_import::TemplateUser;
+    use crate::excel::directory_import::{TemplateUnit, TemplateUser};
     require_admin(actor)?;
     let tiers = store.tiers().await?;
     let tier_code = tier_codes(&tiers);
@@ -381,11 +381,21 @@ pub async fn directory_template(ctx: &Context, who: &Who) -> Result<DirectoryTem
         .collect();
     let mut units = store.units(None).await?;
     crate::domain::collation::sort_vi(&mut units, |u| &u.name);
-    let units: Vec<(String, String, String)> = units
+    let pairs = store.all_predecessors().await?;
+    let units: Vec<TemplateUnit> = units
         .into_iter()
         .map(|u| {
-            let tier = tier_code.get(&u.tier_id).cloned().unwrap_or_default();
-            (u.code, u.name, tier)
+            let mut predecessors: Vec<String> = (pairs.iter())
+                .filter(|(unit, _)| *unit == u.id)
+                .filter_map(|(_, p)| code_of.get(p).cloned())
+                .collect();
+            predecessors.sort();
+            TemplateUnit {
+                tier_code: tier_code.get(&u.tier_id).cloned().unwrap_or_default(),
+                code: u.code,
+                name: u.name,
+                predecessors,
+            }
         })
         .collect();
     let mut users = store.users().await?;
@@ -413,7 +423,7 @@ pub async fn directory_template(ctx: &Context, who: &Who) -> Result<DirectoryTem
 pub struct DirectoryTemplate {
     pub tier_codes: Vec<String>,
     /// (code, name, tier code)
-    pub units: Vec<(String, String, String)>,
+    pub units: Vec<crate::excel::directory_import::TemplateUnit>,
     pub users: Vec<crate::excel::directory_import::TemplateUser>,
 }
 
@@ -511,6 +521,7 @@ pub async fn import_directory(
     let unit_by_code: HashMap<&str, &crate::store::Unit> =
         units.iter().map(|u| (u.code.as_str(), u)).collect();
     let code_of: HashMap<i64, &str> = units.iter().map(|u| (u.id, u.code.as_str())).collect();
+    let pairs = store.all_predecessors().await?;
     let mut changes = Vec::new();
     let mut unchanged = 0;
     let mut unit_writes = Vec::new();
@@ -528,6 +539,28 @@ pub async fn import_directory(
         };
         field("Tên đơn vị", old.map(|u| u.name.clone()), &row.name);
         field("Mã khối", old.map(|u| tier_code(u.tier_id)), &row.tier_code);
+        let mut predecessors_changed = false;
+        if let Some(new) = &row.predecessors {
+            let mut recorded: Vec<String> = old
+                .map(|u| {
+                    (pairs.iter())
+                        .filter(|(unit, _)| *unit == u.id)
+                        .filter_map(|(_, p)| code_of.get(p).map(|c| c.to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            recorded.sort();
+            let mut wanted = new.clone();
+            wanted.sort();
+            if recorded != wanted {
+                predecessors_changed = true;
+                field(
+                    "Đơn vị tiền thân",
+                    Some(recorded.join(", ")),
+                    &wanted.join(", "),
+                );
+            }
+        }
         if fields.is_empty() {
             unchanged += 1;
             continue;
@@ -536,6 +569,7 @@ pub async fn import_directory(
             code: row.code.clone(),
             name: row.name.clone(),
             tier_code: row.tier_code.clone(),
+            predecessors: row.predecessors.clone().filter(|_| predecessors_changed),
             previous: previous(&fields),
         });
         changes.push(DirectoryChange {

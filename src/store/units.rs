@@ -336,6 +336,41 @@ impl Store {
             };
             super::audit::append(&mut tx, &entry, now).await?;
         }
+        // Predecessors once every unit of the file exists: they may be units of the file.
+        for u in units {
+            let Some(codes) = &u.predecessors else {
+                continue;
+            };
+            let unit_id: i64 = sqlx::query_scalar("select id from units where code = $1")
+                .bind(&u.code)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query("delete from unit_predecessors where unit_id = $1")
+                .bind(unit_id)
+                .execute(&mut *tx)
+                .await?;
+            for code in codes {
+                sqlx::query(
+                    r"insert into unit_predecessors (unit_id, predecessor_id)
+                      select $1, id from units where code = $2",
+                )
+                .bind(unit_id)
+                .bind(code)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let entry = super::NewAudit {
+                action: "unit.predecessors".into(),
+                unit_id: Some(unit_id),
+                new_value: Some(if codes.is_empty() {
+                    "không có".into()
+                } else {
+                    codes.join(", ")
+                }),
+                ..audit.clone()
+            };
+            super::audit::append(&mut tx, &entry, now).await?;
+        }
         for u in users {
             let unit_id: Option<i64> = match &u.unit_code {
                 None => None,
@@ -408,6 +443,9 @@ pub struct UnitWrite {
     pub code: String,
     pub name: String,
     pub tier_code: String,
+    /// The codes of the units it was formed from, replacing those recorded; `None` leaves
+    /// them as they are.
+    pub predecessors: Option<Vec<String>>,
     /// What the changed fields held before, for the audit log.
     pub previous: Option<String>,
 }

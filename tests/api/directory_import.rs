@@ -140,9 +140,9 @@ async fn units_and_users_import_all_or_nothing_with_a_dry_run() {
     assert_eq!(
         sheet_rows(&template, "Đơn vị"),
         [
-            "Mã đơn vị | Tên đơn vị | Mã khối",
-            "A | UBND phường An Khánh | t",
-            "B | UBND phường Hưng Lợi | t",
+            "Mã đơn vị | Tên đơn vị | Mã khối | Đơn vị tiền thân",
+            "A | UBND phường An Khánh | t | ∅",
+            "B | UBND phường Hưng Lợi | t | ∅",
         ]
     );
     let users = sheet_rows(&template, "Người dùng");
@@ -706,6 +706,7 @@ async fn a_directory_write_that_fails_half_way_leaves_nothing_behind() {
                 code: "C".into(),
                 name: "UBND xã Mỹ Khánh".into(),
                 tier_code: "t".into(),
+                predecessors: None,
                 previous: None,
             }],
             &[UserWrite {

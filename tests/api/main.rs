@@ -32,6 +32,7 @@ mod limits;
 mod membership;
 mod people;
 mod phases;
+mod predecessors;
 mod print;
 mod print_decision;
 mod queue;

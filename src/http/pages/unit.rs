@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/quan-tri/don-vi/{id}", get(page))
         .route("/quan-tri/don-vi/{id}/ngung-hoat-dong", post(retire))
         .route("/quan-tri/don-vi/{id}/hoat-dong-lai", post(restore))
+        .route("/quan-tri/don-vi/{id}/tien-than", post(predecessors))
 }
 
 #[derive(Deserialize, Default)]
@@ -49,13 +50,23 @@ async fn page(
     show(&state, (&user, &who), id, params.tb, None).await
 }
 
+/// The predecessors as typed: their codes, separated by commas, semicolons or lines.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct PredecessorsForm {
+    predecessors: String,
+}
+
+/// A refused form: its status and message, the field it concerns, and what was typed.
+type Refused = ((StatusCode, String), &'static str, Value);
+
 /// The page, with a notice or the refused form (its status, message, field and typing).
 async fn show(
     state: &AppState,
     (user, who): (&SignedIn, &Who),
     id: i64,
     notice: Option<String>,
-    refused: Option<((StatusCode, String), &'static str, StatusForm)>,
+    refused: Option<Refused>,
 ) -> PageResult {
     let view = units::unit_page(&state.ctx, who, id).await?;
     let error = refused.as_ref().map(|(e, _, _)| e.clone());
@@ -67,7 +78,7 @@ async fn show(
             notice,
             error => error.as_ref().map(|e| e.1.clone()),
             field => refused.as_ref().map(|(_, f, _)| *f),
-            typed => refused.as_ref().map(|(_, _, t)| Value::from_serialize(t)),
+            typed => refused.as_ref().map(|(_, _, t)| t.clone()),
         },
     )?;
     Ok((status_with(&error), html).into_response())
@@ -100,7 +111,41 @@ async fn change(
         Err(e @ ServiceError::Rejected { .. }) => (refusal(e)?, "reason"),
         Err(e) => (refusal(e)?, "form"),
     };
-    show(state, (user, who), id, None, Some((status, field, form))).await
+    let typed = Value::from_serialize(&form);
+    show(state, (user, who), id, None, Some((status, field, typed))).await
+}
+
+/// Records the unit's predecessors from their typed codes.
+async fn predecessors(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    PageForm { user, who, form }: PageForm<PredecessorsForm>,
+) -> PageResult {
+    let codes = form
+        .predecessors
+        .split([',', ';', '\n'])
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let change = units::PredecessorsChange {
+        predecessors: codes,
+    };
+    let status = match units::set_predecessors(&state.ctx, &who, id, change).await {
+        Ok(()) => {
+            let to = format!("/quan-tri/don-vi/{id}?tb=da-tien-than#tien-than");
+            return Ok(Redirect::to(&to).into_response());
+        }
+        Err(e) => refusal(e)?,
+    };
+    let typed = Value::from_serialize(&form);
+    show(
+        &state,
+        (&user, &who),
+        id,
+        None,
+        Some((status, "predecessors", typed)),
+    )
+    .await
 }
 
 async fn retire(
