@@ -88,7 +88,7 @@ fn role_from(text: &str) -> Option<Role> {
 }
 
 /// A sheet's heading row: the column of each heading, or a problem for each one missing.
-fn columns(
+pub(crate) fn columns(
     sheet: &SheetReader,
     wanted: &[&'static str],
     errors: &mut Vec<String>,

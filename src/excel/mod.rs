@@ -9,6 +9,7 @@ pub mod criteria_workbook;
 mod detail;
 pub mod directory_import;
 pub(crate) mod document;
+pub mod exemption_import;
 pub(crate) mod layout;
 pub(crate) mod sheet;
 pub mod survey_import;

@@ -312,3 +312,166 @@ pub async fn list(ctx: &Context, who: &Who, round_id: i64) -> Result<Exemptions>
         tiers,
     })
 }
+
+/// One exemption an imported file sets: new, or with a new reason.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportedExemption {
+    /// The row of the file, as Excel numbers it.
+    pub row: usize,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub node_code: String,
+    pub node_text: String,
+    /// The reason recorded before; none for a new exemption.
+    pub old_reason: Option<String>,
+    pub reason: String,
+}
+
+/// What an exemptions workbook does (or, on a dry run, would do).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ExemptionImport {
+    /// True when nothing was written (Kiểm tra trước).
+    pub dry_run: bool,
+    pub changes: Vec<ImportedExemption>,
+    /// Rows that say what is recorded already.
+    pub unchanged: usize,
+}
+
+/// The round's units as the import reads them, by code in capitals.
+async fn import_units(
+    ctx: &Context,
+    round: &Round,
+) -> Result<std::collections::HashMap<String, crate::excel::exemption_import::ImportUnit>> {
+    let mut units = std::collections::HashMap::new();
+    for tier in &round.tiers {
+        let set = ctx.store.criteria_set(tier.set_id).await?.set;
+        for u in ctx.store.round_units(round.id, Some(tier.tier_id)).await? {
+            let unit = crate::excel::exemption_import::ImportUnit {
+                id: u.id,
+                code: u.code.clone(),
+                name: u.name,
+                set: set.clone(),
+            };
+            units.insert(u.code.to_uppercase(), unit);
+        }
+    }
+    Ok(units)
+}
+
+/// Checks an exemptions workbook (sheet «Giảm tiêu chí»: unit code, node code, reason);
+/// unless `dry_run`, sets every exemption it lists in one transaction, each audited. Rows
+/// for exemptions already recorded with the same reason change nothing; exemptions the
+/// file does not list stay. Every row is checked as the form checks one, and the file is
+/// refused with every problem listed.
+pub async fn import(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+    bytes: Vec<u8>,
+    dry_run: bool,
+) -> Result<ExemptionImport> {
+    require_admin(&who.actor)?;
+    let round = ctx.store.round(round_id).await?;
+    if let Some(at) = round.published_at {
+        return Err(ServiceError::Conflict(format!(
+            "Kết quả kỳ đánh giá đã công bố ngày {}; giảm tiêu chí không thay đổi được nữa.",
+            crate::domain::deadline::format_date(at)
+        )));
+    }
+    let units = import_units(ctx, &round).await?;
+    let rows =
+        tokio::task::spawn_blocking(move || crate::excel::exemption_import::read(&bytes, &units))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("import task: {e}")))?
+            .map_err(|problems| ServiceError::Invalid(super::imports::problem_list(&problems)))?;
+    let existing = ctx.store.exemptions(round_id, None).await?;
+    let (mut changes, mut unchanged, mut problems) = (Vec::new(), 0, Vec::new());
+    for row in &rows {
+        let old = existing
+            .iter()
+            .find(|e| e.unit_id == row.unit_id && e.node_code == row.node_code);
+        if old.is_some_and(|e| e.reason == row.reason) {
+            unchanged += 1;
+            continue;
+        }
+        // A node above it exempt already, recorded or in the same file.
+        let above = existing
+            .iter()
+            .filter(|e| e.unit_id == row.unit_id)
+            .map(|e| e.node_code.as_str())
+            .chain(
+                rows.iter()
+                    .filter(|r| r.unit_id == row.unit_id)
+                    .map(|r| r.node_code.as_str()),
+            )
+            .find(|n| *n != row.node_code && crate::store::covers(n, &row.node_code));
+        if let Some(above) = above {
+            problems.push(format!(
+                "Dòng {}: {} được giảm tiêu chí {above}, gồm cả {}; bỏ dòng này.",
+                row.row, row.unit_name, row.node_code
+            ));
+            continue;
+        }
+        if let Err(e) = ensure_changeable(ctx, &round, row.unit_id, who.now).await {
+            problems.push(format!("Dòng {} ({}): {e}", row.row, row.unit_name));
+            continue;
+        }
+        changes.push(ImportedExemption {
+            row: row.row,
+            unit_code: row.unit_code.clone(),
+            unit_name: row.unit_name.clone(),
+            node_code: row.node_code.clone(),
+            node_text: row.node_text.clone(),
+            old_reason: old.map(|e| e.reason.clone()),
+            reason: row.reason.clone(),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(super::imports::problem_list(
+            &problems,
+        )));
+    }
+    if !dry_run && !changes.is_empty() {
+        let writes: Vec<(i64, String, ExemptionChange)> = rows
+            .iter()
+            .filter(|r| changes.iter().any(|c| c.row == r.row))
+            .map(|r| {
+                let set = ExemptionChange::Set {
+                    reason: r.reason.clone(),
+                };
+                (r.unit_id, r.node_code.clone(), set)
+            })
+            .collect();
+        ctx.store
+            .change_exemptions(round_id, &writes, who.audit(), who.now)
+            .await?;
+    }
+    Ok(ExemptionImport {
+        dry_run,
+        changes,
+        unchanged,
+    })
+}
+
+/// The round's exemptions as the import's template lists them.
+pub async fn template_rows(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+) -> Result<Vec<crate::excel::exemption_import::ExemptionRow>> {
+    let view = list(ctx, who, round_id).await?;
+    Ok(view
+        .lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| crate::excel::exemption_import::ExemptionRow {
+            row: i + 2,
+            unit_id: l.unit_id,
+            unit_code: l.unit_code,
+            unit_name: l.unit_name,
+            node_code: l.node_code,
+            node_text: l.node_text,
+            reason: l.reason,
+        })
+        .collect())
+}

@@ -72,7 +72,7 @@ pub const MAX_PROBLEMS_LISTED: usize = 200;
 
 /// The problems of a file, one a line, at most [`MAX_PROBLEMS_LISTED`] of them, each cut
 /// to a readable length.
-fn problem_list(problems: &[String]) -> String {
+pub(super) fn problem_list(problems: &[String]) -> String {
     let mut lines: Vec<String> = problems
         .iter()
         .take(MAX_PROBLEMS_LISTED)

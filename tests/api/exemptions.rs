@@ -541,3 +541,127 @@ async fn the_pages_set_an_exemption_and_the_unit_sees_it_greyed_with_its_reason(
         "the form is back"
     );
 }
+
+/// An exemptions workbook: a row per (unit code, node code, reason).
+fn exemptions_workbook(rows: &[[&str; 3]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Giảm tiêu chí").expect("name");
+    for (c, h) in ["Mã đơn vị", "Mã tiêu chí", "Lý do"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("heading");
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet
+                .write_string(1 + r as u32, c as u16, *v)
+                .expect("cell");
+        }
+    }
+    book.save_to_buffer().expect("xlsx")
+}
+
+#[tokio::test]
+async fn exemptions_import_from_a_sheet_of_their_own_with_a_dry_run() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[
+            ("A", "Thanh tra thành phố"),
+            ("B", "Văn phòng UBND thành phố"),
+        ],
+        vec![],
+    )
+    .await;
+    let round = r.round;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let import = |bytes: Vec<u8>, dry_run: bool| {
+        let request = admin
+            .post(app.url(&format!(
+                "/api/rounds/{round}/exemptions/import?dry_run={dry_run}"
+            )))
+            .header("x-csrf-token", &csrf)
+            .body(bytes);
+        async { json_of(admin.send(request).await).await }
+    };
+    let listed = || async {
+        let (_, list) = json_of(
+            admin
+                .send(admin.get(app.url(&format!("/api/rounds/{round}/exemptions"))))
+                .await,
+        )
+        .await;
+        list["lines"].as_array().expect("lines").len()
+    };
+    // Every problem at once, by row and column; nothing written.
+    let bad = exemptions_workbook(&[
+        ["A", "1.3", "Không có hồ sơ trễ hạn"],
+        ["Z", "1.3", "Không có"],
+        ["B", "9", "Không có"],
+        ["B", "2", ""],
+        ["a", "1.3", "Trùng"],
+    ]);
+    let (status, body) = import(bad, false).await;
+    assert_eq!(status, 422, "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    for expected in [
+        "dòng 3, cột A: đơn vị mã «Z» không tham gia",
+        "dòng 4, cột B: bộ tiêu chí KIEM-THU 1 của Văn phòng UBND thành phố không có tiêu chí «9»",
+        "dòng 5, cột C: cần ghi lý do",
+        "dòng 6, cột B: Thanh tra thành phố và tiêu chí 1.3 đã có ở dòng 2",
+    ] {
+        assert!(message.contains(expected), "«{expected}» not in {message}");
+    }
+    assert_eq!(listed().await, 0);
+
+    let good = exemptions_workbook(&[
+        ["a", "1.3", "Không có hồ sơ trễ hạn"],
+        ["B", "2", "Không cung cấp dịch vụ công trực tuyến"],
+    ]);
+    let (status, report) = import(good.clone(), true).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["changes"].as_array().expect("changes").len(), 2);
+    assert_eq!(report["changes"][0]["unit_name"], "Thanh tra thành phố");
+    assert_eq!(listed().await, 0, "a dry run wrote");
+    let (status, report) = import(good.clone(), false).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(listed().await, 2);
+    // The same file again changes nothing.
+    let (_, report) = import(good, false).await;
+    assert_eq!(report["changes"].as_array().expect("changes").len(), 0);
+    assert_eq!(report["unchanged"], 2);
+    // The template lists them, to import back.
+    let template = admin
+        .send(admin.get(app.url(&format!("/api/rounds/{round}/exemptions/template.xlsx"))))
+        .await;
+    assert_eq!(template.status(), 200);
+    let bytes = template.bytes().await.expect("body").to_vec();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+    let range = book.worksheet_range("Giảm tiêu chí").expect("sheet");
+    assert_eq!(range.height(), 3);
+
+    // From the page: the report on the page.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("dry_run", "on")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(exemptions_workbook(&[["A", "2.1", "Không có cổng"]]))
+                .file_name("Giảm tiêu chí.xlsx"),
+        );
+    let response = admin
+        .send(
+            crate::helpers::no_redirects()
+                .post(app.url(&format!("/quan-tri/ky/{round}/giam-tieu-chi/nhap")))
+                .multipart(form),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.expect("page");
+    assert!(html.contains("Kiểm tra trước (chưa ghi dữ liệu)"), "{html}");
+    assert!(html.contains("Không có cổng"), "{html}");
+    assert_eq!(listed().await, 2);
+}

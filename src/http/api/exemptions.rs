@@ -2,23 +2,101 @@
 //! exemptions of a unit from an area, a criterion or a leaf, each with a reason.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
-use super::{ApiRouter, ErrorBody, NodePath, RoundPath};
+use super::{
+    ApiRouter, Binary, ErrorBody, ImportQuery, NodePath, RoundPath, XlsxBody, XlsxDownload,
+};
 use crate::http::AppState;
+use crate::http::download::xlsx_download;
 use crate::http::error::{ApiJson, ApiPath, Result};
-use crate::http::extract::{Reader, Writer};
-use crate::service::exemptions::{self, ExemptionRequest, Exemptions, RemovalRequest};
+use crate::http::extract::{AdminWriter, Query, Reader, Writer};
+use crate::http::upload::MAX_IMPORT_BYTES;
+use crate::service::exemptions::{
+    self, ExemptionImport, ExemptionRequest, Exemptions, RemovalRequest,
+};
 
 pub fn router() -> ApiRouter {
     ApiRouter::new()
         .routes(routes!(list_exemptions))
         .routes(routes!(set_exemption))
         .routes(routes!(remove_exemption))
+        .routes(routes!(exemptions_template))
+        .routes(routes!(import_exemptions).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
+}
+
+/// The template for importing exemptions
+///
+/// Sheet «Giảm tiêu chí»: the round's exemptions as they are (unit code and name, node code
+/// and text, reason), to add rows to. Administrators and viewers.
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/exemptions/template.xlsx",
+    tag = "rounds",
+    params(RoundPath),
+    responses(
+        XlsxDownload,
+        (status = 400, description = "Not a round id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Neither an administrator nor a viewer", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+async fn exemptions_template(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
+) -> Result<Response> {
+    let rows = exemptions::template_rows(&state.ctx, &caller.who(), round).await?;
+    xlsx_download("Mẫu nhập giảm tiêu chí.xlsx", move || {
+        crate::excel::exemption_import::template(&rows)
+    })
+    .await
+}
+
+/// Import exemptions from the template
+///
+/// The body is the .xlsx file itself (at most 64 MB): a row per unit and node with the
+/// reason. With `dry_run=true` nothing is written and the changes are listed. Every row is
+/// checked as the form checks one (a unit of the round, a node of its set, a reason, the
+/// phase); an invalid file changes nothing and every problem names its row. Exemptions the
+/// file does not list stay.
+#[utoipa::path(
+    post,
+    path = "/api/rounds/{round}/exemptions/import",
+    tag = "rounds",
+    security(("session" = [], "csrf" = [])),
+    params(RoundPath, ImportQuery),
+    request_body(content = inline(Binary),
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        description = "The filled-in template"),
+    responses(
+        (status = 200, description = "The exemptions set, or (dry run) to be set", body = ExemptionImport),
+        (status = 400, description = "Not a round id, or the body could not be read", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+        (status = 409, description = "The results are published", body = ErrorBody),
+        (status = 413, description = "Larger than 64 MB", body = ErrorBody),
+        (status = 422, description = "Not a workbook of this layout, or bad rows; nothing written", body = ErrorBody),
+    )
+)]
+async fn import_exemptions(
+    State(state): State<AppState>,
+    AdminWriter(caller): AdminWriter,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
+    Query(q): Query<ImportQuery>,
+    XlsxBody(bytes): XlsxBody,
+) -> Result<Json<ExemptionImport>> {
+    let who = caller.who();
+    let report = exemptions::import(&state.ctx, &who, round, bytes, q.dry_run).await?;
+    Ok(Json(report))
 }
 
 /// A round's exemptions, with the units and nodes each tier may choose; administrators and

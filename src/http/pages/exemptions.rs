@@ -3,18 +3,23 @@
 //! back, each with a reason. Every rule is the service's ([`crate::service::exemptions`]).
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
-use super::{PageForm, PageQuery, PageResult, PageUser, refusal, render, status_with, user_ctx};
+use super::import_form::run_import;
+use super::{
+    PageForm, PageImport, PageQuery, PageResult, PageUser, lines, refusal, render, status_with,
+    user_ctx,
+};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
 use crate::http::extract::SignedIn;
-use crate::service::exemptions::{self, ExemptionRequest, RemovalRequest};
+use crate::http::upload::MAX_IMPORT_BYTES;
+use crate::service::exemptions::{self, ExemptionImport, ExemptionRequest, RemovalRequest};
 use crate::service::{ServiceError, Who};
 
 pub fn router() -> Router<AppState> {
@@ -22,6 +27,10 @@ pub fn router() -> Router<AppState> {
         .route("/quan-tri/ky/{round}/giam-tieu-chi", get(page))
         .route("/quan-tri/ky/{round}/giam-tieu-chi/them", post(add))
         .route("/quan-tri/ky/{round}/giam-tieu-chi/bo", post(remove))
+        .route(
+            "/quan-tri/ky/{round}/giam-tieu-chi/nhap",
+            post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
 }
 
 #[derive(Deserialize, Default)]
@@ -58,6 +67,8 @@ struct Outcome {
     error: Option<(StatusCode, String)>,
     field: Option<&'static str>,
     typed: Option<ExemptionForm>,
+    /// What an import did (or, checked, would do).
+    report: Option<ExemptionImport>,
 }
 
 async fn page(
@@ -85,6 +96,8 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, round: i64, o: Outco
             error => o.error.as_ref().map(|e| e.1.clone()),
             field => o.field,
             typed => o.typed.as_ref().map(Value::from_serialize),
+            report => o.report.as_ref().map(Value::from_serialize),
+            error_lines => lines(&o.error),
         },
     )?;
     Ok((status_with(&o.error), html).into_response())
@@ -154,4 +167,30 @@ async fn remove(
         Err(e) => Err(e),
     };
     done_or_refused(&state, (&user, &who), round, "bo", outcome, form).await
+}
+
+/// An exemptions workbook: checked, or set unless «Kiểm tra trước» is ticked; the report
+/// or every problem of the file on the page.
+async fn import(
+    State(state): State<AppState>,
+    ApiPath(round): ApiPath<i64>,
+    PageImport { user, who, upload }: PageImport,
+) -> PageResult {
+    let (ctx, who) = (&state.ctx, &who);
+    let outcome = run_import(upload, async |bytes, dry_run| {
+        exemptions::import(ctx, who, round, bytes, dry_run).await
+    })
+    .await?;
+    let outcome = match outcome {
+        Ok(report) => Outcome {
+            report: Some(report),
+            ..Outcome::default()
+        },
+        Err(error) => Outcome {
+            form: Some("nhap"),
+            error: Some(error),
+            ..Outcome::default()
+        },
+    };
+    show(&state, &user, who, round, outcome).await
 }
