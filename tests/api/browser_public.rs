@@ -105,5 +105,11 @@ async fn anyone_reads_the_published_results_on_a_desktop_and_on_a_phone() {
     )
     .await;
     screenshot(c, "public-08-dien-thoai-chi-so-thanh-phan").await;
+    js(
+        c,
+        "document.querySelectorAll('figure.chart')[1].scrollIntoView(); return 0;",
+    )
+    .await;
+    screenshot(c, "public-09-dien-thoai-trung-binh-cao-nhat").await;
     chrome.client.clone().close().await.expect("close browser");
 }
