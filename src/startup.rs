@@ -33,6 +33,7 @@ impl Application {
                 issuer: "Sở Nội vụ".into(),
                 annex: Arc::new(Default::default()),
                 decision: Arc::new(Default::default()),
+                public: Arc::default(),
             },
         })
     }

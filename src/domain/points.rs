@@ -104,6 +104,12 @@ impl Percent {
     pub fn to_vn(self) -> String {
         format_vn(self.0, true)
     }
+
+    /// The mean of `values`, rounded half away from zero to two decimals; `None` for none.
+    pub fn mean(values: &[Percent]) -> Option<Percent> {
+        let sum: i128 = values.iter().map(|p| i128::from(p.0)).sum();
+        div_round_half_away(sum, values.len() as i128).map(|h| Percent(h as i64))
+    }
 }
 
 /// Integer division rounded half away from zero; `None` for a zero divisor.
@@ -368,6 +374,17 @@ mod tests {
         assert_eq!("abc".parse::<Points>(), Err(DecimalError::NotANumber));
         assert_eq!("1.".parse::<Points>(), Err(DecimalError::NotANumber));
         assert_eq!("".parse::<Points>(), Err(DecimalError::NotANumber));
+    }
+
+    #[test]
+    fn a_mean_of_percentages_rounds_half_away_from_zero() {
+        let pc = Percent::from_hundredths;
+        assert_eq!(Percent::mean(&[]), None);
+        assert_eq!(Percent::mean(&[pc(8_512)]), Some(pc(8_512)));
+        // (85,12 + 70,01) ÷ 2 = 77,565 → 77,57
+        assert_eq!(Percent::mean(&[pc(8_512), pc(7_001)]), Some(pc(7_757)));
+        // (1 + 0 + 0) ÷ 3 = 0,33…
+        assert_eq!(Percent::mean(&[pc(1), pc(0), pc(0)]), Some(pc(0)));
     }
 
     #[test]

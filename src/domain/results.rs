@@ -66,6 +66,27 @@ pub struct AreaResult {
     pub index: Option<Percent>,
 }
 
+/// A tier's average and best component index in one area, over the units it applies to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AreaSpread {
+    /// The mean of the units' component indexes, to 0,01%.
+    pub average: Option<Percent>,
+    pub best: Option<Percent>,
+}
+
+/// The average and best component index of `units` in the area `area_code`; units the
+/// area does not apply to (no component index) are left out.
+pub fn area_spread(units: &[UnitResult], area_code: &str) -> AreaSpread {
+    let indexes: Vec<Percent> = units
+        .iter()
+        .filter_map(|u| u.areas.iter().find(|a| a.code == area_code)?.index)
+        .collect();
+    AreaSpread {
+        average: Percent::mean(&indexes),
+        best: indexes.iter().copied().max(),
+    }
+}
+
 /// How units with equal indexes are ordered, configured per round.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

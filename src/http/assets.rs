@@ -137,7 +137,7 @@ fn lookup(file: &str) -> Option<(&'static Asset, &'static str)> {
 }
 
 /// Whether `If-None-Match` names this validator (weak comparison, as RFC 9110 asks for it).
-fn matches(headers: &HeaderMap, etag: &str) -> bool {
+pub(crate) fn matches(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()

@@ -35,6 +35,8 @@ pub struct AppState {
     pub decision: std::sync::Arc<crate::document::decision::Decision>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: std::sync::Arc<Vec<std::net::IpAddr>>,
+    /// The public pages rendered so far, kept per published round.
+    pub(crate) public: std::sync::Arc<pages::PublicPages>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -106,10 +108,10 @@ async fn security_headers(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    // The public pages set a stricter one of their own (no script at all).
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));

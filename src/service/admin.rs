@@ -506,6 +506,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("round.member_remove", "Đưa đơn vị ra khỏi kỳ đánh giá"),
     ("round.phase", "Đổi thời gian giai đoạn"),
     ("round.publish", "Công bố kết quả"),
+    (
+        "round.public",
+        "Công khai kết quả (trang không cần đăng nhập)",
+    ),
     ("criteria.import", "Nhập bộ tiêu chí"),
     ("criteria.publish", "Phát hành bộ tiêu chí"),
     ("tier.save", "Lưu khối"),

@@ -12,6 +12,7 @@ pub mod explanations;
 pub mod exports;
 pub mod imports;
 pub mod members;
+pub mod public;
 pub mod queue;
 pub mod results;
 pub mod round_setup;
@@ -30,13 +31,14 @@ use crate::domain::access::Actor;
 use crate::files::FileStore;
 use crate::store::{NewAudit, Store, StoreError};
 
-/// What every use case may reach: the database, the clock, the evidence files. Cheap to
-/// clone.
+/// What every use case may reach: the database, the clock, the evidence files, and the
+/// rounds shown on the public pages as this instance last read them. Cheap to clone.
 #[derive(Clone)]
 pub struct Context {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub files: FileStore,
+    pub shown: Arc<public::Shown>,
 }
 
 impl Context {
@@ -45,6 +47,7 @@ impl Context {
             store,
             clock,
             files,
+            shown: Arc::default(),
         }
     }
 

@@ -199,6 +199,14 @@ pub fn ensure_opened(round: &Round, actor: &crate::domain::access::Actor) -> Res
     Ok(())
 }
 
+/// A round as `who` may see it: every round for administrators, those opened to units for
+/// everyone else (a round in preparation is «not found» to them).
+pub async fn round(ctx: &Context, who: &Who, round_id: i64) -> Result<Round> {
+    let round = ctx.store.round(round_id).await?;
+    ensure_opened(&round, &who.actor)?;
+    Ok(round)
+}
+
 /// Opens a round in preparation to units: from now on they see it, within its phases.
 pub async fn open_round(ctx: &Context, who: &Who, round_id: i64) -> Result<()> {
     require_admin(&who.actor)?;
@@ -254,6 +262,10 @@ pub struct PublishOptions {
     /// Close every phase not yet over (its end moved to now) and publish.
     #[serde(default)]
     pub close_open_phases: bool,
+    /// Show the results on the public pages (`/cong-khai`, no sign-in) from publication on;
+    /// otherwise they stay hidden until `PUT /api/rounds/{round}/public` shows them.
+    #[serde(default)]
+    pub public: bool,
 }
 
 /// A phase not yet over.
@@ -409,9 +421,17 @@ pub async fn publish(
             .await
             .map_err(|e| crate::store::StoreError::Snapshot(e.to_string()))
     };
-    Ok(store
+    store
         .publish_round(round_id, who.audit(), who.now, results)
-        .await?)
+        .await?;
+    // Shown on the public pages from now on, when chosen with this publication.
+    if check.published_at.is_none() && options.public {
+        store
+            .set_round_public(round_id, true, who.audit(), who.now)
+            .await?;
+    }
+    ctx.shown.forget();
+    Ok(())
 }
 
 async fn round_window(

@@ -52,6 +52,9 @@ pub struct Round {
     pub published_at: Option<DateTime<Utc>>,
     /// When the administrator opened it to units; none: in preparation, invisible to them.
     pub opened_at: Option<DateTime<Utc>>,
+    /// Its published results are shown on the public pages, without sign-in (the
+    /// administrator's choice; off until chosen).
+    pub public: bool,
     pub tiers: Vec<RoundTier>,
     pub phases: BTreeMap<Phase, Window>,
 }
@@ -215,9 +218,10 @@ impl Store {
             tie_break: String,
             published_at: Option<i64>,
             opened_at: Option<i64>,
+            public: i64,
         }
         let row: Option<RoundRow> = sqlx::query_as(
-            "select id, year, title, tie_break, published_at, opened_at from rounds where id = $1",
+            "select id, year, title, tie_break, published_at, opened_at, public from rounds where id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -229,6 +233,7 @@ impl Store {
             tie_break,
             published_at,
             opened_at,
+            public,
         } = row.ok_or_else(|| StoreError::NotFound(format!("kỳ đánh giá #{id}")))?;
         let tiers: Vec<(i64, String, String, i64)> = sqlx::query_as(
             r"select t.id, t.code, t.name, rs.set_id from round_sets rs join tiers t on t.id = rs.tier_id
@@ -255,6 +260,7 @@ impl Store {
             tie_break: TieBreak::parse(&tie_break).unwrap_or_default(),
             published_at: published_at.map(from_ts),
             opened_at: opened_at.map(from_ts),
+            public: public != 0,
             tiers: tiers
                 .into_iter()
                 .map(|(tier_id, tier_code, tier_name, set_id)| RoundTier {
@@ -414,6 +420,59 @@ impl Store {
         append(&mut tx, &entry, now).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Shows or hides a round's published results on the public pages, audited
+    /// (`round.public`) when it changes; false when it was so already.
+    pub async fn set_round_public(
+        &self,
+        round_id: i64,
+        public: bool,
+        audit: NewAudit,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let round = self.round(round_id).await?;
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query("update rounds set public = $2 where id = $1 and public <> $2")
+            .bind(round_id)
+            .bind(i64::from(public))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed > 0 {
+            let shown = |on: bool| {
+                if on {
+                    "công khai"
+                } else {
+                    "không công khai"
+                }
+            };
+            let entry = NewAudit {
+                action: "round.public".into(),
+                round_id: Some(round_id),
+                old_value: Some(format!("{}: {}", round.title, shown(!public))),
+                new_value: Some(format!("{}: {}", round.title, shown(public))),
+                ..audit
+            };
+            append(&mut tx, &entry, now).await?;
+        }
+        tx.commit().await?;
+        Ok(changed > 0)
+    }
+
+    /// (id, year, title, published at) of the published rounds shown on the public pages,
+    /// newest first.
+    pub async fn public_rounds(&self) -> Result<Vec<(i64, i64, String, DateTime<Utc>)>> {
+        let rows: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+            r"select id, year, title, published_at from rounds
+              where public = 1 and published_at is not null order by year desc, id desc",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, year, title, at)| (id, year, title, from_ts(at)))
+            .collect())
     }
 
     /// The results kept at publication (JSON), if the round was published with them.

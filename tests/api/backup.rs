@@ -82,6 +82,7 @@ async fn a_year_of_data(
         parindex::service::rounds::PublishOptions {
             confirm: true,
             close_open_phases: true,
+            public: false,
         },
     )
     .await

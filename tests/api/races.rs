@@ -171,6 +171,7 @@ async fn no_appraisal_is_stored_after_publication() {
             let options = parindex::service::rounds::PublishOptions {
                 confirm: true,
                 close_open_phases: true,
+                public: false,
             };
             parindex::service::rounds::publish(&ctx, &who, r.round, options).await
         })

@@ -428,6 +428,15 @@ async fn authorization_matrix_of_every_write() {
             "",
             vec!["quantri"],
         ),
+        (
+            "show on the public pages",
+            "PUT",
+            format!("/api/rounds/{round}/public"),
+            json!({ "public": true }),
+            "02/04/2024",
+            "",
+            vec!["quantri"],
+        ),
     ];
     for (route, method, path, body, inside, outside, allowed) in &routes {
         let tokens = at(inside).await;

@@ -271,6 +271,7 @@ async fn before_publication_a_unit_sees_only_its_own_line() {
         parindex::service::rounds::PublishOptions {
             confirm: true,
             close_open_phases: true,
+            public: false,
         },
     )
     .await

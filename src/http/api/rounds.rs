@@ -21,6 +21,8 @@ use crate::store::NewOverride;
 pub fn router() -> ApiRouter {
     ApiRouter::new()
         .routes(routes!(list_rounds))
+        .routes(routes!(get_round))
+        .routes(routes!(set_public))
         .routes(routes!(create_round))
         .routes(routes!(round_results))
         .routes(routes!(set_phase))
@@ -62,6 +64,105 @@ async fn list_rounds(
             .map(|(id, year, title)| RoundSummary { id, year, title })
             .collect(),
     ))
+}
+
+/// A round: its year, title, tiers, when it was opened and published, and whether its
+/// published results are shown on the public pages.
+#[derive(Serialize, ToSchema)]
+struct RoundInfo {
+    id: i64,
+    year: i64,
+    title: String,
+    /// When it was opened to units; none while in preparation.
+    opened_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When its results were published (công bố); none before.
+    published_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether its published results are shown without sign-in at `/cong-khai/{round}`
+    /// (the administrator's choice; nothing is shown before publication).
+    public: bool,
+    tiers: Vec<RoundTierInfo>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct RoundTierInfo {
+    tier_code: String,
+    tier_name: String,
+}
+
+/// One round (kỳ đánh giá)
+///
+/// Administrators see every round; everyone else only those opened to units.
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}",
+    tag = "rounds",
+    params(RoundPath),
+    responses(
+        (status = 200, description = "The round", body = RoundInfo),
+        (status = 400, description = "Not a round id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+async fn get_round(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
+) -> Result<Json<RoundInfo>> {
+    let round = rounds::round(&state.ctx, &caller.who(), round).await?;
+    Ok(Json(RoundInfo {
+        id: round.id,
+        year: round.year,
+        title: round.title,
+        opened_at: round.opened_at,
+        published_at: round.published_at,
+        public: round.public,
+        tiers: round
+            .tiers
+            .into_iter()
+            .map(|t| RoundTierInfo {
+                tier_code: t.tier_code,
+                tier_name: t.tier_name,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct PublicBody {
+    /// Show (`true`) or hide the round's published results on the public pages.
+    public: bool,
+}
+
+/// Show or hide the published results on the public pages; administrators only
+///
+/// `/cong-khai/{round}` shows a round's results without sign-in once it is published and
+/// this is on (off until chosen; `POST …/publish?public=true` turns it on at publication).
+/// Takes effect at once; audited (`round.public`) when it changes.
+#[utoipa::path(
+    put,
+    path = "/api/rounds/{round}/public",
+    tag = "rounds",
+    security(("session" = [], "csrf" = [])),
+    params(RoundPath),
+    request_body = PublicBody,
+    responses(
+        (status = 204, description = "Set"),
+        (status = 400, description = "Bad round id or body", body = ErrorBody),
+        (status = 415, description = "Not sent as JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+async fn set_public(
+    State(state): State<AppState>,
+    Writer(caller): Writer,
+    ApiPath(RoundPath { round }): ApiPath<RoundPath>,
+    ApiJson(body): ApiJson<PublicBody>,
+) -> Result<StatusCode> {
+    crate::service::public::set_public(&state.ctx, &caller.who(), round, body.public).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Results per tier: totals, index, ranks, classification

@@ -143,7 +143,7 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, round: i64, o: Outco
         "admin_round.html",
         context! {
             user => user_ctx(user),
-            round => context! { id => stored.id, title => stored.title.clone(), published => stored.published_at.map(format_instant), opened => stored.opened_at.map(format_instant) },
+            round => context! { id => stored.id, title => stored.title.clone(), published => stored.published_at.map(format_instant), opened => stored.opened_at.map(format_instant), public => stored.public },
             progress => Value::from_serialize(&listed),
             choices => Value::from_serialize(choices),
             choices_limited,

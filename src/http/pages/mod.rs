@@ -6,6 +6,7 @@
 mod admin_round;
 mod appraisal;
 mod audit;
+mod charts;
 mod criteria_sets;
 mod directory;
 mod exemptions;
@@ -17,6 +18,7 @@ mod home;
 mod import_form;
 mod leaf_form;
 mod password;
+mod public;
 mod publication;
 mod queue;
 mod results;
@@ -39,6 +41,7 @@ use super::error::{HttpError, status_of};
 use super::extract::SignedIn;
 use crate::service::ServiceError;
 pub(crate) use extract::{PageForm, PageImport, PageQuery, PageUpload, PageUser};
+pub(crate) use public::PublicPages;
 pub(crate) use templates::render;
 
 pub fn router() -> Router<AppState> {
@@ -49,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(self_assessment::router())
         .merge(review::router())
         .merge(publication::router())
+        .merge(public::router())
         .merge(history::router())
         .merge(explanations::router())
         .merge(appraisal::router())

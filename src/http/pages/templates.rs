@@ -77,6 +77,10 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "criteria_sets.html",
         "password.html",
         "error.html",
+        "public_base.html",
+        "_public_switch.html",
+        "public_index.html",
+        "public_round.html",
     );
     for (name, source) in sources {
         // The templates are compiled into the binary; a broken one fails every page test.
