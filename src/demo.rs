@@ -12,7 +12,9 @@ use crate::domain::deadline::{Phase, Window, parse_deadline, parse_opening};
 use crate::domain::results::{Band, TieBreak};
 use crate::domain::{Clock, LeafInput, Percent, Points, criteria_file};
 use crate::report::RoundResults;
-use crate::store::{AppraisalEntry, Guard, NewAudit, NewRound, SelfInput, Store, StoreError};
+use crate::store::{
+    AppraisalEntry, ExemptionChange, Guard, NewAudit, NewRound, SelfInput, Store, StoreError,
+};
 
 /// The criteria files shipped in `criteria/`, built into the binary so that the demo
 /// needs nothing but the executable.
@@ -367,6 +369,24 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
             }
         }
     }
+    // The guide's exemptions for 2024: the Office and the Inspectorate handle no
+    // administrative procedures, so area 3 and criterion 7.3 are not evaluated for them.
+    let members = store.round_units(round_2024, None).await?;
+    let mut exemptions = Vec::new();
+    for unit in members.iter().filter(|u| EXEMPT.contains(&u.name.as_str())) {
+        for node in ["3", "7.3"] {
+            let reason = "Không giải quyết thủ tục hành chính (Hướng dẫn số 12/HD-SNV)".into();
+            exemptions.push((unit.id, node.to_string(), ExemptionChange::Set { reason }));
+        }
+    }
+    store
+        .change_exemptions(
+            round_2024,
+            &exemptions,
+            audit("Sở Nội vụ (dữ liệu mẫu)"),
+            now,
+        )
+        .await?;
     Ok(format!(
         "Đã nạp dữ liệu mẫu Cần Thơ: {} đơn vị trong 3 khối, {} bộ tiêu chí, kỳ 2023 (#{round_2023}, đã thẩm định lần 1) \
          và kỳ 2024 (#{round_2024}, đang tự chấm điểm); {scored} tiêu chí đã tự chấm.",
@@ -374,6 +394,9 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
         sets.len()
     ))
 }
+
+/// The units the demo's 2024 round exempts from area 3 and criterion 7.3.
+const EXEMPT: [&str; 2] = ["Văn phòng UBND thành phố", "Thanh tra thành phố"];
 
 /// The password of every demo account (documented in the README; demo data only).
 pub const DEMO_PASSWORD: &str = "parindex-demo";

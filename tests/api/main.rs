@@ -10,6 +10,7 @@ mod bad_input;
 mod browser;
 mod browser_admin;
 mod browser_appraisal;
+mod browser_exemptions;
 mod browser_forms;
 mod browser_leaf;
 mod browser_public;

@@ -173,6 +173,7 @@ async fn every_documented_operation_is_routed() {
             .replace("{id}", "1")
             .replace("{n}", "1")
             .replace("{leaf}", "1.1")
+            .replace("{node}", "1")
             .replace("{kind}", "bonus")
             .replace("{item}", "T1");
         assert!(
