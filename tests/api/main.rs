@@ -2,6 +2,7 @@
 //! PostgreSQL when PARINDEX_TEST_DATABASE_URL is set (see the README).
 
 mod admin_forms;
+mod analysis;
 mod appraisal_pages;
 mod audit;
 mod audit_page;
