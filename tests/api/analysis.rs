@@ -8,11 +8,25 @@ use serde_json::{Value, json};
 use crate::exemptions::hundredths;
 use crate::helpers::{Browser, SmallRound, TestApp, json_of, send_json, small_round, t};
 
-/// A round of units A, B and C scored, appraised, surveyed and published on 01/04/2024:
-/// A claims 1.3 not applicable and is appraised down on 2.1 with a comment; B is exempt
-/// from area 2 (giảm tiêu chí); C scores nothing. Returns the round and the
-/// administrator's browser and token.
+/// [`scored_round`], published on 01/04/2024.
 pub async fn published_round(app: &TestApp) -> (SmallRound, Browser, String) {
+    let (r, admin, _) = scored_round(app).await;
+    app.clock.set(t("01/04/2024"));
+    let admin_csrf = app.sign_in_with(&admin, "quantri").await;
+    let publish = format!(
+        "/api/rounds/{}/publish?confirm=true&close_open_phases=true",
+        r.round
+    );
+    let (status, body) = send_json(app, &admin, &admin_csrf, "POST", &publish, json!({})).await;
+    assert_eq!(status, 204, "{body}");
+    (r, admin, admin_csrf)
+}
+
+/// A round of units A, B and C scored, appraised and surveyed, the clock on 20/01/2024
+/// (the self-assessment closed, appraisal round 1 open): A claims 1.3 not applicable and
+/// is appraised down on 2.1 with a comment; B is exempt from area 2 (giảm tiêu chí); C
+/// scores nothing. Returns the round and the administrator's browser and token.
+pub async fn scored_round(app: &TestApp) -> (SmallRound, Browser, String) {
     let r = small_round(
         app.store(),
         &[
@@ -104,11 +118,6 @@ pub async fn published_round(app: &TestApp) -> (SmallRound, Browser, String) {
         .await;
         assert!(status < 300, "{saved}");
     }
-    app.clock.set(t("01/04/2024"));
-    let admin_csrf = app.sign_in_with(&admin, "quantri").await;
-    let publish = format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true");
-    let (status, body) = send_json(app, &admin, &admin_csrf, "POST", &publish, json!({})).await;
-    assert_eq!(status, 204, "{body}");
     (r, admin, admin_csrf)
 }
 
