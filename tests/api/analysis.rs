@@ -121,6 +121,59 @@ pub async fn scored_round(app: &TestApp) -> (SmallRound, Browser, String) {
     (r, admin, admin_csrf)
 }
 
+/// The round after `first` (created as its draft proposes, then opened), with a unit M
+/// «UBND phường An Khánh mới» formed from A and B, which are retired: returns the new
+/// round and M.
+pub async fn merged_unit(app: &TestApp, admin: &Browser, csrf: &str, first: i64) -> (i64, i64) {
+    let next = crate::helpers::create_next_round(app, admin, csrf, first).await;
+    // A and B merge into M, which joins the new round; they are retired.
+    let (status, body) = send_json(
+        app,
+        admin,
+        csrf,
+        "POST",
+        "/api/units",
+        json!({ "code": "M", "name": "UBND phường An Khánh mới", "tier_code": "t" }),
+    )
+    .await;
+    assert!(status < 300, "{body}");
+    let m = app.store().unit_by_code("M").await.expect("unit").id;
+    let (status, body) = send_json(
+        app,
+        admin,
+        csrf,
+        "PUT",
+        &format!("/api/units/{m}/predecessors"),
+        json!({ "predecessors": ["A", "B"] }),
+    )
+    .await;
+    assert!(status < 300, "{body}");
+    for code in ["A", "B"] {
+        let unit = app.store().unit_by_code(code).await.expect("unit").id;
+        let (status, body) = send_json(
+            app,
+            admin,
+            csrf,
+            "POST",
+            &format!("/api/units/{unit}/retire"),
+            json!({ "reason": "Sáp nhập thành UBND phường An Khánh mới" }),
+        )
+        .await;
+        assert!(status < 300, "{body}");
+    }
+    let (status, body) = send_json(
+        app,
+        admin,
+        csrf,
+        "POST",
+        &format!("/api/rounds/{next}/open"),
+        json!({}),
+    )
+    .await;
+    assert!(status < 300, "{body}");
+    (next, m)
+}
+
 async fn analysis_of(app: &TestApp, who: &Browser, round: i64, unit: i64) -> Value {
     let url = app.url(&format!("/api/rounds/{round}/units/{unit}/analysis"));
     let (status, body) = json_of(who.send(who.get(url)).await).await;
@@ -278,51 +331,7 @@ async fn a_merged_units_year_over_year_shows_its_predecessors_figures() {
             .cloned()
             .expect("line")
     };
-    let next = crate::helpers::create_next_round(&app, &admin, &csrf, first).await;
-    // A and B merge into M, which joins the new round; they are retired.
-    let (status, body) = send_json(
-        &app,
-        &admin,
-        &csrf,
-        "POST",
-        "/api/units",
-        json!({ "code": "M", "name": "UBND phường An Khánh mới", "tier_code": "t" }),
-    )
-    .await;
-    assert!(status < 300, "{body}");
-    let m = app.store().unit_by_code("M").await.expect("unit").id;
-    let (status, body) = send_json(
-        &app,
-        &admin,
-        &csrf,
-        "PUT",
-        &format!("/api/units/{m}/predecessors"),
-        json!({ "predecessors": ["A", "B"] }),
-    )
-    .await;
-    assert!(status < 300, "{body}");
-    for unit in [r.units[0], r.units[1]] {
-        let (status, body) = send_json(
-            &app,
-            &admin,
-            &csrf,
-            "POST",
-            &format!("/api/units/{unit}/retire"),
-            json!({ "reason": "Sáp nhập thành UBND phường An Khánh mới" }),
-        )
-        .await;
-        assert!(status < 300, "{body}");
-    }
-    let (status, body) = send_json(
-        &app,
-        &admin,
-        &csrf,
-        "POST",
-        &format!("/api/rounds/{next}/open"),
-        json!({}),
-    )
-    .await;
-    assert!(status < 300, "{body}");
+    let (next, m) = merged_unit(&app, &admin, &csrf, first).await;
 
     let a = analysis_of(&app, &admin, next, m).await;
     let previous = &a["previous"];

@@ -10,6 +10,7 @@ mod backup;
 mod bad_input;
 mod browser;
 mod browser_admin;
+mod browser_analysis;
 mod browser_appraisal;
 mod browser_forms;
 mod browser_leaf;
