@@ -76,3 +76,5 @@ pub struct UnitDetail {
     pub result: Option<UnitResult>,
     pub rows: Vec<DetailRow>,
 }
+
+pub mod analysis;

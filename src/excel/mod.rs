@@ -4,6 +4,7 @@
 //! header rows on every page, numbers stored as numbers); the criteria workbook; and the
 //! imports (directory, survey, criteria).
 
+pub mod analysis;
 pub mod annex;
 pub mod criteria_workbook;
 mod detail;
@@ -18,6 +19,7 @@ pub(crate) mod table;
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
+pub use analysis::{round_analysis_workbook, unit_analysis_workbook};
 pub use detail::{
     build_details_workbook, build_details_workbook_from, details_workbook, self_assessment_workbook,
 };

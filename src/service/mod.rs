@@ -4,6 +4,7 @@
 //! asks, from where, at which instant), then its own arguments.
 
 pub mod admin;
+pub mod analysis;
 pub mod auth;
 pub mod dashboard;
 pub mod evidence;

@@ -411,6 +411,8 @@ pub struct SelfAssessmentView {
     pub set_version: String,
     pub access: Access,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// When the round's results were published: the unit's analysis is open from then.
+    pub published_at: Option<DateTime<Utc>>,
     pub progress: Progress,
     pub nodes: Vec<NodeView>,
 }
@@ -540,6 +542,7 @@ pub async fn view(
         set_version: set.version.clone(),
         access: gate,
         submitted_at,
+        published_at: round.published_at,
         progress,
         nodes,
     })

@@ -27,7 +27,7 @@ async fn line(app: &TestApp, admin: &Browser, round: i64, code: &str) -> Value {
 }
 
 /// Hundredths of a point from the API's decimal text («7.5» is 750).
-fn hundredths(v: &Value) -> i64 {
+pub(crate) fn hundredths(v: &Value) -> i64 {
     let text = v.as_str().unwrap_or_else(|| panic!("not a decimal: {v}"));
     let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
     let frac = format!("{frac:0<2}");

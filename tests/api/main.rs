@@ -2,6 +2,7 @@
 //! PostgreSQL when PARINDEX_TEST_DATABASE_URL is set (see the README).
 
 mod admin_forms;
+mod analysis;
 mod appraisal_pages;
 mod audit;
 mod audit_page;
@@ -9,6 +10,7 @@ mod backup;
 mod bad_input;
 mod browser;
 mod browser_admin;
+mod browser_analysis;
 mod browser_appraisal;
 mod browser_exemptions;
 mod browser_forms;

@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::helpers::{json_of, small_round, spawn_app, t};
 
 /// Every text cell of every sheet of a workbook.
-fn workbook_text(bytes: &[u8]) -> String {
+pub(crate) fn workbook_text(bytes: &[u8]) -> String {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("xlsx");
     let mut out = String::new();
     for name in book.sheet_names() {

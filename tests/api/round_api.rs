@@ -1396,3 +1396,80 @@ async fn after_publication_pages_are_read_only() {
         "an appraisal form after publication"
     );
 }
+
+/// Who may read the analysis (Phân tích điểm bị trừ), over the API, as a workbook and as a
+/// page: a unit only its own and only once published; the Sở Nội vụ (administrator,
+/// viewer) every unit's and the per-tier analysis at any time; an appraiser the units it
+/// may see, before publication without the tier's averages or rank.
+#[tokio::test]
+async fn authorization_matrix_of_the_analysis() {
+    let app = spawn_app().await;
+    let (r, admin, csrf) = crate::analysis::scored_round(&app).await;
+    let (round, a) = (r.round, r.units[0]);
+    let unit_routes = [
+        format!("/api/rounds/{round}/units/{a}/analysis"),
+        format!("/api/rounds/{round}/units/{a}/export/analysis.xlsx"),
+        format!("/ky/{round}/don-vi/{a}/phan-tich"),
+    ];
+    let office_routes = [
+        format!("/api/rounds/{round}/analysis"),
+        format!("/api/rounds/{round}/export/analysis.xlsx"),
+        format!("/ky/{round}/phan-tich"),
+    ];
+    let office = ["quantri", "lanhdao"];
+    for published in [false, true] {
+        if published {
+            let publish =
+                format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true");
+            let (status, body) = send(&app, &admin, &csrf, "POST", &publish, json!({})).await;
+            assert_eq!(status, 204, "{body}");
+        }
+        for who in PEOPLE {
+            let browser = Browser::default();
+            app.sign_in_with(&browser, who).await;
+            let own = who.starts_with("a.");
+            let may_unit = office.contains(&who) || who == "thamdinh" || (own && published);
+            for (path, may) in unit_routes
+                .iter()
+                .map(|p| (p, may_unit))
+                .chain(office_routes.iter().map(|p| (p, office.contains(&who))))
+            {
+                let status = browser.send(browser.get(app.url(path))).await.status();
+                let expected = if may { 200 } else { 403 };
+                assert_eq!(
+                    status.as_u16(),
+                    expected,
+                    "{path} by {who}, published: {published}"
+                );
+            }
+        }
+    }
+    // Before publication an appraiser sees no average nor rank: they rest on units it may
+    // not see. (Checked on a second round, still unpublished.)
+    let app = spawn_app().await;
+    let (r, _, _) = crate::analysis::scored_round(&app).await;
+    let appraiser = Browser::default();
+    app.sign_in_with(&appraiser, "thamdinh").await;
+    let path = format!("/api/rounds/{}/units/{}/analysis", r.round, r.units[0]);
+    let (status, seen) = json_of(appraiser.send(appraiser.get(app.url(&path))).await).await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(
+        (seen["unit"]["rank"].as_i64(), &seen["tier_average"]),
+        (Some(0), &Value::Null)
+    );
+    assert!(
+        (seen["areas"].as_array().expect("areas").iter()).all(|x| x["tier_average"].is_null()),
+        "{seen}"
+    );
+    // Nothing there: 404; a unit not in the round: 422, as elsewhere.
+    let admin = Browser::default();
+    app.sign_in_with(&admin, "quantri").await;
+    for (path, expected) in [
+        ("/api/rounds/9999/analysis".to_string(), 404),
+        (format!("/api/rounds/{}/units/9999/analysis", r.round), 404),
+        ("/ky/9999/phan-tich".to_string(), 404),
+    ] {
+        let status = admin.send(admin.get(app.url(&path))).await.status();
+        assert_eq!(status.as_u16(), expected, "{path}");
+    }
+}

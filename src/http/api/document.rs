@@ -13,7 +13,7 @@ percentages are decimal strings with at most two decimals (\"14.5\"). Every refu
 500 (`internal`) with the same body.";
 
 /// One tag per module, in the order the API reads.
-pub(super) const TAGS: [(&str, &str); 10] = [
+pub(super) const TAGS: [(&str, &str); 11] = [
     (
         "session",
         "Đăng nhập, đăng xuất, người dùng hiện tại, mật khẩu",
@@ -21,6 +21,10 @@ pub(super) const TAGS: [(&str, &str); 10] = [
     (
         "rounds",
         "Kỳ đánh giá: danh sách, kết quả, tạo, thời gian, gia hạn, công bố",
+    ),
+    (
+        "analysis",
+        "Phân tích điểm bị trừ: của từng đơn vị (so với năm trước) và theo khối",
     ),
     (
         "exports",

@@ -41,10 +41,11 @@ enum RoundWorkbookRefusals {
     NoSuchRound(ErrorBody),
 }
 
-/// Why the detail workbook may be refused.
+/// Why the detail workbook (or another of the Sở's own, the analysis per tier) may be
+/// refused.
 #[allow(dead_code)] // documentation only: the refusals are `HttpError`s
 #[derive(utoipa::IntoResponses)]
-enum OfficeWorkbookRefusals {
+pub(super) enum OfficeWorkbookRefusals {
     #[response(status = 400, description = "Not a round id")]
     BadId(ErrorBody),
     #[response(status = 401, description = "Not signed in")]

@@ -10,6 +10,7 @@
 //! `/api/openapi.json` and committed as `web/openapi.json` (`parindex openapi`
 //! regenerates it).
 
+mod analysis;
 mod appraisal;
 mod criteria_sets;
 mod directory;
@@ -61,6 +62,7 @@ fn build() -> (Router<AppState>, OpenApi) {
         document::document(),
         [
             session::router(),
+            analysis::router(),
             rounds::router(),
             members::router(),
             exemptions::router(),

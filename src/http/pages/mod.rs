@@ -23,12 +23,14 @@ mod publication;
 mod queue;
 mod results;
 mod review;
+mod round_analysis;
 mod round_members;
 mod round_setup;
 mod self_assessment;
 mod sign_in;
 mod templates;
 mod unit;
+mod unit_analysis;
 mod user;
 
 use axum::Router;
@@ -58,6 +60,8 @@ pub fn router() -> Router<AppState> {
         .merge(appraisal::router())
         .merge(queue::router())
         .merge(results::router())
+        .merge(unit_analysis::router())
+        .merge(round_analysis::router())
         .merge(admin_round::router())
         .merge(extras::router())
         .merge(round_setup::router())

@@ -57,6 +57,8 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "_import_apply.html",
         "_fields.html",
         "results.html",
+        "unit_analysis.html",
+        "round_analysis.html",
         "appraisal.html",
         "_appraisal_row.html",
         "_appraisal_totals.html",
