@@ -285,7 +285,8 @@ pub async fn unit_analysis(
 }
 
 /// The unit's figures of last year: from the latest published round of an earlier year
-/// where it took part, or, for a merged unit that did not, where its predecessors did.
+/// where it or its predecessors took part; for a merged unit, its predecessors' figures
+/// side by side. Its rank's movement only between published rankings of the same tier.
 async fn previous_year(
     store: &Store,
     round: &Round,
@@ -309,14 +310,23 @@ async fn previous_year(
     let find = |id: i64| {
         (then.tiers.iter()).find_map(|t| t.units.iter().find(|u| u.unit_id == id).map(|u| (t, u)))
     };
+    // A merged unit is compared with its predecessors, side by side (and with itself
+    // where it took part under its own code too): never with itself alone.
     let own = find(line.unit_id);
-    let from_predecessors = own.is_none();
-    let lines: Vec<_> = match own {
-        Some(found) => vec![found],
-        None => predecessors.iter().filter_map(|p| find(p.id)).collect(),
-    };
+    let from_predecessors = !predecessors.is_empty();
+    let lines: Vec<_> = own
+        .into_iter()
+        .chain(predecessors.iter().filter_map(|p| find(p.id)))
+        .collect();
+    // A rank moves only between two published rankings of the same unit in the same tier.
     let rank_change = match own {
-        Some((t, u)) if t.tier_code == tier.tier_code && line.rank > 0 && u.rank > 0 => {
+        Some((t, u))
+            if !from_predecessors
+                && round.published_at.is_some()
+                && t.tier_code == tier.tier_code
+                && line.rank > 0
+                && u.rank > 0 =>
+        {
             Some(i64::from(u.rank) - i64::from(line.rank))
         }
         _ => None,

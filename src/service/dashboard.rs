@@ -86,14 +86,25 @@ pub async fn round_progress(ctx: &Context, who: &Who, round_id: i64) -> Result<V
     let mut overrides = store
         .round_overrides(round_id, Phase::SelfAssessment)
         .await?;
+    let exemptions = store.exemptions(round_id, None).await?;
     let mut out = Vec::new();
     for tier in &round.tiers {
         let set = store.criteria_set(tier.set_id).await?.set;
-        let leaves = set.leaves().filter(|n| !n.is_survey()).count() as i64;
+        // The leaves a unit scores itself: survey leaves and its exempt ones left out.
+        let leaves_of = |unit_id: i64| {
+            let exempt: Vec<crate::store::Exemption> = (exemptions.iter())
+                .filter(|e| e.unit_id == unit_id)
+                .cloned()
+                .collect();
+            (set.leaves())
+                .filter(|n| !n.is_survey() && crate::store::covering(&exempt, &n.code).is_none())
+                .count() as i64
+        };
         let mut units = store.round_units(round_id, Some(tier.tier_id)).await?;
         units.retain(|u| actor.may_view_unit(u.id));
         units.sort_by(|a, b| compare_vi(&a.name, &b.name));
         for unit in units {
+            let leaves = leaves_of(unit.id);
             let overrides = overrides.remove(&unit.id).unwrap_or_default();
             let gate = access(
                 Phase::SelfAssessment,
@@ -101,7 +112,8 @@ pub async fn round_progress(ctx: &Context, who: &Who, round_id: i64) -> Result<V
                 &overrides,
                 now,
             );
-            let count = scored.get(&unit.id).copied().unwrap_or(0);
+            // Entries made before an exemption stay stored but are not counted.
+            let count = scored.get(&unit.id).copied().unwrap_or(0).min(leaves);
             let window_open = round
                 .phases
                 .get(&Phase::SelfAssessment)

@@ -581,6 +581,40 @@ pub async fn import_directory(
         });
     }
 
+    // No circle of predecessors, with the file's replacing those recorded for its units.
+    let mut graph: HashMap<String, Vec<String>> = HashMap::new();
+    for (unit, p) in &pairs {
+        if let (Some(u), Some(p)) = (code_of.get(unit), code_of.get(p)) {
+            graph.entry(u.to_string()).or_default().push(p.to_string());
+        }
+    }
+    for row in &dir.units {
+        if let Some(predecessors) = &row.predecessors {
+            graph.insert(row.code.clone(), predecessors.clone());
+        }
+    }
+    let mut circles = Vec::new();
+    for row in dir.units.iter().filter(|r| r.predecessors.is_some()) {
+        let (mut seen, mut todo) = (std::collections::HashSet::new(), graph[&row.code].clone());
+        while let Some(code) = todo.pop() {
+            if code == row.code {
+                circles.push(format!(
+                    "Trang «{}», dòng {}: đơn vị «{}» sẽ là tiền thân của chính nó (qua các đơn vị tiền thân của nó); mỗi đơn vị chỉ được hình thành từ đơn vị khác.",
+                    directory_import::UNITS,
+                    row.row,
+                    row.code
+                ));
+                break;
+            }
+            if seen.insert(code.clone()) {
+                todo.extend(graph.get(&code).cloned().unwrap_or_default());
+            }
+        }
+    }
+    if !circles.is_empty() {
+        return Err(ServiceError::Invalid(problem_list(&circles)));
+    }
+
     // New units join the rounds still open to changes that rank their tier.
     let joinable = super::members::joinable(ctx, who.now).await?;
     let mut new_units = Vec::new();

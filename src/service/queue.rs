@@ -143,6 +143,7 @@ pub async fn queue(
         .unless_published(round.published_at);
         !gate.open && gate.effective_deadline.is_some_and(|d| who.now > d)
     };
+    let exemptions = store.exemptions(round.id, None).await?;
     let mut lines = Vec::new();
     for tier in &round.tiers {
         let set = store.criteria_set(tier.set_id).await?.set;
@@ -150,9 +151,13 @@ pub async fn queue(
         units.retain(|u| actor.is_admin() || actor.may_appraise_unit(u.id));
         sort_vi(&mut units, |u| &u.name);
         for unit in units {
+            let exempt: Vec<crate::store::Exemption> = (exemptions.iter())
+                .filter(|e| e.unit_id == unit.id)
+                .cloned()
+                .collect();
             let in_scope: BTreeSet<&str> = set
                 .leaves()
-                .filter(|n| !n.is_survey())
+                .filter(|n| !n.is_survey() && crate::store::covering(&exempt, &n.code).is_none())
                 .filter(|n| actor.is_admin() || actor.may_appraise(unit.id, area_of(&n.code)))
                 .map(|n| n.code.as_str())
                 .collect();

@@ -334,9 +334,10 @@ pub async fn publication_check(
         if let Some(tier) = tier {
             let set = store.criteria_set(tier.set_id).await?.set;
             let appraised = store.appraisal_entries(round_id, unit.unit_id).await?;
+            let exempt = store.exemptions(round_id, Some(unit.unit_id)).await?;
             let missing = set
                 .leaves()
-                .filter(|n| !n.is_survey())
+                .filter(|n| !n.is_survey() && crate::store::covering(&exempt, &n.code).is_none())
                 .filter(|n| !(1..=2).any(|r| appraised.contains_key(&(n.code.clone(), r))))
                 .count();
             if missing > 0 {

@@ -87,12 +87,18 @@ impl std::fmt::Display for Refusal {
             ),
             Refusal::Closed(gate) => f.write_str(&gate.message),
             Refusal::Exempt { leaf, node, reason } => {
+                // An area (lĩnh vực) has a code without a dot.
+                let what = if node.contains('.') {
+                    "tiêu chí"
+                } else {
+                    "lĩnh vực"
+                };
                 if leaf == node {
-                    write!(f, "Đơn vị được giảm tiêu chí {node} trong kỳ đánh giá này")?;
+                    write!(f, "Đơn vị được giảm {what} {node} trong kỳ đánh giá này")?;
                 } else {
                     write!(
                         f,
-                        "Đơn vị được giảm tiêu chí {node} (gồm cả {leaf}) trong kỳ đánh giá này"
+                        "Đơn vị được giảm {what} {node} (gồm cả tiêu chí {leaf}) trong kỳ đánh giá này"
                     )?;
                 }
                 write!(f, " (lý do: {reason}): không chấm điểm tiêu chí này.")

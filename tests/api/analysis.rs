@@ -376,11 +376,17 @@ async fn a_merged_units_year_over_year_shows_its_predecessors_figures() {
         "{html}"
     );
 
-    // C took part both years, in the same tier: its rank's movement.
+    // C took part both years, in the same tier: no movement while this year's ranking is
+    // provisional, then its rank's movement once published.
+    let c = analysis_of(&app, &admin, next, r.units[2]).await;
+    assert_eq!(c["previous"]["from_predecessors"], false);
+    assert!(c["previous"]["rank_change"].is_null(), "{c}");
+    let publish = format!("/api/rounds/{next}/publish?confirm=true&close_open_phases=true");
+    let (status, body) = send_json(&app, &admin, &csrf, "POST", &publish, json!({})).await;
+    assert_eq!(status, 204, "{body}");
     let c = analysis_of(&app, &admin, next, r.units[2]).await;
     let before = line_of("C")["rank"].as_i64().expect("rank");
     let now = c["unit"]["rank"].as_i64().expect("rank");
-    assert_eq!(c["previous"]["from_predecessors"], false);
     assert_eq!(
         c["previous"]["rank_change"].as_i64(),
         Some(before - now),

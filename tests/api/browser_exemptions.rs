@@ -36,7 +36,7 @@ async fn the_administrator_exempts_an_area_and_the_unit_sees_it() {
         c,
         &format!(
             "document.querySelector('#them-unit').value = '{a}';
-             document.querySelector('#them-node').value = '2';"
+             document.querySelector('#them-node').value = 't|2';"
         ),
     )
     .await;
@@ -49,7 +49,7 @@ async fn the_administrator_exempts_an_area_and_the_unit_sees_it() {
     )
     .await;
     assert_eq!(chosen[0].as_str(), Some(a.to_string().as_str()), "{chosen}");
-    assert_eq!(chosen[1].as_str(), Some("2"), "{chosen}");
+    assert_eq!(chosen[1].as_str(), Some("t|2"), "{chosen}");
     assert_eq!(chosen[2].as_str(), Some("#them"), "{chosen}");
     screenshot(c, "exemptions-01-thieu-ly-do").await;
 
@@ -80,7 +80,7 @@ async fn the_administrator_exempts_an_area_and_the_unit_sees_it() {
     c.goto(&app.url(&format!("/ky/{round}/don-vi/{a}/tu-cham-diem#tc-2.1")))
         .await
         .expect("goto");
-    wait_text(c, "#tc-2\\.1", "Lý do").await;
+    wait_text(c, "#tc-2\\.1", "Thuộc lĩnh vực 2 được giảm").await;
     screenshot(c, "exemptions-04-dien-thoai").await;
     c.set_window_size(1366, 900).await.expect("size");
 }

@@ -197,7 +197,7 @@ async fn an_exempt_units_index_leaves_the_exempt_leaves_out_and_nobody_scores_th
     );
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(
-        message.contains("giảm tiêu chí 2") && message.contains(reason),
+        message.contains("giảm lĩnh vực 2") && message.contains(reason),
         "{message}"
     );
     // The unit's view shows the exempt part with its reason, out of its maximum.
@@ -240,6 +240,18 @@ async fn an_exempt_units_index_leaves_the_exempt_leaves_out_and_nobody_scores_th
         (409, Some("exempt")),
         "{body}"
     );
+
+    // The appraisal queue counts only the leaves A is evaluated on (5 less area 2's 2).
+    let (status, queue) = json_of(
+        appraiser
+            .send(appraiser.get(app.url(&format!("/api/rounds/{round}/appraisal-queue"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{queue}");
+    let lines = queue["units"].as_array().expect("units");
+    let line_a = lines.iter().find(|l| l["unit_id"] == a).expect("A queued");
+    assert_eq!(line_a["leaves"], 3, "{line_a}");
 
     // The self-assessment has closed: changes only for a unit reopened.
     let admin_csrf = app.sign_in_with(&admin, "quantri").await;
@@ -464,7 +476,7 @@ async fn the_pages_set_an_exemption_and_the_unit_sees_it_greyed_with_its_reason(
     let fields = [
         ("csrf", admin_csrf.as_str()),
         ("unit_id", unit.as_str()),
-        ("node_code", "2"),
+        ("node_code", "t|2"),
         ("reason", ""),
     ];
     let (status, _, html) = post_form(&app, &admin, &add, &fields).await;
@@ -473,14 +485,28 @@ async fn the_pages_set_an_exemption_and_the_unit_sees_it_greyed_with_its_reason(
         html.contains(&format!("<option value=\"{a}\" selected>")),
         "{html}"
     );
-    assert!(html.contains("<option value=\"2\" selected>"), "{html}");
+    assert!(html.contains("<option value=\"t|2\" selected>"), "{html}");
     assert!(html.contains("id=\"loi-reason\""), "{html}");
     assert!(html.contains("Cần nhập lý do giảm tiêu chí."), "{html}");
     let reason = "Không giải quyết thủ tục hành chính";
+    // A node of another tier's list (the lists share codes) is refused beside the list.
     let fields = [
         ("csrf", admin_csrf.as_str()),
         ("unit_id", unit.as_str()),
-        ("node_code", "2"),
+        ("node_code", "xa|2"),
+        ("reason", reason),
+    ];
+    let (status, _, html) = post_form(&app, &admin, &add, &fields).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"loi-node_code\""), "{html}");
+    assert!(
+        html.contains("Tiêu chí 2 đã chọn thuộc bộ tiêu chí của xa"),
+        "{html}"
+    );
+    let fields = [
+        ("csrf", admin_csrf.as_str()),
+        ("unit_id", unit.as_str()),
+        ("node_code", "t|2"),
         ("reason", reason),
     ];
     let (status, location, _) = post_form(&app, &admin, &add, &fields).await;
@@ -521,7 +547,7 @@ async fn the_pages_set_an_exemption_and_the_unit_sees_it_greyed_with_its_reason(
     let (status, _, html) = post_form(&app, &officer, &format!("{sheet}/2.1"), &fields).await;
     assert_eq!(status, 409, "{html}");
     assert!(
-        html.contains("Đơn vị được giảm tiêu chí 2 (gồm cả 2.1)"),
+        html.contains("Đơn vị được giảm lĩnh vực 2 (gồm cả tiêu chí 2.1)"),
         "{html}"
     );
     assert!(html.contains("Cổng thông tin cập nhật đủ"), "{html}");

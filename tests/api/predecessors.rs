@@ -173,24 +173,25 @@ async fn the_directory_import_sets_predecessors_with_a_dry_run() {
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;
     // A new ward formed from two old ones, listed with its predecessors in the same file.
-    let workbook = |predecessors: &str| {
+    let rows = |rows: &[[&str; 4]]| {
         let mut book = rust_xlsxwriter::Workbook::new();
         let sheet = book.add_worksheet();
         sheet.set_name("Đơn vị").expect("name");
-        for (c, h) in ["Mã đơn vị", "Tên đơn vị", "Mã khối", "Đơn vị tiền thân"]
-            .iter()
-            .enumerate()
-        {
+        let headings = ["Mã đơn vị", "Tên đơn vị", "Mã khối", "Đơn vị tiền thân"];
+        for (c, h) in headings.iter().enumerate() {
             sheet.write_string(0, c as u16, *h).expect("heading");
         }
-        for (c, v) in ["XA-TA", "UBND phường Tân An", "xa", predecessors]
-            .iter()
-            .enumerate()
-        {
-            sheet.write_string(1, c as u16, *v).expect("cell");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                sheet
+                    .write_string(1 + r as u32, c as u16, *v)
+                    .expect("cell");
+            }
         }
         book.save_to_buffer().expect("xlsx")
     };
+    let workbook =
+        |predecessors: &str| rows(&[["XA-TA", "UBND phường Tân An", "xa", predecessors]]);
     let import = |bytes: Vec<u8>, dry_run: bool| {
         let request = admin
             .post(app.url(&format!("/api/directory/import?dry_run={dry_run}")))
@@ -217,6 +218,15 @@ async fn the_directory_import_sets_predecessors_with_a_dry_run() {
     assert_eq!(status, 200, "{report}");
     let new = app.store().unit_by_code("XA-TA").await.expect("created").id;
     assert_eq!(predecessors(&app, &admin, new).await, ["XA-AK", "XA-HL"]);
+    // A circle through the file (XA-AK from XA-TA, itself from XA-AK) is refused.
+    let circle = rows(&[["XA-AK", "UBND phường An Khánh", "xa", "XA-TA"]]);
+    let (status, report) = import(circle, true).await;
+    assert_eq!(status, 422, "{report}");
+    let message = report["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("dòng 2") && message.contains("chính nó"),
+        "{message}"
+    );
     assert!(ids.contains_key("XA-AK"));
     // The template lists them, so the file comes back as it went.
     let template = admin

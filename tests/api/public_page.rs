@@ -467,3 +467,26 @@ fn workbook_texts(bytes: &[u8]) -> Vec<String> {
     }
     texts
 }
+
+#[tokio::test]
+async fn a_refused_publication_keeps_the_public_choice_beside_its_form() {
+    let app = crate::helpers::spawn_app().await;
+    let r =
+        crate::helpers::small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.clock.set(crate::helpers::t("01/04/2024"));
+    let admin = crate::helpers::Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let page = format!("/quan-tri/ky/{}/cong-bo", r.round);
+    // Not public, not confirmed: refused, and «Công khai» stays unticked.
+    let fields = [("csrf", csrf.as_str())];
+    let (status, _, html) = crate::helpers::post_form(&app, &admin, &page, &fields).await;
+    assert_eq!(status, 409, "{html}");
+    assert!(html.contains("name=\"cong_khai\" value=\"co\">"), "{html}");
+    assert!(html.contains("class=\"alert form-error\""), "{html}");
+    // A first visit ticks it.
+    let (_, html) = crate::helpers::get_page(&app, &admin, &page).await;
+    assert!(
+        html.contains("name=\"cong_khai\" value=\"co\" checked>"),
+        "{html}"
+    );
+}

@@ -139,17 +139,57 @@ async fn add(
     PageForm { user, who, form }: PageForm<ExemptionForm>,
 ) -> PageResult {
     let outcome = match form.unit() {
-        Ok(unit_id) => {
-            let request = ExemptionRequest {
-                unit_id,
-                node_code: form.node_code.clone(),
-                reason: form.reason.clone(),
-            };
-            exemptions::set(&state.ctx, &who, round, request).await
-        }
+        Ok(unit_id) => match chosen_node(&state, &who, round, unit_id, &form.node_code).await {
+            Ok(node_code) => {
+                let request = ExemptionRequest {
+                    unit_id,
+                    node_code,
+                    reason: form.reason.clone(),
+                };
+                exemptions::set(&state.ctx, &who, round, request).await
+            }
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     done_or_refused(&state, (&user, &who), round, "them", outcome, form).await
+}
+
+/// The node chosen in the list, «tier code|node code»: the lists of every tier share
+/// codes («3.3» is one thing for a department and another for a commune), so a node of
+/// another tier's set than the unit's is refused, never read as the unit's own «3.3».
+async fn chosen_node(
+    state: &AppState,
+    who: &Who,
+    round: i64,
+    unit_id: i64,
+    chosen: &str,
+) -> Result<String, ServiceError> {
+    let Some((tier_code, node)) = chosen.split_once('|') else {
+        return Ok(chosen.to_string());
+    };
+    let view = exemptions::list(&state.ctx, who, round).await?;
+    let unit_tier = view
+        .tiers
+        .iter()
+        .find(|t| t.units.iter().any(|u| u.0 == unit_id));
+    match unit_tier {
+        Some(tier) if tier.tier_code != tier_code => {
+            let chosen_tier = view
+                .tiers
+                .iter()
+                .find(|t| t.tier_code == tier_code)
+                .map_or(tier_code, |t| t.tier_name.as_str());
+            Err(ServiceError::invalid_field(
+                "node_code",
+                format!(
+                    "Tiêu chí {node} đã chọn thuộc bộ tiêu chí của {chosen_tier}; đơn vị này thuộc {}: chọn tiêu chí trong nhóm «{}».",
+                    tier.tier_name, tier.tier_name
+                ),
+            ))
+        }
+        _ => Ok(node.to_string()),
+    }
 }
 
 async fn remove(

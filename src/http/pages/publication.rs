@@ -40,9 +40,11 @@ async fn page(
     ApiPath(round): ApiPath<i64>,
     PageQuery(Notice { notice }): PageQuery<Notice>,
 ) -> PageResult {
-    Ok(render_page(&state, &who, &user, round, (None, notice))
-        .await?
-        .into_response())
+    Ok(
+        render_page(&state, &who, &user, round, (None, notice), None)
+            .await?
+            .into_response(),
+    )
 }
 
 /// The page, with a refusal or a notice of what was just done.
@@ -52,6 +54,7 @@ async fn render_page(
     user: &SignedIn,
     round: i64,
     (error, notice): (Option<(StatusCode, String)>, Option<String>),
+    typed: Option<&PublishForm>,
 ) -> PageResult<(StatusCode, axum::response::Html<String>)> {
     let check = rounds::publication_check(&state.ctx, who, round).await?;
     let stored = state.ctx.store.round(round).await?;
@@ -63,6 +66,11 @@ async fn render_page(
             check => Value::from_serialize(&check),
             error => error.as_ref().map(|(_, m)| m.clone()),
             notice,
+            // A refused publication keeps the choices made, the public pages' above all.
+            typed => typed.map(|f| context! {
+                public => f.cong_khai.is_some(),
+                close => f.dong_giai_doan.is_some(),
+            }),
         },
     )?;
     Ok((status_with(&error), html))
@@ -92,7 +100,7 @@ async fn publish(
     };
     let done = rounds::publish(&state.ctx, &who, round, options).await;
     redirect_or_show(done, &format!("/ky/{round}/ket-qua"), async |error| {
-        render_page(&state, &who, &user, round, (error, None)).await
+        render_page(&state, &who, &user, round, (error, None), Some(&form)).await
     })
     .await
 }
@@ -126,7 +134,7 @@ async fn switch_public(
         _ => format!("/quan-tri/ky/{round}/cong-bo?tb={notice}#cong-khai"),
     };
     redirect_or_show(done, &back, async |error| {
-        render_page(&state, &who, &user, round, (error, None)).await
+        render_page(&state, &who, &user, round, (error, None), None).await
     })
     .await
 }
