@@ -745,7 +745,7 @@ async fn a_round_in_the_browser() {
     let checklist = wait_text(c, "#chua-gui", "Đơn vị chưa gửi tự đánh giá (1)").await;
     assert!(checklist.contains("UBND phường Hưng Lợi"), "{checklist}");
     screenshot(c, "07b-kiem-tra-cong-bo").await;
-    let publish = format!("form[action='/quan-tri/ky/{round}/cong-bo']");
+    let publish = format!("form[action='/quan-tri/ky/{round}/cong-bo#cong-bo']");
     click(c, &format!("{publish} input[name=xac_nhan]")).await;
     click(c, &format!("{publish} button")).await;
     let table = wait_text(c, "table.ranking", "UBND phường An Khánh").await;

@@ -34,7 +34,7 @@ async fn anyone_reads_the_published_results_on_a_desktop_and_on_a_phone() {
     }
     click(
         c,
-        &format!("form[action='/quan-tri/ky/{round}/cong-bo'] button"),
+        &format!("form[action='/quan-tri/ky/{round}/cong-bo#cong-bo'] button"),
     )
     .await;
     wait_text(c, "main", "Đã công bố").await;
