@@ -454,6 +454,18 @@ async fn load_users(store: &Store, now: DateTime<Utc>) -> Result<(), StoreError>
             ));
         }
     }
+    // An officer of each unit the 2024 round exempts, to see its exemptions.
+    for name in EXEMPT {
+        if let Some(i) = DEPARTMENTS.iter().position(|d| *d == name) {
+            let unit = store.unit_by_code(&unit_code("so", i)).await?;
+            users.push((
+                format!("{}.canbo", unit.code.to_lowercase()),
+                format!("Cán bộ CCHC — {name}"),
+                "officer",
+                Some(unit.id),
+            ));
+        }
+    }
     for (username, display_name, role, unit) in users {
         let id = store
             .create_user(&username, &display_name, role, unit, now)

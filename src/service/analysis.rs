@@ -207,6 +207,13 @@ pub async fn unit_analysis(
     let store = &ctx.store;
     let actor = &who.actor;
     let (round, unit, _) = unit_in_round(store, round_id, unit_id).await?;
+    // Another unit's analysis is refused in the analysis' own words.
+    if !actor.may_view_unit(unit_id) {
+        return Err(ServiceError::Forbidden(
+            "Tài khoản này không được xem phân tích điểm bị trừ của đơn vị này; mỗi đơn vị chỉ xem phân tích của mình."
+                .into(),
+        ));
+    }
     ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let office = matches!(actor.role, Role::Admin | Role::Viewer);
     if round.published_at.is_none() && actor.role.is_unit_role() {

@@ -102,3 +102,31 @@ async fn the_demo_shows_a_realistic_round() {
         "Đã hết hạn tự chấm điểm lúc 23:59 ngày 07/01/2024. Liên hệ Sở Nội vụ nếu cần gia hạn."
     );
 }
+
+#[tokio::test]
+async fn the_demos_exempt_office_sees_its_exemptions_in_2024() {
+    let app = crate::helpers::spawn_app().await;
+    parindex::demo::load(app.store(), &SystemClock)
+        .await
+        .expect("demo");
+    app.clock.set(chrono::Utc::now());
+    let rounds = app.store().rounds().await.expect("rounds");
+    let round = rounds.iter().find(|r| r.1 == 2024).expect("2024").0;
+    let office = app.store().unit_by_code("SO-10").await.expect("SO-10");
+    assert_eq!(office.name, "Văn phòng UBND thành phố");
+    let officer = crate::helpers::Browser::default();
+    app.sign_in_with_password(&officer, "so-10.canbo", parindex::demo::DEMO_PASSWORD)
+        .await;
+    let path = format!("/api/rounds/{round}/units/{}/self-assessment", office.id);
+    let (status, view) =
+        crate::helpers::json_of(officer.send(officer.get(app.url(&path))).await).await;
+    assert_eq!(status, 200, "{view}");
+    let exempt: Vec<&str> = view["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n["exempt"]["node_code"] == n["code"])
+        .map(|n| n["code"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(exempt, ["3", "7.3"]);
+}

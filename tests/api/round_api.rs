@@ -1434,13 +1434,23 @@ async fn authorization_matrix_of_the_analysis() {
                 .map(|p| (p, may_unit))
                 .chain(office_routes.iter().map(|p| (p, office.contains(&who))))
             {
-                let status = browser.send(browser.get(app.url(path))).await.status();
+                let response = browser.send(browser.get(app.url(path))).await;
+                let status = response.status();
                 let expected = if may { 200 } else { 403 };
                 assert_eq!(
                     status.as_u16(),
                     expected,
                     "{path} by {who}, published: {published}"
                 );
+                // Another unit's people are told in the analysis' own words.
+                if who.starts_with("b.") && path.contains("/units/") && path.ends_with("/analysis")
+                {
+                    let body = response.text().await.expect("body");
+                    assert!(
+                        body.contains("phân tích điểm bị trừ của đơn vị này"),
+                        "{body}"
+                    );
+                }
             }
         }
     }
