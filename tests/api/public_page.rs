@@ -483,10 +483,13 @@ async fn a_refused_publication_keeps_the_public_choice_beside_its_form() {
     assert_eq!(status, 409, "{html}");
     assert!(html.contains("name=\"cong_khai\" value=\"co\">"), "{html}");
     assert!(html.contains("class=\"alert form-error\""), "{html}");
-    // A first visit ticks it.
+    // A first visit ticks it; the switch of a round not yet published says what it does.
     let (_, html) = crate::helpers::get_page(&app, &admin, &page).await;
     assert!(
         html.contains("name=\"cong_khai\" value=\"co\" checked>"),
         "{html}"
     );
+    let (_, html) =
+        crate::helpers::get_page(&app, &admin, &format!("/quan-tri/ky/{}", r.round)).await;
+    assert!(html.contains(">Công khai khi công bố</button>"), "{html}");
 }
