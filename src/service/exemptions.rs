@@ -131,9 +131,20 @@ pub async fn set(ctx: &Context, who: &Who, round_id: i64, request: ExemptionRequ
             unit.name, above.node_code, node.code
         )));
     }
-    let change = (unit.id, node.code.clone(), ExemptionChange::Set { reason });
+    // Exemptions below it are part of it from now on: taken back in the same transaction,
+    // so the list never holds a leaf and its area both.
+    let mut changes = vec![(unit.id, node.code.clone(), ExemptionChange::Set { reason })];
+    changes.extend(
+        (existing.iter())
+            .filter(|e| e.node_code != node.code && crate::store::covers(&node.code, &e.node_code))
+            .map(|e| (unit.id, e.node_code.clone(), ExemptionChange::Remove)),
+    );
+    let audit = crate::store::NewAudit {
+        new_value: Some(format!("gộp vào giảm {}", node.code)),
+        ..who.audit()
+    };
     ctx.store
-        .change_exemptions(round_id, &[change], who.audit(), who.now)
+        .change_exemptions(round_id, &changes, audit, who.now)
         .await?;
     Ok(())
 }

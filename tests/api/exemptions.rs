@@ -136,6 +136,9 @@ async fn an_exempt_units_index_leaves_the_exempt_leaves_out_and_nobody_scores_th
             .contains("không có tiêu chí «9.9»"),
         "{body}"
     );
+    // A leaf first, then its area: the area takes the leaf in.
+    let (status, body) = exemption(&app, &admin, &admin_csrf, &exempt("2.2"), reason).await;
+    assert_eq!(status, 204, "{body}");
     let (status, body) = exemption(&app, &admin, &admin_csrf, &exempt("2"), reason).await;
     assert_eq!(status, 204, "{body}");
     // A leaf under it is already exempt through it.
@@ -338,8 +341,18 @@ async fn an_exempt_units_index_leaves_the_exempt_leaves_out_and_nobody_scores_th
         [
             (
                 "exemption.set".to_string(),
+                "2.2".to_string(),
+                reason.to_string()
+            ),
+            (
+                "exemption.set".to_string(),
                 "2".to_string(),
                 reason.to_string()
+            ),
+            (
+                "exemption.remove".to_string(),
+                "2.2".to_string(),
+                "gộp vào giảm 2".to_string()
             ),
             (
                 "exemption.set".to_string(),
