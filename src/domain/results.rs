@@ -237,11 +237,27 @@ pub fn tier_results(
     ranking: Ranking<'_>,
     name_order: impl Fn(&str, &str) -> std::cmp::Ordering,
 ) -> Vec<UnitResult> {
-    let mut results: Vec<UnitResult> = units.iter().map(|u| compute(set, u)).collect();
-    rank(&mut results, ranking.tie_break, name_order);
+    // A unit with nothing that applies to it (every leaf exempt or not applicable) has no
+    // index to compare: it is not ranked nor classified, comes after the ranked units, and
+    // says why.
+    let (mut results, mut unranked): (Vec<UnitResult>, Vec<UnitResult>) = units
+        .iter()
+        .map(|u| compute(set, u))
+        .partition(|r| r.applicable_max > Points::ZERO);
+    rank(&mut results, ranking.tie_break, &name_order);
     for r in &mut results {
         r.classification = classify(r.index, ranking.bands);
+    }
+    unranked.sort_by(|a, b| name_order(&a.unit_name, &b.unit_name));
+    for r in &mut unranked {
+        r.note = Some(NOTHING_APPLICABLE.into());
+    }
+    results.append(&mut unranked);
+    for r in &mut results {
         r.provisional = ranking.provisional;
     }
     results
 }
+
+/// The note on a unit that nothing of its set applies to: it is not ranked.
+pub const NOTHING_APPLICABLE: &str = "Không xếp hạng: không có tiêu chí nào áp dụng cho đơn vị (được giảm hoặc không áp dụng toàn bộ)";

@@ -297,7 +297,12 @@ fn ranking_sheet(
         .map(Cell::points)
         .into();
         cells.push(Cell::percent(u.index));
-        cells.push(Cell::Whole(f64::from(u.rank)));
+        // Not ranked (nothing applies to it): its note says why.
+        cells.push(if u.rank > 0 {
+            Cell::Whole(f64::from(u.rank))
+        } else {
+            Cell::Centred("—".into())
+        });
         cells.push(Cell::Centred(u.classification.clone().unwrap_or_default()));
         cells
     };

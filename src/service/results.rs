@@ -75,7 +75,10 @@ async fn compute(
         let mut units = tier_results(&stored.set, &scores, ranking, compare_vi);
         for unit in &mut units {
             if self_over && !submitted.contains_key(&unit.unit_id) {
-                unit.note = Some(NOT_SUBMITTED.into());
+                unit.note = Some(match unit.note.take() {
+                    Some(other) => format!("{NOT_SUBMITTED}; {other}"),
+                    None => NOT_SUBMITTED.into(),
+                });
             }
         }
         tiers.push(TierResults {

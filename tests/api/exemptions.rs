@@ -704,3 +704,85 @@ async fn exemptions_import_from_a_sheet_of_their_own_with_a_dry_run() {
     assert!(html.contains("Không có cổng"), "{html}");
     assert_eq!(listed().await, 2);
 }
+
+#[tokio::test]
+async fn a_unit_with_nothing_applicable_is_not_ranked_and_the_annex_says_why() {
+    let app = spawn_app().await;
+    let r = small_round(
+        app.store(),
+        &[
+            ("A", "UBND phường An Khánh"),
+            ("B", "Ban Quản lý dự án"),
+            ("C", "UBND phường Hưng Lợi"),
+        ],
+        vec![],
+    )
+    .await;
+    let (round, b) = (r.round, r.units[1]);
+    app.clock.set(t("20/12/2023"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let base = format!("/api/rounds/{round}/units/{b}");
+    for area in ["1", "2", "3"] {
+        let path = format!("{base}/exemptions/{area}");
+        let (status, body) = exemption(
+            &app,
+            &admin,
+            &csrf,
+            &path,
+            "Đơn vị sự nghiệp, không thuộc đối tượng",
+        )
+        .await;
+        assert_eq!(status, 204, "{body}");
+    }
+    let (status, results) = json_of(
+        admin
+            .send(admin.get(app.url(&format!("/api/rounds/{round}/results"))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{results}");
+    let units = results["tiers"][0]["units"].as_array().expect("units");
+    let lines: Vec<(String, i64, bool)> = units
+        .iter()
+        .map(|u| {
+            (
+                u["unit_code"].as_str().unwrap_or_default().to_string(),
+                u["rank"].as_i64().unwrap_or(-1),
+                u["classification"].is_null(),
+            )
+        })
+        .collect();
+    // A and C share rank 1 (nothing scored); B comes after them, not ranked.
+    assert_eq!(lines[2], ("B".to_string(), 0, true), "{lines:?}");
+    assert!(
+        lines[..2].iter().all(|(_, rank, _)| *rank == 1),
+        "{lines:?}"
+    );
+    let note = units[2]["note"].as_str().unwrap_or_default();
+    assert!(note.starts_with("Không xếp hạng"), "{note}");
+    assert_eq!(units[2]["applicable_max"], "0");
+
+    // The annex: «—» for its rank, the reason in its note.
+    let bytes = admin
+        .send(admin.get(app.url(&format!("/api/rounds/{round}/export/ranking.xlsx"))))
+        .await
+        .bytes()
+        .await
+        .expect("annex")
+        .to_vec();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+    let range = book.worksheet_range("Phụ lục I.1").expect("Phụ lục I.1");
+    let row = range
+        .rows()
+        .find(|row| row.iter().any(|c| *c == "Ban Quản lý dự án"))
+        .expect("B's row");
+    let cells: Vec<String> = row.iter().map(|c| c.to_string()).collect();
+    assert!(cells.contains(&"—".to_string()), "{cells:?}");
+    assert!(
+        cells.iter().any(|c| c.starts_with("Không xếp hạng")),
+        "{cells:?}"
+    );
+}

@@ -339,9 +339,11 @@ fn tier_view(tier: &TierResults) -> Value {
             }
         })
         .collect();
+    // The ranked units: one that nothing applies to has no index to draw.
     let bars: Vec<Bar> = tier
         .units
         .iter()
+        .filter(|u| u.rank > 0)
         .map(|u| Bar {
             label: format!("{}. {}", u.rank, u.unit_name),
             value: Some(u.index),
