@@ -37,12 +37,6 @@ pub struct RemovalRequest {
     pub reason: String,
 }
 
-/// Whether the round's exemptions may still change for every unit: not published, and in
-/// preparation or its self-assessment not closed.
-pub fn open_for_all(round: &Round, now: DateTime<Utc>) -> bool {
-    open_to_changes(round, now)
-}
-
 /// Refuses a change of `unit_id`'s exemptions in `round` at `now`: after publication
 /// never; once the self-assessment has closed, only while the unit's own self-assessment
 /// is open again (a reopening or an extension).
@@ -58,7 +52,8 @@ async fn ensure_changeable(
             crate::domain::deadline::format_date(at)
         )));
     }
-    if open_for_all(round, now) {
+    // As the round's members: in preparation, or its self-assessment not closed.
+    if open_to_changes(round, now) {
         return Ok(());
     }
     if self_assessment_access_at(&ctx.store, round, unit_id, now)
@@ -242,7 +237,7 @@ pub struct Exemptions {
     pub round_id: i64,
     pub title: String,
     pub published: bool,
-    /// Every unit's exemptions may change now (see [`open_for_all`]).
+    /// Every unit's exemptions may change now (see [`open_to_changes`]).
     pub open: bool,
     /// When the self-assessment closes (or closed), as people read it.
     pub self_assessment_closes: Option<String>,
@@ -260,7 +255,7 @@ pub async fn list(ctx: &Context, who: &Who, round_id: i64) -> Result<Exemptions>
     }
     let store = &ctx.store;
     let round = store.round(round_id).await?;
-    let open = open_for_all(&round, who.now);
+    let open = open_to_changes(&round, who.now);
     let exemptions = store.exemptions(round_id, None).await?;
     let mut tiers = Vec::with_capacity(round.tiers.len());
     let mut lines = Vec::with_capacity(exemptions.len());
