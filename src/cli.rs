@@ -316,14 +316,32 @@ fn open_files(config: &Config) -> anyhow::Result<FileStore> {
 
 async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<ExitCode> {
     let files = open_files(config)?;
-    let app = Application::build(bind, store, Arc::new(SystemClock), files)
+    let clock: Arc<dyn crate::domain::Clock> = match &config.clock_start {
+        None => Arc::new(SystemClock),
+        Some(text) => {
+            let start = crate::domain::deadline::parse_deadline_or_explain(text)
+                .map_err(|e| anyhow::anyhow!("clock_start: {e}"))?;
+            tracing::warn!(%start, "the server's clock is moved (clock_start): for rehearsals and tests only");
+            Arc::new(crate::domain::deadline::OffsetClock::starting_at(start))
+        }
+    };
+    let mut app = Application::build(bind, store, clock, files)
         .await
         .with_context(|| format!("không mở được địa chỉ {bind}"))?
         .with_secure_cookies(config.secure_cookies)
         .with_trusted_proxies(config.trusted_proxies.clone())
         .with_issuer(&config.issuer)
         .with_annex(config.annex.clone())
-        .with_decision(config.decision.clone());
+        .with_decision(config.decision.clone())
+        .with_scheduler(std::time::Duration::from_secs(config.scheduler_seconds));
+    if let Some(url) = &config.smtp_url {
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bind}"));
+        let mailer = crate::mail::Mailer::new(&url.0, &config.mail_from, &public_url)?;
+        app = app.with_mailer(mailer, std::time::Duration::from_secs(config.scheduler_seconds));
+    }
     let stop = crate::startup::stop_requested();
     println!(
         "parindex đang chạy tại http://{} (Ctrl-C hoặc SIGTERM để dừng)",

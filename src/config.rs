@@ -12,6 +12,11 @@
 //! | `[annex]` `parent`, `decision`, `place`, `signer_title`, `signer_name` | (file only) | the ranking annex's letterhead: no parent body, a decision line to fill in, dots for the place, «GIÁM ĐỐC» |
 //! | `[decision]` `basis`, `proposer`, `symbol`, `remedy_days`, `recipients` | (file only) | the draft decision that publishes a round: generic căn cứ lines for the round's year, no «Theo đề nghị của …», «QĐ-SNV», 30 days, nơi nhận «Như Điều 3», the parent body, «Lưu: VT, CCHC» |
 //! | `trusted_proxies` | `PARINDEX_TRUSTED_PROXIES` (comma-separated) | none: the peer's address is the client's |
+//! | `smtp_url` | `PARINDEX_SMTP_URL` | unset: notices in the app only, no e-mail (`smtp://relay:25`, `smtp://user:pass@host:587?tls=required`, `smtps://host`) |
+//! | `mail_from` | `PARINDEX_MAIL_FROM` | `Chỉ số CCHC <cchc@localhost>` |
+//! | `public_url` | `PARINDEX_PUBLIC_URL` | `http://` and `bind`: the address in e-mails' links |
+//! | `scheduler_seconds` | `PARINDEX_SCHEDULER_SECONDS` | `60`: how often reminders are looked for |
+//! | `clock_start` | `PARINDEX_CLOCK_START` | unset: the real time. For rehearsals and tests only: the server's clock starts at this instant («20/12/2025 08:00», Vietnam time) and runs on from it |
 //! | `[s3]` `bucket`, `endpoint`, `region`, `access_key_id`, `secret_access_key` | `PARINDEX_S3_BUCKET`, `PARINDEX_S3_ENDPOINT`, `PARINDEX_S3_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` | unset: evidence files in `data_dir/evidence` |
 
 use std::path::{Path, PathBuf};
@@ -45,6 +50,28 @@ pub struct Config {
     /// The draft decision that publishes a round's results (`[decision]`: `basis`,
     /// `proposer`, `symbol`, `remedy_days`, `recipients`); signed as the annex is.
     pub decision: crate::document::decision::Decision,
+    /// The SMTP server notices are e-mailed through; unset: notices in the app only.
+    pub smtp_url: Option<SmtpUrl>,
+    /// Whom e-mails come from.
+    pub mail_from: String,
+    /// The address users reach the app at, for the links in e-mails.
+    pub public_url: Option<String>,
+    /// How often (seconds) the scheduler looks for reminders to write.
+    pub scheduler_seconds: u64,
+    /// For rehearsals and tests: the instant the server's clock starts at (Vietnam time),
+    /// running on from there. Deadlines are judged by it: never set in production.
+    pub clock_start: Option<String>,
+}
+
+/// An SMTP address, which may hold a password: it never prints.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct SmtpUrl(pub String);
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact(&self.0))
+    }
 }
 
 impl Default for Config {
@@ -60,6 +87,11 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             annex: Default::default(),
             decision: Default::default(),
+            smtp_url: None,
+            mail_from: "Chỉ số CCHC <cchc@localhost>".into(),
+            public_url: None,
+            scheduler_seconds: 60,
+            clock_start: None,
         }
     }
 }
@@ -111,6 +143,26 @@ impl Config {
                     })
                 })
                 .collect::<anyhow::Result<_>>()?;
+        }
+        if let Some(v) = env_var("PARINDEX_SMTP_URL") {
+            config.smtp_url = Some(SmtpUrl(v));
+        }
+        if let Some(v) = env_var("PARINDEX_MAIL_FROM") {
+            config.mail_from = v;
+        }
+        if let Some(v) = env_var("PARINDEX_PUBLIC_URL") {
+            config.public_url = Some(v);
+        }
+        if let Some(v) = env_var("PARINDEX_SCHEDULER_SECONDS") {
+            config.scheduler_seconds = v.trim().parse().with_context(|| {
+                format!("PARINDEX_SCHEDULER_SECONDS phải là một số giây, không phải «{v}»")
+            })?;
+        }
+        if let Some(v) = env_var("PARINDEX_CLOCK_START") {
+            config.clock_start = Some(v);
+        }
+        if config.scheduler_seconds == 0 {
+            anyhow::bail!("scheduler_seconds phải lớn hơn 0");
         }
         if let Some(bucket) = env_var("PARINDEX_S3_BUCKET") {
             let mut s3 = config.s3.take().unwrap_or_default();
@@ -193,6 +245,15 @@ mod tests {
         );
         assert!(!format!("{config:?}").contains("bi-mat"));
         assert!(crate::files::FileStore::s3(s3).is_ok());
+    }
+
+    #[test]
+    fn the_smtp_password_never_prints() {
+        let config: super::Config =
+            toml::from_str("smtp_url = \"smtp://cchc:mat-khau@mail.example:587?tls=required\"\n")
+                .expect("config");
+        let printed = format!("{config:?}");
+        assert!(printed.contains("mail.example") && !printed.contains("mat-khau"), "{printed}");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! - [`excel`]: workbooks written (ranking, details, score sheets) and read (imports);
 //! - [`service`]: the use cases and every rule about who may do what, when;
 //! - [`http`]: the JSON API and the pages, thin handlers over the services;
-//!   [`startup`]: the server.
+//!   [`mail`]: e-mails of notices, sent beside the requests; [`startup`]: the server.
 //!
 //! Around them: [`config`], [`cli`] (the `parindex` command), [`demo`] (Cần Thơ sample
 //! data), [`bench`] (the export benchmark).
@@ -23,6 +23,7 @@ pub mod domain;
 pub mod excel;
 pub mod files;
 pub mod http;
+pub mod mail;
 pub mod report;
 pub mod service;
 pub mod startup;

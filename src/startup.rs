@@ -13,6 +13,10 @@ use crate::store::Store;
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    /// How often the notice scheduler runs; none: not in this instance.
+    scheduler: Option<std::time::Duration>,
+    /// The e-mail sender and how often it looks for what is due besides its bell.
+    mailer: Option<(crate::mail::Mailer, std::time::Duration)>,
 }
 
 impl Application {
@@ -35,6 +39,8 @@ impl Application {
                 decision: Arc::new(Default::default()),
                 public: Arc::default(),
             },
+            scheduler: None,
+            mailer: None,
         })
     }
 
@@ -71,6 +77,24 @@ impl Application {
         self
     }
 
+    /// Runs the notice scheduler (a round opened, deadlines near, explanations asked)
+    /// every `every` while serving. Every instance may run it: each notice is written once.
+    pub fn with_scheduler(mut self, every: std::time::Duration) -> Application {
+        self.scheduler = Some(every);
+        self
+    }
+
+    /// Sends notices by e-mail through `mailer` while serving, looking for what is due
+    /// at least every `every` (at once when a notice to send is written here).
+    pub fn with_mailer(mut self, mailer: crate::mail::Mailer, every: std::time::Duration) -> Application {
+        self.state.ctx.outbox = Arc::new(crate::service::notices::Outbox {
+            mail: true,
+            wake: Default::default(),
+        });
+        self.mailer = Some((mailer, every));
+        self
+    }
+
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }
@@ -90,13 +114,23 @@ impl Application {
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        // Beside the requests, never in them; stopped with the server.
+        let mut beside = tokio::task::JoinSet::new();
+        if let Some(every) = self.scheduler {
+            beside.spawn(crate::service::notices::schedule(self.state.ctx.clone(), every));
+        }
+        if let Some((mailer, every)) = self.mailer {
+            beside.spawn(crate::mail::send_loop(self.state.ctx.clone(), mailer, every));
+        }
         let app = router(self.state);
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(stop)
-        .await
+        .await;
+        beside.shutdown().await;
+        served
     }
 }
 

@@ -24,6 +24,8 @@ pub mod limit {
     pub const TEXT: u64 = 8_000;
     /// A password (hashing a longer one is work for nothing).
     pub const PASSWORD: u64 = 256;
+    /// An e-mail address (RFC 5321's longest path).
+    pub const EMAIL: u64 = 254;
     /// Leaves one evidence file or citation may support.
     pub const LEAVES: u64 = 200;
 }

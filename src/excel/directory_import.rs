@@ -29,6 +29,8 @@ const USERNAME: &str = "Tên đăng nhập";
 const FULL_NAME: &str = "Họ và tên";
 const ROLE: &str = "Vai trò";
 const VALID_UNTIL: &str = "Hiệu lực đến";
+/// Optional: where the account's notices are e-mailed.
+const EMAIL: &str = "Thư điện tử";
 
 /// A unit as the file describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +55,9 @@ pub struct UserRow {
     pub unit_code: Option<String>,
     /// The last day the account may be used (Vietnam time).
     pub valid_until: Option<NaiveDate>,
+    /// Where notices are e-mailed, where the file says; `None` where it has no such
+    /// column or leaves the cell empty (what is recorded stays).
+    pub email: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -392,6 +397,25 @@ fn read_users(
                 .map_err(|e| errors.push(e))
                 .unwrap_or(None)
         };
+        let email = match cols.get(EMAIL) {
+            None => None,
+            Some(&c) => {
+                let before = errors.len();
+                let text = sheet.text(r, c, errors);
+                let text = text.trim();
+                if errors.len() > before || text.is_empty() {
+                    None
+                } else if text.len() as u64 > limit::EMAIL || text.parse::<lettre::Address>().is_err() {
+                    errors.push(format!(
+                        "{}: «{text}» không phải là địa chỉ thư điện tử (ví dụ: nguyenvana@cantho.gov.vn).",
+                        sheet.place(r, c)
+                    ));
+                    None
+                } else {
+                    Some(text.to_string())
+                }
+            }
+        };
         let at = |c: &str| sheet.place(r, cols[c]);
         let Some(typed) = typed else { continue };
         let username = typed.to_lowercase();
@@ -462,6 +486,7 @@ fn read_users(
             // As stored, whatever case the file used.
             unit_code: stored_unit.flatten().and_then(Clone::clone).or(unit_code),
             valid_until,
+            email,
         });
     }
     out
@@ -474,6 +499,7 @@ pub struct TemplateUser {
     pub role: Role,
     pub unit_code: Option<String>,
     pub valid_until: Option<NaiveDate>,
+    pub email: Option<String>,
 }
 
 /// The template: the current units and users, with lists to pick tiers and roles from and
@@ -534,7 +560,7 @@ pub fn template(
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(USERS)?;
-    for (c, h) in [USERNAME, FULL_NAME, ROLE, UNIT_CODE, VALID_UNTIL]
+    for (c, h) in [USERNAME, FULL_NAME, ROLE, UNIT_CODE, VALID_UNTIL, EMAIL]
         .iter()
         .enumerate()
     {
@@ -551,11 +577,15 @@ pub fn template(
         if let Some(d) = u.valid_until {
             sheet.write_date_with_format(r, 4, d, &date)?;
         }
+        if let Some(email) = &u.email {
+            sheet.write_text(r, 5, email, &text)?;
+        }
     }
     sheet.set_column_format(0, &text)?;
     sheet.set_column_format(3, &text)?;
     sheet.set_column_format(4, &date)?;
-    for (c, w) in [(0, 22), (1, 32), (2, 24), (3, 14), (4, 14)] {
+    sheet.set_column_format(5, &text)?;
+    for (c, w) in [(0, 22), (1, 32), (2, 24), (3, 14), (4, 14), (5, 32)] {
         sheet.set_column_width(c, w)?;
     }
     let labels: Vec<&str> = Role::ALL.iter().map(|r| r.label()).collect();

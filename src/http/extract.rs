@@ -30,6 +30,8 @@ pub struct SignedIn {
     pub csrf_token: String,
     /// The password was set by an administrator and must be changed before anything else.
     pub must_change_password: bool,
+    /// Unread notices, counted with the session (the header's «Thông báo (3)»).
+    pub unread_notices: i64,
     pub(super) token: String,
 }
 
@@ -80,6 +82,7 @@ impl SignedIn {
             actor: r.actor,
             csrf_token: r.csrf_token,
             must_change_password: r.must_change_password,
+            unread_notices: r.unread_notices,
             token,
         }))
     }

@@ -118,6 +118,9 @@ pub struct NewUser {
     /// The first password; absent: one is made and returned once.
     #[validate(length(max = limit::PASSWORD), custom(function = one_line))]
     pub password: Option<String>,
+    /// Where notices are e-mailed; absent or empty: in the app only.
+    #[validate(length(max = limit::EMAIL), custom(function = one_line))]
+    pub email: Option<String>,
 }
 
 /// An account created: its id, and the first password when the server made it (shown
@@ -126,6 +129,21 @@ pub struct NewUser {
 pub struct CreatedUser {
     pub id: i64,
     pub first_password: Option<String>,
+}
+
+/// An e-mail address as typed: none when empty, refused (beside the `email` field) when it
+/// is not one a message can be sent to.
+pub(crate) fn email_of(text: Option<&str>) -> Result<Option<String>> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    match text.parse::<lettre::Address>() {
+        Ok(_) => Ok(Some(text.to_string())),
+        Err(_) => Err(ServiceError::invalid_field(
+            "email",
+            format!("«{text}» không phải là địa chỉ thư điện tử (ví dụ: nguyenvana@cantho.gov.vn)."),
+        )),
+    }
 }
 
 fn parse_role(text: &str) -> Result<Role> {
@@ -180,6 +198,7 @@ pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<Creat
         None => Role::Viewer,
     };
     let unit_id = unit_for(ctx, role, new.unit_code.as_deref()).await?;
+    let email = email_of(new.email.as_deref())?;
     let given = new.password.as_deref().filter(|p| !p.is_empty());
     let first_password = match given {
         Some(_) => None,
@@ -191,6 +210,9 @@ pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<Creat
         .create_user(&username, &display_name, role.as_str(), unit_id, who.now)
         .await?;
     store.set_password_hash(id, &hash, true).await?;
+    if email.is_some() {
+        store.set_user_email(id, email.as_deref()).await?;
+    }
     audit(
         ctx,
         who,
@@ -217,6 +239,9 @@ pub struct UserEdit {
     pub valid_until: Option<String>,
     /// Whether the account may sign in; a disabled account's sessions end.
     pub active: bool,
+    /// Where notices are e-mailed; absent: left as it is; empty: none (in the app only).
+    #[validate(length(max = limit::EMAIL), custom(function = one_line))]
+    pub email: Option<String>,
 }
 
 /// Changes an account. Administrators cannot disable themselves or take away their own
@@ -272,23 +297,30 @@ async fn checked_edit(
     };
     let old_role = Role::parse(&old.role).map_or(old.role.clone(), |r| r.label().to_string());
     let state = |active: bool| if active { "đang dùng" } else { "đã khóa" };
+    let email = match edit.email.as_deref() {
+        None => old.email.clone(),
+        Some(text) => email_of(Some(text))?,
+    };
+    let mail = |e: &Option<String>| e.clone().unwrap_or_else(|| "không có thư điện tử".into());
     let entry = crate::store::NewAudit {
         action: "user.update".into(),
         old_value: Some(format!(
-            "{}: {}, {}, hiệu lực đến {}, {}",
+            "{}: {}, {}, hiệu lực đến {}, {}, {}",
             old.username,
             old.display_name,
             old_role,
             until(old.expires_at),
-            state(old.active != 0)
+            state(old.active != 0),
+            mail(&old.email)
         )),
         new_value: Some(format!(
-            "{}: {}, {}, hiệu lực đến {}, {}",
+            "{}: {}, {}, hiệu lực đến {}, {}, {}",
             old.username,
             display_name,
             role.label(),
             until(expires_at),
-            state(edit.active)
+            state(edit.active),
+            mail(&email)
         )),
         ..who.audit()
     };
@@ -298,6 +330,7 @@ async fn checked_edit(
         unit_id,
         expires_at,
         active: edit.active,
+        email,
     };
     Ok((update, entry))
 }

@@ -86,7 +86,7 @@ pub async fn save_explanation(
             "Nội dung giải trình không được để trống.".into(),
         ));
     }
-    Ok(store
+    store
         .save_explanation(
             &Guard::in_phase(round_id, unit_id, Phase::Explanation),
             leaf_code,
@@ -94,7 +94,9 @@ pub async fn save_explanation(
             who.audit(),
             now,
         )
-        .await?)
+        .await?;
+    super::notices::explanation_answered(ctx, round_id, unit_id, leaf_code, now).await;
+    Ok(())
 }
 
 /// One leaf the unit was asked about, with the appraiser's note and the unit's answer.

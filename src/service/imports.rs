@@ -407,6 +407,7 @@ pub async fn directory_template(ctx: &Context, who: &Who) -> Result<DirectoryTem
                 role: crate::domain::access::Role::parse(&u.role)?,
                 unit_code: u.unit_id.and_then(|id| code_of.get(&id).cloned()),
                 valid_until: u.expires_at.map(crate::domain::deadline::vn_date),
+                email: u.email,
                 username: u.username,
                 display_name: u.display_name,
             })
@@ -682,6 +683,13 @@ pub async fn import_directory(
             old.map(|u| date_text(stored_date(u.expires_at))),
             date_text(row.valid_until),
         );
+        if let Some(email) = &row.email {
+            field(
+                "Thư điện tử",
+                old.map(|u| u.email.clone().unwrap_or_default()),
+                email.clone(),
+            );
+        }
         if fields.is_empty() {
             unchanged += 1;
             continue;
@@ -777,6 +785,7 @@ pub async fn import_directory(
                 display_name: row.display_name.clone(),
                 role: row.role.as_str().into(),
                 unit_code: row.unit_code.clone(),
+                email: row.email.clone(),
                 expires_at,
                 password_hash,
                 summary,

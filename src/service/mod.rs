@@ -13,6 +13,7 @@ pub mod explanations;
 pub mod exports;
 pub mod imports;
 pub mod members;
+pub mod notices;
 pub mod public;
 pub mod queue;
 pub mod results;
@@ -40,6 +41,8 @@ pub struct Context {
     pub clock: Arc<dyn Clock>,
     pub files: FileStore,
     pub shown: Arc<public::Shown>,
+    /// Whether this instance e-mails notices, and the bell of its sender.
+    pub outbox: Arc<notices::Outbox>,
 }
 
 impl Context {
@@ -49,6 +52,7 @@ impl Context {
             clock,
             files,
             shown: Arc::default(),
+            outbox: notices::no_mail(),
         }
     }
 

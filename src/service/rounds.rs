@@ -432,6 +432,7 @@ pub async fn publish(
             .await?;
     }
     ctx.shown.forget();
+    super::notices::results_published(ctx, round_id, who.now).await;
     Ok(())
 }
 
@@ -483,10 +484,11 @@ pub async fn grant_override(
         )));
     }
     let grant = NewOverride { reason, ..grant };
-    Ok(ctx
-        .store
+    ctx.store
         .grant_override(round_id, unit_id, &grant, who.audit(), who.now)
-        .await?)
+        .await?;
+    super::notices::override_granted(ctx, round_id, unit_id, &grant, who.now).await;
+    Ok(())
 }
 
 /// Every round (id, year, title), newest first: all of them for administrators, those

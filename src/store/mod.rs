@@ -16,6 +16,7 @@ mod extras;
 mod guard;
 mod held;
 mod members;
+mod notices;
 mod rounds;
 mod sessions;
 mod units;
@@ -34,6 +35,7 @@ pub use evidence::{EvidenceCitation, EvidenceFile, EvidenceList, NewEvidenceFile
 pub use exemptions::{Exemption, ExemptionChange, covering, covers};
 pub use guard::{Guard, Refusal};
 pub use members::{MemberChange, UnitRound};
+pub use notices::{NewNotice, Notice, OutgoingMail, Recipient};
 pub use rounds::{NewOverride, NewRound, Round, RoundTier};
 pub use sessions::SessionRecord;
 pub use units::{ScopeRow, Tier, Unit, UnitWrite, User, UserUpdate, UserWrite};

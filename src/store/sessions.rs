@@ -15,6 +15,8 @@ pub struct SessionRecord {
     pub expires_at: DateTime<Utc>,
     /// The password was set by someone else: it must be changed before anything else.
     pub must_change_password: bool,
+    /// How many of the user's notices are unread (the count in every page's header).
+    pub unread_notices: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -40,6 +42,7 @@ struct SessionRow {
     csrf_token: String,
     expires_at: i64,
     must_change_password: i64,
+    unread_notices: i64,
 }
 
 impl Store {
@@ -266,7 +269,9 @@ impl Store {
     ) -> Result<Option<SessionRecord>> {
         let row: Option<SessionRow> = sqlx::query_as(
             r"select u.id, u.username, u.display_name, u.role, u.unit_id, s.csrf_token, s.expires_at,
-                     u.must_change_password
+                     u.must_change_password,
+                     (select count(*) from notices n
+                      where n.user_id = u.id and n.read_at is null) as unread_notices
               from sessions s join users u on u.id = s.user_id
               where s.token_hash = $1 and s.expires_at > $2 and u.active = 1
                 and (u.expires_at is null or u.expires_at >= $2)",
@@ -282,6 +287,7 @@ impl Store {
                 csrf_token: row.csrf_token,
                 expires_at: super::from_ts(row.expires_at),
                 must_change_password: row.must_change_password != 0,
+                unread_notices: row.unread_notices,
             })),
         }
     }

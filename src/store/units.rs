@@ -37,6 +37,8 @@ pub struct User {
     pub active: i64,
     /// 1 when its password was set by someone else and must be changed at sign-in.
     pub must_change_password: i64,
+    /// Where notices are e-mailed; none: in the app only.
+    pub email: Option<String>,
 }
 
 /// An account's attributes as an administrator edits them.
@@ -47,6 +49,7 @@ pub struct UserUpdate {
     pub unit_id: Option<i64>,
     pub expires_at: Option<i64>,
     pub active: bool,
+    pub email: Option<String>,
 }
 
 /// One row of an appraiser's scope, with the names of what it names.
@@ -202,7 +205,8 @@ impl Store {
 
     pub async fn users(&self) -> Result<Vec<User>> {
         Ok(sqlx::query_as(
-            r"select id, username, display_name, role, unit_id, expires_at, active, must_change_password
+            r"select id, username, display_name, role, unit_id, expires_at, active, must_change_password,
+                     email
               from users order by id",
         )
         .fetch_all(&self.pool)
@@ -211,7 +215,8 @@ impl Store {
 
     pub async fn user(&self, id: i64) -> Result<User> {
         sqlx::query_as(
-            r"select id, username, display_name, role, unit_id, expires_at, active, must_change_password
+            r"select id, username, display_name, role, unit_id, expires_at, active, must_change_password,
+                     email
               from users where id = $1",
         )
         .bind(id)
@@ -231,7 +236,8 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(
-            r"update users set display_name = $2, role = $3, unit_id = $4, expires_at = $5, active = $6
+            r"update users set display_name = $2, role = $3, unit_id = $4, expires_at = $5, active = $6,
+                             email = $7
               where id = $1",
         )
         .bind(id)
@@ -240,6 +246,7 @@ impl Store {
         .bind(update.unit_id)
         .bind(update.expires_at)
         .bind(i64::from(update.active))
+        .bind(update.email.as_deref())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -254,6 +261,16 @@ impl Store {
         }
         super::audit::append(&mut tx, &audit, now).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets an account's e-mail address (none: in the app only).
+    pub async fn set_user_email(&self, id: i64, email: Option<&str>) -> Result<()> {
+        sqlx::query("update users set email = $2 where id = $1")
+            .bind(id)
+            .bind(email)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -386,8 +403,8 @@ impl Store {
                 Some(hash) => sqlx::query(
                     // A first password made by the import: to be changed at the first sign-in.
                     r"insert into users (username, display_name, role, unit_id, expires_at, password_hash, created_at,
-                          must_change_password)
-                      values ($1, $2, $3, $4, $5, $6, $7, 1) on conflict (username) do nothing",
+                          must_change_password, email)
+                      values ($1, $2, $3, $4, $5, $6, $7, 1, $8) on conflict (username) do nothing",
                 )
                 .bind(&u.username)
                 .bind(&u.display_name)
@@ -396,11 +413,13 @@ impl Store {
                 .bind(u.expires_at)
                 .bind(hash)
                 .bind(super::to_ts(now))
+                .bind(u.email.as_deref())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected(),
                 None => sqlx::query(
-                    r"update users set display_name = $2, role = $3, unit_id = $4, expires_at = $5
+                    r"update users set display_name = $2, role = $3, unit_id = $4, expires_at = $5,
+                                     email = coalesce($6, email)
                       where username = $1",
                 )
                 .bind(&u.username)
@@ -408,6 +427,7 @@ impl Store {
                 .bind(&u.role)
                 .bind(unit_id)
                 .bind(u.expires_at)
+                .bind(u.email.as_deref())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected(),
@@ -458,6 +478,8 @@ pub struct UserWrite {
     pub role: String,
     pub unit_code: Option<String>,
     pub expires_at: Option<i64>,
+    /// A new e-mail address; `None` leaves the stored one.
+    pub email: Option<String>,
     pub password_hash: Option<String>,
     /// What the audit log says of the change.
     pub summary: String,

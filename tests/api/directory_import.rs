@@ -716,6 +716,7 @@ async fn a_directory_write_that_fails_half_way_leaves_nothing_behind() {
                 unit_code: None,
                 expires_at: None,
                 password_hash: None,
+                email: None,
                 summary: "khong.ton.tai".into(),
                 previous: None,
             }],

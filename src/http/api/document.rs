@@ -13,10 +13,14 @@ percentages are decimal strings with at most two decimals (\"14.5\"). Every refu
 500 (`internal`) with the same body.";
 
 /// One tag per module, in the order the API reads.
-pub(super) const TAGS: [(&str, &str); 11] = [
+pub(super) const TAGS: [(&str, &str); 12] = [
     (
         "session",
         "Đăng nhập, đăng xuất, người dùng hiện tại, mật khẩu",
+    ),
+    (
+        "notices",
+        "Thông báo của người dùng: danh sách, đánh dấu đã đọc, nhận qua thư điện tử",
     ),
     (
         "rounds",

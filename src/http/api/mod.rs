@@ -21,6 +21,7 @@ mod exemptions;
 mod explanations;
 mod exports;
 mod members;
+mod notices;
 mod rounds;
 mod self_assessment;
 mod session;
@@ -62,6 +63,7 @@ fn build() -> (Router<AppState>, OpenApi) {
         document::document(),
         [
             session::router(),
+            notices::router(),
             analysis::router(),
             rounds::router(),
             members::router(),

@@ -294,6 +294,7 @@ struct UserForm {
     role: String,
     unit_code: String,
     password: String,
+    email: String,
 }
 
 #[derive(Serialize)]
@@ -302,6 +303,7 @@ struct UserTyped<'a> {
     display_name: &'a str,
     role: &'a str,
     unit_code: &'a str,
+    email: &'a str,
 }
 
 async fn add_user(
@@ -314,6 +316,7 @@ async fn add_user(
         role: Some(form.role.clone()),
         unit_code: Some(form.unit_code.clone()),
         password: Some(form.password.clone()),
+        email: Some(form.email.clone()),
     };
     // Created: the account's page, with the first password made here (post, redirect, get).
     let outcome: Result<(), ServiceError> = match admin::create_user(&state.ctx, &who, new).await {
@@ -325,6 +328,7 @@ async fn add_user(
         display_name: &form.display_name,
         role: &form.role,
         unit_code: &form.unit_code,
+        email: &form.email,
     };
     after(&state, (&user, &who), (Form::User, &typed), outcome).await
 }

@@ -17,6 +17,7 @@ mod history;
 mod home;
 mod import_form;
 mod leaf_form;
+mod notices;
 mod password;
 mod public;
 mod publication;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(sign_in::router())
         .merge(password::router())
+        .merge(notices::router())
         .merge(home::router())
         .merge(self_assessment::router())
         .merge(review::router())
@@ -325,6 +327,7 @@ pub(crate) fn user_ctx(user: &SignedIn) -> Value {
         role_label => user.actor.role.label(),
         unit_id => user.actor.unit_id,
         csrf => user.csrf_token.clone(),
+        unread => user.unread_notices,
     }
 }
 

@@ -45,6 +45,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
     let mut errors = Vec::new();
     let sources = templates!(
         "base.html",
+        "notices.html",
         "sign_in.html",
         "home.html",
         "self_assessment.html",

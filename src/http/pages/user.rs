@@ -109,6 +109,7 @@ async fn show(state: &AppState, (user, who): (&SignedIn, &Who), id: i64, o: Outc
         role => &p.user.role,
         unit_code => unit_code.unwrap_or_default(),
         valid_until => p.user.expires_at.map(|t| vn_date(t).format("%d/%m/%Y").to_string()).unwrap_or_default(),
+        email => p.user.email.clone().unwrap_or_default(),
         active => p.user.active != 0,
     };
     let scopes: Vec<Value> = p
@@ -232,6 +233,7 @@ struct EditForm {
     role: String,
     unit_code: String,
     valid_until: String,
+    email: String,
     active: Option<String>,
     /// Ticked to confirm disabling an account that may sign in now.
     confirm_disable: Option<String>,
@@ -250,6 +252,7 @@ async fn save(
         role => &form.role,
         unit_code => &form.unit_code,
         valid_until => &form.valid_until,
+        email => &form.email,
         active => form.active.is_some(),
     };
     // Disabling an account that may sign in asks first (the form's own confirmation box,
@@ -260,6 +263,7 @@ async fn save(
         unit_code: Some(form.unit_code.clone()),
         valid_until: Some(form.valid_until.clone()),
         active: form.active.is_some(),
+        email: Some(form.email.clone()),
     };
     let mut disabling = false;
     let outcome = if form.active.is_none()
