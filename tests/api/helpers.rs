@@ -339,6 +339,44 @@ async fn spawn_app_with(
     spawn_app_served(now, files, move |app| app.with_trusted_proxies(proxies)).await
 }
 
+/// The app with its notice scheduler looking every 50 ms, and e-mailing notices through
+/// `mailer` when one is given.
+pub async fn spawn_app_with_notices(
+    now: DateTime<Utc>,
+    mailer: Option<parindex::mail::Mailer>,
+) -> TestApp {
+    spawn_app_served(now, None, move |app| with_notices(app, mailer)).await
+}
+
+fn with_notices(app: Application, mailer: Option<parindex::mail::Mailer>) -> Application {
+    let app = app.with_scheduler(std::time::Duration::from_millis(50));
+    match mailer {
+        Some(m) => app.with_mailer(m, std::time::Duration::from_millis(100)),
+        None => app,
+    }
+}
+
+impl TestApp {
+    /// Another instance of the server on the same database, files and clock (as a second
+    /// machine behind a proxy), with its own scheduler and sender; returns its address.
+    pub async fn another_instance(&self, mailer: Option<parindex::mail::Mailer>) -> String {
+        let files =
+            parindex::files::FileStore::local(self.files_dir.path()).expect("file store");
+        let app = Application::build(
+            "127.0.0.1:0",
+            self.db.store.clone(),
+            Arc::new(self.clock.clone()),
+            files,
+        )
+        .await
+        .expect("bind");
+        let app = with_notices(app, mailer);
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+}
+
 /// The app, set up by `configure` before it serves.
 async fn spawn_app_served(
     now: DateTime<Utc>,

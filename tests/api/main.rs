@@ -34,6 +34,7 @@ mod helpers;
 mod import_apply;
 mod limits;
 mod membership;
+mod notices;
 mod people;
 mod phases;
 mod predecessors;
