@@ -340,7 +340,10 @@ async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<Exit
             .clone()
             .unwrap_or_else(|| format!("http://{bind}"));
         let mailer = crate::mail::Mailer::new(&url.0, &config.mail_from, &public_url)?;
-        app = app.with_mailer(mailer, std::time::Duration::from_secs(config.scheduler_seconds));
+        app = app.with_mailer(
+            mailer,
+            std::time::Duration::from_secs(config.scheduler_seconds),
+        );
     }
     let stop = crate::startup::stop_requested();
     println!(

@@ -253,7 +253,10 @@ mod tests {
             toml::from_str("smtp_url = \"smtp://cchc:mat-khau@mail.example:587?tls=required\"\n")
                 .expect("config");
         let printed = format!("{config:?}");
-        assert!(printed.contains("mail.example") && !printed.contains("mat-khau"), "{printed}");
+        assert!(
+            printed.contains("mail.example") && !printed.contains("mat-khau"),
+            "{printed}"
+        );
     }
 
     #[test]

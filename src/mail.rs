@@ -36,9 +36,9 @@ impl Mailer {
             .map_err(|e| anyhow::anyhow!("địa chỉ máy chủ thư (smtp_url) không hợp lệ: {e}"))?
             .timeout(Some(Duration::from_secs(20)))
             .build();
-        let from = from
-            .parse()
-            .map_err(|e| anyhow::anyhow!("địa chỉ gửi thư (mail_from) «{from}» không hợp lệ: {e}"))?;
+        let from = from.parse().map_err(|e| {
+            anyhow::anyhow!("địa chỉ gửi thư (mail_from) «{from}» không hợp lệ: {e}")
+        })?;
         Ok(Mailer {
             transport,
             from,

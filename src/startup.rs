@@ -86,7 +86,11 @@ impl Application {
 
     /// Sends notices by e-mail through `mailer` while serving, looking for what is due
     /// at least every `every` (at once when a notice to send is written here).
-    pub fn with_mailer(mut self, mailer: crate::mail::Mailer, every: std::time::Duration) -> Application {
+    pub fn with_mailer(
+        mut self,
+        mailer: crate::mail::Mailer,
+        every: std::time::Duration,
+    ) -> Application {
         self.state.ctx.outbox = Arc::new(crate::service::notices::Outbox {
             mail: true,
             wake: Default::default(),
@@ -117,10 +121,17 @@ impl Application {
         // Beside the requests, never in them; stopped with the server.
         let mut beside = tokio::task::JoinSet::new();
         if let Some(every) = self.scheduler {
-            beside.spawn(crate::service::notices::schedule(self.state.ctx.clone(), every));
+            beside.spawn(crate::service::notices::schedule(
+                self.state.ctx.clone(),
+                every,
+            ));
         }
         if let Some((mailer, every)) = self.mailer {
-            beside.spawn(crate::mail::send_loop(self.state.ctx.clone(), mailer, every));
+            beside.spawn(crate::mail::send_loop(
+                self.state.ctx.clone(),
+                mailer,
+                every,
+            ));
         }
         let app = router(self.state);
         let served = axum::serve(

@@ -298,6 +298,13 @@ fn read_units(
     out
 }
 
+/// The column of an optional heading, whatever the case of its letters.
+fn optional_column(sheet: &SheetReader, heading: &str) -> Option<usize> {
+    let mut ignored = Vec::new();
+    (0..sheet.width())
+        .find(|c| sheet.text(0, *c, &mut ignored).to_lowercase() == heading.to_lowercase())
+}
+
 /// The optional column «Đơn vị tiền thân»: each unit's predecessors, by code, each a unit
 /// of the directory (retired ones too: merged units are) or of the file, never the unit
 /// itself.
@@ -308,10 +315,7 @@ fn read_predecessors(
     units: &mut [UnitRow],
     errors: &mut Vec<String>,
 ) {
-    let mut ignored = Vec::new();
-    let Some(col) = (0..sheet.width())
-        .find(|c| sheet.text(0, *c, &mut ignored).to_lowercase() == PREDECESSORS.to_lowercase())
-    else {
+    let Some(col) = optional_column(sheet, PREDECESSORS) else {
         return;
     };
     let in_file: HashMap<String, String> = units
@@ -371,6 +375,7 @@ fn read_users(
         .map(|r| r.label())
         .collect::<Vec<_>>()
         .join(", ");
+    let email_column = optional_column(sheet, EMAIL);
     for r in 1..sheet.height() {
         if sheet.blank_row(r) {
             continue;
@@ -397,15 +402,17 @@ fn read_users(
                 .map_err(|e| errors.push(e))
                 .unwrap_or(None)
         };
-        let email = match cols.get(EMAIL) {
+        let email = match email_column {
             None => None,
-            Some(&c) => {
+            Some(c) => {
                 let before = errors.len();
                 let text = sheet.text(r, c, errors);
                 let text = text.trim();
                 if errors.len() > before || text.is_empty() {
                     None
-                } else if text.len() as u64 > limit::EMAIL || text.parse::<lettre::Address>().is_err() {
+                } else if text.len() as u64 > limit::EMAIL
+                    || text.parse::<lettre::Address>().is_err()
+                {
                     errors.push(format!(
                         "{}: «{text}» không phải là địa chỉ thư điện tử (ví dụ: nguyenvana@cantho.gov.vn).",
                         sheet.place(r, c)

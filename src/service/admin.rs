@@ -141,7 +141,9 @@ pub(crate) fn email_of(text: Option<&str>) -> Result<Option<String>> {
         Ok(_) => Ok(Some(text.to_string())),
         Err(_) => Err(ServiceError::invalid_field(
             "email",
-            format!("«{text}» không phải là địa chỉ thư điện tử (ví dụ: nguyenvana@cantho.gov.vn)."),
+            format!(
+                "«{text}» không phải là địa chỉ thư điện tử (ví dụ: nguyenvana@cantho.gov.vn)."
+            ),
         )),
     }
 }

@@ -33,7 +33,12 @@ pub struct Outbox {
 pub const REMINDER_DAYS: [i64; 3] = [7, 3, 1];
 
 /// Writes `notice` for `recipients`, and wakes the sender when some go out by e-mail.
-async fn deliver(ctx: &Context, notice: NewNotice, recipients: &[Recipient], now: DateTime<Utc>) -> Result<u64> {
+async fn deliver(
+    ctx: &Context,
+    notice: NewNotice,
+    recipients: &[Recipient],
+    now: DateTime<Utc>,
+) -> Result<u64> {
     let written = ctx
         .store
         .add_notices(&notice, recipients, ctx.outbox.mail, now)
@@ -110,7 +115,12 @@ pub async fn explanation_answered(
         let area = crate::domain::criteria::area_of(leaf_code);
         let mut recipients = Vec::new();
         for (_, r) in ctx.store.role_recipients(&["appraiser"], now).await? {
-            if ctx.store.actor(r.user_id).await?.may_appraise(unit_id, area) {
+            if ctx
+                .store
+                .actor(r.user_id)
+                .await?
+                .may_appraise(unit_id, area)
+            {
                 recipients.push(r);
             }
         }

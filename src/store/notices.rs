@@ -91,7 +91,8 @@ pub struct OutgoingMail {
 }
 
 /// Who receives e-mails: an address, unless the person turned them off.
-const MAIL_TO: &str = "case when u.email_notices = 1 and coalesce(u.email, '') <> '' then u.email end";
+const MAIL_TO: &str =
+    "case when u.email_notices = 1 and coalesce(u.email, '') <> '' then u.email end";
 
 impl Store {
     /// Writes `notice` for each recipient who has not had it yet; `mail` says whether
@@ -137,7 +138,11 @@ impl Store {
     }
 
     /// The active officers and heads of a unit whose accounts are valid now.
-    pub async fn unit_recipients(&self, unit_id: i64, now: DateTime<Utc>) -> Result<Vec<Recipient>> {
+    pub async fn unit_recipients(
+        &self,
+        unit_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Recipient>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             r"select u.id as user_id, {MAIL_TO} as mail_to from users u
               where u.unit_id = $1 and u.role in ('officer', 'head') and u.active = 1
@@ -193,15 +198,20 @@ impl Store {
     }
 
     /// Every active account of these roles valid now.
-    pub async fn role_recipients(&self, roles: &[&str], now: DateTime<Utc>) -> Result<Vec<(String, Recipient)>> {
-        let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            r"select u.id, u.role, {MAIL_TO} from users u
+    pub async fn role_recipients(
+        &self,
+        roles: &[&str],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, Recipient)>> {
+        let rows: Vec<(i64, String, Option<String>)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                r"select u.id, u.role, {MAIL_TO} from users u
               where u.active = 1 and (u.expires_at is null or u.expires_at >= $1)
               order by u.id"
-        )))
-        .bind(to_ts(now))
-        .fetch_all(&self.pool)
-        .await?;
+            )))
+            .bind(to_ts(now))
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .into_iter()
             .filter(|(_, role, _)| roles.contains(&role.as_str()))
@@ -368,7 +378,11 @@ impl Store {
               where id = $1",
         )
         .bind(id)
-        .bind(if retry_at.is_some() { "pending" } else { "failed" })
+        .bind(if retry_at.is_some() {
+            "pending"
+        } else {
+            "failed"
+        })
         .bind(retry_at.map(to_ts))
         .bind(error)
         .execute(&self.pool)

@@ -148,14 +148,14 @@ async fn units_and_users_import_all_or_nothing_with_a_dry_run() {
     let users = sheet_rows(&template, "Người dùng");
     assert_eq!(
         users[0],
-        "Tên đăng nhập | Họ và tên | Vai trò | Mã đơn vị | Hiệu lực đến"
+        "Tên đăng nhập | Họ và tên | Vai trò | Mã đơn vị | Hiệu lực đến | Thư điện tử"
     );
     assert!(
-        users.contains(&"a.canbo | a.canbo | Cán bộ đơn vị | A | ∅".to_string()),
+        users.contains(&"a.canbo | a.canbo | Cán bộ đơn vị | A | ∅ | ∅".to_string()),
         "{users:?}"
     );
     assert!(
-        users.contains(&"quantri | quantri | Quản trị | ∅ | ∅".to_string()),
+        users.contains(&"quantri | quantri | Quản trị | ∅ | ∅ | ∅".to_string()),
         "{users:?}"
     );
     let usernames: Vec<&str> = users[1..]
@@ -770,4 +770,121 @@ async fn the_import_pages_refuse_other_roles_and_forms_without_the_token() {
         );
     }
     assert_eq!(counts(&app).await, before);
+}
+
+/// A users sheet with the optional column «Thư điện tử» (after the others).
+fn users_with_email(rows: &[[&str; 5]]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Người dùng").expect("name");
+    let headings = [
+        "Tên đăng nhập",
+        "Họ và tên",
+        "Vai trò",
+        "Mã đơn vị",
+        "Hiệu lực đến",
+        "Thư điện tử",
+    ];
+    for (c, h) in headings.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("write");
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let c = if c == 4 { 5 } else { c };
+            if !cell.is_empty() {
+                sheet
+                    .write_string(1 + r as u32, c as u16, *cell)
+                    .expect("write");
+            }
+        }
+    }
+    workbook.save_to_buffer().expect("xlsx")
+}
+
+#[tokio::test]
+async fn the_users_sheet_may_give_email_addresses_checked_and_kept_where_left_empty() {
+    let app = spawn_app().await;
+    small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    app.clock.set(t("20/01/2024 09:00"));
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let emails = async || {
+        let (_, directory) = json_of(admin.send(admin.get(app.url("/api/directory"))).await).await;
+        directory["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .filter(|u| u["unit_id"].is_i64())
+            .map(|u| {
+                format!(
+                    "{} {}",
+                    u["username"].as_str().unwrap_or(""),
+                    u["email"].as_str().unwrap_or("—")
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+
+    // A wrong address: the file is refused, the cell named, nothing written.
+    let file = users_with_email(&[
+        [
+            "a.canbo",
+            "Trần Văn Bình",
+            "Cán bộ đơn vị",
+            "A",
+            "canbo.ankhanh@cantho.gov.vn",
+        ],
+        [
+            "a.thutruong",
+            "Lê Thị Cúc",
+            "Thủ trưởng đơn vị",
+            "A",
+            "ct.ankhanh@",
+        ],
+    ]);
+    let (status, body) = import(&app, &admin, &csrf, file, true).await;
+    assert_eq!(status, 422, "{body}");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("dòng 3, cột F")
+            && message.contains("«ct.ankhanh@» không phải là địa chỉ thư điện tử"),
+        "{message}"
+    );
+    assert_eq!(emails().await, ["a.canbo —", "a.thutruong —"]);
+
+    // Right: the dry run lists the change, the import applies it.
+    let file = users_with_email(&[
+        [
+            "a.canbo",
+            "Trần Văn Bình",
+            "Cán bộ đơn vị",
+            "A",
+            "canbo.ankhanh@cantho.gov.vn",
+        ],
+        [
+            "a.thutruong",
+            "Lê Thị Cúc",
+            "Thủ trưởng đơn vị",
+            "A",
+            "ct.ankhanh@cantho.gov.vn",
+        ],
+    ]);
+    let (status, body) = import(&app, &admin, &csrf, file.clone(), true).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.to_string().contains("Thư điện tử"), "{body}");
+    let (status, body) = import(&app, &admin, &csrf, file, false).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        emails().await,
+        [
+            "a.canbo canbo.ankhanh@cantho.gov.vn",
+            "a.thutruong ct.ankhanh@cantho.gov.vn"
+        ]
+    );
+
+    // An empty cell leaves the address as it is.
+    let file = users_with_email(&[["a.canbo", "Trần Văn Bình", "Cán bộ đơn vị", "A", ""]]);
+    let (status, body) = import(&app, &admin, &csrf, file, false).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(emails().await[0], "a.canbo canbo.ankhanh@cantho.gov.vn");
 }

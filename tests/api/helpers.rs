@@ -360,8 +360,7 @@ impl TestApp {
     /// Another instance of the server on the same database, files and clock (as a second
     /// machine behind a proxy), with its own scheduler and sender; returns its address.
     pub async fn another_instance(&self, mailer: Option<parindex::mail::Mailer>) -> String {
-        let files =
-            parindex::files::FileStore::local(self.files_dir.path()).expect("file store");
+        let files = parindex::files::FileStore::local(self.files_dir.path()).expect("file store");
         let app = Application::build(
             "127.0.0.1:0",
             self.db.store.clone(),

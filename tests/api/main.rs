@@ -15,6 +15,7 @@ mod browser_appraisal;
 mod browser_exemptions;
 mod browser_forms;
 mod browser_leaf;
+mod browser_notices;
 mod browser_public;
 mod cli;
 mod crash;

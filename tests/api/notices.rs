@@ -89,7 +89,10 @@ async fn the_scheduler_tells_each_person_once_of_the_opening_and_of_their_deadli
         &head,
         &csrf,
         "POST",
-        &format!("/api/rounds/{}/units/{}/submit?confirm_gaps=true", r.round, r.units[1]),
+        &format!(
+            "/api/rounds/{}/units/{}/submit?confirm_gaps=true",
+            r.round, r.units[1]
+        ),
         json!({}),
     )
     .await;
@@ -218,7 +221,10 @@ async fn explanations_asked_and_answered_and_a_publication_tell_whom_they_concer
     // The answer tells the appraiser, once however often it is edited.
     let officer = Browser::default();
     let csrf = app.sign_in_with(&officer, "a.canbo").await;
-    for text in ["Kế hoạch số 12/KH-UBND", "Kế hoạch số 12/KH-UBND, bản scan kèm theo"] {
+    for text in [
+        "Kế hoạch số 12/KH-UBND",
+        "Kế hoạch số 12/KH-UBND, bản scan kèm theo",
+    ] {
         let (status, body) = send_json(
             &app,
             &officer,
@@ -233,7 +239,10 @@ async fn explanations_asked_and_answered_and_a_publication_tell_whom_they_concer
     let list = notices_of(&app, "thamdinh").await;
     let answered = of_kind(&list, "explanation_answered");
     assert_eq!(answered.len(), 1, "{list}");
-    assert_eq!(answered[0]["title"], "UBND phường An Khánh đã giải trình tiêu chí 1.1");
+    assert_eq!(
+        answered[0]["title"],
+        "UBND phường An Khánh đã giải trình tiêu chí 1.1"
+    );
 
     // The publication tells everyone.
     app.clock.set(t("20/03/2024 08:00"));
@@ -244,7 +253,10 @@ async fn explanations_asked_and_answered_and_a_publication_tell_whom_they_concer
         &admin,
         &csrf,
         "POST",
-        &format!("/api/rounds/{}/publish?confirm=true&close_open_phases=true", r.round),
+        &format!(
+            "/api/rounds/{}/publish?confirm=true&close_open_phases=true",
+            r.round
+        ),
         json!({}),
     )
     .await;
@@ -296,7 +308,10 @@ impl SmtpSink {
         let dir = tempfile::tempdir().expect("temp dir");
         let out = dir.path().join("received.jsonl");
         let mut child = tokio::process::Command::new("python3")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py"))
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/support/smtp_sink.py"
+            ))
             .arg(port.to_string())
             .arg(&out)
             .arg(format!("--refuse={refuse}"))
@@ -357,7 +372,9 @@ async fn notices_go_out_by_email_once_retried_while_the_server_refuses_and_never
     // Addresses set by the administrator; a bad one is refused beside its field.
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;
-    let directory = json_of(admin.send(admin.get(app.url("/api/directory"))).await).await.1;
+    let directory = json_of(admin.send(admin.get(app.url("/api/directory"))).await)
+        .await
+        .1;
     let users = &directory["users"];
     let id_of = |name: &str| {
         users
@@ -373,7 +390,11 @@ async fn notices_go_out_by_email_once_retried_while_the_server_refuses_and_never
         ("a.thutruong", "A", "ct.ankhanh@cantho.gov.vn"),
         ("b.canbo", "B", "canbo.hungloi@cantho.gov.vn"),
     ] {
-        let role = if who.ends_with("canbo") { "officer" } else { "head" };
+        let role = if who.ends_with("canbo") {
+            "officer"
+        } else {
+            "head"
+        };
         let edit = json!({ "display_name": who, "role": role, "unit_code": unit,
             "active": true, "email": address });
         let (status, body) = send_json(
@@ -398,7 +419,11 @@ async fn notices_go_out_by_email_once_retried_while_the_server_refuses_and_never
         bad,
     )
     .await;
-    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("email")), "{body}");
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("email")),
+        "{body}"
+    );
 
     // The head of A turns e-mails off for themselves.
     let head = Browser::default();
@@ -456,7 +481,10 @@ async fn notices_go_out_by_email_once_retried_while_the_server_refuses_and_never
         )),
         "{body}"
     );
-    assert!(body.contains("Hạn chót của đơn vị: 23:59 ngày 07/01/2024"), "{body}");
+    assert!(
+        body.contains("Hạn chót của đơn vị: 23:59 ngày 07/01/2024"),
+        "{body}"
+    );
     let list = notices_of(&app, "a.canbo").await;
     assert_eq!(of_kind(&list, "round_opened")[0]["mail_state"], "sent");
     let list = notices_of(&app, "a.thutruong").await;

@@ -31,7 +31,10 @@ pub fn router() -> ApiRouter {
         (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
-async fn list_notices(State(state): State<AppState>, Reader(caller): Reader) -> Result<Json<NoticeList>> {
+async fn list_notices(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+) -> Result<Json<NoticeList>> {
     Ok(Json(service::list(&state.ctx, &caller.who()).await?))
 }
 
