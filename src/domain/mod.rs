@@ -2,6 +2,7 @@
 //! no HTTP, so every rule here is unit- and property-tested on its own.
 
 pub mod access;
+pub mod changes;
 pub mod collation;
 pub mod criteria;
 pub mod criteria_file;

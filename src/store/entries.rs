@@ -41,7 +41,7 @@ pub struct SelfEntry {
 }
 
 #[derive(FromRow)]
-struct SelfRow {
+pub(super) struct SelfRow {
     leaf_code: String,
     input_kind: Option<String>,
     met: Option<i64>,
@@ -353,6 +353,7 @@ impl Store {
         .bind(audit.actor_id)
         .execute(&mut *tx)
         .await?;
+        super::snapshots::write_snapshot(&mut tx, round_id, unit_id, audit.actor_id, now).await?;
         let audit = NewAudit {
             action: "self_assessment.submit".into(),
             round_id: Some(round_id),

@@ -19,6 +19,7 @@ mod members;
 mod notices;
 mod rounds;
 mod sessions;
+mod snapshots;
 mod units;
 
 use std::path::Path;
@@ -38,6 +39,7 @@ pub use members::{MemberChange, UnitRound};
 pub use notices::{NewNotice, Notice, OutgoingMail, Recipient};
 pub use rounds::{NewOverride, NewRound, Round, RoundTier};
 pub use sessions::SessionRecord;
+pub use snapshots::Snapshot;
 pub use units::{ScopeRow, Tier, Unit, UnitWrite, User, UserUpdate, UserWrite};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");

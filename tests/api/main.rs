@@ -16,6 +16,7 @@ mod browser_exemptions;
 mod browser_forms;
 mod browser_leaf;
 mod browser_notices;
+mod changes;
 mod browser_public;
 mod cli;
 mod crash;

@@ -24,6 +24,37 @@ pub fn router() -> ApiRouter {
         .routes(routes!(submit_self_assessment))
         .routes(routes!(withdraw_submission))
         .routes(routes!(leaf_history))
+        .routes(routes!(changes_since_submission))
+}
+
+/// What the unit changed since the submission before, per leaf
+///
+/// While the unit edits again after a withdrawal: since its last submission. Once it has
+/// submitted again: since the one before. With one submission: what it answered or added
+/// since (the explanation window). Figures, points, explanation, not applicable,
+/// evidence, and explanation answers, each before and now.
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/units/{unit}/changes",
+    tag = "self-assessment",
+    params(UnitPath),
+    responses(
+        (status = 200, description = "The changes (none where `since` is null)", body = crate::service::changes::ChangeView),
+        (status = 400, description = "Not a round or unit id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "May not read this unit's self-assessment (yet)", body = ErrorBody),
+        (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
+    )
+)]
+async fn changes_since_submission(
+    State(state): State<AppState>,
+    Reader(caller): Reader,
+    ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
+) -> Result<Json<crate::service::changes::ChangeView>> {
+    Ok(Json(
+        crate::service::changes::since_previous_submission(&state.ctx, &caller.who(), round, unit)
+            .await?,
+    ))
 }
 
 /// The unit's self-assessment: criteria tree, entries, deadline, progress

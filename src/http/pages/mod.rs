@@ -6,6 +6,7 @@
 mod admin_round;
 mod appraisal;
 mod audit;
+mod changes;
 mod charts;
 mod criteria_sets;
 mod directory;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(home::router())
         .merge(self_assessment::router())
         .merge(review::router())
+        .merge(changes::router())
         .merge(publication::router())
         .merge(public::router())
         .merge(history::router())

@@ -44,6 +44,8 @@ async fn render_page(
 ) -> PageResult<(StatusCode, axum::response::Html<String>)> {
     let view = service::view(&state.ctx, who, round, unit).await?;
     let review: Review = service::review(&state.ctx, who, round, unit).await?;
+    let changes =
+        crate::service::changes::since_previous_submission(&state.ctx, who, round, unit).await?;
     let may_submit = user.actor.may_submit(unit) && view.access.open && view.submitted_at.is_none();
     // The reason given for each leaf claimed not applicable, for the head to check.
     let na_reasons: std::collections::BTreeMap<String, String> = view
@@ -64,6 +66,7 @@ async fn render_page(
             summary => review.summary(),
             may_submit,
             na_reasons,
+            changes => Value::from_serialize(&changes),
             error => error.as_ref().map(|(_, m)| m.clone()),
         },
     )?;

@@ -50,6 +50,8 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "home.html",
         "self_assessment.html",
         "review.html",
+        "changes.html",
+        "_changes.html",
         "publication.html",
         "_leaf.html",
         "_summary.html",
