@@ -339,6 +339,15 @@ async fn serve(store: Store, config: &Config, bind: &str) -> anyhow::Result<Exit
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{bind}"));
+        if config.public_url.is_none()
+            || public_url.contains("127.0.0.1")
+            || public_url.contains("localhost")
+        {
+            tracing::warn!(
+                %public_url,
+                "e-mails link to an address users may not reach: set public_url (PARINDEX_PUBLIC_URL) to the address users open"
+            );
+        }
         let mailer = crate::mail::Mailer::new(&url.0, &config.mail_from, &public_url)?;
         app = app.with_mailer(
             mailer,

@@ -62,9 +62,9 @@ impl Mailer {
             .subject(&mail.title)
             .header(ContentType::TEXT_PLAIN)
             .body(format!(
-                "{}{link}\n\n—\nThư tự động của hệ thống Chỉ số cải cách hành chính. \
-                 Có thể tắt thư này ở trang Thông báo.",
-                mail.body
+                "{}{link}\n\n—\nThư tự động của hệ thống Chỉ số cải cách hành chính; giờ ghi \
+                 trong thư là giờ Việt Nam. Tắt thư này ở trang Thông báo: {}/thong-bao",
+                mail.body, self.base_url
             ))
             .map_err(|e| e.to_string())?;
         self.transport

@@ -109,7 +109,11 @@ pub fn compare(
         );
         let points = |p: Option<Points>| p.map(|p| p.to_vn()).unwrap_or_default();
         field("Điểm tự chấm", points(old.points), points(new.points));
-        field("Giải thích", old.explanation.clone(), new.explanation.clone());
+        field(
+            "Giải thích",
+            old.explanation.clone(),
+            new.explanation.clone(),
+        );
         field(
             "Tài liệu kiểm chứng",
             old.evidence.join("; "),
@@ -157,13 +161,23 @@ mod tests {
             })
         };
         let before = vec![
-            leaf("1.1", Some(LeafInput::YesNo { met: true }), 50, "Kế hoạch 12/KH"),
+            leaf(
+                "1.1",
+                Some(LeafInput::YesNo { met: true }),
+                50,
+                "Kế hoạch 12/KH",
+            ),
             leaf("2.1", rate(100, 125), 80, "Báo cáo quý"),
         ];
         let mut after = before.clone();
         after[1] = leaf("2.1", rate(110, 125), 88, "Báo cáo quý");
         after[1].evidence = vec!["Tệp bao-cao.pdf".into()];
-        after.push(leaf("10.1", Some(LeafInput::Occurrences { count: 3 }), 100, ""));
+        after.push(leaf(
+            "10.1",
+            Some(LeafInput::Occurrences { count: 3 }),
+            100,
+            "",
+        ));
         let order = |code: &str| match code {
             "1.1" => 0,
             "2.1" => 1,
@@ -173,9 +187,12 @@ mod tests {
         let flat: Vec<String> = changes
             .iter()
             .flat_map(|c| {
-                c.fields
-                    .iter()
-                    .map(move |f| format!("{} {}: «{}» → «{}»", c.leaf_code, f.field, f.before, f.after))
+                c.fields.iter().map(move |f| {
+                    format!(
+                        "{} {}: «{}» → «{}»",
+                        c.leaf_code, f.field, f.before, f.after
+                    )
+                })
             })
             .collect();
         assert_eq!(

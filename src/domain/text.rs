@@ -292,3 +292,34 @@ mod tests {
         assert!(super::explain(&line.validate().expect_err("one line")).contains("U+000A"));
     }
 }
+
+/// Whether `text` is an e-mail address a message can be sent to: an address as lettre
+/// reads it, at a domain with a dot («ten@cantho.gov.vn», not «ten@cantho»: a typo that
+/// would lose every e-mail without a word).
+pub fn is_email_address(text: &str) -> bool {
+    text.len() as u64 <= limit::EMAIL
+        && text.parse::<lettre::Address>().is_ok_and(|a| {
+            let domain = a.domain();
+            domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+}
+
+#[cfg(test)]
+mod email_tests {
+    #[test]
+    fn addresses_need_a_domain_with_a_dot() {
+        for good in ["canbo.ankhanh@cantho.gov.vn", "a@b.vn"] {
+            assert!(super::is_email_address(good), "{good}");
+        }
+        for bad in [
+            "abc@",
+            "abc@b",
+            "canbo.stp@cantho",
+            "a b@c.vn",
+            "@c.vn",
+            "a@c.vn.",
+        ] {
+            assert!(!super::is_email_address(bad), "{bad}");
+        }
+    }
+}

@@ -410,9 +410,7 @@ fn read_users(
                 let text = text.trim();
                 if errors.len() > before || text.is_empty() {
                     None
-                } else if text.len() as u64 > limit::EMAIL
-                    || text.parse::<lettre::Address>().is_err()
-                {
+                } else if !crate::domain::text::is_email_address(text) {
                     errors.push(format!(
                         "{}: «{text}» không phải là địa chỉ thư điện tử (ví dụ: nguyenvana@cantho.gov.vn).",
                         sheet.place(r, c)

@@ -137,9 +137,9 @@ pub(crate) fn email_of(text: Option<&str>) -> Result<Option<String>> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    match text.parse::<lettre::Address>() {
-        Ok(_) => Ok(Some(text.to_string())),
-        Err(_) => Err(ServiceError::invalid_field(
+    match crate::domain::text::is_email_address(text) {
+        true => Ok(Some(text.to_string())),
+        false => Err(ServiceError::invalid_field(
             "email",
             format!(
                 "«{text}» không phải là địa chỉ thư điện tử (ví dụ: nguyenvana@cantho.gov.vn)."

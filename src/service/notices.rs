@@ -85,7 +85,8 @@ pub async fn override_granted(
             unit_id: Some(unit_id),
             title: format!("{kind} {}: {}", grant.phase.activity(), round.title),
             body: format!(
-                "Đơn vị được {} {} đến {}. Lý do: {}",
+                "{} được {} {} đến {} (giờ Việt Nam). Lý do: {}",
+                ctx.store.unit(unit_id).await?.name,
                 kind.to_lowercase(),
                 grant.phase.activity(),
                 format_instant(grant.until),
@@ -131,10 +132,20 @@ pub async fn explanation_answered(
             unit_id: Some(unit_id),
             title: format!("{} đã giải trình tiêu chí {leaf_code}", unit.name),
             body: format!(
-                "{} đã gửi giải trình cho tiêu chí {leaf_code} ({}). Xem và thẩm định lần 2.",
-                unit.name, round.title
+                "{} đã gửi giải trình cho tiêu chí {leaf_code} ({}).{}",
+                unit.name,
+                round.title,
+                round
+                    .phases
+                    .get(&Phase::AppraisalRound2)
+                    .map(|w| format!(
+                        " Thẩm định lần 2: {} – {} (giờ Việt Nam).",
+                        format_instant(w.opens_at),
+                        format_instant(w.closes_at)
+                    ))
+                    .unwrap_or_default()
             ),
-            link: format!("/ky/{round_id}/don-vi/{unit_id}/tham-dinh#leaf-{leaf_code}"),
+            link: format!("/ky/{round_id}/don-vi/{unit_id}/tham-dinh#tc-{leaf_code}"),
         };
         deliver(ctx, notice, &recipients, now).await
     }
@@ -142,8 +153,10 @@ pub async fn explanation_answered(
     logged("an explanation", result);
 }
 
-/// A round's results were published: everyone who may sign in is told.
-pub async fn results_published(ctx: &Context, round_id: i64, now: DateTime<Utc>) {
+/// A round's results were published: everyone who may sign in is told, but the one who
+/// published.
+pub async fn results_published(ctx: &Context, who: &Who, round_id: i64) {
+    let now = who.now;
     let result = async {
         let round = ctx.store.round(round_id).await?;
         let recipients: Vec<Recipient> = ctx
@@ -152,6 +165,7 @@ pub async fn results_published(ctx: &Context, round_id: i64, now: DateTime<Utc>)
             .await?
             .into_iter()
             .map(|(_, r)| r)
+            .filter(|r| r.user_id != who.actor.user_id)
             .collect();
         let notice = NewNotice {
             kind: "results_published",
@@ -160,7 +174,7 @@ pub async fn results_published(ctx: &Context, round_id: i64, now: DateTime<Utc>)
             unit_id: None,
             title: format!("Đã công bố kết quả: {}", round.title),
             body: format!(
-                "Sở Nội vụ đã công bố kết quả {} lúc {}. Xem xếp hạng và điểm của đơn vị.",
+                "Sở Nội vụ đã công bố kết quả {} lúc {} (giờ Việt Nam). Xem xếp hạng, chỉ số của các đơn vị và bảng điểm.",
                 round.title,
                 format_instant(round.published_at.unwrap_or(now))
             ),
@@ -170,6 +184,17 @@ pub async fn results_published(ctx: &Context, round_id: i64, now: DateTime<Utc>)
     }
     .await;
     logged("a publication", result);
+}
+
+/// Time left as people say it: «6 ngày 15 giờ», «20 giờ», «45 phút».
+fn time_left(left: Duration) -> String {
+    let (days, hours) = (left.num_days(), left.num_hours() % 24);
+    match (days, hours) {
+        (0, 0) => format!("{} phút", left.num_minutes().max(1)),
+        (0, h) => format!("{h} giờ"),
+        (d, 0) => format!("{d} ngày"),
+        (d, h) => format!("{d} ngày {h} giờ"),
+    }
 }
 
 /// The scheduler's work at `now`: the notices the clock brings that nobody has written
@@ -219,9 +244,10 @@ pub async fn run_due(ctx: &Context, now: DateTime<Utc>) -> Result<u64> {
                         unit_id: Some(unit.id),
                         title: format!("Mở tự chấm điểm: {}", round.title),
                         body: format!(
-                            "{} đã mở tự đánh giá, chấm điểm từ {}. Hạn chót của đơn vị: {}.",
+                            "{} đã mở tự đánh giá, chấm điểm từ {}. Hạn chót của {}: {} (giờ Việt Nam).",
                             round.title,
                             format_instant(window.opens_at),
+                            unit.name,
                             format_instant(deadline)
                         ),
                         link: format!("/ky/{round_id}/don-vi/{}/tu-cham-diem", unit.id),
@@ -249,10 +275,12 @@ pub async fn run_due(ctx: &Context, now: DateTime<Utc>) -> Result<u64> {
                     key,
                     round_id: Some(round_id),
                     unit_id: Some(unit.id),
-                    title: format!("Còn {days} ngày đến hạn tự chấm điểm: {}", round.title),
+                    title: format!("Còn dưới {days} ngày đến hạn tự chấm điểm: {}", round.title),
                     body: format!(
-                        "Đơn vị chưa gửi tự đánh giá, chấm điểm. Hạn chót: {}. Thủ trưởng đơn vị cần duyệt và gửi trước hạn.",
-                        format_instant(deadline)
+                        "{} chưa gửi tự đánh giá, chấm điểm. Hạn chót: {} (giờ Việt Nam), còn {}. Thủ trưởng đơn vị cần phê duyệt và gửi trước hạn.",
+                        unit.name,
+                        format_instant(deadline),
+                        time_left(left)
                     ),
                     link: format!("/ky/{round_id}/don-vi/{}/tu-cham-diem", unit.id),
                 };
@@ -284,7 +312,7 @@ pub async fn run_due(ctx: &Context, now: DateTime<Utc>) -> Result<u64> {
                     unit_id: Some(unit_id),
                     title: format!("Yêu cầu giải trình: {}", round.title),
                     body: format!(
-                        "Hội đồng thẩm định đề nghị đơn vị giải trình {} tiêu chí: {}. Hạn giải trình: {}.",
+                        "Hội đồng thẩm định đề nghị đơn vị giải trình {} tiêu chí: {}. Hạn giải trình: {} (giờ Việt Nam).",
                         leaves.len(),
                         leaves.join(", "),
                         format_instant(deadline)

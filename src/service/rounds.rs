@@ -432,7 +432,7 @@ pub async fn publish(
             .await?;
     }
     ctx.shown.forget();
-    super::notices::results_published(ctx, round_id, who.now).await;
+    super::notices::results_published(ctx, who, round_id).await;
     Ok(())
 }
 

@@ -9,6 +9,15 @@ use super::entries::SelfRow;
 use super::{Result, Store, StoreError, from_ts, to_ts};
 use crate::domain::changes::LeafState;
 
+/// (leaf, file name, file hash, document number, issued on) of one evidence link.
+type EvidenceRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// A self-assessment's leaves as they stand, read through `conn` (the submission's own
 /// transaction, or a connection of the pool); with the explanations' answers when
 /// `answers`.
@@ -44,18 +53,17 @@ pub(super) async fn read_state(
             },
         );
     }
-    let evidence: Vec<(String, Option<String>, Option<String>, Option<String>, Option<String>)> =
-        sqlx::query_as(
-            r"select l.leaf_code, f.original_name, f.content_hash, c.document_number, c.issued_on
+    let evidence: Vec<EvidenceRow> = sqlx::query_as(
+        r"select l.leaf_code, f.original_name, f.content_hash, c.document_number, c.issued_on
               from evidence_links l
               left join evidence_files f on f.id = l.file_id
               left join evidence_citations c on c.id = l.citation_id
               where l.round_id = $1 and l.unit_id = $2",
-        )
-        .bind(round_id)
-        .bind(unit_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    )
+    .bind(round_id)
+    .bind(unit_id)
+    .fetch_all(&mut *conn)
+    .await?;
     for (leaf, name, hash, number, issued) in evidence {
         let item = match (name, number) {
             // The same name with other bytes is another file: its hash's start tells them apart.
@@ -92,12 +100,10 @@ pub(super) async fn read_state(
 }
 
 fn leaf_of<'a>(leaves: &'a mut BTreeMap<String, LeafState>, code: &str) -> &'a mut LeafState {
-    leaves
-        .entry(code.to_string())
-        .or_insert_with(|| LeafState {
-            leaf_code: code.to_string(),
-            ..LeafState::default()
-        })
+    leaves.entry(code.to_string()).or_insert_with(|| LeafState {
+        leaf_code: code.to_string(),
+        ..LeafState::default()
+    })
 }
 
 /// Keeps the snapshot of a submission being recorded in `tx`.

@@ -35,7 +35,7 @@ async fn an_officer_reads_the_notices_from_the_header_and_follows_one() {
     wait_text(c, "h1", "Thông báo").await;
     let items = text_of(c, "ul.notices").await;
     assert!(
-        items.contains("Còn 7 ngày đến hạn tự chấm điểm: Chỉ số CCHC năm 2023"),
+        items.contains("Còn dưới 7 ngày đến hạn tự chấm điểm: Chỉ số CCHC năm 2023"),
         "{items}"
     );
     assert!(

@@ -72,7 +72,7 @@ async fn the_scheduler_tells_each_person_once_of_the_opening_and_of_their_deadli
             opened[0]["body"]
                 .as_str()
                 .expect("body")
-                .contains("Hạn chót của đơn vị: 23:59 ngày 07/01/2024"),
+                .contains(": 23:59 ngày 07/01/2024 (giờ Việt Nam)."),
             "{list}"
         );
     }
@@ -101,9 +101,16 @@ async fn the_scheduler_tells_each_person_once_of_the_opening_and_of_their_deadli
     let list = settled(&app, "a.canbo", "deadline_near", 1).await;
     let near = of_kind(&list, "deadline_near");
     assert_eq!(near.len(), 1, "{list}");
+    assert!(
+        near[0]["body"]
+            .as_str()
+            .expect("body")
+            .starts_with("UBND phường An Khánh chưa gửi tự đánh giá, chấm điểm. Hạn chót: 23:59 ngày 07/01/2024 (giờ Việt Nam), còn 6 ngày 15 giờ."),
+        "{list}"
+    );
     assert_eq!(
         near[0]["title"],
-        "Còn 7 ngày đến hạn tự chấm điểm: Chỉ số CCHC năm 2023"
+        "Còn dưới 7 ngày đến hạn tự chấm điểm: Chỉ số CCHC năm 2023"
     );
     assert_eq!(
         near[0]["link"],
@@ -130,8 +137,8 @@ async fn the_scheduler_tells_each_person_once_of_the_opening_and_of_their_deadli
     assert_eq!(
         titles,
         vec![
-            "Còn 3 ngày đến hạn tự chấm điểm: Chỉ số CCHC năm 2023",
-            "Còn 7 ngày đến hạn tự chấm điểm: Chỉ số CCHC năm 2023"
+            "Còn dưới 3 ngày đến hạn tự chấm điểm: Chỉ số CCHC năm 2023",
+            "Còn dưới 7 ngày đến hạn tự chấm điểm: Chỉ số CCHC năm 2023"
         ]
     );
 
@@ -163,7 +170,7 @@ async fn the_scheduler_tells_each_person_once_of_the_opening_and_of_their_deadli
         granted[0]["body"]
             .as_str()
             .expect("body")
-            .contains("gia hạn tự chấm điểm đến 17:00 ngày 20/01/2024. Lý do: Sự cố đường truyền"),
+            .contains("gia hạn tự chấm điểm đến 17:00 ngày 20/01/2024 (giờ Việt Nam). Lý do: Sự cố đường truyền"),
         "{list}"
     );
     assert!(of_kind(&notices_of(&app, "b.canbo").await, "override_granted").is_empty());
@@ -172,7 +179,7 @@ async fn the_scheduler_tells_each_person_once_of_the_opening_and_of_their_deadli
     let latest = of_kind(&list, "deadline_near")[0];
     assert_eq!(
         latest["title"],
-        "Còn 1 ngày đến hạn tự chấm điểm: Chỉ số CCHC năm 2023"
+        "Còn dưới 1 ngày đến hạn tự chấm điểm: Chỉ số CCHC năm 2023"
     );
     assert!(
         latest["body"]
@@ -261,12 +268,14 @@ async fn explanations_asked_and_answered_and_a_publication_tell_whom_they_concer
     )
     .await;
     assert!(status < 300, "{status} {body}");
-    for who in ["a.canbo", "a.thutruong", "thamdinh", "lanhdao", "quantri"] {
+    for who in ["a.canbo", "a.thutruong", "thamdinh", "lanhdao"] {
         let list = notices_of(&app, who).await;
         let published = of_kind(&list, "results_published");
         assert_eq!(published.len(), 1, "{who}: {list}");
         assert_eq!(published[0]["link"], format!("/ky/{}/ket-qua", r.round));
     }
+    // Not the one who published.
+    assert!(of_kind(&notices_of(&app, "quantri").await, "results_published").is_empty());
 
     // The header counts the unread; the page shows them as new, then they are read.
     let browser = Browser::default();
@@ -409,7 +418,7 @@ async fn notices_go_out_by_email_once_retried_while_the_server_refuses_and_never
         assert_eq!(status, 204, "{body}");
     }
     let bad = json!({ "display_name": "b.thutruong", "role": "head", "unit_code": "B",
-        "active": true, "email": "ct.hungloi@" });
+        "active": true, "email": "ct.hungloi@cantho" });
     let (status, body) = send_json(
         &app,
         &admin,
@@ -482,7 +491,7 @@ async fn notices_go_out_by_email_once_retried_while_the_server_refuses_and_never
         "{body}"
     );
     assert!(
-        body.contains("Hạn chót của đơn vị: 23:59 ngày 07/01/2024"),
+        body.contains("Hạn chót của UBND phường An Khánh: 23:59 ngày 07/01/2024 (giờ Việt Nam)"),
         "{body}"
     );
     let list = notices_of(&app, "a.canbo").await;

@@ -74,7 +74,7 @@ impl Form {
         match self {
             Form::Tier => &["code", "name", "position"],
             Form::Unit => &["code", "name", "tier_code"],
-            Form::User => &["username", "display_name", "role", "unit_code"],
+            Form::User => &["username", "display_name", "role", "unit_code", "email"],
         }
     }
 

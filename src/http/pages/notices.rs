@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::{PageForm, PageResult, PageUser, render, user_ctx};
+use super::{PageForm, PageQuery, PageResult, PageUser, render, user_ctx};
 use crate::http::AppState;
 use crate::service::notices;
 
@@ -19,14 +19,29 @@ pub fn router() -> Router<AppState> {
         .route("/thong-bao/thu-dien-tu", post(email))
 }
 
-async fn page(State(state): State<AppState>, PageUser { mut user, who }: PageUser) -> PageResult {
+/// `?tb=da-luu`: the e-mail choice was just saved.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Flash {
+    tb: Option<String>,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    PageUser { mut user, who }: PageUser,
+    PageQuery(flash): PageQuery<Flash>,
+) -> PageResult {
     let list = notices::list(&state.ctx, &who).await?;
     // Shown: read. The page still marks the ones that were new until now.
     notices::mark_read(&state.ctx, &who, None).await?;
     user.unread_notices = 0;
     let html = render(
         "notices.html",
-        context! { user => user_ctx(&user), list => Value::from_serialize(&list) },
+        context! {
+            user => user_ctx(&user),
+            list => Value::from_serialize(&list),
+            saved => flash.tb.as_deref() == Some("da-luu"),
+        },
     )?;
     Ok(html.into_response())
 }
@@ -43,5 +58,5 @@ async fn email(
     PageForm { who, form, .. }: PageForm<EmailForm>,
 ) -> PageResult {
     notices::set_email_notices(&state.ctx, &who, form.email_notices.is_some()).await?;
-    Ok(Redirect::to("/thong-bao#thu-dien-tu").into_response())
+    Ok(Redirect::to("/thong-bao?tb=da-luu#thu-dien-tu").into_response())
 }
