@@ -78,3 +78,4 @@ pub struct UnitDetail {
 }
 
 pub mod analysis;
+pub mod minutes;

@@ -317,6 +317,14 @@ pub fn area_of(code: &str) -> &str {
     code.split('.').next().unwrap_or(code)
 }
 
+/// Whether `node` is `leaf` or one of its ancestors («3» and «3.2» cover «3.2.1»).
+pub fn covers(node: &str, leaf: &str) -> bool {
+    leaf == node
+        || leaf
+            .strip_prefix(node)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
 impl CriteriaSet {
     pub fn leaves(&self) -> impl Iterator<Item = &Node> {
         self.nodes.iter().filter(|n| n.is_leaf())
@@ -421,6 +429,16 @@ impl SetDiff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_node_covers_itself_and_what_is_below_it_only() {
+        assert!(covers("3", "3.2.1"));
+        assert!(covers("3.2", "3.2.1"));
+        assert!(covers("3.2.1", "3.2.1"));
+        assert!(!covers("3", "30.1"));
+        assert!(!covers("3.2", "3.21.1"));
+        assert!(!covers("3.2.1", "3.2"));
+    }
 
     fn p(s: &str) -> Points {
         s.parse().expect("points")

@@ -12,6 +12,7 @@ pub mod directory_import;
 pub(crate) mod document;
 pub mod exemption_import;
 pub(crate) mod layout;
+pub mod minutes;
 pub(crate) mod sheet;
 pub mod survey_import;
 pub(crate) mod table;

@@ -34,6 +34,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         }
         ServiceError::Conflict(_)
         | ServiceError::Exempt(_)
+        | ServiceError::SignedOff(_)
         | ServiceError::Unconfirmed { .. }
         | ServiceError::NotYet { .. } => StatusCode::CONFLICT,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,

@@ -115,6 +115,11 @@ pub struct NewUser {
     /// Code of the unit of an officer or head.
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub unit_code: Option<String>,
+    /// Code of the appraising department (cơ quan thẩm định) an appraiser belongs to:
+    /// they appraise what each round assigns to it.
+    #[serde(default)]
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
+    pub department_code: Option<String>,
     /// The first password; absent: one is made and returned once.
     #[validate(length(max = limit::PASSWORD), custom(function = one_line))]
     pub password: Option<String>,
@@ -175,6 +180,42 @@ async fn unit_for(ctx: &Context, role: Role, unit_code: Option<&str>) -> Result<
     }
 }
 
+/// The appraising department an account of `role` belongs to, from the code typed: only
+/// appraisers have one, and it is a unit of the directory still active. `None` typed
+/// keeps `kept` (an edit that does not name it).
+async fn department_for(
+    ctx: &Context,
+    role: Role,
+    typed: Option<&str>,
+    kept: Option<i64>,
+) -> Result<Option<i64>> {
+    let Some(code) = typed.map(str::trim) else {
+        return Ok(kept.filter(|_| role == Role::Appraiser));
+    };
+    if code.is_empty() {
+        return Ok(None);
+    }
+    if role != Role::Appraiser {
+        return Err(ServiceError::invalid_field(
+            "department_code",
+            "Chỉ thành viên thẩm định mới thuộc một cơ quan thẩm định.",
+        ));
+    }
+    let unit = ctx.store.unit_by_code(code).await.map_err(|_| {
+        ServiceError::invalid_field(
+            "department_code",
+            format!("Không có đơn vị mã «{code}» trong danh mục."),
+        )
+    })?;
+    if unit.active == 0 {
+        return Err(ServiceError::invalid_field(
+            "department_code",
+            format!("{} đã ngừng hoạt động.", unit.name),
+        ));
+    }
+    Ok(Some(unit.id))
+}
+
 pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<CreatedUser> {
     let store = &ctx.store;
     let actor = &who.actor;
@@ -200,6 +241,7 @@ pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<Creat
         None => Role::Viewer,
     };
     let unit_id = unit_for(ctx, role, new.unit_code.as_deref()).await?;
+    let department = department_for(ctx, role, new.department_code.as_deref(), None).await?;
     let email = email_of(new.email.as_deref())?;
     let given = new.password.as_deref().filter(|p| !p.is_empty());
     let first_password = match given {
@@ -215,13 +257,13 @@ pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<Creat
     if email.is_some() {
         store.set_user_email(id, email.as_deref()).await?;
     }
-    audit(
-        ctx,
-        who,
-        "user.create",
-        format!("{username} ({})", role.label()),
-    )
-    .await?;
+    let mut said = format!("{username} ({})", role.label());
+    if let Some(department) = department {
+        store.set_user_department(id, Some(department)).await?;
+        let name = store.unit(department).await?.name;
+        said.push_str(&format!(", cơ quan thẩm định {name}"));
+    }
+    audit(ctx, who, "user.create", said).await?;
     Ok(CreatedUser { id, first_password })
 }
 
@@ -241,6 +283,11 @@ pub struct UserEdit {
     pub valid_until: Option<String>,
     /// Whether the account may sign in; a disabled account's sessions end.
     pub active: bool,
+    /// Code of an appraiser's department (cơ quan thẩm định); absent: left as it is;
+    /// empty: none.
+    #[serde(default)]
+    #[validate(length(max = limit::CODE), custom(function = one_line))]
+    pub department_code: Option<String>,
     /// Where notices are e-mailed; absent: left as it is; empty: none (in the app only).
     #[validate(length(max = limit::EMAIL), custom(function = one_line))]
     pub email: Option<String>,
@@ -277,6 +324,23 @@ async fn checked_edit(
         ));
     }
     let unit_id = unit_for(ctx, role, edit.unit_code.as_deref()).await?;
+    let department_id = department_for(
+        ctx,
+        role,
+        edit.department_code.as_deref(),
+        old.department_unit_id,
+    )
+    .await?;
+    let department = async |id: Option<i64>| -> Result<String> {
+        Ok(match id {
+            Some(id) => format!(", cơ quan thẩm định {}", store.unit(id).await?.name),
+            None => String::new(),
+        })
+    };
+    let (old_department, new_department) = (
+        department(old.department_unit_id).await?,
+        department(department_id).await?,
+    );
     let expires_at = match edit.valid_until.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(text) => Some(
@@ -307,7 +371,7 @@ async fn checked_edit(
     let entry = crate::store::NewAudit {
         action: "user.update".into(),
         old_value: Some(format!(
-            "{}: {}, {}, hiệu lực đến {}, {}, {}",
+            "{}: {}, {}{old_department}, hiệu lực đến {}, {}, {}",
             old.username,
             old.display_name,
             old_role,
@@ -316,7 +380,7 @@ async fn checked_edit(
             mail(&old.email)
         )),
         new_value: Some(format!(
-            "{}: {}, {}, hiệu lực đến {}, {}, {}",
+            "{}: {}, {}{new_department}, hiệu lực đến {}, {}, {}",
             old.username,
             display_name,
             role.label(),
@@ -330,6 +394,7 @@ async fn checked_edit(
         display_name,
         role: role.as_str().to_string(),
         unit_id,
+        department_id,
         expires_at,
         active: edit.active,
         email,
@@ -559,6 +624,13 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("user.password_reset", "Đặt lại mật khẩu"),
     ("user.scope", "Thêm phạm vi thẩm định"),
     ("user.scope_remove", "Bỏ phạm vi thẩm định"),
+    ("assignment.set", "Phân công cơ quan thẩm định"),
+    ("assignment.remove", "Bỏ phân công cơ quan thẩm định"),
+    ("appraisal.sign_off", "Hội đồng thẩm định ký biên bản"),
+    (
+        "appraisal.sign_off_withdraw",
+        "Hủy lần ký biên bản thẩm định",
+    ),
 ];
 
 /// An action's name in Vietnamese; its code when it has none.

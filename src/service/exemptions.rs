@@ -201,7 +201,7 @@ pub struct ExemptionLine {
 }
 
 /// `text` cut to `chars` characters at a word, with «…» where it was cut.
-fn shortened(text: &str, chars: usize) -> String {
+pub(crate) fn shortened(text: &str, chars: usize) -> String {
     if text.chars().count() <= chars {
         return text.to_string();
     }

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod auth;
 pub mod changes;
 pub mod dashboard;
+pub mod departments;
 pub mod evidence;
 pub mod exemptions;
 pub mod explanations;
@@ -23,6 +24,7 @@ pub mod rounds;
 pub mod scores;
 mod sealed;
 pub mod self_assessment;
+pub mod sign_off;
 pub mod units;
 
 use std::sync::Arc;
@@ -134,6 +136,9 @@ pub enum ServiceError {
     /// A write to a leaf the unit is exempt from in the round (409 `exempt`).
     #[error("{0}")]
     Exempt(String),
+    /// An appraisal of a round the council has signed off (409 `signed_off`).
+    #[error("{0}")]
+    SignedOff(String),
     #[error(transparent)]
     Store(StoreError),
     /// Something failed that is not the user's doing (a file could not be built, the
@@ -169,6 +174,7 @@ impl ServiceError {
             ServiceError::Unconfirmed { code, .. } | ServiceError::NotYet { code, .. } => code,
             ServiceError::TooLarge(_) => "file_too_large",
             ServiceError::Exempt(_) => "exempt",
+            ServiceError::SignedOff(_) => "signed_off",
             ServiceError::Files(_) | ServiceError::Internal(_) => "internal",
             ServiceError::Store(StoreError::NotFound(_)) => "not_found",
             ServiceError::Store(StoreError::Conflict(_)) => "conflict",
@@ -191,6 +197,15 @@ impl From<StoreError> for ServiceError {
             }
             StoreError::Refused(r @ crate::store::Refusal::Exempt { .. }) => {
                 ServiceError::Exempt(r.to_string())
+            }
+            StoreError::Refused(r @ crate::store::Refusal::SignedOff { .. }) => {
+                ServiceError::SignedOff(r.to_string())
+            }
+            StoreError::Refused(r @ crate::store::Refusal::NotSignedOff { .. }) => {
+                ServiceError::NotYet {
+                    code: "not_signed_off",
+                    message: r.to_string(),
+                }
             }
             StoreError::Refused(r) => ServiceError::Conflict(r.to_string()),
             other => ServiceError::Store(other),

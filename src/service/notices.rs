@@ -113,14 +113,16 @@ pub async fn explanation_answered(
     let result = async {
         let round = ctx.store.round(round_id).await?;
         let unit = ctx.store.unit(unit_id).await?;
-        let area = crate::domain::criteria::area_of(leaf_code);
+        // What the round assigns in the unit's tier: its departments' appraisers are in
+        // scope for their nodes.
+        let assigned = ctx.store.unit_assignments(round_id, unit_id).await?;
         let mut recipients = Vec::new();
         for (_, r) in ctx.store.role_recipients(&["appraiser"], now).await? {
             if ctx
                 .store
                 .actor(r.user_id)
                 .await?
-                .may_appraise(unit_id, area)
+                .may_appraise(unit_id, leaf_code, &assigned)
             {
                 recipients.push(r);
             }

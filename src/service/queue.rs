@@ -9,7 +9,6 @@ use super::{Context, Result, ServiceError, Who};
 use crate::domain::Phase;
 use crate::domain::access::Role;
 use crate::domain::collation::sort_vi;
-use crate::domain::criteria::area_of;
 
 /// Where a unit stands for its appraisers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -76,7 +75,8 @@ pub struct QueueLine {
     /// Not submitted and past its own deadline (extensions included): locked as it
     /// stands, and appraised so (its leaves left empty count zero).
     pub locked: bool,
-    /// Leaves in the appraiser's scope (their areas) that are scored by the unit.
+    /// Leaves in the appraiser's scope (their areas, and what the round assigns to their
+    /// department) that are scored by the unit.
     pub leaves: usize,
     /// Of those, how many still wait for this stage of the appraisal.
     pub left: usize,
@@ -144,11 +144,13 @@ pub async fn queue(
         !gate.open && gate.effective_deadline.is_some_and(|d| who.now > d)
     };
     let exemptions = store.exemptions(round.id, None).await?;
+    let assignments = super::departments::round_assignments(store, round.id).await?;
     let mut lines = Vec::new();
     for tier in &round.tiers {
         let set = store.criteria_set(tier.set_id).await?.set;
+        let assigned = assignments.get(&tier.tier_id).cloned().unwrap_or_default();
         let mut units = store.round_units(round.id, Some(tier.tier_id)).await?;
-        units.retain(|u| actor.is_admin() || actor.may_appraise_unit(u.id));
+        units.retain(|u| actor.is_admin() || actor.may_appraise_unit_in(u.id, &assigned));
         sort_vi(&mut units, |u| &u.name);
         for unit in units {
             let exempt: Vec<crate::store::Exemption> = (exemptions.iter())
@@ -158,7 +160,7 @@ pub async fn queue(
             let in_scope: BTreeSet<&str> = set
                 .leaves()
                 .filter(|n| !n.is_survey() && crate::store::covering(&exempt, &n.code).is_none())
-                .filter(|n| actor.is_admin() || actor.may_appraise(unit.id, area_of(&n.code)))
+                .filter(|n| actor.is_admin() || actor.may_appraise(unit.id, &n.code, &assigned))
                 .map(|n| n.code.as_str())
                 .collect();
             let mine = marks.get(&unit.id).map(Vec::as_slice).unwrap_or_default();

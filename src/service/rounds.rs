@@ -297,6 +297,19 @@ pub struct PublicationCheck {
     pub not_appraised: Vec<UnitCount>,
     /// Units with explanation requests they have not answered.
     pub unanswered: Vec<UnitCount>,
+    /// The council's sign-off publication needs (of the last appraisal round held); none
+    /// for a round without appraisal.
+    pub sign_off: Option<SignOffCheck>,
+}
+
+/// The sign-off of the last appraisal round, and whether it is given.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SignOffCheck {
+    /// 1 or 2.
+    pub appraisal_round: i64,
+    /// The day the council signed (dd/mm/yyyy); none: not signed off, publication is
+    /// refused (409 `not_signed_off`).
+    pub signed_on: Option<String>,
 }
 
 /// The checklist of a round's publication, for administrators.
@@ -355,17 +368,30 @@ pub async fn publication_check(
             unanswered.push(count(open_questions));
         }
     }
+    let signed = store.sign_offs(round_id).await?;
+    let sign_off = super::sign_off::last_appraisal(&round).map(|phase| SignOffCheck {
+        appraisal_round: if phase == Phase::AppraisalRound2 {
+            2
+        } else {
+            1
+        },
+        signed_on: (signed.iter())
+            .find(|s| s.phase == phase)
+            .map(|s| s.signed_on.format("%d/%m/%Y").to_string()),
+    });
     Ok(PublicationCheck {
         published_at: round.published_at,
         phases_not_over,
         not_submitted,
         not_appraised,
         unanswered,
+        sign_off,
     })
 }
 
 /// Publishes a round's results (công bố), for administrators, once they confirm having
-/// read the checklist ([`publication_check`]). While a phase is not over the publication
+/// read the checklist ([`publication_check`]) and the council has signed off the last
+/// appraisal round (else 409 `not_signed_off`). While a phase is not over the publication
 /// is refused, unless `close_open_phases` closes them now. Publishing twice keeps the
 /// first date.
 pub async fn publish(
@@ -384,37 +410,36 @@ pub async fn publish(
                 message: "Công bố kết quả cần xác nhận: hãy xem danh sách kiểm tra trước khi công bố rồi xác nhận.".into(),
             });
         }
-        if !check.phases_not_over.is_empty() {
-            if !options.close_open_phases {
-                let names: Vec<String> = check
-                    .phases_not_over
-                    .iter()
-                    .map(|p| format!("{} (đến {})", p.name, p.closes))
-                    .collect();
-                return Err(ServiceError::Conflict(format!(
-                    "Chưa thể công bố: còn giai đoạn chưa kết thúc: {}. Hãy đóng các giai đoạn này (chọn «Đóng các giai đoạn còn mở và công bố») hoặc chờ đến khi kết thúc.",
-                    names.join("; ")
-                )));
-            }
-            let closes_at = who.now - chrono::Duration::seconds(1);
-            for p in &check.phases_not_over {
-                let opens_at = round_window(store, round_id, p.phase)
-                    .await?
-                    .map_or(closes_at, |w| w.opens_at)
-                    .min(closes_at - chrono::Duration::seconds(1));
-                store
-                    .set_phase(
-                        round_id,
-                        p.phase,
-                        Window {
-                            opens_at,
-                            closes_at,
-                        },
-                        who.audit(),
-                        who.now,
-                    )
-                    .await?;
-            }
+        if !check.phases_not_over.is_empty() && !options.close_open_phases {
+            let names: Vec<String> = check
+                .phases_not_over
+                .iter()
+                .map(|p| format!("{} (đến {})", p.name, p.closes))
+                .collect();
+            return Err(ServiceError::Conflict(format!(
+                "Chưa thể công bố: còn giai đoạn chưa kết thúc: {}. Hãy đóng các giai đoạn này (chọn «Đóng các giai đoạn còn mở và công bố») hoặc chờ đến khi kết thúc.",
+                names.join("; ")
+            )));
+        }
+        ensure_signed_off(&check)?;
+        let closes_at = who.now - chrono::Duration::seconds(1);
+        for p in &check.phases_not_over {
+            let opens_at = round_window(store, round_id, p.phase)
+                .await?
+                .map_or(closes_at, |w| w.opens_at)
+                .min(closes_at - chrono::Duration::seconds(1));
+            store
+                .set_phase(
+                    round_id,
+                    p.phase,
+                    Window {
+                        opens_at,
+                        closes_at,
+                    },
+                    who.audit(),
+                    who.now,
+                )
+                .await?;
         }
     }
     let results = async || {
@@ -422,8 +447,9 @@ pub async fn publish(
             .await
             .map_err(|e| crate::store::StoreError::Snapshot(e.to_string()))
     };
+    let last = super::sign_off::last_appraisal(&store.round(round_id).await?);
     store
-        .publish_round(round_id, who.audit(), who.now, results)
+        .publish_round((round_id, last), who.audit(), who.now, results)
         .await?;
     // Shown on the public pages from now on, when chosen with this publication.
     if check.published_at.is_none() && options.public {
@@ -434,6 +460,24 @@ pub async fn publish(
     ctx.shown.forget();
     super::notices::results_published(ctx, who, round_id).await;
     Ok(())
+}
+
+/// Refuses a publication before the council's sign-off of the last appraisal round
+/// (409 `not_signed_off`); checked before any phase is closed for it, so a refused
+/// publication changes nothing, and again inside the publication's transaction.
+fn ensure_signed_off(check: &PublicationCheck) -> Result<()> {
+    match check.sign_off {
+        Some(SignOffCheck {
+            appraisal_round,
+            signed_on: None,
+        }) => Err(
+            crate::store::StoreError::Refused(crate::store::Refusal::NotSignedOff {
+                phase: super::scores::appraisal_phase(appraisal_round),
+            })
+            .into(),
+        ),
+        _ => Ok(()),
+    }
 }
 
 async fn round_window(

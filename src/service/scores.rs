@@ -24,6 +24,15 @@ fn ensure_not_published(round: &crate::store::Round) -> Result<()> {
     }
 }
 
+/// The phase of appraisal round `n` (1, else 2).
+pub(crate) fn appraisal_phase(n: i64) -> Phase {
+    if n == 2 {
+        Phase::AppraisalRound2
+    } else {
+        Phase::AppraisalRound1
+    }
+}
+
 /// An appraiser sets the appraised score of one leaf in appraisal round 1 or 2.
 pub async fn save_appraisal(
     ctx: &Context,
@@ -35,8 +44,7 @@ pub async fn save_appraisal(
     let store = &ctx.store;
     let actor = &who.actor;
     let phase = match entry.appraisal_round {
-        1 => Phase::AppraisalRound1,
-        2 => Phase::AppraisalRound2,
+        1 | 2 => appraisal_phase(entry.appraisal_round),
         _ => {
             return Err(ServiceError::Invalid(
                 "Vòng thẩm định phải là 1 hoặc 2.".into(),
@@ -53,9 +61,18 @@ pub async fn save_appraisal(
         .ok_or_else(|| {
             ServiceError::NotFound(format!("tiêu chí thành phần {}", entry.leaf_code))
         })?;
-    if !actor.may_appraise(unit.id, node.area_code()) {
+    let assigned = super::departments::assignments_for(store, actor, round_id, unit.id).await?;
+    if !actor.may_appraise(unit.id, &node.code, &assigned) {
+        let department = match actor.department_id {
+            Some(d) => format!(
+                " (tiêu chí {}; {} thẩm định những lĩnh vực, tiêu chí được phân công trong kỳ này)",
+                node.code,
+                store.unit(d).await?.name
+            ),
+            None => String::new(),
+        };
         return Err(ServiceError::Forbidden(format!(
-            "Tài khoản này không được phân công thẩm định lĩnh vực {} của {}.",
+            "Tài khoản này không được phân công thẩm định lĩnh vực {} của {}{department}.",
             node.area_code(),
             unit.name
         )));
@@ -79,6 +96,10 @@ pub async fn save_appraisal(
     let gate = access(phase, round.phases.get(&phase), &overrides, now);
     if !gate.open {
         return Err(ServiceError::Locked(gate.message));
+    }
+    // Checked again inside the write's transaction (its guard).
+    if let Some(refusal) = super::sign_off::signed_off(store, round_id, phase).await? {
+        return Err(ServiceError::SignedOff(refusal));
     }
     if let Some(points) = entry.points {
         let step = match node.leaf.as_ref().map(|l| &l.method) {
@@ -233,6 +254,8 @@ pub struct AppraisalSheet {
     pub open_round: Option<i64>,
     /// Whether `who` may appraise this unit now (some leaf of it).
     pub may_appraise: bool,
+    /// The council has signed off the appraisal round open now: why nothing is editable.
+    pub signed_off: Option<String>,
     /// The leaves `who` may appraise now: those of the areas and units in their scope,
     /// while an appraisal round is open. The others are shown read-only.
     pub editable: std::collections::BTreeSet<String>,
@@ -313,13 +336,21 @@ pub async fn appraisal_sheet(
         .into_iter()
         .map(|((leaf, n), e)| (format!("{leaf}#{n}"), e))
         .collect();
-    let may_appraise = who.actor.may_appraise_unit(unit_id) && open_round.is_some();
+    let signed_off = match open_round {
+        Some(n) => super::sign_off::signed_off(&ctx.store, round_id, appraisal_phase(n)).await?,
+        None => None,
+    };
+    let assigned =
+        super::departments::assignments_for(&ctx.store, &who.actor, round_id, unit_id).await?;
+    let may_appraise = who.actor.may_appraise_unit_in(unit_id, &assigned)
+        && open_round.is_some()
+        && signed_off.is_none();
     let editable: std::collections::BTreeSet<String> = view
         .nodes
         .iter()
         .filter(|n| may_appraise && n.node.is_leaf() && !n.node.is_survey())
         .filter(|n| n.exempt.is_none())
-        .filter(|n| who.actor.may_appraise(unit_id, n.node.area_code()))
+        .filter(|n| who.actor.may_appraise(unit_id, &n.node.code, &assigned))
         .map(|n| n.node.code.clone())
         .collect();
     let choices = view
@@ -341,6 +372,7 @@ pub async fn appraisal_sheet(
         explanations: ctx.store.explanations(round_id, unit_id).await?,
         open_round,
         may_appraise,
+        signed_off,
         editable,
         totals,
         choices,

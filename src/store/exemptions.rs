@@ -40,13 +40,7 @@ impl From<ExemptionRow> for Exemption {
     }
 }
 
-/// Whether `node` is `leaf` or one of its ancestors («3» and «3.2» cover «3.2.1»).
-pub fn covers(node: &str, leaf: &str) -> bool {
-    leaf == node
-        || leaf
-            .strip_prefix(node)
-            .is_some_and(|rest| rest.starts_with('.'))
-}
+pub use crate::domain::criteria::covers;
 
 /// The exemption among `exemptions` that covers `leaf`, if any.
 pub fn covering<'a>(exemptions: &'a [Exemption], leaf: &str) -> Option<&'a Exemption> {
@@ -204,19 +198,4 @@ pub(super) async fn copy_exemptions(
     .execute(&mut **tx)
     .await?
     .rows_affected())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::covers;
-
-    #[test]
-    fn a_node_covers_itself_and_what_is_below_it_only() {
-        assert!(covers("3", "3.2.1"));
-        assert!(covers("3.2", "3.2.1"));
-        assert!(covers("3.2.1", "3.2.1"));
-        assert!(!covers("3", "30.1"));
-        assert!(!covers("3.2", "3.21.1"));
-        assert!(!covers("3.2.1", "3.2"));
-    }
 }

@@ -68,6 +68,15 @@ pub enum Refusal {
     Published(DateTime<Utc>),
     Closed(Access),
     Submitted(DateTime<Utc>),
+    /// The appraisal council signed off this appraisal round (its phase) on that day.
+    SignedOff {
+        phase: Phase,
+        signed_on: String,
+    },
+    /// A publication before the council signed off the last appraisal round (`phase`).
+    NotSignedOff {
+        phase: Phase,
+    },
     /// The unit is exempt from `node` (the leaf or a node above it) in this round.
     Exempt {
         leaf: String,
@@ -86,6 +95,32 @@ impl std::fmt::Display for Refusal {
                 format_date(*at)
             ),
             Refusal::Closed(gate) => f.write_str(&gate.message),
+            Refusal::NotSignedOff { phase } => {
+                let n = if *phase == Phase::AppraisalRound2 {
+                    2
+                } else {
+                    1
+                };
+                write!(
+                    f,
+                    "Chưa thể công bố: Hội đồng thẩm định chưa ký biên bản thẩm định lần {n}, lần thẩm định cuối của kỳ này. \
+                     Hãy ghi nhận việc ký biên bản (ngày họp, thành phần Hội đồng) ở trang «Biên bản thẩm định» rồi công bố."
+                )
+            }
+            Refusal::SignedOff { phase, signed_on } => {
+                let n = if *phase == Phase::AppraisalRound2 {
+                    2
+                } else {
+                    1
+                };
+                let on = chrono::NaiveDate::parse_from_str(signed_on, "%Y-%m-%d")
+                    .map_or(signed_on.clone(), |d| d.format("%d/%m/%Y").to_string());
+                write!(
+                    f,
+                    "Hội đồng thẩm định đã ký biên bản thẩm định lần {n} ngày {on}: điểm thẩm định lần {n} không sửa được nữa. \
+                     Nếu cần sửa, Sở Nội vụ hủy lần ký (ghi rõ lý do) rồi Hội đồng ký lại."
+                )
+            }
             Refusal::Exempt { leaf, node, reason } => {
                 // An area (lĩnh vực) has a code without a dot.
                 let what = if node.contains('.') {
@@ -220,6 +255,9 @@ impl Store {
                 return Err(StoreError::Refused(Refusal::Closed(gate)));
             }
         }
+        if let (Some(phase), Some(signed_on)) = (guard.phase, state.signed_on) {
+            return Err(StoreError::Refused(Refusal::SignedOff { phase, signed_on }));
+        }
         if guard.unsubmitted
             && let Some(at) = state.submitted_at
         {
@@ -235,7 +273,8 @@ const STATE: &str = r"published_at,
     (select opens_at from round_phases where round_id = $1 and phase = $3) as opens_at,
     (select closes_at from round_phases where round_id = $1 and phase = $3) as closes_at,
     (select count(*) from unit_overrides where round_id = $1 and unit_id = $2 and phase = $3) as overridden,
-    (select submitted_at from submissions where round_id = $1 and unit_id = $2) as submitted_at";
+    (select submitted_at from submissions where round_id = $1 and unit_id = $2) as submitted_at,
+    (select signed_on from appraisal_sign_offs where round_id = $1 and phase = $3) as signed_on";
 
 #[derive(sqlx::FromRow)]
 struct HeldState {
@@ -244,6 +283,8 @@ struct HeldState {
     closes_at: Option<i64>,
     overridden: i64,
     submitted_at: Option<i64>,
+    /// Only an appraisal phase is ever signed off (see migration 0018).
+    signed_on: Option<String>,
 }
 
 impl Store {

@@ -8,6 +8,7 @@ mod audit;
 pub mod backup;
 pub mod bench;
 mod criteria;
+mod departments;
 mod entries;
 mod evidence;
 mod exemptions;
@@ -31,6 +32,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use audit::{AuditEntry, AuditFilter, AuditPage, ListedAudit, NewAudit};
 pub use criteria::{ImportOutcome, ImportPlan, StoredSet};
+pub use departments::{Assignment, NewSignOff, SignOff};
 pub use entries::{AppraisalEntry, ExtraCount, SelfEntry, SelfInput};
 pub use evidence::{EvidenceCitation, EvidenceFile, EvidenceList, NewEvidenceFile};
 pub use exemptions::{Exemption, ExemptionChange, covering, covers};

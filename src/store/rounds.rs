@@ -178,9 +178,12 @@ impl Store {
                 )
             })
             .collect();
-        let copied = match round.copied_from {
-            Some(from) => super::exemptions::copy_exemptions(&mut tx, from, id, now).await?,
-            None => 0,
+        let (copied, assigned) = match round.copied_from {
+            Some(from) => (
+                super::exemptions::copy_exemptions(&mut tx, from, id, now).await?,
+                super::departments::copy_assignments(&mut tx, from, id, now).await?,
+            ),
+            None => (0, 0),
         };
         let mut said = format!(
             "{}; bộ tiêu chí {}; {}",
@@ -195,6 +198,12 @@ impl Store {
         if copied > 0 {
             said.push_str(&format!(
                 "; {copied} giảm tiêu chí sao chép từ kỳ #{}",
+                round.copied_from.unwrap_or_default()
+            ));
+        }
+        if assigned > 0 {
+            said.push_str(&format!(
+                "; {assigned} phân công thẩm định sao chép từ kỳ #{}",
                 round.copied_from.unwrap_or_default()
             ));
         }
@@ -386,7 +395,7 @@ impl Store {
     /// between what is computed and what is kept. Publishing twice keeps the first.
     pub async fn publish_round(
         &self,
-        round_id: i64,
+        (round_id, signed_off): (i64, Option<Phase>),
         audit: NewAudit,
         now: DateTime<Utc>,
         results: impl AsyncFnOnce() -> Result<String>,
@@ -405,6 +414,13 @@ impl Store {
         if published == 0 {
             // Published before: the first date stays, with its results and audit entry.
             return Ok(());
+        }
+        // The council's sign-off of the last appraisal round, read after the round is
+        // held: a withdrawal (which holds it too) comes before or after, never between.
+        if let Some(phase) = signed_off
+            && !self.signed_off_in(&mut tx, round_id, phase).await?
+        {
+            return Err(StoreError::Refused(super::Refusal::NotSignedOff { phase }));
         }
         sqlx::query("insert into published_results (round_id, results) values ($1, $2)")
             .bind(round_id)

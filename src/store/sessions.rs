@@ -26,6 +26,7 @@ struct ActorRow {
     display_name: String,
     role: String,
     unit_id: Option<i64>,
+    department_unit_id: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -53,6 +54,7 @@ impl Store {
             display_name,
             role,
             unit_id,
+            department_unit_id,
         } = row;
         let role = Role::parse(&role)
             .ok_or_else(|| StoreError::Invalid(format!("vai trò không hợp lệ: {role}")))?;
@@ -85,6 +87,8 @@ impl Store {
                 .into_iter()
                 .map(|(unit_id, area_code)| Scope { unit_id, area_code })
                 .collect(),
+            // Only an appraiser appraises for a department.
+            department_id: department_unit_id.filter(|_| role == Role::Appraiser),
         })
     }
 
@@ -94,7 +98,7 @@ impl Store {
         username: &str,
     ) -> Result<Option<(Actor, Option<String>)>> {
         let row: Option<SignInRow> = sqlx::query_as(
-            r"select id, username, display_name, role, unit_id, password_hash from users
+            r"select id, username, display_name, role, unit_id, department_unit_id, password_hash from users
               where username = $1 and active = 1",
         )
         .bind(username)
@@ -124,7 +128,7 @@ impl Store {
 
     pub async fn actor(&self, user_id: i64) -> Result<Actor> {
         let row: Option<ActorRow> = sqlx::query_as(
-            "select id, username, display_name, role, unit_id from users where id = $1",
+            "select id, username, display_name, role, unit_id, department_unit_id from users where id = $1",
         )
         .bind(user_id)
         .fetch_optional(&self.pool)
@@ -268,7 +272,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<SessionRecord>> {
         let row: Option<SessionRow> = sqlx::query_as(
-            r"select u.id, u.username, u.display_name, u.role, u.unit_id, s.csrf_token, s.expires_at,
+            r"select u.id, u.username, u.display_name, u.role, u.unit_id, u.department_unit_id, s.csrf_token, s.expires_at,
                      u.must_change_password,
                      (select count(*) from notices n
                       where n.user_id = u.id and n.read_at is null) as unread_notices

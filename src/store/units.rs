@@ -39,6 +39,8 @@ pub struct User {
     pub must_change_password: i64,
     /// Where notices are e-mailed; none: in the app only.
     pub email: Option<String>,
+    /// The appraising department (cơ quan thẩm định) of an appraiser.
+    pub department_unit_id: Option<i64>,
 }
 
 /// An account's attributes as an administrator edits them.
@@ -47,6 +49,8 @@ pub struct UserUpdate {
     pub display_name: String,
     pub role: String,
     pub unit_id: Option<i64>,
+    /// An appraiser's department.
+    pub department_id: Option<i64>,
     pub expires_at: Option<i64>,
     pub active: bool,
     pub email: Option<String>,
@@ -206,7 +210,7 @@ impl Store {
     pub async fn users(&self) -> Result<Vec<User>> {
         Ok(sqlx::query_as(
             r"select id, username, display_name, role, unit_id, expires_at, active, must_change_password,
-                     email
+                     email, department_unit_id
               from users order by id",
         )
         .fetch_all(&self.pool)
@@ -216,7 +220,7 @@ impl Store {
     pub async fn user(&self, id: i64) -> Result<User> {
         sqlx::query_as(
             r"select id, username, display_name, role, unit_id, expires_at, active, must_change_password,
-                     email
+                     email, department_unit_id
               from users where id = $1",
         )
         .bind(id)
@@ -237,7 +241,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(
             r"update users set display_name = $2, role = $3, unit_id = $4, expires_at = $5, active = $6,
-                             email = $7
+                             email = $7, department_unit_id = $8
               where id = $1",
         )
         .bind(id)
@@ -247,6 +251,7 @@ impl Store {
         .bind(update.expires_at)
         .bind(i64::from(update.active))
         .bind(update.email.as_deref())
+        .bind(update.department_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -26,9 +26,11 @@ pub fn router() -> ApiRouter {
 /// The appraiser's queue: the units in scope with where each stands
 ///
 /// Each unit's status (not submitted, submitted, in round 1, explanation requested,
-/// answered, in round 2, done), the leaves of the appraiser's areas left for the current
-/// stage, and the explanations asked and answered; `counts` gives every status's number
-/// before the status filter. Appraisers (their scope) and administrators (every unit).
+/// answered, in round 2, done), the leaves of the appraiser's areas (and of what the round
+/// assigns to their department) left for the current stage, and the explanations asked
+/// and answered; `counts` gives every status's number before the status filter.
+/// Appraisers (their scope, their department's assignments) and administrators (every
+/// unit).
 #[utoipa::path(
     get,
     path = "/api/rounds/{round}/appraisal-queue",
@@ -51,9 +53,13 @@ async fn appraisal_queue(
         crate::service::queue::QueueFilter,
     >,
 ) -> Result<axum::Json<Queue>> {
-    let (units, counts) =
-        crate::service::queue::queue(&state.ctx, &caller.who(), round, &filter).await?;
+    let who = caller.who();
+    let (units, counts) = crate::service::queue::queue(&state.ctx, &who, round, &filter).await?;
+    let department = crate::service::departments::own_work(&state.ctx, &who.actor, round)
+        .await?
+        .map(|(name, nodes)| QueueDepartment { name, nodes });
     Ok(axum::Json(Queue {
+        department,
         units,
         counts: counts
             .into_iter()
@@ -64,8 +70,18 @@ async fn appraisal_queue(
 
 #[derive(serde::Serialize, ToSchema)]
 struct Queue {
+    /// For an appraiser of a department: the department and what the round assigns to it
+    /// (the leaves counted are those).
+    department: Option<QueueDepartment>,
     units: Vec<crate::service::queue::QueueLine>,
     counts: std::collections::BTreeMap<String, usize>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct QueueDepartment {
+    name: String,
+    /// «Lĩnh vực 2. Cải cách thể chế (Khối sở, ban, ngành)»…
+    nodes: Vec<String>,
 }
 
 /// `/api/rounds/{round}/units/{unit}/appraisal/{n}/{leaf}`
@@ -113,9 +129,9 @@ struct AppraisalBody {
         (status = 400, description = "Bad ids or body", body = ErrorBody),
         (status = 415, description = "Not sent as JSON", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 403, description = "Not in scope, window closed, or missing CSRF token", body = ErrorBody),
+        (status = 403, description = "Not in scope (nor assigned to the appraiser's department), window closed, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round, unit or self-scored leaf", body = ErrorBody),
-        (status = 409, description = "The results are published", body = ErrorBody),
+        (status = 409, description = "The results are published, or the council signed off this appraisal round (`signed_off`)", body = ErrorBody),
         (status = 422, description = "Points out of range, a comment missing, or not applicable where not allowed", body = ErrorBody),
     )
 )]

@@ -12,6 +12,7 @@
 
 mod analysis;
 mod appraisal;
+mod assignments;
 mod criteria_sets;
 mod directory;
 mod document;
@@ -26,6 +27,7 @@ mod rounds;
 mod self_assessment;
 mod session;
 mod shared;
+mod sign_off;
 mod survey;
 #[cfg(test)]
 mod tests;
@@ -68,11 +70,13 @@ fn build() -> (Router<AppState>, OpenApi) {
             rounds::router(),
             members::router(),
             exemptions::router(),
+            assignments::router(),
             exports::router(),
             self_assessment::router(),
             explanations::router(),
             evidence::router(),
             appraisal::router(),
+            sign_off::router(),
             survey::router(),
             directory::router(),
             criteria_sets::router(),

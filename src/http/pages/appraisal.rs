@@ -100,6 +100,7 @@ fn sheet_context(
         appraisals => Value::from_serialize(&sheet.appraisals),
         open_round => sheet.open_round,
         may_appraise => sheet.may_appraise,
+        signed_off => sheet.signed_off.clone(),
         editable => Value::from_serialize(&sheet.editable),
         choices => Value::from_serialize(&sheet.choices),
         totals => Value::from_serialize(&sheet.totals),

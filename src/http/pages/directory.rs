@@ -74,7 +74,14 @@ impl Form {
         match self {
             Form::Tier => &["code", "name", "position"],
             Form::Unit => &["code", "name", "tier_code"],
-            Form::User => &["username", "display_name", "role", "unit_code", "email"],
+            Form::User => &[
+                "username",
+                "display_name",
+                "role",
+                "unit_code",
+                "department_code",
+                "email",
+            ],
         }
     }
 
@@ -293,6 +300,7 @@ struct UserForm {
     display_name: String,
     role: String,
     unit_code: String,
+    department_code: String,
     password: String,
     email: String,
 }
@@ -303,6 +311,7 @@ struct UserTyped<'a> {
     display_name: &'a str,
     role: &'a str,
     unit_code: &'a str,
+    department_code: &'a str,
     email: &'a str,
 }
 
@@ -315,6 +324,7 @@ async fn add_user(
         display_name: form.display_name.clone(),
         role: Some(form.role.clone()),
         unit_code: Some(form.unit_code.clone()),
+        department_code: Some(form.department_code.clone()),
         password: Some(form.password.clone()),
         email: Some(form.email.clone()),
     };
@@ -328,6 +338,7 @@ async fn add_user(
         display_name: &form.display_name,
         role: &form.role,
         unit_code: &form.unit_code,
+        department_code: &form.department_code,
         email: &form.email,
     };
     after(&state, (&user, &who), (Form::User, &typed), outcome).await

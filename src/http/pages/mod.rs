@@ -5,6 +5,7 @@
 
 mod admin_round;
 mod appraisal;
+mod assignments;
 mod audit;
 mod changes;
 mod charts;
@@ -30,6 +31,7 @@ mod round_members;
 mod round_setup;
 mod self_assessment;
 mod sign_in;
+mod sign_off;
 mod templates;
 mod unit;
 mod unit_analysis;
@@ -71,6 +73,8 @@ pub fn router() -> Router<AppState> {
         .merge(round_setup::router())
         .merge(round_members::router())
         .merge(exemptions::router())
+        .merge(assignments::router())
+        .merge(sign_off::router())
         .merge(audit::router())
         .merge(directory::router())
         .merge(unit::router())

@@ -53,6 +53,8 @@ async fn page(
         .take(PER_PAGE)
         .collect();
     let round = state.ctx.store.round(round_id).await?;
+    let department =
+        crate::service::departments::own_work(&state.ctx, &who.actor, round_id).await?;
     let statuses: Vec<Value> = QueueStatus::ALL
         .iter()
         .map(|s| {
@@ -70,6 +72,7 @@ async fn page(
             user => user_ctx(&user),
             round => context! { id => round.id, title => round.title.clone() },
             lines => Value::from_serialize(&listed),
+            department => department.map(|(name, nodes)| context! { name, nodes }),
             matching,
             total,
             page,

@@ -202,7 +202,8 @@ fn locked_message(lock: &Refusal, now: chrono::DateTime<chrono::Utc>) -> String 
             }
             _ => gate.message.trim_end_matches('.').to_string(),
         },
-        exempt @ Refusal::Exempt { .. } => exempt.to_string().trim_end_matches('.').to_string(),
+        // The others (a sign-off, a publication refused) are no self-assessment's.
+        other => other.to_string().trim_end_matches('.').to_string(),
     };
     format!(
         "{why} — nội dung vừa nhập chưa được lưu. Hãy sao chép nội dung dưới đây nếu cần dùng lại."

@@ -78,6 +78,8 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "round_phases.html",
         "round_members.html",
         "exemptions.html",
+        "assignments.html",
+        "sign_off.html",
         "directory.html",
         "criteria_sets.html",
         "password.html",
@@ -112,6 +114,13 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
                     format!("no static file {name}"),
                 )
             })
+    });
+    // A day as stored (2024-02-01) as people read it (01/02/2024).
+    env.add_filter("date_vn", |v: Value| {
+        v.as_str()
+            .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default()
     });
     env.add_filter("instant", |v: Value| {
         v.as_str()

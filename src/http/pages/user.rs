@@ -104,10 +104,16 @@ async fn show(state: &AppState, (user, who): (&SignedIn, &Who), id: i64, o: Outc
         .unit_id
         .and_then(|u| p.units.iter().find(|x| x.id == u))
         .map(|u| u.code.clone());
+    let department_code = p
+        .user
+        .department_unit_id
+        .and_then(|u| p.units.iter().find(|x| x.id == u))
+        .map(|u| u.code.clone());
     let stored = context! {
         display_name => &p.user.display_name,
         role => &p.user.role,
         unit_code => unit_code.unwrap_or_default(),
+        department_code => department_code.unwrap_or_default(),
         valid_until => p.user.expires_at.map(|t| vn_date(t).format("%d/%m/%Y").to_string()).unwrap_or_default(),
         email => p.user.email.clone().unwrap_or_default(),
         active => p.user.active != 0,
@@ -232,6 +238,7 @@ struct EditForm {
     display_name: String,
     role: String,
     unit_code: String,
+    department_code: String,
     valid_until: String,
     email: String,
     active: Option<String>,
@@ -251,6 +258,7 @@ async fn save(
         display_name => &form.display_name,
         role => &form.role,
         unit_code => &form.unit_code,
+        department_code => &form.department_code,
         valid_until => &form.valid_until,
         email => &form.email,
         active => form.active.is_some(),
@@ -264,6 +272,7 @@ async fn save(
         valid_until: Some(form.valid_until.clone()),
         active: form.active.is_some(),
         email: Some(form.email.clone()),
+        department_code: Some(form.department_code.clone()),
     };
     let mut disabling = false;
     let outcome = if form.active.is_none()
