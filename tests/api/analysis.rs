@@ -13,6 +13,7 @@ pub async fn published_round(app: &TestApp) -> (SmallRound, Browser, String) {
     let (r, admin, _) = scored_round(app).await;
     app.clock.set(t("01/04/2024"));
     let admin_csrf = app.sign_in_with(&admin, "quantri").await;
+    crate::helpers::signed_off(app.store(), r.round).await;
     let publish = format!(
         "/api/rounds/{}/publish?confirm=true&close_open_phases=true",
         r.round
@@ -381,6 +382,7 @@ async fn a_merged_units_year_over_year_shows_its_predecessors_figures() {
     let c = analysis_of(&app, &admin, next, r.units[2]).await;
     assert_eq!(c["previous"]["from_predecessors"], false);
     assert!(c["previous"]["rank_change"].is_null(), "{c}");
+    crate::helpers::signed_off(app.store(), next).await;
     let publish = format!("/api/rounds/{next}/publish?confirm=true&close_open_phases=true");
     let (status, body) = send_json(&app, &admin, &csrf, "POST", &publish, json!({})).await;
     assert_eq!(status, 204, "{body}");

@@ -75,6 +75,7 @@ async fn a_year_of_data(
     )
     .await
     .expect("phase moved");
+    crate::helpers::signed_off(&db.store, r.round).await;
     parindex::service::rounds::publish(
         &ctx,
         &admin,

@@ -740,7 +740,9 @@ async fn a_round_in_the_browser() {
     .expect("click");
     wait_text(c, "main", "Đã lưu điểm điều tra xã hội học.").await;
     screenshot(c, "07-quan-tri").await;
-    // The publication checklist: B never submitted; publishing needs a ticked confirmation.
+    // The publication checklist: B never submitted; publishing needs a ticked confirmation
+    // (and the council's sign-off of the last appraisal round).
+    crate::helpers::signed_off(app.store(), round).await;
     click(c, &format!("a[href='/quan-tri/ky/{round}/cong-bo']")).await;
     let checklist = wait_text(c, "#chua-gui", "Đơn vị chưa gửi tự đánh giá (1)").await;
     assert!(checklist.contains("UBND phường Hưng Lợi"), "{checklist}");

@@ -143,6 +143,7 @@ async fn the_demo_departments_points_lost_in_the_browser() {
     let csrf = app
         .sign_in_with_password(&admin, "quantri", "parindex-demo")
         .await;
+    crate::helpers::signed_off(app.store(), round).await;
     let publish = format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true");
     let (status, body) = send_json(&app, &admin, &csrf, "POST", &publish, json!({})).await;
     assert_eq!(status, 204, "{body}");

@@ -14,7 +14,9 @@ async fn anyone_reads_the_published_results_on_a_desktop_and_on_a_phone() {
     let app = spawn_app().await;
     let round = crate::public_page::demo_round(&app).await;
 
-    // The administrator publishes: the public pages are offered, ticked.
+    // The administrator publishes (the council has signed off the last appraisal round):
+    // the public pages are offered, ticked.
+    crate::helpers::signed_off(app.store(), round).await;
     sign_in_typing(c, &app, "quantri", "parindex-demo").await;
     c.goto(&app.url(&format!("/quan-tri/ky/{round}/cong-bo")))
         .await

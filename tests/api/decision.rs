@@ -56,6 +56,7 @@ fn paragraphs(docx: &[u8]) -> Vec<String> {
 async fn publish(app: &TestApp, admin: &Browser, round: i64) {
     app.clock.set(t("01/04/2024"));
     let csrf = app.sign_in_with(admin, "quantri").await;
+    crate::helpers::signed_off(app.store(), round).await;
     let request = admin
         .post(app.url(&format!(
             "/api/rounds/{round}/publish?confirm=true&close_open_phases=true"

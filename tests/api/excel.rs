@@ -7,7 +7,7 @@ use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 
 use crate::helpers::{Browser, json_of, small_round, spawn_app, t};
 
-fn cell(v: &Data) -> String {
+pub(crate) fn cell(v: &Data) -> String {
     match v {
         Data::Float(f) => format!("{f}"),
         Data::Int(i) => format!("{i}"),
@@ -18,7 +18,7 @@ fn cell(v: &Data) -> String {
 }
 
 /// A sheet row as one line of its cells (see [`cell`]), « | » between them.
-fn line(row: &[Data]) -> String {
+pub(crate) fn line(row: &[Data]) -> String {
     row.iter().map(cell).collect::<Vec<_>>().join(" | ")
 }
 

@@ -368,6 +368,7 @@ async fn an_exempt_units_index_leaves_the_exempt_leaves_out_and_nobody_scores_th
     );
 
     // Published: never again.
+    crate::helpers::signed_off(app.store(), round).await;
     let publish = format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true");
     let (status, body) = send_json(&app, &admin, &admin_csrf, "POST", &publish, json!({})).await;
     assert_eq!(status, 204, "{body}");

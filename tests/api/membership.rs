@@ -229,6 +229,7 @@ async fn a_unit_created_after_the_self_assessment_closed_is_not_in_the_round() {
     assert_eq!(status, 403);
 
     // Published: never again.
+    crate::helpers::signed_off(app.store(), round).await;
     let (status, body) = app
         .post_json(
             &format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true"),

@@ -255,6 +255,7 @@ async fn explanations_asked_and_answered_and_a_publication_tell_whom_they_concer
     app.clock.set(t("20/03/2024 08:00"));
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;
+    crate::helpers::signed_off(app.store(), r.round).await;
     let (status, body) = send_json(
         &app,
         &admin,

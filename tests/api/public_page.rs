@@ -101,6 +101,7 @@ async fn the_public_page_shows_exactly_the_published_figures_without_a_session()
     let csrf = app
         .sign_in_with_password(&admin, "quantri", "parindex-demo")
         .await;
+    crate::helpers::signed_off(app.store(), round).await;
     let request = admin
         .post(app.url(&format!(
             "/api/rounds/{round}/publish?confirm=true&close_open_phases=true&public=true"
@@ -216,6 +217,7 @@ async fn nothing_is_shown_before_publication_nor_while_hidden_and_only_the_admin
     // Published without choosing: hidden (off until chosen).
     app.clock.set(t("01/04/2024"));
     let csrf = app.sign_in_with(&admin, "quantri").await;
+    crate::helpers::signed_off(app.store(), round).await;
     let request = admin
         .post(app.url(&format!(
             "/api/rounds/{round}/publish?confirm=true&close_open_phases=true"
@@ -416,6 +418,7 @@ async fn every_public_address_answers_without_sign_in_and_only_for_shown_rounds(
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;
     // Published from its page, the public pages ticked (as they are by default).
+    crate::helpers::signed_off(app.store(), round).await;
     let (status, _, _) = post_form(
         &app,
         &admin,

@@ -1,6 +1,7 @@
 //! The round end to end through the API against the real server, and the authorization
 //! matrix: every state-changing route × every role × own unit / other unit / wrong phase.
 
+use parindex::domain::Clock;
 use parindex::domain::deadline::Phase;
 use serde_json::{Value, json};
 
@@ -273,6 +274,7 @@ async fn a_whole_round_through_the_api() {
     app.clock.set(t("01/04/2024"));
     let admin_csrf = app.sign_in_with(&admin, "quantri").await;
     app.sign_in_with(&officer_b, "b.canbo").await;
+    crate::helpers::signed_off(app.store(), round).await;
     assert_eq!(
         send(
             &app,
@@ -416,6 +418,33 @@ async fn authorization_matrix_of_every_write() {
             format!("{unit_a}/extras/bonus/T1"),
             json!({ "occurrences": 1, "note": "Quyết định công nhận sáng kiến" }),
             "20/01/2024",
+            "",
+            vec!["quantri"],
+        ),
+        (
+            "assign a department",
+            "PUT",
+            format!("/api/rounds/{round}/assignments/t/2"),
+            json!({ "department_id": r.units[1] }),
+            "20/01/2024",
+            "",
+            vec!["quantri"],
+        ),
+        (
+            "take an assignment back",
+            "DELETE",
+            format!("/api/rounds/{round}/assignments/t/2"),
+            json!({}),
+            "20/01/2024",
+            "",
+            vec!["quantri"],
+        ),
+        (
+            "sign off the last appraisal round",
+            "PUT",
+            format!("/api/rounds/{round}/appraisal/2/sign-off"),
+            json!({ "signed_on": "20/02/2024", "members": "Nguyễn Văn An — Chủ tịch Hội đồng" }),
+            "20/02/2024",
             "",
             vec!["quantri"],
         ),
@@ -878,6 +907,7 @@ async fn appraisers_see_only_what_was_submitted_and_published_results_stay_froze
     app.clock.set(t("01/04/2024"));
     let admin = Browser::default();
     let admin_csrf = app.sign_in_with(&admin, "quantri").await;
+    crate::helpers::signed_off(app.store(), round).await;
     assert_eq!(
         send(
             &app,
@@ -1144,6 +1174,7 @@ async fn a_published_ranking_never_changes() {
     let admin = Browser::default();
     let csrf = app.sign_in_with(&admin, "quantri").await;
     let results = format!("/api/rounds/{}/results", r.round);
+    crate::helpers::signed_off(app.store(), r.round).await;
     let (status, _) = send(
         &app,
         &admin,
@@ -1308,6 +1339,28 @@ async fn publication_needs_a_confirmation_and_no_phase_left_open() {
             .contains("còn giai đoạn chưa kết thúc")
     );
 
+    // Without the council's sign-off of the last appraisal round (2): refused before any
+    // phase is closed, the checklist naming it.
+    assert_eq!(check["sign_off"]["appraisal_round"], 2, "{check}");
+    assert!(check["sign_off"]["signed_on"].is_null(), "{check}");
+    let (status, body) = json_of(
+        admin
+            .send(publish("?confirm=true&close_open_phases=true"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("not_signed_off")),
+        "{body}"
+    );
+    let stored = app.store().round(round).await.expect("round");
+    assert!(stored.published_at.is_none());
+    assert!(
+        stored.phases[&Phase::AppraisalRound2].closes_at > app.clock.now(),
+        "no phase closed by a refused publication"
+    );
+    crate::helpers::signed_off(app.store(), round).await;
     let response = admin
         .send(publish("?confirm=true&close_open_phases=true"))
         .await;
@@ -1363,6 +1416,7 @@ async fn after_publication_pages_are_read_only() {
         "open before"
     );
 
+    crate::helpers::signed_off(app.store(), round).await;
     let publish = admin
         .post(app.url(&format!(
             "/api/rounds/{round}/publish?confirm=true&close_open_phases=true"
@@ -1419,6 +1473,7 @@ async fn authorization_matrix_of_the_analysis() {
     let office = ["quantri", "lanhdao"];
     for published in [false, true] {
         if published {
+            crate::helpers::signed_off(app.store(), round).await;
             let publish =
                 format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true");
             let (status, body) = send(&app, &admin, &csrf, "POST", &publish, json!({})).await;

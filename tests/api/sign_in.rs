@@ -264,6 +264,7 @@ async fn before_publication_a_unit_sees_only_its_own_line() {
         .expect("admin")
         .0;
     let who = parindex::service::Who::new(admin, "127.0.0.1", t("02/04/2024"));
+    crate::helpers::signed_off(app.store(), round).await;
     parindex::service::rounds::publish(
         &crate::helpers::ctx(app.store()),
         &who,
