@@ -25,6 +25,7 @@ mod criteria_import;
 mod deadline;
 mod decision;
 mod demo;
+mod departments;
 mod directory_import;
 mod evidence;
 mod excel;
