@@ -225,7 +225,7 @@ pub struct AssignmentLine {
 pub struct DepartmentWork {
     pub department_id: i64,
     pub department_name: String,
-    /// «2 (Khối sở, ban, ngành)»…
+    /// «Lĩnh vực 2 (Khối sở, ban, ngành)»…
     pub nodes: Vec<String>,
     /// Its appraisers' names and usernames; none yet: nobody appraises what it is given.
     pub appraisers: Vec<(String, String)>,
@@ -317,9 +317,12 @@ pub async fn list(ctx: &Context, who: &Who, round_id: i64) -> Result<Assignments
                     leaves: 0,
                     appraised: 0,
                 });
-            entry
-                .nodes
-                .push(format!("{} ({})", a.node_code, tier.tier_name));
+            entry.nodes.push(format!(
+                "{} {} ({})",
+                what(&a.node_code),
+                a.node_code,
+                tier.tier_name
+            ));
         }
         // Each department's leaves in each unit of the tier, and how many are decided.
         for unit in store.round_units(round_id, Some(tier.tier_id)).await? {
