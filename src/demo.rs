@@ -13,7 +13,8 @@ use crate::domain::results::{Band, TieBreak};
 use crate::domain::{Clock, LeafInput, Percent, Points, criteria_file};
 use crate::report::RoundResults;
 use crate::store::{
-    AppraisalEntry, ExemptionChange, Guard, NewAudit, NewRound, SelfInput, Store, StoreError,
+    AppraisalEntry, ExemptionChange, Guard, NewAudit, NewRound, NewSignOff, SelfInput, Store,
+    StoreError,
 };
 
 /// The criteria files shipped in `criteria/`, built into the binary so that the demo
@@ -369,6 +370,36 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
             }
         }
     }
+    // The Sở Tư pháp appraises institutional reform (area 2) in every unit of both rounds;
+    // the council signed off the 2023 round's first appraisal.
+    let justice = store.unit_by_code(&unit_code("so", JUSTICE)).await?.id;
+    for round in [round_2023, round_2024] {
+        for (tier, _, _) in &pinned {
+            let tier_id = store.tier_by_code(tier).await?.id;
+            store
+                .assign(
+                    (round, tier_id, "2"),
+                    Some(justice),
+                    audit("Sở Nội vụ (dữ liệu mẫu)"),
+                    now,
+                )
+                .await?;
+        }
+    }
+    let council = NewSignOff {
+        phase: Phase::AppraisalRound1,
+        signed_on: chrono::NaiveDate::from_ymd_opt(2024, 1, 31).unwrap_or_default(),
+        members: COUNCIL.join("\n"),
+        note: "Thống nhất kết quả thẩm định lần 1; đề nghị các đơn vị giải trình các tiêu chí được yêu cầu trước ngày 15/02/2024.".into(),
+    };
+    store
+        .sign_off(
+            round_2023,
+            &council,
+            audit("Sở Nội vụ (dữ liệu mẫu)"),
+            parse_deadline("31/01/2024 16:00").unwrap_or(now),
+        )
+        .await?;
     // The guide's exemptions for 2024: the Office and the Inspectorate handle no
     // administrative procedures, so area 3 and criterion 7.3 are not evaluated for them.
     let members = store.round_units(round_2024, None).await?;
@@ -388,12 +419,23 @@ pub async fn load(store: &Store, clock: &dyn Clock) -> Result<String, StoreError
         )
         .await?;
     Ok(format!(
-        "Đã nạp dữ liệu mẫu Cần Thơ: {} đơn vị trong 3 khối, {} bộ tiêu chí, kỳ 2023 (#{round_2023}, đã thẩm định lần 1) \
+        "Đã nạp dữ liệu mẫu Cần Thơ: {} đơn vị trong 3 khối, {} bộ tiêu chí, kỳ 2023 (#{round_2023}, đã thẩm định lần 1, Hội đồng đã ký biên bản) \
          và kỳ 2024 (#{round_2024}, đang tự chấm điểm); {scored} tiêu chí đã tự chấm.",
         DEPARTMENTS.len() + DISTRICTS.len() + COMMUNES.len(),
         sets.len()
     ))
 }
+
+/// The position in [`DEPARTMENTS`] of the Sở Tư pháp, which appraises area 2.
+const JUSTICE: usize = 1;
+
+/// The council that signed off the 2023 round's first appraisal.
+const COUNCIL: [&str; 4] = [
+    "Nguyễn Văn An — Phó Chủ tịch UBND thành phố, Chủ tịch Hội đồng",
+    "Lê Thị Hồng — Giám đốc Sở Nội vụ, Phó Chủ tịch Hội đồng",
+    "Trần Minh Khoa — Giám đốc Sở Tư pháp, Thành viên",
+    "Phạm Thị Lan — Trưởng phòng Cải cách hành chính, Sở Nội vụ, Thư ký Hội đồng",
+];
 
 /// The units the demo's 2024 round exempts from area 3 and criterion 7.3.
 const EXEMPT: [&str; 2] = ["Văn phòng UBND thành phố", "Thanh tra thành phố"];
@@ -476,6 +518,20 @@ async fn load_users(store: &Store, now: DateTime<Utc>) -> Result<(), StoreError>
             store.add_appraiser_scope(id, None, None, Some("7")).await?;
         }
     }
+    // An appraiser of the Sở Tư pháp: no scope of their own, only what each round
+    // assigns to the department.
+    let justice = store.unit_by_code(&unit_code("so", JUSTICE)).await?;
+    let id = store
+        .create_user(
+            "thamdinh.tuphap",
+            &format!("Thành viên thẩm định — {}", justice.name),
+            "appraiser",
+            None,
+            now,
+        )
+        .await?;
+    store.set_password_hash(id, &hash, false).await?;
+    store.set_user_department(id, Some(justice.id)).await?;
     Ok(())
 }
 

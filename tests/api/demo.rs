@@ -130,3 +130,37 @@ async fn the_demos_exempt_office_sees_its_exemptions_in_2024() {
         .collect();
     assert_eq!(exempt, ["3", "7.3"]);
 }
+
+#[tokio::test]
+async fn the_demos_justice_department_appraises_institutional_reform() {
+    let app = crate::helpers::spawn_app().await;
+    parindex::demo::load(app.store(), &SystemClock)
+        .await
+        .expect("demo");
+    app.clock.set(chrono::Utc::now());
+    let rounds = app.store().rounds().await.expect("rounds");
+    let round_2023 = rounds.iter().find(|r| r.1 == 2023).expect("2023").0;
+    // Its appraiser belongs to the Sở Tư pháp and sees the area the rounds assign to it.
+    let appraiser = crate::helpers::Browser::default();
+    app.sign_in_with_password(&appraiser, "thamdinh.tuphap", parindex::demo::DEMO_PASSWORD)
+        .await;
+    let url = app.url(&format!("/api/rounds/{round_2023}/appraisal-queue"));
+    let (status, queue) = crate::helpers::json_of(appraiser.send(appraiser.get(url)).await).await;
+    assert_eq!(status, 200, "{queue}");
+    assert_eq!(queue["department"]["name"], "Sở Tư pháp");
+    let nodes = queue["department"]["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 3, "one per tier: {queue}");
+    assert!(
+        nodes[0]
+            .as_str()
+            .expect("node")
+            .starts_with("Lĩnh vực 2. Cải cách thể chế"),
+        "{queue}"
+    );
+    assert_eq!(queue["units"].as_array().expect("units").len(), 51);
+    // The council signed off the 2023 round's first appraisal; the second is left to sign.
+    let signed = app.store().sign_offs(round_2023).await.expect("sign-offs");
+    assert_eq!(signed.len(), 1);
+    assert_eq!(signed[0].phase, parindex::domain::Phase::AppraisalRound1);
+    assert!(signed[0].members.contains("Chủ tịch Hội đồng"));
+}
