@@ -12,6 +12,7 @@ mod browser;
 mod browser_admin;
 mod browser_analysis;
 mod browser_appraisal;
+mod browser_departments;
 mod browser_exemptions;
 mod browser_forms;
 mod browser_leaf;

@@ -896,6 +896,113 @@ async fn the_demo_rounds_documents_print_as_they_are_signed() {
     );
 }
 
+/// The minutes of the demo's first appraisal (biên bản thẩm định, signed by its council)
+/// print as the council signs them: A4 landscape, the header row on every page, numbered
+/// from the second, type of 10 pt or more, nothing printed over anything, every unit
+/// named, and the secretary's and the chair's signatures on the last page only, with the
+/// last rows of the table.
+#[tokio::test]
+async fn the_demos_minutes_print_as_the_council_signs_them() {
+    if skip_without_libreoffice() {
+        return;
+    }
+    let db = TestDb::new().await;
+    let store = &db.store;
+    parindex::demo::load(store, &SystemClock)
+        .await
+        .expect("demo");
+    let rounds = store.rounds().await.expect("rounds");
+    let round = rounds.iter().find(|r| r.1 == 2023).expect("2023").0;
+    let admin = store
+        .user_for_sign_in("quantri")
+        .await
+        .expect("lookup")
+        .expect("admin")
+        .0;
+    let who = parindex::service::Who::new(admin, "127.0.0.1", chrono::Utc::now());
+    let ctx = crate::helpers::ctx(store);
+    let minutes = parindex::service::sign_off::minutes(&ctx, &who, round, 1)
+        .await
+        .expect("minutes");
+    let bytes =
+        parindex::excel::minutes::minutes_workbook(&minutes, "Sở Nội vụ", &demo_annex(), today())
+            .expect("workbook");
+    let pdf = print(&bytes, "bien-ban");
+    let first = pdf.text(1);
+    for expected in [
+        "UBND THÀNH PHỐ CẦN THƠ",
+        "HỘI ĐỒNG THẨM ĐỊNH CHỈ SỐ CCHC",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "BIÊN BẢN",
+        "Cần Thơ, ngày 31 tháng 01 năm 2024",
+        "Thành phần Hội đồng:",
+    ] {
+        assert!(
+            first.contains(expected),
+            "«{expected}» not on page 1: {first}"
+        );
+    }
+    for page in 1..=pdf.pages {
+        let text = pdf.text(page);
+        assert!(
+            text.contains("STT") && text.contains("Nhận xét của thẩm định"),
+            "page {page} without the header row: {text}"
+        );
+        assert!(
+            !pdf.runs_on(page).any(|r| r.text == "DỰ THẢO"),
+            "signed, not a draft"
+        );
+        pdf.assert_not_overprinted("biên bản", page);
+    }
+    pdf.assert_numbered("biên bản", 1..=pdf.pages);
+    let smallest = pdf.smallest(1..=pdf.pages);
+    assert!(smallest >= 10.0, "type {smallest:.2} pt");
+    let all = without_numbers(
+        &(1..=pdf.pages)
+            .map(|p| pdf.text(p))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let units: Vec<&str> = (minutes.tiers.iter())
+        .flat_map(|t| t.units.iter().map(|u| u.unit_name.as_str()))
+        .collect();
+    assert_eq!(units.len(), 51);
+    for unit in &units {
+        assert!(
+            all.contains(&without_numbers(unit)),
+            "«{unit}» not printed whole"
+        );
+    }
+    for line in [
+        "THƯ KÝ HỘI ĐỒNG",
+        "CHỦ TỊCH HỘI ĐỒNG",
+        "Nguyễn Văn An",
+        "Phạm Thị Lan",
+    ] {
+        let seen: Vec<usize> = pdf
+            .pages_with_run(line)
+            .into_iter()
+            .filter(|p| *p > 1)
+            .collect();
+        assert_eq!(seen, [pdf.pages], "«{line}»");
+    }
+    let last_unit = units.last().expect("units");
+    let last_page = without_numbers(&pdf.text(pdf.pages));
+    assert!(
+        last_page.contains(&without_numbers(last_unit))
+            || minutes.tiers[2]
+                .units
+                .last()
+                .is_some_and(|u| !u.changed.is_empty()),
+        "the signatures' page without the last rows"
+    );
+    pdf.images("bien-ban", &[1, pdf.pages]);
+    eprintln!(
+        "Biên bản thẩm định lần 1 (demo): {} trang; chữ nhỏ nhất {smallest:.2} pt",
+        pdf.pages
+    );
+}
+
 /// `i` in letters, A to Z then AA…: names that read apart without their numbers.
 fn letters(i: usize) -> String {
     let mut n = i + 1;
