@@ -58,6 +58,14 @@ fn appraisal_name(phase: Phase) -> &'static str {
 }
 
 impl Store {
+    /// A transaction holding the round (as publication does), refused once published.
+    async fn hold_unpublished(&self, round_id: i64) -> Result<Transaction<'_, Any>> {
+        let mut tx = self.pool.begin().await?;
+        self.hold_round(&mut tx, round_id).await?;
+        self.unpublished(&mut tx, round_id).await?;
+        Ok(tx)
+    }
+
     /// A round's assignments, by tier then node code.
     pub async fn assignments(&self, round_id: i64) -> Result<Vec<Assignment>> {
         let rows: Vec<(i64, String, i64, String, i64)> = sqlx::query_as(
@@ -108,9 +116,7 @@ impl Store {
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        self.hold_round(&mut tx, round_id).await?;
-        self.unpublished(&mut tx, round_id).await?;
+        let mut tx = self.hold_unpublished(round_id).await?;
         let old: Option<(i64, String)> = sqlx::query_as(
             r"select a.department_unit_id, u.name from appraisal_assignments a
               join units u on u.id = a.department_unit_id
@@ -215,9 +221,7 @@ impl Store {
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        self.hold_round(&mut tx, round_id).await?;
-        self.unpublished(&mut tx, round_id).await?;
+        let mut tx = self.hold_unpublished(round_id).await?;
         let signed = sqlx::query(
             r"insert into appraisal_sign_offs (round_id, phase, signed_on, members, note, signed_by, signed_at)
               values ($1, $2, $3, $4, $5, $6, $7)
@@ -271,9 +275,7 @@ impl Store {
         audit: NewAudit,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        self.hold_round(&mut tx, round_id).await?;
-        self.unpublished(&mut tx, round_id).await?;
+        let mut tx = self.hold_unpublished(round_id).await?;
         let old: Option<String> = sqlx::query_scalar(
             "select signed_on from appraisal_sign_offs where round_id = $1 and phase = $2",
         )

@@ -59,6 +59,17 @@ async fn justice_appraiser(app: &TestApp, admin: &Browser, csrf: &str) -> (i64, 
     (department, browser, token)
 }
 
+/// The status of `method` on `path` with `body`, sent by a browser with its CSRF token.
+async fn status_of(
+    app: &TestApp,
+    (browser, csrf): (&Browser, &str),
+    method: &str,
+    path: &str,
+    body: Value,
+) -> u16 {
+    send_json(app, browser, csrf, method, path, body).await.0
+}
+
 async fn queue_of(app: &TestApp, browser: &Browser, round: i64) -> Value {
     let url = app.url(&format!("/api/rounds/{round}/appraisal-queue"));
     let (status, body) = json_of(browser.send(browser.get(url)).await).await;
@@ -238,40 +249,45 @@ async fn a_department_appraises_the_area_assigned_to_it_in_every_unit_and_nothin
     )
     .await;
     assert_eq!(status, 204, "{body_}");
-    let (status, _) = send_json(
-        &app,
-        &stp,
-        &stp_csrf,
-        "PUT",
-        &appraise(a, "2.2"),
-        json!({ "points": "1" }),
-    )
-    .await;
-    assert_eq!(status, 403);
-    let (status, _) = send_json(
-        &app,
-        &stp,
-        &stp_csrf,
-        "PUT",
-        &appraise(a, "2.1"),
-        body.clone(),
-    )
-    .await;
-    assert_eq!(status, 204);
+    assert_eq!(
+        status_of(
+            &app,
+            (&stp, &stp_csrf),
+            "PUT",
+            &appraise(a, "2.2"),
+            json!({ "points": "1" })
+        )
+        .await,
+        403
+    );
+    assert_eq!(
+        status_of(
+            &app,
+            (&stp, &stp_csrf),
+            "PUT",
+            &appraise(a, "2.1"),
+            body.clone()
+        )
+        .await,
+        204
+    );
 
     // Taking the area back takes the department's access with it; audited both ways.
-    let (status, _) = send_json(&app, &admin, &csrf, "DELETE", &assign, json!({})).await;
-    assert_eq!(status, 204);
-    let (status, _) = send_json(
-        &app,
-        &stp,
-        &stp_csrf,
-        "PUT",
-        &appraise(a, "2.1"),
-        body.clone(),
-    )
-    .await;
-    assert_eq!(status, 403);
+    assert_eq!(
+        status_of(&app, (&admin, &csrf), "DELETE", &assign, json!({})).await,
+        204
+    );
+    assert_eq!(
+        status_of(
+            &app,
+            (&stp, &stp_csrf),
+            "PUT",
+            &appraise(a, "2.1"),
+            body.clone()
+        )
+        .await,
+        403
+    );
     let (status, _) = send_json(&app, &admin, &csrf, "DELETE", &assign, json!({})).await;
     assert_eq!(status, 404, "nothing left to take back");
     let actions: Vec<String> = app
@@ -331,29 +347,31 @@ async fn assignments_are_refused_beside_their_field_and_copied_with_the_round() 
             "{node}: {refused}"
         );
     }
-    let (status, _) = send_json(
-        &app,
-        &admin,
-        &csrf,
-        "PUT",
-        &format!("/api/rounds/{round}/assignments/khong-co/2"),
-        json!({ "department_id": justice }),
-    )
-    .await;
-    assert_eq!(status, 404);
+    assert_eq!(
+        status_of(
+            &app,
+            (&admin, &csrf),
+            "PUT",
+            &format!("/api/rounds/{round}/assignments/khong-co/2"),
+            json!({ "department_id": justice })
+        )
+        .await,
+        404
+    );
     // Only the administrator assigns; viewers read.
     let viewer = Browser::default();
     let viewer_csrf = app.sign_in_with(&viewer, "lanhdao").await;
-    let (status, _) = send_json(
-        &app,
-        &viewer,
-        &viewer_csrf,
-        "PUT",
-        &put("2"),
-        json!({ "department_id": justice }),
-    )
-    .await;
-    assert_eq!(status, 403);
+    assert_eq!(
+        status_of(
+            &app,
+            (&viewer, &viewer_csrf),
+            "PUT",
+            &put("2"),
+            json!({ "department_id": justice })
+        )
+        .await,
+        403
+    );
     let (status, _) = json_of(
         viewer
             .send(viewer.get(app.url(&format!("/api/rounds/{round}/assignments"))))
@@ -466,16 +484,17 @@ async fn an_explanation_on_an_assigned_leaf_is_told_to_the_departments_appraiser
     let (r, admin, csrf) = crate::analysis::scored_round(&app).await;
     let (round, a) = (r.round, r.units[0]);
     let (justice, _, _) = justice_appraiser(&app, &admin, &csrf).await;
-    let (status, _) = send_json(
-        &app,
-        &admin,
-        &csrf,
-        "PUT",
-        &format!("/api/rounds/{round}/assignments/t/2"),
-        json!({ "department_id": justice }),
-    )
-    .await;
-    assert_eq!(status, 204);
+    assert_eq!(
+        status_of(
+            &app,
+            (&admin, &csrf),
+            "PUT",
+            &format!("/api/rounds/{round}/assignments/t/2"),
+            json!({ "department_id": justice })
+        )
+        .await,
+        204
+    );
     let base = format!("/api/rounds/{round}/units/{a}");
     let general = Browser::default();
     let general_csrf = app.sign_in_with(&general, "thamdinh").await;
@@ -672,16 +691,17 @@ async fn the_council_signs_off_an_appraisal_round_and_publication_waits_for_the_
         (status, refused["error"]["field"].as_str()),
         (422, Some("reason"))
     );
-    let (status, _) = send_json(
-        &app,
-        &admin,
-        &csrf,
-        "POST",
-        &withdraw,
-        json!({ "reason": "Sở Tư pháp đề nghị xem lại tiêu chí 2.2" }),
-    )
-    .await;
-    assert_eq!(status, 204);
+    assert_eq!(
+        status_of(
+            &app,
+            (&admin, &csrf),
+            "POST",
+            &withdraw,
+            json!({ "reason": "Sở Tư pháp đề nghị xem lại tiêu chí 2.2" })
+        )
+        .await,
+        204
+    );
     let (status, body) = send_json(
         &app,
         &appraiser,
@@ -744,16 +764,17 @@ async fn the_council_signs_off_an_appraisal_round_and_publication_waits_for_the_
     let (status, body) = send_json(&app, &admin, &csrf, "POST", &publish, json!({})).await;
     assert_eq!(status, 204, "{body}");
     // Published: the sign-offs stay as they are.
-    let (status, _) = send_json(
-        &app,
-        &admin,
-        &csrf,
-        "POST",
-        &format!("/api/rounds/{round}/appraisal/2/sign-off/withdraw"),
-        json!({ "reason": "Thử" }),
-    )
-    .await;
-    assert_eq!(status, 409);
+    assert_eq!(
+        status_of(
+            &app,
+            (&admin, &csrf),
+            "POST",
+            &format!("/api/rounds/{round}/appraisal/2/sign-off/withdraw"),
+            json!({ "reason": "Thử" })
+        )
+        .await,
+        409
+    );
 }
 
 #[tokio::test]

@@ -5,13 +5,14 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
-use super::{PageForm, PageQuery, PageResult, PageUser, refusal, render, status_with, user_ctx};
+use super::{
+    NoticeParams, PageForm, PageQuery, PageResult, PageUser, Shown, render, status_with, user_ctx,
+};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
 use crate::http::extract::SignedIn;
@@ -23,13 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/quan-tri/ky/{round}/phan-cong", get(page))
         .route("/quan-tri/ky/{round}/phan-cong/them", post(assign))
         .route("/quan-tri/ky/{round}/phan-cong/bo", post(unassign))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct PageParams {
-    /// What was just done (`da-phan-cong`, `da-bo`).
-    tb: Option<String>,
 }
 
 /// An assignment, or its removal, as typed: the node as «tier code|node code».
@@ -65,30 +59,22 @@ impl AssignmentForm {
     }
 }
 
-/// Which form a refusal concerns (`them`, or `bo` with the line's node), and what was typed.
-#[derive(Default)]
-struct Outcome {
-    notice: Option<String>,
-    form: Option<&'static str>,
-    error: Option<(StatusCode, String)>,
-    field: Option<&'static str>,
-    typed: Option<AssignmentForm>,
-}
-
 async fn page(
     State(state): State<AppState>,
     PageUser { user, who }: PageUser,
     ApiPath(round): ApiPath<i64>,
-    PageQuery(params): PageQuery<PageParams>,
+    PageQuery(params): PageQuery<NoticeParams>,
 ) -> PageResult {
-    let outcome = Outcome {
-        notice: params.tb,
-        ..Outcome::default()
-    };
-    show(&state, &user, &who, round, outcome).await
+    show(&state, &user, &who, round, Shown::notice(params.tb)).await
 }
 
-async fn show(state: &AppState, user: &SignedIn, who: &Who, round: i64, o: Outcome) -> PageResult {
+async fn show(
+    state: &AppState,
+    user: &SignedIn,
+    who: &Who,
+    round: i64,
+    o: Shown<AssignmentForm>,
+) -> PageResult {
     let view = departments::list(&state.ctx, who, round).await?;
     let html = render(
         "assignments.html",
@@ -115,28 +101,16 @@ async fn done_or_refused(
     outcome: Result<(), ServiceError>,
     form: AssignmentForm,
 ) -> PageResult {
-    let (field, error) = match outcome {
-        Ok(()) => {
-            let done = if which == "them" {
-                "da-phan-cong"
-            } else {
-                "da-bo"
-            };
-            let to = format!("/quan-tri/ky/{round}/phan-cong?tb={done}#danh-sach");
-            return Ok(Redirect::to(&to).into_response());
-        }
-        // Taken back meanwhile: said beside the line.
-        Err(e @ ServiceError::NotFound(_)) => (None, (StatusCode::NOT_FOUND, e.to_string())),
-        Err(e) => (e.field(), refusal(e)?),
+    let done = if which == "them" {
+        "da-phan-cong"
+    } else {
+        "da-bo"
     };
-    let outcome = Outcome {
-        form: Some(which),
-        error: Some(error),
-        field,
-        typed: Some(form),
-        ..Outcome::default()
-    };
-    show(state, user, who, round, outcome).await
+    let to = format!("/quan-tri/ky/{round}/phan-cong?tb={done}#danh-sach");
+    match Shown::after(outcome, &to, which, form)? {
+        Ok(redirect) => Ok(redirect),
+        Err(shown) => show(state, user, who, round, shown).await,
+    }
 }
 
 async fn assign(

@@ -303,6 +303,61 @@ pub(crate) async fn redirect_or_show(
     }
 }
 
+/// A page's query after one of its forms was done: what was done (`?tb=da-…`), for the
+/// page to say so.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct NoticeParams {
+    pub tb: Option<String>,
+}
+
+/// What a page of lists and forms shows beyond its data: a notice of what was just done
+/// (`?tb=`), or a refusal of one of its forms (`form` names which), the field it concerns
+/// and what was typed, to fill the form again.
+pub(crate) struct Shown<T> {
+    pub notice: Option<String>,
+    pub form: Option<&'static str>,
+    pub error: Option<(StatusCode, String)>,
+    pub field: Option<&'static str>,
+    pub typed: Option<T>,
+}
+
+impl<T> Shown<T> {
+    /// The page as it is, with a notice of what was just done.
+    pub(crate) fn notice(notice: Option<String>) -> Shown<T> {
+        Shown {
+            notice,
+            form: None,
+            error: None,
+            field: None,
+            typed: None,
+        }
+    }
+
+    /// The end of `form`'s action: a redirect to `done` when it was done, else the page's
+    /// contents with the refusal beside the form and what was typed (something gone
+    /// meanwhile is said there too; a failure that is not the user's is the error page).
+    pub(crate) fn after(
+        outcome: Result<(), ServiceError>,
+        done: &str,
+        form: &'static str,
+        typed: T,
+    ) -> PageResult<Result<Response, Shown<T>>> {
+        let (field, error) = match outcome {
+            Ok(()) => return Ok(Ok(Redirect::to(done).into_response())),
+            Err(e @ ServiceError::NotFound(_)) => (None, (StatusCode::NOT_FOUND, e.to_string())),
+            Err(e) => (e.field(), refusal(e)?),
+        };
+        Ok(Err(Shown {
+            notice: None,
+            form: Some(form),
+            error: Some(error),
+            field,
+            typed: Some(typed),
+        }))
+    }
+}
+
 /// The status of a page shown with `error` (or without).
 pub(crate) fn status_with(error: &Option<(StatusCode, String)>) -> StatusCode {
     error.as_ref().map_or(StatusCode::OK, |(s, _)| *s)

@@ -5,13 +5,14 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
-use super::{PageForm, PageQuery, PageResult, PageUser, refusal, render, status_with, user_ctx};
+use super::{
+    NoticeParams, PageForm, PageQuery, PageResult, PageUser, Shown, render, status_with, user_ctx,
+};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
 use crate::http::extract::SignedIn;
@@ -25,13 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/quan-tri/ky/{round}/bien-ban/{n}/huy", post(withdraw))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct PageParams {
-    /// What was just done (`da-ky`, `da-huy`).
-    tb: Option<String>,
-}
-
 /// The sign-off or the withdrawal as typed.
 #[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
@@ -42,31 +36,23 @@ struct SignOffForm {
     reason: String,
 }
 
-/// A refusal: which appraisal round's form (`ky` or `huy`), the field, what was typed.
-#[derive(Default)]
-struct Outcome {
-    notice: Option<String>,
-    n: Option<i64>,
-    form: Option<&'static str>,
-    error: Option<(StatusCode, String)>,
-    field: Option<&'static str>,
-    typed: Option<SignOffForm>,
-}
-
 async fn page(
     State(state): State<AppState>,
     PageUser { user, who }: PageUser,
     ApiPath(round): ApiPath<i64>,
-    PageQuery(params): PageQuery<PageParams>,
+    PageQuery(params): PageQuery<NoticeParams>,
 ) -> PageResult {
-    let outcome = Outcome {
-        notice: params.tb,
-        ..Outcome::default()
-    };
-    show(&state, &user, &who, round, outcome).await
+    show(&state, &user, &who, (round, None), Shown::notice(params.tb)).await
 }
 
-async fn show(state: &AppState, user: &SignedIn, who: &Who, round: i64, o: Outcome) -> PageResult {
+/// The page; `n` names the appraisal round whose form `o` refused.
+async fn show(
+    state: &AppState,
+    user: &SignedIn,
+    who: &Who,
+    (round, n): (i64, Option<i64>),
+    o: Shown<SignOffForm>,
+) -> PageResult {
     let view = sign_off::status(&state.ctx, who, round).await?;
     let html = render(
         "sign_off.html",
@@ -75,7 +61,7 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, round: i64, o: Outco
             view => Value::from_serialize(&view),
             today => crate::domain::deadline::format_date(who.now),
             notice => o.notice,
-            n => o.n,
+            n,
             form => o.form,
             error => o.error.as_ref().map(|e| e.1.clone()),
             field => o.field,
@@ -93,25 +79,12 @@ async fn done_or_refused(
     outcome: Result<(), ServiceError>,
     form: SignOffForm,
 ) -> PageResult {
-    let (field, error) = match outcome {
-        Ok(()) => {
-            let done = if which == "ky" { "da-ky" } else { "da-huy" };
-            let to = format!("/quan-tri/ky/{round}/bien-ban?tb={done}#lan-{n}");
-            return Ok(Redirect::to(&to).into_response());
-        }
-        // Withdrawn meanwhile: said beside the form.
-        Err(e @ ServiceError::NotFound(_)) => (None, (StatusCode::NOT_FOUND, e.to_string())),
-        Err(e) => (e.field(), refusal(e)?),
-    };
-    let outcome = Outcome {
-        n: Some(n),
-        form: Some(which),
-        error: Some(error),
-        field,
-        typed: Some(form),
-        ..Outcome::default()
-    };
-    show(state, user, who, round, outcome).await
+    let done = if which == "ky" { "da-ky" } else { "da-huy" };
+    let to = format!("/quan-tri/ky/{round}/bien-ban?tb={done}#lan-{n}");
+    match Shown::after(outcome, &to, which, form)? {
+        Ok(redirect) => Ok(redirect),
+        Err(shown) => show(state, user, who, (round, Some(n)), shown).await,
+    }
 }
 
 async fn sign(
