@@ -307,6 +307,17 @@ impl Store {
                 self.self_entry(round_id, unit_id, &entry.leaf_code).await?,
             ));
         }
+        // Saved again: a leaf a corrigendum changed has been reviewed.
+        sqlx::query(
+            r"update revised_entries set reviewed_at = $4
+              where round_id = $1 and unit_id = $2 and leaf_code = $3 and reviewed_at is null",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .bind(&entry.leaf_code)
+        .bind(to_ts(now))
+        .execute(&mut *tx)
+        .await?;
         let version = expected_version.map_or(1, |v| v + 1);
         let new_entry = SelfEntry {
             leaf_code: entry.leaf_code.clone(),
