@@ -236,7 +236,10 @@ pub async fn save_leaf(
 }
 
 /// The field of a leaf's form that a score refusal concerns (as the form names it).
-fn input_field(input: &LeafInput, e: &crate::domain::criteria::ScoreError) -> &'static str {
+pub(crate) fn input_field(
+    input: &LeafInput,
+    e: &crate::domain::criteria::ScoreError,
+) -> &'static str {
     use crate::domain::criteria::ScoreError;
     match (input, e) {
         (LeafInput::Rate { .. }, ScoreError::ZeroDenominator) => "denominator",

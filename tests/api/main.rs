@@ -3,6 +3,7 @@
 
 mod admin_forms;
 mod analysis;
+mod appraisal_figures;
 mod appraisal_pages;
 mod audit;
 mod audit_page;
