@@ -320,3 +320,55 @@ pub async fn list(
     ctx.store.round(round_id).await?;
     Ok(ctx.store.corrigenda(round_id).await?)
 }
+
+/// A tier of a round with the set version it uses and the other versions of that set it
+/// could be switched to.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TierVersions {
+    pub tier_code: String,
+    pub tier_name: String,
+    pub set_code: String,
+    pub version: String,
+    pub others: Vec<String>,
+}
+
+/// What the corrigendum page shows: the tiers and their versions, and what was made.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CorrigendaPage {
+    pub round_id: i64,
+    pub round_title: String,
+    pub published: bool,
+    pub tiers: Vec<TierVersions>,
+    pub made: Vec<crate::store::CorrigendumRow>,
+}
+
+pub async fn page(ctx: &Context, who: &Who, round_id: i64) -> Result<CorrigendaPage> {
+    let made = list(ctx, who, round_id).await?;
+    let round = ctx.store.round(round_id).await?;
+    let mut tiers = Vec::new();
+    for t in &round.tiers {
+        let current = ctx.store.criteria_set(t.set_id).await?;
+        let others = ctx
+            .store
+            .criteria_sets_for_tier(&t.tier_code)
+            .await?
+            .into_iter()
+            .filter(|(id, code, _, _)| *code == current.set.code && *id != t.set_id)
+            .map(|(_, _, version, _)| version)
+            .collect();
+        tiers.push(TierVersions {
+            tier_code: t.tier_code.clone(),
+            tier_name: t.tier_name.clone(),
+            set_code: current.set.code.clone(),
+            version: current.set.version.clone(),
+            others,
+        });
+    }
+    Ok(CorrigendaPage {
+        round_id,
+        round_title: round.title,
+        published: round.published_at.is_some(),
+        tiers,
+        made,
+    })
+}

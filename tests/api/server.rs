@@ -174,6 +174,7 @@ async fn every_documented_operation_is_routed() {
             .replace("{n}", "1")
             .replace("{leaf}", "1.1")
             .replace("{node}", "1")
+            .replace("{tier}", "t")
             .replace("{kind}", "bonus")
             .replace("{item}", "T1");
         assert!(

@@ -11,6 +11,7 @@
 //! regenerates it).
 
 mod analysis;
+mod corrigenda;
 mod appraisal;
 mod criteria_sets;
 mod directory;
@@ -68,6 +69,7 @@ fn build() -> (Router<AppState>, OpenApi) {
             rounds::router(),
             members::router(),
             exemptions::router(),
+            corrigenda::router(),
             exports::router(),
             self_assessment::router(),
             explanations::router(),

@@ -7,6 +7,7 @@ mod admin_round;
 mod appraisal;
 mod audit;
 mod changes;
+mod corrigenda;
 mod charts;
 mod criteria_sets;
 mod directory;
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .merge(round_setup::router())
         .merge(round_members::router())
         .merge(exemptions::router())
+        .merge(corrigenda::router())
         .merge(audit::router())
         .merge(directory::router())
         .merge(unit::router())

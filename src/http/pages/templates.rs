@@ -51,6 +51,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "self_assessment.html",
         "review.html",
         "changes.html",
+        "corrigenda.html",
         "_changes.html",
         "publication.html",
         "_leaf.html",
