@@ -20,6 +20,7 @@ mod browser_notices;
 mod browser_public;
 mod changes;
 mod cli;
+mod corrigenda;
 mod crash;
 mod criteria_check;
 mod criteria_import;

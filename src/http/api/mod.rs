@@ -11,8 +11,8 @@
 //! regenerates it).
 
 mod analysis;
-mod corrigenda;
 mod appraisal;
+mod corrigenda;
 mod criteria_sets;
 mod directory;
 mod document;

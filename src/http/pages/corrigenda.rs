@@ -34,7 +34,16 @@ async fn page(
     PageQuery(flash): PageQuery<Flash>,
 ) -> PageResult {
     let done = flash.tb.as_deref() == Some("da-dinh-chinh");
-    show(&state, (&user, &who), round, Shown { done, ..Shown::default() }).await
+    show(
+        &state,
+        (&user, &who),
+        round,
+        Shown {
+            done,
+            ..Shown::default()
+        },
+    )
+    .await
 }
 
 /// The form as typed, and which button: «Xem trước» (`xem-truoc`) or «Đính chính»
@@ -92,7 +101,12 @@ async fn correct(
     }
 }
 
-async fn show(state: &AppState, (user, who): (&SignedIn, &Who), round: i64, s: Shown) -> PageResult {
+async fn show(
+    state: &AppState,
+    (user, who): (&SignedIn, &Who),
+    round: i64,
+    s: Shown,
+) -> PageResult {
     let view = service::page(&state.ctx, who, round).await?;
     let status = s.error.as_ref().map_or(StatusCode::OK, |(st, _, _)| *st);
     let html = render(
