@@ -166,9 +166,11 @@ pub async fn correct_set(
                 let points = entry.points.map_or("chưa có điểm".into(), |p| {
                     format!("{} điểm", p.to_vn())
                 });
-                match figures(entry.input.as_ref()) {
-                    f if f.is_empty() => points,
-                    f => format!("{f}: {points}"),
+                match (entry.input, figures(entry.input.as_ref())) {
+                    // A judged score is its points: said once.
+                    (Some(crate::domain::LeafInput::Judged { .. }), _) => points,
+                    (_, f) if f.is_empty() => points,
+                    (_, f) => format!("{f}: {points}"),
                 }
             };
             let points = if entry.not_applicable {

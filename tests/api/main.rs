@@ -13,6 +13,7 @@ mod browser;
 mod browser_admin;
 mod browser_analysis;
 mod browser_appraisal;
+mod browser_changes;
 mod browser_exemptions;
 mod browser_forms;
 mod browser_leaf;
