@@ -195,10 +195,7 @@ async fn a_corrigendum_keeps_every_entry_rescores_changed_leaves_and_asks_the_un
     );
     assert_eq!(node(&after, "1.1")["revised"]["before"], "Đạt: 1 điểm");
     assert_eq!(node(&after, "2.1")["entry"]["points"], Value::Null);
-    assert_eq!(
-        node(&after, "2.1")["revised"]["before"],
-        "1,75 điểm"
-    );
+    assert_eq!(node(&after, "2.1")["revised"]["before"], "1,75 điểm");
     assert_eq!(node(&after, "1.3")["revised"], Value::Null);
     assert_eq!(node(&after, "1.3")["entry"]["points"], "1.2");
     assert_eq!(node(&after, "2.2"), &Value::Null);
