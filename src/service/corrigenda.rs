@@ -214,7 +214,20 @@ pub async fn correct_set(
         diff.removed.len(),
         revisions.len()
     );
-    let revised_units = units.clone();
+    let added: Vec<String> = diff.added.iter().map(|n| n.code.clone()).collect();
+    let removed_codes: Vec<String> = diff.removed.iter().map(|n| n.code.clone()).collect();
+    // Every unit of the tier hears of new and removed leaves; those with entries to
+    // review, of those too.
+    let told: Vec<i64> = if added.is_empty() && removed_codes.is_empty() {
+        units.clone()
+    } else {
+        store
+            .round_units(round_id, Some(tier.tier_id))
+            .await?
+            .iter()
+            .map(|u| u.id)
+            .collect()
+    };
     store
         .apply_corrigendum(
             &NewCorrigendum {
@@ -230,8 +243,15 @@ pub async fn correct_set(
             who.now,
         )
         .await?;
-    for unit_id in revised_units {
-        super::notices::criteria_corrected(ctx, round_id, unit_id, &reason, who.now).await;
+    for unit_id in told {
+        super::notices::criteria_corrected(
+            ctx,
+            round_id,
+            unit_id,
+            (&reason, &added, &removed_codes),
+            who.now,
+        )
+        .await;
     }
     Ok(plan)
 }

@@ -107,7 +107,7 @@ pub async fn criteria_corrected(
     ctx: &Context,
     round_id: i64,
     unit_id: i64,
-    reason: &str,
+    (reason, added, removed): (&str, &[String], &[String]),
     now: DateTime<Utc>,
 ) {
     let result = async {
@@ -118,16 +118,29 @@ pub async fn criteria_corrected(
             .await?
             .into_keys()
             .collect();
+        let mut body = format!("Sở Nội vụ đã đính chính bộ tiêu chí ({reason}).");
+        if !leaves.is_empty() {
+            body.push_str(&format!(
+                " Tiêu chí đã được sửa — cần xem lại: {}; điểm đã tính lại theo tiêu chí mới, hãy xem và lưu lại từng tiêu chí.",
+                leaves.join(", ")
+            ));
+        }
+        if !added.is_empty() {
+            body.push_str(&format!(" Tiêu chí mới cần chấm: {}.", added.join(", ")));
+        }
+        if !removed.is_empty() {
+            body.push_str(&format!(
+                " Tiêu chí được bỏ (không còn tính điểm): {}.",
+                removed.join(", ")
+            ));
+        }
         let notice = NewNotice {
             kind: "criteria_corrected",
-            key: format!("corrected:{round_id}:{}:{}", now.timestamp(), leaves.join(",")),
+            key: format!("corrected:{round_id}:{}", now.timestamp()),
             round_id: Some(round_id),
             unit_id: Some(unit_id),
             title: format!("Bộ tiêu chí được đính chính: {}", round.title),
-            body: format!(
-                "Sở Nội vụ đã đính chính bộ tiêu chí ({reason}). Tiêu chí đã được sửa — cần xem lại: {}. Điểm đã tính lại theo tiêu chí mới; hãy xem và lưu lại từng tiêu chí.",
-                leaves.join(", ")
-            ),
+            body,
             link: format!("/ky/{round_id}/don-vi/{unit_id}/tu-cham-diem"),
         };
         let recipients = ctx.store.unit_recipients(unit_id, now).await?;

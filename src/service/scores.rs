@@ -94,7 +94,7 @@ pub async fn save_appraisal(
                 code: "input_with_points",
                 field: Some("points"),
                 message: format!(
-                    "Tiêu chí {}: gửi số liệu thẩm định (input) hoặc điểm thẩm định (points), không gửi cả hai; \
+                    "Tiêu chí {}: nhập số liệu thẩm định hoặc điểm thẩm định, không nhập cả hai; \
                      điểm tính từ số liệu theo hướng dẫn chấm điểm của tiêu chí.",
                     node.code
                 ),

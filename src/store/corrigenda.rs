@@ -55,11 +55,17 @@ pub struct CorrigendumRow {
     pub new_version: String,
     pub reason: String,
     pub made_by: Option<String>,
-    #[serde(skip)]
+    /// When it was made (RFC 3339).
+    #[serde(serialize_with = "as_instant")]
+    #[schema(value_type = String)]
     pub made_at: i64,
     /// Entries the units are asked to review, and how many they have.
     pub revised: i64,
     pub reviewed: i64,
+}
+
+fn as_instant<S: serde::Serializer>(t: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&from_ts(*t).to_rfc3339())
 }
 
 impl Store {

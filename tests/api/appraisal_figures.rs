@@ -354,7 +354,7 @@ async fn figures_are_refused_where_points_are_given_directly_and_points_alone_st
     assert!(
         answer.1["error"]["message"]
             .as_str()
-            .is_some_and(|m| m.contains("không gửi cả hai")),
+            .is_some_and(|m| m.contains("không nhập cả hai")),
         "{}",
         answer.1
     );
@@ -669,7 +669,7 @@ async fn the_page_offers_the_units_figures_to_correct_and_keeps_what_was_typed_o
         fragment.contains("<details class=\"direct-points\" open>"),
         "{fragment}"
     );
-    assert!(fragment.contains("không gửi cả hai"), "{fragment}");
+    assert!(fragment.contains("không nhập cả hai"), "{fragment}");
     assert_eq!(audit_count(&app).await, before, "a refusal writes nothing");
 
     // Saved: back at the leaf, the figures now the appraisal's, the unit's beside them.

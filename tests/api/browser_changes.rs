@@ -90,6 +90,12 @@ async fn the_head_sees_the_changes_and_the_officer_the_corrigendum_flag() {
     assert!(preview.contains("điểm tối đa 2 → 1,5"), "{preview}");
     screenshot(c, "corrigendum-01-xem-truoc").await;
     click(c, "button[value=dinh-chinh]").await;
+    let question = c
+        .get_alert_text()
+        .await
+        .expect("the switch asks to confirm");
+    assert!(question.contains("1 đơn vị được tính lại"), "{question}");
+    c.accept_alert().await.expect("confirm");
     wait_text(c, "main", "Đã đính chính bộ tiêu chí").await;
     screenshot(c, "corrigendum-02-da-dinh-chinh").await;
 

@@ -218,10 +218,23 @@ async fn a_corrigendum_keeps_every_entry_rescores_changed_leaves_and_asks_the_un
             .contains("Tiêu chí đã được sửa — cần xem lại: 1.1, 2.1"),
         "{list}"
     );
+    assert!(
+        list.to_string()
+            .contains("Tiêu chí mới cần chấm: 2.3. Tiêu chí được bỏ (không còn tính điểm): 2.2."),
+        "{list}"
+    );
+    // The other unit has nothing to review, but hears of the new and removed leaves.
     let b = Browser::default();
     app.sign_in_with(&b, "b.canbo").await;
     let (_, list) = json_of(b.send(b.get(app.url("/api/notices"))).await).await;
-    assert_eq!(list["notices"], json!([]));
+    let body = list["notices"][0]["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        body.contains("Tiêu chí mới cần chấm: 2.3") && !body.contains("cần xem lại"),
+        "{list}"
+    );
 
     // Saving 2.1 again is the review: its flag goes, 1.1's stays.
     let version = node(&after, "2.1")["entry"]["version"]
