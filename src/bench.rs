@@ -116,6 +116,8 @@ fn synthetic(units: usize, leaves: usize) -> (RoundResults, Vec<UnitDetail>) {
         let rows = (0..leaves)
             .map(|l| DetailRow {
                 figures: String::new(),
+                self_input: None,
+                appraised_input: None,
                 code: format!("{}.{}", l % 8 + 1, l / 8 + 1),
                 text: format!("Tiêu chí thành phần số {l} về cải cách hành chính"),
                 depth: 2,

@@ -654,29 +654,40 @@ async fn appraise_unit(
         let mut rng = Rng::seeded(&[seed_name, &node.code, "appraisal"]);
         let self_entry = own.get(&node.code);
         let self_points = self_entry.and_then(|e| e.points).unwrap_or_default();
-        let (points, comment, flag) = if did_not_submit {
+        let takes_figures = node.leaf.as_ref().is_some_and(|l| l.method.takes_figures());
+        // Where the appraiser accepts the unit's score, its figures stand (as the page,
+        // prefilled with them, saves them).
+        let own_figures = self_entry.and_then(|e| e.input).filter(|_| takes_figures);
+        let (points, input, comment, flag) = if did_not_submit {
             (
                 Points::ZERO,
+                None,
                 "Đơn vị không gửi hồ sơ tự đánh giá đúng hạn.".to_string(),
                 false,
             )
         } else if self_points > Points::ZERO && rng.chance(12) {
             // The appraiser finds the evidence short and lowers the score to the next value
-            // the leaf's method can give.
+            // the leaf's method can give: on a rate or count leaf by correcting the figures
+            // where some give exactly that score.
             let lowered = lowered_score(node, self_points);
-            (
-                lowered,
-                "Tài liệu kiểm chứng chưa đầy đủ, chưa chứng minh được kết quả tự chấm."
+            let corrected = own_figures.and_then(|own| corrected_figures(node, own, lowered));
+            let comment = match (corrected.and_then(|c| c.figures()), own_figures) {
+                (Some(right), Some(own)) => format!(
+                    "Đối chiếu tài liệu kiểm chứng, số liệu đúng là {right} (đơn vị báo cáo {}).",
+                    own.figures().unwrap_or_default()
+                ),
+                _ => "Tài liệu kiểm chứng chưa đầy đủ, chưa chứng minh được kết quả tự chấm."
                     .to_string(),
-                rng.chance(50),
-            )
+            };
+            (lowered, corrected, comment, rng.chance(50))
         } else {
-            (self_points, String::new(), false)
+            (self_points, own_figures, String::new(), false)
         };
         let entry = AppraisalEntry {
             leaf_code: node.code.clone(),
             appraisal_round: 1,
             points: Some(points),
+            input,
             not_applicable: self_entry.is_some_and(|e| e.not_applicable) && !did_not_submit,
             comment,
             explanation_requested: flag,
@@ -691,6 +702,27 @@ async fn appraise_unit(
             .await?;
     }
     Ok(())
+}
+
+/// Figures close to the unit's `own` that give exactly `points` on `node`: fewer
+/// procedures done (a whole one at a time), or more occurrences. None where none do.
+fn corrected_figures(node: &Node, own: LeafInput, points: Points) -> Option<LeafInput> {
+    let gives = |input: &LeafInput| node.score(*input) == Ok(points);
+    match own {
+        LeafInput::Rate {
+            numerator,
+            denominator,
+        } => (1..=numerator.hundredths() / 100)
+            .map(|fewer| LeafInput::Rate {
+                numerator: numerator - Points::whole(fewer),
+                denominator,
+            })
+            .find(gives),
+        LeafInput::Occurrences { count } => (count + 1..=count + 100)
+            .map(|count| LeafInput::Occurrences { count })
+            .find(gives),
+        _ => None,
+    }
 }
 
 /// The next score below `points` that the leaf's method can produce.

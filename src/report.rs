@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::Points;
 use crate::domain::results::UnitResult;
+use crate::domain::{LeafInput, Points};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema, serde::Deserialize)]
 pub struct RoundResults {
@@ -52,9 +52,22 @@ pub struct DetailRow {
     pub survey: bool,
     /// The figures the unit entered behind its points («111/125», «3 lần», «Đạt»).
     pub figures: String,
+    /// The same figures as entered.
+    pub self_input: Option<LeafInput>,
+    /// The figures the latest appraisal that decided the leaf rests on, where the appraiser
+    /// corrected them (rate and count leaves); none where the points were given directly.
+    pub appraised_input: Option<LeafInput>,
     pub unit_note: String,
     pub appraiser_note: String,
     pub evidence_count: usize,
+}
+
+impl DetailRow {
+    /// The appraised figures, where they differ from the unit's: what a table prints
+    /// beside the unit's figures.
+    pub fn corrected_figures(&self) -> Option<String> {
+        crate::domain::criteria::corrected_figures(self.self_input, self.appraised_input)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

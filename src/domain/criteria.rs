@@ -112,6 +112,17 @@ impl Method {
         }
     }
 
+    /// Whether the points follow from figures the unit reports (a rate's numerator and
+    /// denominator, a count of occurrences): an appraiser then corrects the figures and the
+    /// rule gives the appraised points. On the other methods (yes/no, judged) the appraiser
+    /// sets the points directly.
+    pub fn takes_figures(&self) -> bool {
+        matches!(
+            self,
+            Method::Tiered { .. } | Method::Proportional { .. } | Method::Deduction { .. }
+        )
+    }
+
     /// The Vietnamese name shown to users.
     pub fn label(&self) -> &'static str {
         match self {
@@ -147,6 +158,28 @@ pub enum LeafInput {
     Occurrences {
         count: i64,
     },
+}
+
+impl LeafInput {
+    /// The figures as tables and the history show them: «111/125», «3 lần», «Đạt» or
+    /// «Không đạt»; none for judged points, which are their own figure.
+    pub fn figures(&self) -> Option<String> {
+        match *self {
+            LeafInput::Rate {
+                numerator,
+                denominator,
+            } => Some(format!("{}/{}", numerator.to_vn(), denominator.to_vn())),
+            LeafInput::Occurrences { count } => Some(format!("{count} lần")),
+            LeafInput::YesNo { met } => Some(if met { "Đạt" } else { "Không đạt" }.into()),
+            LeafInput::Judged { .. } => None,
+        }
+    }
+}
+
+/// The figures an appraisal corrected, where they differ from the unit's `own`, as tables
+/// print them beside the unit's («110/125»); none where the appraisal has none of its own.
+pub fn corrected_figures(own: Option<LeafInput>, appraised: Option<LeafInput>) -> Option<String> {
+    appraised.filter(|a| Some(*a) != own)?.figures()
 }
 
 /// Why an input does not give a score for a leaf; the text is what the user reads.

@@ -133,6 +133,21 @@ fn write_sheet(
 
 /// A node's line and those of the nodes below it where points were lost; `depth` indents
 /// the text.
+/// The appraisers' word on a leaf: the figures they corrected, then their comment.
+fn note(item: &LostPoints) -> Cell {
+    let figures = crate::domain::criteria::corrected_figures(item.self_input, item.appraised_input)
+        .map(|f| match item.self_input.and_then(|i| i.figures()) {
+            Some(own) => format!("Số liệu thẩm định: {f} (đơn vị báo cáo {own})."),
+            None => format!("Số liệu thẩm định: {f}."),
+        });
+    let text: Vec<String> = figures.into_iter().chain(item.note.clone()).collect();
+    if text.is_empty() {
+        Cell::Blank
+    } else {
+        Cell::Note(text.join("\n"))
+    }
+}
+
 fn lost_lines(item: &LostPoints, depth: usize, lines: &mut Vec<Line>) {
     let text = format!(
         "{}{}{}",
@@ -151,7 +166,7 @@ fn lost_lines(item: &LostPoints, depth: usize, lines: &mut Vec<Line>) {
         Cell::points(item.points),
         Cell::points(item.lost),
         points_or_blank(item.tier_average),
-        item.note.clone().map(Cell::Note).unwrap_or(Cell::Blank),
+        note(item),
     ];
     lines.push(if depth == 0 {
         Line::bold(cells)

@@ -30,9 +30,10 @@ enum Kind {
 /// The detail workbook's columns: heading and width, fitting the page at 11 pt.
 const DETAIL_COLUMNS: [(&str, f64); 10] = [
     ("Mã", 6.0),
-    ("Tiêu chí", 31.0),
+    ("Tiêu chí", 30.0),
     ("Điểm tối đa", 6.5),
-    ("Số liệu", 9.0),
+    // Wide enough for «Thẩm định:» on a line, above the appraised figures.
+    ("Số liệu", 10.0),
     ("Điểm tự chấm", 6.5),
     ("Điểm thẩm định", 7.0),
     ("Chênh lệch", 6.5),
@@ -157,6 +158,16 @@ fn sums(rows: &[DetailRow], kind: Kind) -> HashMap<String, Sums> {
     sums
 }
 
+/// The «Số liệu» cell: the unit's figures and, where the appraisers corrected them, theirs
+/// on a line below («111/125», «Thẩm định: 110/125»).
+fn figures_text(r: &DetailRow) -> String {
+    match r.corrected_figures() {
+        Some(appraised) if r.figures.is_empty() => format!("Thẩm định: {appraised}"),
+        Some(appraised) => format!("{}\nThẩm định: {appraised}", r.figures),
+        None => r.figures.clone(),
+    }
+}
+
 fn optional(p: Option<Points>) -> Cell {
     p.map_or(Cell::Blank, Cell::points)
 }
@@ -186,7 +197,7 @@ fn tree_lines(d: &UnitDetail, kind: Kind, f: &Formats) -> Vec<Line> {
                 cells.extend(blanks(widths.len() - filled));
                 return Line::new(cells, r.depth == 1, &widths, f);
             }
-            cells.extend([Cell::points(r.max), Cell::Text(r.figures.clone())]);
+            cells.extend([Cell::points(r.max), Cell::Text(figures_text(r))]);
             match kind {
                 Kind::Detail => {
                     // Survey points are the Department's alone: nothing to compare them with.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::LeafInput;
 use crate::domain::points::{Percent, Points};
 use crate::domain::results::UnitResult;
 
@@ -61,6 +62,11 @@ pub struct LostPoints {
     pub survey: bool,
     /// The appraiser's comment, on a leaf.
     pub note: Option<String>,
+    /// On a leaf, the figures the unit entered («111 of 125»).
+    pub self_input: Option<LeafInput>,
+    /// On a leaf, the figures of the appraisal that counts, where the appraiser corrected
+    /// them (rate and count leaves).
+    pub appraised_input: Option<LeafInput>,
     /// Below an area, its criteria where points were lost; below a criterion, its leaves
     /// where points were lost; each most lost first.
     #[schema(no_recursion)]

@@ -601,6 +601,12 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("round.open", "Mở kỳ đánh giá cho đơn vị"),
     ("round.member_add", "Thêm đơn vị vào kỳ đánh giá"),
     ("exemption.set", "Giảm tiêu chí đánh giá"),
+    ("round.corrigendum", "Đính chính bộ tiêu chí"),
+    (
+        "self_assessment.revise",
+        "Tính lại theo bộ tiêu chí đính chính",
+    ),
+    ("user.email_notices", "Nhận thông báo qua thư điện tử"),
     ("unit.predecessors", "Đơn vị tiền thân"),
     ("exemption.remove", "Bỏ giảm tiêu chí đánh giá"),
     ("round.member_remove", "Đưa đơn vị ra khỏi kỳ đánh giá"),

@@ -143,13 +143,13 @@ fn lost_on(
     set: &CriteriaSet,
     node: &Node,
     own: &HashMap<String, Figures>,
-    notes: &HashMap<&str, &str>,
+    leaves: &HashMap<&str, &DetailRow>,
     tier: Option<&TierTallies>,
 ) -> LostPoints {
     let f = own.get(&node.code).copied().unwrap_or_default();
     let mut items: Vec<LostPoints> = below(set, node)
         .filter(|n| own.get(&n.code).is_some_and(|f| f.lost() > Points::ZERO))
-        .map(|n| lost_on(set, n, own, notes, tier))
+        .map(|n| lost_on(set, n, own, leaves, tier))
         .collect();
     items.sort_by_key(|i| std::cmp::Reverse(i.lost));
     LostPoints {
@@ -160,9 +160,14 @@ fn lost_on(
         lost: f.lost(),
         tier_average: tier.and_then(|t| t.get(&node.code).average()),
         survey: node.is_survey(),
-        note: (notes.get(node.code.as_str()))
+        note: (leaves.get(node.code.as_str()))
+            .map(|r| r.appraiser_note.as_str())
             .filter(|n| !n.trim().is_empty())
             .map(|n| n.to_string()),
+        self_input: leaves.get(node.code.as_str()).and_then(|r| r.self_input),
+        appraised_input: leaves
+            .get(node.code.as_str())
+            .and_then(|r| r.appraised_input),
         items,
     }
 }
@@ -174,15 +179,15 @@ fn lost_by_area(
     own: &HashMap<String, Figures>,
     tier: Option<&TierTallies>,
 ) -> Vec<LostPoints> {
-    let notes: HashMap<&str, &str> = rows
+    let leaves: HashMap<&str, &DetailRow> = rows
         .iter()
         .filter(|r| r.is_leaf)
-        .map(|r| (r.code.as_str(), r.appraiser_note.as_str()))
+        .map(|r| (r.code.as_str(), r))
         .collect();
     let mut areas: Vec<LostPoints> = set
         .areas()
         .filter(|a| own.get(&a.code).is_some_and(|f| f.max > Points::ZERO))
-        .map(|a| lost_on(set, a, own, &notes, tier))
+        .map(|a| lost_on(set, a, own, &leaves, tier))
         .collect();
     areas.sort_by_key(|a| std::cmp::Reverse(a.lost));
     areas

@@ -108,6 +108,10 @@ pub struct Request {
     /// What the unit gave itself (none when not scored or claimed not applicable).
     pub self_points: Option<crate::domain::Points>,
     pub appraised: Option<crate::domain::Points>,
+    /// The unit's figures, and those the appraiser corrected them to (rate and count
+    /// leaves), where the appraisal rests on figures.
+    pub self_input: Option<crate::domain::LeafInput>,
+    pub appraised_input: Option<crate::domain::LeafInput>,
     pub comment: String,
     pub answer: Option<String>,
 }
@@ -153,6 +157,8 @@ pub async fn view(
                 leaf_text: set.node(&leaf).map(|n| n.text.clone()).unwrap_or_default(),
                 self_points: self_entries.get(&leaf).and_then(|e| e.points),
                 appraised: round1.and_then(|a| a.points),
+                self_input: self_entries.get(&leaf).and_then(|e| e.input),
+                appraised_input: round1.and_then(|a| a.input),
                 comment: round1.map(|a| a.comment.clone()).unwrap_or_default(),
                 answer: answers.remove(&leaf),
                 leaf_code: leaf,

@@ -130,24 +130,15 @@ impl UnitData {
     }
 }
 
-/// One unit's detail, without checking who asks.
 /// The figures behind a self-score as the score sheet shows them.
 fn figures(e: &crate::store::SelfEntry) -> String {
-    use crate::domain::criteria::LeafInput;
     if e.not_applicable {
         return "Không áp dụng".into();
     }
-    match e.input {
-        Some(LeafInput::Rate {
-            numerator,
-            denominator,
-        }) => format!("{}/{}", numerator.to_vn(), denominator.to_vn()),
-        Some(LeafInput::Occurrences { count }) => format!("{count} lần"),
-        Some(LeafInput::YesNo { met }) => if met { "Đạt" } else { "Không đạt" }.into(),
-        _ => String::new(),
-    }
+    e.input.and_then(|i| i.figures()).unwrap_or_default()
 }
 
+/// One unit's detail, without checking who asks.
 fn detail(
     round: &Round,
     tier: &RoundTier,
@@ -180,6 +171,8 @@ fn detail(
                     not_applicable: true,
                     survey: n.is_survey(),
                     figures: "Giảm tiêu chí".into(),
+                    self_input: None,
+                    appraised_input: None,
                     unit_note: format!("Giảm tiêu chí {}: {}", exempt.node_code, exempt.reason),
                     appraiser_note: String::new(),
                     evidence_count: 0,
@@ -210,6 +203,8 @@ fn detail(
                     not_applicable: false,
                     survey: true,
                     figures: "Điều tra XHH".into(),
+                    self_input: None,
+                    appraised_input: None,
                     unit_note: String::new(),
                     appraiser_note: String::new(),
                     evidence_count: 0,
@@ -228,6 +223,8 @@ fn detail(
                     .unwrap_or(entry.is_some_and(|e| e.not_applicable)),
                 survey: false,
                 figures: entry.map(figures).unwrap_or_default(),
+                self_input: entry.and_then(|e| e.input),
+                appraised_input: latest.and_then(|a| a.input),
                 unit_note: entry
                     .map(|e| {
                         if e.not_applicable {
@@ -352,6 +349,13 @@ pub async fn unit_detail(
         })?;
     let mut detail = detail(&round, tier, unit, &set, data);
     detail.result = Some(own_result(&set, &detail, extras.values()));
+    // Before publication a unit sees only what it asked about of its appraisal (on the
+    // explanation page): its score sheet leaves out the figures the appraisers corrected.
+    if actor.role.is_unit_role() && round.published_at.is_none() {
+        for row in &mut detail.rows {
+            row.appraised_input = None;
+        }
+    }
     Ok(detail)
 }
 

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod analysis;
 pub mod auth;
 pub mod changes;
+pub mod corrigenda;
 pub mod dashboard;
 pub mod departments;
 pub mod evidence;

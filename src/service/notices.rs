@@ -101,6 +101,55 @@ pub async fn override_granted(
     logged("an extension", result);
 }
 
+/// A corrigendum changed leaves the unit had scored: its officers and head are asked to
+/// review them.
+pub async fn criteria_corrected(
+    ctx: &Context,
+    round_id: i64,
+    unit_id: i64,
+    (reason, added, removed): (&str, &[String], &[String]),
+    now: DateTime<Utc>,
+) {
+    let result = async {
+        let round = ctx.store.round(round_id).await?;
+        let leaves: Vec<String> = ctx
+            .store
+            .revised_entries(round_id, unit_id)
+            .await?
+            .into_keys()
+            .collect();
+        let mut body = format!("Sở Nội vụ đã đính chính bộ tiêu chí ({reason}).");
+        if !leaves.is_empty() {
+            body.push_str(&format!(
+                " Tiêu chí đã được sửa — cần xem lại: {}; điểm đã tính lại theo tiêu chí mới, hãy xem và lưu lại từng tiêu chí.",
+                leaves.join(", ")
+            ));
+        }
+        if !added.is_empty() {
+            body.push_str(&format!(" Tiêu chí mới cần chấm: {}.", added.join(", ")));
+        }
+        if !removed.is_empty() {
+            body.push_str(&format!(
+                " Tiêu chí được bỏ (không còn tính điểm): {}.",
+                removed.join(", ")
+            ));
+        }
+        let notice = NewNotice {
+            kind: "criteria_corrected",
+            key: format!("corrected:{round_id}:{}", now.timestamp()),
+            round_id: Some(round_id),
+            unit_id: Some(unit_id),
+            title: format!("Bộ tiêu chí được đính chính: {}", round.title),
+            body,
+            link: format!("/ky/{round_id}/don-vi/{unit_id}/tu-cham-diem"),
+        };
+        let recipients = ctx.store.unit_recipients(unit_id, now).await?;
+        deliver(ctx, notice, &recipients, now).await
+    }
+    .await;
+    logged("a corrigendum", result);
+}
+
 /// A unit answered an explanation request on a leaf for the first time: the appraisers who
 /// may appraise that leaf of that unit are told (later edits do not tell them again).
 pub async fn explanation_answered(

@@ -2,9 +2,9 @@
 //! criteria set (the leaf exists, the value fits its maximum and method), the actor's role
 //! and scope, and for appraisals the phase's deadline.
 
-use crate::domain::Points;
 use crate::domain::criteria::Method;
 use crate::domain::deadline::{Phase, access};
+use crate::domain::{LeafInput, Points};
 use crate::store::{AppraisalEntry, ExtraCount, Guard};
 
 use super::self_assessment::unit_in_round;
@@ -91,6 +91,12 @@ pub async fn save_appraisal(
                 "Tiêu chí không áp dụng thì không có điểm thẩm định.".into(),
             ));
         }
+        if entry.input.is_some() {
+            return Err(ServiceError::invalid_field(
+                "input",
+                "Tiêu chí không áp dụng thì không có số liệu thẩm định.",
+            ));
+        }
     }
     let overrides = store.overrides(round_id, unit_id, phase).await?;
     let gate = access(phase, round.phases.get(&phase), &overrides, now);
@@ -101,47 +107,63 @@ pub async fn save_appraisal(
     if let Some(refusal) = super::sign_off::signed_off(store, round_id, phase).await? {
         return Err(ServiceError::SignedOff(refusal));
     }
-    if let Some(points) = entry.points {
-        let step = match node.leaf.as_ref().map(|l| &l.method) {
-            Some(Method::Judged { step }) => *step,
-            _ => Points::from_hundredths(1),
-        };
-        if points < Points::ZERO || points > node.max || !points.is_multiple_of(step) {
-            return Err(ServiceError::invalid_field(
-                "points",
-                format!(
-                    "Điểm thẩm định phải từ 0 đến {} và là bội số của {}.",
-                    node.max.to_vn(),
-                    step.to_vn()
+    let method = node.leaf.as_ref().map(|l| &l.method);
+    // Figures give the points by the leaf's rule, computed here, never taken from the client.
+    let points = match (entry.input, entry.points) {
+        (Some(_), Some(_)) => {
+            return Err(ServiceError::Rejected {
+                code: "input_with_points",
+                field: Some("points"),
+                message: format!(
+                    "Tiêu chí {}: nhập số liệu thẩm định hoặc điểm thẩm định, không nhập cả hai; \
+                     điểm tính từ số liệu theo hướng dẫn chấm điểm của tiêu chí.",
+                    node.code
                 ),
-            ));
+            });
         }
-        if let Some(values) = node.possible_points()
-            && !values.contains(&points)
-        {
-            let listed: Vec<String> = values.iter().map(|v| v.to_vn()).collect();
-            return Err(ServiceError::invalid_field(
-                "points",
-                format!(
-                    "Tiêu chí {} chấm theo phương pháp «{}»: điểm thẩm định chỉ có thể là {}.",
+        (Some(_), None) if !method.is_some_and(Method::takes_figures) => {
+            return Err(ServiceError::Rejected {
+                code: "figures_not_allowed",
+                field: Some("input"),
+                message: format!(
+                    "Tiêu chí {} chấm theo phương pháp «{}»: nhập điểm thẩm định trực tiếp, không nhập số liệu.",
                     node.code,
-                    node.leaf.as_ref().map_or("", |l| l.method.label()),
-                    vn_list(&listed)
+                    method.map_or("", Method::label)
                 ),
-            ));
+            });
         }
-        let own = store
-            .self_entry(round_id, unit_id, &node.code)
-            .await?
-            .and_then(|e| e.points);
-        if own != Some(points) && entry.comment.trim().is_empty() {
+        (Some(input), None) => Some(node.score(input).map_err(|e| {
+            let field = super::self_assessment::input_field(&input, &e);
+            ServiceError::invalid_field(field, e.to_string())
+        })?),
+        (None, points) => {
+            if let Some(points) = points {
+                check_direct_points(node, points)?;
+            }
+            points
+        }
+    };
+    if let Some(points) = points {
+        let own = store.self_entry(round_id, unit_id, &node.code).await?;
+        if own.as_ref().and_then(|e| e.points) != Some(points) && entry.comment.trim().is_empty() {
             return Err(ServiceError::Invalid(
                 "Điểm thẩm định khác điểm tự chấm: cần ghi nhận xét lý do điều chỉnh.".into(),
+            ));
+        }
+        // Corrected figures are a finding too, even where the points come out the same.
+        if entry.input.is_some()
+            && own.and_then(|e| e.input) != entry.input
+            && entry.comment.trim().is_empty()
+        {
+            return Err(ServiceError::invalid_field(
+                "comment",
+                "Số liệu thẩm định khác số liệu đơn vị báo cáo: cần ghi nhận xét lý do điều chỉnh.",
             ));
         }
     }
     let entry = AppraisalEntry {
         leaf_code: node.code.clone(),
+        points,
         comment: entry.comment.trim().to_string(),
         ..entry
     };
@@ -153,6 +175,41 @@ pub async fn save_appraisal(
             now,
         )
         .await?)
+}
+
+/// Refuses appraised points given directly that the leaf's method cannot give: out of
+/// range, off the judged step, or not one of the few scores a yes/no, tiered or deduction
+/// leaf has (the appraiser corrects the finding, not the scale).
+fn check_direct_points(node: &crate::domain::criteria::Node, points: Points) -> Result<()> {
+    let step = match node.leaf.as_ref().map(|l| &l.method) {
+        Some(Method::Judged { step }) => *step,
+        _ => Points::from_hundredths(1),
+    };
+    if points < Points::ZERO || points > node.max || !points.is_multiple_of(step) {
+        return Err(ServiceError::invalid_field(
+            "points",
+            format!(
+                "Điểm thẩm định phải từ 0 đến {} và là bội số của {}.",
+                node.max.to_vn(),
+                step.to_vn()
+            ),
+        ));
+    }
+    if let Some(values) = node.possible_points()
+        && !values.contains(&points)
+    {
+        let listed: Vec<String> = values.iter().map(|v| v.to_vn()).collect();
+        return Err(ServiceError::invalid_field(
+            "points",
+            format!(
+                "Tiêu chí {} chấm theo phương pháp «{}»: điểm thẩm định chỉ có thể là {}.",
+                node.code,
+                node.leaf.as_ref().map_or("", |l| l.method.label()),
+                vn_list(&listed)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The administrator records a survey score for a unit and a survey leaf.
@@ -264,13 +321,33 @@ pub struct AppraisalSheet {
     /// For the editable leaves whose method gives only a few scores, those scores
     /// (Vietnamese numbers), offered as the choices of the form.
     pub choices: std::collections::BTreeMap<String, Vec<String>>,
+    /// For the editable rate and count leaves, the figure fields of their form.
+    pub figure_fields: std::collections::BTreeMap<String, FigureFields>,
+}
+
+/// The figure fields of a rate or count leaf's appraisal form: the appraiser corrects the
+/// unit's figures and the points follow the leaf's rule.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FigureFields {
+    /// `rate` or `occurrences`, as the form sends it.
+    pub kind: &'static str,
+    /// What the fields hold when the page opens: the figures of the appraisal being made
+    /// (in round 2, until it has one, round 1's), else the unit's own, so that the
+    /// appraiser corrects only the number that is wrong. None where the appraisal being
+    /// made gave its points directly.
+    pub prefill: Option<LeafInput>,
+    /// The points `prefill` gives.
+    pub points: Option<Points>,
+    /// The points of the appraisal being made where it gave them directly, without
+    /// figures: the form opens on them.
+    pub direct: Option<Points>,
 }
 
 /// The appraised total of a unit's self-scored leaves, as the results count it: the
 /// latest appraisal that decided a leaf (round 2 over round 1), else the unit's own score;
 /// a leaf the appraisers (or, where they said nothing, the unit) declared not applicable
 /// leaves the total and the maximum.
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct AppraisedTotals {
     pub appraised_total: Points,
     pub appraised_max: Points,
@@ -329,7 +406,7 @@ pub async fn appraisal_sheet(
     // Nothing is appraised once the results are published: the page shows no form.
     let open_round = super::rounds::open_appraisal_round(&round, who.now)
         .filter(|_| round.published_at.is_none());
-    let appraisals = ctx
+    let appraisals: std::collections::BTreeMap<String, AppraisalEntry> = ctx
         .store
         .appraisal_entries(round_id, unit_id)
         .await?
@@ -365,8 +442,44 @@ pub async fn appraisal_sheet(
             ))
         })
         .collect();
+    let figure_fields = view
+        .nodes
+        .iter()
+        .filter(|n| editable.contains(&n.node.code))
+        .filter_map(|n| {
+            let code = &n.node.code;
+            let kind = match n.node.leaf.as_ref().map(|l| &l.method)? {
+                Method::Tiered { .. } | Method::Proportional { .. } => "rate",
+                Method::Deduction { .. } => "occurrences",
+                _ => return None,
+            };
+            let being_made = open_round.and_then(|r| {
+                let earlier = (r == 2)
+                    .then(|| appraisals.get(&format!("{code}#1")))
+                    .flatten();
+                appraisals.get(&format!("{code}#{r}")).or(earlier)
+            });
+            let direct = being_made
+                .filter(|a| a.input.is_none())
+                .and_then(|a| a.points);
+            let prefill = match being_made {
+                Some(a) if a.input.is_some() => a.input,
+                _ if direct.is_some() => None,
+                _ => n.entry.as_ref().and_then(|e| e.input),
+            };
+            let points = prefill.and_then(|i| n.node.score(i).ok());
+            let fields = FigureFields {
+                kind,
+                prefill,
+                points,
+                direct,
+            };
+            Some((code.clone(), fields))
+        })
+        .collect();
     let totals = appraised_totals(&view, &appraisals);
     Ok(AppraisalSheet {
+        figure_fields,
         view,
         appraisals,
         explanations: ctx.store.explanations(round_id, unit_id).await?,

@@ -236,7 +236,10 @@ pub async fn save_leaf(
 }
 
 /// The field of a leaf's form that a score refusal concerns (as the form names it).
-fn input_field(input: &LeafInput, e: &crate::domain::criteria::ScoreError) -> &'static str {
+pub(crate) fn input_field(
+    input: &LeafInput,
+    e: &crate::domain::criteria::ScoreError,
+) -> &'static str {
     use crate::domain::criteria::ScoreError;
     match (input, e) {
         (LeafInput::Rate { .. }, ScoreError::ZeroDenominator) => "denominator",
@@ -438,6 +441,9 @@ pub struct NodeView {
     /// The unit is exempt from this node (or from one above it) in the round: it is not
     /// scored, and counts in neither the points nor the maximum.
     pub exempt: Option<Exempt>,
+    /// A corrigendum changed this leaf since the unit scored it: what changed and the
+    /// entry as it was, until the unit saves the leaf again.
+    pub revised: Option<crate::store::Revised>,
 }
 
 /// Why a node is not evaluated for a unit: the exempt node (this one or one above it) and
@@ -503,6 +509,7 @@ pub async fn view(
     let (gate, submitted_at) = ensure_viewable(store, actor, &round, unit_id, now).await?;
     let mut entries = store.self_entries(round_id, unit_id).await?;
     let exemptions = store.exemptions(round_id, Some(unit_id)).await?;
+    let mut revised = store.revised_entries(round_id, unit_id).await?;
     let mut progress = Progress::default();
     let nodes = set
         .nodes
@@ -526,6 +533,7 @@ pub async fn view(
                 }
             }
             NodeView {
+                revised: revised.remove(&n.code),
                 node: n.clone(),
                 depth: n.depth(),
                 entry,

@@ -43,12 +43,8 @@ pub struct SelfEntry {
 #[derive(FromRow)]
 pub(super) struct SelfRow {
     leaf_code: String,
-    input_kind: Option<String>,
-    met: Option<i64>,
-    numerator_h: Option<i64>,
-    denominator_h: Option<i64>,
-    judged_h: Option<i64>,
-    occurrences: Option<i64>,
+    #[sqlx(flatten)]
+    figures: FigureColumns,
     points_h: Option<i64>,
     explanation: String,
     not_applicable: i64,
@@ -59,24 +55,9 @@ pub(super) struct SelfRow {
 
 impl From<SelfRow> for SelfEntry {
     fn from(r: SelfRow) -> SelfEntry {
-        let input = match r.input_kind.as_deref() {
-            Some("yes_no") => r.met.map(|m| LeafInput::YesNo { met: m != 0 }),
-            Some("rate") => match (r.numerator_h, r.denominator_h) {
-                (Some(n), Some(d)) => Some(LeafInput::Rate {
-                    numerator: Points::from_hundredths(n),
-                    denominator: Points::from_hundredths(d),
-                }),
-                _ => None,
-            },
-            Some("judged") => r.judged_h.map(|j| LeafInput::Judged {
-                points: Points::from_hundredths(j),
-            }),
-            Some("occurrences") => r.occurrences.map(|count| LeafInput::Occurrences { count }),
-            _ => None,
-        };
         SelfEntry {
+            input: leaf_input(&r.figures),
             leaf_code: r.leaf_code,
-            input,
             points: r.points_h.map(Points::from_hundredths),
             explanation: r.explanation,
             not_applicable: r.not_applicable != 0,
@@ -84,6 +65,37 @@ impl From<SelfRow> for SelfEntry {
             version: r.version,
             updated_at: from_ts(r.updated_at),
         }
+    }
+}
+
+/// The columns that hold a leaf input, as read (`self_entries` and `appraisal_entries`
+/// hold them alike).
+#[derive(FromRow)]
+struct FigureColumns {
+    input_kind: Option<String>,
+    met: Option<i64>,
+    numerator_h: Option<i64>,
+    denominator_h: Option<i64>,
+    judged_h: Option<i64>,
+    occurrences: Option<i64>,
+}
+
+/// The input the columns hold, if they hold a whole one.
+fn leaf_input(c: &FigureColumns) -> Option<LeafInput> {
+    match c.input_kind.as_deref() {
+        Some("yes_no") => c.met.map(|m| LeafInput::YesNo { met: m != 0 }),
+        Some("rate") => match (c.numerator_h, c.denominator_h) {
+            (Some(n), Some(d)) => Some(LeafInput::Rate {
+                numerator: Points::from_hundredths(n),
+                denominator: Points::from_hundredths(d),
+            }),
+            _ => None,
+        },
+        Some("judged") => c.judged_h.map(|j| LeafInput::Judged {
+            points: Points::from_hundredths(j),
+        }),
+        Some("occurrences") => c.occurrences.map(|count| LeafInput::Occurrences { count }),
+        _ => None,
     }
 }
 
@@ -101,12 +113,19 @@ pub struct ExtraCount {
 }
 
 /// An appraised score for one leaf in one appraisal round (1 or 2).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, validator::Validate)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Serialize, validator::Validate, utoipa::ToSchema,
+)]
 pub struct AppraisalEntry {
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub leaf_code: String,
     pub appraisal_round: i64,
+    /// The appraised points: on a rate or count leaf appraised by its figures, those the
+    /// leaf's rule gives `input`.
     pub points: Option<Points>,
+    /// The figures the appraiser corrected (rate and count leaves); none where the points
+    /// were given directly.
+    pub input: Option<LeafInput>,
     pub not_applicable: bool,
     #[validate(length(max = limit::TEXT), custom(function = multiline))]
     pub comment: String,
@@ -157,21 +176,31 @@ fn describe(points: Option<Points>, not_applicable: bool) -> String {
     }
 }
 
-/// An entry as the audit log and conflict messages show it: points, the figures behind
-/// them, the not-applicable claim, and the start of the explanation.
-fn describe_self(e: &SelfEntry) -> String {
-    let mut text = describe(e.points, e.not_applicable);
-    match e.input {
-        Some(LeafInput::Rate {
-            numerator,
-            denominator,
-        }) => text.push_str(&format!(" ({}/{})", numerator.to_vn(), denominator.to_vn())),
-        Some(LeafInput::Occurrences { count: n }) => text.push_str(&format!(" ({n} lần)")),
+/// Points and the figures behind them, as the audit log shows them: «0,75 điểm (110/125)».
+fn describe_scored(
+    points: Option<Points>,
+    input: Option<LeafInput>,
+    not_applicable: bool,
+) -> String {
+    let mut text = describe(points, not_applicable);
+    match input {
         Some(LeafInput::YesNo { met }) => {
             text.push_str(if met { " (đạt)" } else { " (không đạt)" })
         }
-        _ => {}
+        Some(input) => {
+            if let Some(figures) = input.figures() {
+                text.push_str(&format!(" ({figures})"));
+            }
+        }
+        None => {}
     }
+    text
+}
+
+/// An entry as the audit log and conflict messages show it: points, the figures behind
+/// them, the not-applicable claim, and the start of the explanation.
+fn describe_self(e: &SelfEntry) -> String {
+    let mut text = describe_scored(e.points, e.input, e.not_applicable);
     if e.not_applicable && !e.na_reason.is_empty() {
         text.push_str(&format!("; lý do: {}", e.na_reason));
     }
@@ -307,6 +336,17 @@ impl Store {
                 self.self_entry(round_id, unit_id, &entry.leaf_code).await?,
             ));
         }
+        // Saved again: a leaf a corrigendum changed has been reviewed.
+        sqlx::query(
+            r"update revised_entries set reviewed_at = $4
+              where round_id = $1 and unit_id = $2 and leaf_code = $3 and reviewed_at is null",
+        )
+        .bind(round_id)
+        .bind(unit_id)
+        .bind(&entry.leaf_code)
+        .bind(to_ts(now))
+        .execute(&mut *tx)
+        .await?;
         let version = expected_version.map_or(1, |v| v + 1);
         let new_entry = SelfEntry {
             leaf_code: entry.leaf_code.clone(),
@@ -425,7 +465,8 @@ impl Store {
         Ok(row.map(|(at, name)| (from_ts(at), name)))
     }
 
-    /// Saves an appraised score for one leaf, with its audit entry.
+    /// Saves an appraised score for one leaf (with the figures behind it, where the
+    /// appraiser corrected them), with its audit entry.
     pub(crate) async fn save_appraisal(
         &self,
         guard: &Guard,
@@ -443,24 +484,28 @@ impl Store {
         self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
         self.refuse_exempt(&mut tx, round_id, unit_id, &entry.leaf_code)
             .await?;
-        let old: Option<(Option<i64>, i64)> = sqlx::query_as(
-            r"select points_h, not_applicable from appraisal_entries
-              where round_id = $1 and unit_id = $2 and leaf_code = $3 and appraisal_round = $4",
-        )
+        let old: Option<AppraisalRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            r"select {APPRAISAL_COLUMNS} from appraisal_entries
+              where round_id = $1 and unit_id = $2 and leaf_code = $3 and appraisal_round = $4"
+        )))
         .bind(round_id)
         .bind(unit_id)
         .bind(&entry.leaf_code)
         .bind(entry.appraisal_round)
         .fetch_optional(&mut *tx)
         .await?;
+        let (kind, met, num, den, judged, occ) = input_columns(entry.input);
         sqlx::query(
             r"insert into appraisal_entries (round_id, unit_id, leaf_code, appraisal_round, points_h, not_applicable,
-                  comment, explanation_requested, appraiser_id, updated_at)
-              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                  comment, explanation_requested, appraiser_id, updated_at,
+                  input_kind, met, numerator_h, denominator_h, judged_h, occurrences)
+              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
               on conflict (round_id, unit_id, leaf_code, appraisal_round) do update set
                   points_h = excluded.points_h, not_applicable = excluded.not_applicable, comment = excluded.comment,
                   explanation_requested = excluded.explanation_requested, appraiser_id = excluded.appraiser_id,
-                  updated_at = excluded.updated_at",
+                  updated_at = excluded.updated_at, input_kind = excluded.input_kind, met = excluded.met,
+                  numerator_h = excluded.numerator_h, denominator_h = excluded.denominator_h,
+                  judged_h = excluded.judged_h, occurrences = excluded.occurrences",
         )
         .bind(round_id)
         .bind(unit_id)
@@ -472,15 +517,23 @@ impl Store {
         .bind(flag(entry.explanation_requested))
         .bind(audit.actor_id)
         .bind(to_ts(now))
+        .bind(kind)
+        .bind(met)
+        .bind(num)
+        .bind(den)
+        .bind(judged)
+        .bind(occ)
         .execute(&mut *tx)
         .await?;
+        let describe_appraisal =
+            |e: &AppraisalEntry| describe_scored(e.points, e.input, e.not_applicable);
         let audit = NewAudit {
             action: format!("appraisal.round{}.save", entry.appraisal_round),
             round_id: Some(round_id),
             unit_id: Some(unit_id),
             leaf_code: Some(entry.leaf_code.clone()),
-            old_value: old.map(|(p, na)| describe(p.map(Points::from_hundredths), na != 0)),
-            new_value: Some(describe(entry.points, entry.not_applicable)),
+            old_value: old.map(|row| describe_appraisal(&AppraisalEntry::from(row))),
+            new_value: Some(describe_appraisal(entry)),
             ..audit
         };
         append(&mut tx, &audit, now).await?;
@@ -937,29 +990,16 @@ impl Store {
         round_id: i64,
         unit_id: i64,
     ) -> Result<BTreeMap<(String, i64), AppraisalEntry>> {
-        let rows: Vec<(String, i64, Option<i64>, i64, String, i64)> = sqlx::query_as(
-            r"select leaf_code, appraisal_round, points_h, not_applicable, comment, explanation_requested
-              from appraisal_entries where round_id = $1 and unit_id = $2",
-        )
+        let rows: Vec<AppraisalRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {APPRAISAL_COLUMNS} from appraisal_entries where round_id = $1 and unit_id = $2"
+        )))
         .bind(round_id)
         .bind(unit_id)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(leaf, n, points, na, comment, flag)| {
-                (
-                    (leaf.clone(), n),
-                    AppraisalEntry {
-                        leaf_code: leaf,
-                        appraisal_round: n,
-                        points: points.map(Points::from_hundredths),
-                        not_applicable: na != 0,
-                        comment,
-                        explanation_requested: flag != 0,
-                    },
-                )
-            })
+            .map(|r| ((r.leaf_code.clone(), r.appraisal_round), r.into()))
             .collect())
     }
 
@@ -996,8 +1036,7 @@ impl Store {
     ) -> Result<BTreeMap<i64, BTreeMap<(String, i64), AppraisalEntry>>> {
         let list = self.unit_list("unit_id", units);
         let rows: Vec<UnitAppraisalRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            r"select unit_id, leaf_code, appraisal_round, points_h, not_applicable, comment, explanation_requested
-              from appraisal_entries where round_id = $1 and {}",
+            "select unit_id, {APPRAISAL_COLUMNS} from appraisal_entries where round_id = $1 and {}",
             list.clause
         )))
         .bind(round_id)
@@ -1007,15 +1046,8 @@ impl Store {
         let mut out: BTreeMap<i64, BTreeMap<(String, i64), AppraisalEntry>> = BTreeMap::new();
         for r in rows {
             out.entry(r.unit_id).or_default().insert(
-                (r.leaf_code.clone(), r.appraisal_round),
-                AppraisalEntry {
-                    leaf_code: r.leaf_code,
-                    appraisal_round: r.appraisal_round,
-                    points: r.points_h.map(Points::from_hundredths),
-                    not_applicable: r.not_applicable != 0,
-                    comment: r.comment,
-                    explanation_requested: r.explanation_requested != 0,
-                },
+                (r.row.leaf_code.clone(), r.row.appraisal_round),
+                r.row.into(),
             );
         }
         Ok(out)
@@ -1071,12 +1103,37 @@ struct UnitSelfRow {
 #[derive(FromRow)]
 struct UnitAppraisalRow {
     unit_id: i64,
+    #[sqlx(flatten)]
+    row: AppraisalRow,
+}
+
+const APPRAISAL_COLUMNS: &str = r"leaf_code, appraisal_round, points_h, not_applicable, comment,
+    explanation_requested, input_kind, met, numerator_h, denominator_h, judged_h, occurrences";
+
+#[derive(FromRow)]
+struct AppraisalRow {
     leaf_code: String,
     appraisal_round: i64,
     points_h: Option<i64>,
     not_applicable: i64,
     comment: String,
     explanation_requested: i64,
+    #[sqlx(flatten)]
+    figures: FigureColumns,
+}
+
+impl From<AppraisalRow> for AppraisalEntry {
+    fn from(r: AppraisalRow) -> AppraisalEntry {
+        AppraisalEntry {
+            input: leaf_input(&r.figures),
+            leaf_code: r.leaf_code,
+            appraisal_round: r.appraisal_round,
+            points: r.points_h.map(Points::from_hundredths),
+            not_applicable: r.not_applicable != 0,
+            comment: r.comment,
+            explanation_requested: r.explanation_requested != 0,
+        }
+    }
 }
 
 /// Writes one survey score `(unit, leaf, points)` in `tx`, and its audit entry (`audit`'s

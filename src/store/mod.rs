@@ -7,6 +7,7 @@
 mod audit;
 pub mod backup;
 pub mod bench;
+mod corrigenda;
 mod criteria;
 mod departments;
 mod entries;
@@ -31,6 +32,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use audit::{AuditEntry, AuditFilter, AuditPage, ListedAudit, NewAudit};
+pub use corrigenda::{CorrigendumRow, NewCorrigendum, Revised, Revision};
 pub use criteria::{ImportOutcome, ImportPlan, StoredSet};
 pub use departments::{Assignment, NewSignOff, SignOff};
 pub use entries::{AppraisalEntry, ExtraCount, SelfEntry, SelfInput};

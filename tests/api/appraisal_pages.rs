@@ -13,7 +13,7 @@ use crate::helpers::{
 
 /// Posts the appraisal form of `leaf`; with `htmx`, as htmx does. Returns the status, the
 /// `hx-reswap` header and the page (with "/" unescaped).
-async fn post_appraisal(
+pub(crate) async fn post_appraisal(
     app: &TestApp,
     browser: &Browser,
     (round, unit, leaf): (i64, i64, &str),

@@ -6,7 +6,7 @@
 use fantoccini::Locator;
 use serde_json::json;
 
-use crate::browser::{chrome, click, fill, prop_of, screenshot, sign_in, wait_text};
+use crate::browser::{chrome, click, fill, js, prop_of, screenshot, sign_in, wait_text};
 use crate::helpers::{Browser, send_json, spawn_app};
 
 #[tokio::test]
@@ -188,4 +188,63 @@ async fn an_appraiser_limited_to_one_area_in_the_browser() {
     wait_text(c, "[id='kt-bonus-T1']", "Đã lưu").await;
     wait_text(c, "#bonus", "Tính vào tổng điểm: 0,5 điểm").await;
     screenshot(c, "36-diem-thuong-tru").await;
+}
+
+/// Scrolls leaf 1.2's row to the top of the window, for its screenshot.
+const SHOW_1_2: &str =
+    "document.getElementById('tc-1.2').scrollIntoView({block: 'start'}); return null;";
+
+/// An appraiser corrects one figure of a tiered leaf: the form opens on the unit's figures
+/// (shown beside each field), the points follow as the number is typed, a correction
+/// without its reason comes back in place with the figure typed, then saves.
+#[tokio::test]
+async fn an_appraiser_corrects_a_figure_in_the_browser() {
+    let Some(chrome) = chrome().await else { return };
+    let c = &chrome.client;
+    let app = spawn_app().await;
+    let r = crate::appraisal_figures::figures_round(&app, None).await;
+    let (round, a) = (r.round, r.units[0]);
+    app.sign_in_as("thamdinh").await; // gives the account the test password
+    c.set_window_size(1366, 900).await.expect("window size");
+    sign_in(c, &app, "thamdinh").await;
+    c.goto(&app.url(&format!("/ky/{round}/don-vi/{a}/tham-dinh")))
+        .await
+        .expect("goto");
+    wait_text(c, "#tong-diem", "Điểm thẩm định").await;
+    let numerator = "[id='tc-1.2'] input[name=numerator]";
+    assert_eq!(
+        prop_of(c, numerator, "value").await.as_deref(),
+        Some("125"),
+        "the unit's figure first"
+    );
+    wait_text(c, "[id='tc-1.2'] fieldset", "Đơn vị báo cáo: 125").await;
+    wait_text(c, "[id='tc-1.2'] output", "1,5 điểm").await;
+    js(c, SHOW_1_2).await;
+    fill(c, numerator, "110").await;
+    wait_text(c, "[id='tc-1.2'] output", "0,75 điểm").await;
+    screenshot(c, "37-tham-dinh-so-lieu").await;
+    click(c, "[id='tc-1.2'] form > button[type=submit]").await;
+    wait_text(c, "[id='tc-1.2']", "cần ghi nhận xét").await;
+    // The points of the figures kept come back beside them.
+    wait_text(c, "[id='tc-1.2'] output", "0,75 điểm").await;
+    assert_eq!(
+        prop_of(c, numerator, "value").await.as_deref(),
+        Some("110"),
+        "the figure typed, kept"
+    );
+    fill(
+        c,
+        "[id='tc-1.2'] textarea[name=comment]",
+        "Đối chiếu danh mục: 15 TTHC chưa có quy trình nội bộ được phê duyệt.",
+    )
+    .await;
+    screenshot(c, "38-tham-dinh-so-lieu-tu-choi").await;
+    click(c, "[id='tc-1.2'] form > button[type=submit]").await;
+    wait_text(c, "[id='tc-1.2']", "Đã lưu").await;
+    wait_text(c, "[id='tc-1.2'] output", "0,75 điểm").await;
+    // 1 + 0,75 + 1,5 + 1,5 + 1 appraised, beside the unit's 6,5.
+    wait_text(c, "#tong-diem", "Điểm thẩm định: 5,75").await;
+    js(c, SHOW_1_2).await;
+    screenshot(c, "39-tham-dinh-so-lieu-da-luu").await;
+    c.set_window_size(1366, 768).await.expect("window size");
 }

@@ -3,6 +3,7 @@
 
 mod admin_forms;
 mod analysis;
+mod appraisal_figures;
 mod appraisal_pages;
 mod audit;
 mod audit_page;
@@ -12,6 +13,7 @@ mod browser;
 mod browser_admin;
 mod browser_analysis;
 mod browser_appraisal;
+mod browser_changes;
 mod browser_departments;
 mod browser_exemptions;
 mod browser_forms;
@@ -20,6 +22,7 @@ mod browser_notices;
 mod browser_public;
 mod changes;
 mod cli;
+mod corrigenda;
 mod crash;
 mod criteria_check;
 mod criteria_import;

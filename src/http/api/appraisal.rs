@@ -7,16 +7,17 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::routes;
 
-use super::{ApiRouter, ErrorBody, LeafPath};
-use crate::domain::Points;
+use super::{ApiRouter, ErrorBody, LeafPath, UnitPath};
+use crate::domain::{LeafInput, Points};
 use crate::http::AppState;
 use crate::http::error::{ApiJson, ApiPath, Result};
 use crate::http::extract::Writer;
 use crate::service::scores;
-use crate::store::{AppraisalEntry, ExtraCount};
+use crate::store::{AppraisalEntry, ExtraCount, SelfEntry};
 
 pub fn router() -> ApiRouter {
     ApiRouter::new()
+        .routes(routes!(read_appraisal))
         .routes(routes!(save_appraisal))
         .routes(routes!(set_survey_score))
         .routes(routes!(set_extra))
@@ -84,6 +85,85 @@ struct QueueDepartment {
     nodes: Vec<String>,
 }
 
+/// A unit's appraisal, leaf by leaf
+///
+/// For each self-scored leaf, the unit's entry (points and figures) beside the appraisals
+/// of rounds 1 and 2 (points, the figures they rest on, comment, explanation request), and
+/// whether the caller may appraise it now; the appraised total beside the self-assessed
+/// one. What the appraisal page shows; for appraisers (once the unit has submitted or its
+/// deadline has passed) and administrators.
+#[utoipa::path(
+    get,
+    path = "/api/rounds/{round}/units/{unit}/appraisal",
+    tag = "appraisal",
+    params(UnitPath),
+    responses(
+        (status = 200, description = "The appraisal", body = AppraisalRead),
+        (status = 400, description = "Not a round or unit id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an appraiser in scope or an administrator, or not submitted yet", body = ErrorBody),
+        (status = 404, description = "No such round, or the unit is not in it", body = ErrorBody),
+    )
+)]
+async fn read_appraisal(
+    State(state): State<AppState>,
+    crate::http::extract::Reader(caller): crate::http::extract::Reader,
+    ApiPath(UnitPath { round, unit }): ApiPath<UnitPath>,
+) -> Result<axum::Json<AppraisalRead>> {
+    let mut sheet = scores::appraisal_sheet(&state.ctx, &caller.who(), round, unit).await?;
+    let leaves = sheet
+        .view
+        .nodes
+        .into_iter()
+        .filter(|n| n.node.is_leaf() && !n.node.is_survey())
+        .map(|n| {
+            let code = n.node.code;
+            AppraisedLeaf {
+                method: n.node.leaf.as_ref().map_or("", |l| l.method.name()),
+                self_entry: n.entry,
+                exempt: n.exempt.is_some(),
+                editable: sheet.editable.contains(&code),
+                round1: sheet.appraisals.remove(&format!("{code}#1")),
+                round2: sheet.appraisals.remove(&format!("{code}#2")),
+                leaf_code: code,
+            }
+        })
+        .collect();
+    Ok(axum::Json(AppraisalRead {
+        open_round: sheet.open_round,
+        signed_off: sheet.signed_off,
+        totals: sheet.totals,
+        leaves,
+    }))
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct AppraisalRead {
+    /// The appraisal round open now (1 or 2); none outside its windows or once published.
+    open_round: Option<i64>,
+    /// The council has signed off the appraisal round open now: nothing is editable, and
+    /// this says since when.
+    signed_off: Option<String>,
+    totals: scores::AppraisedTotals,
+    leaves: Vec<AppraisedLeaf>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct AppraisedLeaf {
+    leaf_code: String,
+    /// The leaf's scoring method: on `tiered`, `proportional` and `deduction` leaves an
+    /// appraisal may give figures (`input`), on the others only points.
+    method: &'static str,
+    /// What the unit entered, if anything.
+    self_entry: Option<SelfEntry>,
+    /// The unit is exempt from the leaf in the round: it is not appraised.
+    exempt: bool,
+    /// Whether the caller may appraise the leaf now (scope, open round).
+    editable: bool,
+    round1: Option<AppraisalEntry>,
+    round2: Option<AppraisalEntry>,
+}
+
 /// `/api/rounds/{round}/units/{unit}/appraisal/{n}/{leaf}`
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -101,8 +181,15 @@ struct AppraisalPath {
 
 #[derive(Deserialize, ToSchema)]
 struct AppraisalBody {
-    /// The appraised points; none with `not_applicable`.
+    /// The appraised points, given directly; none with `not_applicable` or `input`.
     points: Option<Points>,
+    /// The corrected figures of a rate or count leaf (tiered, proportional, deduction), in
+    /// the shape the self-assessment takes them: `{"kind": "rate", "numerator": "110",
+    /// "denominator": "125"}`, `{"kind": "occurrences", "count": 2}`. The appraised points
+    /// are then those the leaf's rule gives them, computed by the server. Refused beside
+    /// `points` (422 `input_with_points`) and on a judged or yes/no leaf, whose points are
+    /// given directly (422 `figures_not_allowed`).
+    input: Option<LeafInput>,
     #[serde(default)]
     not_applicable: bool,
     /// Required where the points differ from the self-score.
@@ -115,8 +202,10 @@ struct AppraisalBody {
 
 /// Set the appraised score of a leaf in appraisal round n (1 or 2)
 ///
-/// For appraisers in scope and administrators, during that appraisal round. A comment is
-/// required where the score differs from the self-score.
+/// For appraisers in scope and administrators, during that appraisal round. Either the
+/// points, or for a rate or count leaf the corrected figures (`input`), from which the
+/// server computes the points by the leaf's rule. A comment is required where the score
+/// differs from the self-score, or the figures from the unit's.
 #[utoipa::path(
     put,
     path = "/api/rounds/{round}/units/{unit}/appraisal/{n}/{leaf}",
@@ -131,8 +220,8 @@ struct AppraisalBody {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not in scope (nor assigned to the appraiser's department), window closed, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such round, unit or self-scored leaf", body = ErrorBody),
-        (status = 409, description = "The results are published, or the council signed off this appraisal round (`signed_off`)", body = ErrorBody),
-        (status = 422, description = "Points out of range, a comment missing, or not applicable where not allowed", body = ErrorBody),
+        (status = 409, description = "The results are published, the unit is exempt from the leaf (`exempt`), or the council signed off this appraisal round (`signed_off`)", body = ErrorBody),
+        (status = 422, description = "Points out of range, figures that do not fit the leaf, both figures and points (`input_with_points`), figures on a judged or yes/no leaf (`figures_not_allowed`), a comment missing, or not applicable where not allowed", body = ErrorBody),
     )
 )]
 async fn save_appraisal(
@@ -150,6 +239,7 @@ async fn save_appraisal(
         leaf_code: leaf,
         appraisal_round: n,
         points: body.points,
+        input: body.input,
         not_applicable: body.not_applicable,
         comment: body.comment,
         explanation_requested: body.explanation_requested,

@@ -13,6 +13,7 @@
 mod analysis;
 mod appraisal;
 mod assignments;
+mod corrigenda;
 mod criteria_sets;
 mod directory;
 mod document;
@@ -71,6 +72,7 @@ fn build() -> (Router<AppState>, OpenApi) {
             members::router(),
             exemptions::router(),
             assignments::router(),
+            corrigenda::router(),
             exports::router(),
             self_assessment::router(),
             explanations::router(),

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
 
+use super::leaf_form::LeafForm;
 use super::self_assessment::Saved;
 use super::{PageForm, PageQuery, PageResult, PageUser, render, user_ctx};
 use crate::domain::Points;
@@ -25,6 +26,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/ky/{round}/don-vi/{unit}/tham-dinh", get(page))
         .route("/ky/{round}/don-vi/{unit}/tham-dinh/{leaf}", post(appraise))
+        // The points the figures typed give, as the appraiser types them (htmx).
+        .route(
+            "/ky/{round}/don-vi/{unit}/tham-dinh/{leaf}/tinh-diem",
+            post(super::self_assessment::preview),
+        )
 }
 
 async fn page(
@@ -42,13 +48,24 @@ async fn page(
     Ok(html.into_response())
 }
 
-/// An appraised score as typed: the round (1 or 2) and the points are refused with their
-/// field named when they do not parse. Kept as text to show again beside a refusal.
+/// An appraised score as typed: the round (1 or 2), the points, or on a rate or count leaf
+/// the corrected figures (in the fields the self-assessment form names them); refused
+/// with their field named when they do not parse. Kept as text to show again beside a
+/// refusal.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 struct AppraisalForm {
     appraisal_round: i64,
     #[serde(default)]
     points: String,
+    /// `rate` or `occurrences` where the form has figures; empty otherwise.
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    numerator: String,
+    #[serde(default)]
+    denominator: String,
+    #[serde(default)]
+    count: String,
     #[serde(default)]
     not_applicable: Option<String>,
     #[serde(default)]
@@ -73,7 +90,11 @@ struct Refused {
 fn field_of(e: &ServiceError, message: &str) -> &'static str {
     match e {
         ServiceError::Rejected {
-            field: Some(field @ ("points" | "comment" | "not_applicable")),
+            field:
+                Some(
+                    field @ ("points" | "comment" | "not_applicable" | "numerator" | "denominator"
+                    | "count"),
+                ),
             ..
         } => field,
         ServiceError::Invalid(_) if message.contains("nhận xét") => "comment",
@@ -103,6 +124,7 @@ fn sheet_context(
         signed_off => sheet.signed_off.clone(),
         editable => Value::from_serialize(&sheet.editable),
         choices => Value::from_serialize(&sheet.choices),
+        figure_fields => Value::from_serialize(&sheet.figure_fields),
         totals => Value::from_serialize(&sheet.totals),
         saved_leaf,
         error_leaf => refused.map(|r| r.leaf.clone()),
@@ -179,11 +201,27 @@ async fn save(
             }
         },
     };
+    // A leaf declared not applicable has no figures: those prefilled are left aside, as
+    // on the self-assessment form.
+    let not_applicable = form.not_applicable.is_some();
+    let figures = LeafForm {
+        kind: form.kind.clone(),
+        numerator: form.numerator.clone(),
+        denominator: form.denominator.clone(),
+        count: form.count.clone(),
+        ..LeafForm::default()
+    };
+    let input = match figures.input() {
+        _ if not_applicable => None,
+        Ok(input) => input,
+        Err(e) => return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, e.message, e.field))),
+    };
     let entry = AppraisalEntry {
         leaf_code: leaf.to_string(),
         appraisal_round: form.appraisal_round,
         points,
-        not_applicable: form.not_applicable.is_some(),
+        input,
+        not_applicable,
         comment: form.comment.clone(),
         explanation_requested: form.explanation_requested.is_some(),
     };

@@ -135,7 +135,9 @@ impl LeafForm {
         .collect()
     }
 
-    fn input(&self) -> Result<Option<LeafInput>, FieldError> {
+    /// The input the form's fields hold (none where they are empty), or the first field
+    /// that does not parse. The appraisal form sends its figures in the same fields.
+    pub(super) fn input(&self) -> Result<Option<LeafInput>, FieldError> {
         Ok(match self.kind.as_str() {
             "yes_no" => match typed(&self.met) {
                 Some("dat") => Some(LeafInput::YesNo { met: true }),

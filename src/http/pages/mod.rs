@@ -9,6 +9,7 @@ mod assignments;
 mod audit;
 mod changes;
 mod charts;
+mod corrigenda;
 mod criteria_sets;
 mod directory;
 mod exemptions;
@@ -75,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .merge(exemptions::router())
         .merge(assignments::router())
         .merge(sign_off::router())
+        .merge(corrigenda::router())
         .merge(audit::router())
         .merge(directory::router())
         .merge(unit::router())

@@ -46,6 +46,15 @@ async fn render_page(
     let review: Review = service::review(&state.ctx, who, round, unit).await?;
     let changes =
         crate::service::changes::since_previous_submission(&state.ctx, who, round, unit).await?;
+    // Leaves a corrigendum changed since the unit scored them, not yet saved again.
+    let revised: Vec<Value> = view
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let r = n.revised.as_ref()?;
+            Some(context! { code => n.node.code.clone(), text => n.node.text.clone(), changes => r.changes.clone(), before => r.before.clone() })
+        })
+        .collect();
     let may_submit = user.actor.may_submit(unit) && view.access.open && view.submitted_at.is_none();
     // The reason given for each leaf claimed not applicable, for the head to check.
     let na_reasons: std::collections::BTreeMap<String, String> = view
@@ -67,6 +76,7 @@ async fn render_page(
             may_submit,
             na_reasons,
             changes => Value::from_serialize(&changes),
+            revised,
             error => error.as_ref().map(|(_, m)| m.clone()),
         },
     )?;

@@ -600,7 +600,7 @@ fn leaf_fragment(
 }
 
 /// The points a leaf form would give, computed on the server as the user types.
-async fn preview(
+pub(super) async fn preview(
     State(state): State<AppState>,
     ApiPath((round, unit, leaf)): ApiPath<(i64, i64, String)>,
     PageForm { who, form, .. }: PageForm<LeafForm>,

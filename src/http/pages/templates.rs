@@ -51,6 +51,7 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
         "self_assessment.html",
         "review.html",
         "changes.html",
+        "corrigenda.html",
         "_changes.html",
         "publication.html",
         "_leaf.html",
@@ -99,6 +100,15 @@ pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
     env.add_filter("vn", |v: Value| vn_number(&v, false));
     env.add_filter("vn2", |v: Value| vn_number(&v, true));
     env.add_filter("size", |bytes: i64| file_size(bytes));
+    // A leaf input's figures as tables show them («110/125», «3 lần», «Đạt»); nothing for
+    // none, or for judged points.
+    env.add_filter("figures", |input: Value| {
+        serde_json::to_value(&input)
+            .ok()
+            .and_then(|json| serde_json::from_value::<crate::domain::LeafInput>(json).ok())
+            .and_then(|input| input.figures())
+            .unwrap_or_default()
+    });
     // A value for a link's query string.
     env.add_filter("urlencode", |text: String| {
         percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).to_string()
