@@ -81,7 +81,10 @@ fn leaf_line(leaf: &ChangedLeaf) -> Line {
     Line {
         cells: vec![
             Cell::Blank,
-            Cell::Text(format!("{}. {}", leaf.code, leaf.text)),
+            Cell::Text(match &leaf.figures {
+                Some(figures) => format!("{}. {}\nSố liệu: {figures}", leaf.code, leaf.text),
+                None => format!("{}. {}", leaf.code, leaf.text),
+            }),
             score(leaf.self_score),
             score(leaf.appraised),
             difference,

@@ -134,6 +134,9 @@ pub struct ChangedLeaf {
     pub text: String,
     pub self_score: Score,
     pub appraised: Score,
+    /// Where the appraisal corrected the figures of a rate or count leaf: «đơn vị 9/10,
+    /// thẩm định 8/10».
+    pub figures: Option<String>,
     /// The appraiser's comment (why).
     pub comment: String,
 }

@@ -376,11 +376,17 @@ fn unit_minutes(
         if let Some(a) = decided
             && theirs != mine
         {
+            let own_input = own.get(&leaf.code).and_then(|e| e.input);
+            let figures = crate::domain::criteria::corrected_figures(own_input, a.input).map(|f| {
+                let unit = own_input.and_then(|i| i.figures()).unwrap_or("—".into());
+                format!("đơn vị {unit}, thẩm định {f}")
+            });
             changed.push(ChangedLeaf {
                 code: leaf.code.clone(),
                 text: leaf.text.clone(),
                 self_score: mine,
                 appraised: theirs,
+                figures,
                 comment: a.comment.clone(),
             });
         }

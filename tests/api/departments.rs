@@ -888,6 +888,17 @@ async fn the_minutes_list_each_units_totals_and_the_leaves_the_appraisal_changed
             .any(|r| r.contains("(Dự thảo: Hội đồng thẩm định chưa ký biên bản)")),
         "{rows:#?}"
     );
+    // The appraiser corrects A's figures on 1.2 (9/10 → 7/10): its points follow the rule.
+    let appraiser = Browser::default();
+    let appraiser_csrf = app.sign_in_with(&appraiser, "thamdinh").await;
+    let corrected = json!({
+        "input": { "kind": "rate", "numerator": "7", "denominator": "10" },
+        "comment": "Chỉ 7 đơn vị trực thuộc được kiểm tra",
+    });
+    let path = format!("/api/rounds/{round}/units/{}/appraisal/1/1.2", r.units[0]);
+    let (status, body) =
+        send_json(&app, &appraiser, &appraiser_csrf, "PUT", &path, corrected).await;
+    assert_eq!(status, 204, "{body}");
     let (status, body) = sign_off(&app, &admin, &csrf, round, 1, json!({ "signed_on": "20/01/2024", "members": MEMBERS, "note": "Đề nghị UBND phường An Khánh bổ sung văn bản chỉ đạo." })).await;
     assert_eq!(status, 204, "{body}");
 
@@ -924,30 +935,38 @@ async fn the_minutes_list_each_units_totals_and_the_leaves_the_appraisal_changed
         rows[header],
         "«STT» | «Cơ quan, đơn vị / tiêu chí thành phần được điều chỉnh» | «Điểm tự đánh giá» | «Điểm thẩm định» | «Chênh lệch» | «Nhận xét của thẩm định»"
     );
-    // Per unit (Vietnamese order) its totals, and under A the leaf the appraisal lowered:
-    // 2.1 from 1,75 to 1,25 with the appraiser's comment. A: 1 + 1,5 × tiered(90 %) + 1,75
-    // + deduction(1) as the results compute them; B and C unchanged.
+    // Per unit (Vietnamese order) its totals, and under A the leaves the appraisal lowered:
+    // 1.2 by its figures, 2.1 from 1,75 to 1,25, each with the appraiser's comment; the
+    // unit's difference is theirs; B and C unchanged.
     let unit_a = rows
         .iter()
         .position(|r| r.starts_with("1 | «UBND phường An Khánh"))
         .expect("A");
-    let cells: Vec<&str> = rows[unit_a].split(" | ").collect();
-    let (own, appraised): (f64, f64) = (
-        cells[2].parse().expect("self"),
-        cells[3].parse().expect("appraised"),
-    );
-    assert_eq!((cells[0], cells[4]), ("1", "-0.5"), "{}", rows[unit_a]);
-    assert!((own - appraised - 0.5).abs() < 1e-9, "{}", rows[unit_a]);
-    assert_eq!(cells[5], "«Điều chỉnh 1 tiêu chí thành phần»");
+    let number = |row: &str, i: usize| -> f64 {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        cells[i].parse().unwrap_or_else(|_| panic!("{row}"))
+    };
+    let a = &rows[unit_a];
+    assert!(a.ends_with("| «Điều chỉnh 2 tiêu chí thành phần»"), "{a}");
     assert!(
-        rows[unit_a + 1].starts_with("∅ | «2.1. "),
-        "{}",
-        rows[unit_a + 1]
+        (number(a, 3) - number(a, 2) - number(a, 4)).abs() < 1e-9,
+        "{a}"
+    );
+    let (figures, judged) = (&rows[unit_a + 1], &rows[unit_a + 2]);
+    assert!(
+        figures.starts_with("∅ | «1.2. ")
+            && figures.contains("\nSố liệu: đơn vị 9/10, thẩm định 7/10» | 0.75 | ")
+            && figures.ends_with("| «Chỉ 7 đơn vị trực thuộc được kiểm tra»"),
+        "{figures}"
+    );
+    assert!(judged.starts_with("∅ | «2.1. "), "{judged}");
+    assert!(
+        judged.ends_with("| 1.75 | 1.25 | -0.5 | «Chưa đăng tải đủ văn bản chỉ đạo»"),
+        "{judged}"
     );
     assert!(
-        rows[unit_a + 1].ends_with("| 1.75 | 1.25 | -0.5 | «Chưa đăng tải đủ văn bản chỉ đạo»"),
-        "{}",
-        rows[unit_a + 1]
+        (number(figures, 4) - 0.5 - number(a, 4)).abs() < 1e-9,
+        "{a}"
     );
     let unit_c = rows
         .iter()
