@@ -52,6 +52,7 @@ pub struct UserRow {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// The unit of an officer or head; an appraiser's department (cơ quan thẩm định).
     pub unit_code: Option<String>,
     /// The last day the account may be used (Vietnam time).
     pub valid_until: Option<NaiveDate>,
@@ -459,7 +460,9 @@ fn read_users(
         };
         let unit_code = Some(unit_code).filter(|c| !c.is_empty());
         let stored_unit = unit_code.as_deref().map(|c| unit_codes.get(&key(c)));
-        match (&unit_code, role.is_unit_role()) {
+        // An appraiser's unit is the appraising department they belong to (optional).
+        let may_have_unit = role.is_unit_role() || role == Role::Appraiser;
+        match (&unit_code, may_have_unit) {
             (Some(code), true) => match stored_unit.flatten() {
                 None => errors.push(format!(
                     "{}: mã đơn vị «{code}» không có trong danh mục đơn vị.",
@@ -471,7 +474,7 @@ fn read_users(
                 )),
                 Some(Some(_)) => {}
             },
-            (None, true) => errors.push(format!(
+            (None, true) if role.is_unit_role() => errors.push(format!(
                 "{}: {} cần mã đơn vị.",
                 at(UNIT_CODE),
                 role.label()

@@ -405,7 +405,9 @@ pub async fn directory_template(ctx: &Context, who: &Who) -> Result<DirectoryTem
         .filter_map(|u| {
             Some(TemplateUser {
                 role: crate::domain::access::Role::parse(&u.role)?,
-                unit_code: u.unit_id.and_then(|id| code_of.get(&id).cloned()),
+                // An appraiser's department in the same column.
+                unit_code: (u.unit_id.or(u.department_unit_id))
+                    .and_then(|id| code_of.get(&id).cloned()),
                 valid_until: u.expires_at.map(crate::domain::deadline::vn_date),
                 email: u.email,
                 username: u.username,
@@ -672,7 +674,7 @@ pub async fn import_directory(
         field(
             "Mã đơn vị",
             old.map(|u| {
-                u.unit_id
+                (u.unit_id.or(u.department_unit_id))
                     .and_then(|id| code_of.get(&id).map(|c| c.to_string()))
                     .unwrap_or_default()
             }),
@@ -784,7 +786,9 @@ pub async fn import_directory(
                 username: stored.unwrap_or_else(|| row.username.clone()),
                 display_name: row.display_name.clone(),
                 role: row.role.as_str().into(),
-                unit_code: row.unit_code.clone(),
+                unit_code: row.unit_code.clone().filter(|_| row.role.is_unit_role()),
+                department_code: (row.unit_code.clone())
+                    .filter(|_| row.role == crate::domain::access::Role::Appraiser),
                 email: row.email.clone(),
                 expires_at,
                 password_hash,

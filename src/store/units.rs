@@ -394,22 +394,25 @@ impl Store {
             super::audit::append(&mut tx, &entry, now).await?;
         }
         for u in users {
-            let unit_id: Option<i64> = match &u.unit_code {
-                None => None,
-                Some(code) => Some(
-                    sqlx::query_scalar("select id from units where code = $1")
-                        .bind(code)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .ok_or_else(|| StoreError::NotFound(format!("đơn vị «{code}»")))?,
-                ),
-            };
+            let mut ids = [None, None];
+            for (id, code) in ids.iter_mut().zip([&u.unit_code, &u.department_code]) {
+                if let Some(code) = code {
+                    *id = Some(
+                        sqlx::query_scalar::<_, i64>("select id from units where code = $1")
+                            .bind(code)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .ok_or_else(|| StoreError::NotFound(format!("đơn vị «{code}»")))?,
+                    );
+                }
+            }
+            let [unit_id, department_id] = ids;
             let written = match &u.password_hash {
                 Some(hash) => sqlx::query(
                     // A first password made by the import: to be changed at the first sign-in.
                     r"insert into users (username, display_name, role, unit_id, expires_at, password_hash, created_at,
-                          must_change_password, email)
-                      values ($1, $2, $3, $4, $5, $6, $7, 1, $8) on conflict (username) do nothing",
+                          must_change_password, email, department_unit_id)
+                      values ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9) on conflict (username) do nothing",
                 )
                 .bind(&u.username)
                 .bind(&u.display_name)
@@ -419,12 +422,13 @@ impl Store {
                 .bind(hash)
                 .bind(super::to_ts(now))
                 .bind(u.email.as_deref())
+                .bind(department_id)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected(),
                 None => sqlx::query(
                     r"update users set display_name = $2, role = $3, unit_id = $4, expires_at = $5,
-                                     email = coalesce($6, email)
+                                     email = coalesce($6, email), department_unit_id = $7
                       where username = $1",
                 )
                 .bind(&u.username)
@@ -433,6 +437,7 @@ impl Store {
                 .bind(unit_id)
                 .bind(u.expires_at)
                 .bind(u.email.as_deref())
+                .bind(department_id)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected(),
@@ -482,6 +487,8 @@ pub struct UserWrite {
     pub display_name: String,
     pub role: String,
     pub unit_code: Option<String>,
+    /// An appraiser's department (cơ quan thẩm định), by its code.
+    pub department_code: Option<String>,
     pub expires_at: Option<i64>,
     /// A new e-mail address; `None` leaves the stored one.
     pub email: Option<String>,

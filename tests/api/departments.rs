@@ -985,3 +985,62 @@ async fn the_minutes_list_each_units_totals_and_the_leaves_the_appraisal_changed
     assert_eq!(minutes_rows(&app, &admin, round, 2).await.0, 200);
     assert_eq!(minutes_rows(&app, &admin, round, 3).await.0, 404);
 }
+
+#[tokio::test]
+async fn the_directory_import_names_an_appraisers_department_in_the_unit_column() {
+    use crate::directory_import::{C, directory_workbook, import, sheet_rows};
+    let app = spawn_app().await;
+    let (_, admin, csrf) = crate::analysis::scored_round(&app).await;
+    let stp = [C::S("STP"), C::S("Sở Tư pháp"), C::S("t")];
+    // An appraiser's unit is their department: it must exist; a viewer still has none.
+    let refused = directory_workbook(
+        &[stp],
+        &[[
+            C::S("tdv.stp"),
+            C::S("Trần Minh Khoa"),
+            C::S("Thành viên thẩm định"),
+            C::S("KHONG-CO"),
+            C::E,
+        ]],
+    );
+    let (status, body) = import(&app, &admin, &csrf, refused, true).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("mã đơn vị «KHONG-CO» không có"),
+        "{body}"
+    );
+    let good = directory_workbook(
+        &[stp],
+        &[[
+            C::S("tdv.stp"),
+            C::S("Trần Minh Khoa"),
+            C::S("Thành viên thẩm định"),
+            C::S("STP"),
+            C::E,
+        ]],
+    );
+    let (status, body) = import(&app, &admin, &csrf, good, false).await;
+    assert_eq!(status, 200, "{body}");
+    let justice = app.store().unit_by_code("STP").await.expect("STP").id;
+    let (user, _) = app
+        .store()
+        .user_for_sign_in("tdv.stp")
+        .await
+        .expect("lookup")
+        .expect("user");
+    assert_eq!((user.unit_id, user.department_id), (None, Some(justice)));
+    // The template lists it back in the same column.
+    let template = admin
+        .send(admin.get(app.url("/api/directory/template.xlsx")))
+        .await;
+    let bytes = template.bytes().await.expect("template").to_vec();
+    let rows = sheet_rows(&bytes, "Người dùng");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("tdv.stp | Trần Minh Khoa | ") && r.contains(" | STP")),
+        "{rows:#?}"
+    );
+}

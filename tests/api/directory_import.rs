@@ -83,7 +83,7 @@ async fn counts(app: &TestApp) -> (usize, usize, usize) {
     )
 }
 
-async fn import(
+pub(crate) async fn import(
     app: &TestApp,
     admin: &Browser,
     csrf: &str,
@@ -97,7 +97,7 @@ async fn import(
     json_of(admin.send(request).await).await
 }
 
-fn sheet_rows(bytes: &[u8], name: &str) -> Vec<String> {
+pub(crate) fn sheet_rows(bytes: &[u8], name: &str) -> Vec<String> {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("xlsx");
     book.worksheet_range(name)
         .expect("sheet")
@@ -714,6 +714,7 @@ async fn a_directory_write_that_fails_half_way_leaves_nothing_behind() {
                 display_name: "Không tồn tại".into(),
                 role: "viewer".into(),
                 unit_code: None,
+                department_code: None,
                 expires_at: None,
                 password_hash: None,
                 email: None,
