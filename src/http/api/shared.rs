@@ -19,7 +19,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable code: `unauthenticated`, `forbidden`, `csrf`, `deadline_closed`,
     /// `invalid_input`, `invalid_body`, `invalid_path`, `conflict`, `not_published`,
-    /// `not_found`, `rate_limited`, `file_too_large`, `internal`.
+    /// `signed_off`, `not_signed_off`, `appraisal_not_open`, `not_found`, `rate_limited`,
+    /// `file_too_large`, `internal`.
     pub code: String,
     /// What went wrong, in Vietnamese, for people.
     pub message: String,
