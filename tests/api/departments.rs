@@ -383,6 +383,13 @@ async fn assignments_are_refused_beside_their_field_and_copied_with_the_round() 
     // The page: a refused assignment comes back with what was chosen, the message beside
     // the field.
     let page = format!("/quan-tri/ky/{round}/phan-cong");
+    // The viewer reads it without forms the server would refuse.
+    let (status, viewed) = get_page(&app, &viewer, &page).await;
+    assert_eq!(status, 200);
+    assert!(
+        !viewed.contains("/phan-cong/them") && !viewed.contains("/phan-cong/bo"),
+        "{viewed}"
+    );
     let chosen = justice.to_string();
     let (status, _, html) = post_form(
         &app,
