@@ -24,7 +24,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
-#[derive(Clone, Debug, Deserialize)]
+/// Printed (`{:?}`) without any secret: the database's password and the SMTP server's
+/// are replaced by `***`, the object store's keys are never shown.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub data_dir: PathBuf,
@@ -61,6 +63,28 @@ pub struct Config {
     /// For rehearsals and tests: the instant the server's clock starts at (Vietnam time),
     /// running on from there. Deadlines are judged by it: never set in production.
     pub clock_start: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_deref().map(redact))
+            .field("bind", &self.bind)
+            .field("max_upload_mb", &self.max_upload_mb)
+            .field("s3", &self.s3)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("issuer", &self.issuer)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("annex", &self.annex)
+            .field("decision", &self.decision)
+            .field("smtp_url", &self.smtp_url)
+            .field("mail_from", &self.mail_from)
+            .field("public_url", &self.public_url)
+            .field("scheduler_seconds", &self.scheduler_seconds)
+            .field("clock_start", &self.clock_start)
+            .finish()
+    }
 }
 
 /// An SMTP address, which may hold a password: it never prints.
@@ -245,6 +269,20 @@ mod tests {
         );
         assert!(!format!("{config:?}").contains("bi-mat"));
         assert!(crate::files::FileStore::s3(s3).is_ok());
+    }
+
+    #[test]
+    fn the_database_password_never_prints() {
+        let config: super::Config = toml::from_str(
+            "database_url = \"postgres://cchc:mat-khau-csdl@db.cantho:5432/parindex\"\n",
+        )
+        .expect("config");
+        let printed = format!("{config:?}");
+        assert!(
+            printed.contains("postgres://cchc:***@db.cantho:5432/parindex")
+                && !printed.contains("mat-khau-csdl"),
+            "{printed}"
+        );
     }
 
     #[test]

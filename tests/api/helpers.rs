@@ -376,12 +376,33 @@ impl TestApp {
     }
 }
 
+/// The servers' logs, on the test's output, when `TEST_LOG` is set (`TEST_LOG=1 cargo test
+/// -- --nocapture`; its value, when it is a filter such as `debug`, chooses the level);
+/// quiet otherwise.
+fn test_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Some(level) = std::env::var("TEST_LOG").ok().filter(|v| !v.is_empty()) else {
+            return;
+        };
+        let filter = match level.as_str() {
+            "1" | "true" => "info,sqlx=warn".to_string(),
+            other => other.to_string(),
+        };
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    });
+}
+
 /// The app, set up by `configure` before it serves.
 async fn spawn_app_served(
     now: DateTime<Utc>,
     files: Option<parindex::files::FileStore>,
     configure: impl FnOnce(Application) -> Application,
 ) -> TestApp {
+    test_log();
     let db = TestDb::new().await;
     let clock = ManualClock::at(now);
     let files_dir = tempfile::tempdir().expect("temp dir for evidence files");
