@@ -12,6 +12,7 @@
 //! of its self-assessment open. Never after publication. Audited.
 
 use crate::domain::changes::figures;
+use crate::domain::criteria::SetDiff;
 use crate::domain::deadline::{OverrideKind, Phase};
 use crate::domain::{CriteriaSet, Node};
 use crate::store::{NewCorrigendum, Revision};
@@ -145,8 +146,8 @@ pub async fn correct_set(
     }
     appraisal_not_started(ctx, who, round_id, tier.tier_id, &round).await?;
 
-    let plan_leaves = corrections(&old.set, &new.set);
     let diff = new.set.diff_from(&old.set);
+    let plan_leaves = corrections(&new.set, &diff);
     let removed: Vec<&str> = diff.removed.iter().map(|n| n.code.as_str()).collect();
     let mut revisions = Vec::new();
     let mut left_out = 0;
@@ -258,8 +259,7 @@ pub async fn correct_set(
 
 /// The leaves the corrected version adds, removes and changes, in the new set's order
 /// (removed ones last).
-fn corrections(old: &CriteriaSet, new: &CriteriaSet) -> Vec<LeafCorrection> {
-    let diff = new.diff_from(old);
+fn corrections(new: &CriteriaSet, diff: &SetDiff) -> Vec<LeafCorrection> {
     let mut out = Vec::new();
     for node in new.leaves() {
         if diff.added.iter().any(|a| a.code == node.code) {

@@ -390,7 +390,7 @@ impl Store {
         Ok(())
     }
 
-    /// Rounds opened to units and not published: (id, title).
+    /// The ids of the rounds opened to units and not published.
     pub async fn live_rounds(&self) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar(
             "select id from rounds where opened_at is not null and published_at is null order by id",
