@@ -17,7 +17,7 @@ use crate::report::analysis::{
     AreaComparison, CommonLoss, LostPoints, PreviousUnit, PreviousYear, RoundAnalysis,
     TierAnalysis, UnitAnalysis, UnitName,
 };
-use crate::report::{DetailRow, RoundResults, TierResults};
+use crate::report::{DetailRow, TierResults};
 use crate::store::{Round, Store};
 
 /// A node's figures for one unit: the maximum of its leaves that apply, and their points.
@@ -227,7 +227,7 @@ pub async fn unit_analysis(
                 .into(),
         ));
     }
-    let results = super::results::round_results(store, round_id, who.now).await?;
+    let results = super::results::current(ctx, round_id, who.now).await?;
     let whole = office || results.published_at.is_some();
     let tier = (results.tiers.iter())
         .find(|t| t.units.iter().any(|u| u.unit_id == unit_id))
@@ -394,7 +394,7 @@ pub async fn round_analysis(ctx: &Context, who: &Who, round_id: i64) -> Result<R
     }
     let round = store.round(round_id).await?;
     super::rounds::ensure_opened(&round, &who.actor)?;
-    let results: RoundResults = super::results::round_results(store, round_id, who.now).await?;
+    let results = super::results::current(ctx, round_id, who.now).await?;
     let mut tiers = Vec::with_capacity(results.tiers.len());
     for tier in &results.tiers {
         let set = tier_set(store, &round, &tier.tier_code).await?;

@@ -2,6 +2,7 @@
 //! appraised scores, notes and evidence counts.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -260,10 +261,10 @@ fn detail(
 
 /// The results of a round for a workbook: for administrators and viewers at any time, for
 /// everyone signed in once the round is published.
-async fn exportable_results(ctx: &Context, who: &Who, round_id: i64) -> Result<RoundResults> {
+async fn exportable_results(ctx: &Context, who: &Who, round_id: i64) -> Result<Arc<RoundResults>> {
     use crate::domain::access::Role;
     super::rounds::ensure_opened(&ctx.store.round(round_id).await?, &who.actor)?;
-    let results = super::results::round_results(&ctx.store, round_id, who.now).await?;
+    let results = super::results::current(ctx, round_id, who.now).await?;
     if results.published_at.is_none() && !matches!(who.actor.role, Role::Admin | Role::Viewer) {
         return Err(super::ServiceError::Forbidden(
             "Bảng xếp hạng chỉ tải được sau khi kết quả được công bố.".into(),
@@ -284,13 +285,17 @@ fn office_only(who: &Who, message: &str) -> Result<()> {
 }
 
 /// What the ranking workbook shows: the results.
-pub async fn ranking(ctx: &Context, who: &Who, round_id: i64) -> Result<RoundResults> {
+pub async fn ranking(ctx: &Context, who: &Who, round_id: i64) -> Result<Arc<RoundResults>> {
     exportable_results(ctx, who, round_id).await
 }
 
 /// What the detail workbook shows, to administrators and viewers: the results, whose
 /// units' details are then read chunk by chunk ([`detail_chunks`], [`details_of`]) as the workbook is written.
-pub async fn details(ctx: &Context, who: &Who, round_id: i64) -> Result<(RoundResults, Round)> {
+pub async fn details(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+) -> Result<(Arc<RoundResults>, Round)> {
     office_only(
         who,
         "Chi tiết từng đơn vị (mọi điểm, nhận xét thẩm định của tất cả đơn vị) chỉ dành cho \
@@ -305,7 +310,11 @@ pub async fn details(ctx: &Context, who: &Who, round_id: i64) -> Result<(RoundRe
 /// results and their round, for administrators and viewers (the package holds every
 /// unit's score sheet, the decision is the Sở's unsigned draft). Before publication there
 /// is nothing to publish (`not_published`).
-pub async fn publication(ctx: &Context, who: &Who, round_id: i64) -> Result<(RoundResults, Round)> {
+pub async fn publication(
+    ctx: &Context,
+    who: &Who,
+    round_id: i64,
+) -> Result<(Arc<RoundResults>, Round)> {
     office_only(
         who,
         "Dự thảo quyết định công bố và hồ sơ công bố là tài liệu nội bộ của Sở Nội vụ; \

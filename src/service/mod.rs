@@ -47,6 +47,8 @@ pub struct Context {
     pub shown: Arc<public::Shown>,
     /// Whether this instance e-mails notices, and the bell of its sender.
     pub outbox: Arc<notices::Outbox>,
+    /// The latest results of each round this instance computed, with their data version.
+    pub results: Arc<results::Cache>,
 }
 
 impl Context {
@@ -57,6 +59,7 @@ impl Context {
             files,
             shown: Arc::default(),
             outbox: notices::no_mail(),
+            results: Arc::default(),
         }
     }
 

@@ -156,21 +156,30 @@ pub(super) enum UnitHold {
 
 impl Store {
     /// Takes the round's row exclusively: the first statement of a transaction that
-    /// publishes the round or changes its phases or extensions.
+    /// publishes the round or changes its phases or extensions. Counts the write in the
+    /// round's data version.
     pub(super) async fn hold_round(
         &self,
         tx: &mut Transaction<'_, Any>,
         round_id: i64,
     ) -> Result<()> {
-        let sql = match self.backend {
-            Backend::Sqlite => "update rounds set year = year where id = $1",
-            // Its advisory lock too, which the writes to its units share (`hold`).
+        // The write counts itself in the round's data version (migration 0020).
+        let bump = "update rounds set data_version = data_version + 1 where id = $1";
+        match self.backend {
+            Backend::Sqlite => {}
+            // Its advisory lock too, which the writes to its units share (`hold`), before
+            // the row.
             Backend::Postgres => {
-                "with l as (select pg_advisory_xact_lock(7, cast(mod($1, 2147483647) as integer)))
-                 select r.id from rounds r, l where r.id = $1 for update of r"
+                sqlx::query(
+                    "with l as (select pg_advisory_xact_lock(7, cast(mod($1, 2147483647) as integer)))
+                     select r.id from rounds r, l where r.id = $1 for update of r",
+                )
+                .bind(round_id)
+                .execute(&mut **tx)
+                .await?;
             }
-        };
-        sqlx::query(sql).bind(round_id).execute(&mut **tx).await?;
+        }
+        sqlx::query(bump).bind(round_id).execute(&mut **tx).await?;
         Ok(())
     }
 
@@ -198,9 +207,10 @@ impl Store {
             // subqueries read the latest data. Not of the key: writing `id`, even to
             // itself, makes SQLite check every row that refers to the round (the whole
             // round's scores) on each save.
-            Backend::Sqlite => {
-                format!("update rounds set year = year where id = $1 returning {STATE}")
-            }
+            // The write counts itself on the round's row (migration 0020).
+            Backend::Sqlite => format!(
+                "update rounds set data_version = data_version + 1 where id = $1 returning {STATE}"
+            ),
             Backend::Postgres => {
                 // The locks first, in a statement of their own: a statement that waited
                 // for a lock reads the other tables as they were before it waited, so the
@@ -224,7 +234,13 @@ impl Store {
                     .fetch_optional(&mut **tx)
                     .await?;
                 held.ok_or_else(not_found)?;
-                format!("select {STATE} from rounds where id = $1")
+                // The write counts itself on the member's row, which only writes to
+                // this unit share (migration 0020); rolled back with a refusal.
+                format!(
+                    "with counted as (update round_members set version = version + 1
+                                      where round_id = $1 and unit_id = $2)
+                     select {STATE} from rounds where id = $1"
+                )
             }
         };
         let state: Option<HeldState> = sqlx::query_as(sqlx::AssertSqlSafe(read))

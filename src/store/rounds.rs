@@ -491,6 +491,21 @@ impl Store {
             .collect())
     }
 
+    /// The round's data version: it changes with every committed write its results
+    /// depend on, and never returns to an earlier value (migration 0020).
+    pub async fn round_version(&self, round_id: i64) -> Result<i64> {
+        sqlx::query_scalar(
+            r"select cast(r.data_version
+                     + coalesce((select sum(m.version) from round_members m where m.round_id = r.id), 0)
+                     as bigint)
+              from rounds r where r.id = $1",
+        )
+        .bind(round_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("kỳ đánh giá #{round_id}")))
+    }
+
     /// The results kept at publication (JSON), if the round was published with them.
     pub async fn published_results(&self, round_id: i64) -> Result<Option<String>> {
         Ok(

@@ -111,6 +111,9 @@ impl Store {
         .bind(tier.id)
         .fetch_one(&self.pool)
         .await?;
+        // After the name: results computed in between are at least as new as the version
+        // they are kept under.
+        renamed(&self.pool).await?;
         Ok(id)
     }
 
@@ -358,6 +361,7 @@ impl Store {
             };
             super::audit::append(&mut tx, &entry, now).await?;
         }
+        renamed(&mut *tx).await?;
         // Predecessors once every unit of the file exists: they may be units of the file.
         for u in units {
             let Some(codes) = &u.predecessors else {
@@ -497,4 +501,13 @@ pub struct UserWrite {
     pub summary: String,
     /// What the changed fields held before, for the audit log.
     pub previous: Option<String>,
+}
+
+/// Counts a change of units' names in the data version of every round not yet published,
+/// whose results show the names as they are (a published round keeps its own).
+async fn renamed<'e>(db: impl sqlx::Executor<'e, Database = sqlx::Any>) -> Result<()> {
+    sqlx::query("update rounds set data_version = data_version + 1 where published_at is null")
+        .execute(db)
+        .await?;
+    Ok(())
 }

@@ -157,6 +157,10 @@ impl Browser {
         self.client.post(url)
     }
 
+    pub fn put(&self, url: String) -> reqwest::RequestBuilder {
+        self.client.put(url)
+    }
+
     pub fn delete(&self, url: String) -> reqwest::RequestBuilder {
         self.client.delete(url)
     }

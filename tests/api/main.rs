@@ -50,6 +50,7 @@ mod print_decision;
 mod public_page;
 mod queue;
 mod races;
+mod results_cache;
 mod round_api;
 mod round_setup;
 mod s3;

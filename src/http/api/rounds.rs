@@ -184,7 +184,7 @@ async fn round_results(
     State(state): State<AppState>,
     Reader(caller): Reader,
     ApiPath(RoundPath { round }): ApiPath<RoundPath>,
-) -> Result<Json<RoundResults>> {
+) -> Result<Json<std::sync::Arc<RoundResults>>> {
     Ok(Json(
         results::visible(&state.ctx, &caller.who(), round).await?,
     ))

@@ -41,16 +41,17 @@ async fn page(
     ApiPath(round): ApiPath<i64>,
     PageQuery(params): PageQuery<ResultsParams>,
 ) -> PageResult {
-    let mut visible = results::visible(&state.ctx, &who, round).await?;
+    // Shared with the other requests of this data version: read, never copied whole.
+    let visible = results::visible(&state.ctx, &who, round).await?;
     let search = params.search.unwrap_or_default();
     let search = search.trim();
     // The search is offered whenever there is a unit to find, however short the table:
     // on a phone even a few dozen lines are long to scroll through.
     let searchable = !search.is_empty() || visible.tiers.iter().any(|t| !t.units.is_empty());
     let mut tiers = Vec::with_capacity(visible.tiers.len());
-    for tier in std::mem::take(&mut visible.tiers) {
+    for tier in &visible.tiers {
         let count = tier.units.len();
-        let mut units = tier.units;
+        let mut units: Vec<_> = tier.units.iter().collect();
         if !search.is_empty() {
             units.retain(|u| matches_search(&u.unit_name, search));
         }
@@ -82,7 +83,12 @@ async fn page(
         "results.html",
         context! {
             user => user_ctx(&user),
-            results => Value::from_serialize(&visible),
+            // The round, not its thousands of lines (the tiers above list one page).
+            results => context! {
+                round_id => visible.round_id,
+                title => &visible.title,
+                published_at => visible.published_at,
+            },
             tiers,
             search,
             searchable,
