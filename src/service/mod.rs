@@ -49,6 +49,36 @@ pub struct Context {
     pub outbox: Arc<notices::Outbox>,
     /// The latest results of each round this instance computed, with their data version.
     pub results: Arc<results::Cache>,
+    /// For tests only, never set by the server: where a self-assessment save waits, after
+    /// it has read what it works its points out from and before its transaction, so that a
+    /// test can put a submission or a corrigendum inside that window every time.
+    pub pause_before_save: Option<Arc<Pause>>,
+}
+
+/// A point where a use case waits until a test releases it (see
+/// [`Context::pause_before_save`]).
+#[derive(Default)]
+pub struct Pause {
+    reached: tokio::sync::Notify,
+    released: tokio::sync::Notify,
+}
+
+impl Pause {
+    /// Called by the use case: says it is here, then waits to be released.
+    async fn here(&self) {
+        self.reached.notify_one();
+        self.released.notified().await;
+    }
+
+    /// Waits until a use case is at the pause.
+    pub async fn reached(&self) {
+        self.reached.notified().await;
+    }
+
+    /// Lets the use case waiting at the pause go on.
+    pub fn release(&self) {
+        self.released.notify_one();
+    }
 }
 
 impl Context {
@@ -60,6 +90,7 @@ impl Context {
             shown: Arc::default(),
             outbox: notices::no_mail(),
             results: Arc::default(),
+            pause_before_save: None,
         }
     }
 

@@ -63,12 +63,16 @@ pub(crate) async fn unit_in_round(
 
 /// The criteria set the unit is scored on in the round, for a write: one query when the
 /// round is open to the unit, and the refusals of [`unit_in_round`] otherwise.
-async fn unit_set(store: &Store, round_id: i64, unit_id: i64) -> Result<Arc<CriteriaSet>> {
+async fn unit_set(
+    store: &Store,
+    round_id: i64,
+    unit_id: i64,
+) -> Result<(Option<i64>, Arc<CriteriaSet>)> {
     match store.unit_set_in_round(round_id, unit_id).await? {
-        Some((true, Some(set_id))) => Ok(store.criteria_set(set_id).await?.set),
+        Some((true, Some(set_id))) => Ok((Some(set_id), store.criteria_set(set_id).await?.set)),
         // No such round or unit, a round in preparation, a tier outside the round: the
         // full reading says which, in its words.
-        _ => Ok(unit_in_round(store, round_id, unit_id).await?.2),
+        _ => Ok((None, unit_in_round(store, round_id, unit_id).await?.2)),
     }
 }
 
@@ -172,7 +176,9 @@ pub async fn save_leaf(
     let now = who.now;
     // Whether the unit may still write is decided once, inside the write's transaction
     // (`Guard::self_assessment`), with the same refusals as `ensure_editable`.
-    let set = unit_set(store, round_id, unit_id).await?;
+    // The points are worked out under the set read here; the transaction refuses them if
+    // a corrigendum has switched the set since (`Guard::scored_under`).
+    let (set_id, set) = unit_set(store, round_id, unit_id).await?;
 
     let node = set
         .node(&save.leaf_code)
@@ -224,14 +230,13 @@ pub async fn save_leaf(
         not_applicable: save.not_applicable,
         na_reason: save.na_reason.trim().to_string(),
     };
+    let guard = Guard::self_assessment(round_id, unit_id);
+    let guard = set_id.map_or(guard, |id| guard.scored_under(id));
+    if let Some(pause) = &ctx.pause_before_save {
+        pause.here().await;
+    }
     Ok(store
-        .save_self_entry(
-            &Guard::self_assessment(round_id, unit_id),
-            &entry,
-            save.expected_version,
-            who.audit(),
-            now,
-        )
+        .save_self_entry(&guard, &entry, save.expected_version, who.audit(), now)
         .await?)
 }
 

@@ -28,6 +28,9 @@ pub struct Guard {
     pub phase: Option<Phase>,
     /// The unit's own writes: refused once its head has submitted.
     pub unsubmitted: bool,
+    /// The criteria set the write's points were worked out under: refused once a
+    /// corrigendum has switched the unit's tier to another.
+    pub set_id: Option<i64>,
 }
 
 impl Guard {
@@ -38,6 +41,7 @@ impl Guard {
             unit_id,
             phase: Some(Phase::SelfAssessment),
             unsubmitted: true,
+            set_id: None,
         }
     }
 
@@ -48,6 +52,15 @@ impl Guard {
             unit_id,
             phase: Some(phase),
             unsubmitted: false,
+            set_id: None,
+        }
+    }
+
+    /// The same write, its points worked out under the criteria set `set_id`.
+    pub fn scored_under(self, set_id: i64) -> Guard {
+        Guard {
+            set_id: Some(set_id),
+            ..self
         }
     }
 
@@ -58,6 +71,7 @@ impl Guard {
             unit_id,
             phase: None,
             unsubmitted: false,
+            set_id: None,
         }
     }
 }
@@ -77,6 +91,9 @@ pub enum Refusal {
     NotSignedOff {
         phase: Phase,
     },
+    /// A corrigendum switched the unit's tier to another criteria set after the write's
+    /// points were worked out.
+    SetChanged,
     /// The unit is exempt from `node` (the leaf or a node above it) in this round.
     Exempt {
         leaf: String,
@@ -121,6 +138,10 @@ impl std::fmt::Display for Refusal {
                      Nếu cần sửa, Sở Nội vụ hủy lần ký (ghi rõ lý do) rồi Hội đồng ký lại."
                 )
             }
+            Refusal::SetChanged => f.write_str(
+                "Bộ tiêu chí của khối vừa được đính chính trong lúc lưu nên điểm chưa được lưu. \
+                 Hãy tải lại trang, xem tiêu chí đã sửa rồi chấm lại.",
+            ),
             Refusal::Exempt { leaf, node, reason } => {
                 // An area (lĩnh vực) has a code without a dot.
                 let what = if node.contains('.') {
@@ -279,6 +300,9 @@ impl Store {
         {
             return Err(StoreError::Refused(Refusal::Submitted(from_ts(at))));
         }
+        if guard.set_id.is_some() && guard.set_id != state.set_id {
+            return Err(StoreError::Refused(Refusal::SetChanged));
+        }
         Ok(())
     }
 }
@@ -290,7 +314,9 @@ const STATE: &str = r"published_at,
     (select closes_at from round_phases where round_id = $1 and phase = $3) as closes_at,
     (select count(*) from unit_overrides where round_id = $1 and unit_id = $2 and phase = $3) as overridden,
     (select submitted_at from submissions where round_id = $1 and unit_id = $2) as submitted_at,
-    (select signed_on from appraisal_sign_offs where round_id = $1 and phase = $3) as signed_on";
+    (select signed_on from appraisal_sign_offs where round_id = $1 and phase = $3) as signed_on,
+    (select s.set_id from round_sets s join round_members m on m.round_id = s.round_id and m.tier_id = s.tier_id
+     where s.round_id = $1 and m.unit_id = $2) as set_id";
 
 #[derive(sqlx::FromRow)]
 struct HeldState {
@@ -301,6 +327,8 @@ struct HeldState {
     submitted_at: Option<i64>,
     /// Only an appraisal phase is ever signed off (see migration 0018).
     signed_on: Option<String>,
+    /// The criteria set of the unit's tier.
+    set_id: Option<i64>,
 }
 
 impl Store {

@@ -2,10 +2,12 @@
 //! the refusal it would get a second later, and nothing acknowledged is lost. Each race is
 //! run many times, on whichever backend the suite runs on.
 
+use std::sync::Arc;
+
 use parindex::domain::deadline::Phase;
 use parindex::domain::{LeafInput, Points};
 use parindex::service::self_assessment::{LeafSave, save_leaf, submit, withdraw};
-use parindex::service::{Context, Who};
+use parindex::service::{Context, Pause, Who};
 use parindex::store::{AppraisalEntry, AuditFilter};
 
 use crate::helpers::{SmallRound, TestDb, ctx, small_round, t};
@@ -316,4 +318,109 @@ async fn no_save_is_stored_after_the_deadline_moves_before_it() {
         (0, 0),
         "saves stored after the deadline moved before them in races {late:?}"
     );
+}
+
+/// A context whose self-assessment saves wait at `pause` before their transaction.
+fn paused(db: &TestDb, pause: &Arc<Pause>) -> Context {
+    Context {
+        pause_before_save: Some(pause.clone()),
+        ..ctx(&db.store)
+    }
+}
+
+/// The race above, made certain: the save has read everything it works from and waits
+/// before its transaction while the head submits. The transaction must refuse it; without
+/// the guard's check of the submission inside it, the save is stored after the submission.
+#[tokio::test]
+async fn a_save_whose_transaction_begins_after_the_submission_is_refused() {
+    let db = TestDb::new().await;
+    let r = round(&db).await;
+    let (round, unit) = (r.round, r.units[0]);
+    let now = t("05/01/2024");
+    let officer = Who::new(r.officers[0].clone(), "127.0.0.1", now);
+    let head = Who::new(r.heads[0].clone(), "127.0.0.1", now);
+    let plain = ctx(&db.store);
+    for race in 0..3 {
+        let pause = Arc::new(Pause::default());
+        let save = {
+            let (ctx, who) = (paused(&db, &pause), officer.clone());
+            let version = stored_version(&plain, round, unit).await;
+            tokio::spawn(
+                async move { save_leaf(&ctx, &who, round, unit, judged("1", version)).await },
+            )
+        };
+        pause.reached().await;
+        submit(&plain, &head, round, unit, true)
+            .await
+            .expect("submit");
+        pause.release();
+        let refused = save
+            .await
+            .expect("join")
+            .expect_err("a save after the submission");
+        assert!(
+            refused.to_string().contains("đã phê duyệt và gửi"),
+            "race {race}: {refused}"
+        );
+        let submitted = *audit_ids(&plain, unit, "self_assessment.submit")
+            .await
+            .last()
+            .expect("submit");
+        assert_eq!(saves_after(&plain, unit, submitted).await, 0, "race {race}");
+        withdraw(&plain, &head, round, unit)
+            .await
+            .expect("withdraw");
+    }
+}
+
+/// A save whose points were worked out under the tier's set, and whose transaction begins
+/// after a corrigendum switched the tier to a corrected version, is refused: 1,75 points
+/// fit 2.1 as it was (maximum 2), not as corrected (maximum 1,5).
+#[tokio::test]
+async fn a_save_worked_out_under_the_set_a_corrigendum_replaced_is_refused() {
+    let db = TestDb::new().await;
+    let r = round(&db).await;
+    let (round, unit) = (r.round, r.units[0]);
+    let now = t("10/12/2023 09:00");
+    let text = crate::corrigenda::corrected();
+    let set = parindex::domain::criteria_file::parse("kiem-thu-1.1.toml", &text).expect("valid");
+    db.store
+        .import_criteria_set(&set, &text, crate::helpers::system_audit(), now)
+        .await
+        .expect("import");
+    let officer = Who::new(r.officers[0].clone(), "127.0.0.1", now);
+    let admin = Who::new(r.admin.clone(), "127.0.0.1", now);
+    let pause = Arc::new(Pause::default());
+    let save = {
+        let (ctx, who) = (paused(&db, &pause), officer.clone());
+        tokio::spawn(async move { save_leaf(&ctx, &who, round, unit, judged("1.75", None)).await })
+    };
+    pause.reached().await;
+    let correction = parindex::service::corrigenda::Correction {
+        set_version: "1.1".into(),
+        reason: "Quyết định số 20/QĐ-SNV đính chính Bộ tiêu chí".into(),
+    };
+    let plain = ctx(&db.store);
+    parindex::service::corrigenda::correct_set(&plain, &admin, round, "t", correction, false)
+        .await
+        .expect("corrigendum");
+    pause.release();
+    let refused = save
+        .await
+        .expect("join")
+        .expect_err("a save under the old set");
+    assert!(
+        refused.to_string().contains("vừa được đính chính"),
+        "{refused}"
+    );
+    assert_eq!(stored_version(&plain, round, unit).await, None);
+    // Saved again, under the corrected set, it is refused for what it is.
+    let again = save_leaf(&plain, &officer, round, unit, judged("1.75", None)).await;
+    assert!(
+        again.is_err(),
+        "1,75 is above the corrected maximum: {again:?}"
+    );
+    save_leaf(&plain, &officer, round, unit, judged("1.5", None))
+        .await
+        .expect("a save under the corrected set");
 }
