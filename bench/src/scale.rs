@@ -543,6 +543,7 @@ pub async fn results(url: Option<&str>, units: usize, leaves: usize) -> anyhow::
         );
     }
     // Once published, the results page reads what publication kept instead of computing.
+    national::sign_off(store, round, chrono::Utc::now()).await?;
     let mut sender = connect(address).await?;
     let publish = format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true");
     let (status, body, _, _) =

@@ -15,7 +15,7 @@ use parindex::domain::Percent;
 use parindex::domain::criteria_file;
 use parindex::domain::deadline::{Phase, Window};
 use parindex::domain::results::{Band, TieBreak};
-use parindex::store::{Backend, NewAudit, NewRound, Store};
+use parindex::store::{Backend, NewAudit, NewRound, NewSignOff, Store};
 
 /// The tiers of a national round and their share of the units, in thousandths.
 const TIERS: [(&str, &str, usize); 3] = [
@@ -223,6 +223,20 @@ pub async fn seed(
         officers: clients,
         leaf_codes: codes,
     })
+}
+
+/// Records the council's sign-off of the round's last appraisal (round 2), which
+/// publication needs. Straight in the store: the appraisal's window is still ahead, and the
+/// service refuses a sign-off before it opens.
+pub async fn sign_off(store: &Store, round_id: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let sign_off = NewSignOff {
+        phase: Phase::AppraisalRound2,
+        signed_on: parindex::domain::deadline::vn_date(now.timestamp()),
+        members: "Nguyễn Văn An — Giám đốc Sở Nội vụ, Chủ tịch Hội đồng".into(),
+        note: String::new(),
+    };
+    store.sign_off(round_id, &sign_off, audit(), now).await?;
+    Ok(())
 }
 
 /// Writes a self-score for every unit and leaf of round `round_id`, a first appraisal of
