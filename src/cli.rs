@@ -49,63 +49,6 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
-    /// Benchmark: the ranking workbook of a synthetic national-scale round (prints figures).
-    BenchExport {
-        #[arg(long, default_value_t = 5000)]
-        units: usize,
-        #[arg(long, default_value_t = 100)]
-        leaves: usize,
-    },
-    /// Benchmark: saving a leaf on a national-scale round (5,000 units × 100 leaves) through
-    /// the real server beside a bare axum endpoint upserting one row, the same closed-loop
-    /// client for both (prints saves/s, p50, p99 and the ratio).
-    BenchSave {
-        #[arg(long, default_value_t = 5000)]
-        units: usize,
-        #[arg(long, default_value_t = 100)]
-        leaves: usize,
-        #[arg(long, default_value_t = 64)]
-        connections: usize,
-        #[arg(long, default_value_t = 5.0)]
-        seconds: f64,
-        /// A PostgreSQL server (postgres://…): a fresh database is made there and dropped
-        /// after. Without it, a SQLite file in a temporary folder.
-        #[arg(long)]
-        database_url: Option<String>,
-    },
-    /// Benchmark: the results of a national-scale round beside a bare SQL aggregate over the
-    /// same rows; the home, progress and results pages; memory during the exports.
-    BenchResults {
-        #[arg(long, default_value_t = 5000)]
-        units: usize,
-        #[arg(long, default_value_t = 100)]
-        leaves: usize,
-        /// As for bench-save.
-        #[arg(long)]
-        database_url: Option<String>,
-    },
-    /// Benchmark: the server's memory during parallel evidence uploads and downloads (runs
-    /// `parindex demo` in a temporary folder; prints figures).
-    BenchUpload {
-        #[arg(long, default_value_t = 16)]
-        parallel: usize,
-        /// Size of each file, MiB.
-        #[arg(long, default_value_t = 19)]
-        mb: u64,
-    },
-    /// Benchmark: hostile workbooks (inflating, huge areas, long texts) read by each import,
-    /// each in a child process, with time and memory growth (prints figures).
-    BenchImport {
-        /// (For the children) read this one file…
-        #[arg(long, requires = "import")]
-        file: Option<PathBuf>,
-        /// …with this import…
-        #[arg(long, value_enum)]
-        import: Option<crate::bench::ImportKind>,
-        /// …or with calamine alone (the floor).
-        #[arg(long)]
-        calamine_alone: bool,
-    },
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -220,47 +163,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             serve(store, &config, bind.as_deref().unwrap_or(&config.bind)).await
-        }
-        Command::BenchExport { units, leaves } => {
-            tokio::task::spawn_blocking(move || crate::bench::run(units, leaves)).await??;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::BenchImport {
-            file,
-            import,
-            calamine_alone,
-        } => {
-            tokio::task::spawn_blocking(move || match (file, import) {
-                (Some(file), Some(kind)) => {
-                    crate::bench::run_one_import(&file, kind, calamine_alone)
-                }
-                _ => crate::bench::run_imports(),
-            })
-            .await??;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::BenchSave {
-            units,
-            leaves,
-            connections,
-            seconds,
-            database_url,
-        } => {
-            crate::bench::scale::save(database_url.as_deref(), units, leaves, connections, seconds)
-                .await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::BenchResults {
-            units,
-            leaves,
-            database_url,
-        } => {
-            crate::bench::scale::results(database_url.as_deref(), units, leaves).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::BenchUpload { parallel, mb } => {
-            crate::bench::upload::run(parallel, mb).await?;
-            Ok(ExitCode::SUCCESS)
         }
         Command::Backup { file } => {
             let store = open_store(&config).await?;

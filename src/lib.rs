@@ -11,10 +11,9 @@
 //!   [`mail`]: e-mails of notices, sent beside the requests; [`startup`]: the server.
 //!
 //! Around them: [`config`], [`cli`] (the `parindex` command), [`demo`] (Cần Thơ sample
-//! data), [`bench`] (the export benchmark).
+//! data). The benchmarks are a crate of their own (`bench/`), outside this library.
 
 pub mod backup;
-pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -6,7 +6,6 @@
 
 mod audit;
 pub mod backup;
-pub mod bench;
 mod corrigenda;
 mod criteria;
 mod departments;
@@ -149,10 +148,14 @@ impl Store {
         Store::connect(&url).await
     }
 
+    /// Which database this is (the SQL of the two differs in a few places).
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
+    /// The connection pool, for SQL that is not the application's own: the health check,
+    /// the tests' checks on what is stored, and the benchmarks' fixtures and floors
+    /// (`tests/support/national.rs`, `bench/`).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }

@@ -179,25 +179,6 @@ fn an_administrator_account_is_created_from_the_command_line() {
 }
 
 #[test]
-fn the_export_benchmark_runs_and_prints_its_figures() {
-    // A small run: the figures themselves are for people to read, never asserted.
-    let (ok, out) = parindex(&["bench-export", "--units", "30", "--leaves", "10"]);
-    assert!(ok, "{out}");
-    assert!(
-        out.contains("Kỳ đánh giá giả lập: 30 đơn vị trong 3 khối × 10 tiêu chí thành phần"),
-        "{out}"
-    );
-    for line in [
-        "Bảng xếp hạng (tổng hợp, 3 khối, biểu đồ) — parindex",
-        "Cùng các ô, chỉ rust_xlsxwriter",
-        "Chi tiết từng đơn vị (tệp riêng) — parindex",
-        "Kích thước: xếp hạng",
-    ] {
-        assert!(out.contains(line), "{line}: {out}");
-    }
-}
-
-#[test]
 fn the_server_stops_cleanly_on_sigterm() {
     use std::io::{BufRead, BufReader};
     let data = tempfile::tempdir().expect("tmp");

@@ -272,14 +272,14 @@ async fn imported_names_obey_the_same_limits() {
     }
 }
 
-/// Every hostile workbook (`parindex::bench::hostile`: a cell at XFD1048576, a huge area,
+/// Every hostile workbook (`tests/support/hostile.rs`: a cell at XFD1048576, a huge area,
 /// 600 000 cells, a 40 000-character text, NUL and control characters, formulas, shared
 /// strings inflating to 256 MiB, a sheet inflating to 1 GiB) sent to every import, dry run
 /// and real: refused in seconds with a Vietnamese message naming the problem, nothing
 /// written, the server alive.
 #[tokio::test]
 async fn hostile_workbooks_are_refused_in_seconds_and_the_server_lives() {
-    use parindex::bench::hostile;
+    use crate::support::hostile;
     let app = spawn_app().await;
     let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
     let admin = Browser::default();

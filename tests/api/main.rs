@@ -60,4 +60,7 @@ mod server;
 mod sign_in;
 mod static_files;
 mod store;
+// Fixtures shared with the benchmarks (`bench/`): the national round, hostile workbooks.
+#[path = "../support/mod.rs"]
+mod support;
 mod typed_back;

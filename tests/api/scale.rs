@@ -197,12 +197,12 @@ async fn a_large_round_is_listed_a_page_at_a_time() {
 async fn the_benchmark_round_and_its_floor_agree_with_the_results() {
     let db = crate::helpers::TestDb::new().await;
     let now = chrono::Utc::now();
-    let seeded = parindex::bench::national::seed(&db.store, 60, 12, 3, now)
+    let seeded = crate::support::national::seed(&db.store, 60, 12, 3, now)
         .await
         .expect("seed");
     assert_eq!((seeded.units, seeded.leaves, seeded.entries), (60, 12, 720));
     assert_eq!(seeded.officers.len(), 3);
-    let floor = parindex::store::bench::bare_aggregate(&db.store, seeded.round_id)
+    let floor = crate::support::national::bare_aggregate(&db.store, seeded.round_id)
         .await
         .expect("aggregate");
     assert_eq!(floor.len(), 60);

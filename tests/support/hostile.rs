@@ -1,6 +1,6 @@
 //! Hostile import workbooks, as an attacker or an unlucky user would send them: small
 //! files that declare a sheet to its last cell, inflate to hundreds of megabytes, use a
-//! huge area, or hold texts and characters no one may type. `parindex bench-import`
+//! huge area, or hold texts and characters no one may type. `parindex-bench import`
 //! measures what reading them costs; the test suite sends them to every import.
 
 use std::io::{Cursor, Read, Write};

@@ -1,8 +1,9 @@
-//! `parindex bench-upload`: how much memory the server takes while officers upload and
+//! `parindex-bench upload`: how much memory the server takes while officers upload and
 //! download evidence files in parallel.
 //!
-//! The real server runs as a child process (`parindex demo` on a free port, in a temporary
-//! folder, SQLite and files on disk), so its memory is measured apart from the client's.
+//! The real server runs as a child process (this binary run as `parindex demo` on a free
+//! port, in a temporary folder, SQLite and files on disk), so its memory is measured apart
+//! from the client's.
 //! The client streams each file from a generator over plain HTTP/1.1 and never holds one
 //! whole. Figures: the server's resident memory before, its peak during the uploads (and
 //! then the downloads) and the growth; time beside the floor of writing the same bytes to
@@ -19,6 +20,11 @@ use tokio::net::TcpStream;
 const MIB: u64 = 1024 * 1024;
 const CHUNK: usize = 64 * 1024;
 const BOUNDARY: &str = "parindex-bench-boundary";
+
+/// Set on the server child: this binary then runs as the `parindex` command
+/// ([`parindex::cli::main`]), so that the server measured is the application this benchmark
+/// was built with, and no other build of it need be found.
+pub const RUN_AS_PARINDEX: &str = "PARINDEX_BENCH_RUN_AS_PARINDEX";
 
 /// The server, stopped when dropped.
 struct Server {
@@ -40,12 +46,12 @@ impl Server {
 
     /// Resident memory now, in MiB.
     fn rss(&self) -> f64 {
-        super::process_status_mib(&self.pid(), "VmRSS:").unwrap_or(f64::NAN)
+        crate::memory::process_status_mib(&self.pid(), "VmRSS:").unwrap_or(f64::NAN)
     }
 
     /// The peak resident memory since [`Server::reset_peak`], in MiB.
     fn peak(&self) -> f64 {
-        super::process_status_mib(&self.pid(), "VmHWM:").unwrap_or(f64::NAN)
+        crate::memory::process_status_mib(&self.pid(), "VmHWM:").unwrap_or(f64::NAN)
     }
 
     fn reset_peak(&self) {
@@ -204,6 +210,7 @@ async fn start_server(folder: &std::path::Path, max_upload_mb: u64) -> anyhow::R
     let address = format!("127.0.0.1:{}", free_port()?);
     let log = std::fs::File::create(folder.join("server.log"))?;
     let child = Command::new(std::env::current_exe()?)
+        .env(RUN_AS_PARINDEX, "1")
         .args(["demo", "--bind", &address])
         .current_dir(folder)
         .env("PARINDEX_DATA_DIR", folder.join("data"))

@@ -3,18 +3,19 @@
 //! appraisal of a tenth of the leaves, submissions, and accounts for the client.
 //!
 //! Units and accounts go through the store's own functions; the half million score rows
-//! are written by one `insert … select` per table, as a migration would, so that seeding
-//! takes seconds on either backend.
+//! are written by one `insert … select` per table over the units and a table of the leaf
+//! codes, as a migration would, through the store's pool: seeding takes seconds on either
+//! backend.
 
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::criteria_file;
-use crate::domain::deadline::{Phase, Window};
-use crate::domain::results::{Band, TieBreak};
-use crate::domain::{Percent, Points};
-use crate::store::{NewAudit, NewRound, Store};
+use parindex::domain::Percent;
+use parindex::domain::criteria_file;
+use parindex::domain::deadline::{Phase, Window};
+use parindex::domain::results::{Band, TieBreak};
+use parindex::store::{Backend, NewAudit, NewRound, NewSignOff, Store};
 
 /// The tiers of a national round and their share of the units, in thousandths.
 const TIERS: [(&str, &str, usize); 3] = [
@@ -95,7 +96,7 @@ pub async fn seed(
     officers: usize,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Seeded> {
-    let hash = crate::service::auth::hash_password(PASSWORD)
+    let hash = parindex::service::auth::hash_password(PASSWORD)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut pinned = Vec::new();
@@ -205,7 +206,7 @@ pub async fn seed(
         .into_iter()
         .flat_map(|(_, c)| c)
         .collect();
-    let entries = crate::store::bench::seed_scores(
+    let entries = seed_scores(
         store,
         round_id,
         &codes,
@@ -224,9 +225,108 @@ pub async fn seed(
     })
 }
 
-/// The points a judged leaf of one point gets in the bench: «0,75».
-pub fn saved_points() -> Points {
-    Points::from_hundredths(75)
+/// Records the council's sign-off of the round's last appraisal (round 2), which
+/// publication needs. Straight in the store: the appraisal's window is still ahead, and the
+/// service refuses a sign-off before it opens.
+pub async fn sign_off(store: &Store, round_id: i64, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let sign_off = NewSignOff {
+        phase: Phase::AppraisalRound2,
+        signed_on: parindex::domain::deadline::vn_date(now.timestamp()),
+        members: "Nguyễn Văn An — Giám đốc Sở Nội vụ, Chủ tịch Hội đồng".into(),
+        note: String::new(),
+    };
+    store.sign_off(round_id, &sign_off, audit(), now).await?;
+    Ok(())
+}
+
+/// Writes a self-score for every unit and leaf of round `round_id`, a first appraisal of
+/// every tenth leaf, and a submission for every unit but `open_units`; returns the number
+/// of self-score rows. Points vary with the unit and the leaf (0 to 1 point).
+async fn seed_scores(
+    store: &Store,
+    round_id: i64,
+    leaf_codes: &[String],
+    open_units: &[i64],
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    let pool = store.pool();
+    let at = now.timestamp();
+    sqlx::query(
+        "create table if not exists bench_leaves (ord bigint primary key, code text not null)",
+    )
+    .execute(pool)
+    .await?;
+    let mut tx = pool.begin().await?;
+    for (ord, code) in leaf_codes.iter().enumerate() {
+        sqlx::query("insert into bench_leaves (ord, code) values ($1, $2)")
+            .bind(ord as i64)
+            .bind(code)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let entries = sqlx::query(
+        r"insert into self_entries (round_id, unit_id, leaf_code, input_kind, judged_h, points_h,
+              explanation, not_applicable, na_reason, version, updated_at)
+          select $1, u.id, l.code, 'judged', (u.id * 37 + l.ord * 11) % 101,
+              (u.id * 37 + l.ord * 11) % 101,
+              'Báo cáo kết quả thực hiện số 12/BC-UBND', 0, '', 1, $2
+          from units u cross join bench_leaves l",
+    )
+    .bind(round_id)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query(
+        r"insert into appraisal_entries (round_id, unit_id, leaf_code, appraisal_round, points_h,
+              not_applicable, comment, explanation_requested, updated_at)
+          select $1, u.id, l.code, 1,
+              case when (u.id * 37 + l.ord * 11) % 101 >= 25 then (u.id * 37 + l.ord * 11) % 101 - 25 else 0 end,
+              0, 'Minh chứng chưa đầy đủ', 0, $2
+          from units u cross join bench_leaves l where l.ord % 10 = 0",
+    )
+    .bind(round_id)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into submissions (round_id, unit_id, submitted_at) select $1, id, $2 from units",
+    )
+    .bind(round_id)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    for unit in open_units {
+        sqlx::query("delete from submissions where round_id = $1 and unit_id = $2")
+            .bind(round_id)
+            .bind(unit)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    if store.backend() == Backend::Postgres {
+        // Fresh statistics, as autovacuum would gather after a bulk load: without them the
+        // planner takes half a million rows for none and joins them row by row.
+        sqlx::query("analyze").execute(pool).await?;
+    }
+    Ok(entries as i64)
+}
+
+/// The floor of the results: each unit's sums over the same rows, as one aggregate: the
+/// self-scores, and the appraised scores where an appraisal exists.
+pub async fn bare_aggregate(store: &Store, round_id: i64) -> sqlx::Result<Vec<(i64, i64, i64)>> {
+    sqlx::query_as(
+        r"select s.unit_id, cast(sum(s.points_h) as bigint),
+              cast(sum(coalesce(a.points_h, s.points_h)) as bigint)
+          from self_entries s
+          left join appraisal_entries a on a.round_id = s.round_id and a.unit_id = s.unit_id
+              and a.leaf_code = s.leaf_code and a.appraisal_round = 1
+          where s.round_id = $1
+          group by s.unit_id",
+    )
+    .bind(round_id)
+    .fetch_all(store.pool())
+    .await
 }
 
 #[cfg(test)]
@@ -244,8 +344,8 @@ mod tests {
     #[test]
     fn the_generated_set_is_a_valid_criteria_file() {
         let text = super::criteria_text("xa", "Khối UBND xã", 100);
-        let set = crate::domain::criteria_file::parse("xa.toml", &text).expect("valid");
+        let set = parindex::domain::criteria_file::parse("xa.toml", &text).expect("valid");
         assert_eq!(set.leaves().count(), 100);
-        assert_eq!(set.total, crate::domain::Points::whole(100));
+        assert_eq!(set.total, parindex::domain::Points::whole(100));
     }
 }

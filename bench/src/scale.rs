@@ -1,8 +1,8 @@
-//! `parindex bench-save` and `parindex bench-results`: the hot paths at national scale,
+//! `parindex-bench save` and `parindex-bench results`: the hot paths at national scale,
 //! each beside its floor in the same run.
 //!
 //! A fresh database (a SQLite file, or a new database on the PostgreSQL server named by
-//! `--database-url`) is seeded with a national round ([`super::national`]); the real server
+//! `--database-url`) is seeded with a national round ([`national`]); the real server
 //! and a bare axum endpoint run in this process on two ports over the same pool.
 //! - Saves: the same closed-loop client drives both, each connection owning one leaf of
 //!   one unit and sending the version it last saw; it prints saves/s, p50, p99 and ratios.
@@ -19,16 +19,18 @@ use anyhow::{Context as _, bail};
 use axum::extract::{Path, State};
 use axum::routing::put;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
+use parindex::domain::SystemClock;
+use parindex::store::Store;
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::national::{self, Seeded};
-use crate::domain::SystemClock;
-use crate::store::Store;
+use crate::memory::{reset_peak, status_mib};
+use crate::support::national::{self, Seeded};
 
 /// A database for one benchmark run, removed afterwards.
 struct Database {
@@ -103,8 +105,8 @@ impl Database {
 /// The real server over `store`, on a free port of this machine.
 async fn serve(store: &Store) -> anyhow::Result<(SocketAddr, tempfile::TempDir)> {
     let files_dir = tempfile::tempdir()?;
-    let files = crate::files::FileStore::local(files_dir.path())?;
-    let app = crate::startup::Application::build(
+    let files = parindex::files::FileStore::local(files_dir.path())?;
+    let app = parindex::startup::Application::build(
         "127.0.0.1:0",
         store.clone(),
         Arc::new(SystemClock),
@@ -116,10 +118,48 @@ async fn serve(store: &Store) -> anyhow::Result<(SocketAddr, tempfile::TempDir)>
     Ok((address, files_dir))
 }
 
+/// The floor of a save: the table the bare endpoint upserts into, as one statement.
+async fn create_bare_table(store: &Store) -> sqlx::Result<()> {
+    sqlx::query(
+        r"create table if not exists bench_bare (unit_id bigint not null, leaf_code text not null,
+              points_h bigint, explanation text not null, version bigint not null,
+              updated_at bigint not null, primary key (unit_id, leaf_code))",
+    )
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// The bare endpoint's work: one upsert of one row, returning its new version.
+async fn bare_upsert(
+    store: &Store,
+    unit_id: i64,
+    leaf_code: &str,
+    points_h: i64,
+    explanation: &str,
+    now: DateTime<Utc>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        r"insert into bench_bare (unit_id, leaf_code, points_h, explanation, version, updated_at)
+          values ($1, $2, $3, $4, 1, $5)
+          on conflict (unit_id, leaf_code) do update set points_h = excluded.points_h,
+              explanation = excluded.explanation, version = bench_bare.version + 1,
+              updated_at = excluded.updated_at
+          returning version",
+    )
+    .bind(unit_id)
+    .bind(leaf_code)
+    .bind(points_h)
+    .bind(explanation)
+    .bind(now.timestamp())
+    .fetch_one(store.pool())
+    .await
+}
+
 /// The floor: an axum endpoint that parses the same JSON body and upserts one row into the
 /// same database through the same pool, answering the new version.
 async fn serve_bare(store: &Store) -> anyhow::Result<SocketAddr> {
-    crate::store::bench::create_bare_table(store).await?;
+    create_bare_table(store).await?;
     async fn save(
         State(store): State<Store>,
         Path((unit, leaf)): Path<(i64, String)>,
@@ -127,10 +167,10 @@ async fn serve_bare(store: &Store) -> anyhow::Result<SocketAddr> {
     ) -> Result<axum::Json<Value>, (hyper::StatusCode, String)> {
         let points = body["input"]["points"]
             .as_str()
-            .and_then(|p| p.parse::<crate::domain::Points>().ok())
+            .and_then(|p| p.parse::<parindex::domain::Points>().ok())
             .ok_or((hyper::StatusCode::BAD_REQUEST, "points".to_string()))?;
         let explanation = body["explanation"].as_str().unwrap_or_default();
-        let version = crate::store::bench::bare_upsert(
+        let version = bare_upsert(
             &store,
             unit,
             &leaf,
@@ -356,7 +396,7 @@ async fn prepare(
     Ok((db, seeded))
 }
 
-/// `parindex bench-save`.
+/// `parindex-bench save`.
 pub async fn save(
     url: Option<&str>,
     units: usize,
@@ -422,18 +462,18 @@ where
     Ok((times[times.len() / 2], last.context("n > 0")?))
 }
 
-/// `parindex bench-results`.
+/// `parindex-bench results`.
 pub async fn results(url: Option<&str>, units: usize, leaves: usize) -> anyhow::Result<()> {
     let (db, seeded) = prepare(url, units, leaves, 1).await?;
     let store = &db.store;
     let round = seeded.round_id;
     let now = chrono::Utc::now();
     let (floor, rows) = median(5, || async {
-        Ok(crate::store::bench::bare_aggregate(store, round).await?)
+        Ok(national::bare_aggregate(store, round).await?)
     })
     .await?;
     let (computed, results) = median(5, || async {
-        Ok(crate::service::results::round_results(store, round, now).await?)
+        Ok(parindex::service::results::round_results(store, round, now).await?)
     })
     .await?;
     let ranked: usize = results.tiers.iter().map(|t| t.units.len()).sum();
@@ -483,8 +523,8 @@ pub async fn results(url: Option<&str>, units: usize, leaves: usize) -> anyhow::
     page("kết quả", format!("/ky/{round}/ket-qua")).await?;
     for file in ["ranking", "details"] {
         let path = format!("/api/rounds/{round}/export/{file}.xlsx");
-        super::reset_peak();
-        let before = super::status_mib("VmRSS:").unwrap_or(f64::NAN);
+        reset_peak();
+        let before = status_mib("VmRSS:").unwrap_or(f64::NAN);
         let began = Instant::now();
         let mut sender = connect(address).await?;
         let (status, _, length, _) =
@@ -492,7 +532,7 @@ pub async fn results(url: Option<&str>, units: usize, leaves: usize) -> anyhow::
         if status != 200 {
             bail!("{path}: {status}");
         }
-        let peak = super::status_mib("VmHWM:").unwrap_or(f64::NAN);
+        let peak = status_mib("VmHWM:").unwrap_or(f64::NAN);
         println!(
             "{}: tải {file}.xlsx {:>6.1} s, {:.1} MiB; bộ nhớ tiến trình +{:.0} MiB (đỉnh {:.0} MiB)",
             db.label,
@@ -503,6 +543,7 @@ pub async fn results(url: Option<&str>, units: usize, leaves: usize) -> anyhow::
         );
     }
     // Once published, the results page reads what publication kept instead of computing.
+    national::sign_off(store, round, chrono::Utc::now()).await?;
     let mut sender = connect(address).await?;
     let publish = format!("/api/rounds/{round}/publish?confirm=true&close_open_phases=true");
     let (status, body, _, _) =
