@@ -793,7 +793,8 @@ impl Store {
     /// per unit, the unit's entries packed in one text (see [`unpack_entries`]): there the
     /// driver's cost per row is far above the database's (5 000 units × 100 leaves: 3,1 s
     /// as rows, 0,7 s packed). On PostgreSQL, packing costs the server what it saves the
-    /// driver (measured the same or slower), so they are read as rows.
+    /// driver (measured the same or slower), so they are read as rows, through the native
+    /// driver (`Store::bulk`).
     async fn tier_entries(
         &self,
         which: Entries,
@@ -836,11 +837,12 @@ impl Store {
                   group by a.unit_id"
             }
         };
-        if self.backend == Backend::Postgres {
+        if let Some(bulk) = &self.bulk {
+            // Natively: through the Any driver these rows cost about 4× the query.
             let rows: Vec<(i64, String, Option<i64>, i64)> = sqlx::query_as(sql)
                 .bind(round_id)
                 .bind(tier_id)
-                .fetch_all(&self.pool)
+                .fetch_all(bulk)
                 .await?;
             let mut units: Vec<(i64, UnitEntries)> = Vec::new();
             for (unit, leaf, points, na) in rows {

@@ -85,6 +85,10 @@ pub struct Store {
     backend: Backend,
     /// Criteria sets parsed so far, shared by the clones of this store.
     sets: std::sync::Arc<criteria::SetCache>,
+    /// On PostgreSQL, a few native connections for the reads of a whole round's rows,
+    /// where the Any driver's conversion of each row costs several times the database's
+    /// work (`tier_entries`); opened when first used.
+    bulk: Option<sqlx::PgPool>,
 }
 
 impl Store {
@@ -129,10 +133,23 @@ impl Store {
         } else {
             POSTGRES_MIGRATIONS.run(&pool).await?;
         }
+        let bulk = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(2)
+                    .idle_timeout(std::time::Duration::from_secs(60))
+                    .connect_lazy_with(
+                        sqlx::postgres::PgConnectOptions::from_str(url)?
+                            .disable_statement_logging(),
+                    ),
+            ),
+        };
         Ok(Store {
             pool,
             backend,
             sets: Default::default(),
+            bulk,
         })
     }
 
@@ -162,6 +179,9 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(bulk) = &self.bulk {
+            bulk.close().await;
+        }
     }
 
     /// The tables of the database (all but the migrations' own), by name.
