@@ -299,14 +299,28 @@ struct PhasesParams {
     notice: Option<String>,
 }
 
-/// A phase's window as typed, and what to do with it: `xem-truoc` (preview) or `luu`.
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
+/// A phase's window as typed, and which button sent it.
+#[derive(Deserialize, Clone)]
 struct PhaseForm {
+    #[serde(default)]
     phase: String,
+    #[serde(default)]
     opens: String,
+    #[serde(default)]
     closes: String,
-    action: String,
+    /// No default: a form without its button is refused (422), never taken for a preview.
+    action: PhaseAction,
+}
+
+/// The phase form's buttons.
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+enum PhaseAction {
+    /// «Xem trước»: what the new window changes for each unit; nothing saved.
+    #[serde(rename = "xem-truoc")]
+    Preview,
+    /// «Lưu thời gian mới», from the preview.
+    #[serde(rename = "luu")]
+    Save,
 }
 
 async fn phases_page(
@@ -421,17 +435,19 @@ async fn phase_action(
             closes: form.closes.clone(),
         })
         .ok_or_else(|| ServiceError::Invalid("Cần chọn giai đoạn (trường «phase»).".into()));
-    let outcome = match (spec, form.action.as_str()) {
-        (Ok(spec), "luu") => match rounds::set_phase(&state.ctx, &who, round, spec).await {
-            Ok(()) => {
-                return Ok(
-                    Redirect::to(&format!("/quan-tri/ky/{round}/giai-doan?tb=da-luu"))
-                        .into_response(),
-                );
+    let outcome = match (spec, form.action) {
+        (Ok(spec), PhaseAction::Save) => {
+            match rounds::set_phase(&state.ctx, &who, round, spec).await {
+                Ok(()) => {
+                    return Ok(
+                        Redirect::to(&format!("/quan-tri/ky/{round}/giai-doan?tb=da-luu"))
+                            .into_response(),
+                    );
+                }
+                Err(e) => Err(e),
             }
-            Err(e) => Err(e),
-        },
-        (Ok(spec), _) => rounds::preview_phase(&state.ctx, &who, round, spec)
+        }
+        (Ok(spec), PhaseAction::Preview) => rounds::preview_phase(&state.ctx, &who, round, spec)
             .await
             .map(Some),
         (Err(e), _) => Err(e),
