@@ -259,13 +259,47 @@ fn detail(
     }
 }
 
+/// Whether `who` is of the Sở Nội vụ (its administrators and viewers, lãnh đạo): they
+/// download a round's results before publication, every unit's detail and the Sở's own
+/// drafts.
+fn of_the_office(who: &Who) -> bool {
+    use crate::domain::access::Role;
+    matches!(who.actor.role, Role::Admin | Role::Viewer)
+}
+
+/// What of a round's results `who` may download, as a page offers it: the rules the
+/// downloads themselves enforce ([`ranking`], [`details`], [`publication`],
+/// [`unit_detail`]), decided here so that no template repeats them.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct Downloads {
+    /// The ranking workbook: the Sở at any time, everyone once published.
+    pub ranking: bool,
+    /// Every unit's detail workbook, and the analysis of the whole round: the Sở's.
+    pub details: bool,
+    /// The draft decision and the publication package: the Sở's, once published.
+    pub publication: bool,
+    /// The unit whose own score sheet and analysis the user downloads: an officer's or a
+    /// head's own unit, once the results are published.
+    pub own_unit: Option<i64>,
+}
+
+/// What `who` may download of a round's results, published or not.
+pub fn downloads(who: &Who, published: bool) -> Downloads {
+    let office = of_the_office(who);
+    Downloads {
+        ranking: office || published,
+        details: office,
+        publication: office && published,
+        own_unit: who.actor.unit_id.filter(|_| !office && published),
+    }
+}
+
 /// The results of a round for a workbook: for administrators and viewers at any time, for
 /// everyone signed in once the round is published.
 async fn exportable_results(ctx: &Context, who: &Who, round_id: i64) -> Result<Arc<RoundResults>> {
-    use crate::domain::access::Role;
     super::rounds::ensure_opened(&ctx.store.round(round_id).await?, &who.actor)?;
     let results = super::results::current(ctx, round_id, who.now).await?;
-    if results.published_at.is_none() && !matches!(who.actor.role, Role::Admin | Role::Viewer) {
+    if !downloads(who, results.published_at.is_some()).ranking {
         return Err(super::ServiceError::Forbidden(
             "Bảng xếp hạng chỉ tải được sau khi kết quả được công bố.".into(),
         ));
@@ -276,8 +310,7 @@ async fn exportable_results(ctx: &Context, who: &Who, round_id: i64) -> Result<A
 /// Refuses anyone but the Sở Nội vụ's administrators and viewers (lãnh đạo): documents
 /// with every unit's detail, or the Sở's own drafts.
 fn office_only(who: &Who, message: &str) -> Result<()> {
-    use crate::domain::access::Role;
-    if matches!(who.actor.role, Role::Admin | Role::Viewer) {
+    if of_the_office(who) {
         Ok(())
     } else {
         Err(super::ServiceError::Forbidden(message.into()))
@@ -408,4 +441,58 @@ fn own_result<'a>(
         }
     }
     crate::domain::results::compute(set, &scores)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Downloads, downloads};
+    use crate::domain::access::{Actor, Role};
+    use crate::service::Who;
+
+    fn who(role: Role, unit_id: Option<i64>) -> Who {
+        let actor = Actor {
+            user_id: 1,
+            username: "u".into(),
+            display_name: "U".into(),
+            role,
+            unit_id,
+            scopes: Vec::new(),
+            department_id: None,
+        };
+        Who::new(actor, "127.0.0.1", chrono::Utc::now())
+    }
+
+    fn offered(d: Downloads) -> (bool, bool, bool, Option<i64>) {
+        (d.ranking, d.details, d.publication, d.own_unit)
+    }
+
+    #[test]
+    fn the_office_downloads_everything_a_unit_its_own_sheet_once_published() {
+        for role in [Role::Admin, Role::Viewer] {
+            let office = who(role, None);
+            assert_eq!(
+                offered(downloads(&office, false)),
+                (true, true, false, None)
+            );
+            assert_eq!(offered(downloads(&office, true)), (true, true, true, None));
+        }
+        let officer = who(Role::Officer, Some(7));
+        assert_eq!(
+            offered(downloads(&officer, false)),
+            (false, false, false, None)
+        );
+        assert_eq!(
+            offered(downloads(&officer, true)),
+            (true, false, false, Some(7))
+        );
+        let appraiser = who(Role::Appraiser, None);
+        assert_eq!(
+            offered(downloads(&appraiser, false)),
+            (false, false, false, None)
+        );
+        assert_eq!(
+            offered(downloads(&appraiser, true)),
+            (true, false, false, None)
+        );
+    }
 }

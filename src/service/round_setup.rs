@@ -49,6 +49,10 @@ pub struct RoundDraft {
     pub tie_break: crate::domain::results::TieBreak,
     pub tiers: Vec<DraftTier>,
     pub phases: Vec<DraftPhase>,
+    /// The copied round's classification bands, as the new round takes them (the form
+    /// shows them, [`DraftTier::bands`], but does not change them).
+    #[serde(skip)]
+    pub copied_bands: Vec<super::rounds::BandSpec>,
 }
 
 /// The same instant a year later, Vietnam time (29 February becomes 28 February).
@@ -130,6 +134,17 @@ pub async fn draft_from(ctx: &Context, who: &Who, from: i64) -> Result<RoundDraf
         tie_break: round.tie_break,
         tiers,
         phases,
+        copied_bands: round
+            .tiers
+            .iter()
+            .flat_map(|t| {
+                t.bands.iter().map(|b| super::rounds::BandSpec {
+                    tier_code: t.tier_code.clone(),
+                    label: b.label.clone(),
+                    min_index: b.min_index,
+                })
+            })
+            .collect(),
     })
 }
 

@@ -307,6 +307,12 @@ pub async fn set_extra(
 pub struct AppraisalSheet {
     pub view: super::self_assessment::SelfAssessmentView,
     pub appraisals: std::collections::BTreeMap<String, AppraisalEntry>,
+    /// Per leaf, the appraisal shown as its appraised score and the one its form opens on
+    /// ([`current_appraisal`]).
+    pub current: std::collections::BTreeMap<String, AppraisalEntry>,
+    /// Per leaf, round 1's appraisal where round 1 is not the round open: shown beside
+    /// the current one, as what the first round decided.
+    pub first_round: std::collections::BTreeMap<String, AppraisalEntry>,
     pub explanations: std::collections::BTreeMap<String, String>,
     pub open_round: Option<i64>,
     /// Whether `who` may appraise this unit now (some leaf of it).
@@ -323,6 +329,20 @@ pub struct AppraisalSheet {
     pub choices: std::collections::BTreeMap<String, Vec<String>>,
     /// For the editable rate and count leaves, the figure fields of their form.
     pub figure_fields: std::collections::BTreeMap<String, FigureFields>,
+}
+
+/// A leaf's current appraisal, given its round 1 and round 2 appraisals: while round 1 is
+/// open, round 1's (a round 2 appraisal cannot exist yet); otherwise the latest, round 2's
+/// over round 1's, so that round 2 opens on what round 1 decided until it decides again.
+pub fn current_appraisal<'a>(
+    open_round: Option<i64>,
+    first: Option<&'a AppraisalEntry>,
+    second: Option<&'a AppraisalEntry>,
+) -> Option<&'a AppraisalEntry> {
+    match open_round {
+        Some(1) => first,
+        _ => second.or(first),
+    }
 }
 
 /// The figure fields of a rate or count leaf's appraisal form: the appraiser corrects the
@@ -413,6 +433,19 @@ pub async fn appraisal_sheet(
         .into_iter()
         .map(|((leaf, n), e)| (format!("{leaf}#{n}"), e))
         .collect();
+    let mut current = std::collections::BTreeMap::new();
+    let mut first_round = std::collections::BTreeMap::new();
+    for n in view.nodes.iter().filter(|n| n.node.is_leaf()) {
+        let code = &n.node.code;
+        let first = appraisals.get(&format!("{code}#1"));
+        let second = appraisals.get(&format!("{code}#2"));
+        if let Some(a) = current_appraisal(open_round, first, second) {
+            current.insert(code.clone(), a.clone());
+        }
+        if let Some(a) = first.filter(|_| open_round != Some(1)) {
+            first_round.insert(code.clone(), a.clone());
+        }
+    }
     let signed_off = match open_round {
         Some(n) => super::sign_off::signed_off(&ctx.store, round_id, appraisal_phase(n)).await?,
         None => None,
@@ -453,12 +486,9 @@ pub async fn appraisal_sheet(
                 Method::Deduction { .. } => "occurrences",
                 _ => return None,
             };
-            let being_made = open_round.and_then(|r| {
-                let earlier = (r == 2)
-                    .then(|| appraisals.get(&format!("{code}#1")))
-                    .flatten();
-                appraisals.get(&format!("{code}#{r}")).or(earlier)
-            });
+            // Editable leaves are those of the round open: its current appraisal is the
+            // one being made.
+            let being_made = current.get(code);
             let direct = being_made
                 .filter(|a| a.input.is_none())
                 .and_then(|a| a.points);
@@ -482,6 +512,8 @@ pub async fn appraisal_sheet(
         figure_fields,
         view,
         appraisals,
+        current,
+        first_round,
         explanations: ctx.store.explanations(round_id, unit_id).await?,
         open_round,
         may_appraise,
@@ -588,5 +620,35 @@ fn vn_list(values: &[String]) -> String {
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} hoặc {last}", rest.join("; ")),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::current_appraisal;
+    use crate::store::AppraisalEntry;
+
+    #[test]
+    fn the_current_appraisal_is_round_ones_while_it_runs_then_the_latest() {
+        let round = |n| AppraisalEntry {
+            appraisal_round: n,
+            ..AppraisalEntry::default()
+        };
+        let (first, second) = (round(1), round(2));
+        let n = |a: Option<&AppraisalEntry>| a.map(|a| a.appraisal_round);
+        assert_eq!(n(current_appraisal(Some(1), Some(&first), None)), Some(1));
+        // Round 2 opens on what round 1 decided, until it decides again.
+        assert_eq!(n(current_appraisal(Some(2), Some(&first), None)), Some(1));
+        assert_eq!(
+            n(current_appraisal(Some(2), Some(&first), Some(&second))),
+            Some(2)
+        );
+        // Between and after the rounds, the latest.
+        assert_eq!(
+            n(current_appraisal(None, Some(&first), Some(&second))),
+            Some(2)
+        );
+        assert_eq!(n(current_appraisal(None, Some(&first), None)), Some(1));
+        assert_eq!(n(current_appraisal(None, None, None)), None);
     }
 }

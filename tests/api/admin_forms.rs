@@ -608,6 +608,59 @@ async fn a_refused_new_round_shows_the_message_beside_the_field_with_what_was_ty
 }
 
 #[tokio::test]
+async fn a_new_round_without_a_set_for_a_tier_says_so_beside_the_tier_and_keeps_what_was_typed() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let rounds = app.store().rounds().await.expect("rounds").len();
+    let from = r.round.to_string();
+    for set in [None, Some("KIEM-THU")] {
+        let mut form = vec![
+            ("csrf", csrf.as_str()),
+            ("tu", from.as_str()),
+            ("title", "Chỉ số CCHC năm 2024 (thử)"),
+            ("year", "2024"),
+            ("opens_self_assessment", "02/12/2024 07:30"),
+            ("closes_self_assessment", "07/01/2025 23:59"),
+        ];
+        form.extend(set.map(|s| ("set_t", s)));
+        let (status, _, page) = post_form(&app, &admin, "/quan-tri/ky/moi", &form).await;
+        assert_eq!(status, 422, "{set:?}: {page}");
+        let message = beside(&page, "set_t");
+        assert!(
+            message.contains("Cần chọn bộ tiêu chí cho khối"),
+            "{message}"
+        );
+        assert!(
+            page.contains("value=\"Chỉ số CCHC năm 2024 (thử)\""),
+            "{page}"
+        );
+        assert!(page.contains("value=\"02/12/2024 07:30\""), "{page}");
+        assert_eq!(page.matches("role=\"alert\"").count(), 1, "{page}");
+    }
+    // Without the round it copies, the form is refused as a whole, naming the field.
+    let (status, _, page) = post_form(
+        &app,
+        &admin,
+        "/quan-tri/ky/moi",
+        &[
+            ("csrf", csrf.as_str()),
+            ("title", "Kỳ mới"),
+            ("year", "2024"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("«tu»"), "{page}");
+    assert_eq!(
+        app.store().rounds().await.expect("rounds").len(),
+        rounds,
+        "nothing created"
+    );
+}
+
+#[tokio::test]
 async fn a_form_address_opened_as_a_page_goes_to_the_page_it_belongs_to() {
     let app = spawn_app().await;
     let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;

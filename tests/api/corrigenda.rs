@@ -5,7 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Browser, TestApp, get_page, json_of, send_json, small_round, spawn_app_at, system_audit, t,
+    Browser, TestApp, get_page, json_of, post_form, send_json, small_round, spawn_app_at,
+    system_audit, t,
 };
 
 /// The test set corrected: 1.1 reworded, 2.1's maximum 2 → 1,5, 2.2 removed, 2.3 added.
@@ -307,4 +308,56 @@ async fn no_corrigendum_once_the_appraisal_has_started_unless_a_unit_is_reopened
     assert_eq!(status, 204, "{answer}");
     let (status, answer) = send_json(&app, &admin, &csrf, "POST", &path, body).await;
     assert_eq!(status, 200, "{answer}");
+}
+
+#[tokio::test]
+async fn the_corrigendum_page_previews_on_its_button_and_refuses_a_form_without_one() {
+    let app = spawn_app_at(t("10/12/2023 09:00")).await;
+    let r = small_round(app.store(), &[("A", "UBND phường An Khánh")], vec![]).await;
+    import_corrected(&app).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let page = format!("/quan-tri/ky/{}/dinh-chinh", r.round);
+    let form = |action: Option<&'static str>| {
+        let mut form = vec![
+            ("csrf", csrf.clone()),
+            ("tier", "t".to_string()),
+            ("set_version", "1.1".to_string()),
+            ("reason", "Quyết định số 12/QĐ-UBND".to_string()),
+        ];
+        form.extend(action.map(|a| ("action", a.to_string())));
+        form
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (app, admin, page) = (&app, &admin, &page);
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(app, admin, page, &fields).await
+        }
+    };
+    let (status, _, html) = post(form(Some("xem-truoc"))).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Xem trước: KIEM-THU 1 → 1.1"), "{html}");
+    assert!(
+        html.contains("Quyết định số 12/QĐ-UBND"),
+        "the reason typed, kept"
+    );
+    // A form without its button, or with one the page never had, is no preview.
+    for action in [None, Some("dinh chinh"), Some("")] {
+        let (status, _, html) = post(form(action)).await;
+        assert_eq!(status, 422, "{action:?}: {html}");
+        assert!(html.contains("«action»"), "{action:?}: {html}");
+    }
+    let (status, list) = json_of(
+        admin
+            .send(admin.get(app.url(&format!("/api/rounds/{}/corrigenda", r.round))))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(0),
+        "nothing corrected: {list}"
+    );
 }

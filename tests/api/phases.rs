@@ -158,10 +158,10 @@ async fn post_phase(
     admin: &Browser,
     csrf: &str,
     round: i64,
-    fields: [(&str, &str); 4],
+    fields: &[(&str, &str)],
 ) -> (u16, String) {
     let mut form = vec![("csrf", csrf)];
-    form.extend(fields);
+    form.extend_from_slice(fields);
     let response = admin
         .send(
             admin
@@ -188,7 +188,7 @@ async fn the_phase_form_comes_back_with_what_was_typed_and_the_refusal_beside_th
             &admin,
             &csrf,
             r.round,
-            [
+            &[
                 ("phase", "self_assessment"),
                 ("opens", "02/12/2023 08:00"),
                 ("closes", "14/01/2024 17:00"),
@@ -227,7 +227,7 @@ async fn the_phase_form_comes_back_with_what_was_typed_and_the_refusal_beside_th
         &admin,
         &csrf,
         r.round,
-        [
+        &[
             ("phase", "appraisal_round1"),
             ("opens", "32/01/2024"),
             ("closes", "31/01/2024"),
@@ -246,6 +246,34 @@ async fn the_phase_form_comes_back_with_what_was_typed_and_the_refusal_beside_th
     );
     assert!(html.contains("value=\"32/01/2024\""));
     assert_eq!(audit_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn a_phase_form_without_its_button_is_refused_not_taken_for_a_preview() {
+    let app = spawn_app().await;
+    let r = small_round(app.store(), TWO_UNITS, vec![]).await;
+    let admin = Browser::default();
+    let csrf = app.sign_in_with(&admin, "quantri").await;
+    let before = audit_count(&app).await;
+    for (action, said) in [
+        (None, "Trường «action»: cần nhập."),
+        (Some(""), "Trường «action»: giá trị không hợp lệ."),
+        (Some("save"), "Trường «action»: giá trị không hợp lệ."),
+        (Some("LUU"), "Trường «action»: giá trị không hợp lệ."),
+    ] {
+        let mut fields = vec![("phase", "self_assessment"), ("closes", "05/01/2024 23:59")];
+        fields.extend(action.map(|a| ("action", a)));
+        let (status, html) = post_phase(&app, &admin, &csrf, r.round, &fields).await;
+        assert_eq!(status, 422, "{action:?}: {html}");
+        assert!(html.contains(said), "{action:?}: {html}");
+        assert!(!html.contains("id=\"xem-truoc\""), "no preview: {html}");
+    }
+    assert_eq!(audit_count(&app).await, before, "nothing saved");
+    let round = app.store().round(r.round).await.expect("round");
+    assert_eq!(
+        round.phases[&parindex::domain::deadline::Phase::SelfAssessment].closes_at,
+        t("07/01/2024"),
+    );
 }
 
 #[tokio::test]
@@ -271,7 +299,7 @@ async fn the_preview_lists_only_units_whose_deadline_changes_with_the_save_butto
         &admin,
         &csrf,
         r.round,
-        [
+        &[
             ("phase", "self_assessment"),
             ("opens", "01/12/2023"),
             ("closes", "05/01/2024"),
@@ -320,7 +348,7 @@ async fn the_preview_lists_only_units_whose_deadline_changes_with_the_save_butto
         &admin,
         &csrf,
         r.round,
-        [
+        &[
             ("phase", "self_assessment"),
             ("opens", "01/12/2023"),
             ("closes", "05/01/2024"),

@@ -46,15 +46,28 @@ async fn page(
     .await
 }
 
-/// The form as typed, and which button: «Xem trước» (`xem-truoc`) or «Đính chính»
-/// (`dinh-chinh`).
-#[derive(Deserialize, Serialize, Default, Clone)]
-#[serde(default)]
+/// The form as typed, and which button sent it.
+#[derive(Deserialize, Serialize, Clone)]
 struct CorrectionForm {
+    #[serde(default)]
     tier: String,
+    #[serde(default)]
     set_version: String,
+    #[serde(default)]
     reason: String,
-    action: String,
+    /// No default: a form without its button is refused (422), never taken for a preview.
+    action: CorrectionAction,
+}
+
+/// The corrigendum form's buttons.
+#[derive(Deserialize, Serialize, Clone, Copy, PartialEq, Eq, Debug)]
+enum CorrectionAction {
+    /// «Xem trước»: the leaves the corrected version changes; nothing saved.
+    #[serde(rename = "xem-truoc")]
+    Preview,
+    /// «Đính chính theo bản xem trước».
+    #[serde(rename = "dinh-chinh")]
+    Correct,
 }
 
 #[derive(Default)]
@@ -70,7 +83,7 @@ async fn correct(
     ApiPath(round): ApiPath<i64>,
     PageForm { user, who, form }: PageForm<CorrectionForm>,
 ) -> PageResult {
-    let preview = form.action != "dinh-chinh";
+    let preview = form.action == CorrectionAction::Preview;
     let correction = Correction {
         set_version: form.set_version.clone(),
         reason: form.reason.clone(),

@@ -238,7 +238,7 @@ impl ErrorPage {
 
     /// The page, without a user bar yet, with `status`.
     fn respond(self, status: StatusCode) -> Response {
-        let mut response = (status, self.render(Value::UNDEFINED)).into_response();
+        let mut response = (status, self.render(Value::from(()))).into_response();
         response.extensions_mut().insert(self);
         response
     }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use axum_extra::extract::CookieJar;
-use minijinja::{Value, context};
+use minijinja::context;
 use serde::Deserialize;
 
 use super::{PageForm, PageResult, PageUser, refusal, render, user_ctx};
@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
 async fn page(PageUser { user, .. }: PageUser) -> PageResult {
     let html = render(
         "password.html",
-        context! { user => user_ctx(&user), forced => user.must_change_password, error => Value::UNDEFINED },
+        context! { user => user_ctx(&user), forced => user.must_change_password, error => () },
     )?;
     Ok(html.into_response())
 }

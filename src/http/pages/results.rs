@@ -11,7 +11,7 @@ use super::{PageQuery, PageResult, PageUser, render, user_ctx};
 use crate::domain::collation::matches_search;
 use crate::http::AppState;
 use crate::http::error::ApiPath;
-use crate::service::results;
+use crate::service::{exports, results};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ky/{round}/ket-qua", get(page))
@@ -83,6 +83,7 @@ async fn page(
         "results.html",
         context! {
             user => user_ctx(&user),
+            downloads => Value::from_serialize(exports::downloads(&who, visible.published_at.is_some())),
             // The round, not its thousands of lines (the tiers above list one page).
             results => context! {
                 round_id => visible.round_id,

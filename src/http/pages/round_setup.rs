@@ -18,7 +18,7 @@ use crate::http::AppState;
 use crate::http::error::ApiPath;
 use crate::http::extract::{NoFields, SignedIn};
 use crate::service::round_setup::{self, RoundDraft};
-use crate::service::rounds::{self, BandSpec, PhaseSpec, RoundSpec, SetPin};
+use crate::service::rounds::{self, PhaseSpec, RoundSpec, SetPin};
 use crate::service::{ServiceError, Who};
 
 pub fn router() -> Router<AppState> {
@@ -96,110 +96,150 @@ async fn show_new(
     Ok((status, html).into_response())
 }
 
-/// The form's fields: `tu`, `year`, `title`, `set_<tier code>` («code|version»),
-/// `opens_<phase>` and `closes_<phase>`.
-type Fields = BTreeMap<String, String>;
-
-fn field<'a>(form: &'a Fields, name: &str) -> &'a str {
-    form.get(name).map_or("", |v| v.trim())
+/// The new round's form as typed, kept as text so that a refusal shows it again as it
+/// was typed; [`RoundSpec::try_from`] parses it.
+#[derive(Deserialize, Clone)]
+struct NewRoundForm {
+    /// The round copied: its tiers, bands and tie-break are the new round's.
+    #[serde(rename = "tu")]
+    from: i64,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    opens_self_assessment: String,
+    #[serde(default)]
+    closes_self_assessment: String,
+    #[serde(default)]
+    opens_appraisal_round1: String,
+    #[serde(default)]
+    closes_appraisal_round1: String,
+    #[serde(default)]
+    opens_explanation: String,
+    #[serde(default)]
+    closes_explanation: String,
+    #[serde(default)]
+    opens_appraisal_round2: String,
+    #[serde(default)]
+    closes_appraisal_round2: String,
+    /// The other fields: each tier's criteria set, `set_<tier code>` = «code|version».
+    /// The tiers are the copied round's, known only once it is read, so their fields
+    /// cannot be named here; [`NewRoundForm::set_of`] reads them.
+    #[serde(flatten)]
+    sets: BTreeMap<String, String>,
 }
 
-/// The draft as typed over the copy, for the form shown again after a refusal.
-fn typed_over(mut draft: RoundDraft, form: &Fields) -> RoundDraft {
-    draft.title = field(form, "title").to_string();
-    if let Ok(year) = field(form, "year").parse() {
-        draft.year = year;
+impl NewRoundForm {
+    /// A phase's window as typed: (opens, closes).
+    fn window(&self, phase: Phase) -> (&str, &str) {
+        let (opens, closes) = match phase {
+            Phase::SelfAssessment => (&self.opens_self_assessment, &self.closes_self_assessment),
+            Phase::AppraisalRound1 => (&self.opens_appraisal_round1, &self.closes_appraisal_round1),
+            Phase::Explanation => (&self.opens_explanation, &self.closes_explanation),
+            Phase::AppraisalRound2 => (&self.opens_appraisal_round2, &self.closes_appraisal_round2),
+        };
+        (opens.trim(), closes.trim())
     }
-    for tier in &mut draft.tiers {
-        if let Some((code, version)) =
-            field(form, &format!("set_{}", tier.tier_code)).split_once('|')
-        {
-            tier.set_code = code.to_string();
-            tier.set_version = version.to_string();
+
+    /// The criteria set chosen for a tier, (code, version); none when none was.
+    fn set_of(&self, tier_code: &str) -> Option<(&str, &str)> {
+        self.sets
+            .get(&format!("set_{tier_code}"))
+            .and_then(|v| v.trim().split_once('|'))
+    }
+
+    /// The draft as typed over the copy, for the form shown again after a refusal.
+    fn typed_over(&self, mut draft: RoundDraft) -> RoundDraft {
+        draft.title = self.title.trim().to_string();
+        if let Ok(year) = self.year.trim().parse() {
+            draft.year = year;
         }
+        for tier in &mut draft.tiers {
+            if let Some((code, version)) = self.set_of(&tier.tier_code) {
+                tier.set_code = code.to_string();
+                tier.set_version = version.to_string();
+            }
+        }
+        for phase in &mut draft.phases {
+            let (opens, closes) = self.window(phase.phase);
+            phase.opens = opens.to_string();
+            phase.closes = closes.to_string();
+        }
+        draft
     }
-    for phase in &mut draft.phases {
-        phase.opens = field(form, &format!("opens_{}", phase.phase.as_str())).to_string();
-        phase.closes = field(form, &format!("closes_{}", phase.phase.as_str())).to_string();
-    }
-    draft
 }
 
-/// The round the form describes; bands and tie-break are the copied round's.
-fn spec_of(
-    draft: &RoundDraft,
-    form: &Fields,
-    bands: Vec<BandSpec>,
-) -> Result<RoundSpec, ServiceError> {
-    let year_text = field(form, "year");
-    let year: i64 = year_text
-        .parse()
-        .ok()
-        .filter(|y| (2000..=2100).contains(y))
-        .ok_or_else(|| {
-            ServiceError::invalid_field(
-                "year",
-                format!(
-                    "Năm (trường «year») phải là một năm từ 2000 đến 2100, không phải «{year_text}»."
-                ),
-            )
-        })?;
-    let mut sets = Vec::new();
-    for tier in &draft.tiers {
-        let chosen = field(form, &format!("set_{}", tier.tier_code));
-        let (code, version) = chosen.split_once('|').ok_or_else(|| {
-            ServiceError::Invalid(format!("Cần chọn bộ tiêu chí cho khối {}.", tier.tier_name))
-        })?;
-        sets.push(SetPin {
-            tier_code: tier.tier_code.clone(),
-            set_code: code.to_string(),
-            set_version: version.to_string(),
-        });
-    }
-    let phases = draft
-        .phases
-        .iter()
-        .map(|p| PhaseSpec {
-            phase: p.phase,
-            opens: field(form, &format!("opens_{}", p.phase.as_str())).to_string(),
-            closes: field(form, &format!("closes_{}", p.phase.as_str())).to_string(),
+/// The round the form describes, over the round it copies: its tiers (each must have a
+/// set chosen), its phases, and its bands and tie-break as they were. The dates are the
+/// service's to parse, which names the phase a bad one belongs to.
+impl TryFrom<(&NewRoundForm, &RoundDraft)> for RoundSpec {
+    type Error = ServiceError;
+
+    fn try_from((form, draft): (&NewRoundForm, &RoundDraft)) -> Result<Self, ServiceError> {
+        let year_text = form.year.trim();
+        let year: i64 = year_text
+            .parse()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| {
+                ServiceError::invalid_field(
+                    "year",
+                    format!(
+                        "Năm (trường «year») phải là một năm từ 2000 đến 2100, không phải «{year_text}»."
+                    ),
+                )
+            })?;
+        let sets = draft
+            .tiers
+            .iter()
+            .map(|tier| {
+                let (code, version) = form.set_of(&tier.tier_code).ok_or_else(|| {
+                    ServiceError::Invalid(format!(
+                        "Cần chọn bộ tiêu chí cho khối {}.",
+                        tier.tier_name
+                    ))
+                })?;
+                Ok(SetPin {
+                    tier_code: tier.tier_code.clone(),
+                    set_code: code.to_string(),
+                    set_version: version.to_string(),
+                })
+            })
+            .collect::<Result<_, ServiceError>>()?;
+        let phases = draft
+            .phases
+            .iter()
+            .map(|p| {
+                let (opens, closes) = form.window(p.phase);
+                PhaseSpec {
+                    phase: p.phase,
+                    opens: opens.to_string(),
+                    closes: closes.to_string(),
+                }
+            })
+            .collect();
+        Ok(RoundSpec {
+            year,
+            title: form.title.trim().to_string(),
+            tie_break: draft.tie_break,
+            sets,
+            phases,
+            bands: draft.copied_bands.clone(),
+            open: false,
+            copied_from: Some(draft.from),
         })
-        .collect();
-    Ok(RoundSpec {
-        year,
-        title: field(form, "title").to_string(),
-        tie_break: draft.tie_break,
-        sets,
-        phases,
-        bands,
-        open: false,
-        copied_from: Some(draft.from),
-    })
+    }
 }
 
 /// Creates the round in preparation, then shows its page; a refusal shows the form again
 /// with what was typed.
 async fn create(
     State(state): State<AppState>,
-    PageForm { user, who, form }: PageForm<Fields>,
+    PageForm { user, who, form }: PageForm<NewRoundForm>,
 ) -> PageResult {
-    let from: i64 = field(&form, "tu").parse().map_err(|_| {
-        ServiceError::Invalid("Thiếu kỳ đánh giá để sao chép (trường «tu»).".into())
-    })?;
-    let draft = round_setup::draft_from(&state.ctx, &who, from).await?;
-    let source = state.ctx.store.round(from).await?;
-    let bands = source
-        .tiers
-        .iter()
-        .flat_map(|t| {
-            t.bands.iter().map(|b| BandSpec {
-                tier_code: t.tier_code.clone(),
-                label: b.label.clone(),
-                min_index: b.min_index,
-            })
-        })
-        .collect();
-    let outcome = match spec_of(&draft, &form, bands) {
+    let draft = round_setup::draft_from(&state.ctx, &who, form.from).await?;
+    let outcome = match RoundSpec::try_from((&form, &draft)) {
         Ok(spec) => rounds::create_round(&state.ctx, &who, spec).await,
         Err(e) => Err(e),
     };
@@ -215,15 +255,9 @@ async fn create(
                 status,
                 message,
                 field: refused_field,
-                year: field(&form, "year").to_string(),
+                year: form.year.trim().to_string(),
             };
-            show_new(
-                &state,
-                (&user, &who),
-                typed_over(draft, &form),
-                Some(refused),
-            )
-            .await
+            show_new(&state, (&user, &who), form.typed_over(draft), Some(refused)).await
         }
     }
 }
@@ -231,13 +265,13 @@ async fn create(
 /// The field of the new round's form a refusal is about: the one the service named (a
 /// phase's end, `phases[explanation].opens`, is the form's `opens_explanation`), or else
 /// the first tier left without a criteria set; none when the form shows no such field.
-fn new_round_field(e: &ServiceError, draft: &RoundDraft, form: &Fields) -> Option<String> {
+fn new_round_field(e: &ServiceError, draft: &RoundDraft, form: &NewRoundForm) -> Option<String> {
     let Some(named) = e.field() else {
         return draft
             .tiers
             .iter()
-            .map(|t| format!("set_{}", t.tier_code))
-            .find(|set| !field(form, set).contains('|'));
+            .find(|t| form.set_of(&t.tier_code).is_none())
+            .map(|t| format!("set_{}", t.tier_code));
     };
     let phase_end = named
         .strip_prefix("phases[")
@@ -265,14 +299,28 @@ struct PhasesParams {
     notice: Option<String>,
 }
 
-/// A phase's window as typed, and what to do with it: `xem-truoc` (preview) or `luu`.
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
+/// A phase's window as typed, and which button sent it.
+#[derive(Deserialize, Clone)]
 struct PhaseForm {
+    #[serde(default)]
     phase: String,
+    #[serde(default)]
     opens: String,
+    #[serde(default)]
     closes: String,
-    action: String,
+    /// No default: a form without its button is refused (422), never taken for a preview.
+    action: PhaseAction,
+}
+
+/// The phase form's buttons.
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+enum PhaseAction {
+    /// «Xem trước»: what the new window changes for each unit; nothing saved.
+    #[serde(rename = "xem-truoc")]
+    Preview,
+    /// «Lưu thời gian mới», from the preview.
+    #[serde(rename = "luu")]
+    Save,
 }
 
 async fn phases_page(
@@ -387,17 +435,19 @@ async fn phase_action(
             closes: form.closes.clone(),
         })
         .ok_or_else(|| ServiceError::Invalid("Cần chọn giai đoạn (trường «phase»).".into()));
-    let outcome = match (spec, form.action.as_str()) {
-        (Ok(spec), "luu") => match rounds::set_phase(&state.ctx, &who, round, spec).await {
-            Ok(()) => {
-                return Ok(
-                    Redirect::to(&format!("/quan-tri/ky/{round}/giai-doan?tb=da-luu"))
-                        .into_response(),
-                );
+    let outcome = match (spec, form.action) {
+        (Ok(spec), PhaseAction::Save) => {
+            match rounds::set_phase(&state.ctx, &who, round, spec).await {
+                Ok(()) => {
+                    return Ok(
+                        Redirect::to(&format!("/quan-tri/ky/{round}/giai-doan?tb=da-luu"))
+                            .into_response(),
+                    );
+                }
+                Err(e) => Err(e),
             }
-            Err(e) => Err(e),
-        },
-        (Ok(spec), _) => rounds::preview_phase(&state.ctx, &who, round, spec)
+        }
+        (Ok(spec), PhaseAction::Preview) => rounds::preview_phase(&state.ctx, &who, round, spec)
             .await
             .map(Some),
         (Err(e), _) => Err(e),
@@ -432,5 +482,94 @@ async fn phase_action(
             )
             .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NewRoundForm, RoundSpec};
+    use crate::domain::deadline::Phase;
+    use crate::http::extract::parse_urlencoded;
+    use crate::service::round_setup::{DraftPhase, DraftTier, RoundDraft};
+
+    fn draft() -> RoundDraft {
+        let tier = |code: &str, name: &str| DraftTier {
+            tier_code: code.into(),
+            tier_name: name.into(),
+            set_code: "CU".into(),
+            set_version: "1".into(),
+            choices: Vec::new(),
+            bands: Vec::new(),
+        };
+        RoundDraft {
+            from: 7,
+            from_title: "Chỉ số CCHC năm 2023".into(),
+            year: 2024,
+            title: "Chỉ số CCHC năm 2024".into(),
+            tie_break: Default::default(),
+            tiers: vec![tier("so", "Khối sở"), tier("xa", "Khối xã")],
+            phases: vec![DraftPhase {
+                phase: Phase::SelfAssessment,
+                name: Phase::SelfAssessment.activity(),
+                opens: "01/12/2024 00:00".into(),
+                closes: "07/01/2025 23:59".into(),
+            }],
+            copied_bands: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_new_round_form_parses_into_the_round_it_describes() {
+        let form: NewRoundForm = parse_urlencoded(
+            "csrf=x&tu=7&title=+K%E1%BB%B3+2024+&year=2024&set_so=MOI%7C2&set_xa=CU%7C1\
+             &opens_self_assessment=02%2F12%2F2024&closes_self_assessment=08%2F01%2F2025"
+                .as_bytes(),
+        )
+        .expect("parses");
+        assert_eq!(form.from, 7);
+        let spec = RoundSpec::try_from((&form, &draft())).expect("a round");
+        assert_eq!((spec.year, spec.title.as_str()), (2024, "Kỳ 2024"));
+        let sets: Vec<_> = spec
+            .sets
+            .iter()
+            .map(|s| {
+                (
+                    s.tier_code.as_str(),
+                    s.set_code.as_str(),
+                    s.set_version.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(sets, [("so", "MOI", "2"), ("xa", "CU", "1")]);
+        assert_eq!(spec.phases.len(), 1);
+        assert_eq!(
+            (
+                spec.phases[0].opens.as_str(),
+                spec.phases[0].closes.as_str()
+            ),
+            ("02/12/2024", "08/01/2025")
+        );
+        assert_eq!((spec.open, spec.copied_from), (false, Some(7)));
+    }
+
+    #[test]
+    fn a_new_round_form_refused_names_what_is_wrong() {
+        let parse = |text: &str| parse_urlencoded::<NewRoundForm>(text.as_bytes());
+        let e = parse("year=2024").err().expect("no round to copy");
+        assert!(e.message.contains("«tu»"), "{}", e.message);
+        let e = parse("tu=bảy").err().expect("no number");
+        assert!(e.message.contains("«tu»"), "{}", e.message);
+        let form = parse("tu=7&year=20x4&set_so=A%7C1&set_xa=A%7C1").expect("parses");
+        let e = RoundSpec::try_from((&form, &draft())).expect_err("no year");
+        assert_eq!(e.field(), Some("year"));
+        assert!(e.to_string().contains("«20x4»"), "{e}");
+        let form = parse("tu=7&year=2024&set_so=A%7C1&set_xa=A").expect("parses");
+        let e = RoundSpec::try_from((&form, &draft())).expect_err("no set for xa");
+        assert!(e.to_string().contains("Khối xã"), "{e}");
+        assert_eq!(
+            form.typed_over(draft()).tiers[0].set_code,
+            "A",
+            "the choice typed, shown again"
+        );
     }
 }

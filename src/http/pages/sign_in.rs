@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
-use minijinja::{Value, context};
+use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::{PageForm, PageResult, render};
@@ -52,7 +52,7 @@ async fn page(
     let expired = back != "/";
     let html = render(
         "sign_in.html",
-        context! { username => "", error => Value::UNDEFINED, back, expired },
+        context! { user => (), username => "", error => (), back, expired },
     )?;
     Ok(html.into_response())
 }
@@ -84,7 +84,7 @@ async fn sign_in(
             let e = HttpError::from(e);
             let html = render(
                 "sign_in.html",
-                context! { username => form.username, error => e.message, back, expired => false },
+                context! { user => (), username => form.username, error => e.message, back, expired => false },
             )?;
             Ok((e.status, html).into_response())
         }

@@ -34,14 +34,22 @@ fn file_size(bytes: i64) -> String {
     }
 }
 
+/// What a template may do with a variable that was never given. In debug builds (every
+/// `cargo test`, and `cargo run`) anything but `is defined` or `default` on it is an error,
+/// even `{% if error %}`: a view that forgets a value fails its page's test. A release
+/// build only refuses to print or look into one (semi-strict), so that a branch no test
+/// reached tests an absent flag as false instead of failing an official's page.
+#[cfg(debug_assertions)]
+const UNDEFINED: UndefinedBehavior = UndefinedBehavior::Strict;
+#[cfg(not(debug_assertions))]
+const UNDEFINED: UndefinedBehavior = UndefinedBehavior::SemiStrict;
+
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| environment().0);
 
 /// The template environment, and the errors of any template that did not compile.
 pub(crate) fn environment() -> (Environment<'static>, Vec<String>) {
     let mut env = Environment::new();
-    // Printing or looking into a variable that was never given is an error, not empty
-    // text; testing it (`{% if error %}`) stays allowed.
-    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    env.set_undefined_behavior(UNDEFINED);
     let mut errors = Vec::new();
     let sources = templates!(
         "base.html",
@@ -153,7 +161,18 @@ pub(crate) fn render(name: &str, ctx: Value) -> Result<Html<String>, PageError> 
             tracing::error!(template = name, error = %e, "render failed");
             // Tests run without a log subscriber: say it where the test output shows it.
             #[cfg(debug_assertions)]
-            eprintln!("template {name}: {e:#}");
+            {
+                eprintln!("template {name}: {e:#}");
+                // An included template's own error, with its line, is the source's.
+                let mut source = std::error::Error::source(&e);
+                while let Some(inner) = source {
+                    match inner.downcast_ref::<minijinja::Error>() {
+                        Some(inner) => eprintln!("  caused by: {inner:#}"),
+                        None => eprintln!("  caused by: {inner}"),
+                    }
+                    source = inner.source();
+                }
+            }
             PageError::Http(HttpError::internal(&format_args!("template {name}: {e}")))
         })
 }
@@ -193,8 +212,25 @@ mod tests {
         let (env, _) = super::environment();
         let page = env.render_str("Xin chào {{ nmae }}", context! { name => "An" });
         assert!(page.is_err(), "{page:?}");
-        let optional = env.render_str("{% if error %}{{ error }}{% endif %}ok", context! {});
-        assert_eq!(optional.expect("an unset flag may be tested"), "ok");
+        let optional = env.render_str(
+            "{% if error is defined %}{{ error }}{% endif %}{{ notice|default('') }}ok",
+            context! {},
+        );
+        assert_eq!(optional.expect("`is defined` and `default` allowed"), "ok");
+        let tested = env.render_str("{% if error %}{{ error }}{% endif %}ok", context! {});
+        if cfg!(debug_assertions) {
+            assert!(
+                tested.is_err(),
+                "an unset flag tested under test: {tested:?}"
+            );
+        } else {
+            assert_eq!(tested.expect("semi-strict in release"), "ok");
+        }
+        let none = env.render_str(
+            "{% if error %}{{ error }}{% endif %}ok",
+            context! { error => () },
+        );
+        assert_eq!(none.expect("a flag given as none is false"), "ok");
         let failed = super::render("error.html", context! {});
         assert!(failed.is_err(), "error.html without its message renders");
     }

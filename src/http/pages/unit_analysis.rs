@@ -11,7 +11,7 @@ use super::{PageResult, PageUser, render, user_ctx};
 use crate::http::AppState;
 use crate::http::error::ApiPath;
 use crate::report::analysis::movement;
-use crate::service::analysis;
+use crate::service::{analysis, exports};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ky/{round}/don-vi/{unit}/phan-tich", get(page))
@@ -30,6 +30,7 @@ async fn page(
         "unit_analysis.html",
         context! {
             user => user_ctx(&user),
+            downloads => Value::from_serialize(exports::downloads(&who, analysis.published_at.is_some())),
             a => Value::from_serialize(&analysis),
             moved,
         },
