@@ -268,9 +268,11 @@ impl Store {
         // so never from a stale snapshot); the write's own version condition keeps the
         // check atomic on both backends.
         let mut tx = self.pool.begin().await?;
-        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
-        self.refuse_exempt(&mut tx, round_id, unit_id, &entry.leaf_code)
-            .await?;
+        let held = self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
+        if held.exemptions {
+            self.refuse_exempt(&mut tx, round_id, unit_id, &entry.leaf_code)
+                .await?;
+        }
         let current = read_self_entry(&mut *tx, round_id, unit_id, &entry.leaf_code).await?;
         let conflict = |current: Option<SelfEntry>| {
             StoreError::Conflict(format!(
@@ -337,16 +339,18 @@ impl Store {
             ));
         }
         // Saved again: a leaf a corrigendum changed has been reviewed.
-        sqlx::query(
-            r"update revised_entries set reviewed_at = $4
-              where round_id = $1 and unit_id = $2 and leaf_code = $3 and reviewed_at is null",
-        )
-        .bind(round_id)
-        .bind(unit_id)
-        .bind(&entry.leaf_code)
-        .bind(to_ts(now))
-        .execute(&mut *tx)
-        .await?;
+        if held.revising {
+            sqlx::query(
+                r"update revised_entries set reviewed_at = $4
+                  where round_id = $1 and unit_id = $2 and leaf_code = $3 and reviewed_at is null",
+            )
+            .bind(round_id)
+            .bind(unit_id)
+            .bind(&entry.leaf_code)
+            .bind(to_ts(now))
+            .execute(&mut *tx)
+            .await?;
+        }
         let version = expected_version.map_or(1, |v| v + 1);
         let new_entry = SelfEntry {
             leaf_code: entry.leaf_code.clone(),
@@ -481,9 +485,11 @@ impl Store {
             ));
         }
         let mut tx = self.pool.begin().await?;
-        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
-        self.refuse_exempt(&mut tx, round_id, unit_id, &entry.leaf_code)
-            .await?;
+        let held = self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
+        if held.exemptions {
+            self.refuse_exempt(&mut tx, round_id, unit_id, &entry.leaf_code)
+                .await?;
+        }
         let old: Option<AppraisalRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             r"select {APPRAISAL_COLUMNS} from appraisal_entries
               where round_id = $1 and unit_id = $2 and leaf_code = $3 and appraisal_round = $4"
@@ -552,9 +558,11 @@ impl Store {
     ) -> Result<()> {
         let (round_id, unit_id) = (guard.round_id, guard.unit_id);
         let mut tx = self.pool.begin().await?;
-        self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
-        self.refuse_exempt(&mut tx, round_id, unit_id, leaf_code)
-            .await?;
+        let held = self.hold(&mut tx, guard, now, UnitHold::Shared).await?;
+        if held.exemptions {
+            self.refuse_exempt(&mut tx, round_id, unit_id, leaf_code)
+                .await?;
+        }
         let score = (unit_id, leaf_code, points);
         let audit = NewAudit {
             action: "survey.set".into(),

@@ -212,7 +212,7 @@ impl Store {
         guard: &Guard,
         now: DateTime<Utc>,
         unit: UnitHold,
-    ) -> Result<()> {
+    ) -> Result<Held> {
         // What the guard depends on, as one row: the round's publication, the phase's
         // window, whether the unit has extensions or reopenings in that phase (read only
         // where it has), and its submission.
@@ -303,7 +303,10 @@ impl Store {
         if guard.set_id.is_some() && guard.set_id != state.set_id {
             return Err(StoreError::Refused(Refusal::SetChanged));
         }
-        Ok(())
+        Ok(Held {
+            exemptions: state.exemptions != 0,
+            revising: state.revising != 0,
+        })
     }
 }
 
@@ -316,7 +319,9 @@ const STATE: &str = r"published_at,
     (select submitted_at from submissions where round_id = $1 and unit_id = $2) as submitted_at,
     (select signed_on from appraisal_sign_offs where round_id = $1 and phase = $3) as signed_on,
     (select s.set_id from round_sets s join round_members m on m.round_id = s.round_id and m.tier_id = s.tier_id
-     where s.round_id = $1 and m.unit_id = $2) as set_id";
+     where s.round_id = $1 and m.unit_id = $2) as set_id,
+    (select count(*) from exemptions where round_id = $1 and unit_id = $2) as exemptions,
+    (select count(*) from revised_entries where round_id = $1 and unit_id = $2 and reviewed_at is null) as revising";
 
 #[derive(sqlx::FromRow)]
 struct HeldState {
@@ -329,6 +334,17 @@ struct HeldState {
     signed_on: Option<String>,
     /// The criteria set of the unit's tier.
     set_id: Option<i64>,
+    exemptions: i64,
+    revising: i64,
+}
+
+/// What a guarded write found besides its state, read with it so that the common case
+/// asks nothing more: whether the unit has exemptions in the round (which a save must then
+/// check its leaf against), and entries a corrigendum flagged for review.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Held {
+    pub exemptions: bool,
+    pub revising: bool,
 }
 
 impl Store {
