@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
+use super::access::{ensure_opened, ensure_viewable, unit_in_round};
 use super::exports::{DETAIL_CHUNK, details_of};
-use super::self_assessment::{ensure_viewable, unit_in_round};
 use super::{Context, Result, ServiceError, Who};
 use crate::domain::CriteriaSet;
 use crate::domain::access::Role;
@@ -393,7 +393,7 @@ pub async fn round_analysis(ctx: &Context, who: &Who, round_id: i64) -> Result<R
         ));
     }
     let round = store.round(round_id).await?;
-    super::rounds::ensure_opened(&round, &who.actor)?;
+    ensure_opened(&round, &who.actor)?;
     let results = super::results::current(ctx, round_id, who.now).await?;
     let mut tiers = Vec::with_capacity(results.tiers.len());
     for tier in &results.tiers {

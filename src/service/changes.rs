@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::changes::{LeafChange, compare};
 
-use super::self_assessment::{ensure_viewable, unit_in_round};
+use super::access::{ensure_viewable, unit_in_round};
 use super::{Context, Result, ServiceError, Who};
 
 /// One leaf's changes, with its wording.

@@ -12,7 +12,7 @@ use crate::files::{FileStoreError, Received};
 use crate::store::{EvidenceCitation, EvidenceFile, EvidenceList, Guard, NewEvidenceFile};
 use futures_util::stream::BoxStream;
 
-use super::self_assessment::{ensure_editable, ensure_viewable, unit_in_round};
+use super::access::{ensure_answerable, ensure_editable, ensure_viewable, unit_in_round};
 use super::{Context, Result, ServiceError, Who};
 use crate::domain::text::{limit, one_line};
 
@@ -147,7 +147,7 @@ pub async fn may_upload_supplementary(
     leaf: &str,
 ) -> Result<()> {
     refuse_writer(&who.actor, unit_id)?;
-    super::explanations::ensure_answerable(&ctx.store, round_id, unit_id, leaf, who.now).await
+    ensure_answerable(&ctx.store, round_id, unit_id, leaf, who.now).await
 }
 
 /// Supplementary evidence (tài liệu bổ sung) with an explanation: a file supporting a
@@ -163,7 +163,7 @@ pub async fn upload_supplementary(
 ) -> Result<EvidenceFile> {
     refuse_writer(&who.actor, unit_id)?;
     super::check(&upload)?;
-    super::explanations::ensure_answerable(&ctx.store, round_id, unit_id, leaf, who.now).await?;
+    ensure_answerable(&ctx.store, round_id, unit_id, leaf, who.now).await?;
     let file = checked_and_stored(ctx, &upload).await?;
     Ok(ctx
         .store

@@ -9,8 +9,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::access::self_assessment_access_at;
 use super::members::open_to_changes;
-use super::self_assessment::self_assessment_access_at;
 use super::{Context, Result, ServiceError, Who, require_admin};
 use crate::domain::collation::compare_vi;
 use crate::domain::deadline::{Phase, format_instant};

@@ -1,65 +1,11 @@
 //! The explanation window (giải trình): after appraisal round 1 the unit may answer only
 //! the leaves it was asked about, until its own deadline for the phase.
 
-use chrono::{DateTime, Utc};
+use crate::domain::deadline::{Access, Phase};
+use crate::store::Guard;
 
-use crate::domain::deadline::{Access, Phase, access};
-use crate::store::{Guard, Store};
-
-use super::self_assessment::unit_in_round;
+use super::access::{ensure_answerable, ensure_viewable, explanation_access, unit_in_round};
 use super::{Context, Result, ServiceError, Who};
-
-/// Whether the unit may write explanations now.
-pub async fn explanation_access(
-    store: &Store,
-    round_id: i64,
-    unit_id: i64,
-    now: DateTime<Utc>,
-) -> Result<Access> {
-    let round = store.round(round_id).await?;
-    let overrides = store
-        .overrides(round_id, unit_id, Phase::Explanation)
-        .await?;
-    Ok(access(
-        Phase::Explanation,
-        round.phases.get(&Phase::Explanation),
-        &overrides,
-        now,
-    )
-    .unless_published(round.published_at))
-}
-
-/// Refuses an answer (or a file with it) about `leaf_code` unless the unit was asked about
-/// it, the explanation window is open for the unit, and the results are not published.
-pub(super) async fn ensure_answerable(
-    store: &Store,
-    round_id: i64,
-    unit_id: i64,
-    leaf_code: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let (round, _, _) = unit_in_round(store, round_id, unit_id).await?;
-    if round.published_at.is_some() {
-        return Err(ServiceError::Conflict(
-            "Kết quả kỳ đánh giá đã công bố; không thể giải trình thêm.".into(),
-        ));
-    }
-    let gate = explanation_access(store, round_id, unit_id, now).await?;
-    if !gate.open {
-        return Err(ServiceError::Locked(gate.message));
-    }
-    if !store
-        .explanation_requests(round_id, unit_id)
-        .await?
-        .iter()
-        .any(|l| l == leaf_code)
-    {
-        return Err(ServiceError::Invalid(format!(
-            "Tiêu chí {leaf_code} không có yêu cầu giải trình; chỉ giải trình các tiêu chí được yêu cầu."
-        )));
-    }
-    Ok(())
-}
 
 /// The unit answers one flagged leaf.
 pub async fn save_explanation(
@@ -143,7 +89,7 @@ pub async fn view(
     let (round, unit, set) = unit_in_round(store, round_id, unit_id).await?;
     // The same gate as every other read of the unit: an appraiser only once it has
     // submitted or its deadline has passed.
-    super::self_assessment::ensure_viewable(store, actor, &round, unit_id, who.now).await?;
+    ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let appraisals = store.appraisal_entries(round_id, unit_id).await?;
     let self_entries = store.self_entries(round_id, unit_id).await?;
     let mut answers = store.explanations(round_id, unit_id).await?;

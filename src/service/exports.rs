@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::self_assessment::{ensure_viewable, unit_in_round};
+use super::access::{ensure_opened, ensure_viewable, unit_in_round};
 use super::{Context, Result, Who};
 use crate::domain::results::{UnitResult, UnitScores};
 use crate::domain::{CriteriaSet, Points};
@@ -36,6 +36,8 @@ pub fn detail_chunks(results: &RoundResults) -> Vec<(String, Vec<UnitResult>)> {
 /// with its line of the results (the figures the annex shows): a handful of queries for
 /// the whole chunk (entries, appraisals, evidence counts, survey scores, units), not
 /// several per unit.
+///
+/// Public for `tests/api/print.rs`, which checks the details the workbook is written from.
 pub async fn details_of(
     store: &Store,
     round: &Round,
@@ -297,7 +299,7 @@ pub fn downloads(who: &Who, published: bool) -> Downloads {
 /// The results of a round for a workbook: for administrators and viewers at any time, for
 /// everyone signed in once the round is published.
 async fn exportable_results(ctx: &Context, who: &Who, round_id: i64) -> Result<Arc<RoundResults>> {
-    super::rounds::ensure_opened(&ctx.store.round(round_id).await?, &who.actor)?;
+    ensure_opened(&ctx.store.round(round_id).await?, &who.actor)?;
     let results = super::results::current(ctx, round_id, who.now).await?;
     if !downloads(who, results.published_at.is_some()).ranking {
         return Err(super::ServiceError::Forbidden(

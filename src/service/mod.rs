@@ -3,6 +3,7 @@
 //! API, import). Each use case takes the [`Context`] (what it may reach) and a [`Who`] (who
 //! asks, from where, at which instant), then its own arguments.
 
+pub mod access;
 pub mod admin;
 pub mod analysis;
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod exports;
 pub mod imports;
 pub mod members;
 pub mod notices;
+pub mod progress;
 pub mod public;
 pub mod queue;
 pub mod results;

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
+use super::access::{ensure_opened, self_assessment_access_at};
 use super::{Context, Result, Who};
 use crate::domain::collation::compare_vi;
 use crate::domain::deadline::Phase;
@@ -79,6 +80,9 @@ pub async fn current(
 
 /// Computes the results of every tier of a round from the stored scores, as of `now`.
 /// A published round gives what was kept at its publication. Not cached: see [`current`].
+///
+/// Public for the tests, fixtures and benchmarks that read a round's results straight from
+/// a store (`tests/api/{demo,excel,fixture,print,print_decision,scale}.rs`, `bench/`).
 pub async fn round_results(
     store: &Store,
     round_id: i64,
@@ -197,7 +201,7 @@ async fn compute(store: &Store, round: Round, now: DateTime<Utc>) -> Result<Roun
 /// they appraise whose self-assessment is submitted or locked; a unit's own people only
 /// their unit's line. Appraisers and unit people see no rank or classification before
 /// publication: both depend on units they may not see.
-pub async fn visible_to(
+pub(crate) async fn visible_to(
     store: &Store,
     now: DateTime<Utc>,
     results: Arc<RoundResults>,
@@ -217,10 +221,7 @@ pub async fn visible_to(
                 continue;
             }
             if actor.role == Role::Appraiser && !submitted.contains_key(&u.unit_id) {
-                let gate = super::self_assessment::self_assessment_access_at(
-                    store, &round, u.unit_id, now,
-                )
-                .await?;
+                let gate = self_assessment_access_at(store, &round, u.unit_id, now).await?;
                 if gate.open {
                     continue;
                 }
@@ -253,7 +254,7 @@ pub async fn visible_to(
 
 /// A round's results as they stand now, cut to what `who` may see.
 pub async fn visible(ctx: &Context, who: &Who, round_id: i64) -> Result<Arc<RoundResults>> {
-    super::rounds::ensure_opened(&ctx.store.round(round_id).await?, &who.actor)?;
+    ensure_opened(&ctx.store.round(round_id).await?, &who.actor)?;
     let results = current(ctx, round_id, who.now).await?;
     visible_to(&ctx.store, who.now, results, &who.actor).await
 }

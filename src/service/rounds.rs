@@ -9,7 +9,8 @@ use crate::domain::deadline::{
 };
 use crate::store::{NewOverride, Round};
 
-use super::dashboard::UnitProgress;
+use super::access::ensure_opened;
+use super::progress::{UnitProgress, round_progress};
 use super::{Context, Result, ServiceError, Who, require_admin};
 use crate::domain::text::{limit, one_line};
 use validator::Validate;
@@ -191,14 +192,6 @@ pub async fn create_round(ctx: &Context, who: &Who, spec: RoundSpec) -> Result<i
     Ok(store.create_round(&round, who.audit(), who.now).await?)
 }
 
-/// Refuses a round in preparation to anyone but an administrator, as if it did not exist.
-pub fn ensure_opened(round: &Round, actor: &crate::domain::access::Actor) -> Result<()> {
-    if round.opened_at.is_none() && !actor.is_admin() {
-        return Err(ServiceError::NotFound(format!("kỳ đánh giá #{}", round.id)));
-    }
-    Ok(())
-}
-
 /// A round as `who` may see it: every round for administrators, those opened to units for
 /// everyone else (a round in preparation is «not found» to them).
 pub async fn round(ctx: &Context, who: &Who, round_id: i64) -> Result<Round> {
@@ -334,7 +327,7 @@ pub async fn publication_check(
     let submitted = store.submissions(round_id).await?;
     let (mut not_submitted, mut not_appraised, mut unanswered) =
         (Vec::new(), Vec::new(), Vec::new());
-    for unit in super::dashboard::round_progress(ctx, who, round_id).await? {
+    for unit in round_progress(ctx, who, round_id).await? {
         let count = |count: usize| UnitCount {
             unit_id: unit.unit_id,
             unit_name: unit.unit_name.clone(),
@@ -561,6 +554,6 @@ pub async fn overview(
 ) -> Result<(Round, Vec<UnitProgress>)> {
     require_admin(&who.actor)?;
     let round = ctx.store.round(round_id).await?;
-    let progress = super::dashboard::round_progress(ctx, who, round_id).await?;
+    let progress = round_progress(ctx, who, round_id).await?;
     Ok((round, progress))
 }

@@ -7,7 +7,7 @@ use crate::domain::deadline::{Phase, access};
 use crate::domain::{LeafInput, Points};
 use crate::store::{AppraisalEntry, ExtraCount, Guard};
 
-use super::self_assessment::unit_in_round;
+use super::access::{ensure_viewable, unit_in_round};
 use super::{Context, Result, ServiceError, Who, require_admin};
 
 /// The most occurrences a bonus or penalty item may be counted.
@@ -78,7 +78,7 @@ pub async fn save_appraisal(
         )));
     }
     // An appraiser works only on what the unit submitted (or what the deadline locked).
-    super::self_assessment::ensure_viewable(store, actor, &round, unit.id, now).await?;
+    ensure_viewable(store, actor, &round, unit.id, now).await?;
     if entry.not_applicable {
         if !node.leaf.as_ref().is_some_and(|l| l.na_allowed) {
             return Err(ServiceError::Invalid(format!(

@@ -7,12 +7,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::access::Actor;
 use crate::domain::criteria::Method;
-use crate::domain::deadline::{Access, Phase, access};
-use crate::domain::{Clock, CriteriaSet, LeafInput};
-use crate::store::{Guard, Refusal, Round, SelfInput, Store, StoreError, Unit};
+use crate::domain::deadline::{Access, Phase};
+use crate::domain::{CriteriaSet, LeafInput};
+use crate::store::{Guard, Refusal, SelfInput, Store};
 
+use super::access::{
+    ensure_editable, ensure_opened, ensure_viewable, self_assessment_access_at, unit_in_round,
+    why_locked,
+};
 use super::{Context, Result, ServiceError, Who};
 use crate::domain::text::{limit, multiline, one_line};
 
@@ -31,36 +34,6 @@ pub struct LeafSave {
     pub expected_version: Option<i64>,
 }
 
-/// The round, the unit, and the criteria set the unit is scored on in that round.
-pub(crate) async fn unit_in_round(
-    store: &Store,
-    round_id: i64,
-    unit_id: i64,
-) -> Result<(Round, Unit, Arc<CriteriaSet>)> {
-    let round = store.round(round_id).await?;
-    // A round in preparation has no unit data to read or write yet, for anyone.
-    if round.opened_at.is_none() {
-        return Err(ServiceError::NotFound(format!(
-            "kỳ đánh giá #{round_id} (đang chuẩn bị, chưa mở cho các đơn vị)"
-        )));
-    }
-    let mut unit = store.unit(unit_id).await?;
-    // The round's own members, in the tier each is ranked in there: not the directory's
-    // units of today (a unit created or moved later is not in a round it did not join).
-    let member_tier = store.member_tier(round_id, unit_id).await?;
-    let tier = member_tier
-        .and_then(|id| round.tiers.iter().find(|t| t.tier_id == id))
-        .ok_or_else(|| {
-            ServiceError::Invalid(format!(
-                "Đơn vị {} không tham gia kỳ đánh giá này.",
-                unit.name
-            ))
-        })?;
-    unit.tier_id = tier.tier_id;
-    let set = store.criteria_set(tier.set_id).await?.set;
-    Ok((round, unit, set))
-}
-
 /// The criteria set the unit is scored on in the round, for a write: one query when the
 /// round is open to the unit, and the refusals of [`unit_in_round`] otherwise.
 async fn unit_set(
@@ -74,72 +47,6 @@ async fn unit_set(
         // full reading says which, in its words.
         _ => Ok((None, unit_in_round(store, round_id, unit_id).await?.2)),
     }
-}
-
-/// Whether the unit may write its self-assessment at `now`, and the sentence that says so.
-pub async fn self_assessment_access_at(
-    store: &Store,
-    round: &Round,
-    unit_id: i64,
-    now: DateTime<Utc>,
-) -> Result<Access> {
-    let overrides = store
-        .overrides(round.id, unit_id, Phase::SelfAssessment)
-        .await?;
-    Ok(access(
-        Phase::SelfAssessment,
-        round.phases.get(&Phase::SelfAssessment),
-        &overrides,
-        now,
-    )
-    .unless_published(round.published_at))
-}
-
-/// Whether the unit may write its self-assessment now.
-pub async fn self_assessment_access(
-    store: &Store,
-    clock: &dyn Clock,
-    round_id: i64,
-    unit_id: i64,
-) -> Result<Access> {
-    let round = store.round(round_id).await?;
-    self_assessment_access_at(store, &round, unit_id, clock.now()).await
-}
-
-/// Refuses unless the unit's self-assessment is open at `now` and not submitted.
-pub(crate) async fn ensure_editable(
-    store: &Store,
-    round: &Round,
-    unit: &Unit,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    // The same refusals, in the same words, as the write's own check in its transaction
-    // (`store::Guard`); this one answers before any work is done.
-    match why_locked(store, round, unit.id, now).await? {
-        Some(r) => Err(ServiceError::from(StoreError::Refused(r))),
-        None => Ok(()),
-    }
-}
-
-/// Why the unit's self-assessment cannot be written at `now` (published, closed,
-/// submitted, in the order the write's guard checks them), or `None` when it can.
-async fn why_locked(
-    store: &Store,
-    round: &Round,
-    unit_id: i64,
-    now: DateTime<Utc>,
-) -> Result<Option<Refusal>> {
-    if let Some(at) = round.published_at {
-        return Ok(Some(Refusal::Published(at)));
-    }
-    let gate = self_assessment_access_at(store, round, unit_id, now).await?;
-    if !gate.open {
-        return Ok(Some(Refusal::Closed(gate)));
-    }
-    Ok(store
-        .submission(round.id, unit_id)
-        .await?
-        .map(Refusal::Submitted))
 }
 
 /// Why the unit's self-assessment is locked now, for a page that must tell someone whose
@@ -469,32 +376,6 @@ impl Exempt {
     }
 }
 
-/// Refuses unless `actor` may read the unit's self-assessment (and its evidence) at `now`:
-/// its own people, administrators, viewers, and appraisers in scope once the unit has
-/// submitted or its deadline has passed. Returns the deadline gate and the submission.
-pub(crate) async fn ensure_viewable(
-    store: &Store,
-    actor: &Actor,
-    round: &Round,
-    unit_id: i64,
-    now: DateTime<Utc>,
-) -> Result<(Access, Option<DateTime<Utc>>)> {
-    if !actor.may_view_unit(unit_id) {
-        return Err(ServiceError::Forbidden(
-            "Tài khoản này không được xem tự đánh giá của đơn vị này.".into(),
-        ));
-    }
-    let gate = self_assessment_access_at(store, round, unit_id, now).await?;
-    let submitted_at = store.submission(round.id, unit_id).await?;
-    if actor.role == crate::domain::access::Role::Appraiser && submitted_at.is_none() && gate.open {
-        return Err(ServiceError::Forbidden(
-            "Thành viên thẩm định chỉ xem được tự đánh giá sau khi đơn vị đã gửi hoặc đã hết hạn."
-                .into(),
-        ));
-    }
-    Ok((gate, submitted_at))
-}
-
 /// Reads a unit's self-assessment, if `actor` may see it.
 pub async fn view(
     ctx: &Context,
@@ -572,7 +453,7 @@ pub async fn leaf_history(
     let store = &ctx.store;
     let actor = &who.actor;
     let round = store.round(round_id).await?;
-    super::rounds::ensure_opened(&round, actor)?;
+    ensure_opened(&round, actor)?;
     // The same gate as the self-assessment itself: appraisers only once submitted or locked.
     ensure_viewable(store, actor, &round, unit_id, who.now).await?;
     let filter = crate::store::AuditFilter {

@@ -2,8 +2,8 @@
 //! shared ranks and a unit that did not submit, and a 2024 round open now.
 
 use parindex::domain::SystemClock;
+use parindex::service::access::self_assessment_access;
 use parindex::service::results::round_results;
-use parindex::service::self_assessment::self_assessment_access;
 
 use crate::helpers::TestDb;
 

@@ -7,10 +7,9 @@ use parindex::domain::deadline::{OverrideKind, Phase, parse_opening};
 use parindex::domain::{Clock, LeafInput, ManualClock};
 use parindex::service::ServiceError;
 use parindex::service::Who;
+use parindex::service::access::self_assessment_access;
 use parindex::service::rounds::grant_override;
-use parindex::service::self_assessment::{
-    LeafSave, save_leaf, self_assessment_access, submit, withdraw,
-};
+use parindex::service::self_assessment::{LeafSave, save_leaf, submit, withdraw};
 use parindex::store::{AuditFilter, NewOverride};
 
 use crate::helpers::{SmallRound, TestDb, ctx, small_round, t};

@@ -92,7 +92,7 @@ async fn show(state: &AppState, user: &SignedIn, who: &Who, round: i64, o: Outco
     if let Some(q) = o.params.search.as_deref().filter(|q| !q.trim().is_empty()) {
         progress.retain(|p| crate::domain::collation::matches_search(&p.unit_name, q));
     }
-    let counts: Vec<Value> = crate::service::dashboard::Status::ALL
+    let counts: Vec<Value> = crate::service::progress::Status::ALL
         .iter()
         .map(|s| {
             context! {
