@@ -361,6 +361,7 @@ async fn add_scope(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such user, or no such scope", body = ErrorBody),
+        (status = 422, description = "Both a unit and a tier", body = ErrorBody),
     )
 )]
 async fn remove_scope(
