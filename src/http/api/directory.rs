@@ -299,7 +299,9 @@ async fn update_user(
 struct ScopeBody {
     unit_id: Option<i64>,
     /// Every unit of this tier, those added later too.
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     tier_code: Option<String>,
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     area_code: Option<String>,
 }
 
