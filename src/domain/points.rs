@@ -280,7 +280,8 @@ fn decimal_schema(
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .pattern(Some(r"^-?[0-9]+([.,][0-9]{1,2})?$"))
+        // At most 15 digits before the point: more would not fit the hundredths kept.
+        .pattern(Some(r"^-?[0-9]{1,15}([.,][0-9]{1,2})?$"))
         .description(Some(description))
         .examples([example])
         .build()

@@ -34,8 +34,16 @@ async fn audit(ctx: &Context, who: &Who, action: &str, value: String) -> Result<
 /// A tier (khối) as the administrator types it.
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct NewTier {
+    #[schema(
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub code: String,
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub name: String,
     /// Its place in lists and exports.
@@ -58,10 +66,19 @@ pub async fn save_tier(ctx: &Context, who: &Who, tier: NewTier) -> Result<i64> {
 /// A unit as the administrator types it.
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct NewUnit {
+    #[schema(
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub code: String,
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub name: String,
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub tier_code: String,
     /// For a new unit: whether it joins the rounds still open to changes that rank its
@@ -105,25 +122,35 @@ pub async fn save_unit(ctx: &Context, who: &Who, unit: NewUnit) -> Result<i64> {
 /// choice, not the user's: it must be changed at the first sign-in.
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct NewUser {
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub username: String,
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub display_name: String,
     /// admin, officer, head, appraiser or viewer; viewer when absent.
+    #[schema(value_type = Option<crate::domain::access::Role>)]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub role: Option<String>,
     /// Code of the unit of an officer or head.
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub unit_code: Option<String>,
     /// Code of the appraising department (cơ quan thẩm định) an appraiser belongs to:
     /// they appraise what each round assigns to it.
     #[serde(default)]
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub department_code: Option<String>,
     /// The first password; absent: one is made and returned once.
+    #[schema(max_length = 256, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::PASSWORD), custom(function = one_line))]
     pub password: Option<String>,
     /// Where notices are e-mailed; absent or empty: in the app only.
+    #[schema(max_length = 254, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::EMAIL), custom(function = one_line))]
     pub email: Option<String>,
 }
@@ -270,15 +297,22 @@ pub async fn create_user(ctx: &Context, who: &Who, new: NewUser) -> Result<Creat
 /// An account as the administrator edits it: everything but its username and password.
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct UserEdit {
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub display_name: String,
     /// admin, officer, head, appraiser or viewer.
+    #[schema(value_type = crate::domain::access::Role)]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub role: String,
     /// Code of the unit of an officer or head.
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub unit_code: Option<String>,
     /// The last day the account may be used («31/03/2025», Vietnam time); empty: no end.
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub valid_until: Option<String>,
     /// Whether the account may sign in; a disabled account's sessions end.
@@ -286,9 +320,11 @@ pub struct UserEdit {
     /// Code of an appraiser's department (cơ quan thẩm định); absent: left as it is;
     /// empty: none.
     #[serde(default)]
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub department_code: Option<String>,
     /// Where notices are e-mailed; absent: left as it is; empty: none (in the app only).
+    #[schema(max_length = 254, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::EMAIL), custom(function = one_line))]
     pub email: Option<String>,
 }

@@ -23,9 +23,11 @@ use super::{Context, Result, ServiceError, Who, require_admin};
 #[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct Correction {
     /// The corrected version of the tier's set (the same set code).
+    #[schema(max_length = 64)]
     #[validate(length(max = crate::domain::text::limit::CODE))]
     pub set_version: String,
     /// Why: the decision or document that corrects the set.
+    #[schema(max_length = 2000)]
     #[validate(length(max = crate::domain::text::limit::REASON))]
     pub reason: String,
 }

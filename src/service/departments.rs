@@ -54,9 +54,11 @@ pub(crate) async fn assignments_for(
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct AssignmentRequest {
     /// The tier's code («so»).
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub tier_code: String,
     /// An area («2») or a criterion («7.3») of the tier's set.
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub node_code: String,
     /// The appraising department: a unit of the directory (its id).

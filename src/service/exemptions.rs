@@ -23,9 +23,14 @@ use crate::store::{ExemptionChange, Round};
 pub struct ExemptionRequest {
     pub unit_id: i64,
     /// The node: an area («3»), a criterion («7.3») or a leaf («1.2.1»).
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub node_code: String,
     /// Why, as the province's guide says (required).
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::REASON), custom(function = multiline))]
     pub reason: String,
 }
@@ -33,6 +38,10 @@ pub struct ExemptionRequest {
 /// Taking an exemption back: why (required).
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct RemovalRequest {
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::REASON), custom(function = multiline))]
     pub reason: String,
 }

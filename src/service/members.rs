@@ -29,11 +29,16 @@ pub fn open_to_changes(round: &Round, now: DateTime<Utc>) -> bool {
 pub struct MemberRequest {
     pub unit_id: i64,
     /// Why the unit joins or leaves (required).
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::REASON), custom(function = multiline))]
     pub reason: String,
     /// The decision that allows it once the self-assessment has closed, e.g.
     /// «Quyết định số 15/QĐ-SNV ngày 20/01/2024»; not needed before.
     #[serde(default)]
+    #[schema(max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub decision: String,
 }

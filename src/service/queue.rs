@@ -89,6 +89,7 @@ pub struct QueueLine {
 #[into_params(parameter_in = Query)]
 pub struct QueueFilter {
     /// Only units in this status (`submitted`, `in_round1`, `done`, …).
+    #[param(inline, value_type = Option<QueueStatus>)]
     pub status: Option<String>,
     /// Only units of this tier (its name).
     pub tier: Option<String>,

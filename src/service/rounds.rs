@@ -19,6 +19,10 @@ use validator::Validate;
 #[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema, Validate)]
 pub struct RoundSpec {
     pub year: i64,
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub title: String,
     #[serde(default)]
@@ -46,10 +50,13 @@ fn opened_by_default() -> bool {
 
 #[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema, Validate)]
 pub struct SetPin {
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub tier_code: String,
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub set_code: String,
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub set_version: String,
 }
@@ -58,17 +65,27 @@ pub struct SetPin {
 pub struct PhaseSpec {
     pub phase: crate::domain::deadline::Phase,
     /// "01/12/2023" (start of that day) or "01/12/2023 08:00", Vietnam time.
+    #[schema(
+        max_length = 64,
+        pattern = r"^(0[1-9]|[12][0-9]|3[01])/(0[1-9]|1[0-2])/[0-9]{4}( ([01][0-9]|2[0-3]):[0-5][0-9])?$"
+    )]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub opens: String,
     /// "07/01/2024" (end of that day) or "07/01/2024 17:00", Vietnam time.
+    #[schema(
+        max_length = 64,
+        pattern = r"^(0[1-9]|[12][0-9]|3[01])/(0[1-9]|1[0-2])/[0-9]{4}( ([01][0-9]|2[0-3]):[0-5][0-9])?$"
+    )]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub closes: String,
 }
 
 #[derive(Clone, Debug, serde::Deserialize, utoipa::ToSchema, Validate)]
 pub struct BandSpec {
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::CODE), custom(function = one_line))]
     pub tier_code: String,
+    #[schema(max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     #[validate(length(max = limit::NAME), custom(function = one_line))]
     pub label: String,
     pub min_index: crate::domain::Percent,

@@ -31,13 +31,25 @@ pub const MAX_MEMBERS: usize = 50;
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct SignOffRequest {
     /// The day the council met and signed: «01/02/2024».
+    #[schema(
+        max_length = 64,
+        pattern = r"^(0[1-9]|[12][0-9]|3[01])/(0[1-9]|1[0-2])/[0-9]{4}( ([01][0-9]|2[0-3]):[0-5][0-9])?$"
+    )]
     #[validate(length(max = limit::CODE), custom(function = multiline))]
     pub signed_on: String,
     /// The members, a line each: «Nguyễn Văn An — Giám đốc Sở Nội vụ, Chủ tịch Hội đồng».
+    #[schema(
+        max_length = 8000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::TEXT), custom(function = multiline))]
     pub members: String,
     /// The council's conclusions, if any.
     #[serde(default)]
+    #[schema(
+        max_length = 8000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::TEXT), custom(function = multiline))]
     pub note: String,
 }
@@ -45,6 +57,10 @@ pub struct SignOffRequest {
 /// Why a sign-off is withdrawn (required).
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct WithdrawalRequest {
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::REASON), custom(function = multiline))]
     pub reason: String,
 }

@@ -143,6 +143,10 @@ pub async fn set_predecessors(
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema, validator::Validate)]
 pub struct StatusChange {
     /// The reason, e.g. «Sáp nhập vào UBND phường Ninh Kiều theo Nghị quyết 1668/NQ-UBTVQH15» (required).
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     #[validate(length(max = limit::REASON), custom(function = multiline))]
     pub reason: String,
 }

@@ -194,6 +194,10 @@ struct AppraisalBody {
     not_applicable: bool,
     /// Required where the points differ from the self-score.
     #[serde(default)]
+    #[schema(
+        max_length = 8000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     comment: String,
     /// Ask the unit to explain this leaf (round 1).
     #[serde(default)]
@@ -291,16 +295,32 @@ struct ExtraPath {
     /// Đơn vị (id).
     unit: i64,
     /// `bonus` (điểm thưởng) or `penalty` (điểm trừ).
+    #[param(inline, value_type = ExtraKind)]
     kind: String,
     /// The item's code in the round's criteria set.
     item: String,
 }
 
+/// Which of the set's items a path names: its bonus (điểm thưởng) or its penalty (điểm trừ)
+/// items. Documentation only: the service checks the path's text.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[expect(dead_code, reason = "documentation only")]
+enum ExtraKind {
+    Bonus,
+    Penalty,
+}
+
 #[derive(Deserialize, ToSchema)]
 struct ExtraBody {
     /// How many times the item happened (0 or more).
+    #[schema(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
     occurrences: i64,
     #[serde(default)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     note: String,
 }
 

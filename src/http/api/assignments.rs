@@ -27,8 +27,10 @@ struct AssignmentPath {
     /// Kỳ đánh giá (id).
     round: i64,
     /// The tier's code, e.g. `so`.
+    #[param(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     tier: String,
     /// An area (`2`) or a criterion (`7.3`) of the tier's set.
+    #[param(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     node: String,
 }
 

@@ -299,7 +299,9 @@ async fn update_user(
 struct ScopeBody {
     unit_id: Option<i64>,
     /// Every unit of this tier, those added later too.
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     tier_code: Option<String>,
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     area_code: Option<String>,
 }
 
@@ -361,6 +363,7 @@ async fn add_scope(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator, or missing CSRF token", body = ErrorBody),
         (status = 404, description = "No such user, or no such scope", body = ErrorBody),
+        (status = 422, description = "Both a unit and a tier", body = ErrorBody),
     )
 )]
 async fn remove_scope(

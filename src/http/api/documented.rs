@@ -4,8 +4,9 @@
 //! the schemas it names to the document.
 
 use axum::Router;
-use utoipa::openapi::schema::Schema;
-use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{Schema, SchemaType, Type};
+use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ResponseBuilder};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 
 use crate::http::AppState;
@@ -37,7 +38,7 @@ pub fn merge(
     doc: OpenApi,
     routers: impl IntoIterator<Item = ApiRouter>,
 ) -> (Router<AppState>, OpenApi) {
-    routers
+    let (router, mut doc) = routers
         .into_iter()
         .fold(
             OpenApiRouter::with_openapi(doc),
@@ -51,7 +52,81 @@ pub fn merge(
                 all.merge(router)
             },
         )
-        .split_for_parts()
+        .split_for_parts();
+    for item in doc.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            add_extractor_answers(operation);
+        }
+    }
+    (router, doc)
+}
+
+/// The answers an extractor gives before the handler runs, added to every operation that
+/// uses it unless the operation describes them itself: a JSON body (`ApiJson`) is refused
+/// with 400 when it is not of the shape, 413 when larger than the body limit, 415 when
+/// not sent as JSON; an id in the path (`ApiPath`) with 400 when not a 64-bit integer; a
+/// query string (`Query`) with 422 when a parameter is not of its type. And one rule every
+/// route under `/units/{unit}` shares (`service::self_assessment::unit_in_round`): a unit
+/// of the directory that is not a member of the round is refused with 422.
+fn add_extractor_answers(operation: &mut Operation) {
+    let json_body = operation
+        .request_body
+        .as_ref()
+        .is_some_and(|body| body.content.contains_key("application/json"));
+    let parameters = operation.parameters.as_deref().unwrap_or_default();
+    let id_in_path = parameters.iter().any(|p| {
+        p.parameter_in == ParameterIn::Path
+            && matches!(&p.schema, Some(RefOr::T(Schema::Object(o)))
+                if o.schema_type == SchemaType::Type(Type::Integer))
+    });
+    let query = parameters
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Query);
+    let unit_in_path = parameters
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Path && p.name == "unit");
+    let mut answers = Vec::new();
+    if json_body {
+        answers.extend([
+            ("400", "Not a JSON body of this shape"),
+            ("413", "Larger than the body limit (2 MiB)"),
+            ("415", "Not sent as JSON"),
+        ]);
+    }
+    if id_in_path {
+        answers.push(("400", "An id in the path is not a number"));
+    }
+    if query {
+        answers.push(("422", "A query parameter is not of its type"));
+    }
+    if unit_in_path {
+        answers.push(("422", "The unit is not a member of the round"));
+    }
+    for (status, description) in answers {
+        operation
+            .responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| {
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                    )
+                    .build()
+                    .into()
+            });
+    }
 }
 
 /// Two types under one schema name would silently keep only one of them: refuse it.

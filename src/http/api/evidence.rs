@@ -261,15 +261,23 @@ async fn replace_evidence_file(
 #[derive(Deserialize, ToSchema)]
 struct CitationBody {
     /// Số ký hiệu.
+    #[schema(max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     document_number: String,
     /// Ngày ban hành, dd/mm/yyyy.
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     issued_on: String,
     /// Trích yếu.
+    #[schema(
+        max_length = 8000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     summary: String,
     /// Trang.
     #[serde(default)]
+    #[schema(max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pages: String,
     /// The codes of the leaves the document supports.
+    #[schema(max_items = 200)]
     leaves: Vec<String>,
 }
 

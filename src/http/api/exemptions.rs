@@ -127,6 +127,10 @@ async fn list_exemptions(
 #[derive(Deserialize, ToSchema)]
 struct ReasonBody {
     /// Required; e.g. «Không giải quyết thủ tục hành chính (Hướng dẫn số 12/HD-SNV)».
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     reason: String,
 }
 

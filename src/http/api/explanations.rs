@@ -46,6 +46,10 @@ async fn read_explanations(
 
 #[derive(Deserialize, ToSchema)]
 struct ExplanationBody {
+    #[schema(
+        max_length = 8000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     text: String,
 }
 

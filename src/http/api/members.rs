@@ -78,9 +78,14 @@ async fn add_member(
 /// Why a unit leaves a round.
 #[derive(Deserialize, ToSchema)]
 struct RemovalBody {
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     reason: String,
     /// The decision that allows it once the self-assessment has closed.
     #[serde(default)]
+    #[schema(max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     decision: String,
 }
 

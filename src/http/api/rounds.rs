@@ -394,7 +394,12 @@ struct OverrideBody {
     phase: Phase,
     kind: OverrideKind,
     /// "10/01/2024", "10/01/2024 17:00" (Vietnam time) or ISO.
+    #[schema(max_length = 64)]
     until: String,
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     reason: String,
 }
 

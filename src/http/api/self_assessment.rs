@@ -86,12 +86,21 @@ struct SaveBody {
     /// What the unit enters; none to clear the points.
     input: Option<LeafInput>,
     #[serde(default)]
+    #[schema(
+        max_length = 8000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     explanation: String,
     #[serde(default)]
     not_applicable: bool,
     #[serde(default)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     na_reason: String,
     /// The version read before editing; absent for a leaf never saved.
+    #[schema(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
     expected_version: Option<i64>,
 }
 

@@ -27,7 +27,9 @@ pub fn router() -> ApiRouter {
 
 #[derive(Deserialize, ToSchema)]
 struct Credentials {
+    #[schema(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     username: String,
+    #[schema(max_length = 256, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     password: String,
 }
 
@@ -111,7 +113,13 @@ async fn me(user: SignedIn) -> Json<Me> {
 
 #[derive(Deserialize, ToSchema)]
 struct PasswordChange {
+    #[schema(max_length = 256, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     current_password: String,
+    #[schema(
+        min_length = 8,
+        max_length = 256,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     new_password: String,
 }
 
@@ -148,6 +156,11 @@ async fn change_password(
 
 #[derive(Deserialize, ToSchema)]
 struct PasswordReset {
+    #[schema(
+        min_length = 8,
+        max_length = 256,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     new_password: String,
 }
 

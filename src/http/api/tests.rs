@@ -209,3 +209,48 @@ fn an_evidence_download_lists_every_accepted_type() {
         .collect();
     assert_eq!(documented, accepted);
 }
+
+/// Every `maxLength`, `minLength` and `maxItems` anywhere in the document.
+fn bounds(value: &Value, found: &mut Vec<(String, u64)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if ["maxLength", "minLength", "maxItems"].contains(&key.as_str()) {
+                    found.push((key.clone(), inner.as_u64().expect("a whole number")));
+                }
+                bounds(inner, found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| bounds(item, found)),
+        _ => {}
+    }
+}
+
+/// utoipa takes only literals in `#[schema(max_length = …)]`: each must be one of the
+/// limits the `validator` rules name ([`crate::domain::text::limit`]), or the shortest
+/// password, so a limit changed in one place cannot silently differ in the other.
+#[test]
+fn the_documented_lengths_are_the_enforced_limits() {
+    use crate::domain::text::limit;
+    let lengths = [
+        limit::CODE,
+        limit::NAME,
+        limit::REASON,
+        limit::TEXT,
+        limit::PASSWORD,
+        limit::EMAIL,
+    ];
+    let mut found = Vec::new();
+    bounds(&doc(), &mut found);
+    assert!(found.len() >= 40, "{found:?}");
+    for (key, n) in found {
+        match key.as_str() {
+            "maxLength" => assert!(lengths.contains(&n), "maxLength {n} is no limit"),
+            "maxItems" => assert_eq!(n, limit::LEAVES, "maxItems"),
+            _ => assert!(
+                n == 1 || n == crate::service::auth::MIN_PASSWORD_CHARS as u64,
+                "minLength {n}"
+            ),
+        }
+    }
+}
